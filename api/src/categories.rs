@@ -1,0 +1,87 @@
+//! The category tree.
+
+pub mod graphql;
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::CategoryId;
+
+/// A category row.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Category {
+    pub id: CategoryId,
+    pub parent_id: Option<CategoryId>,
+    pub slug: String,
+    pub name: String,
+    pub position: i32,
+}
+
+impl crate::loaders::LoadById for Category {
+    type Id = CategoryId;
+
+    fn id(&self) -> CategoryId {
+        self.id
+    }
+
+    async fn load(db: &Db, ids: &[CategoryId]) -> ApiResult<Vec<Self>> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        Ok(sqlx::query_as("SELECT * FROM categories WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(db.executor())
+            .await?)
+    }
+}
+
+/// Every category, parents before children, siblings by position.
+pub async fn all(db: &Db) -> ApiResult<Vec<Category>> {
+    Ok(sqlx::query_as(
+        "WITH RECURSIVE tree AS (
+             SELECT c.*, ARRAY[c.position, c.id::int] AS path FROM categories c WHERE parent_id IS NULL
+             UNION ALL
+             SELECT c.*, tree.path || ARRAY[c.position, c.id::int] FROM categories c
+             JOIN tree ON c.parent_id = tree.id
+         )
+         SELECT id, parent_id, slug, name, position FROM tree ORDER BY path",
+    )
+    .fetch_all(db.executor())
+    .await?)
+}
+
+/// Loads the children of many categories at once.
+pub struct CategoryChildrenLoader {
+    db: Db,
+}
+
+impl CategoryChildrenLoader {
+    /// A loader reading from `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+impl Loader<CategoryId> for CategoryChildrenLoader {
+    type Value = Vec<Category>;
+    type Error = ApiError;
+
+    async fn load(&self, parents: &[CategoryId]) -> Result<HashMap<CategoryId, Vec<Category>>, ApiError> {
+        let ids: Vec<i64> = parents.iter().map(|id| id.0).collect();
+        let rows: Vec<Category> = sqlx::query_as(
+            "SELECT * FROM categories WHERE parent_id = ANY($1) ORDER BY position, id",
+        )
+        .bind(ids)
+        .fetch_all(self.db.executor())
+        .await?;
+        let mut children: HashMap<CategoryId, Vec<Category>> =
+            parents.iter().map(|p| (*p, Vec::new())).collect();
+        for row in rows {
+            if let Some(parent) = row.parent_id {
+                children.entry(parent).or_default().push(row);
+            }
+        }
+        Ok(children)
+    }
+}

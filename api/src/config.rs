@@ -1,0 +1,106 @@
+//! Command-line and environment configuration of the `textisur` binary.
+//!
+//! Every flag is also an environment variable; the defaults run against a local PostgreSQL.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// TextiSur: the GraphQL API of a marketplace of textile stores.
+#[derive(Debug, Parser)]
+#[command(name = "textisur", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Log format: `pretty` for people, `json` for log collectors.
+    #[arg(long, env = "TEXTISUR_LOG_FORMAT", default_value = "pretty", global = true)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (creates, migrates and seeds an empty database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate(DbArgs),
+    /// Fill an empty database with a deterministic demo catalogue.
+    Seed(SeedArgs),
+    /// Print the GraphQL schema (SDL) or write it to a file.
+    ExportSchema(ExportSchemaArgs),
+}
+
+/// Where PostgreSQL is.
+#[derive(Clone, Debug, Args)]
+pub struct DbArgs {
+    /// PostgreSQL connection URL; the database is created when missing.
+    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/textisur")]
+    pub database_url: String,
+
+    /// Most connections in the pool.
+    #[arg(long, env = "TEXTISUR_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+/// Options of `textisur serve`.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+
+    /// Address to listen on.
+    #[arg(long, env = "TEXTISUR_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Do not seed demo data into an empty database.
+    #[arg(long, env = "TEXTISUR_NO_DEMO_DATA")]
+    pub no_demo_data: bool,
+
+    /// Products to seed when the database is empty.
+    #[arg(long, env = "TEXTISUR_DEMO_PRODUCTS", default_value_t = 10_000)]
+    pub demo_products: u32,
+
+    /// Largest request body accepted, in bytes (larger bodies get 413).
+    #[arg(long, env = "TEXTISUR_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// Most operations in one batched POST; 0 turns batching off.
+    #[arg(long, env = "TEXTISUR_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+
+    /// Seconds a GET query response may be cached by browsers and CDNs.
+    #[arg(long, env = "TEXTISUR_CACHE_MAX_AGE", default_value_t = 30)]
+    pub cache_max_age: u32,
+}
+
+/// Options of `textisur seed`.
+#[derive(Clone, Debug, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+
+    /// Number of products to create.
+    #[arg(long, env = "TEXTISUR_SEED_PRODUCTS", default_value_t = 10_000)]
+    pub products: u32,
+
+    /// Random seed: the same seed gives the same catalogue.
+    #[arg(long, env = "TEXTISUR_SEED", default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// Options of `textisur export-schema`.
+#[derive(Clone, Debug, Args)]
+pub struct ExportSchemaArgs {
+    /// File to write; standard output when absent.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}

@@ -1,0 +1,91 @@
+//! The PostgreSQL handle: pool creation, database bootstrap, migrations and statement
+//! accounting.
+//!
+//! Every read goes through [`Db::executor`], which counts the statement. The count is what
+//! the N+1 tests assert on, and it is cheap enough to keep in production.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+
+/// Migrations embedded in the binary (the `migrations/` folder at the repository root).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// A pooled PostgreSQL handle that counts the statements it runs.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: PgPool,
+    statements: Arc<AtomicU64>,
+}
+
+impl Db {
+    /// Wraps an existing pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool, statements: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// The executor for one statement; call it once per statement so the count stays true.
+    pub fn executor(&self) -> &PgPool {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        &self.pool
+    }
+
+    /// The pool itself, for transactions and bulk loads (not counted).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Statements run through [`Db::executor`] since start.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+/// Opens a pool to `database_url`, creating the database first when it does not exist.
+pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<Db> {
+    let options = PgConnectOptions::from_str(database_url).context("parse DATABASE_URL")?;
+    create_database_if_missing(&options).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options.log_statements(tracing::log::LevelFilter::Trace))
+        .await
+        .context("connect to PostgreSQL")?;
+    Ok(Db::new(pool))
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &Db) -> anyhow::Result<()> {
+    MIGRATOR.run(db.pool()).await.context("run migrations")?;
+    Ok(())
+}
+
+async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
+    let name = options.get_database().unwrap_or("postgres").to_owned();
+    if let Ok(conn) = PgConnection::connect_with(options).await {
+        conn.close().await.ok();
+        return Ok(());
+    }
+    let mut admin = PgConnection::connect_with(&options.clone().database("postgres"))
+        .await
+        .context("connect to the postgres maintenance database")?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&name)
+        .fetch_one(&mut admin)
+        .await?;
+    if !exists {
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}")))
+            .execute(&mut admin)
+            .await
+            .with_context(|| format!("create database {name}"))?;
+        tracing::info!(database = %name, "created database");
+    }
+    admin.close().await.ok();
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! The one place where failures become GraphQL errors.
+//!
+//! Policy: errors the client can act on carry a code from the closed set of API.md and a
+//! lowercase message; everything else is logged with its chain and reaches the client as
+//! `internal error` with code `INTERNAL_SERVER_ERROR`, so no SQL or stack detail leaks.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+
+/// The closed set of `errors[].extensions.code` values the API emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Throttled,
+    QueryTooComplex,
+    PersistedQueryNotFound,
+    PersistedQueryNotAllowed,
+    InternalServerError,
+}
+
+impl ErrorCode {
+    /// The wire spelling of the code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::Throttled => "THROTTLED",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotAllowed => "PERSISTED_QUERY_NOT_ALLOWED",
+            Self::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+/// An error raised while resolving a request.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` type
+/// into an error without a code, and `?` would pick that conversion silently. Without it,
+/// `?` can only go through the `From` impl below, which sets the code.
+#[derive(Clone, Debug)]
+pub enum ApiError {
+    BadUserInput(String),
+    NotFound(String),
+    Forbidden(String),
+    Unauthenticated,
+    Database(Arc<sqlx::Error>),
+}
+
+impl ApiError {
+    /// Shorthand for a [`ApiError::BadUserInput`].
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::BadUserInput(message.into())
+    }
+
+    /// The message the client sees.
+    pub fn message(&self) -> String {
+        match self {
+            Self::BadUserInput(m) | Self::NotFound(m) | Self::Forbidden(m) => m.clone(),
+            Self::Unauthenticated => "authentication required".to_owned(),
+            Self::Database(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The code this error carries on the wire.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadUserInput(_) => ErrorCode::BadUserInput,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::Database(_) => ErrorCode::InternalServerError,
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Database(Arc::new(error))
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        let code = error.code();
+        if let ApiError::Database(source) = &error {
+            tracing::error!(error = %source, "internal error");
+        }
+        let message = error.message();
+        async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))
+    }
+}
+
+/// Result type of resolvers and the db layer.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,108 @@
+//! The HTTP surface: routes, shared state, health endpoints.
+//!
+//! GraphQL requests are handled by [`graphql`], written to the GraphQL-over-HTTP spec in
+//! front of `Schema::execute` rather than through the stock async-graphql-axum handler.
+
+pub mod graphql;
+pub mod negotiate;
+pub mod params;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::db::Db;
+use crate::schema::{self, ApiSchema};
+
+/// Limits and caching of the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Most operations in one batched POST; 0 disables batching.
+    pub max_batch: usize,
+    /// `max-age` of cacheable GET responses, in seconds.
+    pub cache_max_age: u32,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 1_048_576, max_batch: 10, cache_max_age: 30 }
+    }
+}
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState(Arc<AppStateInner>);
+
+/// What [`AppState`] holds.
+pub struct AppStateInner {
+    pub db: Db,
+    pub schema: ApiSchema,
+    pub config: HttpConfig,
+}
+
+impl AppState {
+    /// Builds the state from a database handle and the HTTP configuration.
+    pub fn new(db: Db, config: HttpConfig) -> Self {
+        Self(Arc::new(AppStateInner { db, schema: schema::build(), config }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// All routes of the API.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("handler panicked");
+            internal_error_response()
+        }))
+        .with_state(state)
+}
+
+fn internal_error_response() -> Response {
+    let body = json!({ "errors": [{ "message": "internal error",
+        "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] });
+    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, axum::Json(json!({ "error": "not found" }))).into_response()
+}
+
+async fn live() -> Response {
+    axum::Json(json!({ "status": "ok" })).into_response()
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(state.db.pool());
+    let postgres = matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(1)));
+    let status = if postgres { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if postgres { "ready" } else { "unavailable" },
+        "checks": { "postgres": if postgres { "ok" } else { "unreachable" } },
+    });
+    (status, axum::Json(body)).into_response()
+}

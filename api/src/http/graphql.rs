@@ -1,0 +1,228 @@
+//! `GET` and `POST /graphql`, to the GraphQL-over-HTTP spec.
+//!
+//! Status codes: a request that cannot be parsed (JSON, parameters, body size, media type)
+//! is 4xx whatever the format. A GraphQL request error (syntax, validation, unknown
+//! operation, bad variables) is 400 in `application/graphql-response+json` and 200 in
+//! legacy `application/json`, and carries no `data`. Anything that executed is 200.
+//! Mutations over GET are 405 with `Allow: POST`.
+
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::header::{ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::negotiate::{ResponseFormat, negotiate};
+use super::params::GraphqlParams;
+use crate::error::ErrorCode;
+use crate::schema::RequestContext;
+use crate::viewer::Viewer;
+
+/// `POST /graphql`: one request object, or a batch (an array) when batching is on.
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = state.config.max_body_bytes;
+            let message = format!("request body exceeds the limit of {limit} bytes");
+            return http_error(format, StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::QueryTooComplex, &message);
+        }
+        Err(rejection) => {
+            return http_error(format, rejection.status(), ErrorCode::BadUserInput, &rejection.body_text());
+        }
+    };
+    if !is_json_content_type(&headers) {
+        return http_error(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadUserInput,
+            "POST /graphql takes Content-Type application/json",
+        );
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(e) => {
+            let message = format!("malformed JSON body: {e}");
+            return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &message);
+        }
+    };
+    match value {
+        Value::Array(items) => post_batch(&state, format, items).await,
+        single => match GraphqlParams::from_json(single) {
+            Ok(params) => {
+                let (status, body) = execute(&state, format, params).await;
+                respond(format, status, &body, "no-store")
+            }
+            Err(e) => http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &e.0),
+        },
+    }
+}
+
+async fn post_batch(state: &AppState, format: ResponseFormat, items: Vec<Value>) -> Response {
+    let max = state.config.max_batch;
+    if max == 0 {
+        return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "batching is disabled");
+    }
+    if items.is_empty() || items.len() > max {
+        let message = format!("a batch must hold between 1 and {max} operations, not {}", items.len());
+        return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::QueryTooComplex, &message);
+    }
+    let mut params = Vec::with_capacity(items.len());
+    for item in items {
+        match GraphqlParams::from_json(item) {
+            Ok(p) => params.push(p),
+            Err(e) => {
+                return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &e.0);
+            }
+        }
+    }
+    let results = futures::future::join_all(params.into_iter().map(|p| execute(state, format, p))).await;
+    let bodies: Vec<Value> = results.into_iter().map(|(_, body)| body).collect();
+    respond(format, StatusCode::OK, &Value::Array(bodies), "no-store")
+}
+
+/// `GET /graphql`: queries only, parameters in the URL; responses may be cached.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let params = match query.map_err(|e| e.body_text()).and_then(|Query(q)| {
+        GraphqlParams::from_url(q).map_err(|e| e.0)
+    }) {
+        Ok(params) => params,
+        Err(message) => {
+            return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &message);
+        }
+    };
+    if let Some(kind) = non_query_operation(&params) {
+        let message = format!("{kind} operations are only accepted over POST");
+        let mut response = http_error(format, StatusCode::METHOD_NOT_ALLOWED, ErrorCode::BadUserInput, &message);
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let (status, body) = execute(&state, format, params).await;
+    let cacheable = status == StatusCode::OK
+        && body.get("errors").is_none()
+        && !headers.contains_key(AUTHORIZATION);
+    let cache = if cacheable {
+        format!("public, max-age={}", state.config.cache_max_age)
+    } else {
+        "no-store".to_owned()
+    };
+    respond(format, status, &body, &cache)
+}
+
+/// The kind of the selected operation when it is not a query (mutation or subscription).
+fn non_query_operation(params: &GraphqlParams) -> Option<&'static str> {
+    // A document that does not parse is left to `execute`, which reports the syntax error.
+    let document = async_graphql::parser::parse_query(&params.query).ok()?;
+    let ty = match &document.operations {
+        DocumentOperations::Single(op) => op.node.ty,
+        DocumentOperations::Multiple(ops) => {
+            let name = params.operation_name.as_deref()?;
+            ops.iter().find(|(n, _)| n.as_str() == name)?.1.node.ty
+        }
+    };
+    match ty {
+        OperationType::Query => None,
+        OperationType::Mutation => Some("mutation"),
+        OperationType::Subscription => Some("subscription"),
+    }
+}
+
+/// Runs one GraphQL request; returns the status it deserves and the response body.
+async fn execute(state: &AppState, format: ResponseFormat, params: GraphqlParams) -> (StatusCode, Value) {
+    let mut request = async_graphql::Request::new(params.query)
+        .variables(async_graphql::Variables::from_json(Value::Object(params.variables)))
+        .data(RequestContext::new(&state.db, Viewer::Anonymous));
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    let response = state.schema.execute(request).await;
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
+        for error in errors {
+            add_missing_code(error, request_error);
+        }
+    }
+    if request_error {
+        // A request error never started execution: the spec forbids a `data` entry.
+        if let Some(map) = body.as_object_mut() {
+            map.remove("data");
+        }
+    }
+    let status = match (request_error, format) {
+        (true, ResponseFormat::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    (status, body)
+}
+
+/// Errors raised by async-graphql itself carry no code; give them one from the closed set.
+fn add_missing_code(error: &mut Value, request_error: bool) {
+    let message = error.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
+    let Some(map) = error.as_object_mut() else { return };
+    let extensions = map.entry("extensions").or_insert_with(|| json!({}));
+    let Some(extensions) = extensions.as_object_mut() else { return };
+    if extensions.contains_key("code") {
+        return;
+    }
+    let code = if message.contains("nested too deep") || message.contains("too complex") {
+        ErrorCode::QueryTooComplex
+    } else if request_error || !message.is_empty() {
+        ErrorCode::BadUserInput
+    } else {
+        ErrorCode::InternalServerError
+    };
+    extensions.insert("code".to_owned(), Value::String(code.as_str().to_owned()));
+}
+
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+fn respond(format: ResponseFormat, status: StatusCode, body: &Value, cache: &str) -> Response {
+    let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    if let Ok(cache) = HeaderValue::from_str(cache) {
+        headers.insert(CACHE_CONTROL, cache);
+    }
+    headers.insert(VARY, HeaderValue::from_static("Accept, Authorization"));
+    response
+}
+
+/// A response for a request refused before GraphQL ran: no `data`, one error.
+fn http_error(format: ResponseFormat, status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    respond(format, status, &body, "no-store")
+}
+
+fn not_acceptable() -> Response {
+    let message = "Accept must allow application/graphql-response+json or application/json";
+    http_error(ResponseFormat::Json, StatusCode::NOT_ACCEPTABLE, ErrorCode::BadUserInput, message)
+}

@@ -1,0 +1,116 @@
+//! Opaque global ids (`Node.id`) and the typed row ids behind them.
+//!
+//! A global id is `base64url("Kind:123")`: clients must treat it as opaque, and the kind
+//! prefix lets `node(id:)` dispatch and lets every argument reject an id of the wrong type.
+
+use async_graphql::ID;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::{ApiError, ApiResult};
+
+/// The entity kinds that implement `Node`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    User,
+    Store,
+    Category,
+    Product,
+    Review,
+}
+
+impl NodeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "User",
+            Self::Store => "Store",
+            Self::Category => "Category",
+            Self::Product => "Product",
+            Self::Review => "Review",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "User" => Self::User,
+            "Store" => Self::Store,
+            "Category" => Self::Category,
+            "Product" => Self::Product,
+            "Review" => Self::Review,
+            _ => return None,
+        })
+    }
+}
+
+/// Encodes a row id as a global id.
+pub fn encode(kind: NodeKind, id: i64) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.as_str())))
+}
+
+/// Decodes any global id; a malformed one is a `BAD_USER_INPUT`.
+pub fn decode(id: &ID) -> ApiResult<(NodeKind, i64)> {
+    let invalid = || ApiError::bad_input(format!("invalid id {:?}", id.as_str()));
+    let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| invalid())?;
+    let text = std::str::from_utf8(&raw).map_err(|_| invalid())?;
+    let (kind, number) = text.split_once(':').ok_or_else(invalid)?;
+    let kind = NodeKind::parse(kind).ok_or_else(invalid)?;
+    let number: i64 = number.parse().map_err(|_| invalid())?;
+    if number <= 0 {
+        return Err(invalid());
+    }
+    Ok((kind, number))
+}
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident, $kind:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type, serde::Serialize, serde::Deserialize)]
+        #[sqlx(transparent)]
+        pub struct $name(pub i64);
+
+        impl $name {
+            /// This id as an opaque global id.
+            pub fn to_global(self) -> ID {
+                encode($kind, self.0)
+            }
+
+            /// Parses a global id that must be of this kind.
+            pub fn from_global(id: &ID) -> ApiResult<Self> {
+                match decode(id)? {
+                    (kind, number) if kind == $kind => Ok(Self(number)),
+                    _ => Err(ApiError::bad_input(format!(
+                        "id {:?} is not a {} id",
+                        id.as_str(),
+                        stringify!($name).trim_end_matches("Id").to_lowercase()
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+typed_id!(/// Row id of a user.
+    UserId, NodeKind::User);
+typed_id!(/// Row id of a store.
+    StoreId, NodeKind::Store);
+typed_id!(/// Row id of a category.
+    CategoryId, NodeKind::Category);
+typed_id!(/// Row id of a product.
+    ProductId, NodeKind::Product);
+typed_id!(/// Row id of a review.
+    ReviewId, NodeKind::Review);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_other_kinds() {
+        let id = ProductId(42).to_global();
+        assert_eq!(ProductId::from_global(&id).ok(), Some(ProductId(42)));
+        assert!(StoreId::from_global(&id).is_err());
+        assert!(decode(&ID("bm9wZQ".into())).is_err());
+        assert!(decode(&ID(URL_SAFE_NO_PAD.encode("Product:-1"))).is_err());
+        assert!(decode(&ID("%%%".into())).is_err());
+    }
+}

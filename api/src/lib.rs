@@ -1,0 +1,26 @@
+//! The TextiSur GraphQL API: an axum server in front of an async-graphql schema that
+//! resolves the marketplace's catalogue from PostgreSQL through per-request dataloaders.
+//!
+//! Key rule: resolvers stay thin (validate, call a `db` module or a loader, wrap); SQL lives
+//! in each feature's `db.rs`, and every client-facing error goes through [`error::ApiError`].
+
+pub mod categories;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod loaders;
+pub mod node;
+pub mod pagination;
+pub mod products;
+pub mod reviews;
+pub mod schema;
+pub mod seed;
+pub mod server;
+pub mod stores;
+pub mod users;
+pub mod viewer;
+
+pub use config::Cli;
+pub use server::{RunningServer, ServerConfig};

@@ -1,0 +1,66 @@
+//! The Relay `Node` interface and `node`/`nodes` lookups by global id.
+
+use async_graphql::{Context, ID, Interface, Object, Result};
+
+use crate::categories::Category;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{self, CategoryId, NodeKind, ProductId, ReviewId, StoreId, UserId};
+use crate::products::Product;
+use crate::reviews::Review;
+use crate::schema::RequestContext;
+use crate::stores::Store;
+use crate::users::User;
+
+/// Most ids one `nodes` call may ask for.
+const MAX_NODES: usize = 100;
+
+/// An object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Product(Product),
+    Store(Store),
+    Category(Category),
+    User(User),
+    Review(Review),
+}
+
+/// `node` and `nodes` root fields.
+#[derive(Default)]
+pub struct NodeQueries;
+
+#[Object]
+impl NodeQueries {
+    /// The object with this global id, or null when there is none.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        Ok(load_node(RequestContext::of(ctx), &id).await?)
+    }
+
+    /// The objects with these global ids, in order; null where there is none.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(ApiError::bad_input(format!("nodes takes at most {MAX_NODES} ids")).into());
+        }
+        let rc = RequestContext::of(ctx);
+        // Every lookup goes through a batching loader, so these run as one statement per kind.
+        let loads = ids.iter().map(|id| load_node(rc, id));
+        Ok(futures::future::try_join_all(loads).await?)
+    }
+}
+
+async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
+    let (kind, number) = ids::decode(id)?;
+    let l = &rc.loaders;
+    Ok(match kind {
+        NodeKind::Product => l
+            .products
+            .load_one(ProductId(number))
+            .await?
+            .filter(|p| p.visible_to(&rc.viewer))
+            .map(Node::Product),
+        NodeKind::Store => l.stores.load_one(StoreId(number)).await?.map(Node::Store),
+        NodeKind::Category => l.categories.load_one(CategoryId(number)).await?.map(Node::Category),
+        NodeKind::User => l.users.load_one(UserId(number)).await?.map(Node::User),
+        NodeKind::Review => l.reviews.load_one(ReviewId(number)).await?.map(Node::Review),
+    })
+}

@@ -1,0 +1,156 @@
+//! Products: the catalogue's domain types, their listing request and sort orders.
+
+pub mod db;
+pub mod graphql;
+
+use async_graphql::{Enum, InputObject, SimpleObject};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CategoryId, ProductId, StoreId};
+
+/// How a product is sold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type, Serialize, Deserialize)]
+#[sqlx(type_name = "product_unit", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProductUnit {
+    Piece,
+    Metre,
+    Kilogram,
+}
+
+/// Publication state of a product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type, Serialize, Deserialize)]
+#[sqlx(type_name = "product_status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProductStatus {
+    Draft,
+    Active,
+    Archived,
+}
+
+/// A product row.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Product {
+    pub id: ProductId,
+    pub store_id: StoreId,
+    pub category_id: CategoryId,
+    pub slug: String,
+    pub sku: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub price: Decimal,
+    pub currency_code: String,
+    pub unit: ProductUnit,
+    pub min_quantity: Decimal,
+    pub quantity_step: Decimal,
+    pub stock: Decimal,
+    pub status: ProductStatus,
+    pub materials: Vec<String>,
+    pub colors: Vec<String>,
+    pub sizes: Vec<String>,
+    pub images: Vec<String>,
+    pub rating: Decimal,
+    pub review_count: i32,
+    pub sales_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An amount in a currency.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct Money {
+    pub amount: Decimal,
+    pub currency_code: String,
+}
+
+/// Sort orders of product listings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum, Serialize, Deserialize)]
+pub enum ProductSort {
+    /// Best text match first; without a query, the most sold first.
+    #[default]
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    Newest,
+    Popular,
+    TopRated,
+}
+
+/// Filters of a product listing (API.md's `ProductFilter`).
+#[derive(Clone, Debug, Default, InputObject)]
+pub struct ProductFilter {
+    pub category_ids: Option<Vec<async_graphql::ID>>,
+    pub store_ids: Option<Vec<async_graphql::ID>>,
+    pub materials: Option<Vec<String>>,
+    pub colors: Option<Vec<String>>,
+    pub sizes: Option<Vec<String>>,
+    pub min_price: Option<Decimal>,
+    pub max_price: Option<Decimal>,
+    pub in_stock: Option<bool>,
+    pub min_rating: Option<f64>,
+}
+
+/// A validated product listing request: what to match, how to order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProductListing {
+    pub text: Option<String>,
+    pub category_ids: Vec<CategoryId>,
+    pub store_ids: Vec<StoreId>,
+    pub material_keys: Vec<String>,
+    pub color_keys: Vec<String>,
+    pub size_keys: Vec<String>,
+    pub min_price: Option<Decimal>,
+    pub max_price: Option<Decimal>,
+    pub in_stock: bool,
+    pub min_rating: Option<Decimal>,
+    pub sort: ProductSort,
+}
+
+/// The keyset position after which a page starts; its variant must match the sort.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ProductCursor {
+    Newest(DateTime<Utc>, ProductId),
+    PriceAsc(Decimal, ProductId),
+    PriceDesc(Decimal, ProductId),
+    Popular(i32, ProductId),
+    TopRated(Decimal, ProductId),
+    Rank(f32, ProductId),
+}
+
+/// A product as a listing returns it, with its text-match rank when a query was given.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ProductHit {
+    #[sqlx(flatten)]
+    pub product: Product,
+    pub rank: Option<f32>,
+}
+
+impl ProductHit {
+    /// The cursor that resumes a listing sorted by `sort` right after this hit.
+    pub fn cursor(&self, sort: ProductSort) -> ProductCursor {
+        let p = &self.product;
+        match (sort, self.rank) {
+            (ProductSort::Relevance, Some(rank)) => ProductCursor::Rank(rank, p.id),
+            (ProductSort::Relevance | ProductSort::Popular, _) => {
+                ProductCursor::Popular(p.sales_count, p.id)
+            }
+            (ProductSort::PriceAsc, _) => ProductCursor::PriceAsc(p.price, p.id),
+            (ProductSort::PriceDesc, _) => ProductCursor::PriceDesc(p.price, p.id),
+            (ProductSort::Newest, _) => ProductCursor::Newest(p.created_at, p.id),
+            (ProductSort::TopRated, _) => ProductCursor::TopRated(p.rating, p.id),
+        }
+    }
+}
+
+/// Lower-cases and trims facet values so filters match however the client spells them.
+pub fn facet_keys(values: Option<Vec<String>>) -> Vec<String> {
+    let mut keys: Vec<String> = values
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.trim().to_lowercase())
+        .filter(|v| !v.is_empty())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}

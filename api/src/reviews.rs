@@ -1,0 +1,111 @@
+//! Reviews of products: rows, and the loader that fetches one page of reviews for many
+//! products in a single statement.
+
+pub mod graphql;
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use chrono::{DateTime, Utc};
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{ProductId, ReviewId, UserId};
+
+/// A review row.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Review {
+    pub id: ReviewId,
+    pub product_id: ProductId,
+    pub author_id: UserId,
+    pub rating: i16,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Review {
+    /// The keyset position of this review in a newest-first page.
+    pub fn cursor_key(&self) -> (DateTime<Utc>, ReviewId) {
+        (self.created_at, self.id)
+    }
+}
+
+impl crate::loaders::LoadById for Review {
+    type Id = ReviewId;
+
+    fn id(&self) -> ReviewId {
+        self.id
+    }
+
+    async fn load(db: &Db, ids: &[ReviewId]) -> ApiResult<Vec<Self>> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        Ok(sqlx::query_as("SELECT * FROM reviews WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(db.executor())
+            .await?)
+    }
+}
+
+/// One page of one product's reviews: `first + 1` rows after the cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReviewPageKey {
+    pub product: ProductId,
+    pub first: usize,
+    pub after: Option<(DateTime<Utc>, ReviewId)>,
+}
+
+/// Loads review pages for many products; keys sharing `first` and `after` share a statement.
+pub struct ReviewPageLoader {
+    db: Db,
+}
+
+impl ReviewPageLoader {
+    /// A loader reading from `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+impl Loader<ReviewPageKey> for ReviewPageLoader {
+    type Value = Vec<Review>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[ReviewPageKey],
+    ) -> Result<HashMap<ReviewPageKey, Vec<Review>>, ApiError> {
+        let mut groups: HashMap<(usize, Option<(DateTime<Utc>, ReviewId)>), Vec<i64>> =
+            HashMap::new();
+        for key in keys {
+            groups.entry((key.first, key.after)).or_default().push(key.product.0);
+        }
+        let mut pages = HashMap::new();
+        for ((first, after), products) in groups {
+            let rows: Vec<Review> = sqlx::query_as(
+                "SELECT r.* FROM unnest($1::bigint[]) AS k(product_id)
+                 CROSS JOIN LATERAL (
+                     SELECT * FROM reviews
+                     WHERE product_id = k.product_id
+                       AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
+                     ORDER BY created_at DESC, id DESC
+                     LIMIT $2
+                 ) r",
+            )
+            .bind(&products)
+            .bind((first + 1) as i64)
+            .bind(after.map(|a| a.0))
+            .bind(after.map(|a| a.1.0))
+            .fetch_all(self.db.executor())
+            .await?;
+            let mut by_product: HashMap<ProductId, Vec<Review>> = HashMap::new();
+            for row in rows {
+                by_product.entry(row.product_id).or_default().push(row);
+            }
+            for product in products {
+                let key = ReviewPageKey { product: ProductId(product), first, after };
+                pages.insert(key, by_product.remove(&key.product).unwrap_or_default());
+            }
+        }
+        Ok(pages)
+    }
+}

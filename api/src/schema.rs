@@ -1,0 +1,53 @@
+//! The GraphQL schema: root objects merged from feature slices, and the per-request context.
+
+use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+
+use crate::categories::graphql::CategoryQueries;
+use crate::db::Db;
+use crate::loaders::Loaders;
+use crate::node::NodeQueries;
+use crate::products::graphql::ProductQueries;
+use crate::stores::graphql::StoreQueries;
+use crate::users::graphql::UserQueries;
+use crate::viewer::Viewer;
+
+/// The root query type.
+#[derive(MergedObject, Default)]
+pub struct Query(NodeQueries, ProductQueries, StoreQueries, CategoryQueries, UserQueries);
+
+/// The executable schema type.
+pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Largest selection depth a query may have.
+pub const MAX_DEPTH: usize = 12;
+
+/// Builds the schema. It holds no connections: each request brings its [`RequestContext`].
+pub fn build() -> ApiSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .finish()
+}
+
+/// The generated SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    build().sdl()
+}
+
+/// Everything a resolver needs about the current request.
+pub struct RequestContext {
+    pub db: Db,
+    pub loaders: Loaders,
+    pub viewer: Viewer,
+}
+
+impl RequestContext {
+    /// A context for one request by `viewer`.
+    pub fn new(db: &Db, viewer: Viewer) -> Self {
+        Self { db: db.clone(), loaders: Loaders::new(db), viewer }
+    }
+
+    /// The context of the request a resolver runs in.
+    pub fn of<'a>(ctx: &Context<'a>) -> &'a Self {
+        ctx.data_unchecked::<Self>()
+    }
+}

@@ -1,0 +1,134 @@
+//! Process wiring: run a command, start the HTTP server, stop it gracefully.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::{Command, ServeArgs};
+use crate::db::{self, Db};
+use crate::http::{self, HttpConfig};
+use crate::{schema, seed};
+
+/// What the HTTP server needs besides the database.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub http: HttpConfig,
+}
+
+impl From<&ServeArgs> for ServerConfig {
+    fn from(args: &ServeArgs) -> Self {
+        Self {
+            listen: args.listen,
+            http: HttpConfig {
+                max_body_bytes: args.max_body_bytes,
+                max_batch: args.max_batch,
+                cache_max_age: args.cache_max_age,
+            },
+        }
+    }
+}
+
+/// Runs one command of the binary to completion.
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => {
+            let db = db::connect(&args.database_url, args.db_max_connections).await?;
+            db::migrate(&db).await
+        }
+        Command::Seed(args) => {
+            let db = db::connect(&args.db.database_url, args.db.db_max_connections).await?;
+            db::migrate(&db).await?;
+            seed::seed(&db, &seed::SeedPlan::for_products(args.products, args.seed), true).await
+        }
+        Command::ExportSchema(args) => {
+            let sdl = schema::sdl();
+            match args.output {
+                Some(path) => std::fs::write(&path, sdl)
+                    .with_context(|| format!("write {}", path.display())),
+                None => {
+                    print!("{sdl}");
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let db = db::connect(&args.db.database_url, args.db.db_max_connections).await?;
+    db::migrate(&db).await?;
+    if !args.no_demo_data && seed::catalogue_is_empty(&db).await? {
+        tracing::info!(products = args.demo_products, "empty database: seeding demo data");
+        seed::seed(&db, &seed::SeedPlan::for_products(args.demo_products, 42), true).await?;
+    }
+    let server = start(db, ServerConfig::from(&args)).await?;
+    let base = format!("http://{}", server.addr);
+    println!("TextiSur API listening on {base}");
+    println!("  GraphQL     {base}/graphql");
+    println!("  Health      {base}/health/live  {base}/health/ready");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// A server started by [`start`].
+pub struct RunningServer {
+    /// The address it listens on (useful with port 0).
+    pub addr: SocketAddr,
+    /// Its database handle (tests read the statement count from it).
+    pub db: Db,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task.await.context("join server task")?.context("serve")?;
+        Ok(())
+    }
+}
+
+/// Binds `config.listen` and serves the API on a background task.
+pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let app = http::router(http::AppState::new(db.clone(), config.http));
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                stopped.await.ok();
+            })
+            .await
+    });
+    Ok(RunningServer { addr, db, shutdown, task })
+}

@@ -1,0 +1,122 @@
+//! Stores: rows, geography and the loaders keyed by owner and by store.
+
+pub mod db;
+pub mod graphql;
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::{InputObject, SimpleObject};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{StoreId, UserId};
+
+/// A store row; `distance_km` is set when the store was found by distance.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Store {
+    pub id: StoreId,
+    pub owner_id: UserId,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub city: String,
+    pub region: Option<String>,
+    pub country_code: String,
+    pub currency_code: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub rating: Option<Decimal>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[sqlx(default)]
+    pub distance_km: Option<f64>,
+}
+
+/// A point on Earth.
+#[derive(Clone, Copy, Debug, SimpleObject)]
+pub struct GeoPoint {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A point on Earth, as an argument.
+#[derive(Clone, Copy, Debug, InputObject)]
+pub struct GeoPointInput {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A validated store listing request.
+#[derive(Clone, Debug, Default)]
+pub struct StoreListing {
+    pub text: Option<String>,
+    pub near: Option<(f64, f64)>,
+    pub radius_km: Option<f64>,
+}
+
+/// Keyset position in a store listing: by name, or by distance when searching `near`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum StoreCursor {
+    Name(String, StoreId),
+    Distance(f64, StoreId),
+}
+
+impl crate::loaders::LoadById for Store {
+    type Id = StoreId;
+
+    fn id(&self) -> StoreId {
+        self.id
+    }
+
+    async fn load(db: &Db, ids: &[StoreId]) -> ApiResult<Vec<Self>> {
+        db::by_ids(db, ids).await
+    }
+}
+
+/// Loads the (first) store each user owns.
+pub struct StoreByOwnerLoader {
+    db: Db,
+}
+
+impl StoreByOwnerLoader {
+    /// A loader reading from `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+impl Loader<UserId> for StoreByOwnerLoader {
+    type Value = Store;
+    type Error = ApiError;
+
+    async fn load(&self, owners: &[UserId]) -> Result<HashMap<UserId, Store>, ApiError> {
+        let stores = db::by_owners(&self.db, owners).await?;
+        Ok(stores.into_iter().map(|s| (s.owner_id, s)).collect())
+    }
+}
+
+/// Counts each store's active products.
+pub struct StoreProductCountLoader {
+    db: Db,
+}
+
+impl StoreProductCountLoader {
+    /// A loader reading from `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+impl Loader<StoreId> for StoreProductCountLoader {
+    type Value = i64;
+    type Error = ApiError;
+
+    async fn load(&self, stores: &[StoreId]) -> Result<HashMap<StoreId, i64>, ApiError> {
+        let counts = db::active_product_counts(&self.db, stores).await?;
+        Ok(stores.iter().map(|s| (*s, counts.get(s).copied().unwrap_or(0))).collect())
+    }
+}

@@ -1,0 +1,218 @@
+//! GraphQL resolvers of stores: `Query.store`, `Query.stores` and the `Store` type.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::{GeoPoint, GeoPointInput, Store, StoreCursor, StoreListing, db};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::StoreId;
+use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::products::graphql::{ProductSearchConnection, listing_from_args};
+use crate::products::{ProductFilter, ProductSort};
+use crate::schema::RequestContext;
+use crate::users::User;
+
+/// Store root fields.
+#[derive(Default)]
+pub struct StoreQueries;
+
+#[Object]
+impl StoreQueries {
+    /// A store by id or by slug (exactly one of them).
+    async fn store(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> Result<Option<Store>> {
+        let rc = RequestContext::of(ctx);
+        Ok(match (id, slug) {
+            (Some(id), None) => rc.loaders.stores.load_one(StoreId::from_global(&id)?).await?,
+            (None, Some(slug)) => db::by_slug(&rc.db, &slug).await?,
+            _ => return Err(ApiError::bad_input("give exactly one of id and slug").into()),
+        })
+    }
+
+    /// Stores by name or city, or by distance from `near` (nearest first).
+    async fn stores(
+        &self,
+        ctx: &Context<'_>,
+        query: Option<String>,
+        near: Option<GeoPointInput>,
+        radius_km: Option<f64>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<StoreSearchConnection> {
+        let listing = store_listing(query, near, radius_km)?;
+        let first = page_size(first)?;
+        let cursor: Option<StoreCursor> = after.as_deref().map(decode_cursor).transpose()?;
+        let rc = RequestContext::of(ctx);
+        let rows = if first == 0 {
+            Vec::new()
+        } else {
+            db::list(&rc.db, &listing, cursor.as_ref(), first + 1).await?
+        };
+        Ok(StoreSearchConnection {
+            page: Page::from_overfetch(rows, first, cursor.is_some()),
+            by_distance: listing.near.is_some(),
+        })
+    }
+}
+
+fn store_listing(
+    query: Option<String>,
+    near: Option<GeoPointInput>,
+    radius_km: Option<f64>,
+) -> ApiResult<StoreListing> {
+    let text = query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    if text.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(ApiError::bad_input("query may not exceed 100 characters"));
+    }
+    if let Some(p) = near
+        && !((-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon))
+    {
+        return Err(ApiError::bad_input("near must have lat in -90..90 and lon in -180..180"));
+    }
+    match radius_km {
+        Some(_) if near.is_none() => Err(ApiError::bad_input("radiusKm needs near")),
+        Some(r) if !(r > 0.0 && r <= 20_000.0) => {
+            Err(ApiError::bad_input("radiusKm must be between 0 and 20000"))
+        }
+        _ => Ok(StoreListing { text, near: near.map(|p| (p.lat, p.lon)), radius_km }),
+    }
+}
+
+/// A page of a store listing.
+pub struct StoreSearchConnection {
+    page: Page<Store>,
+    by_distance: bool,
+}
+
+impl StoreSearchConnection {
+    fn cursor(&self, store: &Store) -> String {
+        match (self.by_distance, store.distance_km) {
+            (true, Some(d)) => encode_cursor(&StoreCursor::Distance(d, store.id)),
+            _ => encode_cursor(&StoreCursor::Name(store.name.clone(), store.id)),
+        }
+    }
+}
+
+/// One store of a listing page.
+pub struct StoreSearchEdge {
+    cursor: String,
+    node: Store,
+}
+
+#[Object]
+impl StoreSearchEdge {
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+
+    async fn node(&self) -> &Store {
+        &self.node
+    }
+}
+
+#[Object]
+impl StoreSearchConnection {
+    async fn edges(&self) -> Vec<StoreSearchEdge> {
+        self.page
+            .rows
+            .iter()
+            .map(|s| StoreSearchEdge { cursor: self.cursor(s), node: s.clone() })
+            .collect()
+    }
+
+    async fn nodes(&self) -> &[Store] {
+        &self.page.rows
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        self.page.page_info(|s| self.cursor(s))
+    }
+}
+
+#[Object]
+impl Store {
+    pub async fn id(&self) -> ID {
+        self.id.to_global()
+    }
+
+    async fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn description(&self) -> &str {
+        &self.description
+    }
+
+    async fn city(&self) -> &str {
+        &self.city
+    }
+
+    async fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// ISO 3166-1 alpha-2 country code.
+    async fn country_code(&self) -> &str {
+        &self.country_code
+    }
+
+    /// ISO 4217 code of the currency the store prices in.
+    async fn currency_code(&self) -> &str {
+        &self.currency_code
+    }
+
+    async fn location(&self) -> Option<GeoPoint> {
+        Some(GeoPoint { lat: self.latitude?, lon: self.longitude? })
+    }
+
+    /// Distance from the `near` point of the search that found this store.
+    async fn distance_km(&self) -> Option<f64> {
+        self.distance_km.map(|d| (d * 100.0).round() / 100.0)
+    }
+
+    async fn rating(&self) -> Option<f64> {
+        self.rating.and_then(|r| r.try_into().ok())
+    }
+
+    /// Number of active products.
+    async fn product_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let count = RequestContext::of(ctx).loaders.store_product_counts.load_one(self.id).await?;
+        Ok(count.unwrap_or(0))
+    }
+
+    /// This store's active products; same arguments as `Query.products`.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        query: Option<String>,
+        filter: Option<ProductFilter>,
+        #[graphql(default)] sort: ProductSort,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ProductSearchConnection> {
+        let listing = listing_from_args(query, filter, sort, Some(self.id))?;
+        Ok(ProductSearchConnection::fetch(RequestContext::of(ctx), listing, first, after).await?)
+    }
+
+    /// The seller who runs the store (the owner and admins only).
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let rc = RequestContext::of(ctx);
+        if !rc.viewer.is_self_or_admin(self.owner_id) {
+            let reason = "only the store's owner and admins see its owner";
+            return Err(ApiError::Forbidden(reason.into()).into());
+        }
+        Ok(rc.loaders.users.load_one(self.owner_id).await?)
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+}
