@@ -1,0 +1,16 @@
+# The `textisur` binary in a slim image. Build: docker build -t textisur .
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release -p textisur-api --locked
+
+FROM debian:bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 textisur
+COPY --from=build /src/target/release/textisur /usr/local/bin/textisur
+USER textisur
+ENV TEXTISUR_LISTEN=0.0.0.0:8080 TEXTISUR_LOG_FORMAT=json
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/health/live || exit 1
+ENTRYPOINT ["textisur"]
+CMD ["serve"]
