@@ -4,7 +4,7 @@ pub mod graphql;
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
+use crate::loaders::BatchLoad;
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -29,10 +29,12 @@ impl crate::loaders::LoadById for Category {
 
     async fn load(db: &Db, ids: &[CategoryId]) -> ApiResult<Vec<Self>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        Ok(sqlx::query_as("SELECT * FROM categories WHERE id = ANY($1)")
-            .bind(ids)
-            .fetch_all(db.executor())
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT * FROM categories WHERE id = ANY($1)")
+                .bind(ids)
+                .fetch_all(db.executor())
+                .await?,
+        )
     }
 }
 
@@ -63,11 +65,14 @@ impl CategoryChildrenLoader {
     }
 }
 
-impl Loader<CategoryId> for CategoryChildrenLoader {
+impl BatchLoad for CategoryChildrenLoader {
+    type Key = CategoryId;
     type Value = Vec<Category>;
-    type Error = ApiError;
 
-    async fn load(&self, parents: &[CategoryId]) -> Result<HashMap<CategoryId, Vec<Category>>, ApiError> {
+    async fn load(
+        &self,
+        parents: &[CategoryId],
+    ) -> Result<HashMap<CategoryId, Vec<Category>>, ApiError> {
         let ids: Vec<i64> = parents.iter().map(|id| id.0).collect();
         let rows: Vec<Category> = sqlx::query_as(
             "SELECT * FROM categories WHERE parent_id = ANY($1) ORDER BY position, id",

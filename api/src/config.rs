@@ -15,7 +15,12 @@ pub struct Cli {
     pub command: Command,
 
     /// Log format: `pretty` for people, `json` for log collectors.
-    #[arg(long, env = "TEXTISUR_LOG_FORMAT", default_value = "pretty", global = true)]
+    #[arg(
+        long,
+        env = "TEXTISUR_LOG_FORMAT",
+        default_value = "pretty",
+        global = true
+    )]
     pub log_format: LogFormat,
 }
 
@@ -43,7 +48,11 @@ pub enum Command {
 #[derive(Clone, Debug, Args)]
 pub struct DbArgs {
     /// PostgreSQL connection URL; the database is created when missing.
-    #[arg(long, env = "DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/textisur")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/textisur"
+    )]
     pub database_url: String,
 
     /// Most connections in the pool.

@@ -26,7 +26,10 @@ pub struct Db {
 impl Db {
     /// Wraps an existing pool.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool, statements: Arc::new(AtomicU64::new(0)) }
+        Self {
+            pool,
+            statements: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// The executor for one statement; call it once per statement so the count stays true.
@@ -73,7 +76,10 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
 fn is_loopback(host: &str) -> bool {
     host == "localhost"
         || host.starts_with('/')
-        || host.trim_matches(|c| c == '[' || c == ']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {
@@ -85,10 +91,11 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Resul
     let mut admin = PgConnection::connect_with(&options.clone().database("postgres"))
         .await
         .context("connect to the postgres maintenance database")?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(&name)
-        .fetch_one(&mut admin)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await?;
     if !exists {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}")))

@@ -51,6 +51,8 @@ pub enum ApiError {
     Forbidden(String),
     Unauthenticated,
     Database(Arc<sqlx::Error>),
+    /// A bug or broken invariant; the text goes to the log, never to the client.
+    Internal(String),
 }
 
 impl ApiError {
@@ -64,7 +66,7 @@ impl ApiError {
         match self {
             Self::BadUserInput(m) | Self::NotFound(m) | Self::Forbidden(m) => m.clone(),
             Self::Unauthenticated => "authentication required".to_owned(),
-            Self::Database(_) => "internal error".to_owned(),
+            Self::Database(_) | Self::Internal(_) => "internal error".to_owned(),
         }
     }
 
@@ -75,7 +77,7 @@ impl ApiError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::Unauthenticated => ErrorCode::Unauthenticated,
-            Self::Database(_) => ErrorCode::InternalServerError,
+            Self::Database(_) | Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
 }
@@ -89,8 +91,10 @@ impl From<sqlx::Error> for ApiError {
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         let code = error.code();
-        if let ApiError::Database(source) = &error {
-            tracing::error!(error = %source, "internal error");
+        match &error {
+            ApiError::Database(source) => tracing::error!(error = %source, "database error"),
+            ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
+            _ => {}
         }
         let message = error.message();
         async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))

@@ -35,7 +35,11 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 1_048_576, max_batch: 10, cache_max_age: 30 }
+        Self {
+            max_body_bytes: 1_048_576,
+            max_batch: 10,
+            cache_max_age: 30,
+        }
     }
 }
 
@@ -53,7 +57,11 @@ pub struct AppStateInner {
 impl AppState {
     /// Builds the state from a database handle and the HTTP configuration.
     pub fn new(db: Db, config: HttpConfig) -> Self {
-        Self(Arc::new(AppStateInner { db, schema: schema::build(), config }))
+        Self(Arc::new(AppStateInner {
+            db,
+            schema: schema::build(),
+            config,
+        }))
     }
 }
 
@@ -89,7 +97,11 @@ fn internal_error_response() -> Response {
 }
 
 async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, axum::Json(json!({ "error": "not found" }))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({ "error": "not found" })),
+    )
+        .into_response()
 }
 
 async fn live() -> Response {
@@ -98,8 +110,15 @@ async fn live() -> Response {
 
 async fn ready(State(state): State<AppState>) -> Response {
     let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(state.db.pool());
-    let postgres = matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(1)));
-    let status = if postgres { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let postgres = matches!(
+        tokio::time::timeout(Duration::from_secs(2), ping).await,
+        Ok(Ok(1))
+    );
+    let status = if postgres {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = json!({
         "status": if postgres { "ready" } else { "unavailable" },
         "checks": { "postgres": if postgres { "ok" } else { "unreachable" } },

@@ -50,7 +50,9 @@ pub fn encode(kind: NodeKind, id: i64) -> ID {
 /// Decodes any global id; a malformed one is a `BAD_USER_INPUT`.
 pub fn decode(id: &ID) -> ApiResult<(NodeKind, i64)> {
     let invalid = || ApiError::bad_input(format!("invalid id {:?}", id.as_str()));
-    let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| invalid())?;
+    let raw = URL_SAFE_NO_PAD
+        .decode(id.as_bytes())
+        .map_err(|_| invalid())?;
     let text = std::str::from_utf8(&raw).map_err(|_| invalid())?;
     let (kind, number) = text.split_once(':').ok_or_else(invalid)?;
     let kind = NodeKind::parse(kind).ok_or_else(invalid)?;

@@ -59,8 +59,16 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
             .filter(|p| p.visible_to(&rc.viewer))
             .map(Node::Product),
         NodeKind::Store => l.stores.load_one(StoreId(number)).await?.map(Node::Store),
-        NodeKind::Category => l.categories.load_one(CategoryId(number)).await?.map(Node::Category),
+        NodeKind::Category => l
+            .categories
+            .load_one(CategoryId(number))
+            .await?
+            .map(Node::Category),
         NodeKind::User => l.users.load_one(UserId(number)).await?.map(Node::User),
-        NodeKind::Review => l.reviews.load_one(ReviewId(number)).await?.map(Node::Review),
+        NodeKind::Review => l
+            .reviews
+            .load_one(ReviewId(number))
+            .await?
+            .map(Node::Review),
     })
 }

@@ -20,9 +20,9 @@ pub const DEFAULT_PAGE_SIZE: i32 = 20;
 pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
     match first.unwrap_or(DEFAULT_PAGE_SIZE) {
         n if n < 0 => Err(ApiError::bad_input("first must not be negative")),
-        n if n > MAX_PAGE_SIZE => {
-            Err(ApiError::bad_input(format!("first may not exceed {MAX_PAGE_SIZE}")))
-        }
+        n if n > MAX_PAGE_SIZE => Err(ApiError::bad_input(format!(
+            "first may not exceed {MAX_PAGE_SIZE}"
+        ))),
         n => Ok(n as usize),
     }
 }
@@ -66,7 +66,11 @@ impl<T> Page<T> {
     pub fn from_overfetch(mut rows: Vec<T>, first: usize, after_given: bool) -> Self {
         let has_next_page = rows.len() > first;
         rows.truncate(first);
-        Self { rows, has_next_page, has_previous_page: after_given }
+        Self {
+            rows,
+            has_next_page,
+            has_previous_page: after_given,
+        }
     }
 
     /// Builds `PageInfo` given each row's cursor.
@@ -95,7 +99,10 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
         let c = encode_cursor(&(5_i64, "x"));
-        assert_eq!(decode_cursor::<(i64, String)>(&c).ok(), Some((5, "x".to_owned())));
+        assert_eq!(
+            decode_cursor::<(i64, String)>(&c).ok(),
+            Some((5, "x".to_owned()))
+        );
         assert!(decode_cursor::<(i64, String)>("!!").is_err());
         assert!(decode_cursor::<(i64, String)>(&encode_cursor(&"other")).is_err());
     }

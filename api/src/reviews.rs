@@ -5,7 +5,7 @@ pub mod graphql;
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
+use crate::loaders::BatchLoad;
 use chrono::{DateTime, Utc};
 
 use crate::db::Db;
@@ -25,7 +25,7 @@ pub struct Review {
 
 impl Review {
     /// The keyset position of this review in a newest-first page.
-    pub fn cursor_key(&self) -> (DateTime<Utc>, ReviewId) {
+    pub fn cursor_key(&self) -> ReviewCursor {
         (self.created_at, self.id)
     }
 }
@@ -46,12 +46,15 @@ impl crate::loaders::LoadById for Review {
     }
 }
 
+/// Where a newest-first page of reviews resumes: after this review's timestamp and id.
+pub type ReviewCursor = (DateTime<Utc>, ReviewId);
+
 /// One page of one product's reviews: `first + 1` rows after the cursor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ReviewPageKey {
     pub product: ProductId,
     pub first: usize,
-    pub after: Option<(DateTime<Utc>, ReviewId)>,
+    pub after: Option<ReviewCursor>,
 }
 
 /// Loads review pages for many products; keys sharing `first` and `after` share a statement.
@@ -66,18 +69,20 @@ impl ReviewPageLoader {
     }
 }
 
-impl Loader<ReviewPageKey> for ReviewPageLoader {
+impl BatchLoad for ReviewPageLoader {
+    type Key = ReviewPageKey;
     type Value = Vec<Review>;
-    type Error = ApiError;
 
     async fn load(
         &self,
         keys: &[ReviewPageKey],
     ) -> Result<HashMap<ReviewPageKey, Vec<Review>>, ApiError> {
-        let mut groups: HashMap<(usize, Option<(DateTime<Utc>, ReviewId)>), Vec<i64>> =
-            HashMap::new();
+        let mut groups: HashMap<(usize, Option<ReviewCursor>), Vec<i64>> = HashMap::new();
         for key in keys {
-            groups.entry((key.first, key.after)).or_default().push(key.product.0);
+            groups
+                .entry((key.first, key.after))
+                .or_default()
+                .push(key.product.0);
         }
         let mut pages = HashMap::new();
         for ((first, after), products) in groups {
@@ -102,7 +107,11 @@ impl Loader<ReviewPageKey> for ReviewPageLoader {
                 by_product.entry(row.product_id).or_default().push(row);
             }
             for product in products {
-                let key = ReviewPageKey { product: ProductId(product), first, after };
+                let key = ReviewPageKey {
+                    product: ProductId(product),
+                    first,
+                    after,
+                };
                 pages.insert(key, by_product.remove(&key.product).unwrap_or_default());
             }
         }

@@ -13,7 +13,13 @@ use crate::viewer::Viewer;
 
 /// The root query type.
 #[derive(MergedObject, Default)]
-pub struct Query(NodeQueries, ProductQueries, StoreQueries, CategoryQueries, UserQueries);
+pub struct Query(
+    NodeQueries,
+    ProductQueries,
+    StoreQueries,
+    CategoryQueries,
+    UserQueries,
+);
 
 /// The executable schema type.
 pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -43,7 +49,11 @@ pub struct RequestContext {
 impl RequestContext {
     /// A context for one request by `viewer`.
     pub fn new(db: &Db, viewer: Viewer) -> Self {
-        Self { db: db.clone(), loaders: Loaders::new(db), viewer }
+        Self {
+            db: db.clone(),
+            loaders: Loaders::new(db),
+            viewer,
+        }
     }
 
     /// The context of the request a resolver runs in.

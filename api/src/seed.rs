@@ -66,7 +66,9 @@ pub async fn seed(db: &Db, plan: &SeedPlan, progress: bool) -> anyhow::Result<()
     let started = std::time::Instant::now();
     let mut tx = db.pool().begin().await?;
     // Two processes starting on one empty database must not both seed it.
-    sqlx::query("SELECT pg_advisory_xact_lock(7357)").execute(&mut *tx).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7357)")
+        .execute(&mut *tx)
+        .await?;
     let empty: bool = sqlx::query_scalar(
         "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM products)",
     )
@@ -78,9 +80,11 @@ pub async fn seed(db: &Db, plan: &SeedPlan, progress: bool) -> anyhow::Result<()
     let bar = if progress {
         let bar = ProgressBar::new(u64::from(plan.products));
         bar.set_style(
-            ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} products ({per_sec}, {eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{msg:>10} [{bar:40}] {pos}/{len} products ({per_sec}, {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar
     } else {
@@ -110,7 +114,11 @@ pub async fn seed(db: &Db, plan: &SeedPlan, progress: bool) -> anyhow::Result<()
     Ok(())
 }
 
-async fn copy_in(conn: &mut PgConnection, statement: &'static str, rows: &mut CopyRows) -> anyhow::Result<()> {
+async fn copy_in(
+    conn: &mut PgConnection,
+    statement: &'static str,
+    rows: &mut CopyRows,
+) -> anyhow::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -144,7 +152,10 @@ async fn finish(tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<()> {
         "ANALYZE",
     ];
     for statement in statements {
-        sqlx::query(statement).execute(&mut **tx).await.context(statement)?;
+        sqlx::query(statement)
+            .execute(&mut **tx)
+            .await
+            .context(statement)?;
     }
     Ok(())
 }
@@ -184,7 +195,10 @@ impl<'a> Generator<'a> {
         Self {
             plan,
             rng: ChaCha8Rng::seed_from_u64(plan.seed),
-            epoch: Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().unwrap_or_default(),
+            epoch: Utc
+                .with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
+                .single()
+                .unwrap_or_default(),
             stores: Vec::new(),
             products: Vec::new(),
             products_by_store: Vec::new(),
@@ -202,15 +216,28 @@ impl<'a> Generator<'a> {
     }
 
     fn person_name(&mut self) -> String {
-        format!("{} {}", self.pick(vocab::FIRST_NAMES), self.pick(vocab::SURNAMES))
+        format!(
+            "{} {}",
+            self.pick(vocab::FIRST_NAMES),
+            self.pick(vocab::SURNAMES)
+        )
     }
 
-    async fn write_people_and_stores(&mut self, tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<()> {
+    async fn write_people_and_stores(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+    ) -> anyhow::Result<()> {
         let mut users = CopyRows::default();
         let mut stores = CopyRows::default();
         let mut id = 1_i64;
         let created = self.past(900);
-        users.value(id).text(ADMIN_EMAIL).text("Administración TextiSur").value("ADMIN").value(created).end();
+        users
+            .value(id)
+            .text(ADMIN_EMAIL)
+            .text("Administración TextiSur")
+            .value("ADMIN")
+            .value(created)
+            .end();
         let mut slugs = HashSet::new();
         for i in 0..self.plan.stores {
             id += 1;
@@ -218,12 +245,26 @@ impl<'a> Generator<'a> {
             let name = self.person_name();
             let created = self.past(900);
             let email = format!("vendedor{}@textisur.example", i + 1);
-            users.value(owner).text(&email).text(&name).value("SELLER").value(created).end();
+            users
+                .value(owner)
+                .text(&email)
+                .text(&name)
+                .value("SELLER")
+                .value(created)
+                .end();
             let city = &vocab::CITIES[self.rng.random_range(0..vocab::CITIES.len())];
             let store_name = if self.rng.random_bool(0.6) {
-                format!("{} {}", self.pick(vocab::STORE_PREFIXES), self.pick(vocab::SURNAMES))
+                format!(
+                    "{} {}",
+                    self.pick(vocab::STORE_PREFIXES),
+                    self.pick(vocab::SURNAMES)
+                )
             } else {
-                format!("{} {}", self.pick(vocab::STORE_PREFIXES), self.pick(vocab::STORE_PLACES))
+                format!(
+                    "{} {}",
+                    self.pick(vocab::STORE_PREFIXES),
+                    self.pick(vocab::STORE_PLACES)
+                )
             };
             let base = slug::slugify(format!("{store_name} {}", city.name));
             let mut store_slug = base.clone();
@@ -261,17 +302,34 @@ impl<'a> Generator<'a> {
                 .value(format!("{lon:.6}"))
                 .value(created)
                 .end();
-            self.stores.push(SeededStore { id: store_id, owner, city, currency, rate });
+            self.stores.push(SeededStore {
+                id: store_id,
+                owner,
+                city,
+                currency,
+                rate,
+            });
         }
         for i in 0..self.plan.buyers {
             id += 1;
             let name = self.person_name();
             let created = self.past(700);
             let email = format!("comprador{}@textisur.example", i + 1);
-            users.value(id).text(&email).text(&name).value("BUYER").value(created).end();
+            users
+                .value(id)
+                .text(&email)
+                .text(&name)
+                .value("BUYER")
+                .value(created)
+                .end();
             self.buyer_ids.push(id);
         }
-        copy_in(tx, "COPY users (id, email, name, role, created_at) FROM STDIN", &mut users).await?;
+        copy_in(
+            tx,
+            "COPY users (id, email, name, role, created_at) FROM STDIN",
+            &mut users,
+        )
+        .await?;
         copy_in(
             tx,
             "COPY stores (id, owner_id, slug, name, description, city, region, country_code, \
@@ -288,23 +346,45 @@ impl<'a> Generator<'a> {
         let mut id = 0_i64;
         for (position, (slug, name)) in vocab::ROOT_CATEGORIES.iter().enumerate() {
             id += 1;
-            rows.value(id).opt(None::<i64>).text(slug).text(name).value(position).end();
+            rows.value(id)
+                .opt(None::<i64>)
+                .text(slug)
+                .text(name)
+                .value(position)
+                .end();
             self.category_ids.push((slug, id));
         }
         for (position, (slug, name, parent)) in vocab::CATEGORIES.iter().enumerate() {
             id += 1;
             let parent_id = self.category_id(parent);
-            rows.value(id).value(parent_id).text(slug).text(name).value(position).end();
+            rows.value(id)
+                .value(parent_id)
+                .text(slug)
+                .text(name)
+                .value(position)
+                .end();
             self.category_ids.push((slug, id));
         }
-        copy_in(tx, "COPY categories (id, parent_id, slug, name, position) FROM STDIN", &mut rows).await
+        copy_in(
+            tx,
+            "COPY categories (id, parent_id, slug, name, position) FROM STDIN",
+            &mut rows,
+        )
+        .await
     }
 
     fn category_id(&self, slug: &str) -> i64 {
-        self.category_ids.iter().find(|(s, _)| *s == slug).map_or(1, |(_, id)| *id)
+        self.category_ids
+            .iter()
+            .find(|(s, _)| *s == slug)
+            .map_or(1, |(_, id)| *id)
     }
 
-    async fn write_products(&mut self, tx: &mut Transaction<'_, Postgres>, bar: &ProgressBar) -> anyhow::Result<()> {
+    async fn write_products(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+        bar: &ProgressBar,
+    ) -> anyhow::Result<()> {
         const BATCH: u32 = 10_000;
         let mut rows = CopyRows::default();
         for i in 0..self.plan.products {
@@ -321,7 +401,8 @@ impl<'a> Generator<'a> {
     fn product_row(&mut self, i: u32, rows: &mut CopyRows) {
         let id = i64::from(i) + 1;
         let store = self.rng.random_range(0..self.stores.len());
-        let ty: &ProductType = &vocab::PRODUCT_TYPES[self.rng.random_range(0..vocab::PRODUCT_TYPES.len())];
+        let ty: &ProductType =
+            &vocab::PRODUCT_TYPES[self.rng.random_range(0..vocab::PRODUCT_TYPES.len())];
         let material = vocab::MATERIALS[self.pick(ty.materials)];
         let (color_label, color_m, color_f) = self.pick(vocab::COLORS);
         let (pattern_m, pattern_f) = self.pick(vocab::PATTERNS);
@@ -356,18 +437,38 @@ impl<'a> Generator<'a> {
         };
         let (min_quantity, step, stock) = match ty.unit {
             ProductUnit::Metre => {
-                let (min, step) = *[(dec(50, 2), dec(50, 2)), (dec(1, 0), dec(50, 2)), (dec(1, 0), dec(10, 2))]
-                    .choose(&mut self.rng)
-                    .unwrap_or(&(dec(1, 0), dec(50, 2)));
-                (min, step, step * Decimal::from(self.rng.random_range(0..1000)))
+                let (min, step) = *[
+                    (dec(50, 2), dec(50, 2)),
+                    (dec(1, 0), dec(50, 2)),
+                    (dec(1, 0), dec(10, 2)),
+                ]
+                .choose(&mut self.rng)
+                .unwrap_or(&(dec(1, 0), dec(50, 2)));
+                (
+                    min,
+                    step,
+                    step * Decimal::from(self.rng.random_range(0..1000)),
+                )
             }
             ProductUnit::Kilogram => {
                 let step = dec(25, 2);
-                (step, step, step * Decimal::from(self.rng.random_range(0..400)))
+                (
+                    step,
+                    step,
+                    step * Decimal::from(self.rng.random_range(0..400)),
+                )
             }
-            ProductUnit::Piece => (dec(1, 0), dec(1, 0), Decimal::from(self.rng.random_range(0..120))),
+            ProductUnit::Piece => (
+                dec(1, 0),
+                dec(1, 0),
+                Decimal::from(self.rng.random_range(0..120)),
+            ),
         };
-        let stock = if self.rng.random_bool(0.08) { Decimal::ZERO } else { stock };
+        let stock = if self.rng.random_bool(0.08) {
+            Decimal::ZERO
+        } else {
+            stock
+        };
         let seeded_store = &self.stores[store];
         let usd = self.rng.random_range(ty.usd.0..ty.usd.1);
         let price = round_price(usd * seeded_store.rate);
@@ -400,7 +501,11 @@ impl<'a> Generator<'a> {
             2..=3 => "ARCHIVED",
             _ => "ACTIVE",
         };
-        let prefix: String = slug::slugify(ty.noun).chars().filter(char::is_ascii_alphabetic).take(3).collect();
+        let prefix: String = slug::slugify(ty.noun)
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .take(3)
+            .collect();
         let sku = format!("{}-{id:06}", prefix.to_uppercase());
         let lower = |v: &[&str]| v.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
         rows.value(id)
@@ -429,7 +534,14 @@ impl<'a> Generator<'a> {
             .value(updated)
             .end();
         self.products_by_store[store].push(self.products.len());
-        self.products.push(SeededProduct { id, name, unit: ty.unit, price, min_quantity, step });
+        self.products.push(SeededProduct {
+            id,
+            name,
+            unit: ty.unit,
+            price,
+            min_quantity,
+            step,
+        });
     }
 
     async fn write_reviews(&mut self, tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<()> {
@@ -440,13 +552,25 @@ impl<'a> Generator<'a> {
                 continue;
             }
             let n = self.rng.random_range(1..=6).min(self.buyer_ids.len());
-            let authors: Vec<i64> = self.buyer_ids.choose_multiple(&mut self.rng, n).copied().collect();
+            let authors: Vec<i64> = self
+                .buyer_ids
+                .choose_multiple(&mut self.rng, n)
+                .copied()
+                .collect();
             for author in authors {
                 id += 1;
-                let rating = *[5, 5, 5, 4, 4, 4, 3, 2, 1].choose(&mut self.rng).unwrap_or(&5);
+                let rating = *[5, 5, 5, 4, 4, 4, 3, 2, 1]
+                    .choose(&mut self.rng)
+                    .unwrap_or(&5);
                 let body = self.pick(vocab::REVIEW_TEXTS[rating as usize - 1]);
                 let created = self.past(365);
-                rows.value(id).value(self.products[p].id).value(author).value(rating).text(body).value(created).end();
+                rows.value(id)
+                    .value(self.products[p].id)
+                    .value(author)
+                    .value(rating)
+                    .text(body)
+                    .value(created)
+                    .end();
             }
             if rows.len() >= 20_000 {
                 copy_in(tx, REVIEW_COPY, &mut rows).await?;
@@ -467,13 +591,19 @@ impl<'a> Generator<'a> {
                 continue;
             }
             let buyer = self.pick(&self.buyer_ids.clone());
-            let n = self.rng.random_range(1..=3).min(self.products_by_store[store].len());
-            let chosen: Vec<usize> =
-                self.products_by_store[store].choose_multiple(&mut self.rng, n).copied().collect();
+            let n = self
+                .rng
+                .random_range(1..=3)
+                .min(self.products_by_store[store].len());
+            let chosen: Vec<usize> = self.products_by_store[store]
+                .choose_multiple(&mut self.rng, n)
+                .copied()
+                .collect();
             let mut total = Decimal::ZERO;
             for p in chosen {
                 let product = &self.products[p];
-                let quantity = product.min_quantity + product.step * Decimal::from(self.rng.random_range(0..4));
+                let quantity = product.min_quantity
+                    + product.step * Decimal::from(self.rng.random_range(0..4));
                 let line_total = (product.price * quantity).round_dp(2);
                 total += line_total;
                 lines
@@ -498,8 +628,18 @@ impl<'a> Generator<'a> {
             let mut at = created;
             for (step, status) in path.iter().enumerate() {
                 history_id += 1;
-                let by = if step == 0 || *status == "CANCELLED" { buyer } else { seller };
-                history.value(history_id).value(order_id).value(status).value(by).value(at).end();
+                let by = if step == 0 || *status == "CANCELLED" {
+                    buyer
+                } else {
+                    seller
+                };
+                history
+                    .value(history_id)
+                    .value(order_id)
+                    .value(status)
+                    .value(by)
+                    .value(at)
+                    .end();
                 at += Duration::hours(self.rng.random_range(1..96));
             }
             let last = path.last().copied().unwrap_or("PENDING");
@@ -537,7 +677,10 @@ impl<'a> Generator<'a> {
         .await
     }
 
-    async fn write_conversations(&mut self, tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<()> {
+    async fn write_conversations(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+    ) -> anyhow::Result<()> {
         let mut conversations = CopyRows::default();
         let mut messages = CopyRows::default();
         let mut seen = HashSet::new();
@@ -546,7 +689,9 @@ impl<'a> Generator<'a> {
         for _ in 0..self.plan.conversations {
             let buyer = self.pick(&self.buyer_ids.clone());
             let store = self.rng.random_range(0..self.stores.len());
-            let product = self.products_by_store[store].choose(&mut self.rng).map(|p| self.products[*p].id);
+            let product = self.products_by_store[store]
+                .choose(&mut self.rng)
+                .map(|p| self.products[*p].id);
             if !seen.insert((buyer, store)) {
                 continue;
             }
@@ -561,8 +706,16 @@ impl<'a> Generator<'a> {
                 } else {
                     (self.stores[store].owner, self.pick(vocab::SELLER_MESSAGES))
                 };
-                let read = (k + 1 < n || self.rng.random_bool(0.5)).then_some(at + Duration::minutes(30));
-                messages.value(message_id).value(conversation_id).value(sender).text(body).value(at).opt(read).end();
+                let read =
+                    (k + 1 < n || self.rng.random_bool(0.5)).then_some(at + Duration::minutes(30));
+                messages
+                    .value(message_id)
+                    .value(conversation_id)
+                    .value(sender)
+                    .text(body)
+                    .value(at)
+                    .opt(read)
+                    .end();
                 at += Duration::minutes(self.rng.random_range(5..600));
             }
             conversations
@@ -612,7 +765,9 @@ fn unit_label(unit: ProductUnit) -> &'static str {
 fn round_price(amount: f64) -> Decimal {
     let magnitude = 10_f64.powi((amount.log10().floor() as i32 - 1).max(-2));
     let rounded = (amount / magnitude).round() * magnitude;
-    Decimal::try_from(rounded.max(0.5)).unwrap_or(Decimal::ONE).round_dp(2)
+    Decimal::try_from(rounded.max(0.5))
+        .unwrap_or(Decimal::ONE)
+        .round_dp(2)
 }
 
 fn pick_range(rng: &mut ChaCha8Rng, sizes: &[&'static str]) -> Vec<&'static str> {

@@ -42,13 +42,19 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Seed(args) => {
             let db = db::connect(&args.db.database_url, args.db.db_max_connections).await?;
             db::migrate(&db).await?;
-            seed::seed(&db, &seed::SeedPlan::for_products(args.products, args.seed), true).await
+            seed::seed(
+                &db,
+                &seed::SeedPlan::for_products(args.products, args.seed),
+                true,
+            )
+            .await
         }
         Command::ExportSchema(args) => {
             let sdl = schema::sdl();
             match args.output {
-                Some(path) => std::fs::write(&path, sdl)
-                    .with_context(|| format!("write {}", path.display())),
+                Some(path) => {
+                    std::fs::write(&path, sdl).with_context(|| format!("write {}", path.display()))
+                }
                 None => {
                     print!("{sdl}");
                     Ok(())
@@ -62,8 +68,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let db = db::connect(&args.db.database_url, args.db.db_max_connections).await?;
     db::migrate(&db).await?;
     if !args.no_demo_data && seed::catalogue_is_empty(&db).await? {
-        tracing::info!(products = args.demo_products, "empty database: seeding demo data");
-        seed::seed(&db, &seed::SeedPlan::for_products(args.demo_products, 42), true).await?;
+        tracing::info!(
+            products = args.demo_products,
+            "empty database: seeding demo data"
+        );
+        seed::seed(
+            &db,
+            &seed::SeedPlan::for_products(args.demo_products, 42),
+            true,
+        )
+        .await?;
     }
     let server = start(db, ServerConfig::from(&args)).await?;
     let base = format!("http://{}", server.addr);
@@ -110,7 +124,10 @@ impl RunningServer {
     /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
-        self.task.await.context("join server task")?.context("serve")?;
+        self.task
+            .await
+            .context("join server task")?
+            .context("serve")?;
         Ok(())
     }
 }
@@ -124,11 +141,19 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     let app = http::router(http::AppState::new(db.clone(), config.http));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                stopped.await.ok();
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            stopped.await.ok();
+        })
+        .await
     });
-    Ok(RunningServer { addr, db, shutdown, task })
+    Ok(RunningServer {
+        addr,
+        db,
+        shutdown,
+        task,
+    })
 }

@@ -5,14 +5,14 @@ pub mod graphql;
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
+use crate::loaders::BatchLoad;
 use async_graphql::{InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::ids::{StoreId, UserId};
 
 /// A store row; `distance_km` is set when the store was found by distance.
@@ -89,11 +89,11 @@ impl StoreByOwnerLoader {
     }
 }
 
-impl Loader<UserId> for StoreByOwnerLoader {
+impl BatchLoad for StoreByOwnerLoader {
+    type Key = UserId;
     type Value = Store;
-    type Error = ApiError;
 
-    async fn load(&self, owners: &[UserId]) -> Result<HashMap<UserId, Store>, ApiError> {
+    async fn load(&self, owners: &[UserId]) -> ApiResult<HashMap<UserId, Store>> {
         let stores = db::by_owners(&self.db, owners).await?;
         Ok(stores.into_iter().map(|s| (s.owner_id, s)).collect())
     }
@@ -111,12 +111,15 @@ impl StoreProductCountLoader {
     }
 }
 
-impl Loader<StoreId> for StoreProductCountLoader {
+impl BatchLoad for StoreProductCountLoader {
+    type Key = StoreId;
     type Value = i64;
-    type Error = ApiError;
 
-    async fn load(&self, stores: &[StoreId]) -> Result<HashMap<StoreId, i64>, ApiError> {
+    async fn load(&self, stores: &[StoreId]) -> ApiResult<HashMap<StoreId, i64>> {
         let counts = db::active_product_counts(&self.db, stores).await?;
-        Ok(stores.iter().map(|s| (*s, counts.get(s).copied().unwrap_or(0))).collect())
+        Ok(stores
+            .iter()
+            .map(|s| (*s, counts.get(s).copied().unwrap_or(0)))
+            .collect())
     }
 }

@@ -11,7 +11,10 @@ use crate::users::UserRole;
 pub enum Viewer {
     #[default]
     Anonymous,
-    User { id: UserId, role: UserRole },
+    User {
+        id: UserId,
+        role: UserRole,
+    },
 }
 
 impl Viewer {
@@ -25,7 +28,13 @@ impl Viewer {
 
     /// Whether the caller is an administrator.
     pub fn is_admin(&self) -> bool {
-        matches!(self, Self::User { role: UserRole::Admin, .. })
+        matches!(
+            self,
+            Self::User {
+                role: UserRole::Admin,
+                ..
+            }
+        )
     }
 
     /// Whether the caller is `user` or an administrator.

@@ -53,7 +53,11 @@ impl TestApp {
 
     /// A server on a database seeded with `products` demo products.
     pub async fn seeded(products: u32) -> Self {
-        Self::spawn_with(TestOptions { seed_products: Some(products), ..TestOptions::default() }).await
+        Self::spawn_with(TestOptions {
+            seed_products: Some(products),
+            ..TestOptions::default()
+        })
+        .await
     }
 
     /// Starts a server as `options` say; panics with the cause when it cannot.
@@ -66,7 +70,9 @@ impl TestApp {
             "textisur_test_{}_{}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.subsec_nanos()
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .subsec_nanos()
         );
         let url = database_url(&database)?;
         let db = db::connect(&url, 8).await?;
@@ -104,7 +110,10 @@ impl TestApp {
             .await
             .expect("send graphql request");
         let status = response.status();
-        (status, response.json().await.expect("graphql response is JSON"))
+        (
+            status,
+            response.json().await.expect("graphql response is JSON"),
+        )
     }
 
     /// POSTs a query and returns `data`, failing the test on any error.
@@ -136,12 +145,17 @@ impl Drop for TestApp {
         // Drop runs inside the test's runtime, which cannot block on a future: use a thread
         // with its own small runtime.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 let options: PgConnectOptions = admin_url().parse()?;
-                let mut conn = PgConnection::connect_with(&options.disable_statement_logging()).await?;
+                let mut conn =
+                    PgConnection::connect_with(&options.disable_statement_logging()).await?;
                 let statement = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-                sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut conn).await?;
+                sqlx::query(sqlx::AssertSqlSafe(statement))
+                    .execute(&mut conn)
+                    .await?;
                 conn.close().await?;
                 anyhow::Ok(())
             })

@@ -8,7 +8,12 @@ use textisur_tests::{TestApp, TestOptions};
 
 const GRAPHQL_JSON: &str = "application/graphql-response+json";
 
-async fn post_raw(app: &TestApp, accept: &str, content_type: &str, body: impl Into<reqwest::Body>) -> (StatusCode, String, Value) {
+async fn post_raw(
+    app: &TestApp,
+    accept: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> (StatusCode, String, Value) {
     let response = app
         .client
         .post(app.url("/graphql"))
@@ -19,13 +24,18 @@ async fn post_raw(app: &TestApp, accept: &str, content_type: &str, body: impl In
         .await
         .expect("send");
     let status = response.status();
-    let content_type = response.headers()[CONTENT_TYPE].to_str().unwrap_or("").to_owned();
+    let content_type = response.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap_or("")
+        .to_owned();
     let body: Value = response.json().await.expect("JSON body");
     (status, content_type, body)
 }
 
 fn first_code(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("")
 }
 
 #[tokio::test]
@@ -42,12 +52,20 @@ async fn mutation_over_get_is_405_with_allow_post() {
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()[ALLOW], "POST");
     let body: Value = response.json().await.expect("json");
-    assert!(body["errors"][0]["message"].as_str().unwrap_or("").contains("POST"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("POST")
+    );
 
     // The operation GET would run is the one operationName selects.
     let document = "query Q { __typename } mutation M { __typename }";
     let status = |name: &'static str| {
-        let request = app.client.get(app.url("/graphql")).query(&[("query", document), ("operationName", name)]);
+        let request = app
+            .client
+            .get(app.url("/graphql"))
+            .query(&[("query", document), ("operationName", name)]);
         async move { request.send().await.expect("send").status() }
     };
     assert_eq!(status("M").await, StatusCode::METHOD_NOT_ALLOWED);
@@ -63,7 +81,10 @@ async fn get_runs_queries_and_marks_them_cacheable() {
         .client
         .get(app.url("/graphql"))
         .query(&[
-            ("query", "query Cats($n: Int) { products(first: $n) { nodes { name } } }"),
+            (
+                "query",
+                "query Cats($n: Int) { products(first: $n) { nodes { name } } }",
+            ),
             ("operationName", "Cats"),
             ("variables", r#"{"n": 2}"#),
         ])
@@ -72,9 +93,17 @@ async fn get_runs_queries_and_marks_them_cacheable() {
         .await
         .expect("send");
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()[CACHE_CONTROL].to_str().unwrap_or("").starts_with("public, max-age="));
+    assert!(
+        response.headers()[CACHE_CONTROL]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("public, max-age=")
+    );
     let body: Value = response.json().await.expect("json");
-    assert_eq!(body["data"]["products"]["nodes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        body["data"]["products"]["nodes"].as_array().map(Vec::len),
+        Some(2)
+    );
 
     let bad_variables = app
         .client
@@ -89,23 +118,39 @@ async fn get_runs_queries_and_marks_them_cacheable() {
 #[tokio::test]
 async fn malformed_json_is_400_with_a_graphql_error_body() {
     let app = TestApp::spawn().await;
-    let (status, content_type, body) = post_raw(&app, GRAPHQL_JSON, "application/json", "{\"query\": ").await;
+    let (status, content_type, body) =
+        post_raw(&app, GRAPHQL_JSON, "application/json", "{\"query\": ").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(content_type.starts_with(GRAPHQL_JSON));
-    assert!(body["errors"][0]["message"].as_str().unwrap_or("").contains("malformed JSON"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("malformed JSON")
+    );
     assert_eq!(first_code(&body), "BAD_USER_INPUT");
     assert!(body.get("data").is_none());
 
     // Well-formed JSON of the wrong shape is refused too, naming the field.
     for (payload, needle) in [
         (json!({"query": 5}), "query must be a string"),
-        (json!({"query": "{ __typename }", "variables": [1]}), "variables must be a JSON object"),
+        (
+            json!({"query": "{ __typename }", "variables": [1]}),
+            "variables must be a JSON object",
+        ),
         (json!({"variables": {}}), "no query"),
         (json!("{ __typename }"), "JSON object"),
     ] {
-        let (status, _, body) = post_raw(&app, GRAPHQL_JSON, "application/json", payload.to_string()).await;
+        let (status, _, body) =
+            post_raw(&app, GRAPHQL_JSON, "application/json", payload.to_string()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{payload}");
-        assert!(body["errors"][0]["message"].as_str().unwrap_or("").contains(needle), "{body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(needle),
+            "{body}"
+        );
     }
 }
 
@@ -113,23 +158,35 @@ async fn malformed_json_is_400_with_a_graphql_error_body() {
 async fn oversized_body_is_413() {
     let app = TestApp::spawn().await;
     let padding = "x".repeat(10 * 1024 * 1024);
-    let body = json!({ "query": "{ __typename }", "variables": { "padding": padding } }).to_string();
+    let body =
+        json!({ "query": "{ __typename }", "variables": { "padding": padding } }).to_string();
     let (status, _, body) = post_raw(&app, GRAPHQL_JSON, "application/json", body).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(body["errors"][0]["message"].as_str().unwrap_or("").contains("limit"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("limit")
+    );
 }
 
 #[tokio::test]
 async fn unknown_operation_name_is_400() {
     let app = TestApp::spawn().await;
-    let body = json!({ "query": "query A { __typename } query B { __typename }", "operationName": "C" });
-    let (status, _, body) = post_raw(&app, GRAPHQL_JSON, "application/json", body.to_string()).await;
+    let body =
+        json!({ "query": "query A { __typename } query B { __typename }", "operationName": "C" });
+    let (status, _, body) =
+        post_raw(&app, GRAPHQL_JSON, "application/json", body.to_string()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.get("data").is_none(), "a request error has no data: {body}");
+    assert!(
+        body.get("data").is_none(),
+        "a request error has no data: {body}"
+    );
     assert_eq!(first_code(&body), "BAD_USER_INPUT");
 
     let body = json!({ "query": "query A { __typename } query B { categories { name } }", "operationName": "A" });
-    let (status, _, body) = post_raw(&app, GRAPHQL_JSON, "application/json", body.to_string()).await;
+    let (status, _, body) =
+        post_raw(&app, GRAPHQL_JSON, "application/json", body.to_string()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"], json!({ "__typename": "Query" }));
 }
@@ -143,14 +200,23 @@ async fn request_errors_follow_the_status_rules_of_each_media_type() {
         ("{ products {", "syntax"),
     ] {
         let body = json!({ "query": query }).to_string();
-        let (status, content_type, json) = post_raw(&app, GRAPHQL_JSON, "application/json", body.clone()).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{what} error with graphql-response+json");
+        let (status, content_type, json) =
+            post_raw(&app, GRAPHQL_JSON, "application/json", body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{what} error with graphql-response+json"
+        );
         assert!(content_type.starts_with(GRAPHQL_JSON));
         assert!(json.get("data").is_none(), "{json}");
-        assert!(!first_code(&json).is_empty(), "every error carries a code: {json}");
+        assert!(
+            !first_code(&json).is_empty(),
+            "every error carries a code: {json}"
+        );
 
         // The legacy media type answers 200 for any well-formed request.
-        let (status, content_type, json) = post_raw(&app, "application/json", "application/json", body).await;
+        let (status, content_type, json) =
+            post_raw(&app, "application/json", "application/json", body).await;
         assert_eq!(status, StatusCode::OK, "{what} error with application/json");
         assert!(content_type.starts_with("application/json"));
         assert!(json["errors"].is_array());
@@ -158,7 +224,8 @@ async fn request_errors_follow_the_status_rules_of_each_media_type() {
 
     // Variables of the wrong type are a request error as well.
     let body = json!({ "query": "query($n: Int) { products(first: $n) { totalCount } }", "variables": { "n": "ten" } });
-    let (status, _, json) = post_raw(&app, GRAPHQL_JSON, "application/json", body.to_string()).await;
+    let (status, _, json) =
+        post_raw(&app, GRAPHQL_JSON, "application/json", body.to_string()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
 }
 
@@ -166,10 +233,17 @@ async fn request_errors_follow_the_status_rules_of_each_media_type() {
 async fn field_errors_keep_200_and_partial_data() {
     let app = TestApp::seeded(20).await;
     let (status, body) = app
-        .graphql("{ categories { name } products(first: 500) { totalCount } }", json!({}))
+        .graphql(
+            "{ categories { name } products(first: 500) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["data"]["categories"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(
+        body["data"]["categories"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
     assert_eq!(first_code(&body), "BAD_USER_INPUT");
     assert_eq!(body["errors"][0]["path"], json!(["products"]));
 }
@@ -182,7 +256,10 @@ async fn accept_negotiates_the_response_media_type() {
         ("application/json", Some("application/json")),
         (GRAPHQL_JSON, Some(GRAPHQL_JSON)),
         ("*/*", Some(GRAPHQL_JSON)),
-        ("application/graphql-response+json;q=0.2, application/json", Some("application/json")),
+        (
+            "application/graphql-response+json;q=0.2, application/json",
+            Some("application/json"),
+        ),
         ("text/html", None),
     ] {
         let response = app
@@ -198,7 +275,10 @@ async fn accept_negotiates_the_response_media_type() {
             Some(media) => {
                 assert_eq!(response.status(), StatusCode::OK, "{accept}");
                 let content_type = response.headers()[CONTENT_TYPE].to_str().unwrap_or("");
-                assert!(content_type.starts_with(media), "{accept} -> {content_type}");
+                assert!(
+                    content_type.starts_with(media),
+                    "{accept} -> {content_type}"
+                );
             }
             None => assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE, "{accept}"),
         }
@@ -213,7 +293,12 @@ async fn accept_negotiates_the_response_media_type() {
         .send()
         .await
         .expect("send");
-    assert!(response.headers()[CONTENT_TYPE].to_str().unwrap_or("").starts_with("application/json"));
+    assert!(
+        response.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("application/json")
+    );
 }
 
 #[tokio::test]
@@ -227,17 +312,31 @@ async fn wrong_content_type_is_415() {
 #[tokio::test]
 async fn batches_are_capped() {
     let app = TestApp::spawn_with(TestOptions {
-        http: Some(HttpConfig { max_batch: 3, ..HttpConfig::default() }),
+        http: Some(HttpConfig {
+            max_batch: 3,
+            ..HttpConfig::default()
+        }),
         ..TestOptions::default()
     })
     .await;
     let one = json!({ "query": "{ __typename }" });
-    let (status, _, body) = post_raw(&app, GRAPHQL_JSON, "application/json", json!([one, one]).to_string()).await;
+    let (status, _, body) = post_raw(
+        &app,
+        GRAPHQL_JSON,
+        "application/json",
+        json!([one, one]).to_string(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body.as_array().map(Vec::len), Some(2));
 
-    let (status, _, body) =
-        post_raw(&app, GRAPHQL_JSON, "application/json", json!([one, one, one, one]).to_string()).await;
+    let (status, _, body) = post_raw(
+        &app,
+        GRAPHQL_JSON,
+        "application/json",
+        json!([one, one, one, one]).to_string(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(first_code(&body), "QUERY_TOO_COMPLEX");
 }
@@ -245,8 +344,21 @@ async fn batches_are_capped() {
 #[tokio::test]
 async fn health_endpoints_answer() {
     let app = TestApp::spawn().await;
-    let live = app.client.get(app.url("/health/live")).send().await.expect("send");
+    let live = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(live.status(), StatusCode::OK);
-    let ready: Value = app.client.get(app.url("/health/ready")).send().await.expect("send").json().await.expect("json");
+    let ready: Value = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(ready["checks"]["postgres"], "ok");
 }

@@ -12,7 +12,14 @@ use serde_json::{Value, json};
 use textisur_api::ids::ProductId;
 use textisur_tests::TestApp;
 
-const SORTS: [&str; 6] = ["RELEVANCE", "PRICE_ASC", "PRICE_DESC", "NEWEST", "POPULAR", "TOP_RATED"];
+const SORTS: [&str; 6] = [
+    "RELEVANCE",
+    "PRICE_ASC",
+    "PRICE_DESC",
+    "NEWEST",
+    "POPULAR",
+    "TOP_RATED",
+];
 
 #[derive(Clone, Debug)]
 struct Walk {
@@ -29,7 +36,12 @@ fn walks() -> impl Strategy<Value = Walk> {
         prop::option::of(prop::sample::select(vec!["algodón", "lana", "camisa"])),
         prop::collection::vec(1..=40_i32, 1..8),
     )
-        .prop_map(|(sort, in_store, text, page_sizes)| Walk { sort, in_store, text, page_sizes })
+        .prop_map(|(sort, in_store, text, page_sizes)| Walk {
+            sort,
+            in_store,
+            text,
+            page_sizes,
+        })
 }
 
 /// Ids (global) of the active products the walk must see, read straight from PostgreSQL.
@@ -45,15 +57,21 @@ async fn expected(app: &TestApp, store_id: i64, walk: &Walk) -> HashSet<String> 
     .fetch_all(app.db.pool())
     .await
     .expect("snapshot");
-    rows.into_iter().map(|id| ProductId(id).to_global().to_string()).collect()
+    rows.into_iter()
+        .map(|id| ProductId(id).to_global().to_string())
+        .collect()
 }
 
 async fn walk_pages(app: &TestApp, store_slug: &str, walk: &Walk) -> Vec<String> {
     let selection = "(query: $q, sort: $sort, first: $n, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } }";
     let query = if walk.in_store {
-        format!("query($slug: String!, $q: String, $sort: ProductSort!, $n: Int, $after: String) {{ store(slug: $slug) {{ products{selection} }} }}")
+        format!(
+            "query($slug: String!, $q: String, $sort: ProductSort!, $n: Int, $after: String) {{ store(slug: $slug) {{ products{selection} }} }}"
+        )
     } else {
-        format!("query($q: String, $sort: ProductSort!, $n: Int, $after: String) {{ products{selection} }}")
+        format!(
+            "query($q: String, $sort: ProductSort!, $n: Int, $after: String) {{ products{selection} }}"
+        )
     };
     let mut seen = Vec::new();
     let mut after = Value::Null;
@@ -61,11 +79,22 @@ async fn walk_pages(app: &TestApp, store_slug: &str, walk: &Walk) -> Vec<String>
         let n = walk.page_sizes[page % walk.page_sizes.len()];
         let variables = json!({ "slug": store_slug, "q": walk.text, "sort": walk.sort, "n": n, "after": after });
         let data = app.data(&query, variables).await;
-        let connection = if walk.in_store { &data["store"]["products"] } else { &data["products"] };
+        let connection = if walk.in_store {
+            &data["store"]["products"]
+        } else {
+            &data["products"]
+        };
         let nodes = connection["nodes"].as_array().cloned().unwrap_or_default();
         assert!(nodes.len() <= n as usize);
-        seen.extend(nodes.iter().map(|node| node["id"].as_str().unwrap_or_default().to_owned()));
-        if !connection["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false) {
+        seen.extend(
+            nodes
+                .iter()
+                .map(|node| node["id"].as_str().unwrap_or_default().to_owned()),
+        );
+        if !connection["pageInfo"]["hasNextPage"]
+            .as_bool()
+            .unwrap_or(false)
+        {
             return seen;
         }
         after = connection["pageInfo"]["endCursor"].clone();
@@ -75,7 +104,12 @@ async fn walk_pages(app: &TestApp, store_slug: &str, walk: &Walk) -> Vec<String>
 
 /// Inserts copies of existing products (new slug and sku, random price, sales and age) until
 /// told to stop.
-fn spawn_inserter(app: &TestApp, store_id: i64, stop: Arc<AtomicBool>, counter: Arc<AtomicU64>) -> tokio::task::JoinHandle<()> {
+fn spawn_inserter(
+    app: &TestApp,
+    store_id: i64,
+    stop: Arc<AtomicBool>,
+    counter: Arc<AtomicU64>,
+) -> tokio::task::JoinHandle<()> {
     let pool = app.db.pool().clone();
     tokio::spawn(async move {
         while !stop.load(Ordering::Relaxed) {
@@ -108,10 +142,17 @@ fn paging_never_repeats_and_never_skips_while_rows_are_inserted() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let app = runtime.block_on(TestApp::seeded(300));
     let (store_id, store_slug): (i64, String) = runtime
-        .block_on(sqlx::query_as("SELECT id, slug FROM stores ORDER BY id LIMIT 1").fetch_one(app.db.pool()))
+        .block_on(
+            sqlx::query_as("SELECT id, slug FROM stores ORDER BY id LIMIT 1")
+                .fetch_one(app.db.pool()),
+        )
         .expect("a store");
     let counter = Arc::new(AtomicU64::new(0));
-    let mut runner = TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let result = runner.run(&walks(), |walk| {
         runtime.block_on(async {
             let before = expected(&app, store_id, &walk).await;
@@ -119,12 +160,24 @@ fn paging_never_repeats_and_never_skips_while_rows_are_inserted() {
             let inserter = spawn_inserter(&app, store_id, stop.clone(), counter.clone());
             let seen = walk_pages(&app, &store_slug, &walk).await;
             stop.store(true, Ordering::Relaxed);
-            inserter.await.map_err(|e| TestCaseError::fail(format!("inserter: {e}")))?;
+            inserter
+                .await
+                .map_err(|e| TestCaseError::fail(format!("inserter: {e}")))?;
 
             let unique: HashSet<&String> = seen.iter().collect();
-            prop_assert_eq!(unique.len(), seen.len(), "a row came back twice in {:?}", walk);
+            prop_assert_eq!(
+                unique.len(),
+                seen.len(),
+                "a row came back twice in {:?}",
+                walk
+            );
             let missing: Vec<&String> = before.iter().filter(|id| !unique.contains(id)).collect();
-            prop_assert!(missing.is_empty(), "{} rows skipped in {:?}", missing.len(), walk);
+            prop_assert!(
+                missing.is_empty(),
+                "{} rows skipped in {:?}",
+                missing.len(),
+                walk
+            );
             Ok(())
         })
     });

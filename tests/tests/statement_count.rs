@@ -15,21 +15,49 @@ async fn nested_page_runs_at_most_six_statements_for_any_page_size() {
         let before = app.db.statements_run();
         let data = app.data(NESTED_PAGE, json!({ "n": n })).await;
         let statements = app.db.statements_run() - before;
-        let nodes = data["products"]["nodes"].as_array().cloned().unwrap_or_default();
+        let nodes = data["products"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(nodes.len(), n, "the page is full");
-        let reviewed = nodes.iter().filter(|p| p["reviews"]["nodes"].as_array().is_some_and(|r| !r.is_empty())).count();
-        assert!(reviewed > 0, "the page exercises the review and author loaders");
-        assert!(nodes.iter().all(|p| p["store"]["name"].is_string() && p["category"]["name"].is_string()));
+        let reviewed = nodes
+            .iter()
+            .filter(|p| {
+                p["reviews"]["nodes"]
+                    .as_array()
+                    .is_some_and(|r| !r.is_empty())
+            })
+            .count();
+        assert!(
+            reviewed > 0,
+            "the page exercises the review and author loaders"
+        );
+        assert!(
+            nodes
+                .iter()
+                .all(|p| p["store"]["name"].is_string() && p["category"]["name"].is_string())
+        );
         counts.push(statements);
     }
-    assert!(counts.iter().all(|&c| c <= 6), "statements per page: {counts:?}");
-    assert_eq!(counts[0], counts[1], "statements must not grow with the page size: {counts:?}");
+    assert!(
+        counts.iter().all(|&c| c <= 6),
+        "statements per page: {counts:?}"
+    );
+    assert_eq!(
+        counts[0], counts[1],
+        "statements must not grow with the page size: {counts:?}"
+    );
 }
 
 #[tokio::test]
 async fn nodes_batches_by_kind() {
     let app = TestApp::seeded(60).await;
-    let data = app.data("{ products(first: 30) { nodes { id store { id } } } }", json!({})).await;
+    let data = app
+        .data(
+            "{ products(first: 30) { nodes { id store { id } } } }",
+            json!({}),
+        )
+        .await;
     let mut ids: Vec<String> = Vec::new();
     for p in data["products"]["nodes"].as_array().into_iter().flatten() {
         ids.push(p["id"].as_str().unwrap_or_default().to_owned());
@@ -37,7 +65,10 @@ async fn nodes_batches_by_kind() {
     }
     let before = app.db.statements_run();
     let data = app
-        .data("query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }", json!({ "ids": ids }))
+        .data(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }",
+            json!({ "ids": ids }),
+        )
         .await;
     let statements = app.db.statements_run() - before;
     let nodes = data["nodes"].as_array().cloned().unwrap_or_default();

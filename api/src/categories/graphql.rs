@@ -16,7 +16,10 @@ impl CategoryQueries {
         let rc = RequestContext::of(ctx);
         let all = super::all(&rc.db).await?;
         for category in &all {
-            rc.loaders.categories.feed_one(category.id, category.clone()).await;
+            rc.loaders
+                .categories
+                .feed_one(category.id, category.clone())
+                .await;
         }
         Ok(all)
     }
@@ -38,13 +41,21 @@ impl Category {
 
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
         match self.parent_id {
-            Some(parent) => Ok(RequestContext::of(ctx).loaders.categories.load_one(parent).await?),
+            Some(parent) => Ok(RequestContext::of(ctx)
+                .loaders
+                .categories
+                .load_one(parent)
+                .await?),
             None => Ok(None),
         }
     }
 
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
-        let children = RequestContext::of(ctx).loaders.category_children.load_one(self.id).await?;
+        let children = RequestContext::of(ctx)
+            .loaders
+            .category_children
+            .load_one(self.id)
+            .await?;
         Ok(children.unwrap_or_default())
     }
 }

@@ -38,10 +38,20 @@ pub async fn post(
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             let limit = state.config.max_body_bytes;
             let message = format!("request body exceeds the limit of {limit} bytes");
-            return http_error(format, StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::QueryTooComplex, &message);
+            return http_error(
+                format,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::QueryTooComplex,
+                &message,
+            );
         }
         Err(rejection) => {
-            return http_error(format, rejection.status(), ErrorCode::BadUserInput, &rejection.body_text());
+            return http_error(
+                format,
+                rejection.status(),
+                ErrorCode::BadUserInput,
+                &rejection.body_text(),
+            );
         }
     };
     if !is_json_content_type(&headers) {
@@ -56,7 +66,12 @@ pub async fn post(
         Ok(value) => value,
         Err(e) => {
             let message = format!("malformed JSON body: {e}");
-            return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &message);
+            return http_error(
+                format,
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                &message,
+            );
         }
     };
     match value {
@@ -66,7 +81,12 @@ pub async fn post(
                 let (status, body) = execute(&state, format, params).await;
                 respond(format, status, &body, "no-store")
             }
-            Err(e) => http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &e.0),
+            Err(e) => http_error(
+                format,
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                &e.0,
+            ),
         },
     }
 }
@@ -74,22 +94,41 @@ pub async fn post(
 async fn post_batch(state: &AppState, format: ResponseFormat, items: Vec<Value>) -> Response {
     let max = state.config.max_batch;
     if max == 0 {
-        return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "batching is disabled");
+        return http_error(
+            format,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadUserInput,
+            "batching is disabled",
+        );
     }
     if items.is_empty() || items.len() > max {
-        let message = format!("a batch must hold between 1 and {max} operations, not {}", items.len());
-        return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::QueryTooComplex, &message);
+        let message = format!(
+            "a batch must hold between 1 and {max} operations, not {}",
+            items.len()
+        );
+        return http_error(
+            format,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::QueryTooComplex,
+            &message,
+        );
     }
     let mut params = Vec::with_capacity(items.len());
     for item in items {
         match GraphqlParams::from_json(item) {
             Ok(p) => params.push(p),
             Err(e) => {
-                return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &e.0);
+                return http_error(
+                    format,
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadUserInput,
+                    &e.0,
+                );
             }
         }
     }
-    let results = futures::future::join_all(params.into_iter().map(|p| execute(state, format, p))).await;
+    let results =
+        futures::future::join_all(params.into_iter().map(|p| execute(state, format, p))).await;
     let bodies: Vec<Value> = results.into_iter().map(|(_, body)| body).collect();
     respond(format, StatusCode::OK, &Value::Array(bodies), "no-store")
 }
@@ -103,18 +142,31 @@ pub async fn get(
     let Some(format) = negotiate(&headers) else {
         return not_acceptable();
     };
-    let params = match query.map_err(|e| e.body_text()).and_then(|Query(q)| {
-        GraphqlParams::from_url(q).map_err(|e| e.0)
-    }) {
+    let params = match query
+        .map_err(|e| e.body_text())
+        .and_then(|Query(q)| GraphqlParams::from_url(q).map_err(|e| e.0))
+    {
         Ok(params) => params,
         Err(message) => {
-            return http_error(format, StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &message);
+            return http_error(
+                format,
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                &message,
+            );
         }
     };
     if let Some(kind) = non_query_operation(&params) {
         let message = format!("{kind} operations are only accepted over POST");
-        let mut response = http_error(format, StatusCode::METHOD_NOT_ALLOWED, ErrorCode::BadUserInput, &message);
-        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        let mut response = http_error(
+            format,
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::BadUserInput,
+            &message,
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
     let (status, body) = execute(&state, format, params).await;
@@ -148,9 +200,15 @@ fn non_query_operation(params: &GraphqlParams) -> Option<&'static str> {
 }
 
 /// Runs one GraphQL request; returns the status it deserves and the response body.
-async fn execute(state: &AppState, format: ResponseFormat, params: GraphqlParams) -> (StatusCode, Value) {
+async fn execute(
+    state: &AppState,
+    format: ResponseFormat,
+    params: GraphqlParams,
+) -> (StatusCode, Value) {
     let mut request = async_graphql::Request::new(params.query)
-        .variables(async_graphql::Variables::from_json(Value::Object(params.variables)))
+        .variables(async_graphql::Variables::from_json(Value::Object(
+            params.variables,
+        )))
         .data(RequestContext::new(&state.db, Viewer::Anonymous));
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
@@ -180,10 +238,18 @@ async fn execute(state: &AppState, format: ResponseFormat, params: GraphqlParams
 
 /// Errors raised by async-graphql itself carry no code; give them one from the closed set.
 fn add_missing_code(error: &mut Value, request_error: bool) {
-    let message = error.get("message").and_then(Value::as_str).unwrap_or("").to_owned();
-    let Some(map) = error.as_object_mut() else { return };
+    let message = error
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let Some(map) = error.as_object_mut() else {
+        return;
+    };
     let extensions = map.entry("extensions").or_insert_with(|| json!({}));
-    let Some(extensions) = extensions.as_object_mut() else { return };
+    let Some(extensions) = extensions.as_object_mut() else {
+        return;
+    };
     if extensions.contains_key("code") {
         return;
     }
@@ -208,7 +274,10 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 fn respond(format: ResponseFormat, status: StatusCode, body: &Value, cache: &str) -> Response {
     let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
     if let Ok(cache) = HeaderValue::from_str(cache) {
         headers.insert(CACHE_CONTROL, cache);
     }
@@ -217,12 +286,23 @@ fn respond(format: ResponseFormat, status: StatusCode, body: &Value, cache: &str
 }
 
 /// A response for a request refused before GraphQL ran: no `data`, one error.
-fn http_error(format: ResponseFormat, status: StatusCode, code: ErrorCode, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+fn http_error(
+    format: ResponseFormat,
+    status: StatusCode,
+    code: ErrorCode,
+    message: &str,
+) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     respond(format, status, &body, "no-store")
 }
 
 fn not_acceptable() -> Response {
     let message = "Accept must allow application/graphql-response+json or application/json";
-    http_error(ResponseFormat::Json, StatusCode::NOT_ACCEPTABLE, ErrorCode::BadUserInput, message)
+    http_error(
+        ResponseFormat::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        ErrorCode::BadUserInput,
+        message,
+    )
 }

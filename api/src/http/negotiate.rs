@@ -30,7 +30,11 @@ impl ResponseFormat {
 /// Without an `Accept` header the spec says to answer `application/json`. On equal
 /// preference `application/graphql-response+json` wins.
 pub fn negotiate(headers: &HeaderMap) -> Option<ResponseFormat> {
-    let values: Vec<&str> = headers.get_all(ACCEPT).iter().filter_map(|v| v.to_str().ok()).collect();
+    let values: Vec<&str> = headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
     if values.is_empty() || values.iter().all(|v| v.trim().is_empty()) {
         return Some(ResponseFormat::Json);
     }
@@ -86,13 +90,19 @@ mod tests {
     fn negotiates_like_the_spec() {
         assert_eq!(negotiate(&HeaderMap::new()), Some(Json));
         assert_eq!(pick("application/json"), Some(Json));
-        assert_eq!(pick("application/graphql-response+json"), Some(GraphqlResponseJson));
+        assert_eq!(
+            pick("application/graphql-response+json"),
+            Some(GraphqlResponseJson)
+        );
         assert_eq!(pick("*/*"), Some(GraphqlResponseJson));
         assert_eq!(
             pick("application/graphql-response+json, application/json;q=0.9"),
             Some(GraphqlResponseJson)
         );
-        assert_eq!(pick("application/graphql-response+json;q=0.5, application/json"), Some(Json));
+        assert_eq!(
+            pick("application/graphql-response+json;q=0.5, application/json"),
+            Some(Json)
+        );
         assert_eq!(pick("application/json, */*;q=0.1"), Some(Json));
         assert_eq!(pick("text/html"), None);
         assert_eq!(pick("application/json;q=0"), None);

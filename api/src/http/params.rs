@@ -45,7 +45,12 @@ impl GraphqlParams {
         };
         let variables = object_or_null(map.remove("variables"), "variables")?;
         let extensions = object_or_null(map.remove("extensions"), "extensions")?;
-        Ok(Self { query, operation_name, variables, extensions })
+        Ok(Self {
+            query,
+            operation_name,
+            variables,
+            extensions,
+        })
     }
 
     /// Reads the parameters of a GET request, where `variables` and `extensions` are JSON text.
@@ -67,7 +72,12 @@ impl GraphqlParams {
         };
         let variables = json("variables", params.remove("variables"))?;
         let extensions = json("extensions", params.remove("extensions"))?;
-        Ok(Self { query, operation_name, variables, extensions })
+        Ok(Self {
+            query,
+            operation_name,
+            variables,
+            extensions,
+        })
     }
 }
 

@@ -20,7 +20,9 @@ pub async fn list(
     let mut qb = QueryBuilder::<Postgres>::new("SELECT * FROM (SELECT p.*, ");
     match &listing.text {
         Some(text) => {
-            qb.push("ts_rank(").push(DOCUMENT).push(", websearch_to_tsquery('spanish', ");
+            qb.push("ts_rank(")
+                .push(DOCUMENT)
+                .push(", websearch_to_tsquery('spanish', ");
             qb.push_bind(text.clone()).push(")) AS rank");
         }
         None => {
@@ -42,7 +44,11 @@ pub async fn list(
     };
     if let Some(cursor) = after {
         let op = if descending { " < " } else { " > " };
-        qb.push(" WHERE (").push(key).push(", s.id)").push(op).push("(");
+        qb.push(" WHERE (")
+            .push(key)
+            .push(", s.id)")
+            .push(op)
+            .push("(");
         match (listing.sort, cursor) {
             (ProductSort::Relevance, ProductCursor::Rank(rank, id)) if ranked => {
                 qb.push_bind(*rank).push("::real, ").push_bind(id.0);
@@ -60,28 +66,44 @@ pub async fn list(
             (ProductSort::Newest, ProductCursor::Newest(at, id)) => {
                 qb.push_bind(*at).push(", ").push_bind(id.0);
             }
-            _ => return Err(ApiError::bad_input("cursor does not belong to this sort order")),
+            _ => {
+                return Err(ApiError::bad_input(
+                    "cursor does not belong to this sort order",
+                ));
+            }
         }
         qb.push(")");
     }
     let direction = if descending { " DESC" } else { " ASC" };
-    qb.push(" ORDER BY ").push(key).push(direction).push(", s.id").push(direction);
+    qb.push(" ORDER BY ")
+        .push(key)
+        .push(direction)
+        .push(", s.id")
+        .push(direction);
     qb.push(" LIMIT ").push_bind(limit as i64);
 
-    Ok(qb.build_query_as::<ProductHit>().fetch_all(db.executor()).await?)
+    Ok(qb
+        .build_query_as::<ProductHit>()
+        .fetch_all(db.executor())
+        .await?)
 }
 
 /// Counts every product a listing matches.
 pub async fn count(db: &Db, listing: &ProductListing) -> ApiResult<i64> {
     let mut qb = QueryBuilder::<Postgres>::new("SELECT count(*) FROM products p");
     push_filters(&mut qb, listing);
-    Ok(qb.build_query_scalar::<i64>().fetch_one(db.executor()).await?)
+    Ok(qb
+        .build_query_scalar::<i64>()
+        .fetch_one(db.executor())
+        .await?)
 }
 
 fn push_filters(qb: &mut QueryBuilder<Postgres>, listing: &ProductListing) {
     qb.push(" WHERE p.status = 'ACTIVE'");
     if let Some(text) = &listing.text {
-        qb.push(" AND ").push(DOCUMENT).push(" @@ websearch_to_tsquery('spanish', ");
+        qb.push(" AND ")
+            .push(DOCUMENT)
+            .push(" @@ websearch_to_tsquery('spanish', ");
         qb.push_bind(text.clone()).push(")");
     }
     if !listing.category_ids.is_empty() {
@@ -98,7 +120,8 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, listing: &ProductListing) {
     }
     if !listing.store_ids.is_empty() {
         qb.push(" AND p.store_id = ANY(");
-        qb.push_bind(listing.store_ids.iter().map(|s| s.0).collect::<Vec<_>>()).push(")");
+        qb.push_bind(listing.store_ids.iter().map(|s| s.0).collect::<Vec<_>>())
+            .push(")");
     }
     for (column, keys) in [
         ("p.material_keys", &listing.material_keys),
@@ -106,7 +129,10 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, listing: &ProductListing) {
         ("p.size_keys", &listing.size_keys),
     ] {
         if !keys.is_empty() {
-            qb.push(" AND ").push(column).push(" && ").push_bind(keys.clone());
+            qb.push(" AND ")
+                .push(column)
+                .push(" && ")
+                .push_bind(keys.clone());
         }
     }
     if let Some(min) = listing.min_price {

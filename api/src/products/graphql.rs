@@ -15,7 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{CategoryId, ProductId, StoreId};
 use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use crate::reviews::graphql::ReviewConnection;
-use crate::reviews::ReviewPageKey;
+use crate::reviews::{ReviewCursor, ReviewPageKey};
 use crate::schema::RequestContext;
 use crate::stores::Store;
 use crate::viewer::Viewer;
@@ -74,8 +74,13 @@ pub fn listing_from_args(
     only_store: Option<StoreId>,
 ) -> ApiResult<ProductListing> {
     let text = query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
-    if text.as_ref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
-        return Err(ApiError::bad_input(format!("query may not exceed {MAX_QUERY_CHARS} characters")));
+    if text
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+    {
+        return Err(ApiError::bad_input(format!(
+            "query may not exceed {MAX_QUERY_CHARS} characters"
+        )));
     }
     let filter = filter.unwrap_or_default();
     let too_many = [
@@ -160,7 +165,10 @@ impl ProductSearchConnection {
             db::list(&rc.db, &listing, cursor.as_ref(), first + 1).await?
         };
         for hit in &rows {
-            rc.loaders.products.feed_one(hit.product.id, hit.product.clone()).await;
+            rc.loaders
+                .products
+                .feed_one(hit.product.id, hit.product.clone())
+                .await;
         }
         Ok(Self {
             page: Page::from_overfetch(rows, first, cursor.is_some()),
@@ -179,7 +187,10 @@ impl ProductSearchConnection {
         self.page
             .rows
             .iter()
-            .map(|hit| ProductSearchEdge { cursor: self.cursor(hit), node: hit.product.clone() })
+            .map(|hit| ProductSearchEdge {
+                cursor: self.cursor(hit),
+                node: hit.product.clone(),
+            })
             .collect()
     }
 
@@ -253,7 +264,10 @@ impl Product {
 
     /// Price of one unit (one piece, one metre or one kilogram).
     async fn price(&self) -> Money {
-        Money { amount: self.price, currency_code: self.currency_code.clone() }
+        Money {
+            amount: self.price,
+            currency_code: self.currency_code.clone(),
+        }
     }
 
     async fn unit(&self) -> ProductUnit {
@@ -284,11 +298,19 @@ impl Product {
     }
 
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
-        Ok(RequestContext::of(ctx).loaders.categories.load_one(self.category_id).await?)
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .categories
+            .load_one(self.category_id)
+            .await?)
     }
 
     async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
-        Ok(RequestContext::of(ctx).loaders.stores.load_one(self.store_id).await?)
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .stores
+            .load_one(self.store_id)
+            .await?)
     }
 
     async fn materials(&self) -> &[String] {
@@ -306,7 +328,10 @@ impl Product {
     async fn images(&self) -> Vec<Image> {
         self.images
             .iter()
-            .map(|url| Image { url: url.clone(), alt_text: self.name.clone() })
+            .map(|url| Image {
+                url: url.clone(),
+                alt_text: self.name.clone(),
+            })
             .collect()
     }
 
@@ -332,15 +357,26 @@ impl Product {
         after: Option<String>,
     ) -> Result<ReviewConnection> {
         let first = page_size(first)?;
-        let after: Option<(DateTime<Utc>, crate::ids::ReviewId)> =
-            after.as_deref().map(decode_cursor).transpose()?;
-        let key = ReviewPageKey { product: self.id, first, after };
+        let after: Option<ReviewCursor> = after.as_deref().map(decode_cursor).transpose()?;
+        let key = ReviewPageKey {
+            product: self.id,
+            first,
+            after,
+        };
         let rows = if first == 0 {
             Vec::new()
         } else {
-            RequestContext::of(ctx).loaders.review_pages.load_one(key).await?.unwrap_or_default()
+            RequestContext::of(ctx)
+                .loaders
+                .review_pages
+                .load_one(key)
+                .await?
+                .unwrap_or_default()
         };
-        Ok(ReviewConnection::new(Page::from_overfetch(rows, first, after.is_some()), self.review_count))
+        Ok(ReviewConnection::new(
+            Page::from_overfetch(rows, first, after.is_some()),
+            self.review_count,
+        ))
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

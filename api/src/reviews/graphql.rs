@@ -16,11 +16,19 @@ impl Review {
     }
 
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
-        Ok(RequestContext::of(ctx).loaders.products.load_one(self.product_id).await?)
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .products
+            .load_one(self.product_id)
+            .await?)
     }
 
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        Ok(RequestContext::of(ctx).loaders.users.load_one(self.author_id).await?)
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .users
+            .load_one(self.author_id)
+            .await?)
     }
 
     /// 1 to 5.

@@ -112,7 +112,11 @@ mod tests {
     #[test]
     fn escapes_fields_and_arrays() {
         let mut rows = CopyRows::default();
-        rows.value(1).text("a\tb\\c").opt(None::<i32>).array(&["x\"y", "ñ"]).end();
+        rows.value(1)
+            .text("a\tb\\c")
+            .opt(None::<i32>)
+            .array(&["x\"y", "ñ"])
+            .end();
         assert_eq!(rows.take(), "1\ta\\tb\\\\c\t\\N\t{\"x\\\\\"y\",\"ñ\"}\n");
     }
 }

@@ -50,21 +50,39 @@ pub async fn list(
     if let Some(radius) = listing.radius_km {
         qb.push(" AND s.distance_km <= ").push_bind(radius);
     }
-    let key = if listing.near.is_some() { "s.distance_km" } else { "s.name" };
+    let key = if listing.near.is_some() {
+        "s.distance_km"
+    } else {
+        "s.name"
+    };
     match (after, listing.near.is_some()) {
         (None, _) => {}
         (Some(StoreCursor::Distance(d, id)), true) => {
-            qb.push(" AND (s.distance_km, s.id) > (").push_bind(*d).push(", ");
+            qb.push(" AND (s.distance_km, s.id) > (")
+                .push_bind(*d)
+                .push(", ");
             qb.push_bind(id.0).push(")");
         }
         (Some(StoreCursor::Name(name, id)), false) => {
-            qb.push(" AND (s.name, s.id) > (").push_bind(name.clone()).push(", ");
+            qb.push(" AND (s.name, s.id) > (")
+                .push_bind(name.clone())
+                .push(", ");
             qb.push_bind(id.0).push(")");
         }
-        _ => return Err(ApiError::bad_input("cursor does not belong to this listing")),
+        _ => {
+            return Err(ApiError::bad_input(
+                "cursor does not belong to this listing",
+            ));
+        }
     }
-    qb.push(" ORDER BY ").push(key).push(", s.id LIMIT ").push_bind(limit as i64);
-    Ok(qb.build_query_as::<Store>().fetch_all(db.executor()).await?)
+    qb.push(" ORDER BY ")
+        .push(key)
+        .push(", s.id LIMIT ")
+        .push_bind(limit as i64);
+    Ok(qb
+        .build_query_as::<Store>()
+        .fetch_all(db.executor())
+        .await?)
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
@@ -108,7 +126,10 @@ pub async fn by_owners(db: &Db, owners: &[UserId]) -> ApiResult<Vec<Store>> {
 }
 
 /// Counts active products per store.
-pub async fn active_product_counts(db: &Db, stores: &[StoreId]) -> ApiResult<HashMap<StoreId, i64>> {
+pub async fn active_product_counts(
+    db: &Db,
+    stores: &[StoreId],
+) -> ApiResult<HashMap<StoreId, i64>> {
     let ids: Vec<i64> = stores.iter().map(|id| id.0).collect();
     let rows: Vec<(StoreId, i64)> = sqlx::query_as(
         "SELECT store_id, count(*) FROM products

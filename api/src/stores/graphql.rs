@@ -27,7 +27,12 @@ impl StoreQueries {
     ) -> Result<Option<Store>> {
         let rc = RequestContext::of(ctx);
         Ok(match (id, slug) {
-            (Some(id), None) => rc.loaders.stores.load_one(StoreId::from_global(&id)?).await?,
+            (Some(id), None) => {
+                rc.loaders
+                    .stores
+                    .load_one(StoreId::from_global(&id)?)
+                    .await?
+            }
             (None, Some(slug)) => db::by_slug(&rc.db, &slug).await?,
             _ => return Err(ApiError::bad_input("give exactly one of id and slug").into()),
         })
@@ -71,14 +76,20 @@ fn store_listing(
     if let Some(p) = near
         && !((-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon))
     {
-        return Err(ApiError::bad_input("near must have lat in -90..90 and lon in -180..180"));
+        return Err(ApiError::bad_input(
+            "near must have lat in -90..90 and lon in -180..180",
+        ));
     }
     match radius_km {
         Some(_) if near.is_none() => Err(ApiError::bad_input("radiusKm needs near")),
         Some(r) if !(r > 0.0 && r <= 20_000.0) => {
             Err(ApiError::bad_input("radiusKm must be between 0 and 20000"))
         }
-        _ => Ok(StoreListing { text, near: near.map(|p| (p.lat, p.lon)), radius_km }),
+        _ => Ok(StoreListing {
+            text,
+            near: near.map(|p| (p.lat, p.lon)),
+            radius_km,
+        }),
     }
 }
 
@@ -120,7 +131,10 @@ impl StoreSearchConnection {
         self.page
             .rows
             .iter()
-            .map(|s| StoreSearchEdge { cursor: self.cursor(s), node: s.clone() })
+            .map(|s| StoreSearchEdge {
+                cursor: self.cursor(s),
+                node: s.clone(),
+            })
             .collect()
     }
 
@@ -170,7 +184,10 @@ impl Store {
     }
 
     async fn location(&self) -> Option<GeoPoint> {
-        Some(GeoPoint { lat: self.latitude?, lon: self.longitude? })
+        Some(GeoPoint {
+            lat: self.latitude?,
+            lon: self.longitude?,
+        })
     }
 
     /// Distance from the `near` point of the search that found this store.
@@ -184,7 +201,11 @@ impl Store {
 
     /// Number of active products.
     async fn product_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let count = RequestContext::of(ctx).loaders.store_product_counts.load_one(self.id).await?;
+        let count = RequestContext::of(ctx)
+            .loaders
+            .store_product_counts
+            .load_one(self.id)
+            .await?;
         Ok(count.unwrap_or(0))
     }
 

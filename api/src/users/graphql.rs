@@ -49,7 +49,11 @@ impl User {
 
     /// The store this user runs, if any.
     async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
-        Ok(RequestContext::of(ctx).loaders.store_by_owner.load_one(self.id).await?)
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .store_by_owner
+            .load_one(self.id)
+            .await?)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
