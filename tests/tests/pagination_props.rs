@@ -49,8 +49,7 @@ async fn expected(app: &TestApp, store_id: i64, walk: &Walk) -> HashSet<String> 
     let rows: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM products WHERE status = 'ACTIVE'
            AND ($1::bigint IS NULL OR store_id = $1)
-           AND ($2::text IS NULL OR to_tsvector('spanish', name || ' ' || description)
-                                    @@ websearch_to_tsquery('spanish', $2))",
+           AND ($2::text IS NULL OR search_document @@ websearch_to_tsquery('spanish', $2))",
     )
     .bind(walk.in_store.then_some(store_id))
     .bind(walk.text)

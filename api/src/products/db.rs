@@ -7,8 +7,18 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::ProductId;
 
-/// The text-match expression; it must stay identical to `products_fts_idx`.
-const DOCUMENT: &str = "to_tsvector('spanish', p.name || ' ' || p.description)";
+/// The stored text-search document (`products_search_idx`).
+const DOCUMENT: &str = "p.search_document";
+
+/// The columns of [`Product`], prefixed `p.`; never `*`, which would ship the tsvector too.
+macro_rules! columns {
+    () => {
+        "p.id, p.store_id, p.category_id, p.slug, p.sku, p.name, p.description, p.price, \
+         p.currency_code, p.unit, p.min_quantity, p.quantity_step, p.stock, p.status, p.materials, \
+         p.colors, p.sizes, p.images, p.rating, p.review_count, p.sales_count, p.created_at, \
+         p.updated_at"
+    };
+}
 
 /// Fetches up to `limit` products of a listing, starting after `after`.
 pub async fn list(
@@ -17,7 +27,8 @@ pub async fn list(
     after: Option<&ProductCursor>,
     limit: usize,
 ) -> ApiResult<Vec<ProductHit>> {
-    let mut qb = QueryBuilder::<Postgres>::new("SELECT * FROM (SELECT p.*, ");
+    let mut qb = QueryBuilder::<Postgres>::new("SELECT * FROM (SELECT ");
+    qb.push(columns!()).push(", ");
     match &listing.text {
         Some(text) => {
             qb.push("ts_rank(")
@@ -152,16 +163,24 @@ fn push_filters(qb: &mut QueryBuilder<Postgres>, listing: &ProductListing) {
 /// Loads products by id, in any order; missing ids are absent.
 pub async fn by_ids(db: &Db, ids: &[ProductId]) -> ApiResult<Vec<Product>> {
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    Ok(sqlx::query_as("SELECT * FROM products WHERE id = ANY($1)")
-        .bind(ids)
-        .fetch_all(db.executor())
-        .await?)
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM products p WHERE p.id = ANY($1)"
+    ))
+    .bind(ids)
+    .fetch_all(db.executor())
+    .await?)
 }
 
 /// Loads one product by slug.
 pub async fn by_slug(db: &Db, slug: &str) -> ApiResult<Option<Product>> {
-    Ok(sqlx::query_as("SELECT * FROM products WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(db.executor())
-        .await?)
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM products p WHERE p.slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(db.executor())
+    .await?)
 }
