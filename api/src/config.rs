@@ -86,6 +86,20 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
 
+    /// JWT signing keys as `kid:base64secret` pairs, comma separated; the first signs, all
+    /// verify (rotation). A random development key is generated when neither this nor
+    /// `--jwt-keys-file` is given.
+    #[arg(long, env = "TEXTISUR_JWT_KEYS", hide_env_values = true)]
+    pub jwt_keys: Option<String>,
+
+    /// File holding the JWT keys in the `--jwt-keys` format.
+    #[arg(long, env = "TEXTISUR_JWT_KEYS_FILE")]
+    pub jwt_keys_file: Option<PathBuf>,
+
+    /// Proxies (IP addresses, comma separated) whose `X-Forwarded-For` is believed.
+    #[arg(long, env = "TEXTISUR_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Seconds a GET query response may be cached by browsers and CDNs.
     #[arg(long, env = "TEXTISUR_CACHE_MAX_AGE", default_value_t = 30)]
     pub cache_max_age: u32,

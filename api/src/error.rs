@@ -50,6 +50,9 @@ pub enum ApiError {
     NotFound(String),
     Forbidden(String),
     Unauthenticated,
+    Throttled {
+        retry_after_ms: u64,
+    },
     Database(Arc<sqlx::Error>),
     /// A bug or broken invariant; the text goes to the log, never to the client.
     Internal(String),
@@ -66,6 +69,9 @@ impl ApiError {
         match self {
             Self::BadUserInput(m) | Self::NotFound(m) | Self::Forbidden(m) => m.clone(),
             Self::Unauthenticated => "authentication required".to_owned(),
+            Self::Throttled { retry_after_ms } => {
+                format!("too many attempts: retry in {retry_after_ms} ms")
+            }
             Self::Database(_) | Self::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -77,6 +83,7 @@ impl ApiError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::Throttled { .. } => ErrorCode::Throttled,
             Self::Database(_) | Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -97,7 +104,12 @@ impl From<ApiError> for async_graphql::Error {
             _ => {}
         }
         let message = error.message();
-        async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", code.as_str());
+            if let ApiError::Throttled { retry_after_ms } = error {
+                ext.set("retryAfterMs", retry_after_ms);
+            }
+        })
     }
 }
 

@@ -19,6 +19,7 @@ use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::accounts::Auth;
 use crate::db::Db;
 use crate::schema::{self, ApiSchema};
 
@@ -31,6 +32,8 @@ pub struct HttpConfig {
     pub max_batch: usize,
     /// `max-age` of cacheable GET responses, in seconds.
     pub cache_max_age: u32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for HttpConfig {
@@ -39,6 +42,7 @@ impl Default for HttpConfig {
             max_body_bytes: 1_048_576,
             max_batch: 10,
             cache_max_age: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -52,15 +56,17 @@ pub struct AppStateInner {
     pub db: Db,
     pub schema: ApiSchema,
     pub config: HttpConfig,
+    pub auth: Arc<Auth>,
 }
 
 impl AppState {
-    /// Builds the state from a database handle and the HTTP configuration.
-    pub fn new(db: Db, config: HttpConfig) -> Self {
+    /// Builds the state from a database handle, the HTTP configuration and the auth keys.
+    pub fn new(db: Db, config: HttpConfig, auth: Arc<Auth>) -> Self {
         Self(Arc::new(AppStateInner {
             db,
             schema: schema::build(),
             config,
+            auth,
         }))
     }
 }

@@ -9,6 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{ApiError, ApiResult};
 
+/// The GraphQL `ID` type, re-exported for crates that build ids without async-graphql.
+pub use async_graphql::ID as GlobalId;
+
 /// The entity kinds that implement `Node`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum NodeKind {

@@ -4,10 +4,12 @@
 //! Key rule: resolvers stay thin (validate, call a `db` module or a loader, wrap); SQL lives
 //! in each feature's `db.rs`, and every client-facing error goes through [`error::ApiError`].
 
+pub mod accounts;
 pub mod categories;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod guards;
 pub mod http;
 pub mod ids;
 pub mod loaders;
@@ -19,6 +21,7 @@ pub mod schema;
 pub mod seed;
 pub mod server;
 pub mod stores;
+pub mod user_errors;
 pub mod users;
 pub mod viewer;
 

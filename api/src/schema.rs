@@ -1,6 +1,12 @@
 //! The GraphQL schema: root objects merged from feature slices, and the per-request context.
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, Schema};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+
+use crate::accounts::Auth;
+use crate::accounts::graphql::{AccountMutations, AccountQueries};
 
 use crate::categories::graphql::CategoryQueries;
 use crate::db::Db;
@@ -19,17 +25,22 @@ pub struct Query(
     StoreQueries,
     CategoryQueries,
     UserQueries,
+    AccountQueries,
 );
 
+/// The root mutation type.
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountMutations);
+
 /// The executable schema type.
-pub type ApiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type ApiSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Largest selection depth a query may have.
 pub const MAX_DEPTH: usize = 12;
 
 /// Builds the schema. It holds no connections: each request brings its [`RequestContext`].
 pub fn build() -> ApiSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .finish()
 }
@@ -44,15 +55,28 @@ pub struct RequestContext {
     pub db: Db,
     pub loaders: Loaders,
     pub viewer: Viewer,
+    pub auth: Arc<Auth>,
+    pub client: ClientInfo,
+}
+
+/// Where a request comes from.
+#[derive(Clone, Debug)]
+pub struct ClientInfo {
+    /// The client's address (behind trusted proxies, the forwarded one).
+    pub ip: IpAddr,
+    /// `User-Agent`, recorded with new sessions.
+    pub user_agent: Option<String>,
 }
 
 impl RequestContext {
     /// A context for one request by `viewer`.
-    pub fn new(db: &Db, viewer: Viewer) -> Self {
+    pub fn new(db: &Db, auth: Arc<Auth>, viewer: Viewer, client: ClientInfo) -> Self {
         Self {
             db: db.clone(),
             loaders: Loaders::new(db),
             viewer,
+            auth,
+            client,
         }
     }
 

@@ -50,6 +50,8 @@ impl SeedPlan {
 
 /// The seeded administrator's email.
 pub const ADMIN_EMAIL: &str = "admin@textisur.example";
+/// The password of every seeded account (demo data only: documented in the README).
+pub const DEMO_PASSWORD: &str = "lana de alpaca";
 
 /// Whether the database holds no users and no products (the only state `seed` writes into).
 pub async fn catalogue_is_empty(db: &Db) -> anyhow::Result<bool> {
@@ -90,7 +92,11 @@ pub async fn seed(db: &Db, plan: &SeedPlan, progress: bool) -> anyhow::Result<()
     } else {
         ProgressBar::hidden()
     };
-    let mut g = Generator::new(plan);
+    // One hash for every demo account: hashing thousands would take minutes for nothing.
+    let password_hash = crate::accounts::passwords::hash(DEMO_PASSWORD)
+        .await
+        .map_err(|e| anyhow::anyhow!("hash the demo password: {}", e.message()))?;
+    let mut g = Generator::new(plan, password_hash);
     bar.set_message("stores");
     g.write_people_and_stores(&mut tx).await?;
     g.write_categories(&mut tx).await?;
@@ -188,12 +194,14 @@ struct Generator<'a> {
     products_by_store: Vec<Vec<usize>>,
     category_ids: Vec<(&'static str, i64)>,
     buyer_ids: Vec<i64>,
+    password_hash: String,
 }
 
 impl<'a> Generator<'a> {
-    fn new(plan: &'a SeedPlan) -> Self {
+    fn new(plan: &'a SeedPlan, password_hash: String) -> Self {
         Self {
             plan,
+            password_hash,
             rng: ChaCha8Rng::seed_from_u64(plan.seed),
             epoch: Utc
                 .with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
@@ -236,6 +244,7 @@ impl<'a> Generator<'a> {
             .text(ADMIN_EMAIL)
             .text("Administración TextiSur")
             .value("ADMIN")
+            .text(&self.password_hash)
             .value(created)
             .end();
         let mut slugs = HashSet::new();
@@ -250,6 +259,7 @@ impl<'a> Generator<'a> {
                 .text(&email)
                 .text(&name)
                 .value("SELLER")
+                .text(&self.password_hash)
                 .value(created)
                 .end();
             let city = &vocab::CITIES[self.rng.random_range(0..vocab::CITIES.len())];
@@ -320,13 +330,14 @@ impl<'a> Generator<'a> {
                 .text(&email)
                 .text(&name)
                 .value("BUYER")
+                .text(&self.password_hash)
                 .value(created)
                 .end();
             self.buyer_ids.push(id);
         }
         copy_in(
             tx,
-            "COPY users (id, email, name, role, created_at) FROM STDIN",
+            "COPY users (id, email, name, role, password_hash, created_at) FROM STDIN",
             &mut users,
         )
         .await?;

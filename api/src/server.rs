@@ -6,6 +6,11 @@ use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use std::sync::Arc;
+
+use crate::accounts::Auth;
+use crate::accounts::limits::AuthLimitConfig;
+use crate::accounts::tokens::TokenKeys;
 use crate::config::{Command, ServeArgs};
 use crate::db::{self, Db};
 use crate::http::{self, HttpConfig};
@@ -16,18 +21,42 @@ use crate::{schema, seed};
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub http: HttpConfig,
+    /// JWT keys in the `--jwt-keys` format; `None` generates a development key.
+    pub jwt_keys: Option<Secret>,
+    pub auth_limits: AuthLimitConfig,
 }
 
-impl From<&ServeArgs> for ServerConfig {
-    fn from(args: &ServeArgs) -> Self {
-        Self {
+/// A configuration value that must never reach a log line.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl ServerConfig {
+    fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
+        let jwt_keys = match (&args.jwt_keys, &args.jwt_keys_file) {
+            (Some(keys), _) => Some(Secret(keys.clone())),
+            (None, Some(path)) => Some(Secret(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("read {}", path.display()))?,
+            )),
+            (None, None) => None,
+        };
+        Ok(Self {
             listen: args.listen,
             http: HttpConfig {
                 max_body_bytes: args.max_body_bytes,
                 max_batch: args.max_batch,
                 cache_max_age: args.cache_max_age,
+                trusted_proxies: args.trusted_proxies.clone(),
             },
-        }
+            jwt_keys,
+            auth_limits: AuthLimitConfig::default(),
+        })
     }
 }
 
@@ -79,7 +108,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         )
         .await?;
     }
-    let server = start(db, ServerConfig::from(&args)).await?;
+    let server = start(db, ServerConfig::from_args(&args)?).await?;
     let base = format!("http://{}", server.addr);
     println!("TextiSur API listening on {base}");
     println!("  GraphQL     {base}/graphql");
@@ -118,12 +147,14 @@ pub struct RunningServer {
     pub db: Db,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    housekeeping: JoinHandle<()>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
+        self.housekeeping.abort();
         self.task
             .await
             .context("join server task")?
@@ -138,7 +169,24 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         .await
         .with_context(|| format!("listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let app = http::router(http::AppState::new(db.clone(), config.http));
+    let keys = config
+        .jwt_keys
+        .as_ref()
+        .map(|k| TokenKeys::parse(&k.0))
+        .transpose()
+        .context("TEXTISUR_JWT_KEYS")?;
+    let auth = Arc::new(Auth::new(keys, &config.auth_limits));
+    let housekeeping = tokio::spawn({
+        let auth = auth.clone();
+        async move {
+            let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                auth.limits.forget_idle();
+            }
+        }
+    });
+    let app = http::router(http::AppState::new(db.clone(), config.http, auth));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(
@@ -155,5 +203,6 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         db,
         shutdown,
         task,
+        housekeeping,
     })
 }

@@ -14,6 +14,8 @@ pub enum Viewer {
     User {
         id: UserId,
         role: UserRole,
+        /// The session (refresh-token family) the access token belongs to.
+        session: uuid::Uuid,
     },
 }
 

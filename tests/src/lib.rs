@@ -11,10 +11,18 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
+use textisur_api::accounts::limits::AuthLimitConfig;
 use textisur_api::db::{self, Db};
 use textisur_api::http::HttpConfig;
 use textisur_api::seed::{self, SeedPlan};
-use textisur_api::server::{self, RunningServer, ServerConfig};
+use textisur_api::server::{self, RunningServer, Secret, ServerConfig};
+
+/// The JWT key of every test server (`kid:base64`), so tests can forge tokens on purpose.
+pub const TEST_JWT_KEYS: &str = "test:dGV4dGlzdXItdGVzdC1rZXktMzItYnl0ZXMtbG9uZyEhIQ==";
+/// The secret behind [`TEST_JWT_KEYS`].
+pub const TEST_JWT_SECRET: &[u8] = b"textisur-test-key-32-bytes-long!!!";
+/// A password that passes the policy, for test accounts.
+pub const TEST_PASSWORD: &str = "telas de lino azul";
 
 /// PostgreSQL server the tests create their databases on.
 pub fn admin_url() -> String {
@@ -29,6 +37,8 @@ pub struct TestOptions {
     pub seed_products: Option<u32>,
     /// HTTP limits; the defaults of `textisur serve` when `None`.
     pub http: Option<HttpConfig>,
+    /// Login and registration limits; the defaults of `textisur serve` when `None`.
+    pub auth_limits: Option<AuthLimitConfig>,
 }
 
 /// A running server on its own fresh database.
@@ -83,6 +93,8 @@ impl TestApp {
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse()?,
             http: options.http.unwrap_or_default(),
+            jwt_keys: Some(Secret(TEST_JWT_KEYS.to_owned())),
+            auth_limits: options.auth_limits.unwrap_or_default(),
         };
         let server = server::start(db.clone(), config).await?;
         Ok(Self {
@@ -124,6 +136,53 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// POSTs a query as the holder of `token`; returns the status and the JSON body.
+    pub async fn graphql_as(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("send graphql request");
+        let status = response.status();
+        (
+            status,
+            response.json().await.expect("graphql response is JSON"),
+        )
+    }
+
+    /// Registers an account with [`TEST_PASSWORD`] and returns its session.
+    pub async fn register(&self, email: &str, name: &str) -> Account {
+        let (_, body) = self
+            .graphql(
+                "mutation($i: RegisterInput!) { register(input: $i) {
+                    accessToken refreshToken user { id } userErrors { code message } } }",
+                json!({ "i": { "email": email, "password": TEST_PASSWORD, "name": name } }),
+            )
+            .await;
+        let payload = &body["data"]["register"];
+        assert_eq!(payload["userErrors"], json!([]), "register {email}: {body}");
+        Account::from_payload(payload)
+    }
+
+    /// Sets an account's role directly in the database (there is no public way to become admin).
+    pub async fn set_role(&self, account: &Account, role: &str) {
+        sqlx::query("UPDATE users SET role = $2::user_role WHERE id = $1")
+            .bind(account.row_id())
+            .bind(role)
+            .execute(self.db.pool())
+            .await
+            .expect("set role");
+    }
+
     /// Stops the server, letting in-flight requests finish.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         match self.server.take() {
@@ -131,6 +190,43 @@ impl TestApp {
             None => Ok(()),
         }
     }
+}
+
+/// A signed-in test account.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl Account {
+    /// Reads an `AuthPayload`.
+    pub fn from_payload(payload: &Value) -> Self {
+        Self {
+            id: payload["user"]["id"].as_str().expect("user id").to_owned(),
+            access_token: payload["accessToken"]
+                .as_str()
+                .expect("access token")
+                .to_owned(),
+            refresh_token: payload["refreshToken"]
+                .as_str()
+                .expect("refresh token")
+                .to_owned(),
+        }
+    }
+
+    /// The user's row id.
+    pub fn row_id(&self) -> i64 {
+        let id = async_graphql_id(&self.id);
+        textisur_api::ids::UserId::from_global(&id)
+            .expect("user id")
+            .0
+    }
+}
+
+fn async_graphql_id(id: &str) -> textisur_api::ids::GlobalId {
+    textisur_api::ids::GlobalId::from(id.to_owned())
 }
 
 fn database_url(database: &str) -> anyhow::Result<String> {

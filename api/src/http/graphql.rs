@@ -11,8 +11,12 @@ use std::collections::HashMap;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Query, State};
-use axum::http::header::{ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::header::{
+    ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, USER_AGENT, VARY, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -20,13 +24,15 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::negotiate::{ResponseFormat, negotiate};
 use super::params::GraphqlParams;
+use crate::accounts;
 use crate::error::ErrorCode;
-use crate::schema::RequestContext;
+use crate::schema::{ClientInfo, RequestContext};
 use crate::viewer::Viewer;
 
 /// `POST /graphql`: one request object, or a batch (an array) when batching is on.
 pub async fn post(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -74,11 +80,15 @@ pub async fn post(
             );
         }
     };
+    let caller = match Caller::identify(&state, peer, &headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal.with_format(format),
+    };
     match value {
-        Value::Array(items) => post_batch(&state, format, items).await,
+        Value::Array(items) => post_batch(&state, format, &caller, items).await,
         single => match GraphqlParams::from_json(single) {
             Ok(params) => {
-                let (status, body) = execute(&state, format, params).await;
+                let (status, body) = execute(&state, format, &caller, params).await;
                 respond(format, status, &body, "no-store")
             }
             Err(e) => http_error(
@@ -91,7 +101,12 @@ pub async fn post(
     }
 }
 
-async fn post_batch(state: &AppState, format: ResponseFormat, items: Vec<Value>) -> Response {
+async fn post_batch(
+    state: &AppState,
+    format: ResponseFormat,
+    caller: &Caller,
+    items: Vec<Value>,
+) -> Response {
     let max = state.config.max_batch;
     if max == 0 {
         return http_error(
@@ -127,8 +142,12 @@ async fn post_batch(state: &AppState, format: ResponseFormat, items: Vec<Value>)
             }
         }
     }
-    let results =
-        futures::future::join_all(params.into_iter().map(|p| execute(state, format, p))).await;
+    let results = futures::future::join_all(
+        params
+            .into_iter()
+            .map(|p| execute(state, format, caller, p)),
+    )
+    .await;
     let bodies: Vec<Value> = results.into_iter().map(|(_, body)| body).collect();
     respond(format, StatusCode::OK, &Value::Array(bodies), "no-store")
 }
@@ -136,6 +155,7 @@ async fn post_batch(state: &AppState, format: ResponseFormat, items: Vec<Value>)
 /// `GET /graphql`: queries only, parameters in the URL; responses may be cached.
 pub async fn get(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
@@ -169,7 +189,11 @@ pub async fn get(
             .insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let (status, body) = execute(&state, format, params).await;
+    let caller = match Caller::identify(&state, peer, &headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal.with_format(format),
+    };
+    let (status, body) = execute(&state, format, &caller, params).await;
     let cacheable = status == StatusCode::OK
         && body.get("errors").is_none()
         && !headers.contains_key(AUTHORIZATION);
@@ -203,13 +227,20 @@ fn non_query_operation(params: &GraphqlParams) -> Option<&'static str> {
 async fn execute(
     state: &AppState,
     format: ResponseFormat,
+    caller: &Caller,
     params: GraphqlParams,
 ) -> (StatusCode, Value) {
+    let context = RequestContext::new(
+        &state.db,
+        state.auth.clone(),
+        caller.viewer,
+        caller.client.clone(),
+    );
     let mut request = async_graphql::Request::new(params.query)
         .variables(async_graphql::Variables::from_json(Value::Object(
             params.variables,
         )))
-        .data(RequestContext::new(&state.db, Viewer::Anonymous));
+        .data(context);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -261,6 +292,63 @@ fn add_missing_code(error: &mut Value, request_error: bool) {
         ErrorCode::InternalServerError
     };
     extensions.insert("code".to_owned(), Value::String(code.as_str().to_owned()));
+}
+
+/// Who sends a request: the authenticated viewer and the client's address.
+struct Caller {
+    viewer: Viewer,
+    client: ClientInfo,
+}
+
+/// A refusal decided before the request runs.
+struct EarlyRefusal {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+}
+
+impl EarlyRefusal {
+    fn with_format(self, format: ResponseFormat) -> Response {
+        let mut response = http_error(format, self.status, self.code, &self.message);
+        if self.status == StatusCode::UNAUTHORIZED {
+            let challenge = HeaderValue::from_static("Bearer error=\"invalid_token\"");
+            response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+impl Caller {
+    async fn identify(
+        state: &AppState,
+        peer: SocketAddr,
+        headers: &HeaderMap,
+    ) -> Result<Self, EarlyRefusal> {
+        let client = ClientInfo {
+            ip: accounts::client_ip(peer.ip(), headers, &state.config.trusted_proxies),
+            user_agent: headers
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        };
+        match accounts::authenticate(&state.auth, &state.db, headers).await {
+            Ok(Ok(viewer)) => Ok(Self { viewer, client }),
+            Ok(Err(failure)) => Err(EarlyRefusal {
+                status: StatusCode::UNAUTHORIZED,
+                code: ErrorCode::Unauthenticated,
+                message: failure.to_string(),
+            }),
+            Err(error) => {
+                // Converting logs the cause; the client only learns that it failed.
+                let _ = async_graphql::Error::from(error);
+                Err(EarlyRefusal {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: ErrorCode::InternalServerError,
+                    message: "internal error".to_owned(),
+                })
+            }
+        }
+    }
 }
 
 fn is_json_content_type(headers: &HeaderMap) -> bool {

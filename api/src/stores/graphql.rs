@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{GeoPoint, GeoPointInput, Store, StoreCursor, StoreListing, db};
 use crate::error::{ApiError, ApiResult};
+use crate::guards::SelfOrAdmin;
 use crate::ids::StoreId;
 use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use crate::products::graphql::{ProductSearchConnection, listing_from_args};
@@ -223,14 +224,14 @@ impl Store {
         Ok(ProductSearchConnection::fetch(RequestContext::of(ctx), listing, first, after).await?)
     }
 
-    /// The seller who runs the store (the owner and admins only).
+    /// The seller who runs the store. Restricted: the owner and admins.
+    #[graphql(guard = "SelfOrAdmin(self.owner_id)")]
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let rc = RequestContext::of(ctx);
-        if !rc.viewer.is_self_or_admin(self.owner_id) {
-            let reason = "only the store's owner and admins see its owner";
-            return Err(ApiError::Forbidden(reason.into()).into());
-        }
-        Ok(rc.loaders.users.load_one(self.owner_id).await?)
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .users
+            .load_one(self.owner_id)
+            .await?)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -4,7 +4,8 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::{User, UserRole};
-use crate::error::ApiError;
+use crate::accounts::graphql::{Session, sessions_of};
+use crate::guards::SelfOrAdmin;
 use crate::schema::RequestContext;
 use crate::stores::Store;
 
@@ -34,13 +35,22 @@ impl User {
         &self.name
     }
 
-    /// The user's email address (the user and admins only).
-    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        if RequestContext::of(ctx).viewer.is_self_or_admin(self.id) {
-            Ok(Some(&self.email))
-        } else {
-            Err(ApiError::Forbidden("only the user and admins see an email".into()).into())
-        }
+    /// The user's email address. Restricted: the user and admins.
+    #[graphql(guard = "SelfOrAdmin(self.id)")]
+    async fn email(&self) -> Option<&str> {
+        Some(&self.email)
+    }
+
+    /// Whether and since when the account is suspended. Restricted: the user and admins.
+    #[graphql(guard = "SelfOrAdmin(self.id)")]
+    async fn suspended_at(&self) -> Option<DateTime<Utc>> {
+        self.suspended_at
+    }
+
+    /// Signed-in devices and browsers. Restricted: the user and admins.
+    #[graphql(guard = "SelfOrAdmin(self.id)")]
+    async fn sessions(&self, ctx: &Context<'_>) -> Result<Option<Vec<Session>>> {
+        Ok(Some(sessions_of(ctx, self.id).await?))
     }
 
     async fn role(&self) -> UserRole {

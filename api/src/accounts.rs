@@ -1,0 +1,165 @@
+//! Accounts: registration, login, sessions with rotating refresh tokens, and admin tools.
+//!
+//! Key rule: a refresh token is usable once. Presenting a rotated token again means it was
+//! stolen (or replayed), so the whole family dies and a security event is logged.
+
+pub mod db;
+pub mod graphql;
+pub mod limits;
+pub mod passwords;
+pub mod tokens;
+
+use std::net::IpAddr;
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+
+use self::limits::{AuthLimitConfig, AuthLimits};
+use self::tokens::{TokenError, TokenKeys};
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::viewer::Viewer;
+
+/// Keys and limiters shared by every request.
+#[derive(Debug)]
+pub struct Auth {
+    pub keys: TokenKeys,
+    pub limits: AuthLimits,
+}
+
+impl std::fmt::Debug for AuthLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthLimits")
+    }
+}
+
+impl Auth {
+    /// Keys from configuration, or a generated development key (with a warning).
+    pub fn new(keys: Option<TokenKeys>, limits: &AuthLimitConfig) -> Self {
+        let keys = keys.unwrap_or_else(|| {
+            tracing::warn!(
+                "no TEXTISUR_JWT_KEYS given: signing with a random development key; \
+                 tokens die with this process and other processes reject them"
+            );
+            TokenKeys::generate()
+        });
+        Self {
+            keys,
+            limits: AuthLimits::new(limits),
+        }
+    }
+}
+
+/// Why a request's credentials were refused (HTTP 401).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthFailure {
+    #[error("Authorization must be `Bearer <access token>`")]
+    Malformed,
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("the session has ended or the account is suspended")]
+    SessionEnded,
+}
+
+/// Resolves the caller from the `Authorization` header: anonymous without one.
+pub async fn authenticate(
+    auth: &Auth,
+    db: &Db,
+    headers: &HeaderMap,
+) -> ApiResult<Result<Viewer, AuthFailure>> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(Ok(Viewer::Anonymous));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Ok(Err(AuthFailure::Malformed));
+    };
+    let claims = match auth.keys.verify(token) {
+        Ok(claims) => claims,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let Some(user) = claims.user_id() else {
+        return Ok(Err(TokenError::Invalid.into()));
+    };
+    Ok(match db::live_role(db, user, claims.sid).await? {
+        Some(role) => Ok(Viewer::User {
+            id: user,
+            role,
+            session: claims.sid,
+        }),
+        None => Err(AuthFailure::SessionEnded),
+    })
+}
+
+/// Normalises an email (trim, lower-case) and checks its syntax.
+pub fn normalize_email(raw: &str) -> Option<String> {
+    let email = raw.trim().to_lowercase();
+    let options = email_address::Options::default()
+        .with_required_tld()
+        .without_display_text()
+        .without_domain_literal();
+    let valid = email.len() <= 254
+        && email_address::EmailAddress::parse_with_options(&email, options).is_ok();
+    valid.then_some(email)
+}
+
+/// The caller's address: the peer, or the `X-Forwarded-For` entry a trusted proxy added.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted_proxies: &[IpAddr]) -> IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|ip| ip.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    // The right-most address a trusted proxy did not add is the client.
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted_proxies.contains(ip))
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised() {
+        assert_eq!(
+            normalize_email("  Ana.Perez@Correo.CL "),
+            Some("ana.perez@correo.cl".to_owned())
+        );
+        assert_eq!(normalize_email("sin-arroba"), None);
+        assert_eq!(normalize_email("a@b"), None);
+        assert_eq!(normalize_email("Ana <ana@b.cl>"), None);
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_trusted_proxies() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 203.0.113.9"),
+        );
+        let proxy: IpAddr = [10, 0, 0, 1].into();
+        assert_eq!(
+            client_ip(proxy, &headers, &[proxy]),
+            "203.0.113.9".parse::<IpAddr>().expect("ip")
+        );
+        assert_eq!(client_ip(proxy, &headers, &[]), proxy);
+    }
+}

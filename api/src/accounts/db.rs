@@ -1,0 +1,295 @@
+//! SQL of accounts: users' credentials, sessions (refresh-token families) and their tokens.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::tokens::{REFRESH_TTL, new_refresh_token};
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::ids::UserId;
+use crate::users::{User, UserRole};
+
+const USER_COLUMNS: &str = "id, email, name, role, suspended_at, created_at";
+
+/// Creates a buyer; `None` when the email is taken.
+pub async fn create_user(
+    db: &Db,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+) -> ApiResult<Option<User>> {
+    Ok(sqlx::query_as(
+        "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (email) DO NOTHING
+         RETURNING id, email, name, role, suspended_at, created_at",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .fetch_optional(db.executor())
+    .await?)
+}
+
+/// What login needs to know about an email.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: UserId,
+    pub password_hash: Option<String>,
+    pub suspended_at: Option<DateTime<Utc>>,
+}
+
+/// The credentials of the user with this (normalised) email.
+pub async fn credentials(db: &Db, email: &str) -> ApiResult<Option<Credentials>> {
+    Ok(
+        sqlx::query_as("SELECT id, password_hash, suspended_at FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(db.executor())
+            .await?,
+    )
+}
+
+/// Opens a session for `user`: a new family and its first refresh token.
+pub async fn start_session(
+    db: &Db,
+    user: UserId,
+    user_agent: Option<&str>,
+) -> ApiResult<(Uuid, String)> {
+    let family = Uuid::new_v4();
+    let (token, hash) = new_refresh_token();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("INSERT INTO refresh_token_families (id, user_id, user_agent) VALUES ($1, $2, $3)")
+        .bind(family)
+        .bind(user.0)
+        .bind(user_agent.map(|ua| ua.chars().take(200).collect::<String>()))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO refresh_tokens (family_id, token_hash, expires_at) VALUES ($1, $2, now() + $3)")
+        .bind(family)
+        .bind(hash)
+        .bind(REFRESH_TTL)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((family, token))
+}
+
+/// What presenting a refresh token did.
+#[derive(Debug)]
+pub enum Rotation {
+    /// The token was current: here is its successor.
+    Rotated {
+        user: UserId,
+        family: Uuid,
+        token: String,
+    },
+    /// The token had already been rotated: the whole family is now revoked.
+    Reused { user: UserId, family: Uuid },
+    /// Unknown, expired, revoked, or the user is suspended.
+    Refused,
+}
+
+#[derive(sqlx::FromRow)]
+struct PresentedToken {
+    id: i64,
+    family_id: Uuid,
+    user_id: UserId,
+    expired: bool,
+    rotated: bool,
+    family_revoked: bool,
+    suspended: bool,
+}
+
+/// Rotates a refresh token; a second use of one token revokes its family.
+pub async fn rotate(db: &Db, hash: &[u8]) -> ApiResult<Rotation> {
+    let mut tx = db.pool().begin().await?;
+    // Row locks serialise two presentations of the same token: the second one sees it rotated.
+    let presented: Option<PresentedToken> = sqlx::query_as(
+        "SELECT t.id, t.family_id, f.user_id, t.expires_at <= now() AS expired,
+                t.rotated_at IS NOT NULL AS rotated, f.revoked_at IS NOT NULL AS family_revoked,
+                u.suspended_at IS NOT NULL AS suspended
+         FROM refresh_tokens t
+         JOIN refresh_token_families f ON f.id = t.family_id
+         JOIN users u ON u.id = f.user_id
+         WHERE t.token_hash = $1
+         FOR UPDATE OF t, f",
+    )
+    .bind(hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(t) = presented else {
+        return Ok(Rotation::Refused);
+    };
+    if t.family_revoked || t.suspended || t.expired {
+        return Ok(Rotation::Refused);
+    }
+    if t.rotated {
+        revoke_family_in(&mut tx, t.family_id, "refresh token reused").await?;
+        tx.commit().await?;
+        return Ok(Rotation::Reused {
+            user: t.user_id,
+            family: t.family_id,
+        });
+    }
+    let (token, new_hash) = new_refresh_token();
+    sqlx::query("UPDATE refresh_tokens SET rotated_at = now() WHERE id = $1")
+        .bind(t.id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO refresh_tokens (family_id, token_hash, expires_at) VALUES ($1, $2, now() + $3)")
+        .bind(t.family_id)
+        .bind(new_hash)
+        .bind(REFRESH_TTL)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE refresh_token_families SET last_used_at = now() WHERE id = $1")
+        .bind(t.family_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Rotation::Rotated {
+        user: t.user_id,
+        family: t.family_id,
+        token,
+    })
+}
+
+async fn revoke_family_in(
+    tx: &mut sqlx::PgConnection,
+    family: Uuid,
+    reason: &str,
+) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE refresh_token_families SET revoked_at = now(), revoke_reason = $2
+         WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(family)
+    .bind(reason)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Revokes the session a refresh token belongs to; false when the token is unknown.
+pub async fn logout(db: &Db, hash: &[u8]) -> ApiResult<bool> {
+    let revoked = sqlx::query(
+        "UPDATE refresh_token_families f SET revoked_at = COALESCE(f.revoked_at, now()),
+                revoke_reason = COALESCE(f.revoke_reason, 'logout')
+         FROM refresh_tokens t WHERE t.family_id = f.id AND t.token_hash = $1",
+    )
+    .bind(hash)
+    .execute(db.executor())
+    .await?;
+    Ok(revoked.rows_affected() > 0)
+}
+
+/// Revokes one of `user`'s sessions (any user's when `user` is `None`); false when not found.
+pub async fn revoke_session(db: &Db, family: Uuid, user: Option<UserId>) -> ApiResult<bool> {
+    let revoked = sqlx::query(
+        "UPDATE refresh_token_families SET revoked_at = now(), revoke_reason = 'revoked'
+         WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2) AND revoked_at IS NULL",
+    )
+    .bind(family)
+    .bind(user.map(|u| u.0))
+    .execute(db.executor())
+    .await?;
+    Ok(revoked.rows_affected() > 0)
+}
+
+/// A live session of a user.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Session {
+    pub id: Uuid,
+    pub user_agent: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+}
+
+/// The sessions of `user` that are not revoked, most recently used first.
+pub async fn sessions(db: &Db, user: UserId) -> ApiResult<Vec<Session>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_agent, created_at, last_used_at FROM refresh_token_families
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY last_used_at DESC LIMIT 100",
+    )
+    .bind(user.0)
+    .fetch_all(db.executor())
+    .await?)
+}
+
+/// The role of an access token's user, if the user exists, is not suspended and the session
+/// is live: one statement per authenticated request, so revocations act at once.
+pub async fn live_role(db: &Db, user: UserId, family: Uuid) -> ApiResult<Option<UserRole>> {
+    Ok(sqlx::query_scalar(
+        "SELECT u.role FROM users u
+         JOIN refresh_token_families f ON f.id = $2 AND f.user_id = u.id
+         WHERE u.id = $1 AND u.suspended_at IS NULL AND f.revoked_at IS NULL",
+    )
+    .bind(user.0)
+    .bind(family)
+    .fetch_optional(db.executor())
+    .await?)
+}
+
+/// Sets a user's role.
+pub async fn set_role(db: &Db, user: UserId, role: UserRole) -> ApiResult<Option<User>> {
+    let sql = format!(
+        "UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user.0)
+        .bind(role)
+        .fetch_optional(db.executor())
+        .await?)
+}
+
+/// Suspends a user and revokes every session, or lifts the suspension.
+pub async fn set_suspended(db: &Db, user: UserId, suspended: bool) -> ApiResult<Option<User>> {
+    let mut tx = db.pool().begin().await?;
+    let sql = format!(
+        "UPDATE users SET suspended_at = CASE WHEN $2 THEN COALESCE(suspended_at, now()) END,
+         updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}"
+    );
+    let updated: Option<User> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user.0)
+        .bind(suspended)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if suspended && updated.is_some() {
+        sqlx::query(
+            "UPDATE refresh_token_families SET revoked_at = now(), revoke_reason = 'suspended'
+             WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Users whose name or email contains `text`, by id, after `after`.
+pub async fn search_users(
+    db: &Db,
+    text: Option<&str>,
+    after: Option<UserId>,
+    limit: usize,
+) -> ApiResult<Vec<User>> {
+    let pattern = text.map(|t| {
+        format!(
+            "%{}%",
+            t.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    });
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users
+         WHERE ($1::text IS NULL OR email ILIKE $1 OR name ILIKE $1) AND ($2::bigint IS NULL OR id > $2)
+         ORDER BY id LIMIT $3"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(pattern)
+        .bind(after.map(|a| a.0))
+        .bind(limit as i64)
+        .fetch_all(db.executor())
+        .await?)
+}

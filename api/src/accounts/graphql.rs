@@ -1,0 +1,427 @@
+//! GraphQL of accounts: `register`, `login`, `refreshSession`, `logout`, sessions, and the
+//! admin tools (user search, role changes, suspension).
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::tokens::{ACCESS_TTL, refresh_token_hash};
+use super::{db, normalize_email, passwords};
+use crate::error::{ApiError, ApiResult};
+use crate::guards::{AdminOnly, SignedIn};
+use crate::ids::UserId;
+use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::schema::RequestContext;
+use crate::user_errors::{UserError, UserErrorCode};
+use crate::users::{User, UserRole};
+
+/// `register`'s input.
+#[derive(InputObject)]
+pub struct RegisterInput {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+/// `login`'s input.
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// Tokens of a session, or what went wrong.
+#[derive(SimpleObject, Default)]
+pub struct AuthPayload {
+    /// JWT for `Authorization: Bearer`, valid 15 minutes.
+    pub access_token: Option<String>,
+    /// Single-use token for `refreshSession`, valid 7 days.
+    pub refresh_token: Option<String>,
+    /// When the access token expires.
+    pub access_token_expires_at: Option<DateTime<Utc>>,
+    pub user: Option<User>,
+    pub user_errors: Vec<UserError>,
+}
+
+impl AuthPayload {
+    fn error(error: UserError) -> Self {
+        Self {
+            user_errors: vec![error],
+            ..Self::default()
+        }
+    }
+}
+
+/// Result of `logout` and `revokeSession`.
+#[derive(SimpleObject, Default)]
+pub struct LogoutPayload {
+    pub ok: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of the admin mutations on users.
+#[derive(SimpleObject, Default)]
+pub struct UserPayload {
+    pub user: Option<User>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// A signed-in device or browser (one refresh-token family).
+#[derive(SimpleObject)]
+pub struct Session {
+    pub id: ID,
+    pub user_agent: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: DateTime<Utc>,
+    /// Whether this is the session of the current request.
+    pub current: bool,
+}
+
+fn throttled(wait: std::time::Duration) -> async_graphql::Error {
+    ApiError::Throttled {
+        retry_after_ms: wait.as_millis().max(1) as u64,
+    }
+    .into()
+}
+
+async fn open_session(rc: &RequestContext, user: User) -> ApiResult<AuthPayload> {
+    let (family, refresh) =
+        db::start_session(&rc.db, user.id, rc.client.user_agent.as_deref()).await?;
+    Ok(issue(rc, user, family, refresh))
+}
+
+fn issue(rc: &RequestContext, user: User, family: Uuid, refresh: String) -> AuthPayload {
+    let now = Utc::now();
+    AuthPayload {
+        access_token: Some(rc.auth.keys.issue(user.id, family, now)),
+        refresh_token: Some(refresh),
+        access_token_expires_at: Some(now + ACCESS_TTL),
+        user: Some(user),
+        user_errors: Vec::new(),
+    }
+}
+
+/// Account mutations.
+#[derive(Default)]
+pub struct AccountMutations;
+
+#[Object]
+impl AccountMutations {
+    /// Creates a buyer account and signs it in.
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        let rc = RequestContext::of(ctx);
+        rc.auth
+            .limits
+            .registration(rc.client.ip)
+            .map_err(throttled)?;
+        let mut errors = Vec::new();
+        let email = normalize_email(&input.email);
+        if email.is_none() {
+            errors.push(UserError::at(
+                &["input", "email"],
+                UserErrorCode::Invalid,
+                "email is not a valid address",
+            ));
+        }
+        let name = input.name.trim();
+        match name.chars().count() {
+            0 => errors.push(UserError::at(
+                &["input", "name"],
+                UserErrorCode::Required,
+                "name is required",
+            )),
+            n if n > 120 => errors.push(UserError::at(
+                &["input", "name"],
+                UserErrorCode::TooLong,
+                "name may have at most 120 characters",
+            )),
+            _ => {}
+        }
+        if let Some(problem) = passwords::policy_violation(&input.password, &input.email, name) {
+            let code = if input.password.chars().count() < passwords::MIN_LENGTH {
+                UserErrorCode::TooShort
+            } else if input.password.chars().count() > passwords::MAX_LENGTH {
+                UserErrorCode::TooLong
+            } else {
+                UserErrorCode::Invalid
+            };
+            errors.push(UserError::at(&["input", "password"], code, problem));
+        }
+        let Some(email) = email.filter(|_| errors.is_empty()) else {
+            return Ok(AuthPayload {
+                user_errors: errors,
+                ..AuthPayload::default()
+            });
+        };
+        let hash = passwords::hash(&input.password).await?;
+        match db::create_user(&rc.db, &email, name, &hash).await? {
+            Some(user) => Ok(open_session(rc, user).await?),
+            None => Ok(AuthPayload::error(UserError::at(
+                &["input", "email"],
+                UserErrorCode::Taken,
+                "an account with this email exists",
+            ))),
+        }
+    }
+
+    /// Signs in with email and password.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+        let rc = RequestContext::of(ctx);
+        let email = input.email.trim().to_lowercase();
+        rc.auth
+            .limits
+            .login_attempt(&email, rc.client.ip)
+            .map_err(throttled)?;
+        let wrong = || {
+            AuthPayload::error(UserError::general(
+                UserErrorCode::InvalidCredentials,
+                "email or password is wrong",
+            ))
+        };
+        if input.password.chars().count() > passwords::MAX_LENGTH {
+            return Ok(wrong());
+        }
+        let credentials = db::credentials(&rc.db, &email).await?;
+        let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+        // Unknown emails are verified against a dummy hash: both failures cost the same.
+        if !passwords::verify(&input.password, stored).await {
+            tracing::info!(client_ip = %rc.client.ip, "login failed");
+            return Ok(wrong());
+        }
+        let Some(credentials) = credentials else {
+            return Ok(wrong());
+        };
+        if credentials.suspended_at.is_some() {
+            return Ok(AuthPayload::error(UserError::general(
+                UserErrorCode::Suspended,
+                "this account is suspended",
+            )));
+        }
+        let user = rc.loaders.users.load_one(credentials.id).await?;
+        let Some(user) = user else { return Ok(wrong()) };
+        Ok(open_session(rc, user).await?)
+    }
+
+    /// Trades a refresh token for new tokens. The old refresh token stops working; using it
+    /// again ends the whole session.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> Result<AuthPayload> {
+        let rc = RequestContext::of(ctx);
+        let invalid = || {
+            AuthPayload::error(UserError::at(
+                &["refreshToken"],
+                UserErrorCode::InvalidToken,
+                "refresh token is not valid",
+            ))
+        };
+        match db::rotate(&rc.db, &refresh_token_hash(&refresh_token)).await? {
+            db::Rotation::Rotated {
+                user,
+                family,
+                token,
+            } => match rc.loaders.users.load_one(user).await? {
+                Some(user) => Ok(issue(rc, user, family, token)),
+                None => Ok(invalid()),
+            },
+            db::Rotation::Reused { user, family } => {
+                tracing::warn!(
+                    security_event = "refresh_token_reuse",
+                    user_id = user.0,
+                    session = %family,
+                    client_ip = %rc.client.ip,
+                    "refresh token reused: session revoked"
+                );
+                Ok(invalid())
+            }
+            db::Rotation::Refused => Ok(invalid()),
+        }
+    }
+
+    /// Ends the session a refresh token belongs to.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<LogoutPayload> {
+        let rc = RequestContext::of(ctx);
+        if db::logout(&rc.db, &refresh_token_hash(&refresh_token)).await? {
+            Ok(LogoutPayload {
+                ok: true,
+                user_errors: Vec::new(),
+            })
+        } else {
+            let error = UserError::at(
+                &["refreshToken"],
+                UserErrorCode::InvalidToken,
+                "refresh token is not valid",
+            );
+            Ok(LogoutPayload {
+                ok: false,
+                user_errors: vec![error],
+            })
+        }
+    }
+
+    /// Ends one of the caller's sessions (any user's for admins). Restricted: signed in.
+    #[graphql(guard = "SignedIn")]
+    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<LogoutPayload> {
+        let rc = RequestContext::of(ctx);
+        let not_found = || {
+            let error = UserError::at(&["id"], UserErrorCode::NotFound, "no such session");
+            LogoutPayload {
+                ok: false,
+                user_errors: vec![error],
+            }
+        };
+        let Ok(family) = Uuid::parse_str(id.as_str()) else {
+            return Ok(not_found());
+        };
+        let owner = if rc.viewer.is_admin() {
+            None
+        } else {
+            rc.viewer.user_id()
+        };
+        if db::revoke_session(&rc.db, family, owner).await? {
+            Ok(LogoutPayload {
+                ok: true,
+                user_errors: Vec::new(),
+            })
+        } else {
+            Ok(not_found())
+        }
+    }
+
+    /// Changes a user's role. Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        role: UserRole,
+    ) -> Result<UserPayload> {
+        let rc = RequestContext::of(ctx);
+        let id = UserId::from_global(&user_id)?;
+        Ok(match db::set_role(&rc.db, id, role).await? {
+            Some(user) => UserPayload {
+                user: Some(user),
+                user_errors: Vec::new(),
+            },
+            None => user_not_found(),
+        })
+    }
+
+    /// Suspends a user: every session ends at once. Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn suspend_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<UserPayload> {
+        set_suspended(ctx, user_id, true).await
+    }
+
+    /// Lifts a suspension. Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn unsuspend_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<UserPayload> {
+        set_suspended(ctx, user_id, false).await
+    }
+}
+
+fn user_not_found() -> UserPayload {
+    UserPayload {
+        user: None,
+        user_errors: vec![UserError::at(
+            &["userId"],
+            UserErrorCode::NotFound,
+            "no such user",
+        )],
+    }
+}
+
+async fn set_suspended(ctx: &Context<'_>, user_id: ID, suspended: bool) -> Result<UserPayload> {
+    let rc = RequestContext::of(ctx);
+    let id = UserId::from_global(&user_id)?;
+    if suspended && rc.viewer.user_id() == Some(id) {
+        let error = UserError::at(
+            &["userId"],
+            UserErrorCode::Invalid,
+            "admins cannot suspend themselves",
+        );
+        return Ok(UserPayload {
+            user: None,
+            user_errors: vec![error],
+        });
+    }
+    Ok(match db::set_suspended(&rc.db, id, suspended).await? {
+        Some(user) => {
+            tracing::info!(
+                security_event = "user_suspension",
+                user_id = id.0,
+                suspended,
+                "user suspension changed"
+            );
+            UserPayload {
+                user: Some(user),
+                user_errors: Vec::new(),
+            }
+        }
+        None => user_not_found(),
+    })
+}
+
+/// Admin queries on accounts.
+#[derive(Default)]
+pub struct AccountQueries;
+
+#[Object]
+impl AccountQueries {
+    /// Users whose name or email contains `query`, by id. Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        query: Option<String>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<UserConnection> {
+        let rc = RequestContext::of(ctx);
+        let first = page_size(first)?;
+        let cursor: Option<UserId> = after.as_deref().map(decode_cursor).transpose()?;
+        let text = query.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let rows = db::search_users(&rc.db, text, cursor, first + 1).await?;
+        Ok(UserConnection(Page::from_overfetch(
+            rows,
+            first,
+            cursor.is_some(),
+        )))
+    }
+}
+
+/// A page of users.
+pub struct UserConnection(Page<User>);
+
+#[Object]
+impl UserConnection {
+    async fn nodes(&self) -> &[User] {
+        &self.0.rows
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        self.0.page_info(|u| encode_cursor(&u.id))
+    }
+}
+
+/// The sessions field of `User`, kept with the rest of accounts.
+pub async fn sessions_of(ctx: &Context<'_>, user: UserId) -> Result<Vec<Session>> {
+    let rc = RequestContext::of(ctx);
+    let current = match rc.viewer {
+        crate::viewer::Viewer::User { session, .. } => Some(session),
+        crate::viewer::Viewer::Anonymous => None,
+    };
+    Ok(db::sessions(&rc.db, user)
+        .await?
+        .into_iter()
+        .map(|s| Session {
+            id: ID(s.id.to_string()),
+            user_agent: s.user_agent,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            current: Some(s.id) == current,
+        })
+        .collect())
+}

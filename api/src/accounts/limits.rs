@@ -1,0 +1,113 @@
+//! Brute-force protection for login and registration, through governor.
+//!
+//! Login attempts are limited per account and per client IP. The per-account limit has two
+//! tiers, so back-off grows: 10 attempts a minute, and 30 an hour on top, after which the
+//! wait is minutes rather than seconds. The keyed limiters forget idle keys every minute
+//! ([`AuthLimits::forget_idle`]) so their memory stays bounded.
+
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+/// Attempts allowed before throttling.
+#[derive(Clone, Debug)]
+pub struct AuthLimitConfig {
+    pub login_per_account_per_minute: u32,
+    pub login_per_account_per_hour: u32,
+    pub login_per_ip_per_minute: u32,
+    pub register_per_ip_per_hour: u32,
+}
+
+impl Default for AuthLimitConfig {
+    fn default() -> Self {
+        Self {
+            login_per_account_per_minute: 10,
+            login_per_account_per_hour: 30,
+            login_per_ip_per_minute: 60,
+            register_per_ip_per_hour: 20,
+        }
+    }
+}
+
+/// The keyed limiters of the accounts feature.
+pub struct AuthLimits {
+    account_minute: DefaultKeyedRateLimiter<String>,
+    account_hour: DefaultKeyedRateLimiter<String>,
+    ip_minute: DefaultKeyedRateLimiter<IpAddr>,
+    register_ip_hour: DefaultKeyedRateLimiter<IpAddr>,
+    clock: DefaultClock,
+}
+
+fn per(n: u32, period: Duration) -> Quota {
+    let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(period / n.get())
+        .unwrap_or_else(|| Quota::per_second(n))
+        .allow_burst(n)
+}
+
+impl AuthLimits {
+    /// Limiters with these quotas.
+    pub fn new(config: &AuthLimitConfig) -> Self {
+        let minute = Duration::from_secs(60);
+        let hour = Duration::from_secs(3600);
+        Self {
+            account_minute: RateLimiter::keyed(per(config.login_per_account_per_minute, minute)),
+            account_hour: RateLimiter::keyed(per(config.login_per_account_per_hour, hour)),
+            ip_minute: RateLimiter::keyed(per(config.login_per_ip_per_minute, minute)),
+            register_ip_hour: RateLimiter::keyed(per(config.register_per_ip_per_hour, hour)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    fn check<K: Clone + Hash + Eq>(
+        &self,
+        limiter: &DefaultKeyedRateLimiter<K>,
+        key: &K,
+    ) -> Result<(), Duration> {
+        limiter
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+
+    /// Spends one login attempt for `email` from `ip`; `Err` holds how long to wait.
+    pub fn login_attempt(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
+        let account = email.to_owned();
+        self.check(&self.ip_minute, &ip)?;
+        self.check(&self.account_minute, &account)?;
+        self.check(&self.account_hour, &account)
+    }
+
+    /// Spends one registration from `ip`.
+    pub fn registration(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.check(&self.register_ip_hour, &ip)
+    }
+
+    /// Drops the state of keys whose buckets are full again.
+    pub fn forget_idle(&self) {
+        self.account_minute.retain_recent();
+        self.account_hour.retain_recent();
+        self.ip_minute.retain_recent();
+        self.register_ip_hour.retain_recent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_eleventh_attempt_in_a_minute_waits() {
+        let limits = AuthLimits::new(&AuthLimitConfig::default());
+        let ip: IpAddr = [10, 0, 0, 1].into();
+        for _ in 0..10 {
+            assert!(limits.login_attempt("a@b.cl", ip).is_ok());
+        }
+        let wait = limits.login_attempt("a@b.cl", ip).expect_err("throttled");
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(6));
+        assert!(limits.login_attempt("c@d.cl", [10, 0, 0, 2].into()).is_ok());
+    }
+}
