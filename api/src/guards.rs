@@ -41,7 +41,7 @@ pub struct SelfOrAdmin(pub UserId);
 
 impl Guard for SelfOrAdmin {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
-        if RequestContext::of(ctx).viewer.is_self_or_admin(self.0) {
+        if RequestContext::of(ctx).may_see_private_fields_of(self.0) {
             Ok(())
         } else {
             Err(ApiError::Forbidden("only the user and admins may see this".into()).into())

@@ -10,6 +10,7 @@ use crate::accounts::graphql::{AccountMutations, AccountQueries};
 
 use crate::categories::graphql::CategoryQueries;
 use crate::db::Db;
+use crate::ids::UserId;
 use crate::loaders::Loaders;
 use crate::node::NodeQueries;
 use crate::products::graphql::ProductQueries;
@@ -57,6 +58,9 @@ pub struct RequestContext {
     pub viewer: Viewer,
     pub auth: Arc<Auth>,
     pub client: ClientInfo,
+    /// Users who proved their password or refresh token in this request (register, login,
+    /// refresh): their payload may show their private fields.
+    signed_in_now: std::sync::Mutex<Vec<UserId>>,
 }
 
 /// Where a request comes from.
@@ -77,7 +81,22 @@ impl RequestContext {
             viewer,
             auth,
             client,
+            signed_in_now: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// Records that `user` just authenticated in this request.
+    pub fn signed_in(&self, user: UserId) {
+        if let Ok(mut users) = self.signed_in_now.lock() {
+            users.push(user);
+        }
+    }
+
+    /// Whether the caller may see `user`'s private fields: the user, an admin, or someone who
+    /// just signed in as that user in this request.
+    pub fn may_see_private_fields_of(&self, user: UserId) -> bool {
+        self.viewer.is_self_or_admin(user)
+            || self.signed_in_now.lock().is_ok_and(|users| users.contains(&user))
     }
 
     /// The context of the request a resolver runs in.

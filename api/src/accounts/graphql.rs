@@ -92,6 +92,7 @@ async fn open_session(rc: &RequestContext, user: User) -> ApiResult<AuthPayload>
 
 fn issue(rc: &RequestContext, user: User, family: Uuid, refresh: String) -> AuthPayload {
     let now = Utc::now();
+    rc.signed_in(user.id);
     AuthPayload {
         access_token: Some(rc.auth.keys.issue(user.id, family, now)),
         refresh_token: Some(refresh),
