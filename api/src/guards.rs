@@ -1,5 +1,10 @@
 //! Authorization guards. Every restricted field and mutation names one of these, and its
 //! description says `Restricted:` so the authorization-matrix test can find it.
+//!
+//! Mutations use them as `#[graphql(guard = ...)]`. Nullable fields call `check` inside the
+//! resolver instead: async-graphql 7.2 turns a failed attribute guard on a nullable field
+//! into an error that nulls the parent object (async-graphql issue #1532), while an error
+//! returned by the resolver nulls only the field, as the spec and API.md require.
 
 use async_graphql::{Context, Guard, Result};
 

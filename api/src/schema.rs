@@ -96,7 +96,10 @@ impl RequestContext {
     /// just signed in as that user in this request.
     pub fn may_see_private_fields_of(&self, user: UserId) -> bool {
         self.viewer.is_self_or_admin(user)
-            || self.signed_in_now.lock().is_ok_and(|users| users.contains(&user))
+            || self
+                .signed_in_now
+                .lock()
+                .is_ok_and(|users| users.contains(&user))
     }
 
     /// The context of the request a resolver runs in.

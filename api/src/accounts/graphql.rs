@@ -1,7 +1,7 @@
 //! GraphQL of accounts: `register`, `login`, `refreshSession`, `logout`, sessions, and the
 //! admin tools (user search, role changes, suspension).
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Guard, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -372,24 +372,21 @@ pub struct AccountQueries;
 #[Object]
 impl AccountQueries {
     /// Users whose name or email contains `query`, by id. Restricted: admins.
-    #[graphql(guard = "AdminOnly")]
     async fn users(
         &self,
         ctx: &Context<'_>,
         query: Option<String>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
-    ) -> Result<UserConnection> {
+    ) -> Result<Option<UserConnection>> {
+        AdminOnly.check(ctx).await?;
         let rc = RequestContext::of(ctx);
         let first = page_size(first)?;
         let cursor: Option<UserId> = after.as_deref().map(decode_cursor).transpose()?;
         let text = query.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let rows = db::search_users(&rc.db, text, cursor, first + 1).await?;
-        Ok(UserConnection(Page::from_overfetch(
-            rows,
-            first,
-            cursor.is_some(),
-        )))
+        let page = Page::from_overfetch(rows, first, cursor.is_some());
+        Ok(Some(UserConnection(page)))
     }
 }
 

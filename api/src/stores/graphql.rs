@@ -12,6 +12,7 @@ use crate::products::graphql::{ProductSearchConnection, listing_from_args};
 use crate::products::{ProductFilter, ProductSort};
 use crate::schema::RequestContext;
 use crate::users::User;
+use async_graphql::Guard;
 
 /// Store root fields.
 #[derive(Default)]
@@ -225,8 +226,8 @@ impl Store {
     }
 
     /// The seller who runs the store. Restricted: the owner and admins.
-    #[graphql(guard = "SelfOrAdmin(self.owner_id)")]
     async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        SelfOrAdmin(self.owner_id).check(ctx).await?;
         Ok(RequestContext::of(ctx)
             .loaders
             .users

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::{User, UserRole};
 use crate::accounts::graphql::{Session, sessions_of};
+use async_graphql::Guard;
+
 use crate::guards::SelfOrAdmin;
 use crate::schema::RequestContext;
 use crate::stores::Store;
@@ -36,20 +38,20 @@ impl User {
     }
 
     /// The user's email address. Restricted: the user and admins.
-    #[graphql(guard = "SelfOrAdmin(self.id)")]
-    async fn email(&self) -> Option<&str> {
-        Some(&self.email)
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
+        Ok(Some(&self.email))
     }
 
     /// Whether and since when the account is suspended. Restricted: the user and admins.
-    #[graphql(guard = "SelfOrAdmin(self.id)")]
-    async fn suspended_at(&self) -> Option<DateTime<Utc>> {
-        self.suspended_at
+    async fn suspended_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
+        Ok(self.suspended_at)
     }
 
     /// Signed-in devices and browsers. Restricted: the user and admins.
-    #[graphql(guard = "SelfOrAdmin(self.id)")]
     async fn sessions(&self, ctx: &Context<'_>) -> Result<Option<Vec<Session>>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
         Ok(Some(sessions_of(ctx, self.id).await?))
     }
 

@@ -1,0 +1,274 @@
+//! The authorization matrix: every mutation, and every field whose description says
+//! `Restricted:`, tried as each kind of caller against a table of expected outcomes.
+//!
+//! The test walks the schema by introspection: a new mutation or restricted field without
+//! a row in `TABLE` fails it, and so does a row naming something the schema lost.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use textisur_api::accounts::limits::AuthLimitConfig;
+use textisur_tests::{Account, TestApp, TestOptions};
+
+/// Allowed, FORBIDDEN, UNAUTHENTICATED.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Outcome {
+    A,
+    F,
+    U,
+}
+use Outcome::{A, F, U};
+
+/// Callers, in the order of each row: anonymous, buyer, another buyer, the owning seller,
+/// another seller, admin.
+const CALLERS: [&str; 6] = [
+    "anonymous",
+    "buyer",
+    "other buyer",
+    "owning seller",
+    "other seller",
+    "admin",
+];
+
+struct Row {
+    name: &'static str,
+    expected: [Outcome; 6],
+    query: &'static str,
+}
+
+const TABLE: &[Row] = &[
+    Row {
+        name: "Mutation.register",
+        expected: [A, A, A, A, A, A],
+        query: "mutation($email: String!) { register(input: {email: $email, password: \"telas de lino azul\", name: \"Nueva\"}) { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.login",
+        expected: [A, A, A, A, A, A],
+        query: "mutation($victimEmail: String!) { login(input: {email: $victimEmail, password: \"telas de lino azul\"}) { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.refreshSession",
+        expected: [A, A, A, A, A, A],
+        query: "mutation { refreshSession(refreshToken: \"not-a-token\") { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.logout",
+        expected: [A, A, A, A, A, A],
+        query: "mutation { logout(refreshToken: \"not-a-token\") { ok } }",
+    },
+    Row {
+        name: "Mutation.revokeSession",
+        expected: [U, A, A, A, A, A],
+        query: "mutation { revokeSession(id: \"7f0c5e2a-0000-4000-8000-000000000000\") { ok } }",
+    },
+    Row {
+        name: "Mutation.setUserRole",
+        expected: [U, F, F, F, F, A],
+        query: "mutation($victim: ID!) { setUserRole(userId: $victim, role: BUYER) { user { id } } }",
+    },
+    Row {
+        name: "Mutation.suspendUser",
+        expected: [U, F, F, F, F, A],
+        query: "mutation($victim: ID!) { suspendUser(userId: $victim) { user { id } } }",
+    },
+    Row {
+        name: "Mutation.unsuspendUser",
+        expected: [U, F, F, F, F, A],
+        query: "mutation($victim: ID!) { unsuspendUser(userId: $victim) { user { id } } }",
+    },
+    Row {
+        name: "Query.users",
+        expected: [U, F, F, F, F, A],
+        query: "{ users(first: 1) { nodes { id } } }",
+    },
+    Row {
+        name: "User.email",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { email } } }",
+    },
+    Row {
+        name: "User.suspendedAt",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { suspendedAt } } }",
+    },
+    Row {
+        name: "User.sessions",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { sessions { id } } } }",
+    },
+    Row {
+        name: "Store.owner",
+        expected: [F, F, F, A, F, A],
+        query: "query($store: ID!) { node(id: $store) { ... on Store { owner { id } } } }",
+    },
+];
+
+const INTROSPECTION: &str = "{ __schema { mutationType { fields { name } }
+    types { name fields { name description } } } }";
+
+async fn restricted_surface(app: &TestApp) -> BTreeSet<String> {
+    let data = app.data(INTROSPECTION, json!({})).await;
+    let mut names = BTreeSet::new();
+    for field in data["__schema"]["mutationType"]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        names.insert(format!(
+            "Mutation.{}",
+            field["name"].as_str().unwrap_or_default()
+        ));
+    }
+    for ty in data["__schema"]["types"].as_array().into_iter().flatten() {
+        let type_name = ty["name"].as_str().unwrap_or_default();
+        for field in ty["fields"].as_array().into_iter().flatten() {
+            if field["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("Restricted:"))
+            {
+                names.insert(format!(
+                    "{type_name}.{}",
+                    field["name"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    names
+}
+
+fn outcome(body: &Value) -> Outcome {
+    let codes: Vec<&str> = body["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["extensions"]["code"].as_str())
+        .collect();
+    if codes.contains(&"UNAUTHENTICATED") {
+        U
+    } else if codes.contains(&"FORBIDDEN") {
+        F
+    } else {
+        assert!(codes.is_empty(), "unexpected errors: {body}");
+        A
+    }
+}
+
+#[tokio::test]
+async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
+    let generous = AuthLimitConfig {
+        register_per_ip_per_hour: 1000,
+        login_per_ip_per_minute: 1000,
+        ..AuthLimitConfig::default()
+    };
+    let app = TestApp::spawn_with(TestOptions {
+        auth_limits: Some(generous),
+        ..TestOptions::default()
+    })
+    .await;
+
+    let surface = restricted_surface(&app).await;
+    let table: BTreeSet<String> = TABLE.iter().map(|r| r.name.to_owned()).collect();
+    let missing: Vec<&String> = surface.difference(&table).collect();
+    let stale: Vec<&String> = table.difference(&surface).collect();
+    assert!(
+        missing.is_empty(),
+        "mutations or restricted fields without a row in TABLE: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows in TABLE the schema no longer has: {stale:?}"
+    );
+
+    let buyer = app.register("comprador@correo.cl", "Comprador").await;
+    let other_buyer = app
+        .register("otro.comprador@correo.cl", "Otro comprador")
+        .await;
+    let seller = app.register("vendedora@correo.cl", "Vendedora").await;
+    let other_seller = app
+        .register("otro.vendedor@correo.cl", "Otro vendedor")
+        .await;
+    let admin = app.register("admin@correo.cl", "Admin").await;
+    let victim = app.register("victima@correo.cl", "Víctima").await;
+    for (account, role) in [
+        (&seller, "SELLER"),
+        (&other_seller, "SELLER"),
+        (&admin, "ADMIN"),
+    ] {
+        app.set_role(account, role).await;
+    }
+    let mut store_ids = Vec::new();
+    for (account, slug) in [
+        (&seller, "tienda-vendedora"),
+        (&other_seller, "tienda-otro"),
+    ] {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO stores (owner_id, slug, name, city, country_code, currency_code)
+             VALUES ($1, $2, $2, 'Córdoba', 'AR', 'ARS') RETURNING id",
+        )
+        .bind(account.row_id())
+        .bind(slug)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("store");
+        store_ids.push(textisur_api::ids::StoreId(id).to_global().to_string());
+    }
+    let callers: [Option<&Account>; 6] = [
+        None,
+        Some(&buyer),
+        Some(&other_buyer),
+        Some(&seller),
+        Some(&other_seller),
+        Some(&admin),
+    ];
+
+    let mut failures = Vec::new();
+    for row in TABLE {
+        for (i, caller) in callers.iter().enumerate() {
+            let variables = json!({
+                "email": format!("nuevo{i}.{}@correo.cl", row.name.len()),
+                "victimEmail": "victima@correo.cl",
+                "victim": victim.id,
+                "buyer": buyer.id,
+                "store": store_ids[0],
+            });
+            let used: Value = variables
+                .as_object()
+                .map(|vars| {
+                    vars.iter()
+                        .filter(|(k, _)| row.query.contains(&format!("${k}")))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into()
+                })
+                .unwrap_or_default();
+            let (_, body) = match caller {
+                Some(account) => app.graphql_as(&account.access_token, row.query, used).await,
+                None => app.graphql(row.query, used).await,
+            };
+            let got = outcome(&body);
+            if got == F && !row.name.starts_with("Mutation.") && !row.name.starts_with("Query.") {
+                // The private field is null; the object around it still comes back.
+                let node = &body["data"]["node"];
+                let field = row.name.split('.').nth(1).unwrap_or_default();
+                if node.get(field) != Some(&Value::Null) {
+                    failures.push(format!(
+                        "{} as {}: the object was lost with the field: {body}",
+                        row.name, CALLERS[i]
+                    ));
+                }
+            }
+            if got != row.expected[i] {
+                failures.push(format!(
+                    "{} as {}: expected {:?}, got {:?}: {body}",
+                    row.name, CALLERS[i], row.expected[i], got
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
