@@ -100,6 +100,30 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
+    /// Login attempts per account per minute before `THROTTLED`.
+    #[arg(
+        long,
+        env = "TEXTISUR_LOGIN_PER_ACCOUNT_PER_MINUTE",
+        default_value_t = 10
+    )]
+    pub login_per_account_per_minute: u32,
+
+    /// Login attempts per account per hour (the slower, second tier of back-off).
+    #[arg(
+        long,
+        env = "TEXTISUR_LOGIN_PER_ACCOUNT_PER_HOUR",
+        default_value_t = 30
+    )]
+    pub login_per_account_per_hour: u32,
+
+    /// Login attempts per client IP per minute.
+    #[arg(long, env = "TEXTISUR_LOGIN_PER_IP_PER_MINUTE", default_value_t = 60)]
+    pub login_per_ip_per_minute: u32,
+
+    /// Registrations per client IP per hour.
+    #[arg(long, env = "TEXTISUR_REGISTER_PER_IP_PER_HOUR", default_value_t = 20)]
+    pub register_per_ip_per_hour: u32,
+
     /// Seconds a GET query response may be cached by browsers and CDNs.
     #[arg(long, env = "TEXTISUR_CACHE_MAX_AGE", default_value_t = 30)]
     pub cache_max_age: u32,

@@ -55,7 +55,12 @@ impl ServerConfig {
                 trusted_proxies: args.trusted_proxies.clone(),
             },
             jwt_keys,
-            auth_limits: AuthLimitConfig::default(),
+            auth_limits: AuthLimitConfig {
+                login_per_account_per_minute: args.login_per_account_per_minute,
+                login_per_account_per_hour: args.login_per_account_per_hour,
+                login_per_ip_per_minute: args.login_per_ip_per_minute,
+                register_per_ip_per_hour: args.register_per_ip_per_hour,
+            },
         })
     }
 }

@@ -1,0 +1,25 @@
+-- wrk script: logs in as comprador1..$ACCOUNTS@textisur.example in turn with the demo
+-- password, and prints one RESULT line (see graphql.lua).
+local accounts = tonumber(os.getenv("ACCOUNTS") or "200")
+local password = os.getenv("PASSWORD") or "lana de alpaca"
+local n = 0
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+
+request = function()
+  n = n % accounts + 1
+  local body = string.format(
+    '{"query":"mutation($i: LoginInput!) { login(input: $i) { accessToken userErrors { code } } }","variables":{"i":{"email":"comprador%d@textisur.example","password":"%s"}}}',
+    n, password)
+  return wrk.format(nil, nil, nil, body)
+end
+
+done = function(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d %d\n",
+    summary.requests / seconds,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    e.connect + e.read + e.write + e.status + e.timeout, summary.requests))
+end
