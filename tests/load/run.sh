@@ -29,7 +29,7 @@ command -v jq >/dev/null || (apt-get install -y -qq jq >/dev/null)
 cargo build --release -q -p textisur-api
 BIN=target/release/textisur
 
-seeded=$(psql "$DB_URL" -tAc "SELECT count(*) FROM products" 2>/dev/null || echo 0)
+seeded=$(psql "$DB_URL" -tAc "SELECT count(*) FROM products WHERE EXISTS (SELECT 1 FROM users WHERE password_hash IS NOT NULL)" 2>/dev/null || echo 0)
 if [ "$seeded" != "$PRODUCTS" ]; then
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_${PRODUCTS} WITH (FORCE)"
   echo "seeding $PRODUCTS products" >&2

@@ -113,14 +113,24 @@ impl TestApp {
 
     /// POSTs a query with variables; returns the status and the JSON body.
     pub async fn graphql(&self, query: &str, variables: Value) -> (StatusCode, Value) {
-        let response = self
+        self.post_graphql(None, query, variables).await
+    }
+
+    async fn post_graphql(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
+        let mut request = self
             .client
             .post(self.url("/graphql"))
             .header("accept", "application/graphql-response+json")
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("send graphql request");
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("send graphql request");
         let status = response.status();
         (
             status,
@@ -143,20 +153,7 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> (StatusCode, Value) {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .header("accept", "application/graphql-response+json")
-            .bearer_auth(token)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("send graphql request");
-        let status = response.status();
-        (
-            status,
-            response.json().await.expect("graphql response is JSON"),
-        )
+        self.post_graphql(Some(token), query, variables).await
     }
 
     /// Registers an account with [`TEST_PASSWORD`] and returns its session.
