@@ -1,6 +1,7 @@
 //! The category tree.
 
 pub mod graphql;
+pub mod mutations;
 
 use std::collections::HashMap;
 

@@ -2,6 +2,9 @@
 
 pub mod db;
 pub mod graphql;
+pub mod input;
+pub mod mutations;
+pub mod write;
 
 use async_graphql::{Enum, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};

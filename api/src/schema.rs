@@ -9,12 +9,15 @@ use crate::accounts::Auth;
 use crate::accounts::graphql::{AccountMutations, AccountQueries};
 
 use crate::categories::graphql::CategoryQueries;
+use crate::categories::mutations::CategoryMutations;
 use crate::db::Db;
 use crate::ids::UserId;
 use crate::loaders::Loaders;
 use crate::node::NodeQueries;
 use crate::products::graphql::ProductQueries;
+use crate::products::mutations::ProductMutations;
 use crate::stores::graphql::StoreQueries;
+use crate::stores::mutations::StoreMutations;
 use crate::users::graphql::UserQueries;
 use crate::viewer::Viewer;
 
@@ -31,7 +34,12 @@ pub struct Query(
 
 /// The root mutation type.
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountMutations);
+pub struct Mutation(
+    AccountMutations,
+    StoreMutations,
+    ProductMutations,
+    CategoryMutations,
+);
 
 /// The executable schema type.
 pub type ApiSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod graphql;
+pub mod mutations;
 
 use std::collections::HashMap;
 

@@ -15,6 +15,16 @@ pub enum UserErrorCode {
     InvalidCredentials,
     InvalidToken,
     Suspended,
+    /// A number outside its allowed range.
+    OutOfRange,
+    /// A number with more decimals than allowed.
+    Precision,
+    /// A quantity that is not a multiple of the product's step.
+    NotMultiple,
+    /// A list with more values than allowed.
+    TooMany,
+    /// An allowance is used up (e.g. stores per seller).
+    LimitReached,
 }
 
 /// An error the user can fix, with the path of the input field it concerns.
@@ -30,6 +40,25 @@ impl UserError {
     pub fn at(path: &[&str], code: UserErrorCode, message: impl Into<String>) -> Self {
         Self {
             field: Some(path.iter().map(|p| (*p).to_owned()).collect()),
+            message: message.into(),
+            code,
+        }
+    }
+
+    /// An error about the field at `prefix` followed by `path`.
+    pub fn under(
+        prefix: &[String],
+        path: &[&str],
+        code: UserErrorCode,
+        message: impl Into<String>,
+    ) -> Self {
+        let field = prefix
+            .iter()
+            .cloned()
+            .chain(path.iter().map(|p| (*p).to_owned()))
+            .collect();
+        Self {
+            field: Some(field),
             message: message.into(),
             code,
         }

@@ -78,6 +78,51 @@ const TABLE: &[Row] = &[
         query: "mutation($victim: ID!) { unsuspendUser(userId: $victim) { user { id } } }",
     },
     Row {
+        name: "Mutation.createStore",
+        expected: [U, A, A, A, A, A],
+        query: "mutation { createStore(input: {name: \"Tienda nueva\", city: \"Salta\", region: \"Salta\"}) { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.updateStore",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($store: ID!) { updateStore(id: $store, input: {city: \"Córdoba\"}) { store { id } } }",
+    },
+    Row {
+        name: "Mutation.setStoreAllowance",
+        expected: [U, F, F, F, F, A],
+        query: "mutation($victim: ID!) { setStoreAllowance(userId: $victim, stores: 2) { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.createProduct",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($store: ID!, $category: ID!) { createProduct(input: {storeId: $store, categoryId: $category, name: \"Lino crudo\", price: \"10.50\", stock: \"3\"}) { product { id } userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.updateProduct",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($product: ID!) { updateProduct(id: $product, input: {price: \"11.00\"}) { product { id } userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.archiveProduct",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($product: ID!) { archiveProduct(id: $product) { product { id } } }",
+    },
+    Row {
+        name: "Mutation.upsertProducts",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($store: ID!, $category: ID!) { upsertProducts(storeId: $store, products: [{sku: \"M-1\", categoryId: $category, name: \"Manta gris\", price: \"20\", stock: \"1\"}]) { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.createCategory",
+        expected: [U, F, F, F, F, A],
+        query: "mutation { createCategory(input: {name: \"Tapicería\"}) { category { id } } }",
+    },
+    Row {
+        name: "Mutation.updateCategory",
+        expected: [U, F, F, F, F, A],
+        query: "mutation($category: ID!) { updateCategory(id: $category, input: {name: \"Telas finas\"}) { category { id } } }",
+    },
+    Row {
         name: "Query.users",
         expected: [U, F, F, F, F, A],
         query: "{ users(first: 1) { nodes { id } } }",
@@ -213,6 +258,26 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
         .expect("store");
         store_ids.push(textisur_api::ids::StoreId(id).to_global().to_string());
     }
+    let category: i64 = sqlx::query_scalar(
+        "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("category");
+    let category = textisur_api::ids::CategoryId(category)
+        .to_global()
+        .to_string();
+    let product: i64 = sqlx::query_scalar(
+        "INSERT INTO products (store_id, category_id, slug, name, price, currency_code, stock)
+         SELECT s.id, c.id, 'lino-1', 'Lino', 10, 'ARS', 5 FROM stores s, categories c
+         WHERE s.slug = 'tienda-vendedora' RETURNING id",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("product");
+    let product = textisur_api::ids::ProductId(product)
+        .to_global()
+        .to_string();
     let callers: [Option<&Account>; 6] = [
         None,
         Some(&buyer),
@@ -231,6 +296,8 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
                 "victim": victim.id,
                 "buyer": buyer.id,
                 "store": store_ids[0],
+                "category": category,
+                "product": product,
             });
             let used: Value = variables
                 .as_object()

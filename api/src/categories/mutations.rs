@@ -1,0 +1,194 @@
+//! Admin mutations on the category tree: create, rename, move.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+use super::Category;
+use crate::error::ApiError;
+use crate::guards::AdminOnly;
+use crate::ids::CategoryId;
+use crate::schema::RequestContext;
+use crate::user_errors::{UserError, UserErrorCode};
+
+/// Input of `createCategory` and `updateCategory` (absent fields keep their value on update).
+#[derive(InputObject, Default)]
+pub struct CategoryInput {
+    pub name: Option<String>,
+    /// The new parent; `null` keeps the current one. Use `moveToRoot` to detach.
+    pub parent_id: Option<ID>,
+    #[graphql(default)]
+    pub move_to_root: bool,
+    pub position: Option<i32>,
+}
+
+/// Result of the category mutations.
+#[derive(SimpleObject, Default)]
+pub struct CategoryPayload {
+    pub category: Option<Category>,
+    pub user_errors: Vec<UserError>,
+}
+
+fn failed(error: UserError) -> CategoryPayload {
+    CategoryPayload {
+        category: None,
+        user_errors: vec![error],
+    }
+}
+
+/// Category mutations.
+#[derive(Default)]
+pub struct CategoryMutations;
+
+#[Object]
+impl CategoryMutations {
+    /// Adds a category. Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn create_category(
+        &self,
+        ctx: &Context<'_>,
+        input: CategoryInput,
+    ) -> Result<CategoryPayload> {
+        let rc = RequestContext::of(ctx);
+        let name = input
+            .name
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned();
+        if !(2..=80).contains(&name.chars().count()) {
+            return Ok(failed(UserError::at(
+                &["input", "name"],
+                UserErrorCode::Invalid,
+                "name must have 2 to 80 characters",
+            )));
+        }
+        let parent = match &input.parent_id {
+            Some(id) => match CategoryId::from_global(id).ok() {
+                Some(parent) if rc.loaders.categories.load_one(parent).await?.is_some() => {
+                    Some(parent)
+                }
+                _ => {
+                    return Ok(failed(UserError::at(
+                        &["input", "parentId"],
+                        UserErrorCode::NotFound,
+                        "no such category",
+                    )));
+                }
+            },
+            None => None,
+        };
+        let base = slug::slugify(&name);
+        let category: Category = sqlx::query_as(
+            "INSERT INTO categories (parent_id, slug, name, position)
+             SELECT $1, CASE WHEN NOT EXISTS (SELECT 1 FROM categories WHERE slug = $2) THEN $2
+                        ELSE $2 || '-' || (SELECT count(*) + 1 FROM categories WHERE slug LIKE $2 || '-%') END,
+                    $3, $4
+             RETURNING id, parent_id, slug, name, position",
+        )
+        .bind(parent.map(|p| p.0))
+        .bind(&base)
+        .bind(&name)
+        .bind(input.position.unwrap_or(0))
+        .fetch_one(rc.db.executor())
+        .await
+        .map_err(ApiError::from)?;
+        Ok(CategoryPayload {
+            category: Some(category),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Renames or moves a category (never under itself or its descendants). Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn update_category(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: CategoryInput,
+    ) -> Result<CategoryPayload> {
+        let rc = RequestContext::of(ctx);
+        let not_found = || {
+            failed(UserError::at(
+                &["id"],
+                UserErrorCode::NotFound,
+                "no such category",
+            ))
+        };
+        let Ok(id) = CategoryId::from_global(&id) else {
+            return Ok(not_found());
+        };
+        let Some(current) = rc.loaders.categories.load_one(id).await? else {
+            return Ok(not_found());
+        };
+        let name = input
+            .name
+            .as_deref()
+            .map(str::trim)
+            .map(str::to_owned)
+            .unwrap_or(current.name);
+        if !(2..=80).contains(&name.chars().count()) {
+            return Ok(failed(UserError::at(
+                &["input", "name"],
+                UserErrorCode::Invalid,
+                "name must have 2 to 80 characters",
+            )));
+        }
+        let parent = if input.move_to_root {
+            None
+        } else {
+            match &input.parent_id {
+                None => current.parent_id,
+                Some(raw) => {
+                    let Some(parent) = CategoryId::from_global(raw).ok() else {
+                        return Ok(failed(UserError::at(
+                            &["input", "parentId"],
+                            UserErrorCode::NotFound,
+                            "no such category",
+                        )));
+                    };
+                    // Moving under itself or a descendant would cut the subtree off the tree.
+                    let cycle: Option<bool> = sqlx::query_scalar(
+                        "WITH RECURSIVE sub(id) AS (SELECT $1::bigint UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
+                         SELECT EXISTS (SELECT 1 FROM sub WHERE id = $2) FROM categories WHERE id = $2",
+                    )
+                    .bind(id.0)
+                    .bind(parent.0)
+                    .fetch_optional(rc.db.executor())
+                    .await
+                    .map_err(ApiError::from)?;
+                    match cycle {
+                        None => {
+                            return Ok(failed(UserError::at(
+                                &["input", "parentId"],
+                                UserErrorCode::NotFound,
+                                "no such category",
+                            )));
+                        }
+                        Some(true) => {
+                            return Ok(failed(UserError::at(
+                                &["input", "parentId"],
+                                UserErrorCode::Invalid,
+                                "a category cannot move under itself or its descendants",
+                            )));
+                        }
+                        Some(false) => Some(parent),
+                    }
+                }
+            }
+        };
+        let category: Option<Category> = sqlx::query_as(
+            "UPDATE categories SET name = $2, parent_id = $3, position = $4 WHERE id = $1
+             RETURNING id, parent_id, slug, name, position",
+        )
+        .bind(id.0)
+        .bind(&name)
+        .bind(parent.map(|p| p.0))
+        .bind(input.position.unwrap_or(current.position))
+        .fetch_optional(rc.db.executor())
+        .await
+        .map_err(ApiError::from)?;
+        Ok(CategoryPayload {
+            category,
+            user_errors: Vec::new(),
+        })
+    }
+}

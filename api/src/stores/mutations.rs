@@ -1,0 +1,348 @@
+//! Store mutations: `createStore` (which makes a buyer a seller) and `updateStore`.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+use super::{GeoPointInput, Store};
+use crate::error::{ApiError, ApiResult};
+use crate::guards::{AdminOnly, SignedIn};
+use crate::ids::{StoreId, UserId};
+use crate::products::input::sanitize_description;
+use crate::schema::RequestContext;
+use crate::user_errors::{UserError, UserErrorCode};
+
+/// Countries the marketplace serves, with their currency.
+const COUNTRIES: &[(&str, &str)] = &[
+    ("AR", "ARS"),
+    ("CL", "CLP"),
+    ("UY", "UYU"),
+    ("PY", "PYG"),
+    ("PE", "PEN"),
+];
+
+/// `createStore`'s input.
+#[derive(InputObject)]
+pub struct CreateStoreInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub location: Option<GeoPointInput>,
+    /// ISO country code; it fixes the store's currency.
+    #[graphql(default = "AR")]
+    pub country_code: String,
+}
+
+/// `updateStore`'s input: absent fields keep their value.
+#[derive(InputObject, Default)]
+pub struct UpdateStoreInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+    pub location: Option<GeoPointInput>,
+}
+
+/// Result of the store mutations.
+#[derive(SimpleObject, Default)]
+pub struct StorePayload {
+    pub store: Option<Store>,
+    pub user_errors: Vec<UserError>,
+}
+
+struct StoreFields {
+    name: String,
+    description: String,
+    city: String,
+    region: String,
+    location: Option<(f64, f64)>,
+}
+
+fn validate(f: &StoreFields) -> Vec<UserError> {
+    let mut errors = Vec::new();
+    let mut check = |field: &str, value: &str, min: usize, max: usize| {
+        let n = value.trim().chars().count();
+        if n == 0 {
+            errors.push(UserError::at(
+                &["input", field],
+                UserErrorCode::Required,
+                format!("{field} is required"),
+            ));
+        } else if n < min {
+            errors.push(UserError::at(
+                &["input", field],
+                UserErrorCode::TooShort,
+                format!("{field} is too short"),
+            ));
+        } else if n > max {
+            errors.push(UserError::at(
+                &["input", field],
+                UserErrorCode::TooLong,
+                format!("{field} may have at most {max} characters"),
+            ));
+        }
+    };
+    check("name", &f.name, 2, 120);
+    check("city", &f.city, 1, 80);
+    check("region", &f.region, 1, 80);
+    if f.description.chars().count() > 2000 {
+        errors.push(UserError::at(
+            &["input", "description"],
+            UserErrorCode::TooLong,
+            "description may have at most 2000 characters",
+        ));
+    }
+    if let Some((lat, lon)) = f.location {
+        if !(-90.0..=90.0).contains(&lat) {
+            errors.push(UserError::at(
+                &["input", "location", "lat"],
+                UserErrorCode::OutOfRange,
+                "lat must be between -90 and 90",
+            ));
+        }
+        if !(-180.0..=180.0).contains(&lon) {
+            errors.push(UserError::at(
+                &["input", "location", "lon"],
+                UserErrorCode::OutOfRange,
+                "lon must be between -180 and 180",
+            ));
+        }
+    }
+    errors
+}
+
+/// A slug from the name with accents folded; taken slugs get `-2`, `-3`...
+async fn free_slug(tx: &mut sqlx::PgConnection, name: &str) -> ApiResult<String> {
+    let base = slug::slugify(name);
+    let base = if base.is_empty() {
+        "tienda".to_owned()
+    } else {
+        base
+    };
+    let taken: Vec<String> =
+        sqlx::query_scalar("SELECT slug FROM stores WHERE slug = $1 OR slug LIKE $1 || '-%'")
+            .bind(&base)
+            .fetch_all(&mut *tx)
+            .await?;
+    if !taken.contains(&base) {
+        return Ok(base);
+    }
+    let next = (2..)
+        .find(|n| !taken.contains(&format!("{base}-{n}")))
+        .unwrap_or(2);
+    Ok(format!("{base}-{next}"))
+}
+
+/// Store mutations.
+#[derive(Default)]
+pub struct StoreMutations;
+
+#[Object]
+impl StoreMutations {
+    /// Opens a store for the caller, who becomes a seller. One store per seller unless an
+    /// admin raised the allowance. Restricted: signed in.
+    #[graphql(guard = "SignedIn")]
+    async fn create_store(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateStoreInput,
+    ) -> Result<StorePayload> {
+        let rc = RequestContext::of(ctx);
+        let owner = rc.viewer.user_id().ok_or(ApiError::Unauthenticated)?;
+        let fields = StoreFields {
+            name: input.name.trim().to_owned(),
+            description: input.description.unwrap_or_default(),
+            city: input.city.trim().to_owned(),
+            region: input.region.unwrap_or_default().trim().to_owned(),
+            location: input.location.map(|p| (p.lat, p.lon)),
+        };
+        let mut errors = validate(&fields);
+        let country = input.country_code.trim().to_uppercase();
+        let currency = COUNTRIES
+            .iter()
+            .find(|(c, _)| *c == country)
+            .map(|(_, cur)| *cur);
+        if currency.is_none() {
+            errors.push(UserError::at(
+                &["input", "countryCode"],
+                UserErrorCode::Invalid,
+                "countryCode must be AR, CL, UY, PY or PE",
+            ));
+        }
+        if !errors.is_empty() {
+            return Ok(StorePayload {
+                store: None,
+                user_errors: errors,
+            });
+        }
+        let mut tx = rc.db.pool().begin().await.map_err(ApiError::from)?;
+        // The user row lock serialises concurrent createStore calls of one user.
+        let (allowance, owned): (i32, i64) = sqlx::query_as(
+            "SELECT u.store_allowance, (SELECT count(*) FROM stores WHERE owner_id = u.id)
+             FROM users u WHERE u.id = $1 FOR UPDATE",
+        )
+        .bind(owner.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(ApiError::from)?;
+        if owned >= i64::from(allowance) {
+            let error = UserError::general(
+                UserErrorCode::LimitReached,
+                "you already run as many stores as allowed",
+            );
+            return Ok(StorePayload {
+                store: None,
+                user_errors: vec![error],
+            });
+        }
+        let slug = free_slug(&mut tx, &fields.name).await?;
+        let store: Store = sqlx::query_as(
+            "INSERT INTO stores (owner_id, slug, name, description, city, region, country_code,
+                 currency_code, latitude, longitude)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *, NULL::float8 AS distance_km",
+        )
+        .bind(owner.0)
+        .bind(&slug)
+        .bind(&fields.name)
+        .bind(sanitize_description(&fields.description))
+        .bind(&fields.city)
+        .bind(&fields.region)
+        .bind(&country)
+        .bind(currency)
+        .bind(fields.location.map(|l| l.0))
+        .bind(fields.location.map(|l| l.1))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(ApiError::from)?;
+        sqlx::query(
+            "UPDATE users SET role = 'SELLER', updated_at = now() WHERE id = $1 AND role = 'BUYER'",
+        )
+        .bind(owner.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(ApiError::from)?;
+        tx.commit().await.map_err(ApiError::from)?;
+        Ok(StorePayload {
+            store: Some(store),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Changes a store (its slug stays). Restricted: the store's seller and admins.
+    #[graphql(guard = "SignedIn")]
+    async fn update_store(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateStoreInput,
+    ) -> Result<StorePayload> {
+        let rc = RequestContext::of(ctx);
+        let not_found = || StorePayload {
+            store: None,
+            user_errors: vec![UserError::at(
+                &["id"],
+                UserErrorCode::NotFound,
+                "no such store",
+            )],
+        };
+        let Ok(store_id) = StoreId::from_global(&id) else {
+            return Ok(not_found());
+        };
+        let Some(current) = rc.loaders.stores.load_one(store_id).await? else {
+            return Ok(not_found());
+        };
+        if !rc.viewer.is_self_or_admin(current.owner_id) {
+            return Err(ApiError::Forbidden(
+                "only the store's seller and admins may change it".into(),
+            )
+            .into());
+        }
+        let fields = StoreFields {
+            name: input
+                .name
+                .map(|n| n.trim().to_owned())
+                .unwrap_or(current.name),
+            description: input.description.unwrap_or(current.description),
+            city: input
+                .city
+                .map(|c| c.trim().to_owned())
+                .unwrap_or(current.city),
+            region: input
+                .region
+                .map(|r| r.trim().to_owned())
+                .or(current.region)
+                .unwrap_or_default(),
+            location: input
+                .location
+                .map(|p| (p.lat, p.lon))
+                .or(current.latitude.zip(current.longitude)),
+        };
+        let errors = validate(&fields);
+        if !errors.is_empty() {
+            return Ok(StorePayload {
+                store: None,
+                user_errors: errors,
+            });
+        }
+        let store: Option<Store> = sqlx::query_as(
+            "UPDATE stores SET name = $2, description = $3, city = $4, region = $5, latitude = $6,
+                 longitude = $7, updated_at = now()
+             WHERE id = $1 RETURNING *, NULL::float8 AS distance_km",
+        )
+        .bind(store_id.0)
+        .bind(&fields.name)
+        .bind(sanitize_description(&fields.description))
+        .bind(&fields.city)
+        .bind(&fields.region)
+        .bind(fields.location.map(|l| l.0))
+        .bind(fields.location.map(|l| l.1))
+        .fetch_optional(rc.db.executor())
+        .await
+        .map_err(ApiError::from)?;
+        Ok(StorePayload {
+            store,
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Sets how many stores a user may run. Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn set_store_allowance(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        stores: i32,
+    ) -> Result<StorePayload> {
+        let rc = RequestContext::of(ctx);
+        let user = UserId::from_global(&user_id)?;
+        if !(0..=100).contains(&stores) {
+            let error = UserError::at(
+                &["stores"],
+                UserErrorCode::OutOfRange,
+                "stores must be between 0 and 100",
+            );
+            return Ok(StorePayload {
+                store: None,
+                user_errors: vec![error],
+            });
+        }
+        let updated = sqlx::query("UPDATE users SET store_allowance = $2 WHERE id = $1")
+            .bind(user.0)
+            .bind(stores)
+            .execute(rc.db.executor())
+            .await
+            .map_err(ApiError::from)?;
+        let user_errors = if updated.rows_affected() == 0 {
+            vec![UserError::at(
+                &["userId"],
+                UserErrorCode::NotFound,
+                "no such user",
+            )]
+        } else {
+            Vec::new()
+        };
+        Ok(StorePayload {
+            store: None,
+            user_errors,
+        })
+    }
+}
