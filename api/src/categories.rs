@@ -22,6 +22,7 @@ pub struct Category {
 }
 
 impl crate::loaders::LoadById for Category {
+    const NAME: &'static str = "category";
     type Id = CategoryId;
 
     fn id(&self) -> CategoryId {
@@ -67,6 +68,7 @@ impl CategoryChildrenLoader {
 }
 
 impl BatchLoad for CategoryChildrenLoader {
+    const NAME: &'static str = "category_children";
     type Key = CategoryId;
     type Value = Vec<Category>;
 

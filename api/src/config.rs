@@ -31,6 +31,13 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where the server runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
 /// What to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -58,6 +65,11 @@ pub struct DbArgs {
     /// Most connections in the pool.
     #[arg(long, env = "TEXTISUR_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+
+    /// Milliseconds a statement may wait for a connection before failing (also bounds how
+    /// long a request hangs while PostgreSQL is down).
+    #[arg(long, env = "TEXTISUR_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000)]
+    pub db_acquire_timeout_ms: u64,
 }
 
 /// Options of `textisur serve`.
@@ -99,6 +111,23 @@ pub struct ServeArgs {
     /// Proxies (IP addresses, comma separated) whose `X-Forwarded-For` is believed.
     #[arg(long, env = "TEXTISUR_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// `development` or `production`: production sends no CORS headers unless origins are
+    /// given, and development allows the local front-end dev servers.
+    #[arg(long, env = "TEXTISUR_ENV", default_value = "development")]
+    pub environment: Environment,
+
+    /// Origins (comma separated) browsers may call the API from.
+    #[arg(long, env = "TEXTISUR_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Send `Strict-Transport-Security` (enable only when served over HTTPS).
+    #[arg(long, env = "TEXTISUR_HSTS")]
+    pub hsts: bool,
+
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "TEXTISUR_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
+    pub shutdown_grace_seconds: u64,
 
     /// Login attempts per account per minute before `THROTTLED`.
     #[arg(

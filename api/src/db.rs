@@ -51,6 +51,15 @@ impl Db {
 
 /// Opens a pool to `database_url`, creating the database first when it does not exist.
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<Db> {
+    connect_with_timeout(database_url, max_connections, Duration::from_secs(2)).await
+}
+
+/// [`connect`] with an explicit wait for a pooled connection.
+pub async fn connect_with_timeout(
+    database_url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> anyhow::Result<Db> {
     let mut options = PgConnectOptions::from_str(database_url).context("parse DATABASE_URL")?;
     // TLS to a server on the same machine only burns CPU (it cost a third of the API's CPU
     // under load); an explicit `sslmode` in the URL still wins.
@@ -60,7 +69,7 @@ pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result
     create_database_if_missing(&options).await?;
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(acquire_timeout)
         .connect_with(options.log_statements(tracing::log::LevelFilter::Trace))
         .await
         .context("connect to PostgreSQL")?;

@@ -5,6 +5,7 @@
 
 pub mod graphql;
 pub mod negotiate;
+pub mod observe;
 pub mod params;
 
 use std::sync::Arc;
@@ -12,12 +13,19 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, REFERRER_POLICY,
+    STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::accounts::Auth;
 use crate::db::Db;
@@ -34,6 +42,10 @@ pub struct HttpConfig {
     pub cache_max_age: u32,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Origins browsers may call the API from (CORS); none means same-origin only.
+    pub cors_origins: Vec<String>,
+    /// Send `Strict-Transport-Security` (only behind TLS).
+    pub hsts: bool,
 }
 
 impl Default for HttpConfig {
@@ -43,6 +55,8 @@ impl Default for HttpConfig {
             max_batch: 10,
             cache_max_age: 30,
             trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
+            hsts: false,
         }
     }
 }
@@ -82,18 +96,72 @@ impl std::ops::Deref for AppState {
 /// All routes of the API.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
-    Router::new()
+    let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(observe::observe))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            AUTHORIZATION,
+            COOKIE,
+        ]));
+    for (name, value) in [
+        (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (X_FRAME_OPTIONS, "DENY"),
+        (CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+        (REFERRER_POLICY, "no-referrer"),
+    ] {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    if state.config.hsts {
+        let hsts = HeaderValue::from_static("max-age=31536000; includeSubDomains");
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            STRICT_TRANSPORT_SECURITY,
+            hsts,
+        ));
+    }
+    let origins: Vec<HeaderValue> = state
+        .config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if !origins.is_empty() {
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([
+                    AUTHORIZATION,
+                    CONTENT_TYPE,
+                    ACCEPT,
+                    HeaderName::from_static("x-request-id"),
+                ])
+                .expose_headers([HeaderName::from_static("x-request-id")])
+                .max_age(Duration::from_secs(600)),
+        );
+    }
+    router
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("handler panicked");
             internal_error_response()
         }))
         .with_state(state)
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let body = crate::observability::render(&state.db);
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 fn internal_error_response() -> Response {

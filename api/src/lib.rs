@@ -14,6 +14,7 @@ pub mod http;
 pub mod ids;
 pub mod loaders;
 pub mod node;
+pub mod observability;
 pub mod pagination;
 pub mod products;
 pub mod reviews;

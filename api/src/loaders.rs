@@ -28,6 +28,8 @@ pub trait BatchLoad: Send + Sync + 'static {
     type Key: Clone + Eq + Hash + std::fmt::Debug + Send + Sync + 'static;
     /// What a key finds.
     type Value: Clone + Send + Sync + 'static;
+    /// The loader's name in metrics.
+    const NAME: &'static str;
 
     /// Loads the values of these keys; keys with no value are simply absent.
     fn load(
@@ -43,6 +45,8 @@ struct Adapter<B>(B);
 
 impl<B: BatchLoad> BatchFn<B::Key, Loaded<B::Value>> for Adapter<B> {
     async fn load(&mut self, keys: &[B::Key]) -> HashMap<B::Key, Loaded<B::Value>> {
+        metrics::histogram!("textisur_dataloader_batch_size", "loader" => B::NAME)
+            .record(keys.len() as f64);
         match self.0.load(keys).await {
             Ok(mut found) => keys
                 .iter()
@@ -85,6 +89,8 @@ impl<B: BatchLoad> Batcher<B> {
 
 /// A row type that can be loaded in batches by its id.
 pub trait LoadById: Clone + Send + Sync + 'static {
+    /// The row's name in metrics.
+    const NAME: &'static str;
     /// The typed id.
     type Id: Copy + Eq + Hash + std::fmt::Debug + Send + Sync + 'static;
 
@@ -104,6 +110,7 @@ pub struct ByIdLoader<T> {
 impl<T: LoadById> BatchLoad for ByIdLoader<T> {
     type Key = T::Id;
     type Value = T;
+    const NAME: &'static str = T::NAME;
 
     async fn load(&self, keys: &[T::Id]) -> ApiResult<HashMap<T::Id, T>> {
         let rows = T::load(&self.db, keys).await?;

@@ -31,6 +31,7 @@ impl Review {
 }
 
 impl crate::loaders::LoadById for Review {
+    const NAME: &'static str = "review";
     type Id = ReviewId;
 
     fn id(&self) -> ReviewId {
@@ -70,6 +71,7 @@ impl ReviewPageLoader {
 }
 
 impl BatchLoad for ReviewPageLoader {
+    const NAME: &'static str = "review_page";
     type Key = ReviewPageKey;
     type Value = Vec<Review>;
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::accounts::Auth;
 use crate::accounts::limits::AuthLimitConfig;
 use crate::accounts::tokens::TokenKeys;
-use crate::config::{Command, ServeArgs};
+use crate::config::{Command, Environment, ServeArgs};
 use crate::db::{self, Db};
 use crate::http::{self, HttpConfig};
 use crate::{schema, seed};
@@ -53,6 +53,16 @@ impl ServerConfig {
                 max_batch: args.max_batch,
                 cache_max_age: args.cache_max_age,
                 trusted_proxies: args.trusted_proxies.clone(),
+                cors_origins: match (args.cors_origins.is_empty(), args.environment) {
+                    (true, Environment::Development) => {
+                        vec![
+                            "http://localhost:5173".to_owned(),
+                            "http://127.0.0.1:5173".to_owned(),
+                        ]
+                    }
+                    _ => args.cors_origins.clone(),
+                },
+                hsts: args.hsts,
             },
             jwt_keys,
             auth_limits: AuthLimitConfig {
@@ -99,7 +109,9 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let db = db::connect(&args.db.database_url, args.db.db_max_connections).await?;
+    let acquire = std::time::Duration::from_millis(args.db.db_acquire_timeout_ms);
+    let db = db::connect_with_timeout(&args.db.database_url, args.db.db_max_connections, acquire)
+        .await?;
     db::migrate(&db).await?;
     if !args.no_demo_data && seed::catalogue_is_empty(&db).await? {
         tracing::info!(
@@ -119,8 +131,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("  GraphQL     {base}/graphql");
     println!("  Health      {base}/health/live  {base}/health/ready");
     shutdown_signal().await;
-    tracing::info!("shutting down");
-    server.stop().await
+    let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
+    tracing::info!(
+        grace_seconds = grace.as_secs(),
+        "shutting down: finishing in-flight requests"
+    );
+    match tokio::time::timeout(grace, server.stop()).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!("grace period over: dropping the requests still running");
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {

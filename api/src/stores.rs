@@ -67,6 +67,7 @@ pub enum StoreCursor {
 }
 
 impl crate::loaders::LoadById for Store {
+    const NAME: &'static str = "store";
     type Id = StoreId;
 
     fn id(&self) -> StoreId {
@@ -91,6 +92,7 @@ impl StoreByOwnerLoader {
 }
 
 impl BatchLoad for StoreByOwnerLoader {
+    const NAME: &'static str = "store_by_owner";
     type Key = UserId;
     type Value = Store;
 
@@ -113,6 +115,7 @@ impl StoreProductCountLoader {
 }
 
 impl BatchLoad for StoreProductCountLoader {
+    const NAME: &'static str = "store_product_count";
     type Key = StoreId;
     type Value = i64;
 

@@ -31,6 +31,7 @@ pub struct User {
 }
 
 impl crate::loaders::LoadById for User {
+    const NAME: &'static str = "user";
     type Id = UserId;
 
     fn id(&self) -> UserId {

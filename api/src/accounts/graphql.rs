@@ -78,6 +78,7 @@ pub struct Session {
 }
 
 fn throttled(wait: std::time::Duration) -> async_graphql::Error {
+    metrics::counter!("textisur_rate_limit_rejections_total", "limit" => "auth").increment(1);
     ApiError::Throttled {
         retry_after_ms: wait.as_millis().max(1) as u64,
     }

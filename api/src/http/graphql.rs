@@ -23,11 +23,12 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::negotiate::{ResponseFormat, negotiate};
+use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
-use crate::accounts;
 use crate::error::ErrorCode;
 use crate::schema::{ClientInfo, RequestContext};
 use crate::viewer::Viewer;
+use crate::{accounts, observability};
 
 /// `POST /graphql`: one request object, or a batch (an array) when batching is on.
 pub async fn post(
@@ -88,8 +89,10 @@ pub async fn post(
         Value::Array(items) => post_batch(&state, format, &caller, items).await,
         single => match GraphqlParams::from_json(single) {
             Ok(params) => {
-                let (status, body) = execute(&state, format, &caller, params).await;
-                respond(format, status, &body, "no-store")
+                let (status, body, log) = execute(&state, format, &caller, params).await;
+                let mut response = respond(format, status, &body, "no-store");
+                response.extensions_mut().insert(log);
+                response
             }
             Err(e) => http_error(
                 format,
@@ -148,7 +151,7 @@ async fn post_batch(
             .map(|p| execute(state, format, caller, p)),
     )
     .await;
-    let bodies: Vec<Value> = results.into_iter().map(|(_, body)| body).collect();
+    let bodies: Vec<Value> = results.into_iter().map(|(_, body, _)| body).collect();
     respond(format, StatusCode::OK, &Value::Array(bodies), "no-store")
 }
 
@@ -193,7 +196,7 @@ pub async fn get(
         Ok(caller) => caller,
         Err(refusal) => return refusal.with_format(format),
     };
-    let (status, body) = execute(&state, format, &caller, params).await;
+    let (status, body, log) = execute(&state, format, &caller, params).await;
     let cacheable = status == StatusCode::OK
         && body.get("errors").is_none()
         && !headers.contains_key(AUTHORIZATION);
@@ -202,7 +205,9 @@ pub async fn get(
     } else {
         "no-store".to_owned()
     };
-    respond(format, status, &body, &cache)
+    let mut response = respond(format, status, &body, &cache);
+    response.extensions_mut().insert(log);
+    response
 }
 
 /// The kind of the selected operation when it is not a query (mutation or subscription).
@@ -229,7 +234,7 @@ async fn execute(
     format: ResponseFormat,
     caller: &Caller,
     params: GraphqlParams,
-) -> (StatusCode, Value) {
+) -> (StatusCode, Value, GraphqlLog) {
     let context = RequestContext::new(
         &state.db,
         state.auth.clone(),
@@ -241,9 +246,11 @@ async fn execute(
             params.variables,
         )))
         .data(context);
+    let operation = observability::operation_label(params.operation_name.as_deref());
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
+    let started = std::time::Instant::now();
     let response = state.schema.execute(request).await;
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -263,6 +270,12 @@ async fn execute(
             }
         }
     }
+    let outcome = match (request_error, body.get("errors").is_some()) {
+        (true, _) => "request_error",
+        (false, true) => "field_error",
+        (false, false) => "ok",
+    };
+    record_operation(&operation, outcome, started.elapsed(), &body);
     if request_error {
         // A request error never started execution: the spec forbids a `data` entry.
         if let Some(map) = body.as_object_mut() {
@@ -273,7 +286,32 @@ async fn execute(
         (true, ResponseFormat::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    (status, body)
+    let log = GraphqlLog {
+        operation,
+        user_id: caller.viewer.user_id().map(|u| u.0),
+        outcome,
+    };
+    (status, body, log)
+}
+
+fn record_operation(
+    operation: &str,
+    outcome: &'static str,
+    elapsed: std::time::Duration,
+    body: &Value,
+) {
+    metrics::counter!("textisur_graphql_operations_total", "operation" => operation.to_owned(), "outcome" => outcome).increment(1);
+    metrics::histogram!("textisur_graphql_operation_duration_seconds", "operation" => operation.to_owned())
+        .record(elapsed.as_secs_f64());
+    for error in body
+        .get("errors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let code = error["extensions"]["code"].as_str().unwrap_or("UNKNOWN");
+        metrics::counter!("textisur_graphql_errors_total", "code" => code.to_owned()).increment(1);
+    }
 }
 
 /// Puts `null` back where a field failed.

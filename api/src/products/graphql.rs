@@ -389,6 +389,7 @@ impl Product {
 }
 
 impl crate::loaders::LoadById for Product {
+    const NAME: &'static str = "product";
     type Id = ProductId;
 
     fn id(&self) -> ProductId {
