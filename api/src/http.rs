@@ -46,6 +46,8 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// Send `Strict-Transport-Security` (only behind TLS).
     pub hsts: bool,
+    /// Limits every document must pass before it runs.
+    pub query_limits: crate::query_limits::QueryLimits,
 }
 
 impl Default for HttpConfig {
@@ -57,6 +59,7 @@ impl Default for HttpConfig {
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
             hsts: false,
+            query_limits: crate::query_limits::QueryLimits::default(),
         }
     }
 }

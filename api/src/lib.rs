@@ -17,6 +17,7 @@ pub mod node;
 pub mod observability;
 pub mod pagination;
 pub mod products;
+pub mod query_limits;
 pub mod reviews;
 pub mod schema;
 pub mod seed;

@@ -63,6 +63,7 @@ impl ServerConfig {
                     _ => args.cors_origins.clone(),
                 },
                 hsts: args.hsts,
+                query_limits: crate::query_limits::QueryLimits::default(),
             },
             jwt_keys,
             auth_limits: AuthLimitConfig {

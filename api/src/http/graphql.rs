@@ -28,7 +28,7 @@ use super::params::GraphqlParams;
 use crate::error::ErrorCode;
 use crate::schema::{ClientInfo, RequestContext};
 use crate::viewer::Viewer;
-use crate::{accounts, observability};
+use crate::{accounts, observability, query_limits};
 
 /// `POST /graphql`: one request object, or a batch (an array) when batching is on.
 pub async fn post(
@@ -235,6 +235,17 @@ async fn execute(
     caller: &Caller,
     params: GraphqlParams,
 ) -> (StatusCode, Value, GraphqlLog) {
+    let operation = observability::operation_label(params.operation_name.as_deref());
+    let limits = &state.config.query_limits;
+    let requested_cost = match query_limits::check(
+        &params.query,
+        params.operation_name.as_deref(),
+        &params.variables,
+        limits,
+    ) {
+        Ok(analysis) => analysis.map(|a| a.cost),
+        Err(rejection) => return refuse_document(format, caller, operation, &rejection),
+    };
     let context = RequestContext::new(
         &state.db,
         state.auth.clone(),
@@ -246,7 +257,6 @@ async fn execute(
             params.variables,
         )))
         .data(context);
-    let operation = observability::operation_label(params.operation_name.as_deref());
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -282,6 +292,15 @@ async fn execute(
             map.remove("data");
         }
     }
+    if let (Some(cost), Some(map)) = (requested_cost, body.as_object_mut()) {
+        let extensions = map.entry("extensions").or_insert_with(|| json!({}));
+        if let Some(extensions) = extensions.as_object_mut() {
+            extensions.insert(
+                "cost".to_owned(),
+                json!({ "requestedQueryCost": cost, "actualQueryCost": cost }),
+            );
+        }
+    }
     let status = match (request_error, format) {
         (true, ResponseFormat::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
@@ -290,6 +309,42 @@ async fn execute(
         operation,
         user_id: caller.viewer.user_id().map(|u| u.0),
         outcome,
+    };
+    (status, body, log)
+}
+
+/// The response to a document refused by the pre-execution limits (a request error).
+fn refuse_document(
+    format: ResponseFormat,
+    caller: &Caller,
+    operation: String,
+    rejection: &query_limits::Rejection,
+) -> (StatusCode, Value, GraphqlLog) {
+    let error = match rejection {
+        query_limits::Rejection::TooComplex { limit, max, actual } => json!({
+            "message": rejection.message(),
+            "extensions": { "code": ErrorCode::QueryTooComplex.as_str(), "limit": limit, "max": max, "actual": actual },
+        }),
+        query_limits::Rejection::Invalid(_) => json!({
+            "message": rejection.message(),
+            "extensions": { "code": ErrorCode::BadUserInput.as_str() },
+        }),
+    };
+    let body = json!({ "errors": [error] });
+    record_operation(
+        &operation,
+        "request_error",
+        std::time::Duration::ZERO,
+        &body,
+    );
+    let status = match format {
+        ResponseFormat::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        ResponseFormat::Json => StatusCode::OK,
+    };
+    let log = GraphqlLog {
+        operation,
+        user_id: caller.viewer.user_id().map(|u| u.0),
+        outcome: "request_error",
     };
     (status, body, log)
 }

@@ -1,0 +1,427 @@
+//! Limits checked before a query runs: characters, tokens, nesting, aliases, directives,
+//! mutations per request, and cost by API.md's rules (object 1, scalar 0, connection
+//! 2 + `first` × child cost, mutation 10).
+//!
+//! The cheap checks run on the raw text first (a linear scan, no recursion), so a hostile
+//! document is refused before the parser ever sees it; only then is it parsed and walked.
+//! Fragment costs are memoised, so fragment "bombs" cost linear time, and cycles are refused.
+
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, FragmentDefinition, OperationType, Selection,
+    SelectionSet,
+};
+use async_graphql::{Name, Positioned};
+use async_graphql_value::Value as GqlValue;
+use serde_json::{Map, Value};
+
+/// The limits of one request.
+#[derive(Clone, Debug)]
+pub struct QueryLimits {
+    pub max_chars: usize,
+    pub max_tokens: usize,
+    pub max_depth: usize,
+    pub max_aliases: usize,
+    pub max_directives: usize,
+    pub max_mutations: usize,
+    pub max_cost: u64,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            max_chars: 20_000,
+            max_tokens: 5_000,
+            max_depth: 12,
+            max_aliases: 30,
+            max_directives: 30,
+            max_mutations: 5,
+            max_cost: 2_000,
+        }
+    }
+}
+
+/// Why a document was refused before running.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// A limit was exceeded: `QUERY_TOO_COMPLEX`, naming it.
+    TooComplex {
+        limit: &'static str,
+        max: u64,
+        actual: u64,
+    },
+    /// The document is invalid in a way the walk found first (a fragment cycle).
+    Invalid(String),
+}
+
+impl Rejection {
+    /// The message of the error.
+    pub fn message(&self) -> String {
+        match self {
+            Self::TooComplex { limit, max, actual } => {
+                format!("query exceeds the {limit} limit ({actual} > {max})")
+            }
+            Self::Invalid(message) => message.clone(),
+        }
+    }
+}
+
+/// What the checks learnt about an accepted document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Analysis {
+    /// The requested cost of the selected operation.
+    pub cost: u64,
+}
+
+/// Fields that page with `first` (default 20) even when the argument is left out.
+const CONNECTIONS: &[&str] = &["products", "stores", "reviews", "users"];
+const DEFAULT_FIRST: u64 = 20;
+
+fn too_complex(limit: &'static str, max: usize, actual: usize) -> Rejection {
+    Rejection::TooComplex {
+        limit,
+        max: max as u64,
+        actual: actual as u64,
+    }
+}
+
+/// Counts tokens and brace nesting of GraphQL text, stopping early past the limits.
+fn scan(text: &str, limits: &QueryLimits) -> Result<(), Rejection> {
+    let bytes = text.as_bytes();
+    let (mut i, mut tokens, mut depth, mut max_depth) = (0, 0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => {
+                i += 1;
+                continue;
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                let block = bytes[i..].starts_with(b"\"\"\"");
+                i += if block { 3 } else { 1 };
+                while i < bytes.len() {
+                    if block && bytes[i..].starts_with(b"\"\"\"") {
+                        i += 3;
+                        break;
+                    }
+                    if !block && bytes[i] == b'"' {
+                        i += 1;
+                        break;
+                    }
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' => {
+                depth += 1;
+                max_depth = max_depth.max(depth);
+                i += 1;
+            }
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'.' if bytes[i..].starts_with(b"...") => i += 3,
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || matches!(bytes[i], b'_' | b'.' | b'-' | b'+'))
+                {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+        tokens += 1;
+        if tokens > limits.max_tokens {
+            return Err(too_complex("tokens", limits.max_tokens, tokens));
+        }
+        // Braces nest one level deeper than fields (the operation's own braces).
+        if max_depth > limits.max_depth + 1 {
+            return Err(too_complex("depth", limits.max_depth, max_depth - 1));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `query` against `limits`. `Ok(None)` means the text does not parse: the executor
+/// reports the syntax error itself.
+pub fn check(
+    query: &str,
+    operation_name: Option<&str>,
+    variables: &Map<String, Value>,
+    limits: &QueryLimits,
+) -> Result<Option<Analysis>, Rejection> {
+    let chars = query.chars().count();
+    if chars > limits.max_chars {
+        return Err(too_complex("characters", limits.max_chars, chars));
+    }
+    scan(query, limits)?;
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return Ok(None);
+    };
+
+    let (mut aliases, mut directives) = (0, 0);
+    let sets = document
+        .operations
+        .iter()
+        .map(|(_, op)| (&op.node.selection_set, op.node.directives.len()))
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|f| (&f.node.selection_set, f.node.directives.len())),
+        );
+    for (set, own_directives) in sets {
+        directives += own_directives;
+        count_set(set, &mut aliases, &mut directives);
+    }
+    if aliases > limits.max_aliases {
+        return Err(too_complex("aliases", limits.max_aliases, aliases));
+    }
+    if directives > limits.max_directives {
+        return Err(too_complex("directives", limits.max_directives, directives));
+    }
+
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            match ops.iter().find(|(n, _)| n.as_str() == name) {
+                Some((_, op)) => op,
+                None => return Ok(None),
+            }
+        }
+        (DocumentOperations::Multiple(_), None) => return Ok(None),
+    };
+    let mut walker = Walker {
+        document: &document,
+        variables,
+        memo: HashMap::new(),
+        stack: Vec::new(),
+    };
+    let (cost, depth) = walker.set(&operation.node.selection_set.node)?;
+    if depth > limits.max_depth {
+        return Err(too_complex("depth", limits.max_depth, depth));
+    }
+    let cost = if operation.node.ty == OperationType::Mutation {
+        let mutations = walker.root_fields(&operation.node.selection_set.node);
+        if mutations > limits.max_mutations {
+            return Err(too_complex("mutations", limits.max_mutations, mutations));
+        }
+        cost + 10 * mutations as u64
+    } else {
+        cost
+    };
+    if cost > limits.max_cost {
+        return Err(Rejection::TooComplex {
+            limit: "cost",
+            max: limits.max_cost,
+            actual: cost,
+        });
+    }
+    Ok(Some(Analysis { cost }))
+}
+
+fn count_set(set: &Positioned<SelectionSet>, aliases: &mut usize, directives: &mut usize) {
+    // Iterative: nesting was bounded by the scan, but an explicit stack costs nothing.
+    let mut stack = vec![&set.node];
+    while let Some(set) = stack.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    *aliases += usize::from(f.node.alias.is_some());
+                    *directives += f.node.directives.len();
+                    stack.push(&f.node.selection_set.node);
+                }
+                Selection::FragmentSpread(s) => *directives += s.node.directives.len(),
+                Selection::InlineFragment(i) => {
+                    *directives += i.node.directives.len();
+                    stack.push(&i.node.selection_set.node);
+                }
+            }
+        }
+    }
+}
+
+struct Walker<'a> {
+    document: &'a ExecutableDocument,
+    variables: &'a Map<String, Value>,
+    memo: HashMap<Name, (u64, usize)>,
+    stack: Vec<Name>,
+}
+
+impl Walker<'_> {
+    /// Cost and depth of a selection set.
+    fn set(&mut self, set: &SelectionSet) -> Result<(u64, usize), Rejection> {
+        let (mut cost, mut depth) = (0u64, 0usize);
+        for item in &set.items {
+            let (c, d) = match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    if field.selection_set.node.items.is_empty() {
+                        (0, 1)
+                    } else {
+                        let (children, child_depth) = self.set(&field.selection_set.node)?;
+                        let first = self.first(field.name.node.as_str(), &field.arguments);
+                        let c = match first {
+                            Some(first) => 2u64.saturating_add(first.saturating_mul(children)),
+                            None => 1u64.saturating_add(children),
+                        };
+                        (c, child_depth + 1)
+                    }
+                }
+                Selection::InlineFragment(inline) => self.set(&inline.node.selection_set.node)?,
+                Selection::FragmentSpread(spread) => {
+                    self.fragment(&spread.node.fragment_name.node)?
+                }
+            };
+            cost = cost.saturating_add(c);
+            depth = depth.max(d);
+        }
+        Ok((cost, depth))
+    }
+
+    fn fragment(&mut self, name: &Name) -> Result<(u64, usize), Rejection> {
+        if let Some(known) = self.memo.get(name) {
+            return Ok(*known);
+        }
+        if self.stack.contains(name) {
+            return Err(Rejection::Invalid(format!(
+                "fragment {name} spreads itself (a cycle)"
+            )));
+        }
+        let Some(definition) = self.document.fragments.get(name) else {
+            return Ok((0, 0));
+        };
+        let definition: &Positioned<FragmentDefinition> = definition;
+        self.stack.push(name.clone());
+        let result = self.set(&definition.node.selection_set.node);
+        self.stack.pop();
+        let result = result?;
+        self.memo.insert(name.clone(), result);
+        Ok(result)
+    }
+
+    /// The page size of a connection field, or `None` for a plain field.
+    fn first(
+        &self,
+        name: &str,
+        arguments: &[(Positioned<Name>, Positioned<GqlValue>)],
+    ) -> Option<u64> {
+        let argument = arguments
+            .iter()
+            .find(|(n, _)| n.node.as_str() == "first")
+            .map(|(_, v)| &v.node);
+        let value = match argument {
+            Some(GqlValue::Number(n)) => n.as_u64(),
+            Some(GqlValue::Variable(var)) => {
+                self.variables.get(var.as_str()).and_then(Value::as_u64)
+            }
+            Some(_) => None,
+            None if CONNECTIONS.contains(&name) => Some(DEFAULT_FIRST),
+            None => return None,
+        };
+        Some(value.unwrap_or(DEFAULT_FIRST))
+    }
+
+    fn root_fields(&self, set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .filter(|i| matches!(i.node, Selection::Field(_)))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn run(query: &str) -> Result<Option<Analysis>, Rejection> {
+        check(query, None, &Map::new(), &QueryLimits::default())
+    }
+
+    fn limit(result: Result<Option<Analysis>, Rejection>) -> &'static str {
+        match result {
+            Err(Rejection::TooComplex { limit, .. }) => limit,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn costs_follow_api_md() {
+        let nested = "{ products(first: 100) { nodes { store { name } category { name }
+            reviews(first: 3) { nodes { rating author { name } } } } } }";
+        assert_eq!(run(nested), Ok(Some(Analysis { cost: 1102 })));
+        assert_eq!(
+            run("{ categories { name } }"),
+            Ok(Some(Analysis { cost: 1 }))
+        );
+        assert_eq!(
+            run("{ products { totalCount } }"),
+            Ok(Some(Analysis { cost: 2 }))
+        );
+        let vars = json!({ "n": 5 });
+        let by_variable = check(
+            "query($n: Int) { products(first: $n) { nodes { name } } }",
+            None,
+            vars.as_object().unwrap_or(&Map::new()),
+            &QueryLimits::default(),
+        );
+        assert_eq!(by_variable, Ok(Some(Analysis { cost: 7 })));
+        assert_eq!(
+            run("mutation { logout(refreshToken: \"x\") { ok } }"),
+            Ok(Some(Analysis { cost: 11 }))
+        );
+    }
+
+    #[test]
+    fn hostile_documents_are_refused_by_the_right_limit() {
+        let aliases: String = (0..10_000).map(|i| format!("a{i}: __typename ")).collect();
+        assert_eq!(limit(run(&format!("{{ {aliases} }}"))), "characters");
+        let few_aliases: String = (0..40).map(|i| format!("a{i}: __typename ")).collect();
+        assert_eq!(limit(run(&format!("{{ {few_aliases} }}"))), "aliases");
+        let deep = format!("{}{}", "{ a ".repeat(5_000), "}".repeat(5_000));
+        assert_eq!(limit(run(&deep)), "characters");
+        let deep = format!("{}{}", "{a".repeat(20), "}".repeat(20));
+        assert_eq!(limit(run(&deep)), "depth");
+        let tokens = format!("{{ {} }}", "a ".repeat(6_000));
+        assert_eq!(limit(run(&tokens)), "tokens");
+        let expensive = "{ products(first: 100) { nodes { reviews(first: 100) { nodes { product { store { products(first: 100) { nodes { name } } } } } } } } }";
+        assert_eq!(limit(run(expensive)), "cost");
+        let directives: String = (0..40).map(|_| "@include(if: true) ").collect();
+        assert_eq!(
+            limit(run(&format!("{{ __typename {directives} }}"))),
+            "directives"
+        );
+        let mutations: String = (0..6)
+            .map(|i| format!("m{i}: logout(refreshToken: \"x\") {{ ok }} "))
+            .collect();
+        assert_eq!(
+            limit(run(&format!("mutation {{ {mutations} }}"))),
+            "mutations"
+        );
+    }
+
+    #[test]
+    fn fragment_cycles_and_bombs_end_quickly() {
+        let cycle = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
+        assert!(matches!(run(cycle), Err(Rejection::Invalid(_))));
+        // Each fragment doubles the previous one: 2^20 fields if expanded naively.
+        let mut bomb = String::from("query { ...F0 } fragment F20 on Query { __typename } ");
+        for i in 0..20 {
+            bomb.push_str(&format!(
+                "fragment F{i} on Query {{ ...F{n} ...F{n} }} ",
+                n = i + 1
+            ));
+        }
+        assert!(run(&bomb).is_ok());
+    }
+}
