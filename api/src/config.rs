@@ -129,6 +129,14 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
     pub shutdown_grace_seconds: u64,
 
+    /// Points in each caller's cost bucket (the largest query costs at most this).
+    #[arg(long, env = "TEXTISUR_COST_BUCKET", default_value_t = 2_000)]
+    pub cost_bucket: u32,
+
+    /// Points a cost bucket regains per second.
+    #[arg(long, env = "TEXTISUR_COST_RESTORE_RATE", default_value_t = 100)]
+    pub cost_restore_rate: u32,
+
     /// Login attempts per account per minute before `THROTTLED`.
     #[arg(
         long,

@@ -28,6 +28,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::accounts::Auth;
+use crate::cost_limits::CostLimiter;
 use crate::db::Db;
 use crate::schema::{self, ApiSchema};
 
@@ -48,6 +49,10 @@ pub struct HttpConfig {
     pub hsts: bool,
     /// Limits every document must pass before it runs.
     pub query_limits: crate::query_limits::QueryLimits,
+    /// Points in a caller's cost bucket when full.
+    pub cost_bucket: u32,
+    /// Points a bucket regains per second.
+    pub cost_restore_rate: u32,
 }
 
 impl Default for HttpConfig {
@@ -60,6 +65,8 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             hsts: false,
             query_limits: crate::query_limits::QueryLimits::default(),
+            cost_bucket: 2_000,
+            cost_restore_rate: 100,
         }
     }
 }
@@ -74,16 +81,22 @@ pub struct AppStateInner {
     pub schema: ApiSchema,
     pub config: HttpConfig,
     pub auth: Arc<Auth>,
+    pub cost_limiter: Arc<CostLimiter>,
 }
 
 impl AppState {
     /// Builds the state from a database handle, the HTTP configuration and the auth keys.
     pub fn new(db: Db, config: HttpConfig, auth: Arc<Auth>) -> Self {
+        let cost_limiter = Arc::new(CostLimiter::new(
+            config.cost_bucket,
+            config.cost_restore_rate,
+        ));
         Self(Arc::new(AppStateInner {
             db,
             schema: schema::build(),
             config,
             auth,
+            cost_limiter,
         }))
     }
 }

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod categories;
 pub mod config;
+pub mod cost_limits;
 pub mod db;
 pub mod error;
 pub mod guards;

@@ -64,6 +64,8 @@ impl ServerConfig {
                 },
                 hsts: args.hsts,
                 query_limits: crate::query_limits::QueryLimits::default(),
+                cost_bucket: args.cost_bucket,
+                cost_restore_rate: args.cost_restore_rate,
             },
             jwt_keys,
             auth_limits: AuthLimitConfig {
@@ -204,17 +206,20 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         .transpose()
         .context("TEXTISUR_JWT_KEYS")?;
     let auth = Arc::new(Auth::new(keys, &config.auth_limits));
+    let state = http::AppState::new(db.clone(), config.http, auth);
     let housekeeping = tokio::spawn({
-        let auth = auth.clone();
+        let state = state.clone();
         async move {
+            // Keyed limiters forget callers whose buckets are full again: bounded memory.
             let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 every_minute.tick().await;
-                auth.limits.forget_idle();
+                state.auth.limits.forget_idle();
+                state.cost_limiter.forget_idle();
             }
         }
     });
-    let app = http::router(http::AppState::new(db.clone(), config.http, auth));
+    let app = http::router(state);
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(

@@ -92,7 +92,11 @@ impl TestApp {
         }
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse()?,
-            http: options.http.unwrap_or_default(),
+            // Tests fire requests far faster than any client; the cost limit has its own test.
+            http: options.http.unwrap_or(HttpConfig {
+                cost_restore_rate: 1_000_000,
+                ..HttpConfig::default()
+            }),
             jwt_keys: Some(Secret(TEST_JWT_KEYS.to_owned())),
             auth_limits: options.auth_limits.unwrap_or_default(),
         };

@@ -25,6 +25,7 @@ use super::AppState;
 use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
+use crate::cost_limits::{BucketState, CallerKey};
 use crate::error::ErrorCode;
 use crate::schema::{ClientInfo, RequestContext};
 use crate::viewer::Viewer;
@@ -91,6 +92,7 @@ pub async fn post(
             Ok(params) => {
                 let (status, body, log) = execute(&state, format, &caller, params).await;
                 let mut response = respond(format, status, &body, "no-store");
+                rate_limit_headers(&mut response, &log);
                 response.extensions_mut().insert(log);
                 response
             }
@@ -206,6 +208,7 @@ pub async fn get(
         "no-store".to_owned()
     };
     let mut response = respond(format, status, &body, &cache);
+    rate_limit_headers(&mut response, &log);
     response.extensions_mut().insert(log);
     response
 }
@@ -246,6 +249,14 @@ async fn execute(
         Ok(analysis) => analysis.map(|a| a.cost),
         Err(rejection) => return refuse_document(format, caller, operation, &rejection),
     };
+    let key = match caller.viewer.user_id() {
+        Some(user) => CallerKey::User(user.0),
+        None => CallerKey::Ip(caller.client.ip),
+    };
+    let bucket = state.cost_limiter.spend(&key, requested_cost.unwrap_or(1));
+    if let Some(wait) = bucket.retry_after {
+        return throttle(caller, operation, bucket, wait, requested_cost.unwrap_or(1));
+    }
     let context = RequestContext::new(
         &state.db,
         state.auth.clone(),
@@ -295,10 +306,7 @@ async fn execute(
     if let (Some(cost), Some(map)) = (requested_cost, body.as_object_mut()) {
         let extensions = map.entry("extensions").or_insert_with(|| json!({}));
         if let Some(extensions) = extensions.as_object_mut() {
-            extensions.insert(
-                "cost".to_owned(),
-                json!({ "requestedQueryCost": cost, "actualQueryCost": cost }),
-            );
+            extensions.insert("cost".to_owned(), cost_extension(cost, &bucket));
         }
     }
     let status = match (request_error, format) {
@@ -309,8 +317,65 @@ async fn execute(
         operation,
         user_id: caller.viewer.user_id().map(|u| u.0),
         outcome,
+        bucket: Some(bucket),
     };
     (status, body, log)
+}
+
+fn cost_extension(cost: u64, bucket: &BucketState) -> Value {
+    json!({
+        "requestedQueryCost": cost,
+        "actualQueryCost": cost,
+        "throttleStatus": {
+            "maximumAvailable": bucket.maximum,
+            "currentlyAvailable": bucket.remaining,
+            "restoreRate": bucket.restore_rate,
+        },
+    })
+}
+
+/// The response to a caller whose cost bucket cannot pay for the request: 429.
+fn throttle(
+    caller: &Caller,
+    operation: String,
+    bucket: BucketState,
+    wait: std::time::Duration,
+    cost: u64,
+) -> (StatusCode, Value, GraphqlLog) {
+    metrics::counter!("textisur_rate_limit_rejections_total", "limit" => "cost").increment(1);
+    let retry_after_ms = wait.as_millis().max(1) as u64;
+    let body = json!({
+        "errors": [{
+            "message": format!("throttled: this request costs {cost} points; retry in {retry_after_ms} ms"),
+            "extensions": { "code": ErrorCode::Throttled.as_str(), "retryAfterMs": retry_after_ms },
+        }],
+        "extensions": { "cost": cost_extension(cost, &bucket) },
+    });
+    record_operation(&operation, "throttled", std::time::Duration::ZERO, &body);
+    let log = GraphqlLog {
+        operation,
+        user_id: caller.viewer.user_id().map(|u| u.0),
+        outcome: "throttled",
+        bucket: Some(bucket),
+    };
+    (StatusCode::TOO_MANY_REQUESTS, body, log)
+}
+
+/// Adds the `RateLimit-*` headers (and `Retry-After` when throttled) of a single request.
+fn rate_limit_headers(response: &mut Response, log: &GraphqlLog) {
+    let Some(bucket) = log.bucket else { return };
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: u64| {
+        if let Ok(value) = HeaderValue::from_str(&value.to_string()) {
+            headers.insert(name, value);
+        }
+    };
+    set("ratelimit-limit", u64::from(bucket.maximum));
+    set("ratelimit-remaining", u64::from(bucket.remaining));
+    set("ratelimit-reset", bucket.reset_seconds());
+    if let Some(wait) = bucket.retry_after {
+        set("retry-after", wait.as_secs_f64().ceil() as u64);
+    }
 }
 
 /// The response to a document refused by the pre-execution limits (a request error).
@@ -345,6 +410,7 @@ fn refuse_document(
         operation,
         user_id: caller.viewer.user_id().map(|u| u.0),
         outcome: "request_error",
+        bucket: None,
     };
     (status, body, log)
 }

@@ -17,6 +17,8 @@ pub struct GraphqlLog {
     pub operation: String,
     pub user_id: Option<i64>,
     pub outcome: &'static str,
+    /// The caller's cost bucket after the request (for the `RateLimit-*` headers).
+    pub bucket: Option<crate::cost_limits::BucketState>,
 }
 
 const REQUEST_ID: &str = "x-request-id";
