@@ -53,6 +53,8 @@ pub struct HttpConfig {
     pub cost_bucket: u32,
     /// Points a bucket regains per second.
     pub cost_restore_rate: u32,
+    /// Production mode: introspection and field suggestions for admins only.
+    pub production: bool,
 }
 
 impl Default for HttpConfig {
@@ -67,6 +69,7 @@ impl Default for HttpConfig {
             query_limits: crate::query_limits::QueryLimits::default(),
             cost_bucket: 2_000,
             cost_restore_rate: 100,
+            production: false,
         }
     }
 }
@@ -82,6 +85,8 @@ pub struct AppStateInner {
     pub config: HttpConfig,
     pub auth: Arc<Auth>,
     pub cost_limiter: Arc<CostLimiter>,
+    /// The schema for callers who may not explore it (see [`HttpConfig::production`]).
+    pub public_schema: ApiSchema,
 }
 
 impl AppState {
@@ -97,6 +102,7 @@ impl AppState {
             config,
             auth,
             cost_limiter,
+            public_schema: schema::build_public(),
         }))
     }
 }

@@ -49,9 +49,17 @@ pub const MAX_DEPTH: usize = 12;
 
 /// Builds the schema. It holds no connections: each request brings its [`RequestContext`].
 pub fn build() -> ApiSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .finish()
+    builder().finish()
+}
+
+/// The schema for callers who may not explore it (production, non-admins): no "did you
+/// mean" suggestions that would leak field names. Introspection is refused per request.
+pub fn build_public() -> ApiSchema {
+    builder().disable_suggestions().finish()
+}
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_depth(MAX_DEPTH)
 }
 
 /// The generated SDL, as committed in `schema.graphql`.

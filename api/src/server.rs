@@ -66,6 +66,7 @@ impl ServerConfig {
                 query_limits: crate::query_limits::QueryLimits::default(),
                 cost_bucket: args.cost_bucket,
                 cost_restore_rate: args.cost_restore_rate,
+                production: args.environment == Environment::Production,
             },
             jwt_keys,
             auth_limits: AuthLimitConfig {

@@ -25,6 +25,8 @@ async fn sigterm_lets_every_accepted_request_finish() {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--cost-bucket",
+            "1000000",
             "--cost-restore-rate",
             "1000000",
             "--demo-products",

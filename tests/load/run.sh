@@ -38,7 +38,7 @@ if [ "$seeded" != "$PRODUCTS" ]; then
   echo "seeded in $(echo "$(date +%s.%N) - $start" | bc) s" >&2
 fi
 
-RUST_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" --no-demo-data --cost-restore-rate 1000000 \
+RUST_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" --no-demo-data --cost-bucket 1000000 --cost-restore-rate 1000000 \
   --db-max-connections 32 >"$OUT/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT

@@ -18,7 +18,7 @@ cargo build --release -q -p textisur-api --bin textisur
 BIN=target/release/textisur
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_upsert WITH (FORCE)"
 "$BIN" seed --database-url "$DB_URL" --products 1000 --seed 42 >/dev/null
-RUST_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" --no-demo-data --cost-restore-rate 1000000 \
+RUST_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" --no-demo-data --cost-bucket 1000000 --cost-restore-rate 1000000 \
   --max-body-bytes 4194304 >"$OUT/upsert-server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT

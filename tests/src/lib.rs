@@ -94,6 +94,7 @@ impl TestApp {
             listen: "127.0.0.1:0".parse()?,
             // Tests fire requests far faster than any client; the cost limit has its own test.
             http: options.http.unwrap_or(HttpConfig {
+                cost_bucket: 1_000_000,
                 cost_restore_rate: 1_000_000,
                 ..HttpConfig::default()
             }),

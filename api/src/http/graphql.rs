@@ -240,13 +240,14 @@ async fn execute(
 ) -> (StatusCode, Value, GraphqlLog) {
     let operation = observability::operation_label(params.operation_name.as_deref());
     let limits = &state.config.query_limits;
-    let requested_cost = match query_limits::check(
+    let (requested_cost, document) = match query_limits::check(
         &params.query,
         params.operation_name.as_deref(),
         &params.variables,
         limits,
     ) {
-        Ok(analysis) => analysis.map(|a| a.cost),
+        Ok(Some(analysis)) => (Some(analysis.cost), Some(analysis.document)),
+        Ok(None) => (None, None),
         Err(rejection) => return refuse_document(format, caller, operation, &rejection),
     };
     let key = match caller.viewer.user_id() {
@@ -271,8 +272,21 @@ async fn execute(
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
+    if let Some(document) = document {
+        request.set_parsed_query(document);
+    }
+    // In production only admins may explore the schema (introspection, suggestions).
+    let explorer = !state.config.production || caller.viewer.is_admin();
+    let schema = if explorer {
+        &state.schema
+    } else {
+        &state.public_schema
+    };
+    if !explorer {
+        request = request.disable_introspection();
+    }
     let started = std::time::Instant::now();
-    let response = state.schema.execute(request).await;
+    let response = schema.execute(request).await;
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
