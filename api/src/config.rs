@@ -42,7 +42,7 @@ pub enum Environment {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (creates, migrates and seeds an empty database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations.
     Migrate(DbArgs),
     /// Fill an empty database with a deterministic demo catalogue.
@@ -128,6 +128,14 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "TEXTISUR_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
     pub shutdown_grace_seconds: u64,
+
+    /// Redis, for automatic persisted queries (the server runs without it, from memory).
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+
+    /// Seconds Redis keeps a persisted query.
+    #[arg(long, env = "TEXTISUR_APQ_TTL_SECONDS", default_value_t = 604_800)]
+    pub apq_ttl_seconds: u64,
 
     /// Points in each caller's cost bucket (the largest query costs at most this).
     #[arg(long, env = "TEXTISUR_COST_BUCKET", default_value_t = 2_000)]

@@ -27,6 +27,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use textisur_persisted_queries::PersistedQueryStore;
+
 use crate::accounts::Auth;
 use crate::cost_limits::CostLimiter;
 use crate::db::Db;
@@ -87,11 +89,18 @@ pub struct AppStateInner {
     pub cost_limiter: Arc<CostLimiter>,
     /// The schema for callers who may not explore it (see [`HttpConfig::production`]).
     pub public_schema: ApiSchema,
+    /// Automatic persisted queries (Redis with an in-process cache).
+    pub persisted: Arc<PersistedQueryStore>,
 }
 
 impl AppState {
     /// Builds the state from a database handle, the HTTP configuration and the auth keys.
-    pub fn new(db: Db, config: HttpConfig, auth: Arc<Auth>) -> Self {
+    pub fn new(
+        db: Db,
+        config: HttpConfig,
+        auth: Arc<Auth>,
+        persisted: Arc<PersistedQueryStore>,
+    ) -> Self {
         let cost_limiter = Arc::new(CostLimiter::new(
             config.cost_bucket,
             config.cost_restore_rate,
@@ -103,6 +112,7 @@ impl AppState {
             auth,
             cost_limiter,
             public_schema: schema::build_public(),
+            persisted,
         }))
     }
 }
@@ -215,9 +225,15 @@ async fn ready(State(state): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    // Redis only backs persisted queries, which degrade to memory: it never makes us unready.
+    let redis = if state.persisted.breaker().is_open() {
+        "degraded"
+    } else {
+        "ok"
+    };
     let body = json!({
         "status": if postgres { "ready" } else { "unavailable" },
-        "checks": { "postgres": if postgres { "ok" } else { "unreachable" } },
+        "checks": { "postgres": if postgres { "ok" } else { "unreachable" }, "redis": redis },
     });
     (status, axum::Json(body)).into_response()
 }

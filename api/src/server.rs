@@ -8,6 +8,8 @@ use tokio::task::JoinHandle;
 
 use std::sync::Arc;
 
+use textisur_persisted_queries::{PersistedQueryStore, StoreConfig};
+
 use crate::accounts::Auth;
 use crate::accounts::limits::AuthLimitConfig;
 use crate::accounts::tokens::TokenKeys;
@@ -24,6 +26,7 @@ pub struct ServerConfig {
     /// JWT keys in the `--jwt-keys` format; `None` generates a development key.
     pub jwt_keys: Option<Secret>,
     pub auth_limits: AuthLimitConfig,
+    pub persisted: StoreConfig,
 }
 
 /// A configuration value that must never reach a log line.
@@ -68,6 +71,11 @@ impl ServerConfig {
                 cost_restore_rate: args.cost_restore_rate,
                 production: args.environment == Environment::Production,
             },
+            persisted: StoreConfig {
+                redis_url: args.redis_url.clone(),
+                ttl: std::time::Duration::from_secs(args.apq_ttl_seconds),
+                ..StoreConfig::default()
+            },
             jwt_keys,
             auth_limits: AuthLimitConfig {
                 login_per_account_per_minute: args.login_per_account_per_minute,
@@ -82,7 +90,7 @@ impl ServerConfig {
 /// Runs one command of the binary to completion.
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Migrate(args) => {
             let db = db::connect(&args.database_url, args.db_max_connections).await?;
             db::migrate(&db).await
@@ -207,7 +215,11 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         .transpose()
         .context("TEXTISUR_JWT_KEYS")?;
     let auth = Arc::new(Auth::new(keys, &config.auth_limits));
-    let state = http::AppState::new(db.clone(), config.http, auth);
+    // Install the metrics recorder before anything records: earlier samples would be lost.
+    crate::observability::metrics_handle();
+    let persisted =
+        Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
+    let state = http::AppState::new(db.clone(), config.http, auth, persisted);
     let housekeeping = tokio::spawn({
         let state = state.clone();
         async move {

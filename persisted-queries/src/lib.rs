@@ -1,4 +1,206 @@
-//! Automatic persisted queries and trusted documents (Redis through bb8-redis).
+//! Automatic persisted queries: query texts stored by their SHA-256 in Redis (through
+//! bb8-redis), with an in-process LRU in front.
 //!
-//! Key rule: this crate knows nothing of axum; the HTTP layer asks it for a document by
-//! hash. Empty until the protection issue lands.
+//! Key rule: Redis is a dependency, not a single point of failure. Every Redis call has a
+//! timeout; after repeated failures a circuit breaker stops calling it for a while; hits are
+//! then served from the local cache and registrations stay local, and the store goes back to
+//! Redis by itself once a trial call succeeds. This crate knows nothing of HTTP or GraphQL.
+//!
+//! Not yet here: trusted-document manifests and the safelist mode (protection issue).
+
+mod breaker;
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bb8_redis::RedisConnectionManager;
+use lru::LruCache;
+use redis::AsyncCommands;
+use sha2::{Digest, Sha256};
+
+pub use breaker::Breaker;
+
+/// How the store behaves.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    /// Redis URL, e.g. `redis://127.0.0.1:6379`.
+    pub redis_url: String,
+    /// How long Redis keeps a registered query.
+    pub ttl: Duration,
+    /// Longest wait for any one Redis call.
+    pub call_timeout: Duration,
+    /// Queries kept in the process.
+    pub local_capacity: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            redis_url: "redis://127.0.0.1:6379".to_owned(),
+            ttl: Duration::from_secs(7 * 24 * 3600),
+            call_timeout: Duration::from_millis(100),
+            local_capacity: 10_000,
+        }
+    }
+}
+
+/// Why the store could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid Redis URL: {0}")]
+    InvalidUrl(#[from] redis::RedisError),
+}
+
+/// The SHA-256 of a query text, as lowercase hex (the APQ `sha256Hash`).
+pub fn sha256_hex(query: &str) -> String {
+    Sha256::digest(query.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `hash` looks like a SHA-256 in hex.
+pub fn is_sha256_hex(hash: &str) -> bool {
+    hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The persisted-query store.
+pub struct PersistedQueryStore {
+    redis: bb8::Pool<RedisConnectionManager>,
+    local: Mutex<LruCache<String, Arc<str>>>,
+    breaker: Breaker,
+    config: StoreConfig,
+}
+
+const KEY_PREFIX: &str = "textisur:apq:";
+
+impl PersistedQueryStore {
+    /// A store over `config.redis_url`; Redis need not be up yet.
+    pub fn new(config: StoreConfig) -> Result<Self, StoreError> {
+        let manager = RedisConnectionManager::new(config.redis_url.as_str())?;
+        let redis = bb8::Pool::builder()
+            .max_size(8)
+            .connection_timeout(config.call_timeout)
+            .build_unchecked(manager);
+        let capacity = NonZeroUsize::new(config.local_capacity).unwrap_or(NonZeroUsize::MIN);
+        Ok(Self {
+            redis,
+            local: Mutex::new(LruCache::new(capacity)),
+            breaker: Breaker::default(),
+            config,
+        })
+    }
+
+    /// The circuit breaker guarding Redis (for health checks and metrics).
+    pub fn breaker(&self) -> &Breaker {
+        &self.breaker
+    }
+
+    fn local_get(&self, hash: &str) -> Option<Arc<str>> {
+        self.local
+            .lock()
+            .ok()
+            .and_then(|mut cache| cache.get(hash).cloned())
+    }
+
+    fn local_put(&self, hash: &str, query: Arc<str>) {
+        if let Ok(mut cache) = self.local.lock() {
+            cache.put(hash.to_owned(), query);
+        }
+    }
+
+    /// The query registered under `hash`, from the process or from Redis.
+    pub async fn get(&self, hash: &str) -> Option<Arc<str>> {
+        if let Some(query) = self.local_get(hash) {
+            metrics::counter!("textisur_persisted_queries_total", "result" => "hit_local")
+                .increment(1);
+            return Some(query);
+        }
+        let key = format!("{KEY_PREFIX}{hash}");
+        let found: Option<String> = self.guarded(self.redis_get(key)).await.flatten();
+        match found {
+            Some(text) if sha256_hex(&text) == hash => {
+                let query: Arc<str> = Arc::from(text);
+                self.local_put(hash, query.clone());
+                metrics::counter!("textisur_persisted_queries_total", "result" => "hit_redis")
+                    .increment(1);
+                Some(query)
+            }
+            _ => {
+                metrics::counter!("textisur_persisted_queries_total", "result" => "miss")
+                    .increment(1);
+                None
+            }
+        }
+    }
+
+    /// Registers a query under its hash: always in the process, in Redis when it answers.
+    pub async fn put(&self, hash: &str, query: &str) {
+        self.local_put(hash, Arc::from(query));
+        let key = format!("{KEY_PREFIX}{hash}");
+        let value = query.to_owned();
+        let ttl = self.config.ttl.as_secs().max(1);
+        self.guarded(self.redis_set(key, value, ttl)).await;
+    }
+
+    async fn redis_get(&self, key: String) -> Result<Option<String>, String> {
+        let mut conn = self.redis.get().await.map_err(|e| e.to_string())?;
+        conn.get(key).await.map_err(|e| e.to_string())
+    }
+
+    async fn redis_set(&self, key: String, value: String, ttl: u64) -> Result<(), String> {
+        let mut conn = self.redis.get().await.map_err(|e| e.to_string())?;
+        conn.set_ex(key, value, ttl)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Runs one Redis call under the breaker and the timeout; `None` when Redis is skipped
+    /// or fails.
+    async fn guarded<T>(&self, call: impl Future<Output = Result<T, String>>) -> Option<T> {
+        if !self.breaker.allows_call() {
+            return None;
+        }
+        match tokio::time::timeout(self.config.call_timeout, call).await {
+            Ok(Ok(value)) => {
+                self.breaker.record_success();
+                Some(value)
+            }
+            Ok(Err(error)) => {
+                self.failed(&error);
+                None
+            }
+            Err(_) => {
+                self.failed("timed out");
+                None
+            }
+        }
+    }
+
+    fn failed(&self, error: &str) {
+        metrics::counter!("textisur_redis_errors_total").increment(1);
+        if self.breaker.record_failure() {
+            tracing::warn!(
+                error,
+                "redis failing: circuit breaker open, serving persisted queries from memory"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_apollo_compatible() {
+        // sha256("{ __typename }") in lowercase hex, as Apollo's link sends it.
+        assert_eq!(
+            sha256_hex("{ __typename }"),
+            "7f56e67dd21ab3f30d1ff8b7bed08893f0a0db86449836189b361dd1e56ddb4b"
+        );
+        assert!(is_sha256_hex(&sha256_hex("x")));
+        assert!(!is_sha256_hex("abc"));
+    }
+}

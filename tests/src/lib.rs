@@ -16,6 +16,7 @@ use textisur_api::db::{self, Db};
 use textisur_api::http::HttpConfig;
 use textisur_api::seed::{self, SeedPlan};
 use textisur_api::server::{self, RunningServer, Secret, ServerConfig};
+use textisur_persisted_queries::StoreConfig;
 
 /// The JWT key of every test server (`kid:base64`), so tests can forge tokens on purpose.
 pub const TEST_JWT_KEYS: &str = "test:dGV4dGlzdXItdGVzdC1rZXktMzItYnl0ZXMtbG9uZyEhIQ==";
@@ -39,6 +40,8 @@ pub struct TestOptions {
     pub http: Option<HttpConfig>,
     /// Login and registration limits; the defaults of `textisur serve` when `None`.
     pub auth_limits: Option<AuthLimitConfig>,
+    /// Redis for persisted queries; `REDIS_URL` or the local default when `None`.
+    pub redis_url: Option<String>,
 }
 
 /// A running server on its own fresh database.
@@ -100,6 +103,13 @@ impl TestApp {
             }),
             jwt_keys: Some(Secret(TEST_JWT_KEYS.to_owned())),
             auth_limits: options.auth_limits.unwrap_or_default(),
+            persisted: StoreConfig {
+                redis_url: options.redis_url.unwrap_or_else(|| {
+                    std::env::var("REDIS_URL")
+                        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+                }),
+                ..StoreConfig::default()
+            },
         };
         let server = server::start(db.clone(), config).await?;
         Ok(Self {

@@ -25,6 +25,8 @@ use super::AppState;
 use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
+use textisur_persisted_queries::{is_sha256_hex, sha256_hex};
+
 use crate::cost_limits::{BucketState, CallerKey};
 use crate::error::ErrorCode;
 use crate::schema::{ClientInfo, RequestContext};
@@ -181,6 +183,11 @@ pub async fn get(
             );
         }
     };
+    let mut params = params;
+    // Resolve a persisted query first, so a mutation cannot hide behind a hash on GET.
+    if let Err((status, body)) = resolve_persisted(&state, &mut params).await {
+        return respond(format, status, &body, "no-store");
+    }
     if let Some(kind) = non_query_operation(&params) {
         let message = format!("{kind} operations are only accepted over POST");
         let mut response = http_error(
@@ -213,6 +220,48 @@ pub async fn get(
     response
 }
 
+/// Replaces an automatic persisted query's hash by its text (Apollo's APQ protocol), or
+/// registers the text sent with its hash; the error response when neither works.
+async fn resolve_persisted(
+    state: &AppState,
+    params: &mut GraphqlParams,
+) -> Result<(), (StatusCode, Value)> {
+    let Some(persisted) = params.extensions.remove("persistedQuery") else {
+        return Ok(());
+    };
+    let version = persisted.get("version").and_then(Value::as_u64);
+    let hash = persisted
+        .get("sha256Hash")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase);
+    let refuse = |message: &str| {
+        let body = json!({ "errors": [{ "message": message, "extensions": { "code": ErrorCode::BadUserInput.as_str() } }] });
+        Err((StatusCode::BAD_REQUEST, body))
+    };
+    let Some(hash) = hash.filter(|h| version == Some(1) && is_sha256_hex(h)) else {
+        return refuse("persistedQuery needs version 1 and a sha256Hash of 64 hex digits");
+    };
+    if params.query.trim().is_empty() {
+        match state.persisted.get(&hash).await {
+            Some(query) => {
+                params.query = query.to_string();
+                Ok(())
+            }
+            // Apollo clients look for exactly this message, then resend with the text.
+            None => Err((
+                StatusCode::OK,
+                json!({ "errors": [{ "message": "PersistedQueryNotFound",
+                    "extensions": { "code": ErrorCode::PersistedQueryNotFound.as_str() } }] }),
+            )),
+        }
+    } else if sha256_hex(&params.query) != hash {
+        refuse("provided sha256Hash does not match the query")
+    } else {
+        state.persisted.put(&hash, &params.query).await;
+        Ok(())
+    }
+}
+
 /// The kind of the selected operation when it is not a query (mutation or subscription).
 fn non_query_operation(params: &GraphqlParams) -> Option<&'static str> {
     // A document that does not parse is left to `execute`, which reports the syntax error.
@@ -236,9 +285,22 @@ async fn execute(
     state: &AppState,
     format: ResponseFormat,
     caller: &Caller,
-    params: GraphqlParams,
+    mut params: GraphqlParams,
 ) -> (StatusCode, Value, GraphqlLog) {
     let operation = observability::operation_label(params.operation_name.as_deref());
+    if let Err((status, body)) = resolve_persisted(state, &mut params).await {
+        let user_id = caller.viewer.user_id().map(|u| u.0);
+        return (
+            status,
+            body,
+            GraphqlLog {
+                operation,
+                user_id,
+                outcome: "persisted_query",
+                bucket: None,
+            },
+        );
+    }
     let limits = &state.config.query_limits;
     let (requested_cost, document) = match query_limits::check(
         &params.query,

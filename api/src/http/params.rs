@@ -31,8 +31,14 @@ impl GraphqlParams {
         let Value::Object(mut map) = value else {
             return Err(err("a GraphQL request must be a JSON object"));
         };
+        let persisted = map
+            .get("extensions")
+            .and_then(|e| e.get("persistedQuery"))
+            .is_some();
         let query = match map.remove("query") {
             Some(Value::String(q)) if !q.trim().is_empty() => q,
+            // A persisted query may leave the text out: the hash names it.
+            Some(Value::String(_)) | None | Some(Value::Null) if persisted => String::new(),
             Some(Value::String(_)) | None | Some(Value::Null) => {
                 return Err(err("the request has no query"));
             }
@@ -55,10 +61,14 @@ impl GraphqlParams {
 
     /// Reads the parameters of a GET request, where `variables` and `extensions` are JSON text.
     pub fn from_url(mut params: HashMap<String, String>) -> Result<Self, ParamsError> {
-        let query = params
-            .remove("query")
-            .filter(|q| !q.trim().is_empty())
-            .ok_or_else(|| err("the request has no query"))?;
+        let persisted = params
+            .get("extensions")
+            .is_some_and(|e| e.contains("persistedQuery"));
+        let query = match params.remove("query").filter(|q| !q.trim().is_empty()) {
+            Some(query) => query,
+            None if persisted => String::new(),
+            None => return Err(err("the request has no query")),
+        };
         let operation_name = params.remove("operationName").filter(|n| !n.is_empty());
         let json = |name: &str, text: Option<String>| -> Result<Map<String, Value>, ParamsError> {
             match text.filter(|t| !t.is_empty()) {
