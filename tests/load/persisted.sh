@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Persisted GET hit versus the same query sent whole over POST, release build, same run.
+#
+#   tests/load/persisted.sh       # DURATION=10 CONNECTIONS=16 override
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+CONNECTIONS=${CONNECTIONS:-16}
+DURATION=${DURATION:-10}
+PORT=${PORT:-18095}
+PG=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+DB_URL="$PG/textisur_bench_persisted"
+OUT=tests/load/out
+mkdir -p "$OUT"
+command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+command -v jq >/dev/null || apt-get install -y -qq jq >/dev/null
+
+cargo build --release -q -p textisur-api --bin textisur
+BIN=target/release/textisur
+psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_persisted WITH (FORCE)"
+"$BIN" seed --database-url "$DB_URL" --products 10000 --seed 42 >/dev/null
+RUST_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" --no-demo-data \
+  --cost-bucket 1000000 --cost-restore-rate 1000000 >"$OUT/persisted-server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+URL="http://127.0.0.1:$PORT/graphql"
+
+QUERY='query ProductCard($first: Int) { products(first: $first, sort: POPULAR) { nodes { id name price { amount currencyCode } unit store { name city } category { name } } } }'
+HASH=$(printf '%s' "$QUERY" | sha256sum | cut -d' ' -f1)
+VARIABLES='{"first":20}'
+EXTENSIONS="{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"$HASH\"}}"
+jq -n --arg q "$QUERY" --argjson v "$VARIABLES" '{query: $q, variables: $v, operationName: "ProductCard"}' >"$OUT/persisted-post.json"
+# Register once (Apollo's first round trip), then check the hash alone answers.
+jq -n --arg q "$QUERY" --argjson v "$VARIABLES" --argjson e "$EXTENSIONS" '{query: $q, variables: $v, extensions: $e}' \
+  | curl -fsS -H 'content-type: application/json' --data-binary @- "$URL" | jq -e '.data.products.nodes | length == 20' >/dev/null
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+PATH_QUERY="/graphql?operationName=ProductCard&variables=$(enc "$VARIABLES")&extensions=$(enc "$EXTENSIONS")"
+curl -fsS "http://127.0.0.1:$PORT$PATH_QUERY" | jq -e '.data.products.nodes | length == 20' >/dev/null
+
+row() { read -r _ rps p50 p95 p99 errors requests <<<"$2"; echo "| $1 | $rps | $p50 | $p95 | $p99 | $errors | $requests |"; }
+echo "Persisted GET hit vs whole query over POST, 10,000 products, $CONNECTIONS connections, ${DURATION}s each:"
+echo "| request | req/s | p50 ms | p95 ms | p99 ms | errors | requests |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+row "persisted GET (hash only)" "$(PATH_QUERY="$PATH_QUERY" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s tests/load/get.lua "http://127.0.0.1:$PORT" | grep '^RESULT')"
+row "whole query over POST" "$(BODY_FILE="$OUT/persisted-post.json" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s tests/load/graphql.lua "$URL" | grep '^RESULT')"
