@@ -18,10 +18,9 @@ use crate::user_errors::{UserError, UserErrorCode};
 /// Most products one `upsertProducts` call takes.
 pub const UPSERT_MAX: usize = 500;
 
-/// `createProduct`'s input.
+/// The fields of a new product, shared by `createProduct` and `upsertProducts`.
 #[derive(InputObject)]
-pub struct CreateProductInput {
-    pub store_id: ID,
+pub struct NewProductFields {
     pub category_id: ID,
     pub name: String,
     pub description: Option<String>,
@@ -36,6 +35,35 @@ pub struct CreateProductInput {
     pub sizes: Option<Vec<String>>,
     #[graphql(default_with = "ProductStatus::Active")]
     pub status: ProductStatus,
+}
+
+impl NewProductFields {
+    /// The category id and the fields to validate.
+    fn into_fields(self, sku: Option<String>) -> (ID, ProductFields) {
+        let fields = ProductFields {
+            name: self.name,
+            description: self.description.unwrap_or_default(),
+            price: self.price,
+            unit: self.unit,
+            min_quantity: self.min_quantity,
+            quantity_step: self.quantity_step,
+            stock: self.stock,
+            materials: self.materials.unwrap_or_default(),
+            colors: self.colors.unwrap_or_default(),
+            sizes: self.sizes.unwrap_or_default(),
+            status: self.status,
+            sku,
+        };
+        (self.category_id, fields)
+    }
+}
+
+/// `createProduct`'s input.
+#[derive(InputObject)]
+pub struct CreateProductInput {
+    pub store_id: ID,
+    #[graphql(flatten)]
+    pub product: NewProductFields,
     pub sku: Option<String>,
 }
 
@@ -43,20 +71,8 @@ pub struct CreateProductInput {
 #[derive(InputObject)]
 pub struct ProductUpsertInput {
     pub sku: String,
-    pub category_id: ID,
-    pub name: String,
-    pub description: Option<String>,
-    pub price: Decimal,
-    #[graphql(default_with = "ProductUnit::Piece")]
-    pub unit: ProductUnit,
-    pub min_quantity: Option<Decimal>,
-    pub quantity_step: Option<Decimal>,
-    pub stock: Decimal,
-    pub materials: Option<Vec<String>>,
-    pub colors: Option<Vec<String>>,
-    pub sizes: Option<Vec<String>>,
-    #[graphql(default_with = "ProductStatus::Active")]
-    pub status: ProductStatus,
+    #[graphql(flatten)]
+    pub product: NewProductFields,
 }
 
 /// `updateProduct`'s input: every field optional; absent fields keep their value.
@@ -179,23 +195,10 @@ impl ProductMutations {
                 "no such store",
             )]));
         };
-        let fields = ProductFields {
-            name: input.name,
-            description: input.description.unwrap_or_default(),
-            price: input.price,
-            unit: input.unit,
-            min_quantity: input.min_quantity,
-            quantity_step: input.quantity_step,
-            stock: input.stock,
-            materials: input.materials.unwrap_or_default(),
-            colors: input.colors.unwrap_or_default(),
-            sizes: input.sizes.unwrap_or_default(),
-            status: input.status,
-            sku: input.sku,
-        };
+        let (category_id, fields) = input.product.into_fields(input.sku);
         let (draft, category) = match (
             validate(fields, &prefix),
-            category(rc, &input.category_id, &prefix).await?,
+            category(rc, &category_id, &prefix).await?,
         ) {
             (Ok(draft), Ok(category)) => (draft, category),
             (draft, category) => {
@@ -346,7 +349,7 @@ impl ProductMutations {
         }
         let category_ids: Vec<CategoryId> = products
             .iter()
-            .filter_map(|p| CategoryId::from_global(&p.category_id).ok())
+            .filter_map(|p| CategoryId::from_global(&p.product.category_id).ok())
             .collect();
         let existing = write::existing_categories(&rc.db, &category_ids).await?;
         let mut errors = Vec::new();
@@ -354,7 +357,7 @@ impl ProductMutations {
         let mut seen_skus = std::collections::HashSet::new();
         for (index, input) in products.into_iter().enumerate() {
             let prefix = vec!["products".to_owned(), index.to_string()];
-            let category = CategoryId::from_global(&input.category_id)
+            let category = CategoryId::from_global(&input.product.category_id)
                 .ok()
                 .filter(|c| existing.contains(c));
             if category.is_none() {
@@ -381,20 +384,7 @@ impl ProductMutations {
                     "this sku appears twice in the batch",
                 ));
             }
-            let fields = ProductFields {
-                name: input.name,
-                description: input.description.unwrap_or_default(),
-                price: input.price,
-                unit: input.unit,
-                min_quantity: input.min_quantity,
-                quantity_step: input.quantity_step,
-                stock: input.stock,
-                materials: input.materials.unwrap_or_default(),
-                colors: input.colors.unwrap_or_default(),
-                sizes: input.sizes.unwrap_or_default(),
-                status: input.status,
-                sku: Some(sku),
-            };
+            let (_, fields) = input.product.into_fields(Some(sku));
             match (validate(fields, &prefix), category) {
                 (Ok(draft), Some(category)) => items.push((category, draft)),
                 (Err(mut e), _) => errors.append(&mut e),
