@@ -1,5 +1,6 @@
 -- wrk script: logs in as comprador1..$ACCOUNTS@textisur.example in turn with the demo
 -- password, and prints one RESULT line (see graphql.lua).
+dofile("tests/load/report.lua")
 local accounts = tonumber(os.getenv("ACCOUNTS") or "200")
 local password = os.getenv("PASSWORD") or "lana de alpaca"
 local n = 0
@@ -16,10 +17,5 @@ request = function()
 end
 
 done = function(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  local e = summary.errors
-  io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d %d\n",
-    summary.requests / seconds,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    e.connect + e.read + e.write + e.status + e.timeout, summary.requests))
+  report(summary, latency)
 end
