@@ -3,10 +3,13 @@
 //! GraphQL requests are handled by [`graphql`], written to the GraphQL-over-HTTP spec in
 //! front of `Schema::execute` rather than through the stock async-graphql-axum handler.
 
+mod error_shape;
 pub mod graphql;
 pub mod negotiate;
 pub mod observe;
 pub mod params;
+mod persisted;
+mod refusals;
 
 use std::sync::Arc;
 use std::time::Duration;

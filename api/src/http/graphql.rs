@@ -22,12 +22,16 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::error_shape::{add_missing_code, restore_null};
 use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
-use textisur_persisted_queries::{is_sha256_hex, sha256_hex};
+use super::persisted::resolve_persisted;
+use super::refusals::{
+    cost_extension, rate_limit_headers, record_operation, refuse_document, throttle,
+};
 
-use crate::cost_limits::{BucketState, CallerKey};
+use crate::cost_limits::CallerKey;
 use crate::error::ErrorCode;
 use crate::schema::{ClientInfo, RequestContext};
 use crate::viewer::Viewer;
@@ -220,48 +224,6 @@ pub async fn get(
     response
 }
 
-/// Replaces an automatic persisted query's hash by its text (Apollo's APQ protocol), or
-/// registers the text sent with its hash; the error response when neither works.
-async fn resolve_persisted(
-    state: &AppState,
-    params: &mut GraphqlParams,
-) -> Result<(), (StatusCode, Value)> {
-    let Some(persisted) = params.extensions.remove("persistedQuery") else {
-        return Ok(());
-    };
-    let version = persisted.get("version").and_then(Value::as_u64);
-    let hash = persisted
-        .get("sha256Hash")
-        .and_then(Value::as_str)
-        .map(str::to_ascii_lowercase);
-    let refuse = |message: &str| {
-        let body = json!({ "errors": [{ "message": message, "extensions": { "code": ErrorCode::BadUserInput.as_str() } }] });
-        Err((StatusCode::BAD_REQUEST, body))
-    };
-    let Some(hash) = hash.filter(|h| version == Some(1) && is_sha256_hex(h)) else {
-        return refuse("persistedQuery needs version 1 and a sha256Hash of 64 hex digits");
-    };
-    if params.query.trim().is_empty() {
-        match state.persisted.get(&hash).await {
-            Some(query) => {
-                params.query = query.to_string();
-                Ok(())
-            }
-            // Apollo clients look for exactly this message, then resend with the text.
-            None => Err((
-                StatusCode::OK,
-                json!({ "errors": [{ "message": "PersistedQueryNotFound",
-                    "extensions": { "code": ErrorCode::PersistedQueryNotFound.as_str() } }] }),
-            )),
-        }
-    } else if sha256_hex(&params.query) != hash {
-        refuse("provided sha256Hash does not match the query")
-    } else {
-        state.persisted.put(&hash, &params.query).await;
-        Ok(())
-    }
-}
-
 /// The kind of the selected operation when it is not a query (mutation or subscription).
 fn non_query_operation(params: &GraphqlParams) -> Option<&'static str> {
     // A document that does not parse is left to `execute`, which reports the syntax error.
@@ -398,192 +360,10 @@ async fn execute(
     (status, body, log)
 }
 
-fn cost_extension(cost: u64, bucket: &BucketState) -> Value {
-    json!({
-        "requestedQueryCost": cost,
-        "actualQueryCost": cost,
-        "throttleStatus": {
-            "maximumAvailable": bucket.maximum,
-            "currentlyAvailable": bucket.remaining,
-            "restoreRate": bucket.restore_rate,
-        },
-    })
-}
-
-/// The response to a caller whose cost bucket cannot pay for the request: 429.
-fn throttle(
-    caller: &Caller,
-    operation: String,
-    bucket: BucketState,
-    wait: std::time::Duration,
-    cost: u64,
-) -> (StatusCode, Value, GraphqlLog) {
-    metrics::counter!("textisur_rate_limit_rejections_total", "limit" => "cost").increment(1);
-    let retry_after_ms = wait.as_millis().max(1) as u64;
-    let body = json!({
-        "errors": [{
-            "message": format!("throttled: this request costs {cost} points; retry in {retry_after_ms} ms"),
-            "extensions": { "code": ErrorCode::Throttled.as_str(), "retryAfterMs": retry_after_ms },
-        }],
-        "extensions": { "cost": cost_extension(cost, &bucket) },
-    });
-    record_operation(&operation, "throttled", std::time::Duration::ZERO, &body);
-    let log = GraphqlLog {
-        operation,
-        user_id: caller.viewer.user_id().map(|u| u.0),
-        outcome: "throttled",
-        bucket: Some(bucket),
-    };
-    (StatusCode::TOO_MANY_REQUESTS, body, log)
-}
-
-/// Adds the `RateLimit-*` headers (and `Retry-After` when throttled) of a single request.
-fn rate_limit_headers(response: &mut Response, log: &GraphqlLog) {
-    let Some(bucket) = log.bucket else { return };
-    let headers = response.headers_mut();
-    let mut set = |name: &'static str, value: u64| {
-        if let Ok(value) = HeaderValue::from_str(&value.to_string()) {
-            headers.insert(name, value);
-        }
-    };
-    set("ratelimit-limit", u64::from(bucket.maximum));
-    set("ratelimit-remaining", u64::from(bucket.remaining));
-    set("ratelimit-reset", bucket.reset_seconds());
-    if let Some(wait) = bucket.retry_after {
-        set("retry-after", wait.as_secs_f64().ceil() as u64);
-    }
-}
-
-/// The response to a document refused by the pre-execution limits (a request error).
-fn refuse_document(
-    format: ResponseFormat,
-    caller: &Caller,
-    operation: String,
-    rejection: &query_limits::Rejection,
-) -> (StatusCode, Value, GraphqlLog) {
-    let error = match rejection {
-        query_limits::Rejection::TooComplex { limit, max, actual } => json!({
-            "message": rejection.message(),
-            "extensions": { "code": ErrorCode::QueryTooComplex.as_str(), "limit": limit, "max": max, "actual": actual },
-        }),
-        query_limits::Rejection::Invalid(_) => json!({
-            "message": rejection.message(),
-            "extensions": { "code": ErrorCode::BadUserInput.as_str() },
-        }),
-    };
-    let body = json!({ "errors": [error] });
-    record_operation(
-        &operation,
-        "request_error",
-        std::time::Duration::ZERO,
-        &body,
-    );
-    let status = match format {
-        ResponseFormat::GraphqlResponseJson => StatusCode::BAD_REQUEST,
-        ResponseFormat::Json => StatusCode::OK,
-    };
-    let log = GraphqlLog {
-        operation,
-        user_id: caller.viewer.user_id().map(|u| u.0),
-        outcome: "request_error",
-        bucket: None,
-    };
-    (status, body, log)
-}
-
-fn record_operation(
-    operation: &str,
-    outcome: &'static str,
-    elapsed: std::time::Duration,
-    body: &Value,
-) {
-    metrics::counter!("textisur_graphql_operations_total", "operation" => operation.to_owned(), "outcome" => outcome).increment(1);
-    metrics::histogram!("textisur_graphql_operation_duration_seconds", "operation" => operation.to_owned())
-        .record(elapsed.as_secs_f64());
-    for error in body
-        .get("errors")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let code = error["extensions"]["code"].as_str().unwrap_or("UNKNOWN");
-        metrics::counter!("textisur_graphql_errors_total", "code" => code.to_owned()).increment(1);
-    }
-}
-
-/// Puts `null` back where a field failed.
-///
-/// async-graphql 7.2 leaves a failed field out of its object (and makes an object whose
-/// every selected field failed `null`), where the spec wants the field present as `null`;
-/// clients such as Apollo treat a missing key as a broken response. A root field that
-/// failed inside a `null` data entry stays as it is: that is the spec's own bubbling.
-fn restore_null(data: &mut Value, path: &[Value]) {
-    if data.is_null() {
-        return;
-    }
-    let mut current = data;
-    for (depth, segment) in path.iter().enumerate() {
-        let last = depth + 1 == path.len();
-        match segment {
-            Value::String(key) => {
-                if current.is_null() {
-                    *current = Value::Object(serde_json::Map::new());
-                }
-                let Some(object) = current.as_object_mut() else {
-                    return;
-                };
-                if last {
-                    object.entry(key.clone()).or_insert(Value::Null);
-                    return;
-                }
-                match object.get_mut(key) {
-                    Some(next) => current = next,
-                    None => return,
-                }
-            }
-            Value::Number(index) => {
-                let index = index.as_u64().unwrap_or(u64::MAX) as usize;
-                match current.as_array_mut().and_then(|list| list.get_mut(index)) {
-                    Some(next) if !last => current = next,
-                    _ => return,
-                }
-            }
-            _ => return,
-        }
-    }
-}
-
-/// Errors raised by async-graphql itself carry no code; give them one from the closed set.
-fn add_missing_code(error: &mut Value, request_error: bool) {
-    let message = error
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
-    let Some(map) = error.as_object_mut() else {
-        return;
-    };
-    let extensions = map.entry("extensions").or_insert_with(|| json!({}));
-    let Some(extensions) = extensions.as_object_mut() else {
-        return;
-    };
-    if extensions.contains_key("code") {
-        return;
-    }
-    let code = if message.contains("nested too deep") || message.contains("too complex") {
-        ErrorCode::QueryTooComplex
-    } else if request_error || !message.is_empty() {
-        ErrorCode::BadUserInput
-    } else {
-        ErrorCode::InternalServerError
-    };
-    extensions.insert("code".to_owned(), Value::String(code.as_str().to_owned()));
-}
-
 /// Who sends a request: the authenticated viewer and the client's address.
-struct Caller {
-    viewer: Viewer,
-    client: ClientInfo,
+pub(super) struct Caller {
+    pub(super) viewer: Viewer,
+    pub(super) client: ClientInfo,
 }
 
 /// A refusal decided before the request runs.
@@ -679,32 +459,4 @@ fn not_acceptable() -> Response {
         ErrorCode::BadUserInput,
         message,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::restore_null;
-
-    #[test]
-    fn failed_fields_come_back_as_null() {
-        let mut data = json!({ "stores": { "nodes": [{ "name": "a" }, { "name": "b" }] } });
-        restore_null(
-            &mut data,
-            &[json!("stores"), json!("nodes"), json!(1), json!("owner")],
-        );
-        assert_eq!(
-            data,
-            json!({ "stores": { "nodes": [{ "name": "a" }, { "name": "b", "owner": null }] } })
-        );
-
-        let mut data = json!({ "node": null });
-        restore_null(&mut data, &[json!("node"), json!("email")]);
-        assert_eq!(data, json!({ "node": { "email": null } }));
-
-        let mut data = json!(null);
-        restore_null(&mut data, &[json!("suspendUser")]);
-        assert_eq!(data, json!(null), "a null data entry stays null");
-    }
 }

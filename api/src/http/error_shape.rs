@@ -1,0 +1,103 @@
+//! How errors look on the wire: every error gets a code, and a failed field comes back as
+//! `null` instead of missing.
+
+use serde_json::{Value, json};
+
+use crate::error::ErrorCode;
+
+/// Puts `null` back where a field failed.
+///
+/// async-graphql 7.2 leaves a failed field out of its object (and makes an object whose
+/// every selected field failed `null`), where the spec wants the field present as `null`;
+/// clients such as Apollo treat a missing key as a broken response. A root field that
+/// failed inside a `null` data entry stays as it is: that is the spec's own bubbling.
+pub(super) fn restore_null(data: &mut Value, path: &[Value]) {
+    if data.is_null() {
+        return;
+    }
+    let mut current = data;
+    for (depth, segment) in path.iter().enumerate() {
+        let last = depth + 1 == path.len();
+        match segment {
+            Value::String(key) => {
+                if current.is_null() {
+                    *current = Value::Object(serde_json::Map::new());
+                }
+                let Some(object) = current.as_object_mut() else {
+                    return;
+                };
+                if last {
+                    object.entry(key.clone()).or_insert(Value::Null);
+                    return;
+                }
+                match object.get_mut(key) {
+                    Some(next) => current = next,
+                    None => return,
+                }
+            }
+            Value::Number(index) => {
+                let index = index.as_u64().unwrap_or(u64::MAX) as usize;
+                match current.as_array_mut().and_then(|list| list.get_mut(index)) {
+                    Some(next) if !last => current = next,
+                    _ => return,
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Errors raised by async-graphql itself carry no code; give them one from the closed set.
+pub(super) fn add_missing_code(error: &mut Value, request_error: bool) {
+    let message = error
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let Some(map) = error.as_object_mut() else {
+        return;
+    };
+    let extensions = map.entry("extensions").or_insert_with(|| json!({}));
+    let Some(extensions) = extensions.as_object_mut() else {
+        return;
+    };
+    if extensions.contains_key("code") {
+        return;
+    }
+    let code = if message.contains("nested too deep") || message.contains("too complex") {
+        ErrorCode::QueryTooComplex
+    } else if request_error || !message.is_empty() {
+        ErrorCode::BadUserInput
+    } else {
+        ErrorCode::InternalServerError
+    };
+    extensions.insert("code".to_owned(), Value::String(code.as_str().to_owned()));
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::restore_null;
+
+    #[test]
+    fn failed_fields_come_back_as_null() {
+        let mut data = json!({ "stores": { "nodes": [{ "name": "a" }, { "name": "b" }] } });
+        restore_null(
+            &mut data,
+            &[json!("stores"), json!("nodes"), json!(1), json!("owner")],
+        );
+        assert_eq!(
+            data,
+            json!({ "stores": { "nodes": [{ "name": "a" }, { "name": "b", "owner": null }] } })
+        );
+
+        let mut data = json!({ "node": null });
+        restore_null(&mut data, &[json!("node"), json!("email")]);
+        assert_eq!(data, json!({ "node": { "email": null } }));
+
+        let mut data = json!(null);
+        restore_null(&mut data, &[json!("suspendUser")]);
+        assert_eq!(data, json!(null), "a null data entry stays null");
+    }
+}
