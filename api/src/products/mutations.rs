@@ -131,6 +131,19 @@ async fn writable_store(rc: &RequestContext, store: StoreId) -> ApiResult<Option
     }
 }
 
+/// The product with this id, after checking that the caller may change it; `None` when
+/// there is no such product.
+async fn writable_product(rc: &RequestContext, id: &ID) -> ApiResult<Option<Product>> {
+    let Ok(product_id) = ProductId::from_global(id) else {
+        return Ok(None);
+    };
+    let Some(product) = rc.loaders.products.load_one(product_id).await? else {
+        return Ok(None);
+    };
+    writable_store(rc, product.store_id).await?;
+    Ok(Some(product))
+}
+
 /// Parses a category id and checks it exists; a user error otherwise.
 async fn category(
     rc: &RequestContext,
@@ -229,20 +242,14 @@ impl ProductMutations {
     ) -> Result<ProductPayload> {
         let rc = RequestContext::of(ctx);
         let prefix = vec!["input".to_owned()];
-        let not_found = || {
-            ProductPayload::errors(vec![UserError::at(
+        let Some(current) = writable_product(rc, &id).await? else {
+            return Ok(ProductPayload::errors(vec![UserError::at(
                 &["id"],
                 UserErrorCode::NotFound,
                 "no such product",
-            )])
+            )]));
         };
-        let Ok(product_id) = ProductId::from_global(&id) else {
-            return Ok(not_found());
-        };
-        let Some(current) = rc.loaders.products.load_one(product_id).await? else {
-            return Ok(not_found());
-        };
-        writable_store(rc, current.store_id).await?;
+        let product_id = current.id;
         // A unit change without new quantities takes that unit's defaults.
         let unit_changed = input.unit.is_some_and(|u| u != current.unit);
         let fields = ProductFields {
@@ -291,20 +298,14 @@ impl ProductMutations {
     #[graphql(guard = "SignedIn")]
     async fn archive_product(&self, ctx: &Context<'_>, id: ID) -> Result<ProductPayload> {
         let rc = RequestContext::of(ctx);
-        let not_found = || {
-            ProductPayload::errors(vec![UserError::at(
+        let Some(current) = writable_product(rc, &id).await? else {
+            return Ok(ProductPayload::errors(vec![UserError::at(
                 &["id"],
                 UserErrorCode::NotFound,
                 "no such product",
-            )])
+            )]));
         };
-        let Ok(product_id) = ProductId::from_global(&id) else {
-            return Ok(not_found());
-        };
-        let Some(current) = rc.loaders.products.load_one(product_id).await? else {
-            return Ok(not_found());
-        };
-        writable_store(rc, current.store_id).await?;
+        let product_id = current.id;
         Ok(ProductPayload {
             product: write::archive(&rc.db, product_id).await?,
             user_errors: Vec::new(),
