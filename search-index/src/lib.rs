@@ -1,5 +1,34 @@
-//! The tantivy side of TextiSur search: document schema, Spanish analysis and query building.
+//! The tantivy side of TextiSur search: document schema, Spanish analysis, query building,
+//! facets, highlights and suggestions.
 //!
 //! Key rule: this is the only crate that names tantivy, and it knows nothing of PostgreSQL,
-//! HTTP or GraphQL. Until the search issue lands, the API lists the catalogue from
-//! PostgreSQL and this crate is empty on purpose.
+//! HTTP or GraphQL. Callers hand it plain documents ([`ProductDoc`], [`StoreDoc`]) and plain
+//! requests ([`ProductQuery`], [`StoreQuery`]); user text never reaches a query parser, so it
+//! can neither fail nor inject syntax.
+
+mod analysis;
+mod catalog;
+mod collect;
+mod docs;
+mod error;
+mod facets;
+mod fields;
+mod highlight;
+mod query;
+mod search;
+mod suggest;
+mod synonyms;
+
+pub use catalog::{Checkpoint, CommitMeta, Fingerprints, IndexRoot, IndexWriter, SearchIndex};
+pub use docs::{ProductDoc, StoreDoc};
+pub use error::{SearchError, SearchResult};
+pub use query::{
+    FacetCount, PriceBucket, ProductFacets, ProductHit, ProductPage, ProductQuery, SortKey,
+    SortOrder, StoreHit, StorePage, StoreQuery,
+};
+pub use suggest::{Suggestion, SuggestionKind};
+pub use synonyms::Synonyms;
+
+/// Bumped whenever the document schema or analysis changes; an index built under another
+/// version is rebuilt before it serves.
+pub const SCHEMA_VERSION: u32 = 1;

@@ -1,0 +1,407 @@
+//! Where indexes live, how they are opened and written, and what a commit records.
+//!
+//! An [`IndexRoot`] is a directory of generations (`gen-...` folders) and a `CURRENT` file
+//! naming the live one. A rebuild writes a new generation beside the live one and
+//! [`IndexRoot::promote`]s it with an atomic rename, so readers never see a half-built index.
+//! Every commit carries a [`CommitMeta`] payload: the schema version and the outbox
+//! [`Checkpoint`] the index reflects, committed atomically with the documents.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+
+use crate::docs::{ProductDoc, StoreDoc};
+use crate::error::{SearchError, SearchResult};
+use crate::fields::{Fields, PRODUCT, STORE, facet_key};
+use crate::synonyms::Synonyms;
+use crate::{SCHEMA_VERSION, analysis};
+
+/// A position in the outbox: every change queued by a transaction with a smaller id, and
+/// every row of transaction `txid` up to `seq`, is in the index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The outbox row's transaction id (`xid8`).
+    pub txid: u64,
+    /// The outbox row's id.
+    pub seq: i64,
+}
+
+/// What each commit records next to the documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitMeta {
+    pub schema_version: u32,
+    pub checkpoint: Checkpoint,
+}
+
+/// A directory of index generations with a `CURRENT` pointer.
+#[derive(Clone, Debug)]
+pub struct IndexRoot {
+    path: PathBuf,
+}
+
+const CURRENT: &str = "CURRENT";
+
+impl IndexRoot {
+    /// The root at `path` (created when missing).
+    pub fn new(path: impl Into<PathBuf>) -> SearchResult<Self> {
+        let path = path.into();
+        std::fs::create_dir_all(&path)?;
+        Ok(Self { path })
+    }
+
+    /// The root's directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The name of the live generation, if one was ever promoted.
+    pub fn current_name(&self) -> SearchResult<Option<String>> {
+        match std::fs::read_to_string(self.path.join(CURRENT)) {
+            Ok(name) => Ok(Some(name.trim().to_owned()).filter(|n| !n.is_empty())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Opens the live generation, if any.
+    pub fn open_current(&self, synonyms: &Synonyms) -> SearchResult<Option<(String, SearchIndex)>> {
+        let Some(name) = self.current_name()? else {
+            return Ok(None);
+        };
+        let index = SearchIndex::open(&self.path.join(&name), synonyms.clone())?;
+        Ok(Some((name, index)))
+    }
+
+    /// Creates an empty generation beside the live one.
+    pub fn create_generation(&self, synonyms: &Synonyms) -> SearchResult<(String, SearchIndex)> {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_micros();
+        let name = format!("gen-{stamp}-v{SCHEMA_VERSION}");
+        let dir = self.path.join(&name);
+        std::fs::create_dir_all(&dir)?;
+        let index = SearchIndex::create(&dir, synonyms.clone())?;
+        Ok((name, index))
+    }
+
+    /// Makes `name` the live generation (atomic rename of `CURRENT`) and removes every
+    /// generation but it and the one it replaces.
+    pub fn promote(&self, name: &str) -> SearchResult<()> {
+        let previous = self.current_name()?;
+        let tmp = self.path.join(format!("{CURRENT}.tmp"));
+        std::fs::write(&tmp, name)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, self.path.join(CURRENT))?;
+        for entry in std::fs::read_dir(&self.path)? {
+            let entry = entry?;
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            let keep = file_name == name || Some(&file_name) == previous.as_ref();
+            if file_name.starts_with("gen-") && !keep {
+                if let Err(error) = std::fs::remove_dir_all(entry.path()) {
+                    tracing::warn!(%error, generation = file_name, "could not remove old index generation");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An open index: its reader and what queries need. Cheap to clone.
+#[derive(Clone)]
+pub struct SearchIndex {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub synonyms: Synonyms,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// Creates an empty index in `dir`.
+    pub fn create(dir: &Path, synonyms: Synonyms) -> SearchResult<Self> {
+        let fields = Fields::new();
+        let index = Index::create_in_dir(dir, fields.schema.clone())?;
+        Self::from_index(index, fields, synonyms)
+    }
+
+    /// An empty index in memory (tests and benchmarks of the query side).
+    pub fn in_memory(synonyms: Synonyms) -> SearchResult<Self> {
+        let fields = Fields::new();
+        let index = Index::create_in_ram(fields.schema.clone());
+        Self::from_index(index, fields, synonyms)
+    }
+
+    /// Opens the index in `dir`. It must have been created with this schema version.
+    pub fn open(dir: &Path, synonyms: Synonyms) -> SearchResult<Self> {
+        let index = Index::open_in_dir(dir)?;
+        Self::from_index(index, Fields::new(), synonyms)
+    }
+
+    fn from_index(index: Index, fields: Fields, synonyms: Synonyms) -> SearchResult<Self> {
+        analysis::register(index.tokenizers());
+        // Another process may write this index: pick its commits up by watching meta.json.
+        // The in-process indexer also calls `reload` right after each commit.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                index,
+                reader,
+                fields,
+                synonyms,
+            }),
+        })
+    }
+
+    /// The payload of the last commit on disk, `None` for an index never committed.
+    pub fn meta(&self) -> SearchResult<Option<CommitMeta>> {
+        let metas = self.inner.index.load_metas()?;
+        match metas.payload {
+            Some(payload) => Ok(Some(serde_json::from_str(&payload)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the index was built by this binary's schema version.
+    pub fn is_current_schema(&self) -> SearchResult<bool> {
+        Ok(self
+            .meta()?
+            .is_some_and(|m| m.schema_version == SCHEMA_VERSION))
+    }
+
+    /// Makes the last commit visible to searches now.
+    pub fn reload(&self) -> SearchResult<()> {
+        Ok(self.inner.reader.reload()?)
+    }
+
+    /// Number of live product and store documents.
+    pub fn document_counts(&self) -> SearchResult<(u64, u64)> {
+        let f = self.fingerprints()?;
+        Ok((f.products.len() as u64, f.stores.len() as u64))
+    }
+
+    /// Opens the single writer of this index (`memory_bytes` of indexing buffer).
+    pub fn writer(&self, memory_bytes: usize) -> SearchResult<IndexWriter> {
+        let writer = self.inner.index.writer(memory_bytes.max(15_000_000))?;
+        Ok(IndexWriter {
+            writer,
+            fields: self.inner.fields.clone(),
+        })
+    }
+
+    /// Every document's id and fingerprint, for comparing the index with its source.
+    pub fn fingerprints(&self) -> SearchResult<Fingerprints> {
+        let searcher = self.inner.reader.searcher();
+        let fields = &self.inner.fields;
+        let mut out = Fingerprints::default();
+        for (kind, map) in [(PRODUCT, &mut out.products), (STORE, &mut out.stores)] {
+            let query = TermQuery::new(
+                Term::from_field_text(fields.kind, kind),
+                IndexRecordOption::Basic,
+            );
+            for (id, fingerprint) in searcher.search(&query, &FingerprintCollector)? {
+                map.insert(id, fingerprint);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Document ids and fingerprints found in an index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fingerprints {
+    pub products: HashMap<u64, u64>,
+    pub stores: HashMap<u64, u64>,
+}
+
+struct FingerprintCollector;
+
+struct FingerprintSegment {
+    id: Column<u64>,
+    fingerprint: Column<u64>,
+    out: Vec<(u64, u64)>,
+}
+
+impl Collector for FingerprintCollector {
+    type Fruit = Vec<(u64, u64)>;
+    type Child = FingerprintSegment;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
+        Ok(FingerprintSegment {
+            id: segment.fast_fields().u64("id")?,
+            fingerprint: segment.fast_fields().u64("fingerprint")?,
+            out: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(u64, u64)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for FingerprintSegment {
+    type Fruit = Vec<(u64, u64)>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let (Some(id), Some(fp)) = (self.id.first(doc), self.fingerprint.first(doc)) {
+            self.out.push((id, fp));
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.out
+    }
+}
+
+/// The single writer of an index. Changes become visible at [`IndexWriter::commit`].
+pub struct IndexWriter {
+    writer: tantivy::IndexWriter,
+    fields: Fields,
+}
+
+fn key(kind: &str, id: u64) -> String {
+    format!("{kind}:{id}")
+}
+
+impl IndexWriter {
+    /// Adds or replaces a product document (idempotent).
+    pub fn upsert_product(&mut self, doc: &ProductDoc) -> SearchResult<()> {
+        self.delete_product(doc.id);
+        let f = &self.fields;
+        let mut d = TantivyDocument::new();
+        d.add_text(f.kind, PRODUCT);
+        d.add_text(f.key, key(PRODUCT, doc.id));
+        d.add_u64(f.id, doc.id);
+        d.add_u64(f.fingerprint, doc.fingerprint());
+        d.add_text(f.name, &doc.name);
+        d.add_text(f.name_fold, &doc.name);
+        for name in &doc.category_names {
+            d.add_text(f.category, name);
+            d.add_text(f.category_fold, name);
+        }
+        for value in doc.materials.iter().chain(&doc.colors).chain(&doc.sizes) {
+            d.add_text(f.attrs, value);
+            d.add_text(f.attrs_fold, value);
+        }
+        d.add_text(f.description, &doc.description);
+        d.add_u64(f.store_id, doc.store_id);
+        for id in &doc.category_ids {
+            d.add_u64(f.category_ids, *id);
+        }
+        for (field, values) in [
+            (f.materials, &doc.materials),
+            (f.colors, &doc.colors),
+            (f.sizes, &doc.sizes),
+        ] {
+            let mut keys: Vec<String> = values.iter().map(|v| facet_key(v)).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys.into_iter().filter(|k| !k.is_empty()) {
+                d.add_text(field, k);
+            }
+        }
+        d.add_i64(f.price, doc.price_cents);
+        d.add_u64(f.in_stock, u64::from(doc.in_stock));
+        d.add_f64(f.rating, doc.rating);
+        d.add_u64(f.review_count, doc.review_count);
+        d.add_u64(f.sales_count, doc.sales_count);
+        d.add_i64(f.created_at, doc.created_at_micros);
+        self.writer.add_document(d)?;
+        Ok(())
+    }
+
+    /// Adds or replaces a store document (idempotent).
+    pub fn upsert_store(&mut self, doc: &StoreDoc) -> SearchResult<()> {
+        self.delete_store(doc.id);
+        let f = &self.fields;
+        let mut d = TantivyDocument::new();
+        d.add_text(f.kind, STORE);
+        d.add_text(f.key, key(STORE, doc.id));
+        d.add_u64(f.id, doc.id);
+        d.add_u64(f.fingerprint, doc.fingerprint());
+        d.add_text(f.name, &doc.name);
+        d.add_text(f.name_fold, &doc.name);
+        d.add_text(f.description, &doc.description);
+        let place = match &doc.region {
+            Some(region) => format!("{}, {region}", doc.city),
+            None => doc.city.clone(),
+        };
+        d.add_text(f.place, &place);
+        d.add_text(f.place_fold, &place);
+        if let Some((lat, lon)) = doc.location {
+            d.add_f64(f.lat, lat);
+            d.add_f64(f.lon, lon);
+        }
+        d.add_f64(f.rating, doc.rating);
+        self.writer.add_document(d)?;
+        Ok(())
+    }
+
+    /// Removes a product document (idempotent: a missing one is fine).
+    pub fn delete_product(&mut self, id: u64) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.key, &key(PRODUCT, id)));
+    }
+
+    /// Removes a store document (idempotent).
+    pub fn delete_store(&mut self, id: u64) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.key, &key(STORE, id)));
+    }
+
+    /// Removes every document (a rebuild in place, used by tests).
+    pub fn delete_all(&mut self) -> SearchResult<()> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Commits every change since the last commit together with `meta`, atomically.
+    pub fn commit(&mut self, meta: &CommitMeta) -> SearchResult<()> {
+        let payload = serde_json::to_string(meta)?;
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        Ok(())
+    }
+
+    /// Drops every change since the last commit.
+    pub fn rollback(&mut self) -> SearchResult<()> {
+        self.writer.rollback()?;
+        Ok(())
+    }
+
+    /// Waits for background merges to finish (before a process exits or a swap).
+    pub fn finish(self) -> SearchResult<()> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
+
+impl From<tantivy::query::QueryParserError> for SearchError {
+    fn from(e: tantivy::query::QueryParserError) -> Self {
+        SearchError::Tantivy(tantivy::TantivyError::InvalidArgument(e.to_string()))
+    }
+}

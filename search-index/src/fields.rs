@@ -1,0 +1,136 @@
+//! The tantivy schema: one index holds product and store documents, told apart by `kind`.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use crate::analysis::{FOLDED, STEMMED};
+
+/// `kind` of product documents.
+pub const PRODUCT: &str = "product";
+/// `kind` of store documents.
+pub const STORE: &str = "store";
+
+/// Handles to every field of the schema.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    pub schema: Schema,
+    /// `product` or `store`.
+    pub kind: Field,
+    /// `product:ID` / `store:ID`: the term a document is replaced or deleted by.
+    pub key: Field,
+    pub id: Field,
+    pub fingerprint: Field,
+    // Text, stemmed (ranking) and folded (typos, prefixes).
+    pub name: Field,
+    pub name_fold: Field,
+    pub category: Field,
+    pub category_fold: Field,
+    /// Materials, colours and sizes as words.
+    pub attrs: Field,
+    pub attrs_fold: Field,
+    pub description: Field,
+    /// Stores: city and region.
+    pub place: Field,
+    pub place_fold: Field,
+    // Filters, facets and sort keys.
+    pub store_id: Field,
+    pub category_ids: Field,
+    pub materials: Field,
+    pub colors: Field,
+    pub sizes: Field,
+    pub price: Field,
+    pub in_stock: Field,
+    pub rating: Field,
+    pub review_count: Field,
+    pub sales_count: Field,
+    pub created_at: Field,
+    pub lat: Field,
+    pub lon: Field,
+    pub product_count: Field,
+}
+
+fn text(analyzer: &str, stored: bool) -> TextOptions {
+    let options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    if stored { options.set_stored() } else { options }
+}
+
+impl Fields {
+    /// The schema of [`crate::SCHEMA_VERSION`].
+    pub fn new() -> Self {
+        let mut b = Schema::builder();
+        let keyword = || TextOptions::from(STRING).set_fast("raw");
+        let kind = b.add_text_field("kind", STRING);
+        let key = b.add_text_field("key", STRING);
+        let id = b.add_u64_field("id", INDEXED | FAST | STORED);
+        let fingerprint = b.add_u64_field("fingerprint", FAST);
+        let name = b.add_text_field("name", text(STEMMED, true));
+        let name_fold = b.add_text_field("name_fold", text(FOLDED, false));
+        let category = b.add_text_field("category", text(STEMMED, false));
+        let category_fold = b.add_text_field("category_fold", text(FOLDED, false));
+        let attrs = b.add_text_field("attrs", text(STEMMED, false));
+        let attrs_fold = b.add_text_field("attrs_fold", text(FOLDED, false));
+        let description = b.add_text_field("description", text(STEMMED, true));
+        let place = b.add_text_field("place", text(STEMMED, true));
+        let place_fold = b.add_text_field("place_fold", text(FOLDED, false));
+        let store_id = b.add_u64_field("store_id", INDEXED | FAST);
+        let category_ids = b.add_u64_field("category_ids", INDEXED | FAST);
+        let materials = b.add_text_field("materials", keyword());
+        let colors = b.add_text_field("colors", keyword());
+        let sizes = b.add_text_field("sizes", keyword());
+        let price = b.add_i64_field("price", INDEXED | FAST);
+        let in_stock = b.add_u64_field("in_stock", INDEXED | FAST);
+        let rating = b.add_f64_field("rating", INDEXED | FAST);
+        let review_count = b.add_u64_field("review_count", FAST);
+        let sales_count = b.add_u64_field("sales_count", FAST);
+        let created_at = b.add_i64_field("created_at", FAST);
+        let lat = b.add_f64_field("lat", FAST);
+        let lon = b.add_f64_field("lon", FAST);
+        let product_count = b.add_u64_field("product_count", FAST);
+        Self {
+            schema: b.build(),
+            kind,
+            key,
+            id,
+            fingerprint,
+            name,
+            name_fold,
+            category,
+            category_fold,
+            attrs,
+            attrs_fold,
+            description,
+            place,
+            place_fold,
+            store_id,
+            category_ids,
+            materials,
+            colors,
+            sizes,
+            price,
+            in_stock,
+            rating,
+            review_count,
+            sales_count,
+            created_at,
+            lat,
+            lon,
+            product_count,
+        }
+    }
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The lower-cased key a facet value is filtered and counted by.
+pub fn facet_key(label: &str) -> String {
+    label.trim().to_lowercase()
+}
