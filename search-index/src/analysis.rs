@@ -161,7 +161,10 @@ mod tests {
     #[test]
     fn accents_fold_but_enye_stays() {
         let mut a = folded();
-        assert_eq!(texts(&mut a, "Algodón PAÑO pingüino"), ["algodon", "paño", "pinguino"]);
+        assert_eq!(
+            texts(&mut a, "Algodón PAÑO pingüino"),
+            ["algodon", "paño", "pinguino"]
+        );
         assert_ne!(texts(&mut a, "paño"), texts(&mut a, "pano"));
     }
 
@@ -169,7 +172,10 @@ mod tests {
     fn plurals_meet_and_stop_words_go() {
         let mut a = stemmed();
         assert_eq!(texts(&mut a, "camisas"), texts(&mut a, "camisa"));
-        assert_eq!(texts(&mut a, "vestidos de lino"), texts(&mut a, "vestido lino"));
+        assert_eq!(
+            texts(&mut a, "vestidos de lino"),
+            texts(&mut a, "vestido lino")
+        );
         assert_eq!(texts(&mut a, "algodón"), texts(&mut a, "algodon"));
     }
 }

@@ -1,1 +1,249 @@
-//! collect
+//! The page collector: top hits in a sort order after a keyset cursor, plus the total.
+//!
+//! A deep page costs what the first page costs: every match is visited once either way
+//! (that is also how the total is counted), and only `limit` candidates are kept, so there
+//! is no offset to skip over.
+
+use std::cmp::Ordering;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::query::{SortKey, SortOrder};
+
+/// What a hit is ordered by.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum KeySource {
+    /// The text score with a small popularity and rating tweak.
+    Relevance,
+    /// A numeric fast field.
+    Field(&'static str),
+    /// Distance in km from a point (stores), nearest first; beyond `radius` is dropped.
+    Distance {
+        lat: f64,
+        lon: f64,
+        radius_km: Option<f64>,
+    },
+}
+
+/// A collected hit.
+#[derive(Clone, Copy, Debug)]
+pub struct Collected {
+    pub key: SortKey,
+    pub address: DocAddress,
+}
+
+/// Collects the best `limit` hits strictly after `after`, and counts every match.
+pub struct PageCollector {
+    pub source: KeySource,
+    pub descending: bool,
+    pub after: Option<SortKey>,
+    pub limit: usize,
+}
+
+impl PageCollector {
+    /// The collector of a product page in `sort`.
+    pub fn for_sort(sort: SortOrder, has_text: bool, after: Option<SortKey>, limit: usize) -> Self {
+        let source = match sort {
+            SortOrder::Relevance if has_text => KeySource::Relevance,
+            SortOrder::Relevance | SortOrder::Popular => KeySource::Field("sales_count"),
+            SortOrder::PriceAsc | SortOrder::PriceDesc => KeySource::Field("price"),
+            SortOrder::Newest => KeySource::Field("created_at"),
+            SortOrder::TopRated => KeySource::Field("rating"),
+        };
+        Self {
+            source,
+            descending: sort.descending(),
+            after,
+            limit,
+        }
+    }
+}
+
+/// Orders keys best first.
+pub fn compare(a: &SortKey, b: &SortKey, descending: bool) -> Ordering {
+    let natural = a.value.total_cmp(&b.value).then(a.id.cmp(&b.id));
+    if descending {
+        natural.reverse()
+    } else {
+        natural
+    }
+}
+
+/// Reads any numeric fast field as f64.
+enum NumberColumn {
+    U64(Column<u64>),
+    I64(Column<i64>),
+    F64(Column<f64>),
+}
+
+impl NumberColumn {
+    fn open(segment: &SegmentReader, name: &str) -> tantivy::Result<Self> {
+        let ff = segment.fast_fields();
+        Ok(match name {
+            "price" | "created_at" => NumberColumn::I64(ff.i64(name)?),
+            "rating" | "lat" | "lon" => NumberColumn::F64(ff.f64(name)?),
+            _ => NumberColumn::U64(ff.u64(name)?),
+        })
+    }
+
+    fn get(&self, doc: DocId) -> Option<f64> {
+        match self {
+            NumberColumn::U64(c) => c.first(doc).map(|v| v as f64),
+            NumberColumn::I64(c) => c.first(doc).map(|v| v as f64),
+            NumberColumn::F64(c) => c.first(doc),
+        }
+    }
+}
+
+/// Great-circle distance in km.
+pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    6371.0 * 2.0 * a.sqrt().asin()
+}
+
+enum SegmentKey {
+    Relevance {
+        sales: Column<u64>,
+        rating: Column<f64>,
+    },
+    Field(NumberColumn),
+    Distance {
+        lat: Column<f64>,
+        lon: Column<f64>,
+        from: (f64, f64),
+        radius_km: Option<f64>,
+    },
+}
+
+/// Per-segment state of [`PageCollector`].
+pub struct PageSegment {
+    segment: SegmentOrdinal,
+    key: SegmentKey,
+    id: Column<u64>,
+    descending: bool,
+    after: Option<SortKey>,
+    limit: usize,
+    kept: Vec<Collected>,
+    total: u64,
+}
+
+impl PageSegment {
+    fn key_of(&self, doc: DocId, score: Score) -> Option<f64> {
+        match &self.key {
+            SegmentKey::Relevance { sales, rating } => {
+                let sales = sales.first(doc).unwrap_or(0) as f64;
+                let rating = rating.first(doc).unwrap_or(0.0);
+                Some(f64::from(score) * (1.0 + 0.05 * sales.ln_1p()) * (1.0 + 0.03 * rating))
+            }
+            SegmentKey::Field(column) => column.get(doc),
+            SegmentKey::Distance {
+                lat,
+                lon,
+                from,
+                radius_km,
+            } => {
+                let d = haversine_km(from.0, from.1, lat.first(doc)?, lon.first(doc)?);
+                radius_km.is_none_or(|r| d <= r).then_some(d)
+            }
+        }
+    }
+
+    fn shrink(&mut self) {
+        let descending = self.descending;
+        let limit = self.limit;
+        if self.kept.len() > limit {
+            self.kept
+                .select_nth_unstable_by(limit, |a, b| compare(&a.key, &b.key, descending));
+            self.kept.truncate(limit);
+        }
+    }
+}
+
+impl Collector for PageCollector {
+    type Fruit = (Vec<Collected>, u64);
+    type Child = PageSegment;
+
+    fn for_segment(
+        &self,
+        segment_ord: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<PageSegment> {
+        let ff = segment.fast_fields();
+        let key = match self.source {
+            KeySource::Relevance => SegmentKey::Relevance {
+                sales: ff.u64("sales_count")?,
+                rating: ff.f64("rating")?,
+            },
+            KeySource::Field(name) => SegmentKey::Field(NumberColumn::open(segment, name)?),
+            KeySource::Distance {
+                lat,
+                lon,
+                radius_km,
+            } => SegmentKey::Distance {
+                lat: ff.f64("lat")?,
+                lon: ff.f64("lon")?,
+                from: (lat, lon),
+                radius_km,
+            },
+        };
+        Ok(PageSegment {
+            segment: segment_ord,
+            key,
+            id: ff.u64("id")?,
+            descending: self.descending,
+            after: self.after,
+            limit: self.limit,
+            kept: Vec::with_capacity(self.limit * 2 + 1),
+            total: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.source == KeySource::Relevance
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(Vec<Collected>, u64)>) -> tantivy::Result<Self::Fruit> {
+        let total = fruits.iter().map(|(_, n)| n).sum();
+        let mut all: Vec<Collected> = fruits.into_iter().flat_map(|(hits, _)| hits).collect();
+        all.sort_by(|a, b| compare(&a.key, &b.key, self.descending));
+        all.truncate(self.limit);
+        Ok((all, total))
+    }
+}
+
+impl SegmentCollector for PageSegment {
+    type Fruit = (Vec<Collected>, u64);
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let Some(value) = self.key_of(doc, score) else {
+            return;
+        };
+        let Some(id) = self.id.first(doc) else {
+            return;
+        };
+        self.total += 1;
+        let key = SortKey { value, id };
+        if let Some(after) = &self.after
+            && compare(&key, after, self.descending) != Ordering::Greater
+        {
+            return;
+        }
+        self.kept.push(Collected {
+            key,
+            address: DocAddress::new(self.segment, doc),
+        });
+        if self.kept.len() >= self.limit * 2 + 1 {
+            self.shrink();
+        }
+    }
+
+    fn harvest(mut self) -> Self::Fruit {
+        self.shrink();
+        (self.kept, self.total)
+    }
+}

@@ -1,1 +1,287 @@
-//! facets
+//! Facet counts over a whole match set, and the price ladder they are bucketed on.
+//!
+//! Facets are disjunctive: the caller counts each facet over the matches of every filter but
+//! that facet's own, so "other colours" stay visible while one colour is selected.
+
+use std::collections::HashMap;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocId, Score, SegmentReader};
+
+use crate::query::{FacetCount, PriceBucket, ProductFacets};
+
+/// Most values returned per facet.
+const MAX_VALUES: usize = 30;
+/// Most price buckets returned (adjacent sparse ones are merged).
+const MAX_PRICE_BUCKETS: usize = 6;
+
+/// The price ladder in cents: 1-2-5 steps from 10.00 to 100,000,000.00. Bucket `i` holds
+/// prices from `ladder[i-1]` (inclusive) to `ladder[i]` (exclusive); the first has no lower
+/// bound and the last no upper bound.
+pub fn price_ladder() -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut scale: i64 = 1_000;
+    while scale <= 10_000_000_000 {
+        for step in [1, 2, 5] {
+            out.push(step * scale);
+        }
+        scale *= 10;
+    }
+    out.truncate(out.len() - 2);
+    out
+}
+
+/// The ladder bucket of a price.
+pub fn ladder_bucket(ladder: &[i64], cents: i64) -> usize {
+    ladder.partition_point(|b| *b <= cents)
+}
+
+/// Turns counts per ladder bucket into at most six non-empty ranges, merging the adjacent
+/// pair with the fewest matches until they fit.
+pub fn summarize_price_buckets(ladder: &[i64], counts: &[u64]) -> Vec<PriceBucket> {
+    let mut buckets: Vec<PriceBucket> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .map(|(i, n)| PriceBucket {
+            min_cents: i.checked_sub(1).map(|j| ladder[j]),
+            max_cents: ladder.get(i).copied(),
+            count: *n,
+        })
+        .collect();
+    while buckets.len() > MAX_PRICE_BUCKETS {
+        let i = (0..buckets.len() - 1)
+            .min_by_key(|i| buckets[*i].count + buckets[*i + 1].count)
+            .unwrap_or(0);
+        let next = buckets.remove(i + 1);
+        buckets[i].max_cents = next.max_cents;
+        buckets[i].count += next.count;
+    }
+    buckets
+}
+
+/// Which facets to count in one pass.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FacetSet {
+    pub categories: bool,
+    pub stores: bool,
+    pub materials: bool,
+    pub colors: bool,
+    pub sizes: bool,
+    pub prices: bool,
+}
+
+/// Counts the facets of a [`FacetSet`].
+pub struct FacetCollector {
+    pub set: FacetSet,
+}
+
+/// Raw counts of one pass, merged across segments.
+#[derive(Default)]
+pub struct FacetTally {
+    categories: HashMap<u64, u64>,
+    stores: HashMap<u64, u64>,
+    materials: HashMap<String, u64>,
+    colors: HashMap<String, u64>,
+    sizes: HashMap<String, u64>,
+    prices: Vec<u64>,
+}
+
+/// Per-segment state of [`FacetCollector`].
+pub struct FacetSegment {
+    categories: Option<Column<u64>>,
+    stores: Option<Column<u64>>,
+    words: [Option<(StrColumn, Vec<u64>)>; 3],
+    prices: Option<(Column<i64>, Vec<u64>)>,
+    ladder: Vec<i64>,
+    tally: FacetTally,
+}
+
+impl Collector for FacetCollector {
+    type Fruit = FacetTally;
+    type Child = FacetSegment;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<FacetSegment> {
+        let ff = segment.fast_fields();
+        let ladder = price_ladder();
+        let words = |on: bool, name: &str| -> tantivy::Result<Option<(StrColumn, Vec<u64>)>> {
+            if !on {
+                return Ok(None);
+            }
+            Ok(ff.str(name)?.map(|c| {
+                let n = c.num_terms();
+                (c, vec![0; n])
+            }))
+        };
+        Ok(FacetSegment {
+            categories: self
+                .set
+                .categories
+                .then(|| ff.u64("category_ids"))
+                .transpose()?,
+            stores: self.set.stores.then(|| ff.u64("store_id")).transpose()?,
+            words: [
+                words(self.set.materials, "materials")?,
+                words(self.set.colors, "colors")?,
+                words(self.set.sizes, "sizes")?,
+            ],
+            prices: self
+                .set
+                .prices
+                .then(|| ff.i64("price"))
+                .transpose()?
+                .map(|c| (c, vec![0; ladder.len() + 1])),
+            ladder,
+            tally: FacetTally::default(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetTally>) -> tantivy::Result<FacetTally> {
+        let mut out = FacetTally {
+            prices: vec![0; price_ladder().len() + 1],
+            ..FacetTally::default()
+        };
+        for t in fruits {
+            for (k, v) in t.categories {
+                *out.categories.entry(k).or_default() += v;
+            }
+            for (k, v) in t.stores {
+                *out.stores.entry(k).or_default() += v;
+            }
+            for (mine, theirs) in [
+                (&mut out.materials, t.materials),
+                (&mut out.colors, t.colors),
+                (&mut out.sizes, t.sizes),
+            ] {
+                for (k, v) in theirs {
+                    *mine.entry(k).or_default() += v;
+                }
+            }
+            for (i, v) in t.prices.into_iter().enumerate() {
+                if let Some(slot) = out.prices.get_mut(i) {
+                    *slot += v;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for FacetSegment {
+    type Fruit = FacetTally;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let Some(c) = &self.categories {
+            for id in c.values_for_doc(doc) {
+                *self.tally.categories.entry(id).or_default() += 1;
+            }
+        }
+        if let Some(c) = &self.stores
+            && let Some(id) = c.first(doc)
+        {
+            *self.tally.stores.entry(id).or_default() += 1;
+        }
+        for (column, counts) in self.words.iter_mut().flatten() {
+            for ord in column.ords().values_for_doc(doc) {
+                if let Some(slot) = counts.get_mut(ord as usize) {
+                    *slot += 1;
+                }
+            }
+        }
+        if let Some((column, counts)) = &mut self.prices
+            && let Some(cents) = column.first(doc)
+        {
+            counts[ladder_bucket(&self.ladder, cents)] += 1;
+        }
+    }
+
+    fn harvest(mut self) -> FacetTally {
+        let [materials, colors, sizes] = self.words;
+        for (column, target) in [
+            (materials, &mut self.tally.materials),
+            (colors, &mut self.tally.colors),
+            (sizes, &mut self.tally.sizes),
+        ] {
+            let Some((column, counts)) = column else {
+                continue;
+            };
+            let mut text = String::new();
+            for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+                if column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
+                    *target.entry(text.clone()).or_default() += n;
+                }
+            }
+        }
+        if let Some((_, counts)) = self.prices {
+            self.tally.prices = counts;
+        }
+        self.tally
+    }
+}
+
+fn top<K: ToString>(counts: HashMap<K, u64>) -> Vec<FacetCount> {
+    let mut out: Vec<FacetCount> = counts
+        .into_iter()
+        .map(|(k, count)| FacetCount {
+            value: k.to_string(),
+            count,
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    out.truncate(MAX_VALUES);
+    out
+}
+
+impl FacetTally {
+    /// Moves the facets of `set` from this tally into `facets`.
+    pub fn fill(self, set: FacetSet, facets: &mut ProductFacets) {
+        if set.categories {
+            facets.categories = top(self.categories);
+        }
+        if set.stores {
+            facets.stores = top(self.stores);
+        }
+        if set.materials {
+            facets.materials = top(self.materials);
+        }
+        if set.colors {
+            facets.colors = top(self.colors);
+        }
+        if set.sizes {
+            facets.sizes = top(self.sizes);
+        }
+        if set.prices {
+            facets.price_ranges = summarize_price_buckets(&price_ladder(), &self.prices);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ladder_buckets_and_merging() {
+        let ladder = price_ladder();
+        assert_eq!(ladder[0], 1_000);
+        assert_eq!(ladder_bucket(&ladder, 999), 0);
+        assert_eq!(ladder_bucket(&ladder, 1_000), 1);
+        assert_eq!(ladder_bucket(&ladder, 1_999), 1);
+        let mut counts = vec![0; ladder.len() + 1];
+        for (i, slot) in counts.iter_mut().enumerate().take(10) {
+            *slot = i as u64 + 1;
+        }
+        let buckets = summarize_price_buckets(&ladder, &counts);
+        assert_eq!(buckets.len(), 6);
+        assert_eq!(buckets.iter().map(|b| b.count).sum::<u64>(), 55);
+        assert_eq!(buckets[0].min_cents, None);
+        for pair in buckets.windows(2) {
+            assert_eq!(pair[0].max_cents, pair[1].min_cents);
+        }
+    }
+}

@@ -47,7 +47,6 @@ pub struct Fields {
     pub created_at: Field,
     pub lat: Field,
     pub lon: Field,
-    pub product_count: Field,
 }
 
 fn text(analyzer: &str, stored: bool) -> TextOptions {
@@ -56,7 +55,11 @@ fn text(analyzer: &str, stored: bool) -> TextOptions {
             .set_tokenizer(analyzer)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
-    if stored { options.set_stored() } else { options }
+    if stored {
+        options.set_stored()
+    } else {
+        options
+    }
 }
 
 impl Fields {
@@ -90,7 +93,6 @@ impl Fields {
         let created_at = b.add_i64_field("created_at", FAST);
         let lat = b.add_f64_field("lat", FAST);
         let lon = b.add_f64_field("lon", FAST);
-        let product_count = b.add_u64_field("product_count", FAST);
         Self {
             schema: b.build(),
             kind,
@@ -119,7 +121,6 @@ impl Fields {
             created_at,
             lat,
             lon,
-            product_count,
         }
     }
 }

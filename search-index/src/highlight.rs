@@ -1,1 +1,133 @@
-//! highlight
+//! Highlights: the stored text with the words that matched wrapped in `<mark>`, everything
+//! else HTML-escaped, so a client can insert the snippet as HTML safely.
+
+use std::collections::HashMap;
+
+use crate::analysis::{self, Word};
+use crate::matching::TextPlan;
+
+/// Characters of description shown around the first match.
+const WINDOW: usize = 160;
+
+/// Marks the words of `text` that `plan` matches.
+pub struct Highlighter<'a> {
+    plan: &'a TextPlan,
+    folder: tantivy::tokenizer::TextAnalyzer,
+    stemmer: tantivy::tokenizer::TextAnalyzer,
+    stems: HashMap<String, Option<String>>,
+}
+
+impl<'a> Highlighter<'a> {
+    /// A highlighter for one query.
+    pub fn new(plan: &'a TextPlan) -> Self {
+        Self {
+            plan,
+            folder: analysis::folded(),
+            stemmer: analysis::stemmed(),
+            stems: HashMap::new(),
+        }
+    }
+
+    fn stem(&mut self, word: &str) -> Option<String> {
+        if let Some(s) = self.stems.get(word) {
+            return s.clone();
+        }
+        let s = analysis::words(&mut self.stemmer, word)
+            .into_iter()
+            .next()
+            .map(|w| w.text);
+        self.stems.insert(word.to_owned(), s.clone());
+        s
+    }
+
+    fn matches(&mut self, token: &Word) -> bool {
+        let stem = self.stem(&token.text);
+        self.plan.words.iter().any(|w| {
+            let exact = stem.is_some()
+                && (stem == w.stem || w.synonym_stems.iter().any(|s| Some(s) == stem.as_ref()));
+            let typo = w.typos() > 0
+                && strsim::damerau_levenshtein(&token.text, &w.folded) <= usize::from(w.typos());
+            let prefix = w.prefix && token.text.starts_with(&w.folded);
+            exact || typo || prefix
+        })
+    }
+
+    fn marked_words(&mut self, text: &str) -> Vec<(usize, usize)> {
+        let tokens = analysis::words(&mut self.folder, text);
+        tokens
+            .into_iter()
+            .filter(|t| self.matches(t))
+            .map(|t| (t.from, t.to))
+            .collect()
+    }
+
+    /// The whole `text` with its matches marked, or `None` when nothing matched.
+    pub fn whole(&mut self, text: &str) -> Option<String> {
+        let marks = self.marked_words(text);
+        (!marks.is_empty()).then(|| render(text, 0, text.len(), &marks))
+    }
+
+    /// A window of `text` around its first match, or `None` when nothing matched.
+    pub fn fragment(&mut self, text: &str) -> Option<String> {
+        let marks = self.marked_words(text);
+        let first = marks.first()?;
+        let start = floor_char(text, first.0.saturating_sub(WINDOW / 3));
+        let end = floor_char(text, (start + WINDOW).min(text.len()));
+        let mut out = String::new();
+        if start > 0 {
+            out.push('…');
+        }
+        out.push_str(&render(text, start, end, &marks));
+        if end < text.len() {
+            out.push('…');
+        }
+        Some(out)
+    }
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn render(text: &str, start: usize, end: usize, marks: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(end - start + 32);
+    let mut at = start;
+    for &(from, to) in marks {
+        if from < at || to > end {
+            continue;
+        }
+        out.push_str(&html_escape::encode_safe(&text[at..from]));
+        out.push_str("<mark>");
+        out.push_str(&html_escape::encode_safe(&text[from..to]));
+        out.push_str("</mark>");
+        at = to;
+    }
+    out.push_str(&html_escape::encode_safe(&text[at..end]));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synonyms::Synonyms;
+
+    #[test]
+    fn marks_stems_typos_and_prefixes_and_escapes_the_rest() {
+        let plan = TextPlan::new("camisas algodon", &Synonyms::default());
+        let mut h = Highlighter::new(&plan);
+        assert_eq!(
+            h.whole("Camisa <b>de</b> algodón").as_deref(),
+            Some("<mark>Camisa</mark> &lt;b&gt;de&lt;&#x2F;b&gt; <mark>algodón</mark>")
+        );
+        let plan = TextPlan::new("vestdo alpa", &Synonyms::default());
+        let mut h = Highlighter::new(&plan);
+        assert_eq!(
+            h.whole("Vestido de alpaca").as_deref(),
+            Some("<mark>Vestido</mark> de <mark>alpaca</mark>")
+        );
+        assert_eq!(h.whole("Mantel de lino"), None);
+    }
+}

@@ -14,14 +14,17 @@ mod error;
 mod facets;
 mod fields;
 mod highlight;
+mod matching;
 mod query;
 mod search;
 mod suggest;
 mod synonyms;
 
+pub use analysis::fold;
 pub use catalog::{Checkpoint, CommitMeta, Fingerprints, IndexRoot, IndexWriter, SearchIndex};
 pub use docs::{ProductDoc, StoreDoc};
 pub use error::{SearchError, SearchResult};
+pub use facets::{ladder_bucket, price_ladder, summarize_price_buckets};
 pub use query::{
     FacetCount, PriceBucket, ProductFacets, ProductHit, ProductPage, ProductQuery, SortKey,
     SortOrder, StoreHit, StorePage, StoreQuery,

@@ -1,26 +1,424 @@
-//! Running product and store searches.
+//! Running product and store searches: text, filters, the page, facets, highlights and
+//! spelling corrections.
+
+use std::ops::Bound;
+
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    TermSetQuery,
+};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Searcher, TantivyDocument, Term};
 
 use crate::catalog::SearchIndex;
+use crate::collect::{Collected, KeySource, PageCollector};
 use crate::error::SearchResult;
-use crate::query::{ProductPage, ProductQuery, StorePage, StoreQuery};
-use crate::suggest::Suggestion;
+use crate::facets::{FacetCollector, FacetSet};
+use crate::fields::{Fields, PRODUCT, STORE};
+use crate::highlight::Highlighter;
+use crate::matching::{TextPlan, WeightedField, text_query};
+use crate::query::{
+    ProductFacets, ProductHit, ProductPage, ProductQuery, StoreHit, StorePage, StoreQuery,
+};
+
+/// A filter clause and the facet it belongs to (so that facet can leave it out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FilterOf {
+    Category,
+    Store,
+    Material,
+    Color,
+    Size,
+    Price,
+    Other,
+}
+
+fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
+    // Filters narrow the match set without touching the score.
+    Box::new(ConstScoreQuery::new(query, 0.0))
+}
+
+fn kind_query(fields: &Fields, kind: &str) -> Box<dyn Query> {
+    filter(Box::new(TermQuery::new(
+        Term::from_field_text(fields.kind, kind),
+        IndexRecordOption::Basic,
+    )))
+}
+
+fn product_filters(f: &Fields, q: &ProductQuery) -> Vec<(FilterOf, Box<dyn Query>)> {
+    let mut out: Vec<(FilterOf, Box<dyn Query>)> = Vec::new();
+    let u64_set = |field, ids: &[u64]| -> Box<dyn Query> {
+        filter(Box::new(TermSetQuery::new(
+            ids.iter().map(|id| Term::from_field_u64(field, *id)),
+        )))
+    };
+    let text_set = |field, values: &[String]| -> Box<dyn Query> {
+        filter(Box::new(TermSetQuery::new(
+            values.iter().map(|v| Term::from_field_text(field, v)),
+        )))
+    };
+    if !q.category_ids.is_empty() {
+        out.push((FilterOf::Category, u64_set(f.category_ids, &q.category_ids)));
+    }
+    if !q.store_ids.is_empty() {
+        out.push((FilterOf::Store, u64_set(f.store_id, &q.store_ids)));
+    }
+    if !q.only_ids.is_empty() {
+        out.push((FilterOf::Other, u64_set(f.id, &q.only_ids)));
+    }
+    for (of, field, values) in [
+        (FilterOf::Material, f.materials, &q.materials),
+        (FilterOf::Color, f.colors, &q.colors),
+        (FilterOf::Size, f.sizes, &q.sizes),
+    ] {
+        if !values.is_empty() {
+            out.push((of, text_set(field, values)));
+        }
+    }
+    if q.min_price_cents.is_some() || q.max_price_cents.is_some() {
+        let lower = q.min_price_cents.map_or(Bound::Unbounded, |c| {
+            Bound::Included(Term::from_field_i64(f.price, c))
+        });
+        let upper = q.max_price_cents.map_or(Bound::Unbounded, |c| {
+            Bound::Included(Term::from_field_i64(f.price, c))
+        });
+        out.push((
+            FilterOf::Price,
+            filter(Box::new(RangeQuery::new(lower, upper))),
+        ));
+    }
+    if q.in_stock {
+        out.push((
+            FilterOf::Other,
+            filter(Box::new(TermQuery::new(
+                Term::from_field_u64(f.in_stock, 1),
+                IndexRecordOption::Basic,
+            ))),
+        ));
+    }
+    if let Some(r) = q.min_rating {
+        out.push((
+            FilterOf::Other,
+            filter(Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_f64(f.rating, r)),
+                Bound::Unbounded,
+            ))),
+        ));
+    }
+    out
+}
+
+/// The text fields of products with their weights.
+fn product_fields(f: &Fields) -> [WeightedField; 4] {
+    [
+        WeightedField {
+            stemmed: f.name,
+            folded: Some(f.name_fold),
+            boost: 3.0,
+        },
+        WeightedField {
+            stemmed: f.category,
+            folded: Some(f.category_fold),
+            boost: 2.0,
+        },
+        WeightedField {
+            stemmed: f.attrs,
+            folded: Some(f.attrs_fold),
+            boost: 1.5,
+        },
+        WeightedField {
+            stemmed: f.description,
+            folded: None,
+            boost: 0.5,
+        },
+    ]
+}
+
+fn store_fields(f: &Fields) -> [WeightedField; 3] {
+    [
+        WeightedField {
+            stemmed: f.name,
+            folded: Some(f.name_fold),
+            boost: 3.0,
+        },
+        WeightedField {
+            stemmed: f.place,
+            folded: Some(f.place_fold),
+            boost: 2.0,
+        },
+        WeightedField {
+            stemmed: f.description,
+            folded: None,
+            boost: 0.5,
+        },
+    ]
+}
+
+fn all_of(clauses: Vec<Box<dyn Query>>) -> BooleanQuery {
+    BooleanQuery::new(clauses.into_iter().map(|c| (Occur::Must, c)).collect())
+}
 
 impl SearchIndex {
-    /// One page of products matching `q`, with counts, facets and highlights as asked.
+    /// One page of products matching `q`, with the total, facets and highlights as asked.
     pub fn search_products(&self, q: &ProductQuery) -> SearchResult<ProductPage> {
-        let _ = q;
-        todo!("search_products")
+        let f = &self.inner.fields;
+        let searcher = self.inner.reader.searcher();
+        let plan = q
+            .text
+            .as_deref()
+            .map(|t| TextPlan::new(t, &self.inner.synonyms))
+            .unwrap_or_default();
+        let text_clauses = text_query(&plan, &product_fields(f));
+        let filters = product_filters(f, q);
+        let build = |leave_out: Option<FilterOf>| {
+            let mut clauses = vec![kind_query(f, PRODUCT)];
+            clauses.extend(text_clauses.iter().map(|c| c.box_clone()));
+            clauses.extend(
+                filters
+                    .iter()
+                    .filter(|(of, _)| Some(*of) != leave_out)
+                    .map(|(_, c)| c.box_clone()),
+            );
+            all_of(clauses)
+        };
+        let main = build(None);
+        let page = PageCollector::for_sort(q.sort, !plan.is_empty(), q.after, q.limit + 1);
+
+        // Facets whose own filter is not set are counted in the main pass; each facet with a
+        // filter of its own needs a pass without it.
+        let own = |of| filters.iter().any(|(o, _)| *o == of);
+        let facet_dims = [
+            (
+                FilterOf::Category,
+                FacetSet {
+                    categories: true,
+                    ..FacetSet::default()
+                },
+            ),
+            (
+                FilterOf::Store,
+                FacetSet {
+                    stores: true,
+                    ..FacetSet::default()
+                },
+            ),
+            (
+                FilterOf::Material,
+                FacetSet {
+                    materials: true,
+                    ..FacetSet::default()
+                },
+            ),
+            (
+                FilterOf::Color,
+                FacetSet {
+                    colors: true,
+                    ..FacetSet::default()
+                },
+            ),
+            (
+                FilterOf::Size,
+                FacetSet {
+                    sizes: true,
+                    ..FacetSet::default()
+                },
+            ),
+            (
+                FilterOf::Price,
+                FacetSet {
+                    prices: true,
+                    ..FacetSet::default()
+                },
+            ),
+        ];
+        let mut main_set = FacetSet::default();
+        if q.facets {
+            main_set = FacetSet {
+                categories: !own(FilterOf::Category),
+                stores: !own(FilterOf::Store),
+                materials: !own(FilterOf::Material),
+                colors: !own(FilterOf::Color),
+                sizes: !own(FilterOf::Size),
+                prices: !own(FilterOf::Price),
+            };
+        }
+        let ((collected, total), tally) =
+            searcher.search(&main, &(page, FacetCollector { set: main_set }))?;
+        let facets = if q.facets {
+            let mut facets = ProductFacets::default();
+            tally.fill(main_set, &mut facets);
+            for (of, set) in facet_dims {
+                if own(of) {
+                    let tally = searcher.search(&build(Some(of)), &FacetCollector { set })?;
+                    tally.fill(set, &mut facets);
+                }
+            }
+            Some(facets)
+        } else {
+            None
+        };
+
+        let has_more = collected.len() > q.limit;
+        let collected = &collected[..collected.len().min(q.limit)];
+        let hits = self.product_hits(&searcher, collected, &plan, q.highlights)?;
+        let corrected_query = match &q.text {
+            Some(text) if !plan.is_empty() => self.correction(&searcher, text, &plan)?,
+            _ => None,
+        };
+        Ok(ProductPage {
+            hits,
+            total,
+            has_more,
+            facets,
+            corrected_query,
+        })
     }
 
-    /// One page of stores matching `q`.
+    fn product_hits(
+        &self,
+        searcher: &Searcher,
+        collected: &[Collected],
+        plan: &TextPlan,
+        highlights: bool,
+    ) -> SearchResult<Vec<ProductHit>> {
+        let f = &self.inner.fields;
+        let mut highlighter = Highlighter::new(plan);
+        let mut hits = Vec::with_capacity(collected.len());
+        for c in collected {
+            let mut snippets = Vec::new();
+            if highlights && !plan.is_empty() {
+                let doc: TantivyDocument = searcher.doc(c.address)?;
+                let text = |field| {
+                    doc.get_first(field)
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                };
+                if let Some(s) = highlighter.whole(&text(f.name)) {
+                    snippets.push(("name".to_owned(), s));
+                }
+                if let Some(s) = highlighter.fragment(&text(f.description)) {
+                    snippets.push(("description".to_owned(), s));
+                }
+            }
+            hits.push(ProductHit {
+                id: c.key.id,
+                key: c.key,
+                highlights: snippets,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// "Did you mean": each word that matches nothing exactly is replaced by the most frequent
+    /// indexed word within its typo budget. `None` when no word needs it.
+    fn correction(
+        &self,
+        searcher: &Searcher,
+        text: &str,
+        plan: &TextPlan,
+    ) -> SearchResult<Option<String>> {
+        let f = &self.inner.fields;
+        let folded_fields = [f.name_fold, f.category_fold, f.attrs_fold];
+        let stemmed_fields = [f.name, f.category, f.attrs, f.description];
+        let mut out = String::new();
+        let mut at = 0;
+        let mut changed = false;
+        for word in &plan.words {
+            if word.stem.is_none() || word.typos() == 0 {
+                continue;
+            }
+            let mut known = false;
+            for field in folded_fields {
+                known |= searcher.doc_freq(&Term::from_field_text(field, &word.folded))? > 0;
+            }
+            if let Some(stem) = &word.stem {
+                for field in stemmed_fields {
+                    known |= searcher.doc_freq(&Term::from_field_text(field, stem))? > 0;
+                }
+            }
+            if known {
+                continue;
+            }
+            let mut best: Option<(u64, String)> = None;
+            for segment in searcher.segment_readers() {
+                for field in folded_fields {
+                    let automaton = FuzzyTermQuery::new(
+                        Term::from_field_text(field, &word.folded),
+                        word.typos(),
+                        true,
+                    )
+                    .automaton()?;
+                    let index = segment.inverted_index(field)?;
+                    let mut stream = index.terms().search(automaton).into_stream()?;
+                    while stream.advance() {
+                        let Ok(candidate) = std::str::from_utf8(stream.key()) else {
+                            continue;
+                        };
+                        let freq = u64::from(stream.value().doc_freq);
+                        if best.as_ref().is_none_or(|(n, _)| freq > *n) {
+                            best = Some((freq, candidate.to_owned()));
+                        }
+                    }
+                }
+            }
+            if let Some((_, candidate)) = best {
+                out.push_str(&text[at..word.from]);
+                out.push_str(&candidate);
+                at = word.to;
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(None);
+        }
+        out.push_str(&text[at..]);
+        Ok(Some(out))
+    }
+
+    /// One page of stores matching `q`: by text relevance, or nearest first from `near`.
     pub fn search_stores(&self, q: &StoreQuery) -> SearchResult<StorePage> {
-        let _ = q;
-        todo!("search_stores")
-    }
-
-    /// Autocomplete entries for what is being typed.
-    pub fn suggest(&self, prefix: &str, limit: usize) -> SearchResult<Vec<Suggestion>> {
-        let _ = (prefix, limit);
-        todo!("suggest")
+        let f = &self.inner.fields;
+        let searcher = self.inner.reader.searcher();
+        let plan = q
+            .text
+            .as_deref()
+            .map(|t| TextPlan::new(t, &self.inner.synonyms))
+            .unwrap_or_default();
+        let mut clauses = vec![kind_query(f, STORE)];
+        clauses.extend(text_query(&plan, &store_fields(f)));
+        let (source, descending) = match q.near {
+            Some((lat, lon)) => (
+                KeySource::Distance {
+                    lat,
+                    lon,
+                    radius_km: q.radius_km,
+                },
+                false,
+            ),
+            None if !plan.is_empty() => (KeySource::Relevance, true),
+            None => (KeySource::Field("rating"), true),
+        };
+        let collector = PageCollector {
+            source,
+            descending,
+            after: q.after,
+            limit: q.limit + 1,
+        };
+        let (collected, total) = searcher.search(&all_of(clauses), &collector)?;
+        let has_more = collected.len() > q.limit;
+        let hits = collected
+            .iter()
+            .take(q.limit)
+            .map(|c| StoreHit {
+                id: c.key.id,
+                key: c.key,
+                distance_km: q.near.map(|_| c.key.value),
+            })
+            .collect();
+        Ok(StorePage {
+            hits,
+            total,
+            has_more,
+        })
     }
 }

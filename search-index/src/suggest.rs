@@ -18,3 +18,128 @@ pub struct Suggestion {
     /// The product, store or category id for those kinds.
     pub id: Option<u64>,
 }
+
+use std::collections::HashMap;
+
+use tantivy::schema::Value;
+use tantivy::{TantivyDocument, Term};
+
+use crate::catalog::SearchIndex;
+use crate::error::SearchResult;
+use crate::matching::TextPlan;
+use crate::query::{ProductQuery, SortOrder, StoreQuery};
+
+/// Most word completions offered.
+const MAX_COMPLETIONS: usize = 3;
+/// Most stores offered.
+const MAX_STORES: usize = 2;
+
+impl SearchIndex {
+    /// Autocomplete for `prefix`: completed queries, then stores, then products (categories
+    /// are the caller's: it holds the category tree).
+    pub fn suggest(&self, prefix: &str, limit: usize) -> SearchResult<Vec<Suggestion>> {
+        let plan = TextPlan::new(prefix, &self.inner.synonyms);
+        let Some(last) = plan.words.last() else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        if last.prefix {
+            let head = &prefix[..last.from];
+            for word in self.completions(&last.folded)? {
+                out.push(Suggestion {
+                    text: format!("{head}{word}"),
+                    kind: SuggestionKind::Query,
+                    id: None,
+                });
+                if out.len() >= MAX_COMPLETIONS.min(limit) {
+                    break;
+                }
+            }
+        }
+        let stores = self.search_stores(&StoreQuery {
+            text: Some(prefix.to_owned()),
+            limit: MAX_STORES,
+            ..StoreQuery::default()
+        })?;
+        let products = self.search_products(&ProductQuery {
+            text: Some(prefix.to_owned()),
+            sort: SortOrder::Relevance,
+            limit,
+            ..ProductQuery::default()
+        })?;
+        let searcher = self.inner.reader.searcher();
+        let name_of = |id: u64, kind: &str| -> SearchResult<Option<String>> {
+            let key = Term::from_field_text(self.inner.fields.key, &format!("{kind}:{id}"));
+            let query =
+                tantivy::query::TermQuery::new(key, tantivy::schema::IndexRecordOption::Basic);
+            let top = searcher.search(
+                &query,
+                &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+            )?;
+            let Some((_, address)) = top.first() else {
+                return Ok(None);
+            };
+            let doc: TantivyDocument = searcher.doc(*address)?;
+            Ok(doc
+                .get_first(self.inner.fields.name)
+                .and_then(|v| v.as_str().map(str::to_owned)))
+        };
+        for hit in stores.hits {
+            if let Some(name) = name_of(hit.id, crate::fields::STORE)? {
+                out.push(Suggestion {
+                    text: name,
+                    kind: SuggestionKind::Store,
+                    id: Some(hit.id),
+                });
+            }
+        }
+        for hit in products.hits {
+            if out.len() >= limit {
+                break;
+            }
+            if let Some(name) = name_of(hit.id, crate::fields::PRODUCT)? {
+                out.push(Suggestion {
+                    text: name,
+                    kind: SuggestionKind::Product,
+                    id: Some(hit.id),
+                });
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// Indexed words starting with `prefix` (folded), most frequent first.
+    fn completions(&self, prefix: &str) -> SearchResult<Vec<String>> {
+        let f = &self.inner.fields;
+        let searcher = self.inner.reader.searcher();
+        let mut freq: HashMap<String, u64> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            for field in [f.name_fold, f.category_fold, f.attrs_fold] {
+                let index = segment.inverted_index(field)?;
+                let mut stream = index.terms().range().ge(prefix.as_bytes()).into_stream()?;
+                let mut seen = 0;
+                while stream.advance() && seen < 10_000 {
+                    seen += 1;
+                    let Ok(word) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    if !word.starts_with(prefix) {
+                        break;
+                    }
+                    if word.chars().count() > 2 {
+                        *freq.entry(word.to_owned()).or_default() +=
+                            u64::from(stream.value().doc_freq);
+                    }
+                }
+            }
+        }
+        let mut words: Vec<(String, u64)> = freq.into_iter().collect();
+        words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(words
+            .into_iter()
+            .map(|(w, _)| w)
+            .take(MAX_COMPLETIONS)
+            .collect())
+    }
+}

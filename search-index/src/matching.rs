@@ -1,0 +1,178 @@
+//! From what a shopper typed to a tantivy query: every word must match, in its exact
+//! (stemmed) form, as a synonym, with a typo, or (the last word) as a prefix.
+//!
+//! Ranking follows from the boosts: exact stems score by BM25 times their field's boost
+//! (name over category over attributes over description); synonyms a little lower; typo and
+//! prefix matches add a constant smaller than a typical exact match, so exact beats fuzzy.
+
+use tantivy::Term;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analysis::{self, Word};
+use crate::synonyms::Synonyms;
+
+/// Most words of a query that take part in matching (the rest is ignored).
+const MAX_WORDS: usize = 8;
+
+/// Edits allowed for a word of `chars` characters: one from 5, two from 9.
+pub fn typo_budget(chars: usize) -> u8 {
+    match chars {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// One typed word and the forms it matches in.
+#[derive(Clone, Debug)]
+pub struct WordPlan {
+    /// Lower-cased, accents folded, as typed.
+    pub folded: String,
+    /// Byte offsets in the typed text.
+    pub from: usize,
+    pub to: usize,
+    /// Spanish stem; `None` for a stop word.
+    pub stem: Option<String>,
+    /// Stems of the word's synonyms.
+    pub synonym_stems: Vec<String>,
+    /// Matched as a prefix too (the last word while typing).
+    pub prefix: bool,
+}
+
+impl WordPlan {
+    /// Edits allowed when matching this word with a typo.
+    pub fn typos(&self) -> u8 {
+        typo_budget(self.folded.chars().count())
+    }
+}
+
+/// The words of a query that take part in matching.
+#[derive(Clone, Debug, Default)]
+pub struct TextPlan {
+    pub words: Vec<WordPlan>,
+}
+
+fn stem_of(stemmer: &mut TextAnalyzer, word: &str) -> Option<String> {
+    analysis::words(stemmer, word)
+        .into_iter()
+        .next()
+        .map(|w| w.text)
+}
+
+impl TextPlan {
+    /// Analyses `text`. Stop words drop out, except a last word still being typed.
+    pub fn new(text: &str, synonyms: &Synonyms) -> Self {
+        let mut folder = analysis::folded();
+        let mut stemmer = analysis::stemmed();
+        let typed: Vec<Word> = analysis::words(&mut folder, text);
+        // A trailing space means the last word is finished: no prefix matching.
+        let typing = !text.ends_with(char::is_whitespace);
+        let count = typed.len();
+        let mut words = Vec::new();
+        for (i, w) in typed.into_iter().enumerate() {
+            let is_last = i + 1 == count;
+            let stem = stem_of(&mut stemmer, &w.text);
+            let prefix = is_last && typing && w.text.chars().count() >= 2;
+            if stem.is_none() && !prefix {
+                continue;
+            }
+            let synonym_stems = synonyms
+                .of(&w.text)
+                .iter()
+                .filter_map(|s| stem_of(&mut stemmer, s))
+                .collect();
+            words.push(WordPlan {
+                folded: w.text,
+                from: w.from,
+                to: w.to,
+                stem,
+                synonym_stems,
+                prefix,
+            });
+        }
+        if words.len() > MAX_WORDS {
+            words.truncate(MAX_WORDS);
+        }
+        Self { words }
+    }
+
+    /// Whether nothing in the text can match (empty, or only punctuation).
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// A text field in its two analyses and how much a match in it weighs.
+#[derive(Clone, Copy, Debug)]
+pub struct WeightedField {
+    pub stemmed: Field,
+    pub folded: Option<Field>,
+    pub boost: f32,
+}
+
+fn boxed(query: impl Query) -> Box<dyn Query> {
+    Box::new(query)
+}
+
+fn boost(query: Box<dyn Query>, by: f32) -> Box<dyn Query> {
+    boxed(BoostQuery::new(query, by))
+}
+
+/// The query for one word over `fields`: any of its forms in any of the fields.
+fn word_query(word: &WordPlan, fields: &[WeightedField]) -> Box<dyn Query> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for f in fields {
+        if let Some(stem) = &word.stem {
+            let term = Term::from_field_text(f.stemmed, stem);
+            should.push((
+                Occur::Should,
+                boost(
+                    boxed(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    f.boost,
+                ),
+            ));
+        }
+        for synonym in &word.synonym_stems {
+            let term = Term::from_field_text(f.stemmed, synonym);
+            should.push((
+                Occur::Should,
+                boost(
+                    boxed(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    f.boost * 0.8,
+                ),
+            ));
+        }
+        let Some(folded_field) = f.folded else {
+            continue;
+        };
+        let term = Term::from_field_text(folded_field, &word.folded);
+        let typos = word.typos();
+        if typos > 0 {
+            // Constant score: a typo match is worth less than most exact matches.
+            should.push((
+                Occur::Should,
+                boost(
+                    boxed(FuzzyTermQuery::new(term.clone(), typos, true)),
+                    0.3 * f.boost,
+                ),
+            ));
+        }
+        if word.prefix {
+            should.push((
+                Occur::Should,
+                boost(
+                    boxed(FuzzyTermQuery::new_prefix(term, 0, true)),
+                    0.4 * f.boost,
+                ),
+            ));
+        }
+    }
+    boxed(BooleanQuery::new(should))
+}
+
+/// Every word must match in one of `fields`.
+pub fn text_query(plan: &TextPlan, fields: &[WeightedField]) -> Vec<Box<dyn Query>> {
+    plan.words.iter().map(|w| word_query(w, fields)).collect()
+}

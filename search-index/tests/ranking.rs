@@ -1,0 +1,206 @@
+//! The shopper's forgiveness rules of API.md, on a small catalogue in an in-memory index.
+
+use textisur_search_index::{
+    CommitMeta, ProductDoc, ProductQuery, SCHEMA_VERSION, SearchIndex, SortOrder, Synonyms,
+};
+
+fn product(id: u64, name: &str, category: &str, materials: &[&str], colors: &[&str]) -> ProductDoc {
+    ProductDoc {
+        id,
+        store_id: id % 3 + 1,
+        category_ids: vec![id % 4 + 10, 1],
+        category_names: vec![category.to_owned(), "Ropa".to_owned()],
+        name: name.to_owned(),
+        description: format!("{name}, hecho a mano en el sur."),
+        materials: materials.iter().map(|s| s.to_string()).collect(),
+        colors: colors.iter().map(|s| s.to_string()).collect(),
+        sizes: vec!["M".to_owned()],
+        price_cents: 1_000 * id as i64,
+        in_stock: true,
+        rating: 4.0,
+        review_count: 3,
+        sales_count: id,
+        created_at_micros: id as i64,
+    }
+}
+
+fn catalogue() -> SearchIndex {
+    let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
+    let mut w = index.writer(50_000_000).expect("writer");
+    let docs = [
+        product(1, "Camisa de algodón", "Camisas", &["Algodón"], &["Blanco"]),
+        product(2, "Vestido de lino", "Vestidos", &["Lino"], &["Azul"]),
+        product(3, "Poncho de alpaca", "Ponchos", &["Alpaca"], &["Gris"]),
+        product(
+            4,
+            "Pantalón de mezclilla",
+            "Pantalones",
+            &["Mezclilla"],
+            &["Azul"],
+        ),
+        product(5, "Paño lenci verde", "Telas", &["Paño"], &["Verde"]),
+        product(6, "Mantel de lino", "Mantelería", &["Lino"], &["Blanco"]),
+        product(7, "Bufanda de lana", "Accesorios", &["Lana"], &["Rojo"]),
+        product(8, "Camisa de lino", "Camisas", &["Lino"], &["Azul"]),
+        product(9, "Tela de seda", "Telas", &["Seda"], &["Rojo"]),
+        product(10, "Pano de cocina", "Cocina", &["Algodón"], &["Blanco"]),
+    ];
+    for d in &docs {
+        w.upsert_product(d).expect("upsert");
+    }
+    w.commit(&CommitMeta {
+        schema_version: SCHEMA_VERSION,
+        checkpoint: Default::default(),
+    })
+    .expect("commit");
+    index.reload().expect("reload");
+    index
+}
+
+fn ids(index: &SearchIndex, text: &str) -> Vec<u64> {
+    let page = index
+        .search_products(&ProductQuery {
+            text: Some(text.to_owned()),
+            limit: 10,
+            ..ProductQuery::default()
+        })
+        .expect("search");
+    page.hits.iter().map(|h| h.id).collect()
+}
+
+fn rank_of(index: &SearchIndex, text: &str, id: u64) -> Option<usize> {
+    ids(index, text)
+        .iter()
+        .position(|x| *x == id)
+        .map(|p| p + 1)
+}
+
+#[test]
+fn forgiving_matches_rank_their_target_first() {
+    let index = catalogue();
+    assert_eq!(rank_of(&index, "algodon", 1), Some(1), "accent");
+    assert_eq!(
+        rank_of(&index, "camisas", 1).max(rank_of(&index, "camisas", 8)),
+        Some(2),
+        "plural"
+    );
+    assert_eq!(rank_of(&index, "vestdo", 2), Some(1), "typo");
+    assert_eq!(rank_of(&index, "alpa", 3), Some(1), "prefix");
+    assert_eq!(rank_of(&index, "jean", 4), Some(1), "synonym");
+    assert_eq!(ids(&index, "camisa lino"), vec![8], "two words");
+}
+
+#[test]
+fn enye_keeps_words_apart_and_text_never_errors() {
+    let index = catalogue();
+    assert_eq!(ids(&index, "paño "), vec![5]);
+    assert_eq!(ids(&index, "pano "), vec![10]);
+    for hostile in [
+        "\"",
+        "AND OR NOT",
+        "title:(",
+        "*",
+        "~2",
+        "[1 TO 2]",
+        "\\",
+        "   ",
+        "🧵",
+    ] {
+        ids(&index, hostile);
+    }
+}
+
+#[test]
+fn a_typo_suggests_the_right_spelling_and_highlights_are_escaped() {
+    let index = catalogue();
+    let page = index
+        .search_products(&ProductQuery {
+            text: Some("vestdo".to_owned()),
+            limit: 5,
+            highlights: true,
+            ..ProductQuery::default()
+        })
+        .expect("search");
+    assert_eq!(page.corrected_query.as_deref(), Some("vestido"));
+    assert_eq!(
+        page.hits[0].highlights[0],
+        ("name".to_owned(), "<mark>Vestido</mark> de lino".to_owned())
+    );
+    let exact = index
+        .search_products(&ProductQuery {
+            text: Some("vestido".to_owned()),
+            limit: 5,
+            ..ProductQuery::default()
+        })
+        .expect("search");
+    assert_eq!(exact.corrected_query, None);
+}
+
+#[test]
+fn facet_counts_ignore_their_own_filter() {
+    let index = catalogue();
+    let search = |colors: Vec<String>| {
+        index
+            .search_products(&ProductQuery {
+                colors,
+                limit: 20,
+                facets: true,
+                ..ProductQuery::default()
+            })
+            .expect("search")
+    };
+    let all = search(Vec::new());
+    let blue = search(vec!["azul".to_owned()]);
+    let all_facets = all.facets.expect("facets");
+    let blue_facets = blue.facets.expect("facets");
+    assert_eq!(all_facets.colors, blue_facets.colors);
+    assert_eq!(blue.total, 3);
+    assert_ne!(all_facets.materials, blue_facets.materials);
+    let lino = blue_facets
+        .materials
+        .iter()
+        .find(|m| m.value == "lino")
+        .expect("lino");
+    assert_eq!(lino.count, 2);
+}
+
+#[test]
+fn every_sort_pages_without_skips_or_repeats() {
+    let index = catalogue();
+    for sort in [
+        SortOrder::Relevance,
+        SortOrder::PriceAsc,
+        SortOrder::PriceDesc,
+        SortOrder::Newest,
+        SortOrder::Popular,
+        SortOrder::TopRated,
+    ] {
+        for text in [None, Some("de")] {
+            let mut seen = Vec::new();
+            let mut after = None;
+            loop {
+                let page = index
+                    .search_products(&ProductQuery {
+                        text: text.map(str::to_owned),
+                        sort,
+                        after,
+                        limit: 3,
+                        ..ProductQuery::default()
+                    })
+                    .expect("search");
+                seen.extend(page.hits.iter().map(|h| h.id));
+                after = page.hits.last().map(|h| h.key);
+                if !page.has_more {
+                    break;
+                }
+            }
+            let mut unique = seen.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), seen.len(), "{sort:?} {text:?} repeated");
+            if text.is_none() {
+                assert_eq!(seen.len(), 10, "{sort:?} skipped");
+            }
+        }
+    }
+}
