@@ -106,10 +106,11 @@ impl IndexRoot {
             let entry = entry?;
             let file_name = entry.file_name().to_string_lossy().into_owned();
             let keep = file_name == name || Some(&file_name) == previous.as_ref();
-            if file_name.starts_with("gen-") && !keep {
-                if let Err(error) = std::fs::remove_dir_all(entry.path()) {
-                    tracing::warn!(%error, generation = file_name, "could not remove old index generation");
-                }
+            if file_name.starts_with("gen-")
+                && !keep
+                && let Err(error) = std::fs::remove_dir_all(entry.path())
+            {
+                tracing::warn!(%error, generation = file_name, "could not remove old index generation");
             }
         }
         Ok(())

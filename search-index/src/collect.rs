@@ -237,7 +237,7 @@ impl SegmentCollector for PageSegment {
             key,
             address: DocAddress::new(self.segment, doc),
         });
-        if self.kept.len() >= self.limit * 2 + 1 {
+        if self.kept.len() > self.limit * 2 {
             self.shrink();
         }
     }
