@@ -66,7 +66,7 @@ impl Fields {
     /// The schema of [`crate::SCHEMA_VERSION`].
     pub fn new() -> Self {
         let mut b = Schema::builder();
-        let keyword = || TextOptions::from(STRING).set_fast("raw");
+        let keyword = || STRING.set_fast("raw");
         let kind = b.add_text_field("kind", STRING);
         let key = b.add_text_field("key", STRING);
         let id = b.add_u64_field("id", INDEXED | FAST | STORED);
