@@ -94,6 +94,8 @@ pub struct AppStateInner {
     pub public_schema: ApiSchema,
     /// Automatic persisted queries (Redis with an in-process cache).
     pub persisted: Arc<PersistedQueryStore>,
+    /// The search index listings read.
+    pub search: crate::search::SearchState,
 }
 
 impl AppState {
@@ -103,6 +105,7 @@ impl AppState {
         config: HttpConfig,
         auth: Arc<Auth>,
         persisted: Arc<PersistedQueryStore>,
+        search: crate::search::SearchState,
     ) -> Self {
         let cost_limiter = Arc::new(CostLimiter::new(
             config.cost_bucket,
@@ -116,6 +119,7 @@ impl AppState {
             cost_limiter,
             public_schema: schema::build_public(),
             persisted,
+            search,
         }))
     }
 }

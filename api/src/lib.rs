@@ -21,6 +21,7 @@ pub mod products;
 pub mod query_limits;
 pub mod reviews;
 pub mod schema;
+pub mod search;
 pub mod seed;
 pub mod server;
 pub mod stores;

@@ -15,6 +15,8 @@ use crate::ids::UserId;
 use crate::loaders::Loaders;
 use crate::node::NodeQueries;
 use crate::products::graphql::ProductQueries;
+use crate::search::SearchState;
+use crate::search::suggest::SearchQueries;
 use crate::products::mutations::ProductMutations;
 use crate::stores::graphql::StoreQueries;
 use crate::stores::mutations::StoreMutations;
@@ -30,6 +32,7 @@ pub struct Query(
     CategoryQueries,
     UserQueries,
     AccountQueries,
+    SearchQueries,
 );
 
 /// The root mutation type.
@@ -74,6 +77,8 @@ pub struct RequestContext {
     pub viewer: Viewer,
     pub auth: Arc<Auth>,
     pub client: ClientInfo,
+    /// The search index and read-your-writes bookkeeping.
+    pub search: SearchState,
     /// Users who proved their password or refresh token in this request (register, login,
     /// refresh): their payload may show their private fields.
     signed_in_now: std::sync::Mutex<Vec<UserId>>,
@@ -90,13 +95,20 @@ pub struct ClientInfo {
 
 impl RequestContext {
     /// A context for one request by `viewer`.
-    pub fn new(db: &Db, auth: Arc<Auth>, viewer: Viewer, client: ClientInfo) -> Self {
+    pub fn new(
+        db: &Db,
+        auth: Arc<Auth>,
+        viewer: Viewer,
+        client: ClientInfo,
+        search: SearchState,
+    ) -> Self {
         Self {
             db: db.clone(),
             loaders: Loaders::new(db),
             viewer,
             auth,
             client,
+            search,
             signed_in_now: std::sync::Mutex::new(Vec::new()),
         }
     }

@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub jwt_keys: Option<Secret>,
     pub auth_limits: AuthLimitConfig,
     pub persisted: StoreConfig,
+    /// The search index listings read (PostgreSQL only until one is attached).
+    pub search: crate::search::SearchState,
 }
 
 /// A configuration value that must never reach a log line.
@@ -77,6 +79,7 @@ impl ServerConfig {
                 ..StoreConfig::default()
             },
             jwt_keys,
+            search: crate::search::SearchState::postgres_only(),
             auth_limits: AuthLimitConfig {
                 login_per_account_per_minute: args.login_per_account_per_minute,
                 login_per_account_per_hour: args.login_per_account_per_hour,
@@ -219,7 +222,13 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     crate::observability::metrics_handle();
     let persisted =
         Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
-    let state = http::AppState::new(db.clone(), config.http, auth, persisted);
+    let state = http::AppState::new(
+        db.clone(),
+        config.http,
+        auth,
+        persisted,
+        config.search.clone(),
+    );
     let housekeeping = tokio::spawn({
         let state = state.clone();
         async move {

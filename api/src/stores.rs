@@ -64,6 +64,8 @@ pub struct StoreListing {
 pub enum StoreCursor {
     Name(String, StoreId),
     Distance(f64, StoreId),
+    /// Text relevance, when the index answered a text search.
+    Relevance(f64, StoreId),
 }
 
 impl crate::loaders::LoadById for Store {

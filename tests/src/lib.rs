@@ -103,6 +103,7 @@ impl TestApp {
             }),
             jwt_keys: Some(Secret(TEST_JWT_KEYS.to_owned())),
             auth_limits: options.auth_limits.unwrap_or_default(),
+            search: textisur_api::search::SearchState::postgres_only(),
             persisted: StoreConfig {
                 redis_url: options.redis_url.unwrap_or_else(|| {
                     std::env::var("REDIS_URL")

@@ -287,6 +287,7 @@ async fn execute(
         state.auth.clone(),
         caller.viewer,
         caller.client.clone(),
+        state.search.clone(),
     );
     let mut request = async_graphql::Request::new(params.query)
         .variables(async_graphql::Variables::from_json(Value::Object(

@@ -6,10 +6,14 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use futures::future::join_all;
+
 use super::{
-    Money, Product, ProductCursor, ProductFilter, ProductHit, ProductListing, ProductSort,
-    ProductStatus, ProductUnit, db, facet_keys,
+    Money, Product, ProductCursor, ProductFilter, ProductListing, ProductSort, ProductStatus,
+    ProductUnit, db, facet_keys,
 };
+use crate::search::facets::{Highlight, ProductFacets};
+use crate::search::{self, IndexCursor, PageRequest};
 use crate::categories::Category;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CategoryId, ProductId, StoreId};
@@ -60,9 +64,22 @@ impl ProductQueries {
         #[graphql(default)] sort: ProductSort,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
+        #[graphql(
+            desc = "A `consistencyToken` from a mutation: the answer includes that write (waits up to a second for the index, then asks PostgreSQL)."
+        )]
+        consistency_token: Option<String>,
     ) -> Result<ProductSearchConnection> {
         let listing = listing_from_args(query, filter, sort, None)?;
-        Ok(ProductSearchConnection::fetch(RequestContext::of(ctx), listing, first, after).await?)
+        let token = search::parse_token(consistency_token.as_deref())?;
+        Ok(ProductSearchConnection::fetch(
+            RequestContext::of(ctx),
+            listing,
+            first,
+            after,
+            Wants::of(ctx),
+            token,
+        )
+        .await?)
     }
 }
 
@@ -143,22 +160,169 @@ pub fn listing_from_args(
     })
 }
 
+/// What the selection of a listing asks beyond the page (computed only when asked).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Wants {
+    pub facets: bool,
+    pub highlights: bool,
+    pub corrected_query: bool,
+}
+
+impl Wants {
+    /// Reads the connection's selection.
+    pub fn of(ctx: &Context<'_>) -> Self {
+        let look = ctx.look_ahead();
+        Self {
+            facets: look.field("facets").exists(),
+            highlights: look.field("edges").field("highlights").exists(),
+            corrected_query: look.field("correctedQuery").exists(),
+        }
+    }
+}
+
+/// One product of a page, with its cursor and highlights.
+struct Listed {
+    product: Product,
+    cursor: String,
+    highlights: Vec<Highlight>,
+}
+
+/// Where a page came from, and what it knows of the whole match set.
+enum Source {
+    /// The index counted, faceted and corrected in the same pass.
+    Index {
+        total: u64,
+        facets: Option<ProductFacets>,
+        corrected_query: Option<String>,
+    },
+    /// PostgreSQL: counts and facets run as their own statements, when asked.
+    Postgres,
+}
+
 /// A page of a product listing.
 pub struct ProductSearchConnection {
-    page: Page<ProductHit>,
+    rows: Vec<Listed>,
+    has_next_page: bool,
+    has_previous_page: bool,
     listing: Arc<ProductListing>,
+    source: Source,
+}
+
+/// The cursor of either source: index pages and PostgreSQL pages have their own.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum AnyCursor {
+    Index(IndexCursor),
+    Postgres(ProductCursor),
 }
 
 impl ProductSearchConnection {
-    /// Runs a listing and keeps what `totalCount` needs to count lazily.
+    /// Runs a listing: from the index when it can answer, else from PostgreSQL.
     pub async fn fetch(
         rc: &RequestContext,
         listing: ProductListing,
         first: Option<i32>,
         after: Option<String>,
+        wants: Wants,
+        consistency_token: Option<u64>,
     ) -> ApiResult<Self> {
         let first = page_size(first)?;
-        let cursor: Option<ProductCursor> = after.as_deref().map(decode_cursor).transpose()?;
+        let cursor: Option<AnyCursor> = after.as_deref().map(decode_cursor).transpose()?;
+        let index = match &cursor {
+            // A page of the other source cannot resume here.
+            Some(AnyCursor::Postgres(_)) => None,
+            _ => rc.search.index_for(rc.viewer.user_id(), consistency_token).await,
+        };
+        match (index, cursor) {
+            (Some(index), cursor) => {
+                let after = match cursor {
+                    Some(AnyCursor::Index(c)) => Some(c.key_for(listing.sort)?),
+                    _ => None,
+                };
+                Self::from_index(rc, index, listing, first, after, wants).await
+            }
+            (None, Some(AnyCursor::Index(_))) => Err(ApiError::bad_input(
+                "this cursor can no longer be resumed: start the listing again",
+            )),
+            (None, cursor) => {
+                let cursor = match cursor {
+                    Some(AnyCursor::Postgres(c)) => Some(c),
+                    _ => None,
+                };
+                Self::from_postgres(rc, listing, first, cursor).await
+            }
+        }
+    }
+
+    async fn from_index(
+        rc: &RequestContext,
+        index: textisur_search_index::SearchIndex,
+        listing: ProductListing,
+        first: usize,
+        after: Option<textisur_search_index::SortKey>,
+        wants: Wants,
+    ) -> ApiResult<Self> {
+        let query = search::product_query(
+            &listing,
+            after,
+            PageRequest {
+                limit: first,
+                facets: wants.facets,
+                highlights: wants.highlights,
+            },
+        );
+        let page = search::blocking(move || index.search_products(&query)).await?;
+        // Hydrate the page in one batch; PostgreSQL is the truth, so a hit whose product is
+        // gone or no longer active since the last index commit is left out.
+        let loaded = join_all(page.hits.iter().map(|hit| {
+            rc.loaders
+                .products
+                .load_one(ProductId(i64::try_from(hit.id).unwrap_or_default()))
+        }))
+        .await;
+        let mut rows = Vec::with_capacity(page.hits.len());
+        for (hit, product) in page.hits.into_iter().zip(loaded) {
+            let Some(product) = product? else { continue };
+            if product.status != ProductStatus::Active {
+                continue;
+            }
+            rows.push(Listed {
+                product,
+                cursor: encode_cursor(&IndexCursor {
+                    sort: listing.sort,
+                    value: hit.key.value,
+                    id: hit.key.id,
+                }),
+                highlights: hit
+                    .highlights
+                    .into_iter()
+                    .map(|(field, snippet)| Highlight { field, snippet })
+                    .collect(),
+            });
+        }
+        let facets = match page.facets {
+            Some(counts) => Some(ProductFacets::from_counts(counts, &rc.loaders).await?),
+            None => None,
+        };
+        Ok(Self {
+            rows,
+            has_next_page: page.has_more,
+            has_previous_page: after.is_some(),
+            listing: Arc::new(listing),
+            source: Source::Index {
+                total: page.total,
+                facets,
+                corrected_query: page.corrected_query,
+            },
+        })
+    }
+
+    async fn from_postgres(
+        rc: &RequestContext,
+        listing: ProductListing,
+        first: usize,
+        cursor: Option<ProductCursor>,
+    ) -> ApiResult<Self> {
         let rows = if first == 0 {
             Vec::new()
         } else {
@@ -170,58 +334,93 @@ impl ProductSearchConnection {
                 .feed_one(hit.product.id, hit.product.clone())
                 .await;
         }
+        let page = Page::from_overfetch(rows, first, cursor.is_some());
         Ok(Self {
-            page: Page::from_overfetch(rows, first, cursor.is_some()),
+            rows: page
+                .rows
+                .into_iter()
+                .map(|hit| Listed {
+                    cursor: encode_cursor(&hit.cursor(listing.sort)),
+                    product: hit.product,
+                    highlights: Vec::new(),
+                })
+                .collect(),
+            has_next_page: page.has_next_page,
+            has_previous_page: page.has_previous_page,
             listing: Arc::new(listing),
+            source: Source::Postgres,
         })
-    }
-
-    fn cursor(&self, hit: &ProductHit) -> String {
-        encode_cursor(&hit.cursor(self.listing.sort))
     }
 }
 
 #[Object]
 impl ProductSearchConnection {
-    async fn edges(&self) -> Vec<ProductSearchEdge> {
-        self.page
-            .rows
-            .iter()
-            .map(|hit| ProductSearchEdge {
-                cursor: self.cursor(hit),
-                node: hit.product.clone(),
-            })
-            .collect()
+    async fn edges(&self) -> Vec<ProductSearchEdge<'_>> {
+        self.rows.iter().map(|row| ProductSearchEdge { row }).collect()
     }
 
     async fn nodes(&self) -> Vec<&Product> {
-        self.page.rows.iter().map(|hit| &hit.product).collect()
+        self.rows.iter().map(|row| &row.product).collect()
     }
 
     async fn page_info(&self) -> PageInfo {
-        self.page.page_info(|hit| self.cursor(hit))
+        PageInfo {
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            start_cursor: self.rows.first().map(|r| r.cursor.clone()),
+            end_cursor: self.rows.last().map(|r| r.cursor.clone()),
+        }
     }
 
-    /// Every product the listing matches (one count statement, run only when asked).
+    /// Every product the listing matches.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        Ok(db::count(&RequestContext::of(ctx).db, &self.listing).await?)
+        match &self.source {
+            Source::Index { total, .. } => Ok(*total as i64),
+            Source::Postgres => Ok(db::count(&RequestContext::of(ctx).db, &self.listing).await?),
+        }
+    }
+
+    /// Counts over the whole match set; each facet ignores its own filter (disjunctive).
+    async fn facets(&self, ctx: &Context<'_>) -> Result<ProductFacets> {
+        match &self.source {
+            Source::Index { facets, .. } => Ok(facets.clone().unwrap_or_default()),
+            Source::Postgres => {
+                let rc = RequestContext::of(ctx);
+                let counts = db::facets(&rc.db, &self.listing).await?;
+                Ok(ProductFacets::from_counts(counts, &rc.loaders).await?)
+            }
+        }
+    }
+
+    /// "Did you mean": set when a close spelling matches better than the query as typed.
+    async fn corrected_query(&self) -> Option<&str> {
+        match &self.source {
+            Source::Index {
+                corrected_query, ..
+            } => corrected_query.as_deref(),
+            Source::Postgres => None,
+        }
     }
 }
 
 /// One product of a listing page.
-pub struct ProductSearchEdge {
-    cursor: String,
-    node: Product,
+pub struct ProductSearchEdge<'a> {
+    row: &'a Listed,
 }
 
 #[Object]
-impl ProductSearchEdge {
+impl ProductSearchEdge<'_> {
     async fn cursor(&self) -> &str {
-        &self.cursor
+        &self.row.cursor
     }
 
     async fn node(&self) -> &Product {
-        &self.node
+        &self.row.product
+    }
+
+    /// Where the query matched: HTML-escaped snippets with matches wrapped in `<mark>`.
+    async fn highlights(&self) -> &[Highlight] {
+        &self.row.highlights
     }
 }
 

@@ -12,6 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::SignedIn;
 use crate::ids::{CategoryId, ProductId, StoreId};
 use crate::schema::RequestContext;
+use crate::search;
 use crate::stores::Store;
 use crate::user_errors::{UserError, UserErrorCode};
 
@@ -98,6 +99,8 @@ pub struct UpdateProductInput {
 pub struct ProductPayload {
     pub product: Option<Product>,
     pub user_errors: Vec<UserError>,
+    /// Pass it as `consistencyToken` to a listing to be sure it includes this write.
+    pub consistency_token: Option<String>,
 }
 
 impl ProductPayload {
@@ -105,6 +108,7 @@ impl ProductPayload {
         Self {
             product: None,
             user_errors,
+            consistency_token: None,
         }
     }
 }
@@ -115,6 +119,8 @@ pub struct UpsertProductsPayload {
     /// The written products, in input order.
     pub products: Vec<Product>,
     pub user_errors: Vec<UserError>,
+    /// Pass it as `consistencyToken` to a listing to be sure it includes this write.
+    pub consistency_token: Option<String>,
 }
 
 /// The store, after checking that the caller runs it (or is an admin).
@@ -224,6 +230,7 @@ impl ProductMutations {
             Ok(product) => Ok(ProductPayload {
                 product: Some(product),
                 user_errors: Vec::new(),
+                consistency_token: search::after_write(rc).await,
             }),
             Err(e) if write::is_duplicate_sku(&e) => {
                 Ok(ProductPayload::errors(vec![sku_taken(&prefix)]))
@@ -286,6 +293,7 @@ impl ProductMutations {
             Ok(product) => Ok(ProductPayload {
                 product,
                 user_errors: Vec::new(),
+                consistency_token: search::after_write(rc).await,
             }),
             Err(e) if write::is_duplicate_sku(&e) => {
                 Ok(ProductPayload::errors(vec![sku_taken(&prefix)]))
@@ -309,6 +317,7 @@ impl ProductMutations {
         Ok(ProductPayload {
             product: write::archive(&rc.db, product_id).await?,
             user_errors: Vec::new(),
+            consistency_token: search::after_write(rc).await,
         })
     }
 
@@ -326,6 +335,7 @@ impl ProductMutations {
         let payload_error = |error: UserError| UpsertProductsPayload {
             products: Vec::new(),
             user_errors: vec![error],
+            consistency_token: None,
         };
         let Some(store) = StoreId::from_global(&store_id).ok() else {
             return Ok(payload_error(UserError::at(
@@ -396,6 +406,7 @@ impl ProductMutations {
             return Ok(UpsertProductsPayload {
                 products: Vec::new(),
                 user_errors: errors,
+                consistency_token: None,
             });
         }
         let written = write::upsert_many(&rc.db, store.id, &store.currency_code, &items).await?;
@@ -411,6 +422,7 @@ impl ProductMutations {
         Ok(UpsertProductsPayload {
             products: ordered,
             user_errors: Vec::new(),
+            consistency_token: search::after_write(rc).await,
         })
     }
 }

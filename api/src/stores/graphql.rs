@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::SelfOrAdmin;
 use crate::ids::StoreId;
 use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
-use crate::products::graphql::{ProductSearchConnection, listing_from_args};
+use crate::products::graphql::{ProductSearchConnection, Wants, listing_from_args};
 use crate::products::{ProductFilter, ProductSort};
 use crate::schema::RequestContext;
 use crate::users::User;
@@ -54,6 +54,16 @@ impl StoreQueries {
         let first = page_size(first)?;
         let cursor: Option<StoreCursor> = after.as_deref().map(decode_cursor).transpose()?;
         let rc = RequestContext::of(ctx);
+        // Text and distance searches read the index; the plain A-Z directory (and a page
+        // that started there) reads PostgreSQL.
+        let searchable = listing.text.is_some() || listing.near.is_some();
+        let resumable = !matches!(cursor, Some(StoreCursor::Name(..)));
+        if searchable && resumable && first > 0 {
+            let index = rc.search.index_for(rc.viewer.user_id(), None).await;
+            if let Some(index) = index {
+                return Ok(StoreSearchConnection::from_index(rc, index, &listing, first, cursor).await?);
+            }
+        }
         let rows = if first == 0 {
             Vec::new()
         } else {
@@ -62,6 +72,7 @@ impl StoreQueries {
         Ok(StoreSearchConnection {
             page: Page::from_overfetch(rows, first, cursor.is_some()),
             by_distance: listing.near.is_some(),
+            relevance: Vec::new(),
         })
     }
 }
@@ -99,14 +110,70 @@ fn store_listing(
 pub struct StoreSearchConnection {
     page: Page<Store>,
     by_distance: bool,
+    /// Relevance of each row when a text search without `near` was answered by the index.
+    relevance: Vec<(StoreId, f64)>,
 }
 
 impl StoreSearchConnection {
     fn cursor(&self, store: &Store) -> String {
+        if let Some((_, score)) = self.relevance.iter().find(|(id, _)| *id == store.id) {
+            return encode_cursor(&StoreCursor::Relevance(*score, store.id));
+        }
         match (self.by_distance, store.distance_km) {
             (true, Some(d)) => encode_cursor(&StoreCursor::Distance(d, store.id)),
             _ => encode_cursor(&StoreCursor::Name(store.name.clone(), store.id)),
         }
+    }
+
+    async fn from_index(
+        rc: &RequestContext,
+        index: textisur_search_index::SearchIndex,
+        listing: &StoreListing,
+        first: usize,
+        cursor: Option<StoreCursor>,
+    ) -> ApiResult<Self> {
+        let after = match (&cursor, listing.near.is_some()) {
+            (None, _) => None,
+            (Some(StoreCursor::Distance(d, id)), true) => Some((*d, id.0)),
+            (Some(StoreCursor::Relevance(v, id)), false) => Some((*v, id.0)),
+            _ => return Err(ApiError::bad_input("cursor does not belong to this listing")),
+        };
+        let query = textisur_search_index::StoreQuery {
+            text: listing.text.clone(),
+            near: listing.near,
+            radius_km: listing.radius_km,
+            after: after.map(|(value, id)| textisur_search_index::SortKey {
+                value,
+                id: id as u64,
+            }),
+            limit: first,
+        };
+        let page = crate::search::blocking(move || index.search_stores(&query)).await?;
+        let loaded = futures::future::join_all(
+            page.hits
+                .iter()
+                .map(|h| rc.loaders.stores.load_one(StoreId(h.id as i64))),
+        )
+        .await;
+        let mut rows = Vec::with_capacity(page.hits.len());
+        let mut relevance = Vec::new();
+        for (hit, store) in page.hits.iter().zip(loaded) {
+            let Some(mut store) = store? else { continue };
+            store.distance_km = hit.distance_km;
+            if listing.near.is_none() {
+                relevance.push((store.id, hit.key.value));
+            }
+            rows.push(store);
+        }
+        Ok(Self {
+            page: Page {
+                rows,
+                has_next_page: page.has_more,
+                has_previous_page: cursor.is_some(),
+            },
+            by_distance: listing.near.is_some(),
+            relevance,
+        })
     }
 }
 
@@ -222,7 +289,15 @@ impl Store {
         after: Option<String>,
     ) -> Result<ProductSearchConnection> {
         let listing = listing_from_args(query, filter, sort, Some(self.id))?;
-        Ok(ProductSearchConnection::fetch(RequestContext::of(ctx), listing, first, after).await?)
+        Ok(ProductSearchConnection::fetch(
+            RequestContext::of(ctx),
+            listing,
+            first,
+            after,
+            Wants::of(ctx),
+            None,
+        )
+        .await?)
     }
 
     /// The seller who runs the store. Restricted: the owner and admins.

@@ -8,6 +8,7 @@ use crate::guards::{AdminOnly, SignedIn};
 use crate::ids::{StoreId, UserId};
 use crate::products::input::sanitize_description;
 use crate::schema::RequestContext;
+use crate::search;
 use crate::user_errors::{UserError, UserErrorCode};
 
 /// Countries the marketplace serves, with their currency.
@@ -47,6 +48,8 @@ pub struct UpdateStoreInput {
 pub struct StorePayload {
     pub store: Option<Store>,
     pub user_errors: Vec<UserError>,
+    /// Pass it as `consistencyToken` to a listing to be sure it includes this write.
+    pub consistency_token: Option<String>,
 }
 
 struct StoreFields {
@@ -172,6 +175,7 @@ impl StoreMutations {
             return Ok(StorePayload {
                 store: None,
                 user_errors: errors,
+                consistency_token: None,
             });
         }
         let mut tx = rc.db.pool().begin().await.map_err(ApiError::from)?;
@@ -192,6 +196,7 @@ impl StoreMutations {
             return Ok(StorePayload {
                 store: None,
                 user_errors: vec![error],
+                consistency_token: None,
             });
         }
         let slug = free_slug(&mut tx, &fields.name).await?;
@@ -224,6 +229,7 @@ impl StoreMutations {
         Ok(StorePayload {
             store: Some(store),
             user_errors: Vec::new(),
+            consistency_token: search::after_write(rc).await,
         })
     }
 
@@ -243,6 +249,7 @@ impl StoreMutations {
                 UserErrorCode::NotFound,
                 "no such store",
             )],
+            consistency_token: None,
         };
         let Ok(store_id) = StoreId::from_global(&id) else {
             return Ok(not_found());
@@ -281,6 +288,7 @@ impl StoreMutations {
             return Ok(StorePayload {
                 store: None,
                 user_errors: errors,
+                consistency_token: None,
             });
         }
         let store: Option<Store> = sqlx::query_as(
@@ -301,6 +309,7 @@ impl StoreMutations {
         Ok(StorePayload {
             store,
             user_errors: Vec::new(),
+            consistency_token: search::after_write(rc).await,
         })
     }
 
@@ -323,6 +332,7 @@ impl StoreMutations {
             return Ok(StorePayload {
                 store: None,
                 user_errors: vec![error],
+                consistency_token: None,
             });
         }
         let updated = sqlx::query("UPDATE users SET store_allowance = $2 WHERE id = $1")
@@ -343,6 +353,7 @@ impl StoreMutations {
         Ok(StorePayload {
             store: None,
             user_errors,
+            consistency_token: None,
         })
     }
 }

@@ -1,0 +1,240 @@
+//! The API's side of search: which backend answers a listing, read-your-writes, and the
+//! translation between GraphQL listings and the index's plain requests.
+//!
+//! Listings read the tantivy index (search first); PostgreSQL answers when the index is not
+//! built yet, when `--search-backend postgres` says so (the benchmark's baseline), or when a
+//! seller's own recent write has not reached the index within [`READ_YOUR_WRITES_WAIT`].
+
+pub mod facets;
+pub mod suggest;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+use textisur_indexer::LiveIndex;
+use textisur_search_index::{ProductQuery, SearchIndex, SortKey, SortOrder};
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::UserId;
+use crate::products::{ProductListing, ProductSort};
+
+/// Longest a search waits for the index to catch up with the caller's own write before
+/// PostgreSQL answers instead.
+pub const READ_YOUR_WRITES_WAIT: Duration = Duration::from_secs(1);
+
+/// Which engine answers listings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SearchBackend {
+    /// The embedded tantivy index (PostgreSQL while it is being built).
+    #[default]
+    Index,
+    /// PostgreSQL full-text search (the benchmark's baseline).
+    Postgres,
+}
+
+/// What every request needs to search: the live index and the recent writes of sellers.
+#[derive(Clone)]
+pub struct SearchState {
+    pub backend: SearchBackend,
+    pub live: Option<LiveIndex>,
+    recent: Arc<Mutex<HashMap<UserId, u64>>>,
+}
+
+impl std::fmt::Debug for SearchState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchState")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Most sellers whose last write is remembered (the oldest half is forgotten past it).
+const MAX_REMEMBERED_WRITERS: usize = 10_000;
+
+impl SearchState {
+    /// Search through `live`, or PostgreSQL only when `None`.
+    pub fn new(backend: SearchBackend, live: Option<LiveIndex>) -> Self {
+        Self {
+            backend,
+            live,
+            recent: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// PostgreSQL only (tools and tests that run no index).
+    pub fn postgres_only() -> Self {
+        Self::new(SearchBackend::Postgres, None)
+    }
+
+    /// Remembers that `user` wrote searchable data; their next searches wait for it.
+    pub fn remember_write(&self, user: UserId, token: u64) {
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.len() >= MAX_REMEMBERED_WRITERS {
+                let mut tokens: Vec<u64> = recent.values().copied().collect();
+                tokens.sort_unstable();
+                let median = tokens[tokens.len() / 2];
+                recent.retain(|_, t| *t > median);
+            }
+            recent.insert(user, token);
+        }
+    }
+
+    /// The index to answer from, after waiting (bounded) for `user`'s last write and for an
+    /// explicit consistency token; `None` means PostgreSQL answers.
+    pub async fn index_for(&self, user: Option<UserId>, token: Option<u64>) -> Option<SearchIndex> {
+        if self.backend == SearchBackend::Postgres {
+            return None;
+        }
+        let live = self.live.as_ref()?;
+        let remembered = user.and_then(|u| self.recent.lock().ok()?.get(&u).copied());
+        let bound = remembered.into_iter().chain(token).max();
+        if let Some(bound) = bound
+            && !live.wait_applied(bound, READ_YOUR_WRITES_WAIT).await
+        {
+            metrics::counter!("textisur_search_fallbacks_total", "reason" => "read_your_writes")
+                .increment(1);
+            return None;
+        }
+        live.current()
+    }
+}
+
+/// A token that a later search can wait on: every transaction that committed before it was
+/// taken has an id below it (the `xmax` of a fresh snapshot).
+pub async fn consistency_token(db: &Db) -> ApiResult<u64> {
+    let token: String = sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
+        .fetch_one(db.executor())
+        .await?;
+    token
+        .parse()
+        .map_err(|_| ApiError::Internal(format!("unexpected snapshot xmax {token}")))
+}
+
+/// After a successful write of searchable data: the token the payload returns, remembered
+/// for the writer so their own next search includes the write. A failure here must not turn
+/// a committed write into an error, so it is logged and the token left out.
+pub async fn after_write(rc: &crate::schema::RequestContext) -> Option<String> {
+    match consistency_token(&rc.db).await {
+        Ok(token) => {
+            if let Some(user) = rc.viewer.user_id() {
+                rc.search.remember_write(user, token);
+            }
+            Some(token.to_string())
+        }
+        Err(error) => {
+            tracing::warn!(error = ?error, "could not take a consistency token");
+            None
+        }
+    }
+}
+
+/// Parses a consistency token given by a client.
+pub fn parse_token(token: Option<&str>) -> ApiResult<Option<u64>> {
+    token
+        .map(|t| {
+            t.parse::<u64>()
+                .map_err(|_| ApiError::bad_input("invalid consistency token"))
+        })
+        .transpose()
+}
+
+/// The cursor of a page answered by the index: the sort it belongs to and the last key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndexCursor {
+    pub sort: ProductSort,
+    pub value: f64,
+    pub id: u64,
+}
+
+impl IndexCursor {
+    /// The index key, refusing a cursor of another sort order.
+    pub fn key_for(&self, sort: ProductSort) -> ApiResult<SortKey> {
+        if self.sort != sort {
+            return Err(ApiError::bad_input("cursor does not belong to this sort order"));
+        }
+        Ok(SortKey {
+            value: self.value,
+            id: self.id,
+        })
+    }
+}
+
+fn sort_order(sort: ProductSort) -> SortOrder {
+    match sort {
+        ProductSort::Relevance => SortOrder::Relevance,
+        ProductSort::PriceAsc => SortOrder::PriceAsc,
+        ProductSort::PriceDesc => SortOrder::PriceDesc,
+        ProductSort::Newest => SortOrder::Newest,
+        ProductSort::Popular => SortOrder::Popular,
+        ProductSort::TopRated => SortOrder::TopRated,
+    }
+}
+
+/// Cents of a price bound: a minimum rounds up, a maximum down.
+fn cents(price: Decimal, round_up: bool) -> i64 {
+    let scaled = price * Decimal::ONE_HUNDRED;
+    let rounded = if round_up { scaled.ceil() } else { scaled.floor() };
+    rounded.to_i64().unwrap_or(if round_up { i64::MAX } else { i64::MIN })
+}
+
+/// Decimal amount of a number of cents.
+pub fn amount(cents: i64) -> Decimal {
+    Decimal::new(cents, 2)
+}
+
+/// What a page of a listing asks of the index.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PageRequest {
+    pub limit: usize,
+    pub facets: bool,
+    pub highlights: bool,
+}
+
+/// The index request of a validated listing.
+pub fn product_query(listing: &ProductListing, after: Option<SortKey>, page: PageRequest) -> ProductQuery {
+    ProductQuery {
+        text: listing.text.clone(),
+        category_ids: listing.category_ids.iter().map(|c| c.0 as u64).collect(),
+        store_ids: listing.store_ids.iter().map(|s| s.0 as u64).collect(),
+        materials: listing.material_keys.clone(),
+        colors: listing.color_keys.clone(),
+        sizes: listing.size_keys.clone(),
+        min_price_cents: listing.min_price.map(|p| cents(p, true)),
+        max_price_cents: listing.max_price.map(|p| cents(p, false)),
+        in_stock: listing.in_stock,
+        min_rating: listing.min_rating.and_then(|r| r.to_f64()),
+        sort: sort_order(listing.sort),
+        after,
+        limit: page.limit,
+        facets: page.facets,
+        highlights: page.highlights,
+        only_ids: Vec::new(),
+    }
+}
+
+/// Runs blocking index work off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> textisur_search_index::SearchResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Internal(format!("search task failed: {e}")))?
+        .map_err(|e| ApiError::Internal(format!("{e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn price_bounds_round_inwards() {
+        assert_eq!(cents(Decimal::new(1999, 3), true), 200);
+        assert_eq!(cents(Decimal::new(1999, 3), false), 199);
+        assert_eq!(amount(12345).to_string(), "123.45");
+    }
+}
