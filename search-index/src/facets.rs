@@ -88,8 +88,44 @@ pub struct FacetTally {
     prices: Vec<u64>,
 }
 
+/// Counts per small integer id: a vector indexed by id (ids are dense row ids), with a map
+/// for the rare id too large to index.
+#[derive(Default)]
+struct IdCounts {
+    dense: Vec<u64>,
+    sparse: HashMap<u64, u64>,
+}
+
+/// Largest id counted in the dense vector.
+const DENSE_IDS: u64 = 1 << 20;
+
+impl IdCounts {
+    fn add(&mut self, id: u64) {
+        if id < DENSE_IDS {
+            let i = id as usize;
+            if i >= self.dense.len() {
+                self.dense.resize(i + 1, 0);
+            }
+            self.dense[i] += 1;
+        } else {
+            *self.sparse.entry(id).or_default() += 1;
+        }
+    }
+
+    fn into_map(self, into: &mut HashMap<u64, u64>) {
+        for (id, n) in self.dense.into_iter().enumerate().filter(|(_, n)| *n > 0) {
+            *into.entry(id as u64).or_default() += n;
+        }
+        for (id, n) in self.sparse {
+            *into.entry(id).or_default() += n;
+        }
+    }
+}
+
 /// Per-segment state of [`FacetCollector`].
 pub struct FacetSegment {
+    category_counts: IdCounts,
+    store_counts: IdCounts,
     categories: Option<Column<u64>>,
     stores: Option<Column<u64>>,
     words: [Option<(StrColumn, Vec<u64>)>; 3],
@@ -133,6 +169,8 @@ impl Collector for FacetCollector {
                 .transpose()?
                 .map(|c| (c, vec![0; ladder.len() + 1])),
             ladder,
+            category_counts: IdCounts::default(),
+            store_counts: IdCounts::default(),
             tally: FacetTally::default(),
         })
     }
@@ -178,13 +216,13 @@ impl SegmentCollector for FacetSegment {
     fn collect(&mut self, doc: DocId, _: Score) {
         if let Some(c) = &self.categories {
             for id in c.values_for_doc(doc) {
-                *self.tally.categories.entry(id).or_default() += 1;
+                self.category_counts.add(id);
             }
         }
         if let Some(c) = &self.stores
             && let Some(id) = c.first(doc)
         {
-            *self.tally.stores.entry(id).or_default() += 1;
+            self.store_counts.add(id);
         }
         for (column, counts) in self.words.iter_mut().flatten() {
             for ord in column.ords().values_for_doc(doc) {
@@ -201,6 +239,8 @@ impl SegmentCollector for FacetSegment {
     }
 
     fn harvest(mut self) -> FacetTally {
+        self.category_counts.into_map(&mut self.tally.categories);
+        self.store_counts.into_map(&mut self.tally.stores);
         let [materials, colors, sizes] = self.words;
         for (column, target) in [
             (materials, &mut self.tally.materials),
