@@ -1,0 +1,230 @@
+//! Search documents built from the current PostgreSQL rows.
+//!
+//! The incremental path, the full rebuild and `verify` all build documents here, so a
+//! document's fingerprint depends only on the rows, never on the path that indexed it.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use sqlx::PgConnection;
+use textisur_search_index::{ProductDoc, StoreDoc};
+
+use crate::plain_text::html_to_text;
+
+macro_rules! active_products {
+    () => {
+        "SELECT p.id, p.store_id, p.category_id, p.name, p.description,
+                p.materials, p.colors, p.sizes,
+                (p.price * 100)::int8 AS price_cents,
+                p.stock >= p.min_quantity AS in_stock,
+                p.rating::float8 AS rating,
+                p.review_count::int8 AS review_count,
+                p.sales_count::int8 AS sales_count,
+                (extract(epoch FROM p.created_at) * 1000000)::int8 AS created_at_micros
+         FROM products p WHERE p.status = 'ACTIVE' "
+    };
+}
+
+const PRODUCTS_BY_ID: &str = concat!(active_products!(), "AND p.id = ANY($1) ORDER BY p.id");
+
+const PRODUCTS_AFTER: &str = concat!(active_products!(), "AND p.id > $1 ORDER BY p.id LIMIT $2");
+
+const PRODUCTS_IN_SUBTREES: &str = concat!(
+    "WITH RECURSIVE subtree (id) AS (
+         SELECT id FROM categories WHERE id = ANY($1)
+         UNION
+         SELECT c.id FROM categories c JOIN subtree s ON c.parent_id = s.id
+     ) ",
+    active_products!(),
+    "AND p.category_id IN (SELECT id FROM subtree) AND p.id > $2 ORDER BY p.id LIMIT $3"
+);
+
+macro_rules! stores {
+    () => {
+        "SELECT id, name, description, city, region, latitude, longitude,
+                COALESCE(rating, 0)::float8 AS rating
+         FROM stores "
+    };
+}
+
+const STORES_BY_ID: &str = concat!(stores!(), "WHERE id = ANY($1) ORDER BY id");
+
+const STORES_AFTER: &str = concat!(stores!(), "WHERE id > $1 ORDER BY id LIMIT $2");
+
+/// Each category with its ancestors up to the root (depth-bounded in case of a cycle).
+const CATEGORY_PATHS: &str = "
+    WITH RECURSIVE path (leaf, id, parent_id, name, depth) AS (
+        SELECT c.id, c.id, c.parent_id, c.name, 0 FROM categories c WHERE c.id = ANY($1)
+        UNION ALL
+        SELECT path.leaf, c.id, c.parent_id, c.name, path.depth + 1
+        FROM path JOIN categories c ON c.id = path.parent_id
+        WHERE path.depth < 32
+    )
+    SELECT leaf, array_agg(id ORDER BY depth), array_agg(name ORDER BY depth)
+    FROM path GROUP BY leaf";
+
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: i64,
+    store_id: i64,
+    category_id: i64,
+    name: String,
+    description: String,
+    materials: Vec<String>,
+    colors: Vec<String>,
+    sizes: Vec<String>,
+    price_cents: i64,
+    in_stock: bool,
+    rating: f64,
+    review_count: i64,
+    sales_count: i64,
+    created_at_micros: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoreRow {
+    id: i64,
+    name: String,
+    description: String,
+    city: String,
+    region: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    rating: f64,
+}
+
+/// The documents of the active products among `ids` (the others have none).
+pub async fn products_by_id(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> anyhow::Result<Vec<ProductDoc>> {
+    let rows = sqlx::query_as(PRODUCTS_BY_ID)
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await
+        .context("load products by id")?;
+    with_categories(conn, rows).await
+}
+
+/// Up to `limit` active products with an id above `after`, by id.
+pub async fn products_after(
+    conn: &mut PgConnection,
+    after: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<ProductDoc>> {
+    let rows = sqlx::query_as(PRODUCTS_AFTER)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .context("load products page")?;
+    with_categories(conn, rows).await
+}
+
+/// Up to `limit` active products filed under any of `categories` or their descendants, with
+/// an id above `after`, by id.
+pub async fn products_in_subtrees(
+    conn: &mut PgConnection,
+    categories: &[i64],
+    after: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<ProductDoc>> {
+    let rows = sqlx::query_as(PRODUCTS_IN_SUBTREES)
+        .bind(categories)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .context("load products of changed categories")?;
+    with_categories(conn, rows).await
+}
+
+/// The documents of the stores among `ids` that exist.
+pub async fn stores_by_id(conn: &mut PgConnection, ids: &[i64]) -> anyhow::Result<Vec<StoreDoc>> {
+    let rows: Vec<StoreRow> = sqlx::query_as(STORES_BY_ID)
+        .bind(ids)
+        .fetch_all(conn)
+        .await
+        .context("load stores by id")?;
+    Ok(rows.into_iter().map(store_doc).collect())
+}
+
+/// Up to `limit` stores with an id above `after`, by id.
+pub async fn stores_after(
+    conn: &mut PgConnection,
+    after: i64,
+    limit: i64,
+) -> anyhow::Result<Vec<StoreDoc>> {
+    let rows: Vec<StoreRow> = sqlx::query_as(STORES_AFTER)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+        .context("load stores page")?;
+    Ok(rows.into_iter().map(store_doc).collect())
+}
+
+async fn with_categories(
+    conn: &mut PgConnection,
+    rows: Vec<ProductRow>,
+) -> anyhow::Result<Vec<ProductDoc>> {
+    let mut leaves: Vec<i64> = rows.iter().map(|r| r.category_id).collect();
+    leaves.sort_unstable();
+    leaves.dedup();
+    let paths: HashMap<i64, (Vec<i64>, Vec<String>)> = if leaves.is_empty() {
+        HashMap::new()
+    } else {
+        sqlx::query_as::<_, (i64, Vec<i64>, Vec<String>)>(CATEGORY_PATHS)
+            .bind(&leaves)
+            .fetch_all(conn)
+            .await
+            .context("load category paths")?
+            .into_iter()
+            .map(|(leaf, ids, names)| (leaf, (ids, names)))
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (ids, names) = paths.get(&row.category_id).cloned().unwrap_or_default();
+            product_doc(row, ids, names)
+        })
+        .collect())
+}
+
+fn product_doc(row: ProductRow, category_ids: Vec<i64>, category_names: Vec<String>) -> ProductDoc {
+    ProductDoc {
+        id: id(row.id),
+        store_id: id(row.store_id),
+        category_ids: category_ids.into_iter().map(id).collect(),
+        category_names,
+        name: row.name,
+        description: html_to_text(&row.description),
+        materials: row.materials,
+        colors: row.colors,
+        sizes: row.sizes,
+        price_cents: row.price_cents,
+        in_stock: row.in_stock,
+        rating: row.rating,
+        review_count: id(row.review_count),
+        sales_count: id(row.sales_count),
+        created_at_micros: row.created_at_micros,
+    }
+}
+
+fn store_doc(row: StoreRow) -> StoreDoc {
+    StoreDoc {
+        id: id(row.id),
+        name: row.name,
+        description: html_to_text(&row.description),
+        city: row.city,
+        region: row.region,
+        location: row.latitude.zip(row.longitude),
+        rating: row.rating,
+    }
+}
+
+/// Ids and counts are never negative (identity columns, CHECK constraints).
+fn id(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or_default()
+}

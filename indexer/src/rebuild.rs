@@ -1,0 +1,187 @@
+//! A full build of a fresh generation beside the live one, then the swap.
+//!
+//! The build registers its acknowledgement row first (so the outbox keeps every row it will
+//! need), copies every active product and every store from one `REPEATABLE READ` snapshot,
+//! and commits with the checkpoint `(xmin - 1, MAX)`: everything from `xmin` on is read again
+//! from the outbox, which is harmless because applying a row twice changes nothing. Readers
+//! keep serving the old generation until [`IndexRoot::promote`] swaps `CURRENT`.
+
+use anyhow::Context;
+use sqlx::PgPool;
+use textisur_search_index::{Checkpoint, IndexRoot, Synonyms};
+
+use crate::apply::{OutboxApplier, PRODUCT_CHUNK, StepSettings, WriteOp, blocking};
+use crate::worker::IndexerConfig;
+use crate::{documents, outbox, source};
+
+/// What a full build produced.
+#[derive(Clone, Debug)]
+pub struct RebuildReport {
+    /// The generation now live.
+    pub generation: String,
+    /// Active products copied from the snapshot.
+    pub products: u64,
+    /// Stores copied from the snapshot.
+    pub stores: u64,
+    /// The checkpoint the generation had reached when it was promoted.
+    pub checkpoint: Checkpoint,
+}
+
+/// Builds a new generation from PostgreSQL, catches it up with the outbox and makes it live.
+pub async fn rebuild(
+    pool: &PgPool,
+    root: &IndexRoot,
+    config: &IndexerConfig,
+) -> anyhow::Result<RebuildReport> {
+    remove_stale_consumers(pool, root).await?;
+    let creating = root.clone();
+    let (generation, index) = blocking(move || creating.create_generation(&Synonyms::default()))
+        .await
+        .context("create index generation")?;
+    tracing::info!(generation, "building search index generation");
+    match build(pool, root, config, &generation, index).await {
+        Ok(report) => Ok(report),
+        Err(error) => {
+            // Do not let an abandoned build hold outbox rows back.
+            if let Err(cleanup) = outbox::remove_consumer(pool, &generation).await {
+                tracing::warn!(
+                    error = format!("{cleanup:#}"),
+                    "could not forget failed build"
+                );
+            }
+            let dir = root.path().join(&generation);
+            if let Err(cleanup) = std::fs::remove_dir_all(&dir) {
+                tracing::warn!(error = %cleanup, "could not remove failed build");
+            }
+            Err(error)
+        }
+    }
+}
+
+async fn build(
+    pool: &PgPool,
+    root: &IndexRoot,
+    config: &IndexerConfig,
+    generation: &str,
+    index: textisur_search_index::SearchIndex,
+) -> anyhow::Result<RebuildReport> {
+    outbox::register_consumer(pool, generation, Checkpoint::default()).await?;
+    let writing = index.clone();
+    let memory = config.writer_memory_bytes;
+    let writer = blocking(move || writing.writer(memory)).await?;
+    let mut applier = OutboxApplier::fresh(generation.to_owned(), index, writer);
+
+    let (xmin, products, stores) = copy_snapshot(pool, &mut applier).await?;
+    let checkpoint = Checkpoint {
+        txid: xmin.saturating_sub(1),
+        seq: i64::MAX,
+    };
+    applier.commit(checkpoint, None).await?;
+    outbox::acknowledge(pool, generation, checkpoint).await?;
+    tracing::info!(
+        generation,
+        products,
+        stores,
+        xmin,
+        "search index snapshot committed"
+    );
+
+    let settings = StepSettings {
+        batch_size: config.batch_size,
+        crash: None,
+    };
+    while !applier.step(pool, settings, None).await?.caught_up {}
+    let checkpoint = applier.checkpoint;
+    applier.finish().await?;
+
+    let previous = root.current_name().context("read CURRENT")?;
+    let promoting = root.clone();
+    let name = generation.to_owned();
+    blocking(move || promoting.promote(&name))
+        .await
+        .context("promote index generation")?;
+    if let Some(previous) = previous.filter(|p| p != generation) {
+        outbox::remove_consumer(pool, &previous).await?;
+    }
+    let identity = source::database_identity(pool).await?;
+    source::record_identity(root.path(), &identity)?;
+    tracing::info!(generation, "search index generation is live");
+    Ok(RebuildReport {
+        generation: generation.to_owned(),
+        products,
+        stores,
+        checkpoint,
+    })
+}
+
+/// Writes every store and active product of one snapshot; returns the snapshot's `xmin`
+/// and the counts.
+async fn copy_snapshot(
+    pool: &PgPool,
+    applier: &mut OutboxApplier,
+) -> anyhow::Result<(u64, u64, u64)> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let xmin: String = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+        .fetch_one(&mut *tx)
+        .await?;
+    let xmin: u64 = xmin.parse().context("parse snapshot xmin")?;
+
+    let mut stores = 0;
+    let mut after = 0;
+    loop {
+        let docs = documents::stores_after(&mut tx, after, PRODUCT_CHUNK).await?;
+        let Some(last) = docs.last() else { break };
+        after = i64::try_from(last.id)?;
+        stores += docs.len() as u64;
+        let full = docs.len() as i64 == PRODUCT_CHUNK;
+        applier
+            .write(docs.into_iter().map(WriteOp::UpsertStore).collect(), None)
+            .await?;
+        if !full {
+            break;
+        }
+    }
+
+    let mut products = 0;
+    let mut after = 0;
+    loop {
+        let docs = documents::products_after(&mut tx, after, PRODUCT_CHUNK).await?;
+        let Some(last) = docs.last() else { break };
+        after = i64::try_from(last.id)?;
+        products += docs.len() as u64;
+        let full = docs.len() as i64 == PRODUCT_CHUNK;
+        applier
+            .write(docs.into_iter().map(WriteOp::UpsertProduct).collect(), None)
+            .await?;
+        if full {
+            tracing::info!(products, "copying products into the search index");
+        } else {
+            break;
+        }
+    }
+    tx.commit().await?;
+    Ok((xmin, products, stores))
+}
+
+/// Forgets acknowledgement rows of generations that no longer exist on disk (a build that
+/// crashed), which would otherwise keep the outbox from being trimmed.
+pub(crate) async fn remove_stale_consumers(pool: &PgPool, root: &IndexRoot) -> anyhow::Result<()> {
+    let mut existing = Vec::new();
+    for entry in std::fs::read_dir(root.path()).context("list index generations")? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.starts_with("gen-") {
+            existing.push(name);
+        }
+    }
+    let removed = outbox::remove_consumers_except(pool, &existing).await?;
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "forgot acknowledgements of vanished index generations"
+        );
+    }
+    Ok(())
+}

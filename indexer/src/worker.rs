@@ -1,0 +1,395 @@
+//! The indexer worker: wakes on `NOTIFY search_outbox` (or every sweep interval, as a
+//! backstop for lost notifications) and drains the outbox into the live generation.
+//!
+//! One [`Indexer`] owns the writer; [`Indexer::drain`] is the whole of its work, so tests
+//! call it directly instead of waiting. When another process (`textisur reindex`) promotes a
+//! new generation, the next drain drops the old writer and continues on the new one.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use sqlx::PgPool;
+use sqlx::postgres::{PgListener, PgPoolOptions};
+use textisur_search_index::{IndexRoot, SearchIndex, Synonyms};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::apply::{OutboxApplier, StepSettings, blocking};
+use crate::crash::CrashPoint;
+use crate::live::{LiveIndex, applied_below};
+use crate::rebuild::{rebuild, remove_stale_consumers};
+use crate::{index_metrics, outbox, source};
+
+/// The channel the outbox trigger notifies.
+pub const OUTBOX_CHANNEL: &str = "search_outbox";
+
+/// How long [`Indexer::drain_committed`] waits for older transactions to finish.
+const COMMITTED_WAIT: Duration = Duration::from_secs(30);
+
+/// Least time between two recounts of the index's documents (a full scan of an id column).
+const DOCUMENT_COUNT_EVERY: Duration = Duration::from_secs(10);
+
+/// How the indexer runs.
+#[derive(Clone, Debug)]
+pub struct IndexerConfig {
+    /// Outbox rows per batch (one index commit each).
+    pub batch_size: usize,
+    /// Drain at least this often, notification or not.
+    pub sweep: Duration,
+    /// Indexing buffer of the writer, in bytes.
+    pub writer_memory_bytes: usize,
+    /// Test hook: abort at this point of a batch (see [`CrashPoint`]).
+    pub crash: Option<CrashPoint>,
+}
+
+impl Default for IndexerConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 1_000,
+            sweep: Duration::from_secs(5),
+            writer_memory_bytes: 64_000_000,
+            crash: None,
+        }
+    }
+}
+
+/// The only writer of an index root. Cheap to clone; clones share the writer.
+#[derive(Clone)]
+pub struct Indexer {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    pool: PgPool,
+    root: IndexRoot,
+    config: IndexerConfig,
+    live: LiveIndex,
+    applier: tokio::sync::Mutex<Option<OutboxApplier>>,
+    counted_at: Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for Indexer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Indexer")
+            .field("root", &self.shared.root)
+            .field("live", &self.shared.live)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the live generation cannot be used as it is, if it cannot.
+pub async fn rebuild_reason(
+    pool: &PgPool,
+    root: &IndexRoot,
+) -> anyhow::Result<Option<&'static str>> {
+    let opening = root.clone();
+    let current = blocking(move || opening.open_current(&Synonyms::default())).await?;
+    let Some((_, index)) = current else {
+        return Ok(Some("no index yet"));
+    };
+    if !blocking(move || index.is_current_schema()).await? {
+        return Ok(Some("index schema version changed"));
+    }
+    let identity = source::database_identity(pool).await?;
+    if source::recorded_identity(root.path())?.as_deref() != Some(identity.as_str()) {
+        return Ok(Some("index was built from another database"));
+    }
+    Ok(None)
+}
+
+impl Indexer {
+    /// Opens the live generation's writer, building the index first when it is missing,
+    /// of another schema version or of another database. `live` serves it from then on.
+    pub async fn open(
+        pool: PgPool,
+        root: IndexRoot,
+        config: IndexerConfig,
+        live: LiveIndex,
+    ) -> anyhow::Result<Self> {
+        if let Some(reason) = rebuild_reason(&pool, &root).await? {
+            tracing::info!(reason, "building the search index");
+            let report = rebuild(&pool, &root, &config).await?;
+            tracing::info!(
+                generation = report.generation,
+                products = report.products,
+                stores = report.stores,
+                "search index built"
+            );
+        }
+        remove_stale_consumers(&pool, &root).await?;
+        let indexer = Self {
+            shared: Arc::new(Shared {
+                pool,
+                root,
+                config,
+                live,
+                applier: tokio::sync::Mutex::new(None),
+                counted_at: Mutex::new(None),
+            }),
+        };
+        let mut slot = indexer.shared.applier.lock().await;
+        indexer.follow_current(&mut slot).await?;
+        drop(slot);
+        Ok(indexer)
+    }
+
+    /// The index searches read, kept current by this indexer.
+    pub fn live(&self) -> &LiveIndex {
+        &self.shared.live
+    }
+
+    /// Applies every outbox row of the transactions that have finished (those below the
+    /// current snapshot's `xmin`) and returns when they are searchable, with the bound:
+    /// every transaction below it is applied. A transaction still open is not waited for.
+    pub async fn drain(&self) -> anyhow::Result<u64> {
+        let shared = &self.shared;
+        let mut slot = shared.applier.lock().await;
+        self.follow_current(&mut slot).await?;
+        let settings = StepSettings {
+            batch_size: shared.config.batch_size,
+            crash: shared.config.crash,
+        };
+        let mut rows = 0;
+        loop {
+            let applier = slot.as_mut().context("no index writer")?;
+            match applier
+                .step(&shared.pool, settings, Some(&shared.live))
+                .await
+            {
+                Ok(outcome) if outcome.caught_up => {
+                    rows += outcome.rows;
+                    shared.live.advance(outcome.applied_below);
+                    self.record_metrics(applier).await;
+                    if rows > 0 {
+                        tracing::debug!(
+                            rows,
+                            applied_below = outcome.applied_below,
+                            "search index caught up"
+                        );
+                    }
+                    return Ok(outcome.applied_below);
+                }
+                Ok(outcome) => rows += outcome.rows,
+                Err(error) => {
+                    // Start over from the last commit: uncommitted writes are dropped with
+                    // the writer, and the checkpoint is read back from the index.
+                    if let Some(applier) = slot.take() {
+                        tokio::task::spawn_blocking(move || drop(applier));
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// Applies every transaction committed before this call, waiting (up to 30 s) for older
+    /// transactions still open to finish. What tests call after a write.
+    pub async fn drain_committed(&self) -> anyhow::Result<u64> {
+        let target = outbox::next_txid(&self.shared.pool).await?;
+        let deadline = Instant::now() + COMMITTED_WAIT;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            let applied = self.drain().await?;
+            if applied >= target {
+                return Ok(applied);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "transactions below {target} still running after {COMMITTED_WAIT:?}"
+            );
+            // Another transaction older than the target is still open (possibly in another
+            // database of the cluster): poll until it ends.
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for background merges and releases the writer (before the process exits).
+    pub async fn close(&self) -> anyhow::Result<()> {
+        let mut slot = self.shared.applier.lock().await;
+        match slot.take() {
+            Some(applier) => applier.finish().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Runs the worker loop on a background task.
+    pub fn spawn(&self) -> IndexerTask {
+        let (stop, stopped) = watch::channel(false);
+        let wake = Arc::new(Notify::new());
+        let options = (*self.shared.pool.connect_options()).clone();
+        let listener = tokio::spawn(listen(options, wake.clone()));
+        let task = tokio::spawn(run(self.clone(), wake, stopped, listener));
+        IndexerTask {
+            indexer: self.clone(),
+            stop,
+            task,
+        }
+    }
+
+    /// Makes sure the writer is the live generation's: another process may have promoted a
+    /// new one since the last drain.
+    async fn follow_current(&self, slot: &mut Option<OutboxApplier>) -> anyhow::Result<()> {
+        let shared = &self.shared;
+        let root = shared.root.clone();
+        let current = blocking(move || root.current_name())
+            .await?
+            .context("the index root has no live generation")?;
+        if slot.as_ref().is_some_and(|a| a.generation == current) {
+            return Ok(());
+        }
+        if let Some(old) = slot.take() {
+            let old_generation = old.generation.clone();
+            tracing::info!(
+                from = old_generation,
+                to = current,
+                "following the promoted index generation"
+            );
+            if let Err(error) = old.finish().await {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "could not finish the old writer"
+                );
+            }
+            outbox::remove_consumer(&shared.pool, &old_generation).await?;
+        }
+        let dir = shared.root.path().join(&current);
+        let index = blocking(move || SearchIndex::open(&dir, Synonyms::default()))
+            .await
+            .with_context(|| format!("open index generation {current}"))?;
+        let applier = OutboxApplier::open(
+            current.clone(),
+            index.clone(),
+            shared.config.writer_memory_bytes,
+        )
+        .await?;
+        shared.live.swap(&current, index);
+        shared
+            .live
+            .publish(applier.checkpoint, applied_below(applier.checkpoint));
+        *slot = Some(applier);
+        Ok(())
+    }
+
+    async fn record_metrics(&self, applier: &OutboxApplier) {
+        match outbox::outbox_lag(&self.shared.pool, applier.checkpoint).await {
+            Ok(lag) => index_metrics::lag(lag),
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "could not measure index lag")
+            }
+        }
+        {
+            let mut counted_at = self
+                .shared
+                .counted_at
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if counted_at.is_some_and(|at| at.elapsed() < DOCUMENT_COUNT_EVERY) {
+                return;
+            }
+            *counted_at = Some(Instant::now());
+        }
+        let index = applier.index.clone();
+        if let Ok((products, stores)) = blocking(move || index.document_counts()).await {
+            index_metrics::documents(products, stores);
+        }
+    }
+}
+
+/// The worker loop started by [`Indexer::spawn`].
+pub struct IndexerTask {
+    indexer: Indexer,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl IndexerTask {
+    /// The indexer the loop drives (to [`Indexer::drain`] from tests).
+    pub fn indexer(&self) -> &Indexer {
+        &self.indexer
+    }
+
+    /// Stops the loop after a last drain, and releases the writer.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.task.await.context("join indexer task")?
+    }
+
+    /// Waits for the loop to end (it ends only when stopped).
+    pub async fn wait(&mut self) -> anyhow::Result<()> {
+        (&mut self.task).await.context("join indexer task")?
+    }
+}
+
+async fn run(
+    indexer: Indexer,
+    wake: Arc<Notify>,
+    mut stopped: watch::Receiver<bool>,
+    listener: JoinHandle<()>,
+) -> anyhow::Result<()> {
+    let mut sweep = tokio::time::interval(indexer.shared.config.sweep);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            _ = stopped.changed() => break,
+            () = wake.notified() => {}
+            _ = sweep.tick() => {}
+        }
+        if let Err(error) = indexer.drain().await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "search indexer could not drain; will retry"
+            );
+        }
+    }
+    listener.abort();
+    let drained = indexer.drain().await;
+    let closed = indexer.close().await;
+    drained.context("last drain before stopping")?;
+    closed
+}
+
+/// Forwards outbox notifications to `wake`, reconnecting forever. A notification can be
+/// lost while the connection is down, so every (re)connection also wakes the worker.
+async fn listen(options: sqlx::postgres::PgConnectOptions, wake: Arc<Notify>) {
+    loop {
+        match connect_listener(&options).await {
+            Ok(mut listener) => {
+                wake.notify_one();
+                loop {
+                    match listener.try_recv().await {
+                        Ok(_) => wake.notify_one(),
+                        Err(error) => {
+                            tracing::warn!(%error, "search outbox listener failed");
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(
+                error = format!("{error:#}"),
+                "cannot listen for outbox changes"
+            ),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn connect_listener(
+    options: &sqlx::postgres::PgConnectOptions,
+) -> anyhow::Result<PgListener> {
+    // Its own one-connection pool: the listener holds its connection for good, which must not
+    // cost the API's pool a slot.
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_with(options.clone())
+        .await
+        .context("connect the outbox listener")?;
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.listen(OUTBOX_CHANNEL).await?;
+    Ok(listener)
+}
