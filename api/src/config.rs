@@ -49,6 +49,81 @@ pub enum Command {
     Seed(SeedArgs),
     /// Print the GraphQL schema (SDL) or write it to a file.
     ExportSchema(ExportSchemaArgs),
+    /// Run the search indexer alone (the deployment where servers run with `--indexer off`).
+    Indexer(IndexerArgs),
+    /// Build a fresh search index beside the live one, catch it up and swap it in (safe while
+    /// servers run: they keep searching the old one until the swap).
+    Reindex(IndexCommandArgs),
+    /// Inspect the search index.
+    Index(IndexArgs),
+}
+
+/// Who writes the search index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IndexerMode {
+    /// This server runs the indexer.
+    InProcess,
+    /// A separate `textisur indexer` process writes; this server only reads and reloads.
+    Off,
+}
+
+/// Where the search index lives and how it is written.
+#[derive(Clone, Debug, Args)]
+pub struct IndexStorageArgs {
+    /// Directory of the search index (its generations and `CURRENT`); one per database.
+    #[arg(long, env = "TEXTISUR_INDEX_DIR", default_value = "data/search-index")]
+    pub index_dir: PathBuf,
+
+    /// Outbox rows the indexer applies per index commit.
+    #[arg(long, env = "TEXTISUR_INDEX_BATCH_SIZE", default_value_t = 1_000)]
+    pub index_batch_size: usize,
+
+    /// Seconds between two outbox sweeps when no notification arrives (a backstop).
+    #[arg(long, env = "TEXTISUR_INDEX_SWEEP_SECONDS", default_value_t = 5)]
+    pub index_sweep_seconds: u64,
+
+    /// Indexing buffer of the index writer, in megabytes (at least 15).
+    #[arg(long, env = "TEXTISUR_INDEX_WRITER_MEMORY_MB", default_value_t = 64)]
+    pub index_writer_memory_mb: usize,
+}
+
+/// Options of `textisur indexer`.
+#[derive(Clone, Debug, Args)]
+pub struct IndexerArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+
+    #[command(flatten)]
+    pub index: IndexStorageArgs,
+
+    /// Apply what is pending, then exit (builds the index first when there is none).
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// Options of the commands that work on the search index of one database.
+#[derive(Clone, Debug, Args)]
+pub struct IndexCommandArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+
+    #[command(flatten)]
+    pub index: IndexStorageArgs,
+}
+
+/// `textisur index ...`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+/// What to do with the search index.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Compare every document with PostgreSQL; print each difference and exit with status 1
+    /// when there is any.
+    Verify(IndexCommandArgs),
 }
 
 /// Where PostgreSQL is.
@@ -172,6 +247,19 @@ pub struct ServeArgs {
     /// Seconds a GET query response may be cached by browsers and CDNs.
     #[arg(long, env = "TEXTISUR_CACHE_MAX_AGE", default_value_t = 30)]
     pub cache_max_age: u32,
+
+    #[command(flatten)]
+    pub index: IndexStorageArgs,
+
+    /// `in-process` runs the search indexer in this server; `off` leaves writing to a separate
+    /// `textisur indexer` process and only reads the index it writes.
+    #[arg(long, env = "TEXTISUR_INDEXER", default_value = "in-process")]
+    pub indexer: IndexerMode,
+
+    /// `index` answers listings from the search index (PostgreSQL while it is being built);
+    /// `postgres` answers them from PostgreSQL full-text search.
+    #[arg(long, env = "TEXTISUR_SEARCH_BACKEND", default_value = "index")]
+    pub search_backend: crate::search::SearchBackend,
 }
 
 /// Options of `textisur seed`.

@@ -227,7 +227,9 @@ async fn ready(State(state): State<AppState>) -> Response {
         tokio::time::timeout(Duration::from_secs(2), ping).await,
         Ok(Ok(1))
     );
-    let status = if postgres {
+    let (search, search_ready) = search_health(&state, postgres).await;
+    let ready = postgres && search_ready;
+    let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -239,8 +241,39 @@ async fn ready(State(state): State<AppState>) -> Response {
         "ok"
     };
     let body = json!({
-        "status": if postgres { "ready" } else { "unavailable" },
+        "status": if ready { "ready" } else { "unavailable" },
         "checks": { "postgres": if postgres { "ok" } else { "unreachable" }, "redis": redis },
+        "search": search,
     });
     (status, axum::Json(body)).into_response()
+}
+
+/// The search index's part of readiness: unready only while no index was ever built
+/// (listings would all fall back to PostgreSQL). Lag is reported, never fatal.
+async fn search_health(state: &AppState, postgres: bool) -> (serde_json::Value, bool) {
+    let Some(live) = &state.search.live else {
+        return (json!({ "status": "disabled" }), true);
+    };
+    if live.current().is_none() {
+        return (json!({ "status": "building" }), false);
+    }
+    // Measured only when PostgreSQL answers: the probe must stay fast during an outage.
+    let lag = match live.checkpoint().filter(|_| postgres) {
+        Some(checkpoint) => tokio::time::timeout(
+            Duration::from_secs(2),
+            textisur_indexer::outbox_lag(state.db.pool(), checkpoint),
+        )
+        .await
+        .ok()
+        .and_then(Result::ok),
+        None => None,
+    };
+    let body = json!({
+        "status": "ok",
+        "generation": live.generation(),
+        "appliedBelow": live.applied_below(),
+        "lagRows": lag.map(|l| l.rows),
+        "lagSeconds": lag.map(|l| l.seconds),
+    });
+    (body, true)
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod guards;
 pub mod http;
 pub mod ids;
+pub mod indexing;
 pub mod loaders;
 pub mod node;
 pub mod observability;

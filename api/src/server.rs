@@ -13,9 +13,10 @@ use textisur_persisted_queries::{PersistedQueryStore, StoreConfig};
 use crate::accounts::Auth;
 use crate::accounts::limits::AuthLimitConfig;
 use crate::accounts::tokens::TokenKeys;
-use crate::config::{Command, Environment, ServeArgs};
+use crate::config::{Command, Environment, IndexCommand, ServeArgs};
 use crate::db::{self, Db};
 use crate::http::{self, HttpConfig};
+use crate::indexing::{self, IndexRuntime, IndexSetup};
 use crate::{schema, seed};
 
 /// What the HTTP server needs besides the database.
@@ -29,6 +30,9 @@ pub struct ServerConfig {
     pub persisted: StoreConfig,
     /// The search index listings read (PostgreSQL only until one is attached).
     pub search: crate::search::SearchState,
+    /// The search index to open (and build or write, as its mode says); `None` runs without
+    /// one and PostgreSQL answers every listing.
+    pub index: Option<IndexSetup>,
 }
 
 /// A configuration value that must never reach a log line.
@@ -79,7 +83,8 @@ impl ServerConfig {
                 ..StoreConfig::default()
             },
             jwt_keys,
-            search: crate::search::SearchState::postgres_only(),
+            search: crate::search::SearchState::new(args.search_backend, None),
+            index: Some(IndexSetup::from_args(&args.index, args.indexer)),
             auth_limits: AuthLimitConfig {
                 login_per_account_per_minute: args.login_per_account_per_minute,
                 login_per_account_per_hour: args.login_per_account_per_hour,
@@ -108,6 +113,11 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Indexer(args) => indexing::run_indexer(args).await,
+        Command::Reindex(args) => indexing::reindex(args).await,
+        Command::Index(args) => match args.command {
+            IndexCommand::Verify(args) => indexing::verify(args).await,
+        },
         Command::ExportSchema(args) => {
             let sdl = schema::sdl();
             match args.output {
@@ -160,7 +170,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGTERM or Ctrl-C.
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         tokio::signal::ctrl_c().await.ok();
     };
@@ -190,23 +201,50 @@ pub struct RunningServer {
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
+    index: Option<IndexRuntime>,
 }
 
 impl RunningServer {
-    /// Stops accepting, lets in-flight requests finish, and waits for the server to end.
+    /// The in-process search indexer, if this server runs one (tests drain it).
+    pub fn indexer(&self) -> Option<&textisur_indexer::Indexer> {
+        self.index.as_ref().and_then(IndexRuntime::indexer)
+    }
+
+    /// The search index this server reads, if it has one.
+    pub fn live_index(&self) -> Option<&textisur_indexer::LiveIndex> {
+        self.index.as_ref().map(|index| &index.live)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, waits for the server to end, then
+    /// stops the search indexer after a last commit.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
         self.housekeeping.abort();
-        self.task
-            .await
-            .context("join server task")?
-            .context("serve")?;
-        Ok(())
+        let served = self.task.await.context("join server task");
+        let indexed = match self.index {
+            Some(index) => index.stop().await,
+            None => Ok(()),
+        };
+        served?.context("serve")?;
+        indexed
     }
 }
 
-/// Binds `config.listen` and serves the API on a background task.
+/// Opens (or builds) the search index, binds `config.listen` and serves the API on a
+/// background task.
 pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer> {
+    // Install the metrics recorder before anything records: earlier samples would be lost.
+    crate::observability::metrics_handle();
+    let index = match &config.index {
+        Some(setup) => Some(IndexRuntime::start(&db, setup).await?),
+        None => None,
+    };
+    let search = match &index {
+        Some(index) => {
+            crate::search::SearchState::new(config.search.backend, Some(index.live.clone()))
+        }
+        None => config.search.clone(),
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listen on {}", config.listen))?;
@@ -218,17 +256,9 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         .transpose()
         .context("TEXTISUR_JWT_KEYS")?;
     let auth = Arc::new(Auth::new(keys, &config.auth_limits));
-    // Install the metrics recorder before anything records: earlier samples would be lost.
-    crate::observability::metrics_handle();
     let persisted =
         Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
-    let state = http::AppState::new(
-        db.clone(),
-        config.http,
-        auth,
-        persisted,
-        config.search.clone(),
-    );
+    let state = http::AppState::new(db.clone(), config.http, auth, persisted, search);
     let housekeeping = tokio::spawn({
         let state = state.clone();
         async move {
@@ -259,5 +289,6 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         shutdown,
         task,
         housekeeping,
+        index,
     })
 }

@@ -20,6 +20,7 @@ async fn sigterm_lets_every_accepted_request_finish() {
             .rsplit_once('/')
             .map_or(admin.as_str(), |(base, _)| base)
     );
+    let index_dir = tempfile::tempdir().expect("index dir");
     let mut server = Command::new(env!("CARGO_BIN_EXE_textisur"))
         .args([
             "serve",
@@ -34,6 +35,8 @@ async fn sigterm_lets_every_accepted_request_finish() {
             "--database-url",
             &url,
         ])
+        .arg("--index-dir")
+        .arg(index_dir.path())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()

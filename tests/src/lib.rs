@@ -12,10 +12,14 @@ use serde_json::{Value, json};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 use textisur_api::accounts::limits::AuthLimitConfig;
+use textisur_api::config::IndexerMode;
 use textisur_api::db::{self, Db};
 use textisur_api::http::HttpConfig;
+use textisur_api::indexing::IndexSetup;
+use textisur_api::search::{SearchBackend, SearchState};
 use textisur_api::seed::{self, SeedPlan};
 use textisur_api::server::{self, RunningServer, Secret, ServerConfig};
+use textisur_indexer::IndexerConfig;
 use textisur_persisted_queries::StoreConfig;
 
 /// The JWT key of every test server (`kid:base64`), so tests can forge tokens on purpose.
@@ -54,6 +58,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     database: String,
     server: Option<RunningServer>,
+    /// The server's search index directory, removed with the app.
+    _index_dir: tempfile::TempDir,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -93,6 +99,7 @@ impl TestApp {
         if let Some(products) = options.seed_products {
             seed::seed(&db, &SeedPlan::for_products(products, 7), false).await?;
         }
+        let index_dir = tempfile::tempdir().context("create index directory")?;
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse()?,
             // Tests fire requests far faster than any client; the cost limit has its own test.
@@ -103,7 +110,15 @@ impl TestApp {
             }),
             jwt_keys: Some(Secret(TEST_JWT_KEYS.to_owned())),
             auth_limits: options.auth_limits.unwrap_or_default(),
-            search: textisur_api::search::SearchState::postgres_only(),
+            search: SearchState::new(SearchBackend::Index, None),
+            index: Some(IndexSetup {
+                dir: index_dir.path().to_owned(),
+                mode: IndexerMode::InProcess,
+                indexer: IndexerConfig {
+                    writer_memory_bytes: 15_000_000,
+                    ..IndexerConfig::default()
+                },
+            }),
             persisted: StoreConfig {
                 redis_url: options.redis_url.unwrap_or_else(|| {
                     std::env::var("REDIS_URL")
@@ -119,7 +134,19 @@ impl TestApp {
             client: reqwest::Client::new(),
             database,
             server: Some(server),
+            _index_dir: index_dir,
         })
+    }
+
+    /// Applies every change committed so far to the search index (what a test calls after a
+    /// write, instead of waiting).
+    pub async fn sync_search(&self) {
+        let indexer = self
+            .server
+            .as_ref()
+            .and_then(RunningServer::indexer)
+            .expect("the test server runs the indexer");
+        indexer.drain_committed().await.expect("sync search index");
     }
 
     /// `base` + `path`.

@@ -154,6 +154,9 @@ fn paging_never_repeats_and_never_skips_while_rows_are_inserted() {
     });
     let result = runner.run(&walks(), |walk| {
         runtime.block_on(async {
+            // Listings read the search index: every row that exists before the walk must be
+            // in it, including those the previous case's inserter added.
+            app.sync_search().await;
             let before = expected(&app, store_id, &walk).await;
             let stop = Arc::new(AtomicBool::new(false));
             let inserter = spawn_inserter(&app, store_id, stop.clone(), counter.clone());
