@@ -119,9 +119,10 @@ impl OutboxApplier {
             };
         }
         let ops = direct_ops(pool, &products, &stores).await?;
+        let mut written = ops.len();
         self.write(ops, settings.crash).await?;
         if !categories.is_empty() {
-            self.reindex_subtrees(pool, &categories, &products).await?;
+            written += self.reindex_subtrees(pool, &categories, &products).await?;
         }
         self.commit(checkpoint, settings.crash).await?;
         let applied = applied_below(checkpoint);
@@ -129,10 +130,11 @@ impl OutboxApplier {
             live.publish(checkpoint, applied);
         }
         outbox::acknowledge(pool, &self.generation, checkpoint).await?;
-        metrics::counter!("textisur_index_documents_applied_total").increment(rows as u64);
+        metrics::counter!("textisur_index_documents_applied_total").increment(written as u64);
         tracing::debug!(
             generation = self.generation,
             rows,
+            written,
             checkpoint_txid = checkpoint.txid,
             checkpoint_seq = checkpoint.seq,
             "applied outbox batch"
@@ -211,33 +213,36 @@ impl OutboxApplier {
     }
 
     /// Re-renders every active product under `categories` (their names or places in the tree
-    /// changed), chunk by chunk; `skip` were already written from their own rows.
+    /// changed), chunk by chunk; `skip` were already written from their own rows. Returns
+    /// the number of documents written.
     async fn reindex_subtrees(
         &mut self,
         pool: &PgPool,
         categories: &BTreeSet<i64>,
         skip: &BTreeSet<i64>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<usize> {
         let categories: Vec<i64> = categories.iter().copied().collect();
         let mut conn = pool.acquire().await?;
         let mut after = 0;
+        let mut written = 0;
         loop {
             let docs =
                 documents::products_in_subtrees(&mut conn, &categories, after, PRODUCT_CHUNK)
                     .await?;
             let Some(last) = docs.last() else {
-                return Ok(());
+                return Ok(written);
             };
             after = i64::try_from(last.id).unwrap_or(i64::MAX);
             let full = docs.len() as i64 == PRODUCT_CHUNK;
-            let ops = docs
+            let ops: Vec<WriteOp> = docs
                 .into_iter()
                 .filter(|d| !skip.contains(&i64::try_from(d.id).unwrap_or(i64::MAX)))
                 .map(WriteOp::UpsertProduct)
                 .collect();
+            written += ops.len();
             self.write(ops, None).await?;
             if !full {
-                return Ok(());
+                return Ok(written);
             }
         }
     }

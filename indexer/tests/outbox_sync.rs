@@ -136,11 +136,10 @@ async fn small_batches_commit_in_order_and_trim_the_outbox() {
             ..IndexerConfig::default()
         })
         .await;
-    assert_eq!(
-        db.outbox_rows().await,
-        0,
-        "the build acknowledged the seed rows"
-    );
+    // The build covers what its snapshot saw; a transaction open elsewhere in the cluster
+    // can leave some of the fixture's rows to the outbox.
+    indexer.drain_committed().await.expect("drain");
+    assert_eq!(db.outbox_rows().await, 0, "applied rows are trimmed");
     let mut ids = Vec::new();
     for i in 0..7 {
         ids.push(db.product(&format!("Lino lote {i}")).await);
