@@ -155,7 +155,9 @@ impl IndexCursor {
     /// The index key, refusing a cursor of another sort order.
     pub fn key_for(&self, sort: ProductSort) -> ApiResult<SortKey> {
         if self.sort != sort {
-            return Err(ApiError::bad_input("cursor does not belong to this sort order"));
+            return Err(ApiError::bad_input(
+                "cursor does not belong to this sort order",
+            ));
         }
         Ok(SortKey {
             value: self.value,
@@ -178,8 +180,14 @@ fn sort_order(sort: ProductSort) -> SortOrder {
 /// Cents of a price bound: a minimum rounds up, a maximum down.
 fn cents(price: Decimal, round_up: bool) -> i64 {
     let scaled = price * Decimal::ONE_HUNDRED;
-    let rounded = if round_up { scaled.ceil() } else { scaled.floor() };
-    rounded.to_i64().unwrap_or(if round_up { i64::MAX } else { i64::MIN })
+    let rounded = if round_up {
+        scaled.ceil()
+    } else {
+        scaled.floor()
+    };
+    rounded
+        .to_i64()
+        .unwrap_or(if round_up { i64::MAX } else { i64::MIN })
 }
 
 /// Decimal amount of a number of cents.
@@ -196,7 +204,11 @@ pub struct PageRequest {
 }
 
 /// The index request of a validated listing.
-pub fn product_query(listing: &ProductListing, after: Option<SortKey>, page: PageRequest) -> ProductQuery {
+pub fn product_query(
+    listing: &ProductListing,
+    after: Option<SortKey>,
+    page: PageRequest,
+) -> ProductQuery {
     ProductQuery {
         text: listing.text.clone(),
         category_ids: listing.category_ids.iter().map(|c| c.0 as u64).collect(),

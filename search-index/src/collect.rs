@@ -138,7 +138,11 @@ impl PageSegment {
             SegmentKey::Relevance { sales, rating } => {
                 let sales = sales.first(doc).unwrap_or(0) as f64;
                 let rating = rating.first(doc).unwrap_or(0.0);
-                Some(f64::from(score) * (1.0 + 0.05 * sales.ln_1p()) * (1.0 + 0.03 * rating))
+                // Clause scores are multiples of 0.05, but their f32 sum depends on the order
+                // tantivy adds them in, which changes when segments merge. Rounding makes the
+                // key exact, so a cursor taken before a merge still finds its place after.
+                let base = (f64::from(score) * 100.0).round() / 100.0;
+                Some(base * (1.0 + 0.05 * sales.ln_1p()) * (1.0 + 0.03 * rating))
             }
             SegmentKey::Field(column) => column.get(doc),
             SegmentKey::Distance {

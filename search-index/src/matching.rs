@@ -1,12 +1,14 @@
 //! From what a shopper typed to a tantivy query: every word must match, in its exact
 //! (stemmed) form, as a synonym, with a typo, or (the last word) as a prefix.
 //!
-//! Ranking follows from the boosts: exact stems score by BM25 times their field's boost
-//! (name over category over attributes over description); synonyms a little lower; typo and
-//! prefix matches add a constant smaller than a typical exact match, so exact beats fuzzy.
+//! Ranking follows from the boosts, rule-based like Meilisearch or Algolia rather than BM25:
+//! each form of a word found in a field adds a constant (name over category over attributes
+//! over description; exact stems over synonyms over typos and prefixes). A score depends on
+//! the document and the query only, never on corpus statistics, so it does not drift while
+//! other documents are indexed and a relevance cursor stays valid between pages.
 
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -116,8 +118,10 @@ fn boxed(query: impl Query) -> Box<dyn Query> {
     Box::new(query)
 }
 
+/// A clause worth exactly `by` when it matches. Every weight here is a multiple of 0.05;
+/// the page collector relies on that to round scores exactly.
 fn boost(query: Box<dyn Query>, by: f32) -> Box<dyn Query> {
-    boxed(BoostQuery::new(query, by))
+    boxed(ConstScoreQuery::new(query, by))
 }
 
 /// The query for one word over `fields`: any of its forms in any of the fields.
@@ -129,7 +133,7 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> Box<dyn Query> {
             should.push((
                 Occur::Should,
                 boost(
-                    boxed(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    boxed(TermQuery::new(term, IndexRecordOption::Basic)),
                     f.boost,
                 ),
             ));
@@ -139,7 +143,7 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> Box<dyn Query> {
             should.push((
                 Occur::Should,
                 boost(
-                    boxed(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    boxed(TermQuery::new(term, IndexRecordOption::Basic)),
                     f.boost * 0.8,
                 ),
             ));

@@ -61,6 +61,9 @@ async fn expected(app: &TestApp, store_id: i64, walk: &Walk) -> HashSet<String> 
         .collect()
 }
 
+/// Rows the concurrent writer adds during one walk, at most.
+const INSERTS_PER_WALK: usize = 150;
+
 async fn walk_pages(app: &TestApp, store_slug: &str, walk: &Walk) -> Vec<String> {
     let selection = "(query: $q, sort: $sort, first: $n, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } }";
     let query = if walk.in_store {
@@ -102,7 +105,8 @@ async fn walk_pages(app: &TestApp, store_slug: &str, walk: &Walk) -> Vec<String>
 }
 
 /// Inserts copies of existing products (new slug and sku, random price, sales and age) until
-/// told to stop.
+/// told to stop, at most [`INSERTS_PER_WALK`] of them: an unbounded writer could keep a walk
+/// of one-row pages from ever reaching the end, whichever engine answers.
 fn spawn_inserter(
     app: &TestApp,
     store_id: i64,
@@ -111,7 +115,10 @@ fn spawn_inserter(
 ) -> tokio::task::JoinHandle<()> {
     let pool = app.db.pool().clone();
     tokio::spawn(async move {
-        while !stop.load(Ordering::Relaxed) {
+        for _ in 0..INSERTS_PER_WALK {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
             let n = counter.fetch_add(1, Ordering::Relaxed);
             let result = sqlx::query(
                 "INSERT INTO products (store_id, category_id, slug, sku, name, description, price,

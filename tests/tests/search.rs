@@ -8,7 +8,8 @@ use textisur_tests::{Account, TestApp, TestOptions};
 const CREATE: &str = "mutation($i: CreateProductInput!) { createProduct(input: $i) {
     product { id } consistencyToken userErrors { field code message } } }";
 
-const SEARCH: &str = "query($q: String, $f: ProductFilter, $s: ProductSort = RELEVANCE, $n: Int = 20, $a: String) {
+const SEARCH: &str =
+    "query($q: String, $f: ProductFilter, $s: ProductSort = RELEVANCE, $n: Int = 20, $a: String) {
     products(query: $q, filter: $f, sort: $s, first: $n, after: $a) {
       totalCount correctedQuery
       edges { cursor node { id name } highlights { field snippet } }
@@ -24,20 +25,113 @@ struct Catalogue {
     ids: std::collections::HashMap<&'static str, String>,
 }
 
-/// (key, name, category, materials, colors, price)
-const PRODUCTS: &[(&str, &str, &str, &[&str], &[&str], &str)] = &[
-    ("camisa_algodon", "Camisa de algodón", "Camisas", &["Algodón"], &["Blanco"], "25.00"),
-    ("vestido_lino", "Vestido de lino", "Vestidos", &["Lino"], &["Azul"], "80.00"),
-    ("poncho_alpaca", "Poncho de alpaca", "Abrigos", &["Alpaca"], &["Gris"], "150.00"),
-    ("pantalon_mezclilla", "Pantalón de mezclilla", "Pantalones", &["Mezclilla"], &["Azul"], "45.00"),
-    ("mantel_lino", "Mantel de lino", "Hogar", &["Lino"], &["Blanco"], "30.00"),
-    ("camisa_lino", "Camisa de lino", "Camisas", &["Lino"], &["Azul"], "35.00"),
-    ("bufanda_lana", "Bufanda de lana", "Accesorios", &["Lana"], &["Rojo"], "12.00"),
-    ("tela_seda", "Tela de seda", "Telas", &["Seda"], &["Rojo"], "60.00"),
-    ("camisa_seda", "Camisa de seda", "Camisas", &["Seda"], &["Blanco"], "90.00"),
-    ("manta_lana", "Manta de lana", "Hogar", &["Lana"], &["Gris"], "70.00"),
-    ("vestido_algodon", "Vestido de algodón", "Vestidos", &["Algodón"], &["Rojo"], "55.00"),
-    ("poncho_lana", "Poncho de lana", "Abrigos", &["Lana"], &["Azul"], "110.00"),
+/// key, name, category, materials, colors, price
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static str,
+);
+
+const PRODUCTS: &[Row] = &[
+    (
+        "camisa_algodon",
+        "Camisa de algodón",
+        "Camisas",
+        &["Algodón"],
+        &["Blanco"],
+        "25.00",
+    ),
+    (
+        "vestido_lino",
+        "Vestido de lino",
+        "Vestidos",
+        &["Lino"],
+        &["Azul"],
+        "80.00",
+    ),
+    (
+        "poncho_alpaca",
+        "Poncho de alpaca",
+        "Abrigos",
+        &["Alpaca"],
+        &["Gris"],
+        "150.00",
+    ),
+    (
+        "pantalon_mezclilla",
+        "Pantalón de mezclilla",
+        "Pantalones",
+        &["Mezclilla"],
+        &["Azul"],
+        "45.00",
+    ),
+    (
+        "mantel_lino",
+        "Mantel de lino",
+        "Hogar",
+        &["Lino"],
+        &["Blanco"],
+        "30.00",
+    ),
+    (
+        "camisa_lino",
+        "Camisa de lino",
+        "Camisas",
+        &["Lino"],
+        &["Azul"],
+        "35.00",
+    ),
+    (
+        "bufanda_lana",
+        "Bufanda de lana",
+        "Accesorios",
+        &["Lana"],
+        &["Rojo"],
+        "12.00",
+    ),
+    (
+        "tela_seda",
+        "Tela de seda",
+        "Telas",
+        &["Seda"],
+        &["Rojo"],
+        "60.00",
+    ),
+    (
+        "camisa_seda",
+        "Camisa de seda",
+        "Camisas",
+        &["Seda"],
+        &["Blanco"],
+        "90.00",
+    ),
+    (
+        "manta_lana",
+        "Manta de lana",
+        "Hogar",
+        &["Lana"],
+        &["Gris"],
+        "70.00",
+    ),
+    (
+        "vestido_algodon",
+        "Vestido de algodón",
+        "Vestidos",
+        &["Algodón"],
+        &["Rojo"],
+        "55.00",
+    ),
+    (
+        "poncho_lana",
+        "Poncho de lana",
+        "Abrigos",
+        &["Lana"],
+        &["Azul"],
+        "110.00",
+    ),
 ];
 
 async fn category(app: &TestApp, name: &str) -> String {
@@ -150,7 +244,11 @@ async fn forgiving_queries_find_their_target_in_the_top_three() {
     let page = search(&c.app, json!({"q": "vestdo", "n": 10})).await;
     assert_eq!(page["correctedQuery"], "vestido");
     let page = search(&c.app, json!({"q": "lino", "n": 10})).await;
-    assert!(names(&page).iter().all(|n| n.contains("lino")), "{:?}", names(&page));
+    assert!(
+        names(&page).iter().all(|n| n.contains("lino")),
+        "{:?}",
+        names(&page)
+    );
     assert_eq!(page["correctedQuery"], Value::Null);
 }
 
@@ -197,10 +295,17 @@ async fn a_facet_keeps_its_counts_when_one_of_its_values_is_selected() {
         .cloned()
         .expect("camisas");
     assert_eq!(camisas["count"], 3);
-    let only = search(&c.app, json!({"n": 10, "f": {"categoryIds": [camisas["value"]]}})).await;
+    let only = search(
+        &c.app,
+        json!({"n": 10, "f": {"categoryIds": [camisas["value"]]}}),
+    )
+    .await;
     assert_eq!(only["totalCount"], 3);
     let ranges = all["facets"]["priceRanges"].as_array().expect("ranges");
-    let counted: i64 = ranges.iter().map(|r| r["count"].as_i64().unwrap_or(0)).sum();
+    let counted: i64 = ranges
+        .iter()
+        .map(|r| r["count"].as_i64().unwrap_or(0))
+        .sum();
     assert_eq!(counted, PRODUCTS.len() as i64);
 }
 
@@ -208,26 +313,42 @@ async fn a_facet_keeps_its_counts_when_one_of_its_values_is_selected() {
 async fn a_sellers_change_is_searchable_in_their_next_request() {
     let c = catalogue().await;
     // No sync_search here: the consistency token and the seller's own session must do it.
-    let update = "mutation($id: ID!) { updateProduct(id: $id, input: {name: \"Vestido de guanaco\"}) {
+    let update =
+        "mutation($id: ID!) { updateProduct(id: $id, input: {name: \"Vestido de guanaco\"}) {
         product { id } consistencyToken userErrors { code } } }";
     let (_, body) = c
         .app
-        .graphql_as(&c.seller.access_token, update, json!({"id": c.ids["vestido_lino"]}))
+        .graphql_as(
+            &c.seller.access_token,
+            update,
+            json!({"id": c.ids["vestido_lino"]}),
+        )
         .await;
     let token = body["data"]["updateProduct"]["consistencyToken"]
         .as_str()
         .expect("token")
         .to_owned();
-    let query = "query($t: String) { products(query: \"guanaco\", consistencyToken: $t) { nodes { id } } }";
-    let (_, body) = c.app.graphql_as(&c.seller.access_token, query, json!({})).await;
-    assert_eq!(body["data"]["products"]["nodes"][0]["id"], c.ids["vestido_lino"], "{body}");
+    let query =
+        "query($t: String) { products(query: \"guanaco\", consistencyToken: $t) { nodes { id } } }";
+    let (_, body) = c
+        .app
+        .graphql_as(&c.seller.access_token, query, json!({}))
+        .await;
+    assert_eq!(
+        body["data"]["products"]["nodes"][0]["id"], c.ids["vestido_lino"],
+        "{body}"
+    );
     let data = c.app.data(query, json!({"t": token})).await;
     assert_eq!(data["products"]["nodes"][0]["id"], c.ids["vestido_lino"]);
     // Archiving removes it from search.
     let archive = "mutation($id: ID!) { archiveProduct(id: $id) { consistencyToken } }";
     let (_, body) = c
         .app
-        .graphql_as(&c.seller.access_token, archive, json!({"id": c.ids["vestido_lino"]}))
+        .graphql_as(
+            &c.seller.access_token,
+            archive,
+            json!({"id": c.ids["vestido_lino"]}),
+        )
         .await;
     let token = body["data"]["archiveProduct"]["consistencyToken"].clone();
     let data = c.app.data(query, json!({"t": token})).await;
@@ -260,7 +381,12 @@ async fn stores_search_by_text_and_distance_and_autocomplete() {
         )
         .await;
     let suggestions = data["suggest"].as_array().expect("suggestions");
-    assert!(suggestions.iter().any(|s| s["kind"] == "QUERY" && s["text"] == "alpaca"), "{data}");
+    assert!(
+        suggestions
+            .iter()
+            .any(|s| s["kind"] == "QUERY" && s["text"] == "alpaca"),
+        "{data}"
+    );
     assert!(
         suggestions
             .iter()
@@ -271,13 +397,22 @@ async fn stores_search_by_text_and_distance_and_autocomplete() {
         .app
         .data("{ suggest(prefix: \"abri\") { text kind } }", json!({}))
         .await;
-    assert!(data["suggest"].as_array().expect("s").iter().any(|s| s["kind"] == "CATEGORY" && s["text"] == "Abrigos"), "{data}");
+    assert!(
+        data["suggest"]
+            .as_array()
+            .expect("s")
+            .iter()
+            .any(|s| s["kind"] == "CATEGORY" && s["text"] == "Abrigos"),
+        "{data}"
+    );
 }
 
 #[tokio::test]
 async fn user_text_never_errors() {
     let c = catalogue().await;
-    for text in ["\"", "lino AND", "name:(x", "*", "lana~2", "[1 TO 5]", "\\", "-", "🧵🧶", "<script>"] {
+    for text in [
+        "\"", "lino AND", "name:(x", "*", "lana~2", "[1 TO 5]", "\\", "-", "🧵🧶", "<script>",
+    ] {
         let (status, body) = c.app.graphql(SEARCH, json!({"q": text})).await;
         assert_eq!(status, 200, "{text:?}: {body}");
         assert!(body.get("errors").is_none(), "{text:?}: {body}");

@@ -12,8 +12,6 @@ use super::{
     Money, Product, ProductCursor, ProductFilter, ProductListing, ProductSort, ProductStatus,
     ProductUnit, db, facet_keys,
 };
-use crate::search::facets::{Highlight, ProductFacets};
-use crate::search::{self, IndexCursor, PageRequest};
 use crate::categories::Category;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CategoryId, ProductId, StoreId};
@@ -21,6 +19,8 @@ use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size}
 use crate::reviews::graphql::ReviewConnection;
 use crate::reviews::{ReviewCursor, ReviewPageKey};
 use crate::schema::RequestContext;
+use crate::search::facets::{Highlight, ProductFacets};
+use crate::search::{self, IndexCursor, PageRequest};
 use crate::stores::Store;
 use crate::viewer::Viewer;
 
@@ -231,7 +231,11 @@ impl ProductSearchConnection {
         let index = match &cursor {
             // A page of the other source cannot resume here.
             Some(AnyCursor::Postgres(_)) => None,
-            _ => rc.search.index_for(rc.viewer.user_id(), consistency_token).await,
+            _ => {
+                rc.search
+                    .index_for(rc.viewer.user_id(), consistency_token)
+                    .await
+            }
         };
         match (index, cursor) {
             (Some(index), cursor) => {
@@ -356,7 +360,10 @@ impl ProductSearchConnection {
 #[Object]
 impl ProductSearchConnection {
     async fn edges(&self) -> Vec<ProductSearchEdge<'_>> {
-        self.rows.iter().map(|row| ProductSearchEdge { row }).collect()
+        self.rows
+            .iter()
+            .map(|row| ProductSearchEdge { row })
+            .collect()
     }
 
     async fn nodes(&self) -> Vec<&Product> {

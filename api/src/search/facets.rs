@@ -91,8 +91,14 @@ impl ProductFacets {
         }))
         .await;
         Ok(Self {
-            categories: categories.into_iter().filter_map(|r| r.transpose()).collect::<ApiResult<_>>()?,
-            stores: stores.into_iter().filter_map(|r| r.transpose()).collect::<ApiResult<_>>()?,
+            categories: categories
+                .into_iter()
+                .filter_map(|r| r.transpose())
+                .collect::<ApiResult<_>>()?,
+            stores: stores
+                .into_iter()
+                .filter_map(|r| r.transpose())
+                .collect::<ApiResult<_>>()?,
             materials: words(counts.materials),
             colors: words(counts.colors),
             sizes: words(counts.sizes),

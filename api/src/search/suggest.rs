@@ -68,7 +68,10 @@ impl SearchQueries {
         #[graphql(default = 8)] first: i32,
     ) -> Result<Vec<Suggestion>> {
         if !(0..=MAX_SUGGESTIONS).contains(&first) {
-            return Err(ApiError::bad_input(format!("first must be between 0 and {MAX_SUGGESTIONS}")).into());
+            return Err(ApiError::bad_input(format!(
+                "first must be between 0 and {MAX_SUGGESTIONS}"
+            ))
+            .into());
         }
         if prefix.chars().count() > MAX_PREFIX_CHARS {
             return Err(ApiError::bad_input(format!(
@@ -96,7 +99,8 @@ impl SearchQueries {
                 .filter_map(|s| s.id.and_then(|id| i64::try_from(id).ok()))
         };
         futures::future::join_all(
-            ids(index::SuggestionKind::Product).map(|id| rc.loaders.products.load_one(ProductId(id))),
+            ids(index::SuggestionKind::Product)
+                .map(|id| rc.loaders.products.load_one(ProductId(id))),
         )
         .await;
         futures::future::join_all(
@@ -104,7 +108,10 @@ impl SearchQueries {
         )
         .await;
         let mut out = Vec::with_capacity(first);
-        for s in found.iter().filter(|s| s.kind == index::SuggestionKind::Query) {
+        for s in found
+            .iter()
+            .filter(|s| s.kind == index::SuggestionKind::Query)
+        {
             out.push(Suggestion {
                 text: s.text.clone(),
                 kind: SuggestionKind::Query,

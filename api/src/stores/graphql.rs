@@ -61,7 +61,9 @@ impl StoreQueries {
         if searchable && resumable && first > 0 {
             let index = rc.search.index_for(rc.viewer.user_id(), None).await;
             if let Some(index) = index {
-                return Ok(StoreSearchConnection::from_index(rc, index, &listing, first, cursor).await?);
+                return Ok(
+                    StoreSearchConnection::from_index(rc, index, &listing, first, cursor).await?,
+                );
             }
         }
         let rows = if first == 0 {
@@ -136,7 +138,11 @@ impl StoreSearchConnection {
             (None, _) => None,
             (Some(StoreCursor::Distance(d, id)), true) => Some((*d, id.0)),
             (Some(StoreCursor::Relevance(v, id)), false) => Some((*v, id.0)),
-            _ => return Err(ApiError::bad_input("cursor does not belong to this listing")),
+            _ => {
+                return Err(ApiError::bad_input(
+                    "cursor does not belong to this listing",
+                ));
+            }
         };
         let query = textisur_search_index::StoreQuery {
             text: listing.text.clone(),
