@@ -83,12 +83,17 @@ async fn matching_forgives_accents_plurals_prefixes_and_a_typo() {
         "count agrees with the typo branch"
     );
 
-    let typo_and_word = names(&app, &text("vestdo rojo")).await;
-    assert!(!typo_and_word.is_empty());
+    // A typo and a word that matches: dresses of one colour (in the name or the colours).
+    let dress: String =
+        sqlx::query_scalar("SELECT name FROM products WHERE name LIKE 'Vestido %' LIMIT 1")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("a dress");
+    let colour = dress.rsplit(' ').next().unwrap_or_default().to_owned();
+    let typo_and_word = names(&app, &text(&format!("vestdo {colour}"))).await;
+    assert!(typo_and_word.contains(&dress), "{typo_and_word:?}");
     assert!(
-        typo_and_word
-            .iter()
-            .all(|n| n.starts_with("Vestido") && n.ends_with("rojo")),
+        typo_and_word.iter().all(|n| n.starts_with("Vestido")),
         "{typo_and_word:?}"
     );
 
