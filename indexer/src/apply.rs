@@ -201,6 +201,23 @@ impl OutboxApplier {
         Ok(())
     }
 
+    /// Merges the committed segments into one and makes that visible (after a full build).
+    pub async fn merge_all(&mut self) -> anyhow::Result<()> {
+        let mut writer = self
+            .writer
+            .take()
+            .context("index writer lost by a failed step")?;
+        let index = self.index.clone();
+        let (writer, result) = tokio::task::spawn_blocking(move || {
+            let result = writer.merge_all().and_then(|()| index.reload());
+            (writer, result)
+        })
+        .await
+        .context("index merge task")?;
+        self.writer = Some(writer);
+        result.context("merge search index segments")
+    }
+
     /// Waits for background merges and releases the writer's lock.
     pub async fn finish(mut self) -> anyhow::Result<()> {
         if let Some(writer) = self.writer.take() {

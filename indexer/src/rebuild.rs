@@ -77,6 +77,7 @@ async fn build(
         seq: i64::MAX,
     };
     applier.commit(checkpoint, None).await?;
+    applier.merge_all().await?;
     outbox::acknowledge(pool, generation, checkpoint).await?;
     tracing::info!(
         generation,

@@ -390,6 +390,16 @@ impl IndexWriter {
         Ok(())
     }
 
+    /// Merges every committed segment into one (after a full build: fewer segments means
+    /// fewer term dictionaries to walk per query). The last commit's payload is kept.
+    pub fn merge_all(&mut self) -> SearchResult<()> {
+        let ids = self.writer.index().searchable_segment_ids()?;
+        if ids.len() > 1 {
+            self.writer.merge(&ids).wait()?;
+        }
+        Ok(())
+    }
+
     /// Drops every change since the last commit.
     pub fn rollback(&mut self) -> SearchResult<()> {
         self.writer.rollback()?;

@@ -41,6 +41,10 @@ pub struct WordPlan {
     pub synonym_stems: Vec<String>,
     /// Matched as a prefix too (the last word while typing).
     pub prefix: bool,
+    /// Whether the index holds the word as typed (or its stem). Typo matching only runs for
+    /// words it does not know: a correctly spelled word gains nothing from it, and skipping
+    /// the term-dictionary walk is most of a query's cost.
+    pub known: bool,
 }
 
 impl WordPlan {
@@ -92,12 +96,37 @@ impl TextPlan {
                 stem,
                 synonym_stems,
                 prefix,
+                known: false,
             });
         }
         if words.len() > MAX_WORDS {
             words.truncate(MAX_WORDS);
         }
         Self { words }
+    }
+
+    /// Marks the words the index holds exactly, in any of the `folded` fields as typed or in
+    /// any of the `stemmed` fields as a stem.
+    pub fn mark_known(
+        &mut self,
+        searcher: &tantivy::Searcher,
+        folded: &[Field],
+        stemmed: &[Field],
+    ) -> tantivy::Result<()> {
+        for word in &mut self.words {
+            let mut known = false;
+            for field in folded {
+                known =
+                    known || searcher.doc_freq(&Term::from_field_text(*field, &word.folded))? > 0;
+            }
+            if let Some(stem) = &word.stem {
+                for field in stemmed {
+                    known = known || searcher.doc_freq(&Term::from_field_text(*field, stem))? > 0;
+                }
+            }
+            word.known = known;
+        }
+        Ok(())
     }
 
     /// Whether nothing in the text can match (empty, or only punctuation).
@@ -153,7 +182,7 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> Box<dyn Query> {
         };
         let term = Term::from_field_text(folded_field, &word.folded);
         let typos = word.typos();
-        if typos > 0 {
+        if typos > 0 && !word.known {
             // Constant score: a typo match is worth less than most exact matches.
             should.push((
                 Occur::Should,

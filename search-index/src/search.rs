@@ -163,11 +163,16 @@ impl SearchIndex {
     pub fn search_products(&self, q: &ProductQuery) -> SearchResult<ProductPage> {
         let f = &self.inner.fields;
         let searcher = self.inner.reader.searcher();
-        let plan = q
+        let mut plan = q
             .text
             .as_deref()
             .map(|t| TextPlan::new(t, &self.inner.synonyms))
             .unwrap_or_default();
+        plan.mark_known(
+            &searcher,
+            &[f.name_fold, f.category_fold, f.attrs_fold],
+            &[f.name, f.category, f.attrs, f.description],
+        )?;
         let text_clauses = text_query(&plan, &product_fields(f));
         let filters = product_filters(f, q);
         let build = |leave_out: Option<FilterOf>| {
@@ -319,24 +324,11 @@ impl SearchIndex {
     ) -> SearchResult<Option<String>> {
         let f = &self.inner.fields;
         let folded_fields = [f.name_fold, f.category_fold, f.attrs_fold];
-        let stemmed_fields = [f.name, f.category, f.attrs, f.description];
         let mut out = String::new();
         let mut at = 0;
         let mut changed = false;
         for word in &plan.words {
-            if word.stem.is_none() || word.typos() == 0 {
-                continue;
-            }
-            let mut known = false;
-            for field in folded_fields {
-                known |= searcher.doc_freq(&Term::from_field_text(field, &word.folded))? > 0;
-            }
-            if let Some(stem) = &word.stem {
-                for field in stemmed_fields {
-                    known |= searcher.doc_freq(&Term::from_field_text(field, stem))? > 0;
-                }
-            }
-            if known {
+            if word.stem.is_none() || word.typos() == 0 || word.known {
                 continue;
             }
             let mut best: Option<(u64, String)> = None;
@@ -379,11 +371,16 @@ impl SearchIndex {
     pub fn search_stores(&self, q: &StoreQuery) -> SearchResult<StorePage> {
         let f = &self.inner.fields;
         let searcher = self.inner.reader.searcher();
-        let plan = q
+        let mut plan = q
             .text
             .as_deref()
             .map(|t| TextPlan::new(t, &self.inner.synonyms))
             .unwrap_or_default();
+        plan.mark_known(
+            &searcher,
+            &[f.name_fold, f.place_fold],
+            &[f.name, f.place, f.description],
+        )?;
         let mut clauses = vec![kind_query(f, STORE)];
         clauses.extend(text_query(&plan, &store_fields(f)));
         let (source, descending) = match q.near {
