@@ -20,7 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SIZES=${SIZES:-100000 1000000}
-CONNECTIONS=${CONNECTIONS:-16}
+# Concurrency levels: latency at light load, and throughput at saturation.
+CONNECTIONS=${CONNECTIONS:-1 4 16}
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-3}
 FRESHNESS_SECONDS=${FRESHNESS_SECONDS:-30}
@@ -142,8 +143,8 @@ for N in $SIZES; do
 
   TABLE="$OUT/search-$N.md"
   {
-    echo "| backend | req/s | p50 ms | p95 ms | p99 ms | errors | requests | passes over the mix | seconds |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| backend | connections | req/s | p50 ms | p95 ms | p99 ms | errors | requests | passes over the mix | seconds |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   } >"$TABLE"
   declare -A P50=()
   for backend in index postgres; do
@@ -157,15 +158,18 @@ for N in $SIZES; do
     # backend's numbers also cover every query of the mix, not just its first ones.
     read -r _ _ serial <<<"${CHECK[$backend]}"
     duration=$((serial > DURATION ? serial : DURATION))
-    QUERIES_FILE=$QUERIES wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 60s -s tests/load/search.lua "$url" >/dev/null
-    result=$(QUERIES_FILE=$QUERIES wrk -t1 -c"$CONNECTIONS" -d"${duration}s" --timeout 60s \
-      -s tests/load/search.lua "$url")
-    read -r _ rps p50 p95 p99 errors requests <<<"$(grep '^RESULT' <<<"$result")"
-    graphql_errors=$(grep '^GRAPHQL_ERRORS' <<<"$result" | cut -d' ' -f2)
-    P50[$backend]=$p50
-    passes=$(awk -v r="$requests" 'BEGIN { printf "%.1f", r / 200 }')
-    echo "| $backend | $rps | $p50 | $p95 | $p99 | $((errors + graphql_errors)) | $requests | $passes | $duration |" >>"$TABLE"
-    echo "$backend: $rps req/s, p50 $p50 ms, p95 $p95 ms, p99 $p99 ms, $errors HTTP and $graphql_errors GraphQL errors" >&2
+    for c in $CONNECTIONS; do
+      QUERIES_FILE=$QUERIES wrk -t1 -c"$c" -d"${WARMUP}s" --timeout 60s -s tests/load/search.lua "$url" >/dev/null
+      result=$(QUERIES_FILE=$QUERIES wrk -t1 -c"$c" -d"${duration}s" --timeout 60s \
+        -s tests/load/search.lua "$url")
+      read -r _ rps p50 p95 p99 errors requests <<<"$(grep '^RESULT' <<<"$result")"
+      graphql_errors=$(grep '^GRAPHQL_ERRORS' <<<"$result" | cut -d' ' -f2)
+      # The ratio compares the backends at the lightest load measured.
+      [ -n "${P50[$backend]:-}" ] || P50[$backend]=$p50
+      passes=$(awk -v r="$requests" 'BEGIN { printf "%.1f", r / 200 }')
+      echo "| $backend | $c | $rps | $p50 | $p95 | $p99 | $((errors + graphql_errors)) | $requests | $passes | $duration |" >>"$TABLE"
+      echo "$backend, $c connections: $rps req/s, p50 $p50 ms, p95 $p95 ms, p99 $p99 ms, $errors HTTP and $graphql_errors GraphQL errors" >&2
+    done
   done
   ratio=$(awk -v p="${P50[postgres]}" -v i="${P50[index]}" 'BEGIN { if (i > 0) printf "%.1f", p / i; else print "n/a" }')
 
