@@ -196,10 +196,18 @@ impl SearchIndex {
         Ok(self.inner.reader.reload()?)
     }
 
-    /// Number of live product and store documents.
+    /// Number of live product and store documents (a count over postings: cheap enough
+    /// to run between indexing batches, unlike [`SearchIndex::fingerprints`]).
     pub fn document_counts(&self) -> SearchResult<(u64, u64)> {
-        let f = self.fingerprints()?;
-        Ok((f.products.len() as u64, f.stores.len() as u64))
+        let searcher = self.inner.reader.searcher();
+        let count = |kind: &str| -> SearchResult<u64> {
+            let query = TermQuery::new(
+                Term::from_field_text(self.inner.fields.kind, kind),
+                IndexRecordOption::Basic,
+            );
+            Ok(searcher.search(&query, &tantivy::collector::Count)? as u64)
+        };
+        Ok((count(PRODUCT)?, count(STORE)?))
     }
 
     /// Opens the single writer of this index (`memory_bytes` of indexing buffer).

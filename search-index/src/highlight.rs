@@ -45,9 +45,10 @@ impl<'a> Highlighter<'a> {
         self.plan.words.iter().any(|w| {
             let exact = stem.is_some()
                 && (stem == w.stem || w.synonym_stems.iter().any(|s| Some(s) == stem.as_ref()));
-            let typo = !w.known && w.typos() > 0
+            let typo = !w.known
+                && w.typos() > 0
                 && strsim::damerau_levenshtein(&token.text, &w.folded) <= usize::from(w.typos());
-            let prefix = w.prefix && token.text.starts_with(&w.folded);
+            let prefix = w.prefix && !w.known && token.text.starts_with(&w.folded);
             exact || typo || prefix
         })
     }

@@ -192,7 +192,9 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> Box<dyn Query> {
                 ),
             ));
         }
-        if word.prefix {
+        // A word the index knows as typed is taken as finished: expanding it as a prefix
+        // would walk every longer word for little gain.
+        if word.prefix && !word.known {
             should.push((
                 Occur::Should,
                 boost(
