@@ -117,6 +117,11 @@ impl IndexRoot {
     }
 }
 
+/// Threads a single search spreads its segments over (the machine's cores, at most 4).
+fn search_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
 /// An open index: its reader and what queries need. Cheap to clone.
 #[derive(Clone)]
 pub struct SearchIndex {
@@ -157,8 +162,10 @@ impl SearchIndex {
         Self::from_index(index, Fields::new(), synonyms)
     }
 
-    fn from_index(index: Index, fields: Fields, synonyms: Synonyms) -> SearchResult<Self> {
+    fn from_index(mut index: Index, fields: Fields, synonyms: Synonyms) -> SearchResult<Self> {
         analysis::register(index.tokenizers());
+        // Segments are searched in parallel: a query over a large match set uses every core.
+        index.set_multithread_executor(search_threads())?;
         // Another process may write this index: pick its commits up by watching meta.json.
         // The in-process indexer also calls `reload` right after each commit.
         let reader = index
@@ -398,11 +405,26 @@ impl IndexWriter {
         Ok(())
     }
 
-    /// Merges every committed segment into one (after a full build: fewer segments means
-    /// fewer term dictionaries to walk per query). The last commit's payload is kept.
+    /// Merges the committed segments into one per search thread, of about equal size (after
+    /// a full build): fewer segments means fewer term dictionaries to walk per query, and one
+    /// per thread lets a single large query use every core. The last commit's payload is
+    /// kept.
     pub fn merge_all(&mut self) -> SearchResult<()> {
-        let ids = self.writer.index().searchable_segment_ids()?;
-        if ids.len() > 1 {
+        let mut metas = self.writer.index().searchable_segment_metas()?;
+        let parts = search_threads();
+        if metas.len() <= parts {
+            return Ok(());
+        }
+        // Largest first, each into the lightest group so far.
+        metas.sort_by_key(|m| std::cmp::Reverse(m.num_docs()));
+        let mut groups: Vec<(u64, Vec<tantivy::index::SegmentId>)> = vec![(0, Vec::new()); parts];
+        for meta in metas {
+            if let Some(lightest) = groups.iter_mut().min_by_key(|(docs, _)| *docs) {
+                lightest.0 += u64::from(meta.num_docs());
+                lightest.1.push(meta.id());
+            }
+        }
+        for (_, ids) in groups.into_iter().filter(|(_, ids)| ids.len() > 1) {
             self.writer.merge(&ids).wait()?;
         }
         Ok(())
