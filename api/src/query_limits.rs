@@ -199,6 +199,11 @@ pub fn check(
                 None => return Ok(None),
             }
         }
+        // A single named operation runs without `operationName`: check it like any other.
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
+            Some(op) => op,
+            None => return Ok(None),
+        },
         (DocumentOperations::Multiple(_), None) => return Ok(None),
     };
     let mut walker = Walker {
@@ -359,6 +364,13 @@ mod tests {
             Err(Rejection::TooComplex { limit, .. }) => limit,
             other => panic!("not refused: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_single_named_operation_is_checked_without_an_operation_name() {
+        let costly = "query Costly { products(first: 100) { nodes {
+            reviews(first: 100) { nodes { author { name } } } } } }";
+        assert_eq!(limit(run(costly)), "cost");
     }
 
     #[test]
