@@ -213,8 +213,15 @@ pub fn check(
         stack: Vec::new(),
     };
     let (cost, depth) = walker.set(&operation.node.selection_set.node)?;
-    if depth > limits.max_depth {
-        return Err(too_complex("depth", limits.max_depth, depth));
+    let max_depth = if introspection_only(&operation.node.selection_set.node) {
+        // Introspection reads the schema in memory, never the database; every other limit
+        // still applies.
+        limits.max_depth.max(crate::schema::INTROSPECTION_MAX_DEPTH)
+    } else {
+        limits.max_depth
+    };
+    if depth > max_depth {
+        return Err(too_complex("depth", max_depth, depth));
     }
     let cost = if operation.node.ty == OperationType::Mutation {
         let mutations = walker.root_fields(&operation.node.selection_set.node);
@@ -233,6 +240,15 @@ pub fn check(
         });
     }
     Ok(Some(Analysis { cost, document }))
+}
+
+/// Whether every root selection is an introspection field (`__schema`, `__type`,
+/// `__typename`); a fragment at the root is not looked into.
+fn introspection_only(set: &SelectionSet) -> bool {
+    set.items.iter().all(|item| match &item.node {
+        Selection::Field(field) => field.node.name.node.starts_with("__"),
+        _ => false,
+    })
 }
 
 fn count_set(set: &Positioned<SelectionSet>, aliases: &mut usize, directives: &mut usize) {
@@ -364,6 +380,34 @@ mod tests {
             Err(Rejection::TooComplex { limit, .. }) => limit,
             other => panic!("not refused: {other:?}"),
         }
+    }
+
+    /// An introspection query shaped like graphql-js's, `TypeRef` nesting `ofType` `levels` times.
+    fn introspection(levels: usize) -> String {
+        let mut type_ref = "kind name".to_owned();
+        for _ in 0..levels {
+            type_ref = format!("kind name ofType {{ {type_ref} }}");
+        }
+        format!(
+            "query IntrospectionQuery {{ __schema {{ types {{ ...FullType }} }} }}
+            fragment FullType on __Type {{ fields {{ args {{ ...InputValue }} type {{ ...TypeRef }} }} }}
+            fragment InputValue on __InputValue {{ type {{ ...TypeRef }} }}
+            fragment TypeRef on __Type {{ {type_ref} }}"
+        )
+    }
+
+    #[test]
+    fn the_standard_introspection_query_may_go_deeper_than_other_queries() {
+        let standard = run(&introspection(9));
+        assert!(
+            matches!(standard, Ok(Some(_))),
+            "{standard:?}: {}",
+            introspection(9)
+        );
+        assert_eq!(limit(run(&introspection(10))), "depth");
+        // Mixing in an ordinary field loses the allowance.
+        let mixed = introspection(9).replace("__schema {", "categories { name } __schema {");
+        assert_eq!(limit(run(&mixed)), "depth");
     }
 
     #[test]

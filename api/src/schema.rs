@@ -50,6 +50,11 @@ pub type ApiSchema = Schema<Query, Mutation, EmptySubscription>;
 /// Largest selection depth a query may have.
 pub const MAX_DEPTH: usize = 12;
 
+/// Largest selection depth of an operation that selects nothing but introspection: the
+/// standard introspection query (graphql-js `getIntrospectionQuery`, which GraphiQL and code
+/// generators send) nests `ofType` nine times. Introspection reads the schema in memory.
+pub const INTROSPECTION_MAX_DEPTH: usize = 15;
+
 /// Builds the schema. It holds no connections: each request brings its [`RequestContext`].
 pub fn build() -> ApiSchema {
     builder().finish()
@@ -62,7 +67,10 @@ pub fn build_public() -> ApiSchema {
 }
 
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).limit_depth(MAX_DEPTH)
+    // A backstop: `query_limits` holds every operation but introspection to `MAX_DEPTH`
+    // before it runs.
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(INTROSPECTION_MAX_DEPTH)
 }
 
 /// The generated SDL, as committed in `schema.graphql`.
