@@ -6,9 +6,11 @@
 //! then served from the local cache and registrations stay local, and the store goes back to
 //! Redis by itself once a trial call succeeds. This crate knows nothing of HTTP or GraphQL.
 //!
-//! Not yet here: trusted-document manifests and the safelist mode (protection issue).
+//! Trusted documents (`manifest`) are the operations our own clients send, from the manifests
+//! in `persisted-queries/manifests/`.
 
 mod breaker;
+pub mod manifest;
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -20,6 +22,7 @@ use redis::AsyncCommands;
 use sha2::{Digest, Sha256};
 
 pub use breaker::Breaker;
+pub use manifest::{ManifestError, TrustedDocuments, TrustedOperation};
 
 /// How the store behaves.
 #[derive(Clone, Debug)]
