@@ -188,7 +188,9 @@ pub struct ServeArgs {
     pub trusted_proxies: Vec<std::net::IpAddr>,
 
     /// `development` or `production`: production sends no CORS headers unless origins are
-    /// given, and development allows the local front-end dev servers.
+    /// given, and keeps introspection, suggestions and operations that are not persisted
+    /// (trusted or registered) for admins; development allows the local front-end dev
+    /// servers.
     #[arg(long, env = "TEXTISUR_ENV", default_value = "development")]
     pub environment: Environment,
 

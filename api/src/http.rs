@@ -30,7 +30,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use textisur_persisted_queries::PersistedQueryStore;
+use textisur_persisted_queries::{PersistedQueryStore, TrustedDocuments};
 
 use crate::accounts::Auth;
 use crate::cost_limits::CostLimiter;
@@ -60,6 +60,9 @@ pub struct HttpConfig {
     pub cost_restore_rate: u32,
     /// Production mode: introspection and field suggestions for admins only.
     pub production: bool,
+    /// Safelist: only admins may send operations that are not persisted (a trusted document's
+    /// text, or a hash the server knows); on in production.
+    pub safelist: bool,
 }
 
 impl Default for HttpConfig {
@@ -75,6 +78,7 @@ impl Default for HttpConfig {
             cost_bucket: 2_000,
             cost_restore_rate: 100,
             production: false,
+            safelist: false,
         }
     }
 }
@@ -94,17 +98,21 @@ pub struct AppStateInner {
     pub public_schema: ApiSchema,
     /// Automatic persisted queries (Redis with an in-process cache).
     pub persisted: Arc<PersistedQueryStore>,
+    /// The operations of our own clients (the embedded manifest): persisted for everyone.
+    pub trusted: TrustedDocuments,
     /// The search index listings read.
     pub search: crate::search::SearchState,
 }
 
 impl AppState {
-    /// Builds the state from a database handle, the HTTP configuration and the auth keys.
+    /// Builds the state from a database handle, the HTTP configuration, the auth keys, the
+    /// persisted and trusted operations and the search index.
     pub fn new(
         db: Db,
         config: HttpConfig,
         auth: Arc<Auth>,
         persisted: Arc<PersistedQueryStore>,
+        trusted: TrustedDocuments,
         search: crate::search::SearchState,
     ) -> Self {
         let cost_limiter = Arc::new(CostLimiter::new(
@@ -119,6 +127,7 @@ impl AppState {
             cost_limiter,
             public_schema: schema::build_public(),
             persisted,
+            trusted,
             search,
         }))
     }

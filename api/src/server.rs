@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 
 use std::sync::Arc;
 
-use textisur_persisted_queries::{PersistedQueryStore, StoreConfig};
+use textisur_persisted_queries::{PersistedQueryStore, StoreConfig, TrustedDocuments};
 
 use crate::accounts::Auth;
 use crate::accounts::limits::AuthLimitConfig;
@@ -76,6 +76,7 @@ impl ServerConfig {
                 cost_bucket: args.cost_bucket,
                 cost_restore_rate: args.cost_restore_rate,
                 production: args.environment == Environment::Production,
+                safelist: args.environment == Environment::Production,
             },
             persisted: StoreConfig {
                 redis_url: args.redis_url.clone(),
@@ -258,7 +259,8 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     let auth = Arc::new(Auth::new(keys, &config.auth_limits));
     let persisted =
         Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
-    let state = http::AppState::new(db.clone(), config.http, auth, persisted, search);
+    let trusted = TrustedDocuments::embedded().context("trusted operations manifest")?;
+    let state = http::AppState::new(db.clone(), config.http, auth, persisted, trusted, search);
     let housekeeping = tokio::spawn({
         let state = state.clone();
         async move {

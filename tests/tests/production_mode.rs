@@ -1,7 +1,11 @@
-//! In production only admins may explore the schema: introspection and "did you mean".
+//! In production only admins may explore the schema (introspection and "did you mean") and
+//! run operations that are not persisted (the safelist).
 
-use serde_json::json;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 use textisur_api::http::HttpConfig;
+use textisur_api::seed::{ADMIN_EMAIL, DEMO_PASSWORD};
+use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
 use textisur_tests::{TestApp, TestOptions};
 
 #[tokio::test]
@@ -50,4 +54,144 @@ async fn introspection_and_suggestions_are_for_admins_in_production() {
     // Ordinary queries are unaffected.
     let data = app.data("{ categories { name } }", json!({})).await;
     assert!(data["categories"].is_array());
+}
+
+/// A server as `TEXTISUR_ENV=production` runs it: explorer for admins, safelist on.
+async fn production_app() -> TestApp {
+    TestApp::spawn_with(TestOptions {
+        seed_products: Some(20),
+        http: Some(HttpConfig {
+            production: true,
+            safelist: true,
+            cost_restore_rate: 1_000_000,
+            ..HttpConfig::default()
+        }),
+        ..TestOptions::default()
+    })
+    .await
+}
+
+fn trusted(name: &str) -> TrustedOperation {
+    TrustedDocuments::embedded()
+        .expect("embedded manifest")
+        .operations()
+        .iter()
+        .find(|op| op.name == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no trusted operation {name}"))
+}
+
+/// Signs a seeded account in with the trusted `Login` operation (what the web app sends).
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let login = trusted("Login");
+    let variables = json!({ "input": { "email": email, "password": DEMO_PASSWORD } });
+    let (status, body) = app.graphql(&login.body, variables).await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("sign in {email}: {body}"))
+        .to_owned()
+}
+
+fn assert_not_allowed(status: StatusCode, body: &Value, who: &str) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{who}: {body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_ALLOWED",
+        "{who}: {body}"
+    );
+    assert!(body.get("data").is_none(), "{who}: nothing ran: {body}");
+}
+
+async fn post(app: &TestApp, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+    let mut request = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("send");
+    let status = response.status();
+    (status, response.json().await.expect("json"))
+}
+
+fn persisted(hash: &str) -> Value {
+    json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } })
+}
+
+#[tokio::test]
+async fn in_production_only_admins_run_operations_that_are_not_persisted() {
+    let app = production_app().await;
+    let admin = sign_in(&app, ADMIN_EMAIL).await;
+    let buyer = sign_in(&app, "comprador1@textisur.example").await;
+    let ad_hoc = "{ categories { name } }";
+
+    let (status, body) = app.graphql(ad_hoc, json!({})).await;
+    assert_not_allowed(status, &body, "anonymous");
+    let (status, body) = app.graphql_as(&buyer, ad_hoc, json!({})).await;
+    assert_not_allowed(status, &body, "buyer");
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", ad_hoc)])
+        .header("accept", "application/graphql-response+json")
+        .send()
+        .await
+        .expect("send");
+    let status = response.status();
+    assert_not_allowed(status, &response.json().await.expect("json"), "GET");
+    let (status, body) = app.graphql_as(&admin, ad_hoc, json!({})).await;
+    assert_eq!(status, 200, "admin: {body}");
+    assert!(body["data"]["categories"].is_array(), "admin: {body}");
+
+    // A trusted document runs for everyone, as text or by its hash alone.
+    let categories = trusted("Categories");
+    let (status, body) = app.graphql(&categories.body, json!({})).await;
+    assert_eq!(status, 200, "trusted text: {body}");
+    assert!(
+        body["data"]["categories"].is_array(),
+        "trusted text: {body}"
+    );
+    let (status, body) = post(
+        &app,
+        None,
+        json!({ "extensions": persisted(&categories.id) }),
+    )
+    .await;
+    assert_eq!(status, 200, "trusted hash: {body}");
+    assert!(
+        body["data"]["categories"].is_array(),
+        "trusted hash: {body}"
+    );
+}
+
+#[tokio::test]
+async fn in_production_only_admins_register_persisted_queries_and_everyone_runs_them() {
+    let app = production_app().await;
+    let admin = sign_in(&app, ADMIN_EMAIL).await;
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let by_buyer = format!("{{ categories {{ slug }} }} # buyer {nonce}");
+    let buyer = sign_in(&app, "comprador1@textisur.example").await;
+    let hash = sha256_hex(&by_buyer);
+    let registration = json!({ "query": by_buyer, "extensions": persisted(&hash) });
+    let (status, body) = post(&app, Some(&buyer), registration).await;
+    assert_not_allowed(status, &body, "buyer registering");
+    let (_, body) = post(&app, None, json!({ "extensions": persisted(&hash) })).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+        "a refused registration stores nothing: {body}"
+    );
+
+    let by_admin = format!("{{ categories {{ slug }} }} # admin {nonce}");
+    let hash = sha256_hex(&by_admin);
+    let registration = json!({ "query": by_admin, "extensions": persisted(&hash) });
+    let (status, body) = post(&app, Some(&admin), registration).await;
+    assert_eq!(status, 200, "admin registering: {body}");
+    let (status, body) = post(&app, None, json!({ "extensions": persisted(&hash) })).await;
+    assert_eq!(status, 200, "a persisted hit for anyone: {body}");
+    assert!(body["data"]["categories"].is_array(), "{body}");
 }

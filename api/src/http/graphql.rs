@@ -5,6 +5,10 @@
 //! operation, bad variables) is 400 in `application/graphql-response+json` and 200 in
 //! legacy `application/json`, and carries no `data`. Anything that executed is 200.
 //! Mutations over GET are 405 with `Allow: POST`.
+//!
+//! With the safelist on (production), a caller who is not an admin runs only persisted
+//! operations (a known hash, or the text of a trusted document); other text is
+//! `PERSISTED_QUERY_NOT_ALLOWED`.
 
 use std::collections::HashMap;
 
@@ -26,7 +30,7 @@ use super::error_shape::{add_missing_code, restore_null};
 use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
-use super::persisted::resolve_persisted;
+use super::persisted::{refuses_ad_hoc, resolve_persisted};
 use super::refusals::{
     cost_extension, rate_limit_headers, record_operation, refuse_document, throttle,
 };
@@ -188,8 +192,11 @@ pub async fn get(
         }
     };
     let mut params = params;
-    // Resolve a persisted query first, so a mutation cannot hide behind a hash on GET.
-    if let Err((status, body)) = resolve_persisted(&state, &mut params).await {
+    // Resolve a hash first, so a mutation cannot hide behind it on GET. Text sent with a hash
+    // is registered in `execute`, once the caller is known (production's safelist).
+    if params.query.trim().is_empty()
+        && let Err((status, body)) = resolve_persisted(&state, &mut params).await
+    {
         return respond(format, status, &body, "no-store");
     }
     if let Some(kind) = non_query_operation(&params) {
@@ -250,6 +257,23 @@ async fn execute(
     mut params: GraphqlParams,
 ) -> (StatusCode, Value, GraphqlLog) {
     let operation = observability::operation_label(params.operation_name.as_deref());
+    if refuses_ad_hoc(state, caller.viewer.is_admin(), &params) {
+        let message = "only admins may send operations that are not persisted here; \
+            send a trusted operation or its sha256Hash";
+        let body = json!({ "errors": [{ "message": message,
+            "extensions": { "code": ErrorCode::PersistedQueryNotAllowed.as_str() } }] });
+        let status = match format {
+            ResponseFormat::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            ResponseFormat::Json => StatusCode::OK,
+        };
+        let log = GraphqlLog {
+            operation,
+            user_id: caller.viewer.user_id().map(|u| u.0),
+            outcome: "persisted_query",
+            bucket: None,
+        };
+        return (status, body, log);
+    }
     if let Err((status, body)) = resolve_persisted(state, &mut params).await {
         let user_id = caller.viewer.user_id().map(|u| u.0);
         return (

@@ -1,4 +1,5 @@
-//! Automatic persisted queries on the HTTP side: turning a hash into its text.
+//! Persisted queries on the HTTP side: turning a hash into its text (trusted documents
+//! first, then automatic persisted queries), and production's safelist.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -30,6 +31,10 @@ pub(super) async fn resolve_persisted(
         return refuse("persistedQuery needs version 1 and a sha256Hash of 64 hex digits");
     };
     if params.query.trim().is_empty() {
+        if let Some(trusted) = state.trusted.get(&hash) {
+            params.query.clone_from(&trusted.body);
+            return Ok(());
+        }
         match state.persisted.get(&hash).await {
             Some(query) => {
                 params.query = query.to_string();
@@ -48,4 +53,15 @@ pub(super) async fn resolve_persisted(
         state.persisted.put(&hash, &params.query).await;
         Ok(())
     }
+}
+
+/// The safelist (on in production): a caller who is not an admin runs only persisted
+/// operations, that is a hash the server knows or the exact text of a trusted document.
+/// Checked before an APQ registration, so ad-hoc text cannot become a persisted query by the
+/// back door.
+pub(super) fn refuses_ad_hoc(state: &AppState, is_admin: bool, params: &GraphqlParams) -> bool {
+    state.config.safelist
+        && !is_admin
+        && !params.query.trim().is_empty()
+        && !state.trusted.contains_text(&params.query)
 }
