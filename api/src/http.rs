@@ -9,6 +9,7 @@ pub mod negotiate;
 pub mod observe;
 pub mod params;
 mod persisted;
+pub mod playground;
 mod refusals;
 
 use std::sync::Arc;
@@ -149,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .route("/metrics", get(metrics))
+        .merge(playground::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(observe::observe))

@@ -155,6 +155,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let base = format!("http://{}", server.addr);
     println!("TextiSur API listening on {base}");
     println!("  GraphQL     {base}/graphql");
+    println!("  Playground  {base}/playground");
     println!("  Health      {base}/health/live  {base}/health/ready");
     shutdown_signal().await;
     let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
