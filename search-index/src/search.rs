@@ -33,6 +33,29 @@ enum FilterOf {
     Other,
 }
 
+/// The filters that have a facet of their own.
+const FACETED: [FilterOf; 6] = [
+    FilterOf::Category,
+    FilterOf::Store,
+    FilterOf::Material,
+    FilterOf::Color,
+    FilterOf::Size,
+    FilterOf::Price,
+];
+
+/// Turns the facet of filter `of` on or off in `set`.
+fn select_facet(set: &mut FacetSet, of: FilterOf, on: bool) {
+    match of {
+        FilterOf::Category => set.categories = on,
+        FilterOf::Store => set.stores = on,
+        FilterOf::Material => set.materials = on,
+        FilterOf::Color => set.colors = on,
+        FilterOf::Size => set.sizes = on,
+        FilterOf::Price => set.prices = on,
+        FilterOf::Other => {}
+    }
+}
+
 fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
     // Filters narrow the match set without touching the score.
     Box::new(ConstScoreQuery::new(query, 0.0))
@@ -192,71 +215,22 @@ impl SearchIndex {
         // Facets whose own filter is not set are counted in the main pass; each facet with a
         // filter of its own needs a pass without it.
         let own = |of| filters.iter().any(|(o, _)| *o == of);
-        let facet_dims = [
-            (
-                FilterOf::Category,
-                FacetSet {
-                    categories: true,
-                    ..FacetSet::default()
-                },
-            ),
-            (
-                FilterOf::Store,
-                FacetSet {
-                    stores: true,
-                    ..FacetSet::default()
-                },
-            ),
-            (
-                FilterOf::Material,
-                FacetSet {
-                    materials: true,
-                    ..FacetSet::default()
-                },
-            ),
-            (
-                FilterOf::Color,
-                FacetSet {
-                    colors: true,
-                    ..FacetSet::default()
-                },
-            ),
-            (
-                FilterOf::Size,
-                FacetSet {
-                    sizes: true,
-                    ..FacetSet::default()
-                },
-            ),
-            (
-                FilterOf::Price,
-                FacetSet {
-                    prices: true,
-                    ..FacetSet::default()
-                },
-            ),
-        ];
         let mut main_set = FacetSet::default();
         if q.facets {
-            main_set = FacetSet {
-                categories: !own(FilterOf::Category),
-                stores: !own(FilterOf::Store),
-                materials: !own(FilterOf::Material),
-                colors: !own(FilterOf::Color),
-                sizes: !own(FilterOf::Size),
-                prices: !own(FilterOf::Price),
-            };
+            for of in FACETED {
+                select_facet(&mut main_set, of, !own(of));
+            }
         }
         let ((collected, total), tally) =
             searcher.search(&main, &(page, FacetCollector { set: main_set }))?;
         let facets = if q.facets {
             let mut facets = ProductFacets::default();
             tally.fill(main_set, &mut facets);
-            for (of, set) in facet_dims {
-                if own(of) {
-                    let tally = searcher.search(&build(Some(of)), &FacetCollector { set })?;
-                    tally.fill(set, &mut facets);
-                }
+            for of in FACETED.into_iter().filter(|of| own(*of)) {
+                let mut set = FacetSet::default();
+                select_facet(&mut set, of, true);
+                let tally = searcher.search(&build(Some(of)), &FacetCollector { set })?;
+                tally.fill(set, &mut facets);
             }
             Some(facets)
         } else {

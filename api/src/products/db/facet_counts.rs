@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use sqlx::{Postgres, QueryBuilder};
-use textisur_search_index::{FacetCount, PriceBucket, ProductFacets};
+use textisur_search_index::{FacetCount, ProductFacets, price_ladder, summarize_price_buckets};
 
 use super::{Branch, FacetFilter, Filters, push_facet_condition, push_match_set};
 use crate::db::Db;
@@ -20,8 +20,6 @@ use crate::products::ProductListing;
 
 /// Most values returned per facet.
 const MAX_VALUES: usize = 30;
-/// Most price buckets returned.
-const MAX_PRICE_BUCKETS: usize = 6;
 
 /// Flag column of each facet filter in the match set, in [`FacetFilter::ALL`] order.
 const FLAGS: [&str; 6] = [
@@ -127,51 +125,19 @@ fn shape(ladder: &[i64], rows: Vec<(String, String, i64)>) -> ProductFacets {
         materials: take("material"),
         colors: take("color"),
         sizes: take("size"),
-        price_ranges: price_buckets(ladder, &prices),
+        price_ranges: summarize_price_buckets(ladder, &prices),
     }
-}
-
-/// The price ladder in cents: 1-2-5 steps from 10.00 to 100,000,000.00. Bucket `i` holds
-/// prices from `ladder[i-1]` (inclusive) to `ladder[i]` (exclusive); the first has no lower
-/// bound and the last no upper bound (`width_bucket` numbers them the same way).
-fn price_ladder() -> Vec<i64> {
-    let mut out = Vec::new();
-    let mut scale: i64 = 1_000;
-    while scale <= 10_000_000_000 {
-        out.extend([scale, 2 * scale, 5 * scale]);
-        scale *= 10;
-    }
-    out.truncate(out.len() - 2);
-    out
-}
-
-/// Non-empty ladder buckets, the adjacent pair with the fewest matches merged until at most
-/// [`MAX_PRICE_BUCKETS`] are left.
-fn price_buckets(ladder: &[i64], counts: &[u64]) -> Vec<PriceBucket> {
-    let mut buckets: Vec<PriceBucket> = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n > 0)
-        .map(|(i, n)| PriceBucket {
-            min_cents: i.checked_sub(1).and_then(|j| ladder.get(j).copied()),
-            max_cents: ladder.get(i).copied(),
-            count: *n,
-        })
-        .collect();
-    while buckets.len() > MAX_PRICE_BUCKETS {
-        let i = (0..buckets.len() - 1)
-            .min_by_key(|i| buckets[*i].count + buckets[*i + 1].count)
-            .unwrap_or(0);
-        let next = buckets.remove(i + 1);
-        buckets[i].max_cents = next.max_cents;
-        buckets[i].count += next.count;
-    }
-    buckets
 }
 
 #[cfg(test)]
 mod tests {
+    use textisur_search_index::PriceBucket;
+
     use super::*;
+
+    /// At most this many price ranges come back (the index's rule, shared through
+    /// `summarize_price_buckets`).
+    const MAX_PRICE_BUCKETS: usize = 6;
 
     #[test]
     fn ladder_runs_from_ten_to_a_hundred_million() {
@@ -218,7 +184,7 @@ mod tests {
         let mut counts = vec![0; ladder.len() + 1];
         counts[3] = 5;
         counts[ladder.len()] = 1;
-        let buckets = price_buckets(&ladder, &counts);
+        let buckets = summarize_price_buckets(&ladder, &counts);
         assert_eq!(
             buckets,
             vec![
