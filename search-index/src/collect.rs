@@ -215,6 +215,10 @@ impl Collector for PageCollector {
         let total = fruits.iter().map(|(_, n)| n).sum();
         let mut all: Vec<Collected> = fruits.into_iter().flat_map(|(hits, _)| hits).collect();
         all.sort_by(|a, b| compare(&a.key, &b.key, self.descending));
+        // An id is one product: should the index ever hold a stale second copy of a
+        // document, the page still shows it once.
+        let mut seen = std::collections::HashSet::new();
+        all.retain(|c| seen.insert(c.key.id));
         all.truncate(self.limit);
         Ok((all, total))
     }
