@@ -206,6 +206,14 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
     pub shutdown_grace_seconds: u64,
 
+    /// Seconds a WebSocket client has to send `connection_init` before it is closed (4408).
+    #[arg(long, env = "TEXTISUR_WS_INIT_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub ws_init_timeout_seconds: u64,
+
+    /// Most subscriptions one WebSocket connection may run at once.
+    #[arg(long, env = "TEXTISUR_WS_MAX_SUBSCRIPTIONS", default_value_t = 50)]
+    pub ws_max_subscriptions: usize,
+
     /// Redis, for automatic persisted queries (the server runs without it, from memory).
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,

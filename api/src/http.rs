@@ -11,6 +11,7 @@ pub mod params;
 mod persisted;
 pub mod playground;
 mod refusals;
+pub mod ws;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,6 +65,8 @@ pub struct HttpConfig {
     /// Safelist: only admins may send operations that are not persisted (a trusted document's
     /// text, or a hash the server knows); on in production.
     pub safelist: bool,
+    /// WebSocket (subscription) limits.
+    pub ws: ws::WsConfig,
 }
 
 impl Default for HttpConfig {
@@ -80,8 +83,16 @@ impl Default for HttpConfig {
             cost_restore_rate: 100,
             production: false,
             safelist: false,
+            ws: ws::WsConfig::default(),
         }
     }
+}
+
+/// What WebSocket subscriptions need from the server: its events and its shutdown signal.
+pub struct Realtime {
+    pub events: crate::events::EventBus,
+    /// Turns true when the server starts shutting down.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// State shared by every handler.
@@ -103,11 +114,16 @@ pub struct AppStateInner {
     pub trusted: TrustedDocuments,
     /// The search index listings read.
     pub search: crate::search::SearchState,
+    /// Events from every server process, for subscriptions.
+    pub events: crate::events::EventBus,
+    /// Turns true when the server starts shutting down (WebSockets close with 1001).
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
     /// Builds the state from a database handle, the HTTP configuration, the auth keys, the
-    /// persisted and trusted operations and the search index.
+    /// persisted and trusted operations, the search index, the event bus and the shutdown
+    /// signal.
     pub fn new(
         db: Db,
         config: HttpConfig,
@@ -115,7 +131,9 @@ impl AppState {
         persisted: Arc<PersistedQueryStore>,
         trusted: TrustedDocuments,
         search: crate::search::SearchState,
+        realtime: Realtime,
     ) -> Self {
+        let Realtime { events, closing } = realtime;
         let cost_limiter = Arc::new(CostLimiter::new(
             config.cost_bucket,
             config.cost_restore_rate,
@@ -130,6 +148,8 @@ impl AppState {
             persisted,
             trusted,
             search,
+            events,
+            closing,
         }))
     }
 }

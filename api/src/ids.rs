@@ -20,6 +20,9 @@ pub enum NodeKind {
     Category,
     Product,
     Review,
+    Order,
+    Conversation,
+    Message,
 }
 
 impl NodeKind {
@@ -30,6 +33,9 @@ impl NodeKind {
             Self::Category => "Category",
             Self::Product => "Product",
             Self::Review => "Review",
+            Self::Order => "Order",
+            Self::Conversation => "Conversation",
+            Self::Message => "Message",
         }
     }
 
@@ -40,6 +46,9 @@ impl NodeKind {
             "Category" => Self::Category,
             "Product" => Self::Product,
             "Review" => Self::Review,
+            "Order" => Self::Order,
+            "Conversation" => Self::Conversation,
+            "Message" => Self::Message,
             _ => return None,
         })
     }
@@ -104,6 +113,12 @@ typed_id!(/// Row id of a product.
     ProductId, NodeKind::Product);
 typed_id!(/// Row id of a review.
     ReviewId, NodeKind::Review);
+typed_id!(/// Row id of an order.
+    OrderId, NodeKind::Order);
+typed_id!(/// Row id of a conversation.
+    ConversationId, NodeKind::Conversation);
+typed_id!(/// Row id of a message.
+    MessageId, NodeKind::Message);
 
 #[cfg(test)]
 mod tests {

@@ -5,11 +5,14 @@
 //! in each feature's `db.rs`, and every client-facing error goes through [`error::ApiError`].
 
 pub mod accounts;
+pub mod carts;
 pub mod categories;
 pub mod config;
+pub mod conversations;
 pub mod cost_limits;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod guards;
 pub mod http;
 pub mod ids;
@@ -17,7 +20,9 @@ pub mod indexing;
 pub mod loaders;
 pub mod node;
 pub mod observability;
+pub mod orders;
 pub mod pagination;
+pub mod plain_text;
 pub mod products;
 pub mod query_limits;
 pub mod reviews;
@@ -26,6 +31,7 @@ pub mod search;
 pub mod seed;
 pub mod server;
 pub mod stores;
+pub mod subscriptions;
 pub mod user_errors;
 pub mod users;
 pub mod viewer;

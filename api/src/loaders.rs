@@ -15,8 +15,11 @@ use dataloader::BatchFn;
 use dataloader::cached::Loader;
 
 use crate::categories::{Category, CategoryChildrenLoader};
+use crate::conversations::{Conversation, Message, MessageCountLoader, MessagePageLoader};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::orders::Order;
+use crate::orders::db::{OrderHistoryLoader, OrderLinesLoader};
 use crate::products::Product;
 use crate::reviews::{Review, ReviewPageLoader};
 use crate::stores::{Store, StoreByOwnerLoader, StoreProductCountLoader};
@@ -62,7 +65,21 @@ pub struct Batcher<B: BatchLoad> {
     inner: Loader<B::Key, Loaded<B::Value>, Adapter<B>>,
 }
 
+impl<B: BatchLoad> Clone for Batcher<B> {
+    /// A handle on the same cache.
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
 impl<B: BatchLoad> Batcher<B> {
+    /// Forgets every cached value.
+    pub async fn clear_all(&self) {
+        self.inner.clear_all().await;
+    }
+
     /// Most keys in one statement.
     const MAX_BATCH: usize = 500;
 
@@ -121,7 +138,8 @@ impl<T: LoadById> BatchLoad for ByIdLoader<T> {
 /// Shorthand for a by-id loader.
 pub type ById<T> = Batcher<ByIdLoader<T>>;
 
-/// All dataloaders of one request.
+/// All dataloaders of one request (clones share the caches).
+#[derive(Clone)]
 pub struct Loaders {
     pub products: ById<Product>,
     pub stores: ById<Store>,
@@ -132,9 +150,29 @@ pub struct Loaders {
     pub store_by_owner: Batcher<StoreByOwnerLoader>,
     pub category_children: Batcher<CategoryChildrenLoader>,
     pub store_product_counts: Batcher<StoreProductCountLoader>,
+    pub conversations: ById<Conversation>,
+    pub messages: ById<Message>,
+    pub message_pages: Batcher<MessagePageLoader>,
+    pub message_counts: Batcher<MessageCountLoader>,
+    pub orders: ById<Order>,
+    pub order_lines: Batcher<OrderLinesLoader>,
+    pub order_history: Batcher<OrderHistoryLoader>,
 }
 
 impl Loaders {
+    /// Forgets what changes while a subscription lives (orders, their histories,
+    /// conversations and messages, products), so each event resolves fresh rows. Every other
+    /// loader caches what does not change under a subscription's feet in ways it shows.
+    pub async fn forget_changing(&self) {
+        self.orders.clear_all().await;
+        self.order_history.clear_all().await;
+        self.conversations.clear_all().await;
+        self.messages.clear_all().await;
+        self.message_pages.clear_all().await;
+        self.message_counts.clear_all().await;
+        self.products.clear_all().await;
+    }
+
     /// Builds the loaders of one request.
     pub fn new(db: &Db) -> Self {
         fn by_id<T: LoadById>(db: &Db) -> ById<T> {
@@ -153,6 +191,13 @@ impl Loaders {
             store_by_owner: Batcher::new(StoreByOwnerLoader::new(db.clone())),
             category_children: Batcher::new(CategoryChildrenLoader::new(db.clone())),
             store_product_counts: Batcher::new(StoreProductCountLoader::new(db.clone())),
+            conversations: by_id(db),
+            messages: by_id(db),
+            message_pages: Batcher::new(MessagePageLoader::new(db.clone())),
+            message_counts: Batcher::new(MessageCountLoader::new(db.clone())),
+            orders: by_id(db),
+            order_lines: Batcher::new(OrderLinesLoader(db.clone())),
+            order_history: Batcher::new(OrderHistoryLoader(db.clone())),
         }
     }
 }

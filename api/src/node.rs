@@ -3,8 +3,13 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use crate::categories::Category;
+use crate::conversations::graphql::{visible_conversation, visible_message};
+use crate::conversations::{Conversation, Message};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{self, CategoryId, NodeKind, ProductId, ReviewId, StoreId, UserId};
+use crate::ids::{self, CategoryId, NodeKind, OrderId, ProductId, ReviewId, StoreId, UserId};
+use crate::ids::{ConversationId, MessageId};
+use crate::orders::Order;
+use crate::orders::graphql::visible_order;
 use crate::products::Product;
 use crate::reviews::Review;
 use crate::schema::RequestContext;
@@ -23,6 +28,9 @@ pub enum Node {
     Category(Category),
     User(User),
     Review(Review),
+    Conversation(Conversation),
+    Message(Message),
+    Order(Order),
 }
 
 /// `node` and `nodes` root fields.
@@ -70,5 +78,12 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
             .load_one(ReviewId(number))
             .await?
             .map(Node::Review),
+        NodeKind::Order => visible_order(rc, OrderId(number)).await?.map(Node::Order),
+        NodeKind::Conversation => visible_conversation(rc, ConversationId(number))
+            .await?
+            .map(Node::Conversation),
+        NodeKind::Message => visible_message(rc, MessageId(number))
+            .await?
+            .map(Node::Message),
     })
 }

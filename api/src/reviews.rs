@@ -1,7 +1,9 @@
 //! Reviews of products: rows, and the loader that fetches one page of reviews for many
 //! products in a single statement.
 
+pub mod db;
 pub mod graphql;
+pub mod mutations;
 
 use std::collections::HashMap;
 

@@ -3,23 +3,30 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 
 use crate::accounts::Auth;
 use crate::accounts::graphql::{AccountMutations, AccountQueries};
 
+use crate::carts::graphql::CartMutations;
 use crate::categories::graphql::CategoryQueries;
 use crate::categories::mutations::CategoryMutations;
+use crate::conversations::graphql::ConversationQueries;
+use crate::conversations::mutations::ConversationMutations;
 use crate::db::Db;
+use crate::events::EventBus;
 use crate::ids::UserId;
 use crate::loaders::Loaders;
 use crate::node::NodeQueries;
+use crate::orders::graphql::{OrderMutations, OrderQueries};
 use crate::products::graphql::ProductQueries;
 use crate::products::mutations::ProductMutations;
+use crate::reviews::mutations::ReviewMutations;
 use crate::search::SearchState;
 use crate::search::suggest::SearchQueries;
 use crate::stores::graphql::StoreQueries;
 use crate::stores::mutations::StoreMutations;
+use crate::subscriptions::SubscriptionRoot;
 use crate::users::graphql::UserQueries;
 use crate::viewer::Viewer;
 
@@ -33,6 +40,8 @@ pub struct Query(
     UserQueries,
     AccountQueries,
     SearchQueries,
+    ConversationQueries,
+    OrderQueries,
 );
 
 /// The root mutation type.
@@ -42,10 +51,14 @@ pub struct Mutation(
     StoreMutations,
     ProductMutations,
     CategoryMutations,
+    ConversationMutations,
+    ReviewMutations,
+    CartMutations,
+    OrderMutations,
 );
 
 /// The executable schema type.
-pub type ApiSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type ApiSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// Largest selection depth a query may have.
 pub const MAX_DEPTH: usize = 12;
@@ -66,10 +79,10 @@ pub fn build_public() -> ApiSchema {
     builder().disable_suggestions().finish()
 }
 
-fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, SubscriptionRoot> {
     // A backstop: `query_limits` holds every operation but introspection to `MAX_DEPTH`
     // before it runs.
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .limit_depth(INTROSPECTION_MAX_DEPTH)
 }
 
@@ -87,6 +100,8 @@ pub struct RequestContext {
     pub client: ClientInfo,
     /// The search index and read-your-writes bookkeeping.
     pub search: SearchState,
+    /// Events from every server process, for subscriptions.
+    pub events: EventBus,
     /// Users who proved their password or refresh token in this request (register, login,
     /// refresh): their payload may show their private fields.
     signed_in_now: std::sync::Mutex<Vec<UserId>>,
@@ -109,6 +124,7 @@ impl RequestContext {
         viewer: Viewer,
         client: ClientInfo,
         search: SearchState,
+        events: EventBus,
     ) -> Self {
         Self {
             db: db.clone(),
@@ -117,6 +133,7 @@ impl RequestContext {
             auth,
             client,
             search,
+            events,
             signed_in_now: std::sync::Mutex::new(Vec::new()),
         }
     }

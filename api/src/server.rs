@@ -77,6 +77,10 @@ impl ServerConfig {
                 cost_restore_rate: args.cost_restore_rate,
                 production: args.environment == Environment::Production,
                 safelist: args.environment == Environment::Production,
+                ws: crate::http::ws::WsConfig {
+                    init_timeout: std::time::Duration::from_secs(args.ws_init_timeout_seconds),
+                    max_subscriptions: args.ws_max_subscriptions,
+                },
             },
             persisted: StoreConfig {
                 redis_url: args.redis_url.clone(),
@@ -201,6 +205,9 @@ pub struct RunningServer {
     /// Its database handle (tests read the statement count from it).
     pub db: Db,
     shutdown: oneshot::Sender<()>,
+    /// Tells WebSocket connections to close (with 1001) when the server stops.
+    closing: tokio::sync::watch::Sender<bool>,
+    listener: JoinHandle<()>,
     task: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
     index: Option<IndexRuntime>,
@@ -220,8 +227,11 @@ impl RunningServer {
     /// Stops accepting, lets in-flight requests finish, waits for the server to end, then
     /// stops the search indexer after a last commit.
     pub async fn stop(self) -> anyhow::Result<()> {
+        // WebSockets first: graceful shutdown waits for every connection, these included.
+        let _ = self.closing.send(true);
         let _ = self.shutdown.send(());
         self.housekeeping.abort();
+        self.listener.abort();
         let served = self.task.await.context("join server task");
         let indexed = match self.index {
             Some(index) => index.stop().await,
@@ -261,7 +271,22 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     let persisted =
         Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
     let trusted = TrustedDocuments::embedded().context("trusted operations manifest")?;
-    let state = http::AppState::new(db.clone(), config.http, auth, persisted, trusted, search);
+    let (events, event_listener) = crate::events::EventBus::start(db.pool())
+        .await
+        .context("listen for events")?;
+    let (closing, closing_rx) = tokio::sync::watch::channel(false);
+    let state = http::AppState::new(
+        db.clone(),
+        config.http,
+        auth,
+        persisted,
+        trusted,
+        search,
+        http::Realtime {
+            events,
+            closing: closing_rx,
+        },
+    );
     let housekeeping = tokio::spawn({
         let state = state.clone();
         async move {
@@ -290,6 +315,8 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         addr,
         db,
         shutdown,
+        closing,
+        listener: event_listener,
         task,
         housekeeping,
         index,

@@ -25,6 +25,18 @@ pub enum UserErrorCode {
     TooMany,
     /// An allowance is used up (e.g. stores per seller).
     LimitReached,
+    /// The caller does not qualify yet (e.g. reviewing a product never delivered to them).
+    NotEligible,
+    /// The product is not on sale (draft or archived).
+    Unavailable,
+    /// More than the stock.
+    InsufficientStock,
+    /// Checkout of an empty cart.
+    CartEmpty,
+    /// An idempotency key already used for a different request.
+    IdempotencyKeyReused,
+    /// An order status change the state machine does not allow from the current status.
+    InvalidTransition,
 }
 
 /// An error the user can fix, with the path of the input field it concerns.

@@ -4,6 +4,8 @@
 //! Key rule: nothing here is mocked. A [`TestApp`] owns its database and drops it (with
 //! `FORCE`) when the test ends, pass or fail.
 
+pub mod market;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::Context;
@@ -138,6 +140,29 @@ impl TestApp {
         })
     }
 
+    /// A second server process's worth of state on this app's database: another HTTP server
+    /// with its own pools, event listener and caches, without a search index (listings
+    /// fall back to PostgreSQL). Dropping the returned handle does not drop the database.
+    pub async fn sibling(&self, http: HttpConfig) -> Sibling {
+        let db = db::connect(&database_url(&self.database).expect("url"), 8)
+            .await
+            .expect("connect sibling");
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            http,
+            jwt_keys: Some(Secret(TEST_JWT_KEYS.to_owned())),
+            auth_limits: AuthLimitConfig::default(),
+            search: SearchState::new(SearchBackend::Postgres, None),
+            index: None,
+            persisted: StoreConfig::default(),
+        };
+        let server = server::start(db, config).await.expect("start sibling");
+        Sibling {
+            base: format!("http://{}", server.addr),
+            server,
+        }
+    }
+
     /// Applies every change committed so far to the search index (what a test calls after a
     /// write, instead of waiting).
     pub async fn sync_search(&self) {
@@ -213,6 +238,33 @@ impl TestApp {
         Account::from_payload(payload)
     }
 
+    /// An account made directly in the database with a real session and a signed access
+    /// token, skipping argon2: for tests that need dozens of buyers. It cannot log in.
+    pub async fn quick_account(&self, name: &str, role: &str) -> Account {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let user: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, name, role) VALUES ($1, $2, $3::user_role) RETURNING id",
+        )
+        .bind(format!("quick{n}-{}@example.com", std::process::id()))
+        .bind(name)
+        .bind(role)
+        .fetch_one(self.db.pool())
+        .await
+        .expect("insert quick account");
+        let user = textisur_api::ids::UserId(user);
+        let (session, refresh_token) =
+            textisur_api::accounts::db::start_session(&self.db, user, Some("tests"))
+                .await
+                .expect("start session");
+        let keys =
+            textisur_api::accounts::tokens::TokenKeys::parse(TEST_JWT_KEYS).expect("test keys");
+        Account {
+            id: user.to_global().to_string(),
+            access_token: keys.issue(user, session, chrono::Utc::now()),
+            refresh_token,
+        }
+    }
+
     /// Sets an account's role directly in the database (there is no public way to become admin).
     pub async fn set_role(&self, account: &Account, role: &str) {
         sqlx::query("UPDATE users SET role = $2::user_role WHERE id = $1")
@@ -229,6 +281,20 @@ impl TestApp {
             Some(server) => server.stop().await,
             None => Ok(()),
         }
+    }
+}
+
+/// Another server on a [`TestApp`]'s database (see [`TestApp::sibling`]).
+pub struct Sibling {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    server: RunningServer,
+}
+
+impl Sibling {
+    /// Stops the server.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.server.stop().await
     }
 }
 

@@ -123,6 +123,36 @@ const TABLE: &[Row] = &[
         query: "mutation($category: ID!) { updateCategory(id: $category, input: {name: \"Telas finas\"}) { category { id } } }",
     },
     Row {
+        name: "Mutation.startConversation",
+        expected: [U, A, A, A, A, A],
+        query: "mutation($store: ID!) { startConversation(storeId: $store, body: \"¿Tienen lino?\") { conversation { id } userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.sendMessage",
+        expected: [U, A, F, A, F, A],
+        query: "mutation($conversation: ID!) { sendMessage(conversationId: $conversation, body: \"hola\") { message { id } userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.markConversationRead",
+        expected: [U, A, F, A, F, A],
+        query: "mutation($conversation: ID!) { markConversationRead(conversationId: $conversation) { conversation { id } } }",
+    },
+    Row {
+        name: "Mutation.addReview",
+        expected: [U, A, A, A, A, A],
+        query: "mutation($product: ID!) { addReview(productId: $product, rating: 5) { review { id } userErrors { code } } }",
+    },
+    Row {
+        name: "Query.conversation",
+        expected: [F, A, F, A, F, A],
+        query: "query($conversation: ID!) { conversation(id: $conversation) { id } }",
+    },
+    Row {
+        name: "User.conversations",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { conversations { totalCount } } } }",
+    },
+    Row {
         name: "Query.users",
         expected: [U, F, F, F, F, A],
         query: "{ users(first: 1) { nodes { id } } }",
@@ -278,6 +308,17 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
     let product = textisur_api::ids::ProductId(product)
         .to_global()
         .to_string();
+    let conversation: i64 = sqlx::query_scalar(
+        "INSERT INTO conversations (buyer_id, store_id)
+         SELECT $1, id FROM stores WHERE slug = 'tienda-vendedora' RETURNING id",
+    )
+    .bind(buyer.row_id())
+    .fetch_one(app.db.pool())
+    .await
+    .expect("conversation");
+    let conversation = textisur_api::ids::ConversationId(conversation)
+        .to_global()
+        .to_string();
     let callers: [Option<&Account>; 6] = [
         None,
         Some(&buyer),
@@ -298,6 +339,7 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
                 "store": store_ids[0],
                 "category": category,
                 "product": product,
+                "conversation": conversation,
             });
             let used: Value = variables
                 .as_object()

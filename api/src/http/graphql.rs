@@ -10,6 +10,7 @@
 //! operations (a known hash, or the text of a trusted document); other text is
 //! `PERSISTED_QUERY_NOT_ALLOWED`.
 
+use super::ws::MaybeUpgrade;
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
@@ -167,13 +168,18 @@ async fn post_batch(
     respond(format, StatusCode::OK, &Value::Array(bodies), "no-store")
 }
 
-/// `GET /graphql`: queries only, parameters in the URL; responses may be cached.
+/// `GET /graphql`: queries only, parameters in the URL; responses may be cached. With
+/// `Upgrade: websocket`, subscriptions (see [`super::ws`]).
 pub async fn get(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    MaybeUpgrade(upgrade): MaybeUpgrade,
     headers: HeaderMap,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
+    if let Some(upgrade) = upgrade {
+        return super::ws::upgrade(state, upgrade, peer, headers);
+    }
     let Some(format) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -312,6 +318,7 @@ async fn execute(
         caller.viewer,
         caller.client.clone(),
         state.search.clone(),
+        state.events.clone(),
     );
     let mut request = async_graphql::Request::new(params.query)
         .variables(async_graphql::Variables::from_json(Value::Object(

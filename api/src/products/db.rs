@@ -31,6 +31,7 @@ macro_rules! columns {
          p.updated_at"
     };
 }
+pub(crate) use columns;
 
 /// Which branch of a match set a select list is written for.
 #[derive(Clone, Copy)]

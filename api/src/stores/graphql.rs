@@ -7,6 +7,8 @@ use super::{GeoPoint, GeoPointInput, Store, StoreCursor, StoreListing, db};
 use crate::error::{ApiError, ApiResult};
 use crate::guards::SelfOrAdmin;
 use crate::ids::StoreId;
+use crate::orders::db::OrderOwner;
+use crate::orders::graphql::OrderConnection;
 use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use crate::products::graphql::{ProductSearchConnection, Wants, listing_from_args};
 use crate::products::{ProductFilter, ProductSort};
@@ -318,5 +320,19 @@ impl Store {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
+    }
+
+    /// The store's orders, newest first. Restricted: the owner and admins.
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<OrderConnection>> {
+        SelfOrAdmin(self.owner_id).check(ctx).await?;
+        let rc = RequestContext::of(ctx);
+        Ok(Some(
+            OrderConnection::fetch(rc, OrderOwner::Store(self.id), first, after).await?,
+        ))
     }
 }

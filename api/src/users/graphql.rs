@@ -7,7 +7,11 @@ use super::{User, UserRole};
 use crate::accounts::graphql::{Session, sessions_of};
 use async_graphql::Guard;
 
+use crate::carts::graphql::Cart;
+use crate::conversations::graphql::{ConversationConnection, conversations_of};
 use crate::guards::SelfOrAdmin;
+use crate::orders::db::OrderOwner;
+use crate::orders::graphql::OrderConnection;
 use crate::schema::RequestContext;
 use crate::stores::Store;
 
@@ -70,5 +74,38 @@ impl User {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
+    }
+
+    /// Conversations the user takes part in, as buyer or as the seller of the store, most
+    /// recent activity first. Restricted: the user and admins.
+    async fn conversations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<ConversationConnection>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
+        let rc = RequestContext::of(ctx);
+        Ok(Some(conversations_of(rc, self.id, first, after).await?))
+    }
+
+    /// What the user is about to buy. Restricted: the user and admins.
+    async fn cart(&self, ctx: &Context<'_>) -> Result<Option<Cart>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
+        Ok(Some(Cart::load(RequestContext::of(ctx), self.id).await?))
+    }
+
+    /// The user's orders as a buyer, newest first. Restricted: the user and admins.
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<OrderConnection>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
+        let rc = RequestContext::of(ctx);
+        Ok(Some(
+            OrderConnection::fetch(rc, OrderOwner::Buyer(self.id), first, after).await?,
+        ))
     }
 }

@@ -1,0 +1,160 @@
+//! Carts: one per buyer, a line per product, quantities in the product's own unit.
+//!
+//! Key rule: a line is only ever written with a quantity the product can sell at that
+//! moment ([`check_quantity`]: active, at least the minimum, a multiple of the step, at most
+//! the stock). Prices and stock drift afterwards; the cart reports the drift as warnings and
+//! checkout takes the current price and re-checks the stock.
+
+pub mod db;
+pub mod graphql;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::ids::ProductId;
+use crate::products::{Product, ProductStatus, ProductUnit};
+use crate::user_errors::{UserError, UserErrorCode};
+
+/// Most decimals a quantity may have (grams of a kilogram, millimetres of a metre).
+pub const QUANTITY_DECIMALS: u32 = 3;
+/// Most distinct products one cart holds.
+pub const MAX_LINES: i64 = 100;
+
+/// A cart line as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CartLine {
+    pub product_id: ProductId,
+    pub quantity: Decimal,
+    /// The product's price when the line was last set; the cart warns when it changes.
+    pub price_at_add: Decimal,
+    /// The product's stock when the line was last set.
+    pub stock_at_add: Decimal,
+    pub added_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Rounds a money amount to cents, halves away from zero (as tills do).
+pub fn round_money(amount: Decimal) -> Decimal {
+    amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Checks that `quantity` of `product` may be put in a cart now; the error's field is
+/// `field`.
+pub fn check_quantity(
+    product: &Product,
+    quantity: Decimal,
+    field: &[&str],
+) -> Result<(), UserError> {
+    let unit = match product.unit {
+        ProductUnit::Piece => "pieces",
+        ProductUnit::Metre => "metres",
+        ProductUnit::Kilogram => "kilograms",
+    };
+    let error = |code, message: String| Err(UserError::at(field, code, message));
+    if product.status != ProductStatus::Active {
+        return error(
+            UserErrorCode::Unavailable,
+            "this product is not on sale".to_owned(),
+        );
+    }
+    if quantity <= Decimal::ZERO {
+        return error(
+            UserErrorCode::OutOfRange,
+            "quantity must be positive".to_owned(),
+        );
+    }
+    if quantity.normalize().scale() > QUANTITY_DECIMALS {
+        return error(
+            UserErrorCode::Precision,
+            format!("quantity may have at most {QUANTITY_DECIMALS} decimals"),
+        );
+    }
+    if quantity < product.min_quantity {
+        return error(
+            UserErrorCode::OutOfRange,
+            format!(
+                "the smallest quantity of this product is {} {unit}",
+                product.min_quantity.normalize()
+            ),
+        );
+    }
+    if !(quantity % product.quantity_step).is_zero() {
+        return error(
+            UserErrorCode::NotMultiple,
+            format!(
+                "this product sells in steps of {} {unit}",
+                product.quantity_step.normalize()
+            ),
+        );
+    }
+    if quantity > product.stock {
+        return error(
+            UserErrorCode::InsufficientStock,
+            format!("only {} {unit} in stock", product.stock.normalize()),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{CategoryId, StoreId};
+
+    fn linen(stock: Decimal) -> Product {
+        Product {
+            id: ProductId(1),
+            store_id: StoreId(1),
+            category_id: CategoryId(1),
+            slug: "lino".into(),
+            sku: None,
+            name: "Lino".into(),
+            description: String::new(),
+            price: Decimal::new(1250, 2),
+            currency_code: "ARS".into(),
+            unit: ProductUnit::Metre,
+            min_quantity: Decimal::ONE,
+            quantity_step: Decimal::new(5, 1),
+            stock,
+            status: ProductStatus::Active,
+            materials: vec![],
+            colors: vec![],
+            sizes: vec![],
+            images: vec![],
+            rating: Decimal::ZERO,
+            review_count: 0,
+            sales_count: 0,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn code(product: &Product, quantity: &str) -> Option<UserErrorCode> {
+        let quantity: Decimal = quantity.parse().expect("decimal");
+        check_quantity(product, quantity, &["quantity"])
+            .err()
+            .map(|e| e.code)
+    }
+
+    #[test]
+    fn quantities_follow_unit_minimum_step_and_stock() {
+        let p = linen(Decimal::new(10, 0));
+        assert_eq!(code(&p, "2.5"), None);
+        assert_eq!(code(&p, "10"), None);
+        assert_eq!(code(&p, "0.5"), Some(UserErrorCode::OutOfRange));
+        assert_eq!(code(&p, "0"), Some(UserErrorCode::OutOfRange));
+        assert_eq!(code(&p, "-1"), Some(UserErrorCode::OutOfRange));
+        assert_eq!(code(&p, "2.3"), Some(UserErrorCode::NotMultiple));
+        assert_eq!(code(&p, "2.0001"), Some(UserErrorCode::Precision));
+        assert_eq!(code(&p, "10.5"), Some(UserErrorCode::InsufficientStock));
+        let mut archived = p.clone();
+        archived.status = ProductStatus::Archived;
+        assert_eq!(code(&archived, "1"), Some(UserErrorCode::Unavailable));
+    }
+
+    #[test]
+    fn money_rounds_half_away_from_zero() {
+        assert_eq!(round_money(Decimal::new(12345, 3)), Decimal::new(1235, 2));
+        assert_eq!(round_money(Decimal::new(31_250, 4)), Decimal::new(313, 2));
+    }
+}

@@ -1,0 +1,263 @@
+//! GraphQL of carts: `User.cart`, the cart mutations and the cart's prices and warnings.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use rust_decimal::Decimal;
+
+use super::db::{self, LineChange, no_such_product};
+use super::{CartLine, round_money};
+use crate::error::ApiResult;
+use crate::guards::SignedIn;
+use crate::ids::{ProductId, UserId};
+use crate::products::{Money, Product, ProductStatus};
+use crate::schema::RequestContext;
+use crate::user_errors::UserError;
+
+/// A buyer's cart with the current state of its products.
+pub struct Cart {
+    lines: Vec<(CartLine, Product)>,
+}
+
+impl Cart {
+    /// Loads `user`'s cart and, in one batch, its products.
+    pub async fn load(rc: &RequestContext, user: UserId) -> ApiResult<Self> {
+        let rows = db::lines(&rc.db, user).await?;
+        let products = futures::future::try_join_all(
+            rows.iter()
+                .map(|l| rc.loaders.products.load_one(l.product_id)),
+        )
+        .await?;
+        let lines = rows
+            .into_iter()
+            .zip(products)
+            .filter_map(|(line, product)| product.map(|p| (line, p)))
+            .collect();
+        Ok(Self { lines })
+    }
+}
+
+/// One product in a cart.
+pub struct CartLineView {
+    line: CartLine,
+    product: Product,
+}
+
+#[Object(name = "CartLine")]
+impl CartLineView {
+    async fn product(&self) -> &Product {
+        &self.product
+    }
+
+    /// In the product's unit.
+    async fn quantity(&self) -> Decimal {
+        self.line.quantity.normalize()
+    }
+
+    /// The quantity at the product's current price.
+    async fn line_total(&self) -> Money {
+        Money {
+            amount: round_money(self.line.quantity * self.product.price),
+            currency_code: self.product.currency_code.clone(),
+        }
+    }
+}
+
+/// What changed about a line since it was put in the cart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum CartWarningCode {
+    /// The price is not the one the buyer saw when adding the line.
+    PriceChanged,
+    /// Stock dropped since the line was added (it still covers the quantity).
+    StockDropped,
+    /// Stock no longer covers the line's quantity: checkout would refuse it.
+    InsufficientStock,
+    /// The product was taken off sale.
+    Unavailable,
+}
+
+/// A change the buyer should see before checking out.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct CartWarning {
+    pub product_id: ID,
+    pub code: CartWarningCode,
+    pub message: String,
+}
+
+#[Object]
+impl Cart {
+    /// Oldest line first.
+    async fn lines(&self) -> Vec<CartLineView> {
+        self.lines
+            .iter()
+            .map(|(line, product)| CartLineView {
+                line: line.clone(),
+                product: product.clone(),
+            })
+            .collect()
+    }
+
+    /// The sum of the lines when they share one currency; null for an empty cart and for a
+    /// cart with products of stores in several countries (see `subtotals`).
+    async fn subtotal(&self) -> Option<Money> {
+        let mut subtotals = self.sums_by_currency();
+        if subtotals.len() == 1 {
+            subtotals.pop()
+        } else {
+            None
+        }
+    }
+
+    /// The sum of the lines per currency.
+    async fn subtotals(&self) -> Vec<Money> {
+        self.sums_by_currency()
+    }
+
+    /// Lines whose price or stock changed since they were added, or that left the shelf.
+    async fn warnings(&self) -> Vec<CartWarning> {
+        let mut warnings = Vec::new();
+        for (line, product) in &self.lines {
+            let mut warn = |code, message: String| {
+                warnings.push(CartWarning {
+                    product_id: product.id.to_global(),
+                    code,
+                    message,
+                });
+            };
+            if product.status != ProductStatus::Active {
+                warn(
+                    CartWarningCode::Unavailable,
+                    format!("{} is no longer on sale", product.name),
+                );
+                continue;
+            }
+            if product.price != line.price_at_add {
+                warn(
+                    CartWarningCode::PriceChanged,
+                    format!(
+                        "the price of {} changed from {} to {}",
+                        product.name, line.price_at_add, product.price
+                    ),
+                );
+            }
+            if product.stock < line.quantity {
+                warn(
+                    CartWarningCode::InsufficientStock,
+                    format!(
+                        "only {} of {} left in stock",
+                        product.stock.normalize(),
+                        product.name
+                    ),
+                );
+            } else if product.stock < line.stock_at_add {
+                warn(
+                    CartWarningCode::StockDropped,
+                    format!("{} is selling out", product.name),
+                );
+            }
+        }
+        warnings
+    }
+}
+
+impl Cart {
+    fn sums_by_currency(&self) -> Vec<Money> {
+        let mut sums: BTreeMap<&str, Decimal> = BTreeMap::new();
+        for (line, product) in &self.lines {
+            *sums.entry(&product.currency_code).or_default() +=
+                round_money(line.quantity * product.price);
+        }
+        sums.into_iter()
+            .map(|(currency, amount)| Money {
+                amount,
+                currency_code: currency.to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// Result of the cart mutations: the whole cart after the change.
+#[derive(SimpleObject)]
+pub struct CartPayload {
+    pub cart: Option<Cart>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// Cart mutations.
+#[derive(Default)]
+pub struct CartMutations;
+
+async fn payload(
+    rc: &RequestContext,
+    user: UserId,
+    outcome: Result<(), UserError>,
+) -> ApiResult<CartPayload> {
+    Ok(match outcome {
+        Ok(()) => CartPayload {
+            cart: Some(Cart::load(rc, user).await?),
+            user_errors: Vec::new(),
+        },
+        Err(e) => CartPayload {
+            cart: None,
+            user_errors: vec![e],
+        },
+    })
+}
+
+fn caller(rc: &RequestContext) -> Result<UserId> {
+    rc.viewer
+        .user_id()
+        .ok_or_else(|| crate::error::ApiError::Unauthenticated.into())
+}
+
+#[Object]
+impl CartMutations {
+    /// Adds `quantity` (in the product's unit) to the caller's cart, on top of what the line
+    /// already holds. Restricted: signed-in users.
+    #[graphql(guard = "SignedIn")]
+    async fn add_to_cart(
+        &self,
+        ctx: &Context<'_>,
+        product_id: ID,
+        quantity: Decimal,
+    ) -> Result<CartPayload> {
+        let rc = RequestContext::of(ctx);
+        let user = caller(rc)?;
+        let outcome = match ProductId::from_global(&product_id) {
+            Ok(id) => db::change_line(&rc.db, user, id, quantity, LineChange::Add).await?,
+            Err(_) => Err(no_such_product()),
+        };
+        Ok(payload(rc, user, outcome).await?)
+    }
+
+    /// Sets the quantity of a line already in the cart; `0` removes it. Restricted:
+    /// signed-in users.
+    #[graphql(guard = "SignedIn")]
+    async fn update_cart_line(
+        &self,
+        ctx: &Context<'_>,
+        product_id: ID,
+        quantity: Decimal,
+    ) -> Result<CartPayload> {
+        let rc = RequestContext::of(ctx);
+        let user = caller(rc)?;
+        let outcome = match ProductId::from_global(&product_id) {
+            Ok(id) if quantity.is_zero() => db::remove_line(&rc.db, user, id).await?,
+            Ok(id) => db::change_line(&rc.db, user, id, quantity, LineChange::Set).await?,
+            Err(_) => Err(no_such_product()),
+        };
+        Ok(payload(rc, user, outcome).await?)
+    }
+
+    /// Takes a product out of the cart. Restricted: signed-in users.
+    #[graphql(guard = "SignedIn")]
+    async fn remove_from_cart(&self, ctx: &Context<'_>, product_id: ID) -> Result<CartPayload> {
+        let rc = RequestContext::of(ctx);
+        let user = caller(rc)?;
+        let outcome = match ProductId::from_global(&product_id) {
+            Ok(id) => db::remove_line(&rc.db, user, id).await?,
+            Err(_) => Err(no_such_product()),
+        };
+        Ok(payload(rc, user, outcome).await?)
+    }
+}

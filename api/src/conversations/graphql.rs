@@ -1,0 +1,363 @@
+//! GraphQL types of conversations: `Query.conversation`, `Conversation`, `Message`, their
+//! connections, and `User.conversations`.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::{
+    Conversation, ConversationCursor, Direction, Message, MessageCursor, MessagePageKey, db,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{ConversationId, MessageId, UserId};
+use crate::pagination::{MAX_PAGE_SIZE, Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::products::Product;
+use crate::schema::RequestContext;
+use crate::stores::Store;
+use crate::users::User;
+use crate::viewer::Viewer;
+
+/// Conversation root fields.
+#[derive(Default)]
+pub struct ConversationQueries;
+
+#[Object]
+impl ConversationQueries {
+    /// A conversation by id; null when there is none. Restricted: its buyer, the store's
+    /// seller and admins.
+    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Conversation>> {
+        let rc = RequestContext::of(ctx);
+        let id = ConversationId::from_global(&id)?;
+        Ok(visible_conversation(rc, id).await?)
+    }
+}
+
+/// The conversation with this id: `None` when there is none, `FORBIDDEN` when the caller is
+/// neither a party nor an admin.
+pub async fn visible_conversation(
+    rc: &RequestContext,
+    id: ConversationId,
+) -> ApiResult<Option<Conversation>> {
+    match rc.loaders.conversations.load_one(id).await? {
+        Some(conversation) => {
+            check_visible(&conversation, &rc.viewer)?;
+            Ok(Some(conversation))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `FORBIDDEN` unless `viewer` may see `conversation`.
+pub fn check_visible(conversation: &Conversation, viewer: &Viewer) -> ApiResult<()> {
+    if conversation.visible_to(viewer) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only the buyer, the store's seller and admins may see this conversation".into(),
+        ))
+    }
+}
+
+/// The message with this id, under the same rule as its conversation.
+pub async fn visible_message(rc: &RequestContext, id: MessageId) -> ApiResult<Option<Message>> {
+    let Some(message) = rc.loaders.messages.load_one(id).await? else {
+        return Ok(None);
+    };
+    match visible_conversation(rc, message.conversation_id).await? {
+        Some(_) => Ok(Some(message)),
+        None => Ok(None),
+    }
+}
+
+#[Object]
+impl Conversation {
+    pub async fn id(&self) -> ID {
+        self.id.to_global()
+    }
+
+    async fn buyer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .users
+            .load_one(self.buyer_id)
+            .await?)
+    }
+
+    async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .stores
+            .load_one(self.store_id)
+            .await?)
+    }
+
+    /// The product the conversation is about, if any.
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        let Some(id) = self.product_id else {
+            return Ok(None);
+        };
+        let rc = RequestContext::of(ctx);
+        Ok(rc
+            .loaders
+            .products
+            .load_one(id)
+            .await?
+            .filter(|p| p.visible_to(&rc.viewer)))
+    }
+
+    /// Messages in chronological order (newest last). Page forward with `first`/`after`
+    /// (from the oldest), or backward with `last`/`before` to load the newest ones first, as
+    /// a chat does; the page itself is always oldest to newest. Without `first` or `last`,
+    /// the first 20.
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<MessageConnection> {
+        let key = page_key(self.id, first, after, last, before)?;
+        let rows = if key.limit == 0 {
+            Vec::new()
+        } else {
+            // Overfetch by one to know whether more follow.
+            let overfetch = MessagePageKey {
+                limit: key.limit + 1,
+                ..key
+            };
+            RequestContext::of(ctx)
+                .loaders
+                .message_pages
+                .load_one(overfetch)
+                .await?
+                .unwrap_or_default()
+        };
+        Ok(MessageConnection::new(self.id, key, rows))
+    }
+
+    /// Messages from the other side the viewer has not read (for an admin who is not a
+    /// party: those the store has not read).
+    async fn unread_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let rc = RequestContext::of(ctx);
+        let counts = rc.loaders.message_counts.load_one(self.id).await?;
+        Ok(counts
+            .unwrap_or_default()
+            .unread_by(self.reading_side(&rc.viewer)))
+    }
+
+    async fn last_message_at(&self) -> DateTime<Utc> {
+        self.last_message_at
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+}
+
+#[Object]
+impl Message {
+    pub async fn id(&self) -> ID {
+        self.id.to_global()
+    }
+
+    async fn conversation(&self, ctx: &Context<'_>) -> Result<Option<Conversation>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .conversations
+            .load_one(self.conversation_id)
+            .await?)
+    }
+
+    async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .users
+            .load_one(self.sender_id)
+            .await?)
+    }
+
+    /// HTML-safe text without any tag: markup was stripped when the message was sent, and
+    /// `&`, `<` and `>` are escaped as entities.
+    async fn body(&self) -> &str {
+        &self.body
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    /// When the other side read it; null while unread.
+    async fn read_at(&self) -> Option<DateTime<Utc>> {
+        self.read_at
+    }
+}
+
+/// Validates the paging arguments of `Conversation.messages`.
+fn page_key(
+    conversation: ConversationId,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> ApiResult<MessagePageKey> {
+    let after: Option<MessageCursor> = after.as_deref().map(decode_cursor).transpose()?;
+    let before: Option<MessageCursor> = before.as_deref().map(decode_cursor).transpose()?;
+    let (direction, limit) = match (first, last) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_input("give first or last, not both")),
+        (None, Some(n)) if n < 0 => return Err(ApiError::bad_input("last must not be negative")),
+        (None, Some(n)) if n > MAX_PAGE_SIZE => {
+            return Err(ApiError::bad_input(format!(
+                "last may not exceed {MAX_PAGE_SIZE}"
+            )));
+        }
+        (None, Some(n)) => (Direction::Backward, n as usize),
+        (first, None) => (Direction::Forward, page_size(first)?),
+    };
+    Ok(MessagePageKey {
+        conversation,
+        direction,
+        limit,
+        after,
+        before,
+    })
+}
+
+/// A page of a conversation's messages, oldest first.
+pub struct MessageConnection {
+    conversation: ConversationId,
+    page: Page<Message>,
+}
+
+impl MessageConnection {
+    /// Turns up to `key.limit + 1` rows fetched in `key.direction` into a page.
+    fn new(conversation: ConversationId, key: MessagePageKey, mut rows: Vec<Message>) -> Self {
+        let more = rows.len() > key.limit;
+        rows.truncate(key.limit);
+        let page = match key.direction {
+            Direction::Forward => Page {
+                rows,
+                has_next_page: more,
+                has_previous_page: key.after.is_some(),
+            },
+            Direction::Backward => {
+                rows.reverse();
+                Page {
+                    rows,
+                    has_next_page: key.before.is_some(),
+                    has_previous_page: more,
+                }
+            }
+        };
+        Self { conversation, page }
+    }
+}
+
+/// One message of a page.
+pub struct MessageEdge(Message);
+
+#[Object]
+impl MessageEdge {
+    async fn cursor(&self) -> String {
+        encode_cursor(&self.0.cursor_key())
+    }
+
+    async fn node(&self) -> &Message {
+        &self.0
+    }
+}
+
+#[Object]
+impl MessageConnection {
+    async fn edges(&self) -> Vec<MessageEdge> {
+        self.page.rows.iter().cloned().map(MessageEdge).collect()
+    }
+
+    async fn nodes(&self) -> &[Message] {
+        &self.page.rows
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        self.page.page_info(|m| encode_cursor(&m.cursor_key()))
+    }
+
+    /// Every message of the conversation.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let counts = RequestContext::of(ctx)
+            .loaders
+            .message_counts
+            .load_one(self.conversation)
+            .await?;
+        Ok(counts.unwrap_or_default().total)
+    }
+}
+
+/// A page of a user's conversations, most recent activity first.
+pub struct ConversationConnection {
+    user: UserId,
+    page: Page<Conversation>,
+}
+
+/// `User.conversations`: the conversations `user` takes part in, as buyer or as seller.
+pub async fn conversations_of(
+    rc: &RequestContext,
+    user: UserId,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<ConversationConnection> {
+    let first = page_size(first)?;
+    let after: Option<ConversationCursor> = after.as_deref().map(decode_cursor).transpose()?;
+    let rows = if first == 0 {
+        Vec::new()
+    } else {
+        db::for_user(&rc.db, user, after, first + 1).await?
+    };
+    for conversation in &rows {
+        rc.loaders
+            .conversations
+            .feed_one(conversation.id, conversation.clone())
+            .await;
+    }
+    Ok(ConversationConnection {
+        user,
+        page: Page::from_overfetch(rows, first, after.is_some()),
+    })
+}
+
+/// One conversation of a page.
+pub struct ConversationEdge(Conversation);
+
+#[Object]
+impl ConversationEdge {
+    async fn cursor(&self) -> String {
+        encode_cursor(&self.0.cursor_key())
+    }
+
+    async fn node(&self) -> &Conversation {
+        &self.0
+    }
+}
+
+#[Object]
+impl ConversationConnection {
+    async fn edges(&self) -> Vec<ConversationEdge> {
+        self.page
+            .rows
+            .iter()
+            .cloned()
+            .map(ConversationEdge)
+            .collect()
+    }
+
+    async fn nodes(&self) -> &[Conversation] {
+        &self.page.rows
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        self.page.page_info(|c| encode_cursor(&c.cursor_key()))
+    }
+
+    /// Every conversation of the user.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(db::count_for_user(&RequestContext::of(ctx).db, self.user).await?)
+    }
+}

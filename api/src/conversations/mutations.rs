@@ -1,0 +1,252 @@
+//! `startConversation`, `sendMessage` and `markConversationRead`.
+//!
+//! A message and the event announcing it are written in one transaction, so subscribers
+//! hear of a message exactly when it commits. Writing in a conversation one is not a party
+//! of is `FORBIDDEN` (admins excepted), like changing another seller's products.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+
+use super::graphql::check_visible;
+use super::{Conversation, MESSAGE_MAX_CHARS, Message, db};
+use crate::error::{ApiError, ApiResult};
+use crate::guards::SignedIn;
+use crate::ids::{ConversationId, ProductId, StoreId, UserId};
+use crate::plain_text::{PlainText, PlainTextError};
+use crate::schema::RequestContext;
+use crate::user_errors::{UserError, UserErrorCode};
+
+/// Result of `startConversation` and `markConversationRead`.
+#[derive(SimpleObject, Default)]
+pub struct ConversationPayload {
+    pub conversation: Option<Conversation>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `sendMessage`.
+#[derive(SimpleObject, Default)]
+pub struct MessagePayload {
+    pub message: Option<Message>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// Parses a message body; a user error at `["body"]` otherwise.
+fn message_body(raw: &str) -> Result<PlainText, UserError> {
+    PlainText::parse(raw, MESSAGE_MAX_CHARS).map_err(|e| match e {
+        PlainTextError::Empty => UserError::at(
+            &["body"],
+            UserErrorCode::Required,
+            "the message is empty once markup is removed",
+        ),
+        PlainTextError::TooLong => UserError::at(
+            &["body"],
+            UserErrorCode::TooLong,
+            format!("a message may have at most {MESSAGE_MAX_CHARS} characters"),
+        ),
+    })
+}
+
+fn no_such_conversation() -> UserError {
+    UserError::at(
+        &["conversationId"],
+        UserErrorCode::NotFound,
+        "no such conversation",
+    )
+}
+
+/// The conversation with this id, after checking the caller may write in it; `None` when
+/// there is no such conversation.
+async fn writable_conversation(rc: &RequestContext, id: &ID) -> ApiResult<Option<Conversation>> {
+    let Ok(id) = ConversationId::from_global(id) else {
+        return Ok(None);
+    };
+    let Some(conversation) = rc.loaders.conversations.load_one(id).await? else {
+        return Ok(None);
+    };
+    check_visible(&conversation, &rc.viewer)?;
+    Ok(Some(conversation))
+}
+
+fn signed_in_user(rc: &RequestContext) -> ApiResult<UserId> {
+    rc.viewer.user_id().ok_or(ApiError::Unauthenticated)
+}
+
+/// Where a message goes.
+enum Recipient {
+    Conversation(ConversationId),
+    /// The sender's conversation with this store about this product, created when missing.
+    Store(StoreId, Option<ProductId>),
+}
+
+/// Writes `body` to `recipient` and primes the loaders with what was written, so the
+/// payload shows the new state.
+async fn write_message(
+    rc: &RequestContext,
+    sender: UserId,
+    recipient: Recipient,
+    body: &PlainText,
+) -> ApiResult<(Message, Conversation)> {
+    let mut tx = rc.db.pool().begin().await?;
+    let id = match recipient {
+        Recipient::Conversation(id) => id,
+        Recipient::Store(store, product) => {
+            db::find_or_create(&mut tx, sender, store, product).await?
+        }
+    };
+    let (message, conversation) = db::add_message(&mut tx, id, sender, body).await?;
+    tx.commit().await?;
+    rc.loaders
+        .conversations
+        .feed_one(conversation.id, conversation.clone())
+        .await;
+    rc.loaders
+        .messages
+        .feed_one(message.id, message.clone())
+        .await;
+    Ok((message, conversation))
+}
+
+/// Conversation mutations.
+#[derive(Default)]
+pub struct ConversationMutations;
+
+#[Object]
+impl ConversationMutations {
+    /// Writes to a store, optionally about one of its products. The same buyer, store and
+    /// product always share one conversation: asking again adds the message to it. A seller
+    /// cannot write to their own store.
+    #[graphql(guard = "SignedIn")]
+    async fn start_conversation(
+        &self,
+        ctx: &Context<'_>,
+        store_id: ID,
+        product_id: Option<ID>,
+        body: String,
+    ) -> Result<ConversationPayload> {
+        let rc = RequestContext::of(ctx);
+        let buyer = signed_in_user(rc)?;
+        let mut errors = Vec::new();
+        let store = match StoreId::from_global(&store_id) {
+            Ok(id) => rc.loaders.stores.load_one(id).await?,
+            Err(_) => None,
+        };
+        match &store {
+            None => errors.push(UserError::at(
+                &["storeId"],
+                UserErrorCode::NotFound,
+                "no such store",
+            )),
+            Some(store) if store.owner_id == buyer => errors.push(UserError::at(
+                &["storeId"],
+                UserErrorCode::Invalid,
+                "you cannot start a conversation with your own store",
+            )),
+            Some(_) => {}
+        }
+        let product = match &product_id {
+            None => None,
+            Some(id) => {
+                let found = match ProductId::from_global(id) {
+                    Ok(id) => rc
+                        .loaders
+                        .products
+                        .load_one(id)
+                        .await?
+                        .filter(|p| p.visible_to(&rc.viewer)),
+                    Err(_) => None,
+                };
+                match (found, &store) {
+                    (Some(p), Some(store)) if p.store_id == store.id => Some(p.id),
+                    // Without the store, the store error says it all.
+                    (Some(_), None) => None,
+                    _ => {
+                        errors.push(UserError::at(
+                            &["productId"],
+                            UserErrorCode::NotFound,
+                            "no such product in this store",
+                        ));
+                        None
+                    }
+                }
+            }
+        };
+        let body = message_body(&body);
+        let (Some(store), Ok(body)) = (&store, &body) else {
+            errors.extend(body.err());
+            return Ok(ConversationPayload {
+                conversation: None,
+                user_errors: errors,
+            });
+        };
+        if !errors.is_empty() {
+            return Ok(ConversationPayload {
+                conversation: None,
+                user_errors: errors,
+            });
+        }
+        let recipient = Recipient::Store(store.id, product);
+        let (_, conversation) = write_message(rc, buyer, recipient, body).await?;
+        Ok(ConversationPayload {
+            conversation: Some(conversation),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Adds a message to a conversation. Restricted: the conversation's buyer, the store's
+    /// seller and admins.
+    #[graphql(guard = "SignedIn")]
+    async fn send_message(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: ID,
+        body: String,
+    ) -> Result<MessagePayload> {
+        let rc = RequestContext::of(ctx);
+        let sender = signed_in_user(rc)?;
+        let Some(conversation) = writable_conversation(rc, &conversation_id).await? else {
+            return Ok(MessagePayload {
+                message: None,
+                user_errors: vec![no_such_conversation()],
+            });
+        };
+        let body = match message_body(&body) {
+            Ok(body) => body,
+            Err(error) => {
+                return Ok(MessagePayload {
+                    message: None,
+                    user_errors: vec![error],
+                });
+            }
+        };
+        let (message, _) =
+            write_message(rc, sender, Recipient::Conversation(conversation.id), &body).await?;
+        Ok(MessagePayload {
+            message: Some(message),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Marks the other side's messages as read by the caller's side. An admin who is not a
+    /// party only looks: nothing changes. Restricted: the conversation's buyer, the store's
+    /// seller and admins.
+    #[graphql(guard = "SignedIn")]
+    async fn mark_conversation_read(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: ID,
+    ) -> Result<ConversationPayload> {
+        let rc = RequestContext::of(ctx);
+        let Some(conversation) = writable_conversation(rc, &conversation_id).await? else {
+            return Ok(ConversationPayload {
+                conversation: None,
+                user_errors: vec![no_such_conversation()],
+            });
+        };
+        if let Some(side) = conversation.party(&rc.viewer) {
+            db::mark_read(&rc.db, &conversation, side).await?;
+        }
+        Ok(ConversationPayload {
+            conversation: Some(conversation),
+            user_errors: Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,472 @@
+//! Subscriptions over WebSocket, speaking `graphql-transport-ws` (the protocol of the
+//! `graphql-ws` library, which Apollo Client and urql use).
+//!
+//! Written here rather than taken from async-graphql-axum because the stock handler closes
+//! with 1011 where the protocol says 4401, has no initialisation timeout (4408) and no check
+//! for duplicate ids (4409). The close codes, as the protocol defines them:
+//! 4400 a message that does not parse or is not expected; 4401 `subscribe` before the
+//! connection was acknowledged; 4403 credentials in `connection_init` that are refused;
+//! 4406 a client that did not offer `graphql-transport-ws`; 4408 no `connection_init` in
+//! time; 4409 a second subscription with an id still in use; 4429 a second
+//! `connection_init`. The server closes with 1001 when it shuts down.
+//!
+//! Only subscription operations run here: queries and mutations go over HTTP, where cost
+//! limits, caching and status codes apply.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::FromRequestParts;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::header::{AUTHORIZATION, UPGRADE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
+use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::AppState;
+use super::params::GraphqlParams;
+use crate::accounts::{self, client_ip};
+use crate::error::ErrorCode;
+use crate::query_limits;
+use crate::schema::{ClientInfo, RequestContext};
+use crate::viewer::Viewer;
+
+/// The subprotocol spoken.
+pub const PROTOCOL: &str = "graphql-transport-ws";
+
+/// Limits of WebSocket connections.
+#[derive(Clone, Debug)]
+pub struct WsConfig {
+    /// How long a client has to send `connection_init`.
+    pub init_timeout: Duration,
+    /// Most subscriptions running at once on one connection.
+    pub max_subscriptions: usize,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        Self {
+            init_timeout: Duration::from_secs(5),
+            max_subscriptions: 50,
+        }
+    }
+}
+
+/// A WebSocket upgrade request, when the GET carries `Upgrade: websocket`.
+pub struct MaybeUpgrade(pub Option<WebSocketUpgrade>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUpgrade {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let wants_upgrade = parts
+            .headers
+            .get(UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+        if !wants_upgrade {
+            return Ok(Self(None));
+        }
+        <WebSocketUpgrade as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+            .map(|upgrade| Self(Some(upgrade)))
+            .map_err(axum::response::IntoResponse::into_response)
+    }
+}
+
+/// Accepts the upgrade and runs the connection.
+pub fn upgrade(
+    state: AppState,
+    upgrade: WebSocketUpgrade,
+    peer: SocketAddr,
+    headers: HeaderMap,
+) -> Response {
+    let upgrade = upgrade
+        .protocols([PROTOCOL])
+        .max_message_size(state.config.max_body_bytes);
+    let spoken = upgrade.selected_protocol().is_some();
+    upgrade.on_upgrade(move |socket| async move {
+        let client = ClientInfo {
+            ip: client_ip(peer.ip(), &headers, &state.config.trusted_proxies),
+            user_agent: None,
+        };
+        metrics::gauge!("textisur_websocket_connections").increment(1.0);
+        if spoken {
+            Connection::new(state, client, headers).run(socket).await;
+        } else {
+            let mut socket = socket;
+            let _ = socket.send(close(4406, "Subprotocol not acceptable")).await;
+        }
+        metrics::gauge!("textisur_websocket_connections").decrement(1.0);
+    })
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: Utf8Bytes::from(reason),
+    }))
+}
+
+fn text(value: &Value) -> Message {
+    Message::Text(Utf8Bytes::from(value.to_string()))
+}
+
+/// A message from the client.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<Value>,
+    },
+    Ping {
+        #[serde(default)]
+        #[allow(dead_code)]
+        payload: Option<Value>,
+    },
+    Pong {
+        #[serde(default)]
+        #[allow(dead_code)]
+        payload: Option<Value>,
+    },
+    Subscribe {
+        id: String,
+        payload: Value,
+    },
+    Complete {
+        id: String,
+    },
+}
+
+/// What a subscription task tells the connection.
+enum FromTask {
+    Send(Value),
+    /// The operation ended (the stream finished or failed); `generation` tells a finished
+    /// subscription from a newer one that reused its id.
+    Ended {
+        id: String,
+        generation: u64,
+    },
+}
+
+/// Why the connection closes.
+struct Closing(u16, String);
+
+struct Connection {
+    state: AppState,
+    client: ClientInfo,
+    upgrade_headers: HeaderMap,
+    /// Set once `connection_init` was accepted.
+    viewer: Option<Viewer>,
+    init_seen: bool,
+    running: HashMap<String, (u64, tokio::task::AbortHandle)>,
+    generation: u64,
+    to_connection: mpsc::Sender<FromTask>,
+    from_tasks: Option<mpsc::Receiver<FromTask>>,
+}
+
+impl Connection {
+    fn new(state: AppState, client: ClientInfo, upgrade_headers: HeaderMap) -> Self {
+        let (to_connection, from_tasks) = mpsc::channel(256);
+        Self {
+            state,
+            client,
+            upgrade_headers,
+            viewer: None,
+            init_seen: false,
+            running: HashMap::new(),
+            generation: 0,
+            to_connection,
+            from_tasks: Some(from_tasks),
+        }
+    }
+
+    async fn run(mut self, socket: WebSocket) {
+        let (mut sink, mut incoming) = socket.split();
+        let Some(mut from_tasks) = self.from_tasks.take() else {
+            return;
+        };
+        let init_deadline = tokio::time::sleep(self.state.config.ws.init_timeout);
+        tokio::pin!(init_deadline);
+        let mut closing_server = self.state.closing.clone();
+        let closing = loop {
+            tokio::select! {
+                () = &mut init_deadline, if !self.init_seen => {
+                    break Some(Closing(4408, "Connection initialisation timeout".into()));
+                }
+                changed = closing_server.changed() => {
+                    if changed.is_err() || *closing_server.borrow() {
+                        break Some(Closing(1001, "server shutting down".into()));
+                    }
+                }
+                message = incoming.next() => match message {
+                    Some(Ok(Message::Text(raw))) => match self.handle(raw.as_str()).await {
+                        Ok(replies) => {
+                            for reply in replies {
+                                if sink.send(text(&reply)).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                        Err(closing) => break Some(closing),
+                    },
+                    Some(Ok(Message::Binary(_))) => {
+                        break Some(Closing(4400, "binary messages are not part of the protocol".into()));
+                    }
+                    // Pings are answered by the WebSocket layer itself.
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+                },
+                Some(event) = from_tasks.recv() => match event {
+                    FromTask::Send(message) => {
+                        if sink.send(text(&message)).await.is_err() {
+                            break None;
+                        }
+                    }
+                    FromTask::Ended { id, generation } => {
+                        if self.running.get(&id).is_some_and(|(g, _)| *g == generation) {
+                            self.running.remove(&id);
+                        }
+                    }
+                },
+            }
+        };
+        for (_, (_, task)) in self.running.drain() {
+            task.abort();
+        }
+        if let Some(Closing(code, reason)) = closing {
+            metrics::counter!("textisur_websocket_closes_total", "code" => code.to_string())
+                .increment(1);
+            let _ = sink.send(close(code, &reason)).await;
+            let _ = sink.close().await;
+        }
+    }
+
+    /// Handles one text message: the replies to send, or why the connection must close.
+    async fn handle(&mut self, raw: &str) -> Result<Vec<Value>, Closing> {
+        let message: ClientMessage = serde_json::from_str(raw)
+            .map_err(|_| Closing(4400, "Invalid message received".into()))?;
+        match message {
+            ClientMessage::ConnectionInit { payload } => {
+                if self.init_seen {
+                    return Err(Closing(4429, "Too many initialisation requests".into()));
+                }
+                self.init_seen = true;
+                self.viewer = Some(self.authenticate(payload.as_ref()).await?);
+                Ok(vec![json!({ "type": "connection_ack" })])
+            }
+            ClientMessage::Ping { .. } => Ok(vec![json!({ "type": "pong" })]),
+            ClientMessage::Pong { .. } => Ok(Vec::new()),
+            ClientMessage::Subscribe { id, payload } => {
+                let Some(viewer) = self.viewer else {
+                    return Err(Closing(4401, "Unauthorized".into()));
+                };
+                if id.is_empty() || id.len() > 128 {
+                    return Err(Closing(4400, "Invalid message received".into()));
+                }
+                if self.running.contains_key(&id) {
+                    return Err(Closing(4409, format!("Subscriber for {id} already exists")));
+                }
+                Ok(self.subscribe(id, payload, viewer).into_iter().collect())
+            }
+            ClientMessage::Complete { id } => {
+                if let Some((_, task)) = self.running.remove(&id) {
+                    task.abort();
+                }
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// The viewer named by `connection_init`'s payload (`Authorization`, `authorization` or
+    /// `token`), else by the upgrade request's `Authorization` header; anonymous without
+    /// either. Refused credentials close the connection with 4403.
+    async fn authenticate(&self, payload: Option<&Value>) -> Result<Viewer, Closing> {
+        let from_payload = payload.and_then(|p| {
+            ["Authorization", "authorization", "token", "accessToken"]
+                .iter()
+                .find_map(|key| p.get(*key).and_then(Value::as_str))
+        });
+        let mut headers = HeaderMap::new();
+        match from_payload {
+            Some(value) => {
+                let value = if value.contains(' ') {
+                    value.to_owned()
+                } else {
+                    format!("Bearer {value}")
+                };
+                let value =
+                    HeaderValue::from_str(&value).map_err(|_| Closing(4403, "Forbidden".into()))?;
+                headers.insert(AUTHORIZATION, value);
+            }
+            None => {
+                if let Some(value) = self.upgrade_headers.get(AUTHORIZATION) {
+                    headers.insert(AUTHORIZATION, value.clone());
+                }
+            }
+        }
+        match accounts::authenticate(&self.state.auth, &self.state.db, &headers).await {
+            Ok(Ok(viewer)) => Ok(viewer),
+            Ok(Err(_)) => Err(Closing(4403, "Forbidden".into())),
+            Err(error) => {
+                let _ = async_graphql::Error::from(error);
+                Err(Closing(4500, "internal error".into()))
+            }
+        }
+    }
+
+    /// Starts a subscription; returns an immediate `error` message when it cannot start.
+    fn subscribe(&mut self, id: String, payload: Value, viewer: Viewer) -> Option<Value> {
+        let error = |code: ErrorCode, message: String| {
+            Some(json!({ "id": id, "type": "error",
+                "payload": [{ "message": message, "extensions": { "code": code.as_str() } }] }))
+        };
+        if self.running.len() >= self.state.config.ws.max_subscriptions {
+            return error(
+                ErrorCode::BadUserInput,
+                format!(
+                    "a connection may run at most {} subscriptions",
+                    self.state.config.ws.max_subscriptions
+                ),
+            );
+        }
+        let params = match GraphqlParams::from_json(payload) {
+            Ok(params) if params.query.trim().is_empty() => {
+                return error(
+                    ErrorCode::BadUserInput,
+                    "send the subscription's text; persisted queries are served over HTTP".into(),
+                );
+            }
+            Ok(params) => params,
+            Err(e) => return error(ErrorCode::BadUserInput, e.0),
+        };
+        let analysis = match query_limits::check(
+            &params.query,
+            params.operation_name.as_deref(),
+            &params.variables,
+            &self.state.config.query_limits,
+        ) {
+            Ok(analysis) => analysis,
+            Err(rejection) => {
+                let code = match rejection {
+                    query_limits::Rejection::TooComplex { .. } => ErrorCode::QueryTooComplex,
+                    query_limits::Rejection::Invalid(_) => ErrorCode::BadUserInput,
+                };
+                return error(code, rejection.message());
+            }
+        };
+        if !is_subscription(&params) {
+            return error(
+                ErrorCode::BadUserInput,
+                "only subscriptions are served over WebSocket; send queries and mutations over HTTP"
+                    .into(),
+            );
+        }
+        let context = RequestContext::new(
+            &self.state.db,
+            self.state.auth.clone(),
+            viewer,
+            self.client.clone(),
+            self.state.search.clone(),
+            self.state.events.clone(),
+        );
+        let mut request = async_graphql::Request::new(params.query)
+            .variables(async_graphql::Variables::from_json(Value::Object(
+                params.variables,
+            )))
+            .data(context);
+        if let Some(name) = params.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(analysis) = analysis {
+            request.set_parsed_query(analysis.document);
+        }
+        let explorer = !self.state.config.production || viewer.is_admin();
+        let schema = if explorer {
+            self.state.schema.clone()
+        } else {
+            request = request.disable_introspection();
+            self.state.public_schema.clone()
+        };
+        self.generation += 1;
+        let generation = self.generation;
+        let to_connection = self.to_connection.clone();
+        let task_id = id.clone();
+        let task = tokio::spawn(async move {
+            let mut responses = schema.execute_stream(request);
+            let mut first = true;
+            while let Some(response) = responses.next().await {
+                let refused = first
+                    && response.data == async_graphql::Value::Null
+                    && !response.errors.is_empty();
+                first = false;
+                let message = if refused {
+                    let errors = serde_json::to_value(&response.errors).unwrap_or_default();
+                    json!({ "id": task_id, "type": "error", "payload": with_codes(errors) })
+                } else {
+                    let body = serde_json::to_value(&response).unwrap_or_default();
+                    json!({ "id": task_id, "type": "next", "payload": body })
+                };
+                if to_connection.send(FromTask::Send(message)).await.is_err() || refused {
+                    let _ = to_connection
+                        .send(FromTask::Ended {
+                            id: task_id.clone(),
+                            generation,
+                        })
+                        .await;
+                    return;
+                }
+            }
+            let complete = json!({ "id": task_id, "type": "complete" });
+            let _ = to_connection.send(FromTask::Send(complete)).await;
+            let _ = to_connection
+                .send(FromTask::Ended {
+                    id: task_id,
+                    generation,
+                })
+                .await;
+        });
+        self.running.insert(id, (generation, task.abort_handle()));
+        None
+    }
+}
+
+/// Gives every error a code, as HTTP responses do (validation errors come without one).
+fn with_codes(mut errors: Value) -> Value {
+    if let Some(list) = errors.as_array_mut() {
+        for error in list {
+            let extensions = error
+                .as_object_mut()
+                .map(|e| e.entry("extensions").or_insert_with(|| json!({})));
+            if let Some(Value::Object(extensions)) = extensions {
+                extensions
+                    .entry("code")
+                    .or_insert_with(|| json!(ErrorCode::BadUserInput.as_str()));
+            }
+        }
+    }
+    errors
+}
+
+fn is_subscription(params: &GraphqlParams) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&params.query) else {
+        // Let the executor report the syntax error.
+        return true;
+    };
+    let ty = match &document.operations {
+        DocumentOperations::Single(op) => Some(op.node.ty),
+        DocumentOperations::Multiple(ops) => params
+            .operation_name
+            .as_deref()
+            .and_then(|name| ops.iter().find(|(n, _)| n.as_str() == name))
+            .map(|(_, op)| op.node.ty),
+    };
+    ty.is_none_or(|ty| ty == OperationType::Subscription)
+}

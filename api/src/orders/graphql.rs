@@ -1,0 +1,391 @@
+//! GraphQL of orders: the `Order` type, `order(id)`, order pages, checkout and status moves.
+//!
+//! An order is visible to its buyer, the seller of its store and admins; to anyone else it
+//! is `null` with a `FORBIDDEN` error, as API.md asks of fields a caller may not see.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::checkout;
+use super::db::{self, ChangeRefused, OrderCursor, OrderOwner};
+use super::{Actor, Order, OrderLine, OrderStatus, Party, StatusChange, next_statuses};
+use crate::error::{ApiError, ApiResult};
+use crate::guards::SignedIn;
+use crate::ids::OrderId;
+use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::products::{Money, Product, ProductUnit};
+use crate::schema::RequestContext;
+use crate::stores::Store;
+use crate::user_errors::{UserError, UserErrorCode};
+use crate::users::User;
+use crate::viewer::Viewer;
+
+/// The actor a signed-in viewer is; `None` for anonymous callers.
+fn actor(viewer: &Viewer) -> Option<Actor> {
+    match *viewer {
+        Viewer::User { id, role, .. } => Some(Actor::User { id, role }),
+        Viewer::Anonymous => None,
+    }
+}
+
+/// How the caller relates to `order`, if at all.
+async fn party(rc: &RequestContext, order: &Order) -> ApiResult<Option<Party>> {
+    let Some(actor) = actor(&rc.viewer) else {
+        return Ok(None);
+    };
+    let Some(store) = rc.loaders.stores.load_one(order.store_id).await? else {
+        return Ok(None);
+    };
+    Ok(actor.party(order, store.owner_id))
+}
+
+/// The order if the caller may see it: `None` when there is none, `FORBIDDEN` when it is
+/// someone else's.
+pub async fn visible_order(rc: &RequestContext, id: OrderId) -> ApiResult<Option<Order>> {
+    let Some(order) = rc.loaders.orders.load_one(id).await? else {
+        return Ok(None);
+    };
+    match party(rc, &order).await? {
+        Some(_) => Ok(Some(order)),
+        None if rc.viewer.user_id().is_none() => Err(ApiError::Unauthenticated),
+        None => Err(ApiError::Forbidden(
+            "only the buyer, the store's seller and admins may see this order".into(),
+        )),
+    }
+}
+
+#[Object]
+impl Order {
+    pub async fn id(&self) -> ID {
+        self.id.to_global()
+    }
+
+    /// The number shown to people (`TS-100001`).
+    async fn number(&self) -> &str {
+        &self.number
+    }
+
+    async fn status(&self) -> OrderStatus {
+        self.status
+    }
+
+    /// The statuses the caller may move this order to now.
+    async fn next_statuses(&self, ctx: &Context<'_>) -> Result<Vec<OrderStatus>> {
+        let rc = RequestContext::of(ctx);
+        Ok(match party(rc, self).await? {
+            Some(party) => next_statuses(party, self.status),
+            None => Vec::new(),
+        })
+    }
+
+    async fn buyer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .users
+            .load_one(self.buyer_id)
+            .await?)
+    }
+
+    async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .stores
+            .load_one(self.store_id)
+            .await?)
+    }
+
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
+        let rc = RequestContext::of(ctx);
+        let lines = rc.loaders.order_lines.load_one(self.id).await?;
+        Ok(lines.unwrap_or_default())
+    }
+
+    async fn total(&self) -> Money {
+        Money {
+            amount: self.total,
+            currency_code: self.currency_code.clone(),
+        }
+    }
+
+    /// Every status the order went through, oldest first, with who moved it and when.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<StatusChange>> {
+        let rc = RequestContext::of(ctx);
+        let history = rc.loaders.order_history.load_one(self.id).await?;
+        Ok(history.unwrap_or_default())
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+}
+
+#[Object]
+impl OrderLine {
+    /// The product as it is now (null if it no longer exists).
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .products
+            .load_one(self.product_id)
+            .await?)
+    }
+
+    /// The product's name when it was bought.
+    async fn product_name(&self) -> &str {
+        &self.product_name
+    }
+
+    async fn unit(&self) -> ProductUnit {
+        self.unit
+    }
+
+    async fn quantity(&self) -> Decimal {
+        self.quantity.normalize()
+    }
+
+    /// The price paid per unit.
+    async fn unit_price(&self, ctx: &Context<'_>) -> Result<Money> {
+        Ok(money(ctx, self.order_id, self.unit_price).await?)
+    }
+
+    async fn line_total(&self, ctx: &Context<'_>) -> Result<Money> {
+        Ok(money(ctx, self.order_id, self.line_total).await?)
+    }
+}
+
+async fn money(ctx: &Context<'_>, order: OrderId, amount: Decimal) -> ApiResult<Money> {
+    let rc = RequestContext::of(ctx);
+    let currency_code = match rc.loaders.orders.load_one(order).await? {
+        Some(order) => order.currency_code,
+        None => return Err(ApiError::Internal("order line without its order".into())),
+    };
+    Ok(Money {
+        amount,
+        currency_code,
+    })
+}
+
+/// One step of an order's history.
+#[Object(name = "OrderStatusChange")]
+impl StatusChange {
+    async fn status(&self) -> OrderStatus {
+        self.status
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.changed_at
+    }
+
+    /// Who made the change; null when the system did (e.g. a payment confirmation).
+    async fn by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(user) = self.changed_by else {
+            return Ok(None);
+        };
+        Ok(RequestContext::of(ctx).loaders.users.load_one(user).await?)
+    }
+}
+
+/// A page of orders, newest first.
+pub struct OrderConnection {
+    page: Page<Order>,
+    owner: OrderOwner,
+}
+
+impl OrderConnection {
+    /// Fetches a page of `owner`'s orders.
+    pub async fn fetch(
+        rc: &RequestContext,
+        owner: OrderOwner,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Self> {
+        let first = page_size(first)?;
+        let cursor: Option<OrderCursor> = after.as_deref().map(decode_cursor).transpose()?;
+        let rows = db::page(&rc.db, owner, first, cursor).await?;
+        for order in &rows {
+            rc.loaders.orders.feed_one(order.id, order.clone()).await;
+        }
+        Ok(Self {
+            page: Page::from_overfetch(rows, first, cursor.is_some()),
+            owner,
+        })
+    }
+}
+
+fn order_cursor(order: &Order) -> String {
+    encode_cursor(&(order.created_at, order.id))
+}
+
+/// One order of a page.
+pub struct OrderEdge(Order);
+
+#[Object]
+impl OrderEdge {
+    async fn cursor(&self) -> String {
+        order_cursor(&self.0)
+    }
+
+    async fn node(&self) -> &Order {
+        &self.0
+    }
+}
+
+#[Object]
+impl OrderConnection {
+    async fn edges(&self) -> Vec<OrderEdge> {
+        self.page.rows.iter().cloned().map(OrderEdge).collect()
+    }
+
+    async fn nodes(&self) -> &[Order] {
+        &self.page.rows
+    }
+
+    async fn page_info(&self) -> PageInfo {
+        self.page.page_info(order_cursor)
+    }
+
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(db::count(&RequestContext::of(ctx).db, self.owner).await?)
+    }
+}
+
+/// Order root fields.
+#[derive(Default)]
+pub struct OrderQueries;
+
+#[Object]
+impl OrderQueries {
+    /// An order. Restricted: its buyer, its store's seller and admins.
+    async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
+        let rc = RequestContext::of(ctx);
+        let Ok(id) = OrderId::from_global(&id) else {
+            return Ok(None);
+        };
+        Ok(visible_order(rc, id).await?)
+    }
+}
+
+/// Result of `checkout`: one order per store of the cart.
+#[derive(SimpleObject, Default)]
+pub struct CheckoutPayload {
+    pub orders: Vec<Order>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of the order status mutations.
+#[derive(SimpleObject, Default)]
+pub struct OrderPayload {
+    pub order: Option<Order>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// Checkout and order status mutations.
+#[derive(Default)]
+pub struct OrderMutations;
+
+async fn change(rc: &RequestContext, order_id: &ID, to: OrderStatus) -> Result<OrderPayload> {
+    let not_found = || OrderPayload {
+        order: None,
+        user_errors: vec![UserError::at(
+            &["orderId"],
+            UserErrorCode::NotFound,
+            "no such order",
+        )],
+    };
+    let (Some(actor), Ok(id)) = (actor(&rc.viewer), OrderId::from_global(order_id)) else {
+        return Ok(not_found());
+    };
+    match db::change_status(&rc.db, id, to, actor).await? {
+        Ok(order) => Ok(OrderPayload {
+            order: Some(order),
+            user_errors: Vec::new(),
+        }),
+        Err(ChangeRefused::NotFound) => Ok(not_found()),
+        // Someone else's order looks the same as a missing one: ids are not probed.
+        Err(ChangeRefused::Forbidden) => {
+            let order = rc.loaders.orders.load_one(id).await?;
+            match order {
+                Some(order) if party(rc, &order).await?.is_some() => Err(ApiError::Forbidden(
+                    format!("you may not move this order to {}", status_name(to)),
+                )
+                .into()),
+                _ => Ok(not_found()),
+            }
+        }
+        Err(ChangeRefused::InvalidTransition(from)) => Ok(OrderPayload {
+            order: None,
+            user_errors: vec![UserError::at(
+                &["status"],
+                UserErrorCode::InvalidTransition,
+                format!(
+                    "an order in status {} cannot move to {}",
+                    status_name(from),
+                    status_name(to)
+                ),
+            )],
+        }),
+    }
+}
+
+fn status_name(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Pending => "PENDING",
+        OrderStatus::Paid => "PAID",
+        OrderStatus::Shipped => "SHIPPED",
+        OrderStatus::Delivered => "DELIVERED",
+        OrderStatus::Cancelled => "CANCELLED",
+    }
+}
+
+#[Object]
+impl OrderMutations {
+    /// Turns the caller's cart into one order per store, taking the stock. Retry-safe: the
+    /// same key returns the same orders; a different cart under a used key is a user error.
+    /// Restricted: signed-in users.
+    #[graphql(guard = "SignedIn")]
+    async fn checkout(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+    ) -> Result<CheckoutPayload> {
+        let rc = RequestContext::of(ctx);
+        let buyer = rc.viewer.user_id().ok_or(ApiError::Unauthenticated)?;
+        Ok(
+            match checkout::checkout(&rc.db, buyer, &idempotency_key).await? {
+                Ok(orders) => CheckoutPayload {
+                    orders,
+                    user_errors: Vec::new(),
+                },
+                Err(user_errors) => CheckoutPayload {
+                    orders: Vec::new(),
+                    user_errors,
+                },
+            },
+        )
+    }
+
+    /// Moves an order along PENDING -> PAID -> SHIPPED -> DELIVERED, or to CANCELLED.
+    /// Restricted: the store's seller (and admins) move it forward; the buyer may only cancel
+    /// a pending order.
+    #[graphql(guard = "SignedIn")]
+    async fn update_order_status(
+        &self,
+        ctx: &Context<'_>,
+        order_id: ID,
+        status: OrderStatus,
+    ) -> Result<OrderPayload> {
+        change(RequestContext::of(ctx), &order_id, status).await
+    }
+
+    /// Cancels an order and puts its stock back. Restricted: the buyer while it is pending;
+    /// the store's seller while it is pending or paid; admins.
+    #[graphql(guard = "SignedIn")]
+    async fn cancel_order(&self, ctx: &Context<'_>, order_id: ID) -> Result<OrderPayload> {
+        change(RequestContext::of(ctx), &order_id, OrderStatus::Cancelled).await
+    }
+}

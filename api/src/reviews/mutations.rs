@@ -1,0 +1,109 @@
+//! `addReview`: buyers rate what was delivered to them, once per product.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+
+use super::{Review, db};
+use crate::error::ApiError;
+use crate::guards::SignedIn;
+use crate::ids::ProductId;
+use crate::plain_text::{PlainText, PlainTextError};
+use crate::schema::RequestContext;
+use crate::search;
+use crate::user_errors::{UserError, UserErrorCode};
+
+/// Longest review body, in characters, as typed and as stored.
+pub const REVIEW_MAX_CHARS: usize = 2000;
+
+/// Result of `addReview`.
+#[derive(SimpleObject, Default)]
+pub struct ReviewPayload {
+    pub review: Option<Review>,
+    pub user_errors: Vec<UserError>,
+    /// Pass it as `consistencyToken` to a listing to be sure it sorts and filters by the new
+    /// rating.
+    pub consistency_token: Option<String>,
+}
+
+impl ReviewPayload {
+    fn errors(user_errors: Vec<UserError>) -> Self {
+        Self {
+            review: None,
+            user_errors,
+            consistency_token: None,
+        }
+    }
+}
+
+/// Review mutations.
+#[derive(Default)]
+pub struct ReviewMutations;
+
+#[Object]
+impl ReviewMutations {
+    /// Reviews a product delivered to the caller: one review per buyer and product, rating 1
+    /// to 5, an optional body stripped of all markup (like a message's). The product's
+    /// rating and reviewCount include it as soon as this returns.
+    #[graphql(guard = "SignedIn")]
+    async fn add_review(
+        &self,
+        ctx: &Context<'_>,
+        product_id: ID,
+        rating: i32,
+        body: Option<String>,
+    ) -> Result<ReviewPayload> {
+        let rc = RequestContext::of(ctx);
+        let author = rc.viewer.user_id().ok_or(ApiError::Unauthenticated)?;
+        let mut errors = Vec::new();
+        let product = ProductId::from_global(&product_id).ok();
+        if product.is_none() {
+            errors.push(UserError::at(
+                &["productId"],
+                UserErrorCode::NotFound,
+                "no such product",
+            ));
+        }
+        let rating = match i16::try_from(rating) {
+            Ok(r) if (1..=5).contains(&r) => r,
+            _ => {
+                errors.push(UserError::at(
+                    &["rating"],
+                    UserErrorCode::OutOfRange,
+                    "rating must be between 1 and 5",
+                ));
+                0
+            }
+        };
+        let body = match body
+            .as_deref()
+            .map(|b| PlainText::parse(b, REVIEW_MAX_CHARS))
+        {
+            None | Some(Err(PlainTextError::Empty)) => None,
+            Some(Ok(body)) => Some(body),
+            Some(Err(PlainTextError::TooLong)) => {
+                errors.push(UserError::at(
+                    &["body"],
+                    UserErrorCode::TooLong,
+                    format!("a review may have at most {REVIEW_MAX_CHARS} characters"),
+                ));
+                None
+            }
+        };
+        let Some(product) = product.filter(|_| errors.is_empty()) else {
+            return Ok(ReviewPayload::errors(errors));
+        };
+        let review = db::NewReview {
+            product,
+            author,
+            rating,
+            body,
+        };
+        match db::add(&rc.db, &review).await? {
+            Ok(review) => Ok(ReviewPayload {
+                review: Some(review),
+                user_errors: Vec::new(),
+                consistency_token: search::after_write(rc).await,
+            }),
+            Err(error) => Ok(ReviewPayload::errors(vec![error])),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The `Subscription` root: `messageAdded` and `orderUpdated`, fed by this process's
+//! [`EventBus`](crate::events::EventBus), which hears every server process through
+//! PostgreSQL `LISTEN/NOTIFY`.
+//!
+//! Key rule: who may subscribe is checked once, when the subscription starts (participants
+//! of a conversation or an order never change); every event is then re-read from PostgreSQL
+//! with fresh loaders, so a subscriber sees the row as committed, never a cached copy.
+
+use async_graphql::{Context, ID, Result, Subscription};
+use futures::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::conversations::Message;
+use crate::conversations::graphql::visible_conversation;
+use crate::error::ApiError;
+use crate::events::Event;
+use crate::ids::{ConversationId, OrderId, StoreId};
+use crate::loaders::Loaders;
+use crate::orders::Order;
+use crate::orders::graphql::visible_order;
+use crate::schema::RequestContext;
+
+/// The root subscription type.
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+/// Which order events a subscriber wants.
+#[derive(Clone, Debug)]
+enum OrderInterest {
+    One(OrderId),
+    /// Orders the user bought, or of the stores they run.
+    Mine {
+        buyer: crate::ids::UserId,
+        stores: Vec<StoreId>,
+    },
+}
+
+impl OrderInterest {
+    fn wants(&self, event: &Event) -> Option<OrderId> {
+        let Event::OrderUpdated {
+            order_id,
+            buyer_id,
+            store_id,
+        } = event
+        else {
+            return None;
+        };
+        let wanted = match self {
+            Self::One(id) => id == order_id,
+            Self::Mine { buyer, stores } => buyer == buyer_id || stores.contains(store_id),
+        };
+        wanted.then_some(*order_id)
+    }
+}
+
+/// Turns bus events into rows: `pick` says which events matter and which row they name,
+/// `load` reads that row afresh.
+fn rows_of<T, K, P, L, F>(
+    events: tokio::sync::broadcast::Receiver<Event>,
+    loaders: Loaders,
+    pick: P,
+    load: L,
+) -> impl Stream<Item = T> + Send
+where
+    T: Send + 'static,
+    K: Send + 'static,
+    P: Fn(&Event) -> Option<K> + Send + Sync + 'static,
+    L: Fn(Loaders, K) -> F + Send + Sync + 'static,
+    F: Future<Output = crate::error::ApiResult<Option<T>>> + Send,
+{
+    let state = (events, loaders, pick, load);
+    futures::stream::unfold(state, |(mut events, loaders, pick, load)| async move {
+        loop {
+            let key = match events.recv().await {
+                Ok(event) => match pick(&event) {
+                    Some(key) => key,
+                    None => continue,
+                },
+                Err(RecvError::Lagged(skipped)) => {
+                    metrics::counter!("textisur_events_lagged_total").increment(skipped);
+                    continue;
+                }
+                Err(RecvError::Closed) => return None,
+            };
+            loaders.forget_changing().await;
+            match load(loaders.clone(), key).await {
+                Ok(Some(row)) => return Some((row, (events, loaders, pick, load))),
+                Ok(None) => continue,
+                Err(error) => {
+                    // Logged by the conversion; the subscriber just misses this event.
+                    let _ = async_graphql::Error::from(error);
+                    continue;
+                }
+            }
+        }
+    })
+}
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// Messages written in a conversation from now on, by either side. Restricted: the
+    /// buyer, the store's seller and admins.
+    async fn message_added(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: ID,
+    ) -> Result<impl Stream<Item = Message> + use<>> {
+        let rc = RequestContext::of(ctx);
+        if rc.viewer.user_id().is_none() {
+            return Err(ApiError::Unauthenticated.into());
+        }
+        let id = ConversationId::from_global(&conversation_id)?;
+        // Subscribe before checking, so nothing committed meanwhile is missed.
+        let events = rc.events.subscribe();
+        if visible_conversation(rc, id).await?.is_none() {
+            return Err(ApiError::NotFound("no such conversation".into()).into());
+        }
+        Ok(rows_of(
+            events,
+            rc.loaders.clone(),
+            move |event| match event {
+                Event::MessageAdded {
+                    conversation_id,
+                    message_id,
+                } if *conversation_id == id => Some(*message_id),
+                _ => None,
+            },
+            |loaders, message| async move { loaders.messages.load_one(message).await },
+        ))
+    }
+
+    /// Orders as they are created and change status: one order, or without `orderId` every
+    /// order the caller bought or sells. Restricted: the order's buyer, its store's seller
+    /// and admins.
+    async fn order_updated(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Option<ID>,
+    ) -> Result<impl Stream<Item = Order> + use<>> {
+        let rc = RequestContext::of(ctx);
+        let Some(user) = rc.viewer.user_id() else {
+            return Err(ApiError::Unauthenticated.into());
+        };
+        let events = rc.events.subscribe();
+        let interest = match order_id {
+            Some(id) => {
+                let id = OrderId::from_global(&id)?;
+                if visible_order(rc, id).await?.is_none() {
+                    return Err(ApiError::NotFound("no such order".into()).into());
+                }
+                OrderInterest::One(id)
+            }
+            None => OrderInterest::Mine {
+                buyer: user,
+                stores: crate::stores::db::by_owners(&rc.db, &[user])
+                    .await?
+                    .into_iter()
+                    .map(|store| store.id)
+                    .collect(),
+            },
+        };
+        Ok(rows_of(
+            events,
+            rc.loaders.clone(),
+            move |event| interest.wants(event),
+            |loaders, order| async move { loaders.orders.load_one(order).await },
+        ))
+    }
+}
