@@ -96,7 +96,7 @@ where
     })
 }
 
-#[Subscription]
+#[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Messages written in a conversation from now on, by either side. Restricted: the
     /// buyer, the store's seller and admins.

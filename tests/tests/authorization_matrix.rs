@@ -153,6 +153,58 @@ const TABLE: &[Row] = &[
         query: "query($buyer: ID!) { node(id: $buyer) { ... on User { conversations { totalCount } } } }",
     },
     Row {
+        name: "Mutation.addToCart",
+        expected: [U, A, A, A, A, A],
+        query: "mutation($product: ID!) { addToCart(productId: $product, quantity: \"1\") { cart { subtotal { amount } } userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.updateCartLine",
+        expected: [U, A, A, A, A, A],
+        query: "mutation($product: ID!) { updateCartLine(productId: $product, quantity: \"2\") { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.removeFromCart",
+        expected: [U, A, A, A, A, A],
+        query: "mutation($product: ID!) { removeFromCart(productId: $product) { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.checkout",
+        expected: [U, A, A, A, A, A],
+        query: "mutation { checkout(idempotencyKey: \"matriz-0001\") { orders { id } userErrors { code } } }",
+    },
+    Row {
+        // A pending order of the buyer at the owning seller's store: only that seller (and
+        // admins, by then told the move no longer exists) get past authorization.
+        name: "Mutation.updateOrderStatus",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($order: ID!) { updateOrderStatus(orderId: $order, status: PAID) { order { status } userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.cancelOrder",
+        expected: [U, A, F, A, F, A],
+        query: "mutation($pendingOrder: ID!) { cancelOrder(orderId: $pendingOrder) { order { status } userErrors { code } } }",
+    },
+    Row {
+        name: "Query.order",
+        expected: [F, A, F, A, F, A],
+        query: "query($order: ID!) { order(id: $order) { id } }",
+    },
+    Row {
+        name: "Store.orders",
+        expected: [F, F, F, A, F, A],
+        query: "query($store: ID!) { node(id: $store) { ... on Store { orders { totalCount } } } }",
+    },
+    Row {
+        name: "User.cart",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { cart { lines { quantity } } } } }",
+    },
+    Row {
+        name: "User.orders",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { orders { totalCount } } } }",
+    },
+    Row {
         name: "Query.users",
         expected: [U, F, F, F, F, A],
         query: "{ users(first: 1) { nodes { id } } }",
@@ -197,6 +249,11 @@ async fn restricted_surface(app: &TestApp) -> BTreeSet<String> {
     }
     for ty in data["__schema"]["types"].as_array().into_iter().flatten() {
         let type_name = ty["name"].as_str().unwrap_or_default();
+        // Subscriptions run over WebSocket, not POST: tests/tests/subscriptions.rs tries
+        // them as strangers and anonymous callers.
+        if type_name == "Subscription" {
+            continue;
+        }
         for field in ty["fields"].as_array().into_iter().flatten() {
             if field["description"]
                 .as_str()
@@ -319,6 +376,27 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
     let conversation = textisur_api::ids::ConversationId(conversation)
         .to_global()
         .to_string();
+    let mut orders = Vec::new();
+    for _ in 0..2 {
+        let order: i64 = sqlx::query_scalar(
+            "WITH o AS (INSERT INTO orders (buyer_id, store_id, total, currency_code)
+                        SELECT $1, id, 10, 'ARS' FROM stores WHERE slug = 'tienda-vendedora'
+                        RETURNING id)
+             INSERT INTO order_lines (order_id, product_id, product_name, unit, quantity,
+                                      unit_price, line_total)
+             SELECT o.id, $2, 'Lino', 'PIECE', 1, 10, 10 FROM o RETURNING order_id",
+        )
+        .bind(buyer.row_id())
+        .bind(
+            textisur_api::ids::ProductId::from_global(&product.clone().into())
+                .expect("id")
+                .0,
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .expect("order");
+        orders.push(textisur_api::ids::OrderId(order).to_global().to_string());
+    }
     let callers: [Option<&Account>; 6] = [
         None,
         Some(&buyer),
@@ -340,6 +418,8 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
                 "category": category,
                 "product": product,
                 "conversation": conversation,
+                "order": orders[0],
+                "pendingOrder": orders[1],
             });
             let used: Value = variables
                 .as_object()

@@ -25,15 +25,13 @@ enum Outcome {
     InvalidTransition,
     /// A `FORBIDDEN` error: a party to the order, but not this move.
     Forbidden,
-    /// A `NOT_FOUND` user error: someone else's orders look missing.
-    NotFound,
     /// An `UNAUTHENTICATED` error.
     Unauthenticated,
 }
 
 /// The rules of the issue: the seller marks paid, shipped, delivered; the buyer cancels a
 /// pending order; the seller may also cancel a pending or paid one; admins make any move
-/// that exists. Strangers never learn the order exists.
+/// that exists. Strangers are refused whatever the move.
 fn expected(role: Role, from: &str, to: &str) -> Outcome {
     use Outcome::*;
     let exists = matches!(
@@ -46,7 +44,7 @@ fn expected(role: Role, from: &str, to: &str) -> Outcome {
     );
     match role {
         Role::Anonymous => Unauthenticated,
-        Role::OtherBuyer | Role::OtherSeller => NotFound,
+        Role::OtherBuyer | Role::OtherSeller => Forbidden,
         _ if !exists => InvalidTransition,
         Role::Admin | Role::Seller => Moved,
         Role::Buyer if (from, to) == ("PENDING", "CANCELLED") => Moved,
@@ -66,7 +64,6 @@ fn outcome(body: &Value, field: &str) -> Outcome {
     match payload["userErrors"][0]["code"].as_str() {
         None => Outcome::Moved,
         Some("INVALID_TRANSITION") => Outcome::InvalidTransition,
-        Some("NOT_FOUND") => Outcome::NotFound,
         Some(other) => panic!("unexpected user error {other}: {body}"),
     }
 }

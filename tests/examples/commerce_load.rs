@@ -1,0 +1,375 @@
+//! Commerce under load, end to end over HTTP and WebSocket against a running server.
+//!
+//! ```sh
+//! cargo run --release -p textisur-tests --example commerce_load -- \
+//!     --url http://127.0.0.1:18103 \
+//!     --database-url postgres://postgres@127.0.0.1:5432/textisur_bench_100000 \
+//!     --jwt-keys "$KEYS"
+//! ```
+//!
+//! Accounts are made straight in PostgreSQL with real sessions, and their access tokens are
+//! signed with the server's `--jwt-keys`, so no argon2 hashing distorts the numbers.
+//!
+//! 1. Checkout: `--buyers` (16) buyers loop for `--seconds` (20): `addToCart` of a random
+//!    active product (stock raised so it never runs out) then `checkout` with a fresh key.
+//!    Prints `CHECKOUT buyers checkouts per_s p50_ms p95_ms p99_ms errors`.
+//! 2. Fan-out: `--subscribers` (1000) WebSocket connections of the store's seller subscribe
+//!    to one conversation's `messageAdded`; the buyer sends `--messages` (200) messages at
+//!    `--rate` (20) a second; every delivery is timed from the moment its `sendMessage` was
+//!    sent. Prints `FANOUT subscribers messages deliveries per_s p50_ms p95_ms p99_ms missing`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use textisur_api::accounts::tokens::TokenKeys;
+use textisur_api::ids::{ProductId, StoreId, UserId};
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+struct Options {
+    url: String,
+    database_url: String,
+    jwt_keys: String,
+    buyers: usize,
+    seconds: u64,
+    subscribers: usize,
+    messages: usize,
+    rate: u64,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let mut options = Options {
+        url: "http://127.0.0.1:18103".into(),
+        database_url: "postgres://postgres@127.0.0.1:5432/textisur_bench_100000".into(),
+        jwt_keys: String::new(),
+        buyers: 16,
+        seconds: 20,
+        subscribers: 1000,
+        messages: 200,
+        rate: 20,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--url" => options.url = value,
+            "--database-url" => options.database_url = value,
+            "--jwt-keys" => options.jwt_keys = value,
+            "--buyers" => options.buyers = value.parse()?,
+            "--seconds" => options.seconds = value.parse()?,
+            "--subscribers" => options.subscribers = value.parse()?,
+            "--messages" => options.messages = value.parse()?,
+            "--rate" => options.rate = value.parse()?,
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    if options.jwt_keys.is_empty() {
+        bail!("--jwt-keys: the server's TEXTISUR_JWT_KEYS");
+    }
+    Ok(options)
+}
+
+/// A user with a live session and a signed access token.
+async fn account(pool: &PgPool, keys: &TokenKeys, role: &str, n: usize) -> anyhow::Result<String> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_nanos();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, name, role) VALUES ($1, $2, $3::user_role) RETURNING id",
+    )
+    .bind(format!("load-{role}-{n}-{stamp}@example.com").to_lowercase())
+    .bind(format!("Carga {n}"))
+    .bind(role)
+    .fetch_one(pool)
+    .await?;
+    let session = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO refresh_token_families (id, user_id, user_agent) VALUES ($1, $2, 'load')",
+    )
+    .bind(session)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(keys.issue(UserId(id), session, chrono::Utc::now()))
+}
+
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> anyhow::Result<Value> {
+    let response = client
+        .post(format!("{url}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await?;
+    let status = response.status();
+    let body: Value = response.json().await?;
+    if !status.is_success() || body.get("errors").is_some() {
+        bail!("{status}: {body}");
+    }
+    Ok(body)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+async fn checkout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyhow::Result<()> {
+    let products: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM products WHERE status = 'ACTIVE' AND unit = 'PIECE'
+         ORDER BY md5(id::text) LIMIT 5000",
+    )
+    .fetch_all(pool)
+    .await?;
+    if products.is_empty() {
+        bail!("no active products: seed the database first");
+    }
+    sqlx::query("UPDATE products SET stock = greatest(stock, 1000000) WHERE id = ANY($1)")
+        .bind(&products)
+        .execute(pool)
+        .await?;
+    let products: Arc<Vec<String>> = Arc::new(
+        products
+            .into_iter()
+            .map(|id| ProductId(id).to_global().to_string())
+            .collect(),
+    );
+    let mut tokens = Vec::new();
+    for n in 0..options.buyers {
+        tokens.push(account(pool, keys, "BUYER", n).await?);
+    }
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(options.seconds);
+    let started = Instant::now();
+    let workers = tokens.into_iter().enumerate().map(|(n, token)| {
+        let client = client.clone();
+        let url = options.url.clone();
+        let products = products.clone();
+        tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0usize;
+            let mut i = 0usize;
+            while Instant::now() < deadline {
+                i += 1;
+                let product = &products[(n * 7919 + i * 104_729) % products.len()];
+                let added = post(
+                    &client,
+                    &url,
+                    &token,
+                    "mutation($p: ID!) { addToCart(productId: $p, quantity: \"1\") { userErrors { code } } }",
+                    json!({ "p": product }),
+                )
+                .await;
+                if added.is_err() {
+                    errors += 1;
+                    continue;
+                }
+                let sent = Instant::now();
+                let result = post(
+                    &client,
+                    &url,
+                    &token,
+                    "mutation($k: String!) { checkout(idempotencyKey: $k) { orders { id number } userErrors { code message } } }",
+                    json!({ "k": format!("load-{n}-{i}-{}", uuid::Uuid::new_v4()) }),
+                )
+                .await;
+                match result {
+                    Ok(body) if body["data"]["checkout"]["userErrors"] == json!([]) => {
+                        latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    Ok(body) => {
+                        errors += 1;
+                        eprintln!("checkout refused: {}", body["data"]["checkout"]["userErrors"]);
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        eprintln!("checkout failed: {e}");
+                    }
+                }
+            }
+            (latencies, errors)
+        })
+    });
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for worker in futures::future::join_all(workers).await {
+        let (l, e) = worker?;
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "CHECKOUT buyers={} checkouts={} per_s={:.1} p50_ms={:.2} p95_ms={:.2} p99_ms={:.2} errors={}",
+        options.buyers,
+        latencies.len(),
+        latencies.len() as f64 / elapsed,
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 95.0),
+        percentile(&latencies, 99.0),
+        errors
+    );
+    Ok(())
+}
+
+async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyhow::Result<()> {
+    // A store and its owner, made a seller with a live session.
+    let (store, owner): (i64, i64) =
+        sqlx::query_as("SELECT id, owner_id FROM stores ORDER BY id LIMIT 1")
+            .fetch_one(pool)
+            .await?;
+    let session = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO refresh_token_families (id, user_id, user_agent) VALUES ($1, $2, 'load')",
+    )
+    .bind(session)
+    .bind(owner)
+    .execute(pool)
+    .await?;
+    let seller = keys.issue(UserId(owner), session, chrono::Utc::now());
+    let buyer = account(pool, keys, "BUYER", 0).await?;
+    let client = reqwest::Client::new();
+    let started = post(
+        &client,
+        &options.url,
+        &buyer,
+        "mutation($s: ID!) { startConversation(storeId: $s, body: \"Hola\") { conversation { id } userErrors { message } } }",
+        json!({ "s": StoreId(store).to_global().to_string() }),
+    )
+    .await?;
+    let conversation = started["data"]["startConversation"]["conversation"]["id"]
+        .as_str()
+        .with_context(|| format!("start conversation: {started}"))?
+        .to_owned();
+
+    let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let ws_url = format!("{}/graphql", options.url.replace("http://", "ws://"));
+    let mut subscribers = Vec::new();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(options.subscribers);
+    for _ in 0..options.subscribers {
+        let mut request = ws_url.as_str().into_client_request()?;
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+        let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {seller}") } });
+        ws.send(Message::Text(init.to_string().into())).await?;
+        let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($c: ID!) { messageAdded(conversationId: $c) { body } }",
+            "variables": { "c": conversation } } });
+        ws.send(Message::Text(subscribe.to_string().into())).await?;
+        ws.send(Message::Text(json!({ "type": "ping" }).to_string().into()))
+            .await?;
+        let sent_at = sent_at.clone();
+        let expected = options.messages;
+        let ready = ready_tx.clone();
+        subscribers.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(expected);
+            while latencies.len() < expected {
+                let Ok(Some(Ok(message))) =
+                    tokio::time::timeout(Duration::from_secs(10), ws.next()).await
+                else {
+                    break;
+                };
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                let Ok(value) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
+                match value["type"].as_str() {
+                    Some("pong") => {
+                        let _ = ready.send(()).await;
+                    }
+                    Some("next") => {
+                        let received = Instant::now();
+                        let body = value["payload"]["data"]["messageAdded"]["body"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned();
+                        if let Some(sent) = sent_at.lock().await.get(&body) {
+                            latencies.push((received - *sent).as_secs_f64() * 1000.0);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            latencies
+        }));
+    }
+    drop(ready_tx);
+    for _ in 0..options.subscribers {
+        ready_rx
+            .recv()
+            .await
+            .context("a subscriber failed to start")?;
+    }
+    let every = Duration::from_secs_f64(1.0 / options.rate as f64);
+    let started = Instant::now();
+    let mut ticker = tokio::time::interval(every);
+    for n in 0..options.messages {
+        ticker.tick().await;
+        let body = format!("mensaje {n}");
+        sent_at.lock().await.insert(body.clone(), Instant::now());
+        post(
+            &client,
+            &options.url,
+            &buyer,
+            "mutation($c: ID!, $b: String!) { sendMessage(conversationId: $c, body: $b) { message { id } } }",
+            json!({ "c": conversation, "b": body }),
+        )
+        .await?;
+    }
+    let mut latencies = Vec::new();
+    for subscriber in futures::future::join_all(subscribers).await {
+        latencies.extend(subscriber?);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let expected = options.subscribers * options.messages;
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "FANOUT subscribers={} messages={} deliveries={} per_s={:.0} p50_ms={:.2} p95_ms={:.2} p99_ms={:.2} missing={}",
+        options.subscribers,
+        options.messages,
+        latencies.len(),
+        latencies.len() as f64 / elapsed,
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 95.0),
+        percentile(&latencies, 99.0),
+        expected - latencies.len()
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let options = options()?;
+    let keys = TokenKeys::parse(&options.jwt_keys).context("--jwt-keys")?;
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&options.database_url)
+        .await
+        .context("connect to the database")?;
+    checkout_load(&options, &pool, &keys).await?;
+    if options.subscribers > 0 {
+        fanout_load(&options, &pool, &keys).await?;
+    }
+    Ok(())
+}
