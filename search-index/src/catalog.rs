@@ -16,7 +16,7 @@ use tantivy::columnar::Column;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
-    DocId, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term,
+    DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term,
 };
 
 use crate::docs::{ProductDoc, StoreDoc};
@@ -226,7 +226,8 @@ impl SearchIndex {
         })
     }
 
-    /// Every document's id and fingerprint, for comparing the index with its source.
+    /// Every document's id and fingerprint, for comparing the index with its source, and
+    /// the ids held by more than one live document.
     pub fn fingerprints(&self) -> SearchResult<Fingerprints> {
         let searcher = self.inner.reader.searcher();
         let fields = &self.inner.fields;
@@ -240,8 +241,74 @@ impl SearchIndex {
                 map.insert(id, fingerprint);
             }
         }
+        for (key, copies) in live_docs_per_key(&searcher, fields.key)? {
+            if copies < 2 {
+                continue;
+            }
+            let Some((kind, id)) = std::str::from_utf8(&key)
+                .ok()
+                .and_then(|k| k.split_once(':'))
+                .and_then(|(kind, id)| Some((kind, id.parse::<u64>().ok()?)))
+            else {
+                continue;
+            };
+            match kind {
+                PRODUCT => out.product_copies.insert(id, copies),
+                STORE => out.store_copies.insert(id, copies),
+                _ => None,
+            };
+        }
         Ok(out)
     }
+
+    /// Live documents held under product `id`'s key: 1 when it is indexed, 0 when not, and
+    /// never more (an upsert deletes the key's document in the commit that adds the new one).
+    pub fn product_copies(&self, id: u64) -> SearchResult<u64> {
+        self.copies(&key(PRODUCT, id))
+    }
+
+    /// Live documents held under store `id`'s key (0 or 1).
+    pub fn store_copies(&self, id: u64) -> SearchResult<u64> {
+        self.copies(&key(STORE, id))
+    }
+
+    fn copies(&self, key: &str) -> SearchResult<u64> {
+        let searcher = self.inner.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.inner.fields.key, key),
+            IndexRecordOption::Basic,
+        );
+        Ok(searcher.search(&query, &tantivy::collector::Count)? as u64)
+    }
+}
+
+/// Live (not deleted) documents per term of `field`, over every segment.
+fn live_docs_per_key(
+    searcher: &tantivy::Searcher,
+    field: tantivy::schema::Field,
+) -> SearchResult<HashMap<Vec<u8>, u64>> {
+    let mut counts: HashMap<Vec<u8>, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let alive = segment.alive_bitset();
+        let inverted = segment.inverted_index(field)?;
+        let mut terms = inverted.terms().stream()?;
+        while terms.advance() {
+            let mut postings =
+                inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)?;
+            let mut live = 0;
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    live += 1;
+                }
+                doc = postings.advance();
+            }
+            if live > 0 {
+                *counts.entry(terms.key().to_vec()).or_default() += live;
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// Document ids and fingerprints found in an index.
@@ -249,6 +316,11 @@ impl SearchIndex {
 pub struct Fingerprints {
     pub products: HashMap<u64, u64>,
     pub stores: HashMap<u64, u64>,
+    /// Product ids held by more than one live document, with how many (empty unless the
+    /// index is corrupt: `products` then keeps one of the copies' fingerprints).
+    pub product_copies: HashMap<u64, u64>,
+    /// Store ids held by more than one live document, with how many.
+    pub store_copies: HashMap<u64, u64>,
 }
 
 struct FingerprintCollector;
@@ -308,6 +380,12 @@ impl IndexWriter {
     /// Adds or replaces a product document (idempotent).
     pub fn upsert_product(&mut self, doc: &ProductDoc) -> SearchResult<()> {
         self.delete_product(doc.id);
+        let d = self.product_document(doc);
+        self.writer.add_document(d)?;
+        Ok(())
+    }
+
+    fn product_document(&self, doc: &ProductDoc) -> TantivyDocument {
         let f = &self.fields;
         let mut d = TantivyDocument::new();
         d.add_text(f.kind, PRODUCT);
@@ -347,8 +425,7 @@ impl IndexWriter {
         d.add_u64(f.review_count, doc.review_count);
         d.add_u64(f.sales_count, doc.sales_count);
         d.add_i64(f.created_at, doc.created_at_micros);
-        self.writer.add_document(d)?;
-        Ok(())
+        d
     }
 
     /// Adds or replaces a store document (idempotent).
@@ -446,5 +523,81 @@ impl IndexWriter {
 impl From<tantivy::query::QueryParserError> for SearchError {
     fn from(e: tantivy::query::QueryParserError) -> Self {
         SearchError::Tantivy(tantivy::TantivyError::InvalidArgument(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(id: u64) -> ProductDoc {
+        ProductDoc {
+            id,
+            store_id: 1,
+            category_ids: vec![1],
+            category_names: vec!["Camisas".to_owned()],
+            name: format!("Camisa {id}"),
+            description: String::new(),
+            materials: Vec::new(),
+            colors: Vec::new(),
+            sizes: Vec::new(),
+            price_cents: 1_000,
+            in_stock: true,
+            rating: 0.0,
+            review_count: 0,
+            sales_count: 0,
+            created_at_micros: 0,
+        }
+    }
+
+    const META: CommitMeta = CommitMeta {
+        schema_version: SCHEMA_VERSION,
+        checkpoint: Checkpoint { txid: 0, seq: 0 },
+    };
+
+    #[test]
+    fn upserts_keep_one_live_document_per_key_across_commits() {
+        let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
+        let mut writer = index.writer(15_000_000).expect("writer");
+        for round in 0..3 {
+            for id in 1..=20 {
+                let mut doc = product(id);
+                doc.sales_count = round;
+                writer.upsert_product(&doc).expect("upsert");
+                // Twice in one commit, as a batch naming the same id twice would.
+                writer.upsert_product(&doc).expect("upsert");
+            }
+            writer.commit(&META).expect("commit");
+        }
+        writer.delete_product(20);
+        writer.commit(&META).expect("commit");
+        index.reload().expect("reload");
+        for id in 1..20 {
+            assert_eq!(index.product_copies(id).expect("count"), 1, "product {id}");
+        }
+        assert_eq!(index.product_copies(20).expect("count"), 0);
+        let fingerprints = index.fingerprints().expect("fingerprints");
+        assert!(fingerprints.product_copies.is_empty());
+        assert_eq!(fingerprints.products.len(), 19);
+    }
+
+    #[test]
+    fn a_second_live_copy_of_a_document_is_reported() {
+        let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
+        let mut writer = index.writer(15_000_000).expect("writer");
+        writer.upsert_product(&product(7)).expect("upsert");
+        writer.upsert_product(&product(8)).expect("upsert");
+        writer.commit(&META).expect("commit");
+        // What a writer that skipped the delete would leave behind.
+        let copy = writer.product_document(&product(7));
+        writer.writer.add_document(copy).expect("add");
+        writer.commit(&META).expect("commit");
+        index.reload().expect("reload");
+
+        assert_eq!(index.product_copies(7).expect("count"), 2);
+        assert_eq!(index.product_copies(8).expect("count"), 1);
+        let fingerprints = index.fingerprints().expect("fingerprints");
+        assert_eq!(fingerprints.product_copies, HashMap::from([(7, 2)]));
+        assert!(fingerprints.store_copies.is_empty());
     }
 }

@@ -24,7 +24,8 @@ impl SortOrder {
 }
 
 /// Where a hit sits in its order: the sort value, ties broken by id. A page resumes after
-/// the key of the previous page's last hit.
+/// the key of the previous page's last hit, so the key must come back from a cursor bit for
+/// bit: serde_json parses it exactly because this crate turns on `float_roundtrip`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SortKey {
     pub value: f64,
