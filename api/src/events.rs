@@ -42,6 +42,44 @@ pub async fn notify(conn: &mut PgConnection, event: &Event) -> sqlx::Result<()> 
     Ok(())
 }
 
+/// An event as this process delivers it, with room for the row it names: the first
+/// subscriber to need the row reads it and the others share that read, so an event costs one
+/// query however many subscribers hear it.
+pub struct Envelope {
+    pub event: Event,
+    row: tokio::sync::OnceCell<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+}
+
+impl Envelope {
+    /// Wraps an event whose row nobody has read yet.
+    pub fn new(event: Event) -> Self {
+        Self {
+            event,
+            row: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The event's row, read by `load` once for all subscribers. Every subscriber of one
+    /// event asks for the same type (the event names one table); another type is `None`.
+    pub async fn row<T, F, Fut>(&self, load: F) -> crate::error::ApiResult<Option<T>>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = crate::error::ApiResult<Option<T>>>,
+    {
+        let row = self
+            .row
+            .get_or_try_init(|| async {
+                let row = load().await?;
+                Ok::<_, crate::error::ApiError>(
+                    std::sync::Arc::new(row) as std::sync::Arc<dyn std::any::Any + Send + Sync>
+                )
+            })
+            .await?;
+        Ok(row.downcast_ref::<Option<T>>().cloned().flatten())
+    }
+}
+
 /// Events this process hears, fanned out to every subscription in it.
 ///
 /// One `LISTEN` connection per process feeds a broadcast channel; a subscriber that falls
@@ -49,7 +87,7 @@ pub async fn notify(conn: &mut PgConnection, event: &Event) -> sqlx::Result<()> 
 /// `textisur_events_lagged_total` counts them) rather than slowing everyone down.
 #[derive(Clone)]
 pub struct EventBus {
-    sender: tokio::sync::broadcast::Sender<Event>,
+    sender: tokio::sync::broadcast::Sender<std::sync::Arc<Envelope>>,
 }
 
 impl EventBus {
@@ -63,7 +101,7 @@ impl EventBus {
     }
 
     /// A receiver of every event from now on.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<Envelope>> {
         self.sender.subscribe()
     }
 
@@ -97,7 +135,7 @@ impl EventBus {
             Ok(event) => {
                 metrics::counter!("textisur_events_received_total").increment(1);
                 // No receiver is fine: nobody is subscribed in this process.
-                let _ = self.sender.send(event);
+                let _ = self.sender.send(std::sync::Arc::new(Envelope::new(event)));
             }
             Err(error) => tracing::warn!(%error, "ignoring an event that does not parse"),
         }

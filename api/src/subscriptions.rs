@@ -12,10 +12,13 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::conversations::Message;
 use crate::conversations::graphql::visible_conversation;
-use crate::error::ApiError;
-use crate::events::Event;
+use std::sync::Arc;
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{Envelope, Event};
 use crate::ids::{ConversationId, OrderId, StoreId};
-use crate::loaders::Loaders;
+use crate::loaders::{LoadById, Loaders};
 use crate::orders::Order;
 use crate::orders::graphql::visible_order;
 use crate::schema::RequestContext;
@@ -54,26 +57,27 @@ impl OrderInterest {
 }
 
 /// Turns bus events into rows: `pick` says which events matter and which row they name,
-/// `load` reads that row afresh.
+/// `load` reads that row from PostgreSQL (once per event, shared by every subscriber).
 fn rows_of<T, K, P, L, F>(
-    events: tokio::sync::broadcast::Receiver<Event>,
+    events: tokio::sync::broadcast::Receiver<Arc<Envelope>>,
     loaders: Loaders,
+    db: Db,
     pick: P,
     load: L,
 ) -> impl Stream<Item = T> + Send
 where
-    T: Send + 'static,
+    T: Clone + Send + Sync + 'static,
     K: Send + 'static,
     P: Fn(&Event) -> Option<K> + Send + Sync + 'static,
-    L: Fn(Loaders, K) -> F + Send + Sync + 'static,
-    F: Future<Output = crate::error::ApiResult<Option<T>>> + Send,
+    L: Fn(Db, K) -> F + Send + Sync + 'static,
+    F: Future<Output = ApiResult<Option<T>>> + Send,
 {
-    let state = (events, loaders, pick, load);
-    futures::stream::unfold(state, |(mut events, loaders, pick, load)| async move {
+    let state = (events, loaders, db, pick, load);
+    futures::stream::unfold(state, |(mut events, loaders, db, pick, load)| async move {
         loop {
-            let key = match events.recv().await {
-                Ok(event) => match pick(&event) {
-                    Some(key) => key,
+            let (envelope, key) = match events.recv().await {
+                Ok(envelope) => match pick(&envelope.event) {
+                    Some(key) => (envelope, key),
                     None => continue,
                 },
                 Err(RecvError::Lagged(skipped)) => {
@@ -82,9 +86,11 @@ where
                 }
                 Err(RecvError::Closed) => return None,
             };
+            // Nested fields (an order's history, say) must not come from this
+            // subscription's cache of an earlier event.
             loaders.forget_changing().await;
-            match load(loaders.clone(), key).await {
-                Ok(Some(row)) => return Some((row, (events, loaders, pick, load))),
+            match envelope.row(|| load(db.clone(), key)).await {
+                Ok(Some(row)) => return Some((row, (events, loaders, db, pick, load))),
                 Ok(None) => continue,
                 Err(error) => {
                     // Logged by the conversion; the subscriber just misses this event.
@@ -94,6 +100,11 @@ where
             }
         }
     })
+}
+
+/// The one row with this id, read straight from PostgreSQL.
+async fn one<T: LoadById>(db: Db, id: T::Id) -> ApiResult<Option<T>> {
+    Ok(T::load(&db, &[id]).await?.into_iter().next())
 }
 
 #[Subscription(name = "Subscription")]
@@ -118,6 +129,7 @@ impl SubscriptionRoot {
         Ok(rows_of(
             events,
             rc.loaders.clone(),
+            rc.db.clone(),
             move |event| match event {
                 Event::MessageAdded {
                     conversation_id,
@@ -125,7 +137,7 @@ impl SubscriptionRoot {
                 } if *conversation_id == id => Some(*message_id),
                 _ => None,
             },
-            |loaders, message| async move { loaders.messages.load_one(message).await },
+            one::<Message>,
         ))
     }
 
@@ -162,8 +174,9 @@ impl SubscriptionRoot {
         Ok(rows_of(
             events,
             rc.loaders.clone(),
+            rc.db.clone(),
             move |event| interest.wants(event),
-            |loaders, order| async move { loaders.orders.load_one(order).await },
+            one::<Order>,
         ))
     }
 }

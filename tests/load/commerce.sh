@@ -25,8 +25,11 @@ PG=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 OUT=tests/load/out
 mkdir -p "$OUT"
 
-cargo build --release -q -p textisur-api --bin textisur
-cargo build --release -q -p textisur-tests --example commerce_load
+# BUILD=0 reuses the binaries already in target/release.
+if [ "${BUILD:-1}" = 1 ]; then
+  cargo build --release -q -p textisur-api --bin textisur
+  cargo build --release -q -p textisur-tests --example commerce_load
+fi
 BIN=target/release/textisur
 
 DB=textisur_bench_${N}
