@@ -72,6 +72,16 @@ async fn mutation_over_get_is_405_with_allow_post() {
     // Q is a query, so GET may run it (the schema has no mutation type yet, so the
     // document as a whole then fails validation: a 400, not a 405).
     assert_ne!(status("Q").await, StatusCode::METHOD_NOT_ALLOWED);
+
+    // A lone named mutation runs without operationName, so it is refused without one too.
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "mutation Named { __typename }")])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[tokio::test]

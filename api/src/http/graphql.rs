@@ -243,10 +243,13 @@ fn non_query_operation(params: &GraphqlParams) -> Option<&'static str> {
     let document = async_graphql::parser::parse_query(&params.query).ok()?;
     let ty = match &document.operations {
         DocumentOperations::Single(op) => op.node.ty,
-        DocumentOperations::Multiple(ops) => {
-            let name = params.operation_name.as_deref()?;
-            ops.iter().find(|(n, _)| n.as_str() == name)?.1.node.ty
-        }
+        // The parser files every named operation here, even a lone one, which runs
+        // without `operationName`: it must not slip past the check for want of a name.
+        DocumentOperations::Multiple(ops) => match params.operation_name.as_deref() {
+            Some(name) => ops.iter().find(|(n, _)| n.as_str() == name)?.1.node.ty,
+            None if ops.len() == 1 => ops.values().next()?.node.ty,
+            None => return None,
+        },
     };
     match ty {
         OperationType::Query => None,
