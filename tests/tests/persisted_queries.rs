@@ -1,4 +1,5 @@
-//! Automatic persisted queries as Apollo clients speak them, against the real Redis.
+//! Automatic persisted queries as Apollo clients speak them, and persisted documents named by
+//! `documentId` (GraphQL Codegen's clients) or `doc_id` (Relay), against the real Redis.
 
 use serde_json::{Value, json};
 use textisur_persisted_queries::sha256_hex;
@@ -189,4 +190,126 @@ async fn without_redis_queries_are_served_from_memory_and_nothing_fails() {
         metrics.contains("textisur_redis_breaker_open 1"),
         "the breaker opened"
     );
+}
+
+async fn get(app: &TestApp, params: &[(&str, &str)]) -> (u16, Value) {
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .query(params)
+        .send()
+        .await
+        .expect("send");
+    (
+        response.status().as_u16(),
+        response.json().await.expect("json"),
+    )
+}
+
+fn assert_not_found(status: u16, body: &Value, what: &str) {
+    assert_eq!(status, 200, "{what}: {body}");
+    assert_eq!(
+        body["errors"][0]["message"], "PersistedQueryNotFound",
+        "{what}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+        "{what}"
+    );
+}
+
+#[tokio::test]
+async fn document_ids_and_relay_doc_ids_name_trusted_and_registered_queries() {
+    let app = TestApp::seeded(20).await;
+    let trusted = textisur_persisted_queries::TrustedDocuments::embedded().expect("manifests");
+    let categories = trusted
+        .operations()
+        .iter()
+        .find(|op| op.name == "Categories")
+        .expect("Categories");
+    let registered = unique_query("E");
+    let hash = sha256_hex(&registered);
+    post(
+        &app,
+        json!({ "query": registered, "extensions": extensions(&hash) }),
+    )
+    .await;
+
+    for id in [&categories.id, &hash] {
+        let prefixed = format!("sha256:{id}");
+        let upper = format!("sha256:{}", id.to_ascii_uppercase());
+        for (what, body) in [
+            ("documentId", json!({ "documentId": prefixed })),
+            ("bare documentId", json!({ "documentId": id })),
+            ("uppercase documentId", json!({ "documentId": upper })),
+            ("doc_id", json!({ "doc_id": id, "variables": {} })),
+        ] {
+            let (status, body) = post(&app, body).await;
+            assert_eq!(status, 200, "{what}: {body}");
+            assert!(body["data"]["categories"].is_array(), "{what}: {body}");
+        }
+        for (what, params) in [
+            ("documentId", [("documentId", prefixed.as_str())]),
+            ("doc_id", [("doc_id", id.as_str())]),
+        ] {
+            let (status, body) = get(&app, &params).await;
+            assert_eq!(status, 200, "GET {what}: {body}");
+            assert!(body["data"]["categories"].is_array(), "GET {what}: {body}");
+        }
+    }
+
+    let unknown = format!("sha256:{}", sha256_hex(&unique_query("F")));
+    let (status, body) = post(&app, json!({ "documentId": unknown })).await;
+    assert_not_found(status, &body, "unknown documentId");
+    let (status, body) = get(&app, &[("documentId", &unknown)]).await;
+    assert_not_found(status, &body, "unknown documentId over GET");
+    // Relay's default ids are MD5: not ours, so not found rather than malformed.
+    let (status, body) = post(
+        &app,
+        json!({ "doc_id": "d41d8cd98f00b204e9800998ecf8427e" }),
+    )
+    .await;
+    assert_not_found(status, &body, "unknown doc_id");
+
+    let malformed = [
+        json!({ "documentId": "sha256:123" }),
+        json!({ "documentId": format!("sha256:{hash}"), "query": registered }),
+        json!({ "documentId": format!("sha256:{hash}"), "doc_id": hash }),
+    ];
+    for body in malformed {
+        let (status, response) = post(&app, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {response}");
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"],
+            "BAD_USER_INPUT"
+        );
+    }
+
+    // A mutation named by its id still only runs over POST.
+    let logout = trusted
+        .operations()
+        .iter()
+        .find(|op| op.name == "Logout")
+        .expect("Logout");
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("documentId", format!("sha256:{}", logout.id))])
+        .send()
+        .await
+        .expect("send");
+    let status = response.status();
+    let text = response.text().await.expect("text");
+    assert_eq!(status, 405, "{text}");
+    // The same named mutation as text, without operationName: a lone operation runs, so it
+    // is refused too.
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", logout.body.as_str())])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 405);
 }

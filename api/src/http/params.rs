@@ -14,6 +14,13 @@ pub struct GraphqlParams {
     pub operation_name: Option<String>,
     pub variables: Map<String, Value>,
     pub extensions: Map<String, Value>,
+    /// A persisted document's id instead of the text: `documentId` (`sha256:<hex>`, as in
+    /// the GraphQL-over-HTTP persisted documents proposal and GraphQL Codegen's clients) or
+    /// Relay's `doc_id`.
+    pub document_id: Option<String>,
+    /// Set once `query` was taken from a hash the server knows (a trusted document or a
+    /// registered query), never by parsing: the safelist lets such text through.
+    pub persisted: bool,
 }
 
 /// Why a request's parameters were refused (always a 400).
@@ -31,10 +38,20 @@ impl GraphqlParams {
         let Value::Object(mut map) = value else {
             return Err(err("a GraphQL request must be a JSON object"));
         };
-        let persisted = map
+        let string = |value: Option<Value>, name: &str| match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(err(format!("{name} must be a string"))),
+        };
+        let document_id = one_document_id(
+            string(map.remove("documentId"), "documentId")?,
+            string(map.remove("doc_id"), "doc_id")?,
+        )?;
+        let apq = map
             .get("extensions")
             .and_then(|e| e.get("persistedQuery"))
             .is_some();
+        let persisted = apq || document_id.is_some();
         let query = match map.remove("query") {
             Some(Value::String(q)) if !q.trim().is_empty() => q,
             // A persisted query may leave the text out: the hash names it.
@@ -51,19 +68,27 @@ impl GraphqlParams {
         };
         let variables = object_or_null(map.remove("variables"), "variables")?;
         let extensions = object_or_null(map.remove("extensions"), "extensions")?;
-        Ok(Self {
+        Self {
             query,
             operation_name,
             variables,
             extensions,
-        })
+            document_id,
+            persisted: false,
+        }
+        .checked()
     }
 
     /// Reads the parameters of a GET request, where `variables` and `extensions` are JSON text.
     pub fn from_url(mut params: HashMap<String, String>) -> Result<Self, ParamsError> {
-        let persisted = params
-            .get("extensions")
-            .is_some_and(|e| e.contains("persistedQuery"));
+        let document_id = one_document_id(
+            params.remove("documentId").filter(|id| !id.is_empty()),
+            params.remove("doc_id").filter(|id| !id.is_empty()),
+        )?;
+        let persisted = document_id.is_some()
+            || params
+                .get("extensions")
+                .is_some_and(|e| e.contains("persistedQuery"));
         let query = match params.remove("query").filter(|q| !q.trim().is_empty()) {
             Some(query) => query,
             None if persisted => String::new(),
@@ -82,12 +107,39 @@ impl GraphqlParams {
         };
         let variables = json("variables", params.remove("variables"))?;
         let extensions = json("extensions", params.remove("extensions"))?;
-        Ok(Self {
+        Self {
             query,
             operation_name,
             variables,
             extensions,
-        })
+            document_id,
+            persisted: false,
+        }
+        .checked()
+    }
+
+    /// A document id names the whole document: it comes alone, without text or an APQ hash
+    /// that could disagree with it.
+    fn checked(self) -> Result<Self, ParamsError> {
+        if self.document_id.is_some() && !self.query.trim().is_empty() {
+            return Err(err("send a query or a documentId, not both"));
+        }
+        if self.document_id.is_some() && self.extensions.contains_key("persistedQuery") {
+            return Err(err(
+                "send a documentId or extensions.persistedQuery, not both",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+fn one_document_id(
+    document_id: Option<String>,
+    doc_id: Option<String>,
+) -> Result<Option<String>, ParamsError> {
+    match (document_id, doc_id) {
+        (Some(_), Some(_)) => Err(err("send documentId or doc_id, not both")),
+        (document_id, doc_id) => Ok(document_id.or(doc_id)),
     }
 }
 
@@ -125,5 +177,33 @@ mod tests {
         assert!(GraphqlParams::from_url(params.clone()).is_ok());
         params.insert("variables".to_owned(), "{x".to_owned());
         assert!(GraphqlParams::from_url(params).is_err());
+    }
+
+    #[test]
+    fn a_document_id_stands_in_for_the_query_and_comes_alone() {
+        let id = "sha256:7f56e67dd21ab3f30d1ff8b7bed08893f0a0db86449836189b361dd1e56ddb4b";
+        let params = GraphqlParams::from_json(json!({ "documentId": id, "variables": {} }));
+        assert_eq!(
+            params.map(|p| (p.query, p.document_id)),
+            Ok((String::new(), Some(id.to_owned())))
+        );
+        let relay = GraphqlParams::from_json(json!({ "doc_id": "abc", "query": null }));
+        assert_eq!(relay.map(|p| p.document_id), Ok(Some("abc".to_owned())));
+        for refused in [
+            json!({ "documentId": id, "query": "{ a }" }),
+            json!({ "documentId": id, "doc_id": id }),
+            json!({ "documentId": 3 }),
+            json!({ "documentId": id, "extensions": { "persistedQuery": {} } }),
+        ] {
+            assert!(
+                GraphqlParams::from_json(refused.clone()).is_err(),
+                "{refused}"
+            );
+        }
+        let url: HashMap<String, String> = [("doc_id".to_owned(), "abc".to_owned())].into();
+        assert_eq!(
+            GraphqlParams::from_url(url).map(|p| p.document_id),
+            Ok(Some("abc".to_owned()))
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! Persisted queries on the HTTP side: turning a hash into its text (trusted documents
-//! first, then automatic persisted queries), and production's safelist.
+//! Persisted queries on the HTTP side: turning a hash or a document id into its text
+//! (trusted documents first, then automatic persisted queries), and the safelist.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -9,12 +9,21 @@ use super::AppState;
 use super::params::GraphqlParams;
 use crate::error::ErrorCode;
 
-/// Replaces an automatic persisted query's hash by its text (Apollo's APQ protocol), or
-/// registers the text sent with its hash; the error response when neither works.
+type Refusal = (StatusCode, Value);
+
+/// Replaces a persisted document's id (`documentId`, Relay's `doc_id`) or an automatic
+/// persisted query's hash (Apollo's APQ protocol) by its text, or registers the text sent
+/// with its hash; the error response when neither works.
 pub(super) async fn resolve_persisted(
     state: &AppState,
     params: &mut GraphqlParams,
-) -> Result<(), (StatusCode, Value)> {
+) -> Result<(), Refusal> {
+    if let Some(id) = params.document_id.take() {
+        let hash = document_hash(&id)?.ok_or_else(not_found)?;
+        params.query = lookup(state, &hash).await.ok_or_else(not_found)?;
+        params.persisted = true;
+        return Ok(());
+    }
     let Some(persisted) = params.extensions.remove("persistedQuery") else {
         return Ok(());
     };
@@ -23,45 +32,67 @@ pub(super) async fn resolve_persisted(
         .get("sha256Hash")
         .and_then(Value::as_str)
         .map(str::to_ascii_lowercase);
-    let refuse = |message: &str| {
-        let body = json!({ "errors": [{ "message": message, "extensions": { "code": ErrorCode::BadUserInput.as_str() } }] });
-        Err((StatusCode::BAD_REQUEST, body))
-    };
     let Some(hash) = hash.filter(|h| version == Some(1) && is_sha256_hex(h)) else {
-        return refuse("persistedQuery needs version 1 and a sha256Hash of 64 hex digits");
+        return Err(bad_request(
+            "persistedQuery needs version 1 and a sha256Hash of 64 hex digits",
+        ));
     };
     if params.query.trim().is_empty() {
-        if let Some(trusted) = state.trusted.get(&hash) {
-            params.query.clone_from(&trusted.body);
-            return Ok(());
-        }
-        match state.persisted.get(&hash).await {
-            Some(query) => {
-                params.query = query.to_string();
-                Ok(())
-            }
-            // Apollo clients look for exactly this message, then resend with the text.
-            None => Err((
-                StatusCode::OK,
-                json!({ "errors": [{ "message": "PersistedQueryNotFound",
-                    "extensions": { "code": ErrorCode::PersistedQueryNotFound.as_str() } }] }),
-            )),
-        }
+        params.query = lookup(state, &hash).await.ok_or_else(not_found)?;
+        params.persisted = true;
+        Ok(())
     } else if sha256_hex(&params.query) != hash {
-        refuse("provided sha256Hash does not match the query")
+        Err(bad_request("provided sha256Hash does not match the query"))
     } else {
         state.persisted.put(&hash, &params.query).await;
         Ok(())
     }
 }
 
-/// The safelist (on in production): a caller who is not an admin runs only persisted
-/// operations, that is a hash the server knows or the exact text of a trusted document.
-/// Checked before an APQ registration, so ad-hoc text cannot become a persisted query by the
-/// back door.
+/// The SHA-256 a document id names: `sha256:<hex>`, or the bare hex GraphQL Codegen's
+/// manifests and Relay (persisting with SHA256) use as ids. `None` for an id of another
+/// kind, which this server cannot know (a miss, not a malformed request).
+fn document_hash(id: &str) -> Result<Option<String>, Refusal> {
+    match id.strip_prefix("sha256:") {
+        Some(hex) if is_sha256_hex(hex) => Ok(Some(hex.to_ascii_lowercase())),
+        Some(_) => Err(bad_request(
+            "a sha256: documentId needs 64 hex digits after the prefix",
+        )),
+        None if is_sha256_hex(id) => Ok(Some(id.to_ascii_lowercase())),
+        None => Ok(None),
+    }
+}
+
+/// The text of a hash: a trusted document's, else a registered query's (memory or Redis).
+async fn lookup(state: &AppState, hash: &str) -> Option<String> {
+    match state.trusted.get(hash) {
+        Some(trusted) => Some(trusted.body.clone()),
+        None => state.persisted.get(hash).await.map(|q| q.to_string()),
+    }
+}
+
+/// Apollo clients look for exactly this message, then resend with the text; clients of
+/// document ids get the same answer for an id the server does not know.
+fn not_found() -> Refusal {
+    let body = json!({ "errors": [{ "message": "PersistedQueryNotFound",
+        "extensions": { "code": ErrorCode::PersistedQueryNotFound.as_str() } }] });
+    (StatusCode::OK, body)
+}
+
+fn bad_request(message: &str) -> Refusal {
+    let body = json!({ "errors": [{ "message": message,
+        "extensions": { "code": ErrorCode::BadUserInput.as_str() } }] });
+    (StatusCode::BAD_REQUEST, body)
+}
+
+/// The safelist (`--persisted-only`, on in production): a caller who is not an admin runs
+/// only persisted operations, that is a hash or document id the server knows, or the exact
+/// text of a trusted document. Checked before an APQ registration, so ad-hoc text cannot
+/// become a persisted query by the back door.
 pub(super) fn refuses_ad_hoc(state: &AppState, is_admin: bool, params: &GraphqlParams) -> bool {
     state.config.safelist
         && !is_admin
+        && !params.persisted
         && !params.query.trim().is_empty()
         && !state.trusted.contains_text(&params.query)
 }
