@@ -1,18 +1,32 @@
-//! Trusted documents: the operations our own clients send, read from a manifest in Apollo's
-//! persisted-query manifest format (`apollo-persisted-query-manifest`, version 1).
+//! Trusted documents: the operations our own clients send, read from manifests in two
+//! formats: Apollo's persisted-query manifest (`apollo-persisted-query-manifest`, version 1)
+//! and the hash-to-document map that GraphQL Codegen's client preset
+//! (`persisted-documents.json`) and Relay (`--persist-output`) write.
 //!
 //! Key rule: an operation's `id` is the SHA-256 of its `body`, checked when the manifest is
-//! loaded, so an id can never name text other than its own.
+//! loaded, so an id can never name text other than its own. (Relay must be configured with
+//! `persistConfig.algorithm: "SHA256"`; its default MD5 ids are refused.)
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::sha256_hex;
 
 /// The web app's operations (`persisted-queries/manifests/apollo.json`), embedded at build
 /// time.
 pub const APOLLO_MANIFEST: &str = include_str!("../manifests/apollo.json");
+
+/// The same operations as the hash-to-document map GraphQL Codegen and Relay write
+/// (`persisted-queries/manifests/codegen.json`), embedded at build time.
+pub const CODEGEN_MANIFEST: &str = include_str!("../manifests/codegen.json");
+
+/// Every embedded manifest, by its file name in `persisted-queries/manifests/`.
+pub const EMBEDDED_MANIFESTS: &[(&str, &str)] = &[
+    ("apollo.json", APOLLO_MANIFEST),
+    ("codegen.json", CODEGEN_MANIFEST),
+];
 
 const FORMAT: &str = "apollo-persisted-query-manifest";
 
@@ -21,7 +35,7 @@ const FORMAT: &str = "apollo-persisted-query-manifest";
 pub struct TrustedOperation {
     /// The SHA-256 of `body`, in lowercase hex.
     pub id: String,
-    /// The operation's name.
+    /// The operation's name (empty for an anonymous operation of a hash-to-document map).
     pub name: String,
     /// `query`, `mutation` or `subscription`.
     #[serde(rename = "type")]
@@ -44,10 +58,14 @@ pub enum ManifestError {
     Json(#[from] serde_json::Error),
     #[error("unsupported manifest format {format} version {version}")]
     Format { format: String, version: u32 },
+    #[error("neither an Apollo persisted-query manifest nor a map of hashes to documents")]
+    UnknownFormat,
     #[error("operation {name}: id is not the sha256 of its body")]
     IdMismatch { name: String },
     #[error("operation {name}: id {id} appears twice")]
     Duplicate { name: String, id: String },
+    #[error("document {id} defines no operation")]
+    NoOperation { id: String },
 }
 
 /// The trusted documents of a manifest, by id.
@@ -58,6 +76,19 @@ pub struct TrustedDocuments {
 }
 
 impl TrustedDocuments {
+    /// Parses and checks a manifest in either format, telling them apart by shape: Apollo's
+    /// has a `format` and a list of `operations`; a map has only strings as values.
+    pub fn from_manifest(text: &str) -> Result<Self, ManifestError> {
+        let value: Value = serde_json::from_str(text)?;
+        match &value {
+            Value::Object(map) if map.contains_key("format") => Self::from_apollo_manifest(text),
+            Value::Object(map) if map.values().all(Value::is_string) => {
+                Self::from_document_map(text)
+            }
+            _ => Err(ManifestError::UnknownFormat),
+        }
+    }
+
     /// Parses and checks a manifest in Apollo's format.
     pub fn from_apollo_manifest(text: &str) -> Result<Self, ManifestError> {
         let manifest: Manifest = serde_json::from_str(text)?;
@@ -67,8 +98,36 @@ impl TrustedDocuments {
                 version: manifest.version,
             });
         }
-        let mut by_id = HashMap::with_capacity(manifest.operations.len());
-        for (index, operation) in manifest.operations.iter().enumerate() {
+        Self::from_operations(manifest.operations)
+    }
+
+    /// Parses and checks a map of hashes to documents, as GraphQL Codegen's client preset
+    /// (`persisted-documents.json`) and Relay (`--persist-output`) write it. Names and kinds
+    /// are read from each document's first operation.
+    pub fn from_document_map(text: &str) -> Result<Self, ManifestError> {
+        let map: serde_json::Map<String, Value> = serde_json::from_str(text)?;
+        let operations = map
+            .into_iter()
+            .map(|(id, body)| {
+                let Value::String(body) = body else {
+                    return Err(ManifestError::UnknownFormat);
+                };
+                let (kind, name) = operation_signature(&body)
+                    .ok_or_else(|| ManifestError::NoOperation { id: id.clone() })?;
+                Ok(TrustedOperation {
+                    id,
+                    name,
+                    kind,
+                    body,
+                })
+            })
+            .collect::<Result<Vec<_>, ManifestError>>()?;
+        Self::from_operations(operations)
+    }
+
+    fn from_operations(operations: Vec<TrustedOperation>) -> Result<Self, ManifestError> {
+        let mut by_id = HashMap::with_capacity(operations.len());
+        for (index, operation) in operations.iter().enumerate() {
             if sha256_hex(&operation.body) != operation.id {
                 return Err(ManifestError::IdMismatch {
                     name: operation.name.clone(),
@@ -81,15 +140,41 @@ impl TrustedDocuments {
                 });
             }
         }
-        Ok(Self {
-            operations: manifest.operations,
-            by_id,
-        })
+        Ok(Self { operations, by_id })
     }
 
-    /// The embedded [`APOLLO_MANIFEST`].
+    /// Every [`EMBEDDED_MANIFESTS`] manifest, merged.
     pub fn embedded() -> Result<Self, ManifestError> {
-        Self::from_apollo_manifest(APOLLO_MANIFEST)
+        let mut trusted = Self::default();
+        for (_, text) in EMBEDDED_MANIFESTS {
+            trusted.merge(Self::from_manifest(text)?);
+        }
+        Ok(trusted)
+    }
+
+    /// Adds the operations of `other` not already here. An id names one text, so an id
+    /// found in both manifests is the same operation.
+    pub fn merge(&mut self, other: Self) {
+        for operation in other.operations {
+            if !self.by_id.contains_key(&operation.id) {
+                self.by_id
+                    .insert(operation.id.clone(), self.operations.len());
+                self.operations.push(operation);
+            }
+        }
+    }
+
+    /// The operations as a hash-to-document map (the format of
+    /// [`TrustedDocuments::from_document_map`]), pretty-printed, in order.
+    pub fn to_document_map(&self) -> String {
+        let map: serde_json::Map<String, Value> = self
+            .operations
+            .iter()
+            .map(|op| (op.id.clone(), Value::String(op.body.clone())))
+            .collect();
+        let mut text = serde_json::to_string_pretty(&map).unwrap_or_default();
+        text.push('\n');
+        text
     }
 
     /// The operation whose id is `sha256`.
@@ -108,8 +193,73 @@ impl TrustedDocuments {
     }
 }
 
+/// The kind and name of the first operation of a document, found by a scan of its top
+/// level (this crate does not parse GraphQL): `query Name(...) {`, `mutation Name {`, or a
+/// bare `{` (an anonymous query). Strings, block strings and comments are skipped, and
+/// fragment definitions before the operation are stepped over by their braces.
+fn operation_signature(document: &str) -> Option<(String, String)> {
+    let mut chars = document.char_indices().peekable();
+    let mut depth = 0usize;
+    let mut kind: Option<&str> = None;
+    let mut in_fragment = false;
+    while let Some((start, c)) = chars.next() {
+        match c {
+            '#' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
+            '"' if document[start..].starts_with("\"\"\"") => {
+                let end = document[start + 3..].find("\"\"\"")? + start + 6;
+                while chars.next_if(|&(i, _)| i < end).is_some() {}
+            }
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' if depth == 0 && kind.is_none() && !in_fragment => {
+                return Some(("query".to_owned(), String::new()));
+            }
+            '{' => {
+                depth += 1;
+                in_fragment = false;
+            }
+            '}' => depth = depth.saturating_sub(1),
+            '(' | '@' if depth == 0 && kind.is_some() => {
+                return kind.map(|kind| (kind.to_owned(), String::new()));
+            }
+            c if depth == 0 && (c.is_ascii_alphabetic() || c == '_') => {
+                let mut end = start + 1;
+                while let Some((i, _)) =
+                    chars.next_if(|&(_, c)| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    end = i + 1;
+                }
+                let word = &document[start..end];
+                match kind {
+                    Some(kind) => return Some((kind.to_owned(), word.to_owned())),
+                    None if in_fragment => {}
+                    None if word == "fragment" => in_fragment = true,
+                    None => {
+                        kind = ["query", "mutation", "subscription"]
+                            .into_iter()
+                            .find(|k| *k == word);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -148,5 +298,100 @@ mod tests {
             TrustedDocuments::from_apollo_manifest(&wrong_format),
             Err(ManifestError::Format { .. })
         ));
+    }
+
+    #[test]
+    fn a_document_map_loads_with_names_and_kinds_read_from_the_documents() {
+        let documents = [
+            "query Me { me { id } }",
+            "# the cart\nmutation AddToCart($p: ID!) { addToCart(productId: $p, quantity: \"1\") { cart { subtotal { amount } } } }",
+            "fragment F on Query { me { id } }\nsubscription OnMessage { messageAdded(conversationId: \"{\") { id } }",
+            "{ categories { name } }",
+            "query($q: String = \"query X {\") { products(query: $q) { totalCount } }",
+        ];
+        let map: serde_json::Map<String, Value> = documents
+            .iter()
+            .map(|d| (sha256_hex(d), Value::String((*d).to_owned())))
+            .collect();
+        let text = Value::Object(map).to_string();
+        let trusted = TrustedDocuments::from_manifest(&text).expect("document map");
+        let signatures: Vec<(&str, &str)> = trusted
+            .operations()
+            .iter()
+            .map(|op| (op.kind.as_str(), op.name.as_str()))
+            .collect();
+        assert_eq!(
+            signatures,
+            [
+                ("query", "Me"),
+                ("mutation", "AddToCart"),
+                ("subscription", "OnMessage"),
+                ("query", ""),
+                ("query", ""),
+            ]
+        );
+        let round_trip = TrustedDocuments::from_manifest(&trusted.to_document_map());
+        assert_eq!(
+            round_trip.map(|t| t.operations().to_vec()).ok(),
+            Some(trusted.operations().to_vec())
+        );
+    }
+
+    #[test]
+    fn a_map_whose_keys_are_not_sha256_is_refused() {
+        // Relay's default ids are MD5: refused, it must be told to use SHA256.
+        let text = json!({ "8b8c0f1ad41bc4dc4c8c0f7b07c0d5d1": "query Me { me { id } }" });
+        assert!(matches!(
+            TrustedDocuments::from_manifest(&text.to_string()),
+            Err(ManifestError::IdMismatch { .. })
+        ));
+        let not_a_manifest = json!({ "operations": 3 });
+        assert!(matches!(
+            TrustedDocuments::from_manifest(&not_a_manifest.to_string()),
+            Err(ManifestError::UnknownFormat)
+        ));
+        let no_operation = "fragment F on Query { me { id } }";
+        let text = json!({ sha256_hex(no_operation): no_operation });
+        assert!(matches!(
+            TrustedDocuments::from_manifest(&text.to_string()),
+            Err(ManifestError::NoOperation { .. })
+        ));
+    }
+
+    #[test]
+    fn every_embedded_manifest_holds_the_same_operations() {
+        let apollo = TrustedDocuments::from_manifest(APOLLO_MANIFEST).expect("apollo.json");
+        for (file, text) in EMBEDDED_MANIFESTS {
+            let manifest = TrustedDocuments::from_manifest(text).expect(file);
+            let ids: Vec<&str> = manifest
+                .operations()
+                .iter()
+                .map(|o| o.id.as_str())
+                .collect();
+            let expected: Vec<&str> = apollo.operations().iter().map(|o| o.id.as_str()).collect();
+            assert_eq!(
+                ids, expected,
+                "{file} lists apollo.json's operations in its order"
+            );
+            for (op, theirs) in manifest.operations().iter().zip(apollo.operations()) {
+                assert_eq!((&op.name, &op.kind), (&theirs.name, &theirs.kind), "{file}");
+            }
+        }
+    }
+
+    #[test]
+    fn codegen_json_is_apollo_json_as_a_document_map() {
+        // Regenerate with `UPDATE_MANIFESTS=1 cargo test -p textisur-persisted-queries`.
+        let apollo = TrustedDocuments::from_manifest(APOLLO_MANIFEST).expect("apollo.json");
+        let expected = apollo.to_document_map();
+        if std::env::var_os("UPDATE_MANIFESTS").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/manifests/codegen.json");
+            std::fs::write(path, &expected).expect("write codegen.json");
+            return;
+        }
+        assert!(
+            CODEGEN_MANIFEST == expected,
+            "manifests/codegen.json is stale: run UPDATE_MANIFESTS=1 cargo test -p textisur-persisted-queries"
+        );
     }
 }

@@ -1,44 +1,145 @@
-//! The trusted operations of `persisted-queries/manifests/apollo.json` (the web app's, which
-//! the playground opens as tabs and signs in with): each id is the SHA-256 of its body, and
-//! each runs without an error against a seeded server with the safelist on.
+//! The trusted operations of every manifest in `persisted-queries/manifests/` (the web and
+//! mobile apps': Apollo's `apollo.json`, and `codegen.json`, the same set as GraphQL Codegen
+//! and Relay write it): each id is the SHA-256 of its body, and each runs without an error
+//! against a seeded server with the safelist on, through the pages and flows the apps walk
+//! (search, product, store, sign-in, cart, checkout, orders, conversations, reviews).
+//!
+//! Running every operation is the schema check: a field or argument the schema lacks fails
+//! validation, and the last assertion fails when any operation of any manifest did not run.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use textisur_api::http::HttpConfig;
+use textisur_api::ids::{ProductId, StoreId};
 use textisur_api::seed::{ADMIN_EMAIL, DEMO_PASSWORD};
-use textisur_persisted_queries::{TrustedDocuments, sha256_hex};
+use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
 use textisur_tests::{TestApp, TestOptions};
 
 fn manifest() -> TrustedDocuments {
     TrustedDocuments::embedded().expect("embedded manifest")
 }
 
+/// Every manifest file in `persisted-queries/manifests/`, embedded or not.
+fn manifest_files() -> Vec<(PathBuf, TrustedDocuments)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../persisted-queries/manifests");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("manifests directory")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "apollo.json and codegen.json: {files:?}");
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("read manifest");
+            let documents = TrustedDocuments::from_manifest(&text)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (path, documents)
+        })
+        .collect()
+}
+
 #[test]
 fn every_id_is_the_sha256_of_its_body_and_every_name_is_unique() {
-    let trusted = manifest();
-    let mut names = std::collections::HashSet::new();
-    for op in trusted.operations() {
-        assert_eq!(op.id, sha256_hex(&op.body), "{}", op.name);
-        assert!(names.insert(op.name.clone()), "{} twice", op.name);
-        let kind = op.body.split_whitespace().next();
-        assert_eq!(kind, Some(op.kind.as_str()), "{}: type", op.name);
+    for (path, trusted) in manifest_files() {
+        let mut names = HashSet::new();
+        for op in trusted.operations() {
+            assert_eq!(
+                op.id,
+                sha256_hex(&op.body),
+                "{}: {}",
+                path.display(),
+                op.name
+            );
+            assert!(names.insert(op.name.clone()), "{} twice", op.name);
+            let kind = op.body.split_whitespace().next();
+            assert_eq!(kind, Some(op.kind.as_str()), "{}: type", op.name);
+        }
     }
 }
 
-/// Runs a trusted operation by its text; fails the test on any error.
-async fn run(app: &TestApp, token: Option<&str>, name: &str, variables: Value) -> Value {
-    let trusted = manifest();
-    let op = trusted
-        .operations()
-        .iter()
-        .find(|op| op.name == name)
-        .unwrap_or_else(|| panic!("no trusted operation {name}"));
-    let (status, body) = match token {
-        Some(token) => app.graphql_as(token, &op.body, variables).await,
-        None => app.graphql(&op.body, variables).await,
-    };
-    assert_eq!(status, 200, "{name}: {body}");
-    assert!(body.get("errors").is_none(), "{name}: {body}");
-    body["data"].clone()
+/// How an operation travels: the apps send hashes, the playground sends text.
+#[derive(Clone, Copy, Debug)]
+enum Send {
+    Text,
+    /// `documentId: "sha256:<hex>"` (GraphQL Codegen's clients, the persisted documents
+    /// proposal).
+    DocumentId,
+    /// `doc_id` (Relay).
+    DocId,
+    /// `extensions.persistedQuery` (Apollo's APQ link).
+    Apq,
+}
+
+/// Runs trusted operations by name, rotating how they are sent, and remembers which ran.
+struct Runner {
+    app: TestApp,
+    trusted: TrustedDocuments,
+    ran: HashSet<String>,
+    turn: usize,
+}
+
+impl Runner {
+    fn operation(&self, name: &str) -> TrustedOperation {
+        self.trusted
+            .operations()
+            .iter()
+            .find(|op| op.name == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no trusted operation {name}"))
+    }
+
+    /// Runs a trusted operation; fails the test on any error and returns `data`.
+    async fn run(&mut self, token: Option<&str>, name: &str, variables: Value) -> Value {
+        let op = self.operation(name);
+        let send = [Send::Text, Send::DocumentId, Send::DocId, Send::Apq][self.turn % 4];
+        self.turn += 1;
+        let body = match send {
+            Send::Text => json!({ "query": op.body, "variables": variables }),
+            Send::DocumentId => {
+                json!({ "documentId": format!("sha256:{}", op.id), "variables": variables })
+            }
+            Send::DocId => json!({ "doc_id": op.id, "variables": variables }),
+            Send::Apq => json!({ "variables": variables,
+                "extensions": { "persistedQuery": { "version": 1, "sha256Hash": op.id } } }),
+        };
+        let mut request = self
+            .app
+            .client
+            .post(self.app.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("send");
+        let status = response.status();
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(status, StatusCode::OK, "{name} ({send:?}): {body}");
+        assert!(body.get("errors").is_none(), "{name} ({send:?}): {body}");
+        self.ran.insert(op.id);
+        body["data"].clone()
+    }
+
+    /// Signs a seeded account in with the trusted `Login`; returns its access token.
+    async fn sign_in(&mut self, email: &str) -> String {
+        let credentials = json!({ "input": { "email": email, "password": DEMO_PASSWORD } });
+        let data = self.run(None, "Login", credentials).await;
+        assert_eq!(data["login"]["userErrors"], json!([]), "{email}: {data}");
+        data["login"]["accessToken"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+}
+
+fn no_user_errors(data: &Value, field: &str) -> Value {
+    assert_eq!(data[field]["userErrors"], json!([]), "{field}: {data}");
+    data[field].clone()
 }
 
 #[tokio::test]
@@ -55,72 +156,235 @@ async fn every_trusted_operation_runs_against_the_schema() {
     })
     .await;
     app.sync_search().await;
-    let mut ran = std::collections::HashSet::new();
+    let mut r = Runner {
+        app,
+        trusted: manifest(),
+        ran: HashSet::new(),
+        turn: 0,
+    };
 
-    let data = run(&app, None, "SearchPage", json!({ "query": "lino" })).await;
-    ran.insert("SearchPage");
+    // Browsing.
+    let data = r.run(None, "SearchPage", json!({ "query": "lino" })).await;
     let search = &data["products"];
     assert!(search["totalCount"].as_i64() > Some(0), "{data}");
     let product = search["edges"][0]["node"]["slug"].as_str().expect("slug");
     let store = search["edges"][0]["node"]["store"]["slug"]
         .as_str()
         .expect("store slug");
-
-    let data = run(&app, None, "ProductPage", json!({ "slug": product })).await;
-    ran.insert("ProductPage");
+    let data = r.run(None, "ProductPage", json!({ "slug": product })).await;
     assert_eq!(data["product"]["slug"], product);
-    let data = run(&app, None, "StorePage", json!({ "slug": store })).await;
-    ran.insert("StorePage");
+    let data = r.run(None, "StorePage", json!({ "slug": store })).await;
     assert_eq!(data["store"]["slug"], store);
     assert!(data["store"]["products"]["totalCount"].as_i64() > Some(0));
-    let data = run(&app, None, "Suggest", json!({ "prefix": "lin" })).await;
-    ran.insert("Suggest");
+    let data = r.run(None, "Suggest", json!({ "prefix": "lin" })).await;
     assert!(data["suggest"].is_array());
-    let data = run(&app, None, "Categories", json!({})).await;
-    ran.insert("Categories");
+    let data = r.run(None, "Categories", json!({})).await;
     assert!(data["categories"].as_array().is_some_and(|c| !c.is_empty()));
 
+    // Sessions.
     let credentials = json!({ "input": { "email": ADMIN_EMAIL, "password": DEMO_PASSWORD } });
-    let data = run(&app, None, "Login", credentials).await;
-    ran.insert("Login");
-    assert_eq!(data["login"]["userErrors"], json!([]), "{data}");
-    let refresh = data["login"]["refreshToken"]
+    let data = r.run(None, "Login", credentials).await;
+    let refresh = no_user_errors(&data, "login")["refreshToken"]
         .as_str()
-        .expect("refresh token");
-    let data = run(
-        &app,
-        None,
-        "RefreshSession",
-        json!({ "refreshToken": refresh }),
-    )
-    .await;
-    ran.insert("RefreshSession");
-    let session = &data["refreshSession"];
-    assert_eq!(session["userErrors"], json!([]), "{data}");
+        .expect("refresh token")
+        .to_owned();
+    let data = r
+        .run(None, "RefreshSession", json!({ "refreshToken": refresh }))
+        .await;
+    let session = no_user_errors(&data, "refreshSession");
     let access = session["accessToken"].as_str().expect("access token");
-    let data = run(&app, Some(access), "Me", json!({})).await;
-    ran.insert("Me");
+    let data = r.run(Some(access), "Me", json!({})).await;
     assert_eq!(data["me"]["role"], "ADMIN");
     let refresh = session["refreshToken"].as_str().expect("refresh token");
-    let data = run(
-        &app,
-        Some(access),
-        "Logout",
-        json!({ "refreshToken": refresh }),
-    )
-    .await;
-    ran.insert("Logout");
+    let data = r
+        .run(Some(access), "Logout", json!({ "refreshToken": refresh }))
+        .await;
     assert_eq!(data["logout"]["ok"], true, "{data}");
 
-    let trusted = manifest();
-    let all: std::collections::HashSet<&str> = trusted
-        .operations()
-        .iter()
-        .map(|op| op.name.as_str())
-        .collect();
-    let ran: std::collections::HashSet<&str> = ran.into_iter().collect();
+    // Two products of one store with stock for a few orders, and the store's seller.
+    let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT p.id, p.min_quantity::text, s.id, u.email
+           FROM products p JOIN stores s ON s.id = p.store_id JOIN users u ON u.id = s.owner_id
+          WHERE p.status = 'ACTIVE' AND p.stock >= 4 * p.min_quantity AND p.store_id = (
+                SELECT store_id FROM products
+                 WHERE status = 'ACTIVE' AND stock >= 4 * min_quantity
+                 GROUP BY store_id HAVING count(*) >= 2 ORDER BY store_id LIMIT 1)
+          ORDER BY p.id LIMIT 2",
+    )
+    .fetch_all(r.app.db.pool())
+    .await
+    .expect("products to buy");
+    assert_eq!(rows.len(), 2, "two products of one store in stock");
+    let [(a, a_min, store_row, seller_email), (b, b_min, ..)] = &rows[..] else {
+        unreachable!()
+    };
+    let (a, b) = (ProductId(*a).to_global(), ProductId(*b).to_global());
+    let store = StoreId(*store_row).to_global();
+    let buyer = r.app.quick_account("Compradora de prueba", "BUYER").await;
+    let buyer = buyer.access_token.as_str();
+    let seller = r.sign_in(seller_email).await;
+    let seller = seller.as_str();
+
+    // Cart and checkout.
+    let cart = |field: &str, data: &Value| no_user_errors(data, field)["cart"].clone();
+    let data = r
+        .run(
+            Some(buyer),
+            "AddToCart",
+            json!({ "productId": a, "quantity": a_min }),
+        )
+        .await;
     assert_eq!(
-        ran, all,
-        "every operation of the manifest is exercised here"
+        cart("addToCart", &data)["lines"].as_array().map(Vec::len),
+        Some(1)
     );
+    let data = r
+        .run(
+            Some(buyer),
+            "AddToCart",
+            json!({ "productId": b, "quantity": b_min }),
+        )
+        .await;
+    assert_eq!(
+        cart("addToCart", &data)["lines"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let data = r
+        .run(Some(buyer), "RemoveFromCart", json!({ "productId": b }))
+        .await;
+    assert_eq!(
+        cart("removeFromCart", &data)["lines"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let data = r
+        .run(
+            Some(buyer),
+            "UpdateCartLine",
+            json!({ "productId": a, "quantity": a_min }),
+        )
+        .await;
+    assert_eq!(
+        cart("updateCartLine", &data)["lines"][0]["product"]["id"],
+        json!(a)
+    );
+    let data = r.run(Some(buyer), "Cart", json!({})).await;
+    let lines = &data["me"]["cart"]["lines"];
+    assert_eq!(lines.as_array().map(Vec::len), Some(1), "{data}");
+    assert!(
+        data["me"]["cart"]["subtotal"]["amount"].is_string(),
+        "{data}"
+    );
+    let data = r
+        .run(
+            Some(buyer),
+            "Checkout",
+            json!({ "idempotencyKey": "trusted-1" }),
+        )
+        .await;
+    let orders = no_user_errors(&data, "checkout")["orders"].clone();
+    assert_eq!(orders.as_array().map(Vec::len), Some(1), "{data}");
+    assert_eq!(orders[0]["status"], "PENDING");
+    let order = orders[0]["id"].as_str().expect("order id").to_owned();
+
+    // Orders, seen by the buyer and moved along by the seller.
+    let data = r.run(Some(buyer), "MyOrders", json!({ "first": 10 })).await;
+    assert_eq!(
+        data["me"]["orders"]["nodes"][0]["id"],
+        order.as_str(),
+        "{data}"
+    );
+    let data = r
+        .run(Some(buyer), "OrderPage", json!({ "id": order }))
+        .await;
+    assert!(data["order"]["lines"][0]["quantity"].is_string(), "{data}");
+    assert_eq!(data["order"]["history"][0]["status"], "PENDING", "{data}");
+    let data = r
+        .run(Some(seller), "StoreOrders", json!({ "first": 5 }))
+        .await;
+    let store_orders = &data["me"]["store"]["orders"];
+    assert_eq!(store_orders["nodes"][0]["id"], order.as_str(), "{data}");
+    assert_eq!(
+        store_orders["nodes"][0]["nextStatuses"],
+        json!(["PAID", "CANCELLED"])
+    );
+    for status in ["PAID", "SHIPPED", "DELIVERED"] {
+        let variables = json!({ "orderId": order, "status": status });
+        let data = r.run(Some(seller), "UpdateOrderStatus", variables).await;
+        let payload = no_user_errors(&data, "updateOrderStatus");
+        assert_eq!(payload["order"]["status"], status, "{data}");
+    }
+
+    // What was delivered may be reviewed.
+    let variables = json!({ "productId": a, "rating": 5, "body": "Muy buena tela" });
+    let data = r.run(Some(buyer), "AddReview", variables).await;
+    let review = no_user_errors(&data, "addReview");
+    assert_eq!(review["review"]["rating"], 5, "{data}");
+
+    // A second order, cancelled by the buyer while pending.
+    let variables = json!({ "productId": b, "quantity": b_min });
+    r.run(Some(buyer), "AddToCart", variables).await;
+    let data = r
+        .run(
+            Some(buyer),
+            "Checkout",
+            json!({ "idempotencyKey": "trusted-2" }),
+        )
+        .await;
+    let second = no_user_errors(&data, "checkout")["orders"][0]["id"].clone();
+    let data = r
+        .run(Some(buyer), "CancelOrder", json!({ "orderId": second }))
+        .await;
+    let payload = no_user_errors(&data, "cancelOrder");
+    assert_eq!(payload["order"]["status"], "CANCELLED", "{data}");
+
+    // A conversation between the buyer and the store.
+    let variables = json!({ "storeId": store, "productId": a, "body": "¿Tienen más metros?" });
+    let data = r.run(Some(buyer), "StartConversation", variables).await;
+    let conversation = no_user_errors(&data, "startConversation")["conversation"]["id"]
+        .as_str()
+        .expect("conversation id")
+        .to_owned();
+    let variables = json!({ "conversationId": conversation, "body": "Y en otro color" });
+    let data = r.run(Some(buyer), "SendMessage", variables).await;
+    assert_eq!(
+        no_user_errors(&data, "sendMessage")["message"]["body"],
+        "Y en otro color"
+    );
+    let data = r
+        .run(Some(seller), "Conversations", json!({ "first": 5 }))
+        .await;
+    let inbox = &data["me"]["conversations"]["nodes"][0];
+    assert_eq!(inbox["id"], conversation.as_str(), "{data}");
+    assert_eq!(inbox["unreadCount"], 2, "{data}");
+    assert_eq!(inbox["messages"]["nodes"][0]["body"], "Y en otro color");
+    let data = r
+        .run(
+            Some(seller),
+            "ConversationPage",
+            json!({ "id": conversation }),
+        )
+        .await;
+    let messages = &data["conversation"]["messages"];
+    assert_eq!(messages["totalCount"], 2, "{data}");
+    assert_eq!(messages["nodes"][0]["body"], "¿Tienen más metros?");
+    let variables = json!({ "conversationId": conversation });
+    let data = r.run(Some(seller), "MarkConversationRead", variables).await;
+    let payload = no_user_errors(&data, "markConversationRead");
+    assert_eq!(payload["conversation"]["unreadCount"], 0, "{data}");
+
+    for (path, documents) in manifest_files() {
+        let missed: Vec<&str> = documents
+            .operations()
+            .iter()
+            .filter(|op| !r.ran.contains(&op.id))
+            .map(|op| op.name.as_str())
+            .collect();
+        assert!(
+            missed.is_empty(),
+            "{}: every operation is exercised here, not {missed:?}",
+            path.display()
+        );
+    }
 }
