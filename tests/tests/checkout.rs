@@ -293,3 +293,34 @@ async fn a_cart_of_two_stores_becomes_one_order_per_store() {
         .collect();
     assert!(prices.contains(&&json!("10.00")), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_cut_off_at_any_moment_and_retried_makes_one_order() {
+    let market = Market::open().await;
+    let app = &market.app;
+    let linen = market.product("Lino", "METRE", "0.5", "100", "10").await;
+    let buyer = app.quick_account("Compradora", "BUYER").await;
+    add(app, &buyer, &linen, "2").await;
+    // The client gives up after 0, 1, 2 ... ms: the server sees the connection drop before,
+    // during or after the transaction, and each retry carries the same key.
+    for cut_after_ms in 0..25u64 {
+        let impatient = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_millis(cut_after_ms))
+            .build()
+            .expect("client");
+        let _ = impatient
+            .post(app.url("/graphql"))
+            .bearer_auth(&buyer.access_token)
+            .json(&json!({ "query": CHECKOUT, "variables": { "k": "corte-de-red" } }))
+            .send()
+            .await;
+    }
+    let settled = checkout(app, &buyer, "corte-de-red").await;
+    assert_eq!(codes(&settled), Vec::<String>::new(), "{settled}");
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(orders, 1);
+    assert_eq!(market.stock(&linen).await, "98.000");
+}
