@@ -1,5 +1,6 @@
-//! A small circuit breaker: after `THRESHOLD` consecutive failures it opens for `OPEN_FOR`,
-//! then lets one trial call through (half-open); a success closes it.
+//! A small circuit breaker: after `THRESHOLD` consecutive failures it opens for a while
+//! (`StoreConfig::retry_after`), then lets one trial call through (half-open); a success
+//! closes it.
 //!
 //! Hand-written: the state is two atomics and a timestamp, smaller than any breaker crate's
 //! adapter to our async calls.
@@ -9,16 +10,31 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 const THRESHOLD: u32 = 3;
-const OPEN_FOR: Duration = Duration::from_secs(5);
 
 /// The breaker guarding one dependency.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Breaker {
     failures: AtomicU32,
     open_until: Mutex<Option<Instant>>,
+    open_for: Duration,
+}
+
+impl Default for Breaker {
+    fn default() -> Self {
+        Self::new(Duration::from_secs(5))
+    }
 }
 
 impl Breaker {
+    /// A closed breaker that, once open, skips the dependency for `open_for` between trials.
+    pub fn new(open_for: Duration) -> Self {
+        Self {
+            failures: AtomicU32::new(0),
+            open_until: Mutex::new(None),
+            open_for,
+        }
+    }
+
     /// Whether a call may go to the dependency now.
     pub fn allows_call(&self) -> bool {
         let Ok(mut open_until) = self.open_until.lock() else {
@@ -28,7 +44,7 @@ impl Breaker {
             Some(until) if Instant::now() < until => false,
             Some(_) => {
                 // Half-open: one trial; a failure re-opens for another period.
-                *open_until = Some(Instant::now() + OPEN_FOR);
+                *open_until = Some(Instant::now() + self.open_for);
                 true
             }
             None => true,
@@ -63,7 +79,7 @@ impl Breaker {
             return false;
         };
         let opened = open_until.is_none();
-        *open_until = Some(Instant::now() + OPEN_FOR);
+        *open_until = Some(Instant::now() + self.open_for);
         metrics::gauge!("textisur_redis_breaker_open").set(1.0);
         opened
     }
@@ -84,5 +100,17 @@ mod tests {
         breaker.record_success();
         assert!(!breaker.is_open());
         assert!(breaker.allows_call());
+    }
+
+    #[test]
+    fn after_its_period_an_open_breaker_lets_one_trial_through() {
+        let breaker = Breaker::new(Duration::ZERO);
+        for _ in 0..THRESHOLD {
+            breaker.record_failure();
+        }
+        // A zero period is over at once: the next call is the trial.
+        assert!(breaker.allows_call());
+        breaker.record_success();
+        assert!(!breaker.is_open());
     }
 }

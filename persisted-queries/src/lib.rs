@@ -35,6 +35,8 @@ pub struct StoreConfig {
     pub call_timeout: Duration,
     /// Queries kept in the process.
     pub local_capacity: usize,
+    /// How long the circuit breaker skips Redis once open, before one trial call.
+    pub retry_after: Duration,
 }
 
 impl Default for StoreConfig {
@@ -44,6 +46,7 @@ impl Default for StoreConfig {
             ttl: Duration::from_secs(7 * 24 * 3600),
             call_timeout: Duration::from_millis(100),
             local_capacity: 10_000,
+            retry_after: Duration::from_secs(5),
         }
     }
 }
@@ -78,6 +81,11 @@ pub struct PersistedQueryStore {
 
 const KEY_PREFIX: &str = "textisur:apq:";
 
+/// The Redis key a query registered under `hash` is stored at.
+pub fn redis_key(hash: &str) -> String {
+    format!("{KEY_PREFIX}{hash}")
+}
+
 impl PersistedQueryStore {
     /// A store over `config.redis_url`; Redis need not be up yet.
     pub fn new(config: StoreConfig) -> Result<Self, StoreError> {
@@ -90,7 +98,7 @@ impl PersistedQueryStore {
         Ok(Self {
             redis,
             local: Mutex::new(LruCache::new(capacity)),
-            breaker: Breaker::default(),
+            breaker: Breaker::new(config.retry_after),
             config,
         })
     }
@@ -120,7 +128,7 @@ impl PersistedQueryStore {
                 .increment(1);
             return Some(query);
         }
-        let key = format!("{KEY_PREFIX}{hash}");
+        let key = redis_key(hash);
         let found: Option<String> = self.guarded(self.redis_get(key)).await.flatten();
         match found {
             Some(text) if sha256_hex(&text) == hash => {
@@ -141,7 +149,7 @@ impl PersistedQueryStore {
     /// Registers a query under its hash: always in the process, in Redis when it answers.
     pub async fn put(&self, hash: &str, query: &str) {
         self.local_put(hash, Arc::from(query));
-        let key = format!("{KEY_PREFIX}{hash}");
+        let key = redis_key(hash);
         let value = query.to_owned();
         let ttl = self.config.ttl.as_secs().max(1);
         self.guarded(self.redis_set(key, value, ttl)).await;

@@ -48,6 +48,9 @@ pub struct TestOptions {
     pub auth_limits: Option<AuthLimitConfig>,
     /// Redis for persisted queries; `REDIS_URL` or the local default when `None`.
     pub redis_url: Option<String>,
+    /// How long the Redis circuit breaker stays open before a trial call; the default of
+    /// `textisur serve` when `None`.
+    pub redis_retry_after: Option<std::time::Duration>,
 }
 
 /// A running server on its own fresh database.
@@ -126,6 +129,9 @@ impl TestApp {
                     std::env::var("REDIS_URL")
                         .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
                 }),
+                retry_after: options
+                    .redis_retry_after
+                    .unwrap_or(StoreConfig::default().retry_after),
                 ..StoreConfig::default()
             },
         };
