@@ -56,6 +56,38 @@ pub enum Command {
     Reindex(IndexCommandArgs),
     /// Inspect the search index.
     Index(IndexArgs),
+    /// Manage persisted queries in Redis.
+    PersistedQueries(PersistedQueriesArgs),
+}
+
+/// `textisur persisted-queries ...`.
+#[derive(Debug, Args)]
+pub struct PersistedQueriesArgs {
+    #[command(subcommand)]
+    pub command: PersistedQueriesCommand,
+}
+
+/// What to do with persisted queries.
+#[derive(Debug, Subcommand)]
+pub enum PersistedQueriesCommand {
+    /// Load trusted-document manifests into Redis (without expiry), so every server on it
+    /// serves their hashes, also those of manifests not embedded in its binary.
+    Push(PushArgs),
+}
+
+/// Options of `textisur persisted-queries push`.
+#[derive(Clone, Debug, Args)]
+pub struct PushArgs {
+    /// Redis to write to.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+
+    /// A manifest to push, in Apollo's persisted-query manifest format or as the
+    /// hash-to-document map GraphQL Codegen (`persisted-documents.json`) and Relay
+    /// (`--persist-output`, SHA256) write; repeat for several. Default: the manifests
+    /// embedded in the binary.
+    #[arg(long = "manifest", value_name = "PATH")]
+    pub manifests: Vec<PathBuf>,
 }
 
 /// Who writes the search index.

@@ -13,7 +13,9 @@ use textisur_persisted_queries::{PersistedQueryStore, StoreConfig, TrustedDocume
 use crate::accounts::Auth;
 use crate::accounts::limits::AuthLimitConfig;
 use crate::accounts::tokens::TokenKeys;
-use crate::config::{Command, Environment, IndexCommand, ServeArgs};
+use crate::config::{
+    Command, Environment, IndexCommand, PersistedQueriesCommand, PushArgs, ServeArgs,
+};
 use crate::db::{self, Db};
 use crate::http::{self, HttpConfig};
 use crate::indexing::{self, IndexRuntime, IndexSetup};
@@ -123,6 +125,13 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Index(args) => match args.command {
             IndexCommand::Verify(args) => indexing::verify(args).await,
         },
+        Command::PersistedQueries(args) => match args.command {
+            PersistedQueriesCommand::Push(args) => {
+                let pushed = push_persisted_queries(&args).await?;
+                println!("pushed {pushed} persisted queries to Redis");
+                Ok(())
+            }
+        },
         Command::ExportSchema(args) => {
             let sdl = schema::sdl();
             match args.output {
@@ -136,6 +145,28 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Writes the operations of `args.manifests` (the embedded manifests when none is named)
+/// to Redis; returns how many. Every manifest is read and checked before anything is written.
+pub async fn push_persisted_queries(args: &PushArgs) -> anyhow::Result<usize> {
+    let mut documents = TrustedDocuments::default();
+    if args.manifests.is_empty() {
+        documents = TrustedDocuments::embedded().context("embedded manifests")?;
+    }
+    for path in &args.manifests {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+        let manifest = TrustedDocuments::from_manifest(&text)
+            .with_context(|| format!("manifest {}", path.display()))?;
+        documents.merge(manifest);
+    }
+    let store = PersistedQueryStore::new(StoreConfig {
+        redis_url: args.redis_url.clone(),
+        ..StoreConfig::default()
+    })
+    .context("REDIS_URL")?;
+    store.push(&documents).await.context("push to redis")
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -51,12 +51,19 @@ impl Default for StoreConfig {
     }
 }
 
-/// Why the store could not be created.
+/// Why the store could not be created, or could not push documents.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("invalid Redis URL: {0}")]
     InvalidUrl(#[from] redis::RedisError),
+    #[error("redis refused the push: {0}")]
+    Push(String),
+    #[error("redis did not answer the push within {0:?}")]
+    PushTimedOut(Duration),
 }
+
+/// Longest wait for a push of trusted documents (one pipeline, however many documents).
+const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The SHA-256 of a query text, as lowercase hex (the APQ `sha256Hash`).
 pub fn sha256_hex(query: &str) -> String {
@@ -153,6 +160,32 @@ impl PersistedQueryStore {
         let value = query.to_owned();
         let ttl = self.config.ttl.as_secs().max(1);
         self.guarded(self.redis_set(key, value, ttl)).await;
+    }
+
+    /// Writes trusted documents to Redis under their hashes, without expiry, so every server
+    /// on this Redis serves them by hash (also those not embedded in its binary). Unlike a
+    /// registration this bypasses the breaker and fails loudly: whoever pushes wants to know.
+    pub async fn push(&self, documents: &TrustedDocuments) -> Result<usize, StoreError> {
+        let mut pipeline = redis::pipe();
+        for operation in documents.operations() {
+            let key = redis_key(&operation.id);
+            pipeline.set(key, operation.body.as_str()).ignore();
+        }
+        let write = async {
+            let mut conn = self
+                .redis
+                .get()
+                .await
+                .map_err(|e| StoreError::Push(e.to_string()))?;
+            pipeline
+                .query_async::<()>(&mut *conn)
+                .await
+                .map_err(|e| StoreError::Push(e.to_string()))
+        };
+        tokio::time::timeout(PUSH_TIMEOUT, write)
+            .await
+            .map_err(|_| StoreError::PushTimedOut(PUSH_TIMEOUT))??;
+        Ok(documents.operations().len())
     }
 
     async fn redis_get(&self, key: String) -> Result<Option<String>, String> {
