@@ -226,6 +226,20 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_ENV", default_value = "development")]
     pub environment: Environment,
 
+    /// Safelist: callers who are not admins run only persisted operations (a trusted
+    /// document, or a hash or document id the server knows); other text is
+    /// `PERSISTED_QUERY_NOT_ALLOWED`. Unset: on in production only; `--persisted-only` turns
+    /// it on anywhere, `--persisted-only=false` off even in production.
+    #[arg(
+        long,
+        env = "TEXTISUR_PERSISTED_ONLY",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub persisted_only: Option<bool>,
+
     /// Origins (comma separated) browsers may call the API from.
     #[arg(long, env = "TEXTISUR_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,

@@ -63,7 +63,8 @@ pub struct HttpConfig {
     /// Production mode: introspection and field suggestions for admins only.
     pub production: bool,
     /// Safelist: only admins may send operations that are not persisted (a trusted document's
-    /// text, or a hash the server knows); on in production.
+    /// text, or a hash or document id the server knows); `--persisted-only`, on by default in
+    /// production.
     pub safelist: bool,
     /// WebSocket (subscription) limits.
     pub ws: ws::WsConfig,

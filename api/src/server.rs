@@ -78,7 +78,9 @@ impl ServerConfig {
                 cost_bucket: args.cost_bucket,
                 cost_restore_rate: args.cost_restore_rate,
                 production: args.environment == Environment::Production,
-                safelist: args.environment == Environment::Production,
+                safelist: args
+                    .persisted_only
+                    .unwrap_or(args.environment == Environment::Production),
                 ws: crate::http::ws::WsConfig {
                     init_timeout: std::time::Duration::from_secs(args.ws_init_timeout_seconds),
                     max_subscriptions: args.ws_max_subscriptions,
@@ -352,4 +354,53 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         housekeeping,
         index,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::Cli;
+
+    /// `(production, safelist)` of `textisur serve ARGS`.
+    fn modes(args: &[&str]) -> (bool, bool) {
+        let cli = Cli::try_parse_from([&["textisur", "serve"], args].concat()).expect("parse");
+        let Command::Serve(serve) = cli.command else {
+            panic!("not serve");
+        };
+        let http = ServerConfig::from_args(&serve).expect("config").http;
+        (http.production, http.safelist)
+    }
+
+    #[test]
+    fn persisted_only_sets_the_safelist_and_production_sets_its_default() {
+        assert_eq!(modes(&[]), (false, false));
+        assert_eq!(modes(&["--environment", "production"]), (true, true));
+        assert_eq!(modes(&["--persisted-only"]), (false, true));
+        assert_eq!(modes(&["--persisted-only=yes"]), (false, true));
+        assert_eq!(
+            modes(&["--environment", "production", "--persisted-only=false"]),
+            (true, false)
+        );
+    }
+
+    #[test]
+    fn persisted_queries_push_takes_manifests() {
+        let cli = Cli::try_parse_from([
+            "textisur",
+            "persisted-queries",
+            "push",
+            "--manifest",
+            "a.json",
+            "--manifest",
+            "b.json",
+        ])
+        .expect("parse");
+        let Command::PersistedQueries(args) = cli.command else {
+            panic!("not persisted-queries");
+        };
+        let PersistedQueriesCommand::Push(push) = args.command;
+        assert_eq!(push.manifests.len(), 2);
+    }
 }

@@ -1,5 +1,6 @@
 //! In production only admins may explore the schema (introspection and "did you mean") and
-//! run operations that are not persisted (the safelist).
+//! run operations that are not persisted (the safelist, which `--persisted-only` also turns
+//! on outside production).
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -194,4 +195,98 @@ async fn in_production_only_admins_register_persisted_queries_and_everyone_runs_
     let (status, body) = post(&app, None, json!({ "extensions": persisted(&hash) })).await;
     assert_eq!(status, 200, "a persisted hit for anyone: {body}");
     assert!(body["data"]["categories"].is_array(), "{body}");
+}
+
+#[tokio::test]
+async fn persisted_only_turns_the_safelist_on_outside_production() {
+    // What `--persisted-only` (TEXTISUR_PERSISTED_ONLY) gives in development; the flag's
+    // mapping to this configuration is a unit test of the `textisur` binary.
+    let app = TestApp::spawn_with(TestOptions {
+        seed_products: Some(20),
+        http: Some(HttpConfig {
+            production: false,
+            safelist: true,
+            cost_restore_rate: 1_000_000,
+            ..HttpConfig::default()
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    let admin = sign_in(&app, ADMIN_EMAIL).await;
+    let buyer = sign_in(&app, "comprador1@textisur.example").await;
+    let ad_hoc = "{ categories { name } }";
+
+    let (status, body) = app.graphql(ad_hoc, json!({})).await;
+    assert_not_allowed(status, &body, "anonymous");
+    let (status, body) = app.graphql_as(&buyer, ad_hoc, json!({})).await;
+    assert_not_allowed(status, &body, "buyer");
+    // Admins still run anything, the playground's explorer included (not production).
+    let (status, body) = app.graphql_as(&admin, ad_hoc, json!({})).await;
+    assert_eq!(status, 200, "admin: {body}");
+    assert!(body["data"]["categories"].is_array(), "admin: {body}");
+    let introspect = "{ __schema { queryType { name } } }";
+    let (_, body) = app.graphql_as(&admin, introspect, json!({})).await;
+    assert_eq!(
+        body["data"]["__schema"]["queryType"]["name"], "Query",
+        "{body}"
+    );
+    let operations: Value = app
+        .client
+        .get(app.url("/playground/operations.json"))
+        .send()
+        .await
+        .expect("operations")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(operations["production"], true, "the page offers sign-in");
+
+    // Persisted operations run for everyone: a trusted document by text, by documentId and
+    // by doc_id, and a query an admin registered, by its hash over POST and over GET.
+    let categories = trusted("Categories");
+    let (status, body) = app.graphql_as(&buyer, &categories.body, json!({})).await;
+    assert_eq!(status, 200, "trusted text: {body}");
+    for request in [
+        json!({ "documentId": format!("sha256:{}", categories.id) }),
+        json!({ "doc_id": categories.id }),
+    ] {
+        let (status, body) = post(&app, Some(&buyer), request.clone()).await;
+        assert_eq!(status, 200, "{request}: {body}");
+        assert!(body["data"]["categories"].is_array(), "{request}: {body}");
+    }
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let registered = format!("{{ categories {{ slug }} }} # persisted-only {nonce}");
+    let hash = sha256_hex(&registered);
+    let registration = json!({ "query": registered, "extensions": persisted(&hash) });
+    let (status, body) = post(&app, Some(&buyer), registration.clone()).await;
+    assert_not_allowed(status, &body, "buyer registering");
+    let (status, body) = post(&app, Some(&admin), registration).await;
+    assert_eq!(status, 200, "admin registering: {body}");
+    let (status, body) = post(
+        &app,
+        Some(&buyer),
+        json!({ "extensions": persisted(&hash) }),
+    )
+    .await;
+    assert_eq!(status, 200, "hit over POST: {body}");
+    assert!(body["data"]["categories"].is_array(), "{body}");
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("extensions", persisted(&hash).to_string())])
+        .header("accept", "application/graphql-response+json")
+        .bearer_auth(&buyer)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status();
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(status, 200, "hit over GET: {body}");
+    assert!(
+        body["data"]["categories"].is_array(),
+        "hit over GET: {body}"
+    );
 }

@@ -6,9 +6,9 @@
 //! legacy `application/json`, and carries no `data`. Anything that executed is 200.
 //! Mutations over GET are 405 with `Allow: POST`.
 //!
-//! With the safelist on (production), a caller who is not an admin runs only persisted
-//! operations (a known hash, or the text of a trusted document); other text is
-//! `PERSISTED_QUERY_NOT_ALLOWED`.
+//! With the safelist on (`--persisted-only`, production's default), a caller who is not an
+//! admin runs only persisted operations (a known hash or document id, or the text of a
+//! trusted document); other text is `PERSISTED_QUERY_NOT_ALLOWED`.
 
 use super::ws::MaybeUpgrade;
 use std::collections::HashMap;
