@@ -17,6 +17,8 @@
 //!    to one conversation's `messageAdded`; the buyer sends `--messages` (200) messages at
 //!    `--rate` (20) a second; every delivery is timed from the moment its `sendMessage` was
 //!    sent. Prints `FANOUT subscribers messages deliveries per_s p50_ms p95_ms p99_ms missing`.
+//! 3. With `--hold N`, only this: N WebSocket connections, each with one subscription, held
+//!    open until stdin closes (`tests/load/connections.sh` measures the server meanwhile).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +44,7 @@ struct Options {
     subscribers: usize,
     messages: usize,
     rate: u64,
+    hold: usize,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -54,6 +57,7 @@ fn options() -> anyhow::Result<Options> {
         subscribers: 1000,
         messages: 200,
         rate: 20,
+        hold: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -69,6 +73,7 @@ fn options() -> anyhow::Result<Options> {
             "--subscribers" => options.subscribers = value.parse()?,
             "--messages" => options.messages = value.parse()?,
             "--rate" => options.rate = value.parse()?,
+            "--hold" => options.hold = value.parse()?,
             other => bail!("unknown flag {other}"),
         }
     }
@@ -358,6 +363,55 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
     Ok(())
 }
 
+/// Opens `--hold` connections, each with an `orderUpdated` subscription of its own buyer,
+/// prints `HELD n` once every one is acknowledged and answers a ping, then keeps them open
+/// until stdin closes (the calling script measures the server meanwhile).
+async fn hold(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyhow::Result<()> {
+    let buyer = account(pool, keys, "BUYER", 0).await?;
+    let ws_url = format!("{}/graphql", options.url.replace("http://", "ws://"));
+    let started = Instant::now();
+    let mut sockets = Vec::with_capacity(options.hold);
+    for n in 0..options.hold {
+        let mut request = ws_url.as_str().into_client_request()?;
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+        let (mut ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .with_context(|| format!("connection {n}"))?;
+        for message in [
+            json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {buyer}") } }),
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { orderUpdated { id status } }" } }),
+            json!({ "type": "ping" }),
+        ] {
+            ws.send(Message::Text(message.to_string().into())).await?;
+        }
+        sockets.push(ws);
+    }
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(30), ws.next())
+                .await
+                .with_context(|| format!("connection {n} answered nothing"))?
+                .with_context(|| format!("connection {n} closed"))??;
+            if let Message::Text(text) = message
+                && text.contains("\"pong\"")
+            {
+                break;
+            }
+        }
+    }
+    println!(
+        "HELD {} subscriptions in {:.1} s",
+        sockets.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let mut line = String::new();
+    let _ = tokio::task::spawn_blocking(move || std::io::stdin().read_line(&mut line)).await;
+    drop(sockets);
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = options()?;
@@ -367,7 +421,12 @@ async fn main() -> anyhow::Result<()> {
         .connect(&options.database_url)
         .await
         .context("connect to the database")?;
-    checkout_load(&options, &pool, &keys).await?;
+    if options.hold > 0 {
+        return hold(&options, &pool, &keys).await;
+    }
+    if options.seconds > 0 {
+        checkout_load(&options, &pool, &keys).await?;
+    }
     if options.subscribers > 0 {
         fanout_load(&options, &pool, &keys).await?;
     }
