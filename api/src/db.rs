@@ -2,7 +2,13 @@
 //! accounting.
 //!
 //! Every read goes through [`Db::executor`], which counts the statement. The count is what
-//! the N+1 tests assert on, and it is cheap enough to keep in production.
+//! the N+1 tests assert on, and it is cheap enough to keep in production. The executor also
+//! gives each statement a span and a latency sample, and accounts for the wait for a pooled
+//! connection (see [`executor`] for what each metric measures).
+
+mod executor;
+
+pub use executor::StatementExecutor;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -26,6 +32,7 @@ pub struct Db {
 impl Db {
     /// Wraps an existing pool.
     pub fn new(pool: PgPool) -> Self {
+        executor::register_metrics();
         Self {
             pool,
             statements: Arc::new(AtomicU64::new(0)),
@@ -33,12 +40,19 @@ impl Db {
     }
 
     /// The executor for one statement; call it once per statement so the count stays true.
-    pub fn executor(&self) -> &PgPool {
+    /// The statement's span names the caller's file and line.
+    #[track_caller]
+    pub fn executor(&self) -> StatementExecutor<'_> {
         self.statements.fetch_add(1, Ordering::Relaxed);
-        &self.pool
+        StatementExecutor::new(&self.pool, std::panic::Location::caller())
     }
 
-    /// The pool itself, for transactions and bulk loads (not counted).
+    /// Starts a transaction; the wait for its connection is measured like a statement's.
+    pub async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        executor::begin(&self.pool).await
+    }
+
+    /// The pool itself, for bulk loads and the indexer (not counted).
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

@@ -50,7 +50,14 @@ impl<B: BatchLoad> BatchFn<B::Key, Loaded<B::Value>> for Adapter<B> {
     async fn load(&mut self, keys: &[B::Key]) -> HashMap<B::Key, Loaded<B::Value>> {
         metrics::histogram!("textisur_dataloader_batch_size", "loader" => B::NAME)
             .record(keys.len() as f64);
-        match self.0.load(keys).await {
+        // The batch runs inside whichever resolver asked first, so its span nests under that
+        // request's span; its statement's span nests under it.
+        let span = tracing::info_span!("dataloader.batch", loader = B::NAME, keys = keys.len());
+        let started = std::time::Instant::now();
+        let loaded = tracing::Instrument::instrument(self.0.load(keys), span).await;
+        metrics::histogram!("textisur_dataloader_batch_duration_seconds", "loader" => B::NAME)
+            .record(started.elapsed().as_secs_f64());
+        match loaded {
             Ok(mut found) => keys
                 .iter()
                 .map(|k| (k.clone(), Ok(found.remove(k))))

@@ -286,3 +286,128 @@ async fn logs_of_a_full_scenario_hold_no_password_or_token() {
         );
     }
 }
+
+/// The nested page: one statement for the page, then one dataloader batch per relation.
+const NESTED_PAGE: &str =
+    "query Nested { products(first: 10) { nodes { name store { name } category { name } } } }";
+
+#[tokio::test]
+async fn query_latency_and_pool_metrics_follow_the_statements_run() {
+    let app = TestApp::seeded(30).await;
+    let before = scrape(&app).await;
+    let statements_before = app.db.statements_run();
+    for _ in 0..3 {
+        app.data(NESTED_PAGE, json!({})).await;
+    }
+    app.register("latencia@correo.cl", "Latencia").await;
+    let statements = app.db.statements_run() - statements_before;
+    let after = scrape(&app).await;
+
+    // Every statement through `Db::executor` is timed once and waited for once.
+    assert!(
+        statements >= 6,
+        "the workload ran statements ({statements})"
+    );
+    for series in [
+        "textisur_db_query_duration_seconds_count",
+        r#"textisur_db_pool_acquire_duration_seconds_count{kind="statement"}"#,
+    ] {
+        assert_eq!(
+            delta(&before, &after, series),
+            statements as f64,
+            "{series}"
+        );
+    }
+    assert!(delta(&before, &after, "textisur_db_query_duration_seconds_sum") > 0.0);
+    assert!(
+        delta(
+            &before,
+            &after,
+            r#"textisur_db_pool_acquire_duration_seconds_count{kind="transaction"}"#
+        ) >= 1.0,
+        "registration opens a session in a transaction"
+    );
+    // One batch per relation per request, each timed.
+    for loader in ["store", "category"] {
+        let count =
+            format!(r#"textisur_dataloader_batch_duration_seconds_count{{loader="{loader}"}}"#);
+        assert_eq!(delta(&before, &after, &count), 3.0, "{count}");
+        let sum = format!(r#"textisur_dataloader_batch_duration_seconds_sum{{loader="{loader}"}}"#);
+        assert!(delta(&before, &after, &sum) > 0.0, "{sum}");
+    }
+    assert!(
+        after.keys().any(
+            |k| k.starts_with("textisur_db_query_duration_seconds_bucket{")
+                && k.contains(r#"le="0.001""#)
+        ),
+        "millisecond buckets"
+    );
+    assert_eq!(after.get("textisur_db_pool_waiters"), Some(&0.0));
+    assert_eq!(
+        delta(&before, &after, "textisur_db_pool_acquire_timeouts_total"),
+        0.0
+    );
+    let open = after["textisur_db_pool_connections{state=\"open\"}"];
+    let idle = after["textisur_db_pool_connections{state=\"idle\"}"];
+    assert!(open >= 1.0 && idle <= open, "open {open}, idle {idle}");
+}
+
+#[tokio::test]
+async fn a_request_queued_for_a_connection_shows_as_a_waiter() {
+    let app = TestApp::seeded(5).await;
+    let before = scrape(&app).await;
+    // Take every connection of the server's pool, so its next statement has to wait. The
+    // event bus's LISTEN connection keeps one for good.
+    let max = app.db.pool().options().get_max_connections();
+    let mut held = Vec::new();
+    for _ in 0..max - 1 {
+        held.push(app.db.pool().acquire().await.expect("hold a connection"));
+    }
+    let request = tokio::spawn({
+        let client = app.client.clone();
+        let url = app.url("/graphql");
+        async move {
+            client
+                .post(url)
+                .json(&json!({ "query": "{ categories { name } }" }))
+                .send()
+                .await
+                .expect("send")
+        }
+    });
+    // The server answers /metrics without PostgreSQL; poll it until the request queues.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = scrape(&app).await;
+        if now.get("textisur_db_pool_waiters").copied().unwrap_or(0.0) >= 1.0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no waiter seen");
+        tokio::task::yield_now().await;
+    }
+    let seen = std::time::Instant::now();
+    let still = scrape(&app).await;
+    assert_eq!(
+        still.get("textisur_db_pool_waiters"),
+        Some(&1.0),
+        "still queued"
+    );
+    let held_after_seen = seen.elapsed();
+    drop(held);
+    let response = request.await.expect("request task");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert!(body.get("errors").is_none(), "{body}");
+
+    let after = scrape(&app).await;
+    assert_eq!(after.get("textisur_db_pool_waiters"), Some(&0.0));
+    let waited = delta(
+        &before,
+        &after,
+        r#"textisur_db_pool_acquire_duration_seconds_sum{kind="statement"}"#,
+    );
+    assert!(
+        waited >= held_after_seen.as_secs_f64(),
+        "the wait ({waited} s) covers the time the connections stayed taken"
+    );
+}

@@ -56,7 +56,7 @@ pub async fn start_session(
 ) -> ApiResult<(Uuid, String)> {
     let family = Uuid::new_v4();
     let (token, hash) = new_refresh_token();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO refresh_token_families (id, user_id, user_agent) VALUES ($1, $2, $3)")
         .bind(family)
         .bind(user.0)
@@ -101,7 +101,7 @@ struct PresentedToken {
 
 /// Rotates a refresh token; a second use of one token revokes its family.
 pub async fn rotate(db: &Db, hash: &[u8]) -> ApiResult<Rotation> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     // Row locks serialise two presentations of the same token: the second one sees it rotated.
     let presented: Option<PresentedToken> = sqlx::query_as(
         "SELECT t.id, t.family_id, f.user_id, t.expires_at <= now() AS expired,
@@ -243,7 +243,7 @@ pub async fn set_role(db: &Db, user: UserId, role: UserRole) -> ApiResult<Option
 
 /// Suspends a user and revokes every session, or lifts the suspension.
 pub async fn set_suspended(db: &Db, user: UserId, suspended: bool) -> ApiResult<Option<User>> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let sql = format!(
         "UPDATE users SET suspended_at = CASE WHEN $2 THEN COALESCE(suspended_at, now()) END,
          updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}"

@@ -40,7 +40,7 @@ pub async fn change_line(
     quantity: Decimal,
     change: LineChange,
 ) -> ApiResult<Result<(), UserError>> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let product: Option<Product> = sqlx::query_as(concat!(
         "SELECT ",
         columns!(),

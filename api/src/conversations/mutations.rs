@@ -85,7 +85,7 @@ async fn write_message(
     recipient: Recipient,
     body: &PlainText,
 ) -> ApiResult<(Message, Conversation)> {
-    let mut tx = rc.db.pool().begin().await?;
+    let mut tx = rc.db.begin().await?;
     let id = match recipient {
         Recipient::Conversation(id) => id,
         Recipient::Store(store, product) => {

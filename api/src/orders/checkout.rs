@@ -65,7 +65,7 @@ pub async fn checkout(
             "idempotencyKey may not contain control characters",
         )));
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
         .bind(buyer)
         .execute(&mut *tx)

@@ -159,7 +159,7 @@ pub async fn change_status(
     to: OrderStatus,
     actor: Actor,
 ) -> ApiResult<Result<Order, ChangeRefused>> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let found: Option<Order> = sqlx::query_as(concat!(
         "SELECT ",
         order_columns!(),

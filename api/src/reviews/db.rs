@@ -20,7 +20,7 @@ pub struct NewReview {
 /// recomputes the product's and the store's ratings in the same transaction (the product
 /// update queues it for the search index). A user error, and nothing written, otherwise.
 pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserError>> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let store: Option<StoreId> = sqlx::query_scalar("SELECT store_id FROM products WHERE id = $1")
         .bind(review.product)
         .fetch_optional(&mut *tx)

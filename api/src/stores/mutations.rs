@@ -178,7 +178,7 @@ impl StoreMutations {
                 consistency_token: None,
             });
         }
-        let mut tx = rc.db.pool().begin().await.map_err(ApiError::from)?;
+        let mut tx = rc.db.begin().await.map_err(ApiError::from)?;
         // The user row lock serialises concurrent createStore calls of one user.
         let (allowance, owned): (i32, i64) = sqlx::query_as(
             "SELECT u.store_allowance, (SELECT count(*) FROM stores WHERE owner_id = u.id)
