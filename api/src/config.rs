@@ -22,6 +22,33 @@ pub struct Cli {
         global = true
     )]
     pub log_format: LogFormat,
+
+    /// Base URL of an OTLP/HTTP receiver (a collector, Jaeger, Tempo) to export spans to, as
+    /// `http://host:4318`; `/v1/traces` is appended. Unset: no export.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otlp_endpoint: Option<String>,
+
+    /// `service.name` of exported spans; `textisur` for `serve`, `textisur-indexer` for
+    /// `indexer`.
+    #[arg(long, env = "OTEL_SERVICE_NAME", global = true)]
+    pub otel_service_name: Option<String>,
+}
+
+impl Cli {
+    /// Where this command's spans go.
+    pub fn otlp(&self) -> crate::telemetry::OtlpConfig {
+        let default_name = match self.command {
+            Command::Indexer(_) => "textisur-indexer",
+            _ => "textisur",
+        };
+        crate::telemetry::OtlpConfig {
+            endpoint: self.otlp_endpoint.clone().filter(|e| !e.is_empty()),
+            service_name: self
+                .otel_service_name
+                .clone()
+                .unwrap_or_else(|| default_name.to_owned()),
+        }
+    }
 }
 
 /// How log lines are written.

@@ -32,6 +32,7 @@ pub mod seed;
 pub mod server;
 pub mod stores;
 pub mod subscriptions;
+pub mod telemetry;
 pub mod user_errors;
 pub mod users;
 pub mod viewer;

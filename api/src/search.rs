@@ -229,11 +229,13 @@ pub fn product_query(
     }
 }
 
-/// Runs blocking index work off the async workers.
+/// Runs blocking index work off the async workers, in a `search.index` span.
 pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> textisur_search_index::SearchResult<T> + Send + 'static,
 ) -> ApiResult<T> {
-    tokio::task::spawn_blocking(work)
+    // Created here, so it is a child of the caller's span, and closed when the work ends.
+    let span = tracing::info_span!("search.index");
+    tokio::task::spawn_blocking(move || span.in_scope(work))
         .await
         .map_err(|e| ApiError::Internal(format!("search task failed: {e}")))?
         .map_err(|e| ApiError::Internal(format!("{e}")))

@@ -1,15 +1,19 @@
-//! One log line and a few metrics per HTTP request, with a request id.
+//! One log line, one span and a few metrics per HTTP request, with a request id.
 //!
 //! The request id comes from `X-Request-Id` when the client sends a sane one, else it is
 //! generated; either way it is returned. Nothing from bodies or headers other than the
-//! request id reaches the log, so passwords and tokens cannot.
+//! request id (and a W3C `traceparent`, which only links spans) reaches the log or the span,
+//! so passwords and tokens cannot.
 
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use tracing::Instrument;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// What the GraphQL handler tells the request log about a request.
 #[derive(Clone, Debug, Default)]
@@ -42,9 +46,21 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let mut response = next.run(request).await;
+    let span = tracing::info_span!(
+        "request",
+        otel.name = format!("{method} {route}"),
+        otel.kind = "server",
+        http.request.method = method,
+        http.route = route,
+        request_id,
+        http.response.status_code = Empty,
+        graphql.operation = Empty,
+    );
+    join_callers_trace(&span, request.headers());
+    let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
+    span.record("http.response.status_code", status);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
@@ -56,6 +72,9 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .get::<GraphqlLog>()
         .cloned()
         .unwrap_or_default();
+    if !graphql.operation.is_empty() {
+        span.record("graphql.operation", graphql.operation.as_str());
+    }
     tracing::info!(
         request_id,
         method,
@@ -68,4 +87,29 @@ pub async fn observe(request: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+/// Makes `span` a child of the caller's span when the request carries a W3C `traceparent`
+/// (only while traces are exported: otherwise there is no propagator and nothing to join).
+fn join_callers_trace(span: &tracing::Span, headers: &HeaderMap) {
+    if !headers.contains_key("traceparent") {
+        return;
+    }
+    let context = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HeaderExtractor(headers))
+    });
+    // Fails only when no OpenTelemetry layer is installed: then there is nothing to link.
+    let _ = span.set_parent(context);
+}
+
+struct HeaderExtractor<'a>(&'a HeaderMap);
+
+impl opentelemetry::propagation::Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|name| name.as_str()).collect()
+    }
 }
