@@ -158,6 +158,11 @@ pub struct IndexerArgs {
     /// Apply what is pending, then exit (builds the index first when there is none).
     #[arg(long)]
     pub once: bool,
+
+    /// Address to serve this process's Prometheus metrics on, at `/metrics` (index lag,
+    /// documents, commit latency, pool, memory and CPU). Unset: not served.
+    #[arg(long, env = "TEXTISUR_INDEXER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Options of the commands that work on the search index of one database.

@@ -104,9 +104,28 @@ impl IndexRuntime {
     }
 }
 
-/// `textisur indexer`: the worker alone, until SIGTERM (or until caught up with `--once`).
+/// `textisur indexer`: the worker alone, until SIGTERM (or until caught up with `--once`),
+/// with its metrics on `--metrics-listen` when given.
 pub async fn run_indexer(args: IndexerArgs) -> anyhow::Result<()> {
+    // Before anything records: earlier samples would be lost.
+    crate::observability::metrics_handle();
     let db = connect(&args.db).await?;
+    let metrics = match args.metrics_listen {
+        Some(addr) => {
+            let (bound, task) = crate::observability::serve_metrics(addr, db.clone()).await?;
+            println!("TextiSur indexer metrics on http://{bound}/metrics");
+            Some(task)
+        }
+        None => None,
+    };
+    let result = index_until_stopped(&args, &db).await;
+    if let Some(task) = metrics {
+        task.abort();
+    }
+    result
+}
+
+async fn index_until_stopped(args: &IndexerArgs, db: &Db) -> anyhow::Result<()> {
     let root = IndexRoot::new(&args.index.index_dir).context("open search index directory")?;
     let indexer = Indexer::open(
         db.pool().clone(),

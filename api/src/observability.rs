@@ -52,6 +52,40 @@ pub fn render(db: &Db) -> String {
     handle.render()
 }
 
+/// Serves [`render`] at `/metrics` on `addr`, alone: the listener of processes without the
+/// API's router (the standalone indexer). Returns the bound address and the serving task.
+pub async fn serve_metrics(
+    addr: std::net::SocketAddr,
+    db: Db,
+) -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
+    use anyhow::Context;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listen for metrics on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let body = render(&db);
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    body,
+                )
+            }
+        }),
+    );
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::warn!(error = %error, "metrics listener stopped");
+        }
+    });
+    Ok((bound, task))
+}
+
 /// Resident memory in bytes and CPU time in seconds, from `/proc/self`.
 ///
 /// Read by hand: two numbers from two files do not justify a process-metrics dependency.
