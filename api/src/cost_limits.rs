@@ -1,17 +1,19 @@
 //! Rate limits on query cost: each caller (the user, else the client IP) spends the cost of
-//! its operations from a bucket that refills at a fixed rate, through governor's GCRA.
+//! its operations from a bucket that refills at a fixed rate, and gets back after execution
+//! the part of the requested cost its query did not use.
 //!
-//! Governor has no way to give cells back, so the whole requested cost is spent; refunding
-//! the part a query did not use (fewer rows than `first`) is left for later.
+//! The buckets are our own, not governor's: governor's GCRA keeps one "theoretical arrival
+//! time" per key and offers no way to give cells back, and refunding the unused cost is the
+//! point of charging the requested cost up front. A token bucket with a fractional level and
+//! the time of its last update is the same arithmetic (a bucket of `maximum` points that
+//! regains `restore_rate` points a second) with a refund that is one addition. Request-rate
+//! limits elsewhere (sign-in) still use governor.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::time::Duration;
-
-use governor::clock::{Clock, DefaultClock};
-use governor::middleware::StateInformationMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Whose bucket a request spends from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -41,17 +43,20 @@ impl BucketState {
     }
 }
 
-type Limiter = RateLimiter<
-    CallerKey,
-    DefaultKeyedStateStore<CallerKey>,
-    DefaultClock,
-    StateInformationMiddleware,
->;
+/// One caller's bucket: its level when last touched.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    points: f64,
+    updated: Instant,
+}
+
+/// Independent locks, so callers on different shards never wait for each other.
+const SHARDS: usize = 16;
 
 /// The keyed cost buckets.
 pub struct CostLimiter {
-    limiter: Limiter,
-    clock: DefaultClock,
+    shards: Vec<Mutex<HashMap<CallerKey, Bucket>>>,
+    hasher: RandomState,
     maximum: u32,
     restore_rate: u32,
 }
@@ -59,51 +64,89 @@ pub struct CostLimiter {
 impl CostLimiter {
     /// Buckets of `maximum` points refilling at `restore_rate` points a second.
     pub fn new(maximum: u32, restore_rate: u32) -> Self {
-        let maximum = maximum.max(1);
-        let restore_rate = restore_rate.max(1);
-        let quota = Quota::per_second(NonZeroU32::new(restore_rate).unwrap_or(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::new(maximum).unwrap_or(NonZeroU32::MIN));
         Self {
-            limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
-            clock: DefaultClock::default(),
-            maximum,
-            restore_rate,
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            hasher: RandomState::new(),
+            maximum: maximum.max(1),
+            restore_rate: restore_rate.max(1),
         }
     }
 
-    /// Spends `cost` points (at least one) from `key`'s bucket.
-    pub fn spend(&self, key: &CallerKey, cost: u64) -> BucketState {
-        let points = u32::try_from(cost.max(1)).unwrap_or(u32::MAX);
-        let n = NonZeroU32::new(points.min(self.maximum)).unwrap_or(NonZeroU32::MIN);
-        let state = |remaining, retry_after| BucketState {
+    /// Runs `f` on `key`'s bucket, refilled up to now (a caller never seen has a full one).
+    fn with_bucket<T>(&self, key: &CallerKey, f: impl FnOnce(&mut f64) -> T) -> T {
+        let now = Instant::now();
+        let maximum = f64::from(self.maximum);
+        let shard = &self.shards[self.hasher.hash_one(key) as usize % SHARDS];
+        let mut buckets = shard
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let bucket = buckets.entry(key.clone()).or_insert(Bucket {
+            points: maximum,
+            updated: now,
+        });
+        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+        bucket.points = (bucket.points + elapsed * f64::from(self.restore_rate)).min(maximum);
+        bucket.updated = now;
+        f(&mut bucket.points)
+    }
+
+    fn state(&self, points: f64, retry_after: Option<Duration>) -> BucketState {
+        BucketState {
             maximum: self.maximum,
-            remaining,
+            remaining: (points.max(0.0).floor() as u32).min(self.maximum),
             restore_rate: self.restore_rate,
             retry_after,
-        };
-        match self.limiter.check_key_n(key, n) {
-            Ok(Ok(snapshot)) => state(snapshot.remaining_burst_capacity(), None),
-            Ok(Err(not_until)) => {
-                let wait = not_until.wait_time_from(self.clock.now());
-                let remaining = (wait.as_secs_f64() * f64::from(self.restore_rate)) as u32;
-                state(
-                    n.get().saturating_sub(remaining).min(self.maximum),
-                    Some(wait.max(Duration::from_millis(1))),
-                )
-            }
-            Err(_) => state(
-                0,
-                Some(Duration::from_secs(
-                    u64::from(self.maximum / self.restore_rate) + 1,
-                )),
-            ),
         }
+    }
+
+    /// Spends `cost` points (at least one, at most a full bucket) from `key`'s bucket, or
+    /// spends nothing and says how long until it could.
+    pub fn spend(&self, key: &CallerKey, cost: u64) -> BucketState {
+        let wanted = cost.clamp(1, u64::from(self.maximum)) as f64;
+        self.with_bucket(key, |points| {
+            if *points >= wanted {
+                *points -= wanted;
+                self.state(*points, None)
+            } else {
+                let wait = (wanted - *points) / f64::from(self.restore_rate);
+                let wait = Duration::from_secs_f64(wait).max(Duration::from_millis(1));
+                self.state(*points, Some(wait))
+            }
+        })
+    }
+
+    /// Gives `points` back to `key`'s bucket (never above full): the part of a spent cost
+    /// that the query turned out not to use.
+    pub fn refund(&self, key: &CallerKey, points: u64) -> BucketState {
+        self.with_bucket(key, |level| {
+            *level = (*level + points as f64).min(f64::from(self.maximum));
+            self.state(*level, None)
+        })
     }
 
     /// Drops the state of callers whose buckets are full again (bounds memory).
     pub fn forget_idle(&self) {
-        self.limiter.retain_recent();
-        self.limiter.shrink_to_fit();
+        let now = Instant::now();
+        let rate = f64::from(self.restore_rate);
+        let maximum = f64::from(self.maximum);
+        for shard in &self.shards {
+            let mut buckets = shard
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            buckets.retain(|_, bucket| {
+                let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+                bucket.points + elapsed * rate < maximum
+            });
+            buckets.shrink_to_fit();
+        }
+    }
+
+    /// Callers whose buckets are held in memory.
+    pub fn tracked_callers(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| shard.lock().map(|b| b.len()).unwrap_or(0))
+            .sum()
     }
 }
 
@@ -128,5 +171,25 @@ mod tests {
             70,
             "another caller is untouched"
         );
+    }
+
+    #[test]
+    fn a_refund_gives_points_back_up_to_a_full_bucket() {
+        let limiter = CostLimiter::new(100, 1);
+        let ana = CallerKey::User(1);
+        assert_eq!(limiter.spend(&ana, 80).remaining, 20);
+        assert_eq!(limiter.refund(&ana, 70).remaining, 90);
+        assert_eq!(limiter.refund(&ana, 70).remaining, 100, "never above full");
+        assert_eq!(limiter.spend(&CallerKey::User(2), 1).remaining, 99);
+    }
+
+    #[test]
+    fn full_buckets_are_forgotten() {
+        let limiter = CostLimiter::new(100, 1);
+        limiter.spend(&CallerKey::User(1), 50);
+        limiter.spend(&CallerKey::User(2), 1);
+        limiter.refund(&CallerKey::User(2), 1);
+        limiter.forget_idle();
+        assert_eq!(limiter.tracked_callers(), 1);
     }
 }

@@ -107,6 +107,8 @@ pub struct AppStateInner {
     pub config: HttpConfig,
     pub auth: Arc<Auth>,
     pub cost_limiter: Arc<CostLimiter>,
+    /// The schema's types and fields, as the cost rules need them.
+    pub shape: crate::query_limits::SchemaShape,
     /// The schema for callers who may not explore it (see [`HttpConfig::production`]).
     pub public_schema: ApiSchema,
     /// Automatic persisted queries (Redis with an in-process cache).
@@ -139,9 +141,11 @@ impl AppState {
             config.cost_bucket,
             config.cost_restore_rate,
         ));
+        let schema = schema::build();
         Self(Arc::new(AppStateInner {
             db,
-            schema: schema::build(),
+            shape: crate::query_limits::SchemaShape::from_sdl(&schema.sdl()),
+            schema,
             config,
             auth,
             cost_limiter,

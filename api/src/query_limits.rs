@@ -1,20 +1,24 @@
 //! Limits checked before a query runs: characters, tokens, nesting, aliases, directives,
 //! mutations per request, and cost by API.md's rules (object 1, scalar 0, connection
-//! 2 + `first` × child cost, mutation 10).
+//! 2 + `first` × child cost, mutation 10; see [`cost`] for how connections are found).
 //!
 //! The cheap checks run on the raw text first (a linear scan, no recursion), so a hostile
 //! document is refused before the parser ever sees it; only then is it parsed and walked.
 //! Fragment costs are memoised, so fragment "bombs" cost linear time, and cycles are refused.
 
+mod cost;
+
 use std::collections::HashMap;
 
+use async_graphql::Positioned;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, FragmentDefinition, OperationType, Selection,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
     SelectionSet,
 };
-use async_graphql::{Name, Positioned};
-use async_graphql_value::Value as GqlValue;
 use serde_json::{Map, Value};
+
+use cost::CostWalker;
+pub use cost::{DEFAULT_PAGE, SchemaShape};
 
 /// The limits of one request.
 #[derive(Clone, Debug)]
@@ -72,13 +76,21 @@ impl Rejection {
 pub struct Analysis {
     /// The requested cost of the selected operation.
     pub cost: u64,
+    /// Whether a page size came from the request's variables: the cost of another request
+    /// with the same document must then be walked again.
+    pub cost_reads_variables: bool,
     /// The parsed document, handed to the executor so it is not parsed twice.
     pub document: ExecutableDocument,
 }
 
-/// Fields that page with `first` (default 20) even when the argument is left out.
-const CONNECTIONS: &[&str] = &["products", "stores", "reviews", "users"];
-const DEFAULT_FIRST: u64 = 20;
+/// The requested cost of one operation of a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperationCost {
+    /// The requested cost.
+    pub cost: u64,
+    /// Whether a page size came from the request's variables.
+    pub cost_reads_variables: bool,
+}
 
 fn too_complex(limit: &'static str, max: usize, actual: usize) -> Rejection {
     Rejection::TooComplex {
@@ -159,6 +171,7 @@ pub fn check(
     operation_name: Option<&str>,
     variables: &Map<String, Value>,
     limits: &QueryLimits,
+    shape: &SchemaShape,
 ) -> Result<Option<Analysis>, Rejection> {
     let chars = query.chars().count();
     if chars > limits.max_chars {
@@ -190,30 +203,43 @@ pub fn check(
     if directives > limits.max_directives {
         return Err(too_complex("directives", limits.max_directives, directives));
     }
-
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            match ops.iter().find(|(n, _)| n.as_str() == name) {
-                Some((_, op)) => op,
-                None => return Ok(None),
-            }
-        }
-        // A single named operation runs without `operationName`: check it like any other.
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
-            Some(op) => op,
-            None => return Ok(None),
-        },
-        (DocumentOperations::Multiple(_), None) => return Ok(None),
+    let Some(operation) = check_operation(&document, operation_name, variables, limits, shape)?
+    else {
+        return Ok(None);
     };
-    let mut walker = Walker {
-        document: &document,
+    Ok(Some(Analysis {
+        cost: operation.cost,
+        cost_reads_variables: operation.cost_reads_variables,
+        document,
+    }))
+}
+
+/// The limits that depend on the operation chosen and its variables (depth, mutations,
+/// cost), for a document already parsed and past the text checks. `Ok(None)` when the
+/// operation is not in the document (the executor reports it).
+pub fn check_operation(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Map<String, Value>,
+    limits: &QueryLimits,
+    shape: &SchemaShape,
+) -> Result<Option<OperationCost>, Rejection> {
+    let Some(operation) = select_operation(document, operation_name) else {
+        return Ok(None);
+    };
+    let mut walker = CostWalker {
+        shape,
+        document,
         variables,
+        definitions: &operation.variable_definitions,
+        returned: None,
         memo: HashMap::new(),
         stack: Vec::new(),
+        used_variables: false,
     };
-    let (cost, depth) = walker.set(&operation.node.selection_set.node)?;
-    let max_depth = if introspection_only(&operation.node.selection_set.node) {
+    let root = shape.root(operation.ty);
+    let (cost, depth) = walker.set(&operation.selection_set.node, root)?;
+    let max_depth = if introspection_only(&operation.selection_set.node) {
         // Introspection reads the schema in memory, never the database; every other limit
         // still applies.
         limits.max_depth.max(crate::schema::INTROSPECTION_MAX_DEPTH)
@@ -223,8 +249,8 @@ pub fn check(
     if depth > max_depth {
         return Err(too_complex("depth", max_depth, depth));
     }
-    let cost = if operation.node.ty == OperationType::Mutation {
-        let mutations = walker.root_fields(&operation.node.selection_set.node);
+    let cost = if operation.ty == OperationType::Mutation {
+        let mutations = root_fields(&operation.selection_set.node);
         if mutations > limits.max_mutations {
             return Err(too_complex("mutations", limits.max_mutations, mutations));
         }
@@ -239,7 +265,65 @@ pub fn check(
             actual: cost,
         });
     }
-    Ok(Some(Analysis { cost, document }))
+    Ok(Some(OperationCost {
+        cost,
+        cost_reads_variables: walker.used_variables,
+    }))
+}
+
+/// The cost of what an operation really returned: the requested cost's rules with each
+/// paged field's page size replaced by the most nodes it returned anywhere in `data` (a
+/// page that came back short, or never came back, is not paid for). Never above the
+/// requested cost; `None` when the operation is not in the document.
+pub fn actual_cost(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    shape: &SchemaShape,
+    data: &async_graphql::Value,
+) -> Option<u64> {
+    let operation = select_operation(document, operation_name)?;
+    let root = shape.root(operation.ty);
+    let set = &operation.selection_set.node;
+    let returned = cost::returned_pages(shape, document, set, root, data);
+    let mut walker = CostWalker {
+        shape,
+        document,
+        variables: &Map::new(),
+        definitions: &operation.variable_definitions,
+        returned: Some(&returned),
+        memo: HashMap::new(),
+        stack: Vec::new(),
+        used_variables: false,
+    };
+    let (cost, _) = walker.set(set, root).ok()?;
+    Some(match operation.ty {
+        OperationType::Mutation => cost + 10 * root_fields(set) as u64,
+        _ => cost,
+    })
+}
+
+/// The operation a request runs: the one named, else the document's only one.
+fn select_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.iter().find(|(n, _)| n.as_str() == name)?.1
+        }
+        // A single named operation runs without `operationName`: check it like any other.
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
+        (DocumentOperations::Multiple(_), None) => return None,
+    };
+    Some(&operation.node)
+}
+
+fn root_fields(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .filter(|i| matches!(i.node, Selection::Field(_)))
+        .count()
 }
 
 /// Whether every root selection is an introspection field (`__schema`, `__type`,
@@ -272,103 +356,19 @@ fn count_set(set: &Positioned<SelectionSet>, aliases: &mut usize, directives: &m
     }
 }
 
-struct Walker<'a> {
-    document: &'a ExecutableDocument,
-    variables: &'a Map<String, Value>,
-    memo: HashMap<Name, (u64, usize)>,
-    stack: Vec<Name>,
-}
-
-impl Walker<'_> {
-    /// Cost and depth of a selection set.
-    fn set(&mut self, set: &SelectionSet) -> Result<(u64, usize), Rejection> {
-        let (mut cost, mut depth) = (0u64, 0usize);
-        for item in &set.items {
-            let (c, d) = match &item.node {
-                Selection::Field(field) => {
-                    let field = &field.node;
-                    if field.selection_set.node.items.is_empty() {
-                        (0, 1)
-                    } else {
-                        let (children, child_depth) = self.set(&field.selection_set.node)?;
-                        let first = self.first(field.name.node.as_str(), &field.arguments);
-                        let c = match first {
-                            Some(first) => 2u64.saturating_add(first.saturating_mul(children)),
-                            None => 1u64.saturating_add(children),
-                        };
-                        (c, child_depth + 1)
-                    }
-                }
-                Selection::InlineFragment(inline) => self.set(&inline.node.selection_set.node)?,
-                Selection::FragmentSpread(spread) => {
-                    self.fragment(&spread.node.fragment_name.node)?
-                }
-            };
-            cost = cost.saturating_add(c);
-            depth = depth.max(d);
-        }
-        Ok((cost, depth))
-    }
-
-    fn fragment(&mut self, name: &Name) -> Result<(u64, usize), Rejection> {
-        if let Some(known) = self.memo.get(name) {
-            return Ok(*known);
-        }
-        if self.stack.contains(name) {
-            return Err(Rejection::Invalid(format!(
-                "fragment {name} spreads itself (a cycle)"
-            )));
-        }
-        let Some(definition) = self.document.fragments.get(name) else {
-            return Ok((0, 0));
-        };
-        let definition: &Positioned<FragmentDefinition> = definition;
-        self.stack.push(name.clone());
-        let result = self.set(&definition.node.selection_set.node);
-        self.stack.pop();
-        let result = result?;
-        self.memo.insert(name.clone(), result);
-        Ok(result)
-    }
-
-    /// The page size of a connection field, or `None` for a plain field.
-    fn first(
-        &self,
-        name: &str,
-        arguments: &[(Positioned<Name>, Positioned<GqlValue>)],
-    ) -> Option<u64> {
-        let argument = arguments
-            .iter()
-            .find(|(n, _)| n.node.as_str() == "first")
-            .map(|(_, v)| &v.node);
-        let value = match argument {
-            Some(GqlValue::Number(n)) => n.as_u64(),
-            Some(GqlValue::Variable(var)) => {
-                self.variables.get(var.as_str()).and_then(Value::as_u64)
-            }
-            Some(_) => None,
-            None if CONNECTIONS.contains(&name) => Some(DEFAULT_FIRST),
-            None => return None,
-        };
-        Some(value.unwrap_or(DEFAULT_FIRST))
-    }
-
-    fn root_fields(&self, set: &SelectionSet) -> usize {
-        set.items
-            .iter()
-            .filter(|i| matches!(i.node, Selection::Field(_)))
-            .count()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
 
+    fn shape() -> &'static SchemaShape {
+        static SHAPE: std::sync::OnceLock<SchemaShape> = std::sync::OnceLock::new();
+        SHAPE.get_or_init(|| SchemaShape::from_sdl(&crate::schema::sdl()))
+    }
+
     fn run(query: &str) -> Result<Option<Analysis>, Rejection> {
-        check(query, None, &Map::new(), &QueryLimits::default())
+        check(query, None, &Map::new(), &QueryLimits::default(), shape())
     }
 
     fn cost(query: &str) -> Option<u64> {
@@ -430,12 +430,81 @@ mod tests {
             None,
             vars.as_object().unwrap_or(&Map::new()),
             &QueryLimits::default(),
+            shape(),
         );
-        assert_eq!(by_variable.ok().flatten().map(|a| a.cost), Some(7));
+        assert!(matches!(
+            by_variable,
+            Ok(Some(Analysis {
+                cost: 7,
+                cost_reads_variables: true,
+                ..
+            }))
+        ));
+        let by_default = "query($n: Int = 7) { products(first: $n) { nodes { name } } }";
+        assert_eq!(cost(by_default), Some(9));
         assert_eq!(
             cost("mutation { logout(refreshToken: \"x\") { ok } }"),
             Some(11)
         );
+    }
+
+    #[test]
+    fn every_connection_of_the_schema_is_paged_whatever_its_name() {
+        let s = shape();
+        for (parent, field) in [
+            ("Query", "products"),
+            ("Query", "stores"),
+            ("Query", "users"),
+            ("Query", "suggest"),
+            ("Product", "reviews"),
+            ("Store", "products"),
+            ("Store", "orders"),
+            ("User", "orders"),
+            ("User", "conversations"),
+            ("Conversation", "messages"),
+        ] {
+            assert!(s.is_paged(parent, field), "{parent}.{field}");
+        }
+        assert!(!s.is_paged("Query", "categories"));
+        assert!(!s.is_paged("Order", "lines"));
+        // `first` and `last` default to 20 when the schema gives no default.
+        let inbox = "{ me { conversations { nodes { messages(last: 5) { nodes { body sender { name } } } } }
+            orders { nodes { store { name } } } store { orders(first: 3) { nodes { number } } } } }";
+        // me 1 + conversations 2 + 20 × (nodes 1 + messages (2 + 5 × (1 + sender 1)))
+        // + orders 2 + 20 × (1 + 1) + store (1 + 2 + 3 × 1)
+        assert_eq!(
+            cost(inbox),
+            Some(1 + (2 + 20 * (1 + 2 + 5 * 2)) + (2 + 20 * 2) + 6)
+        );
+        // A field of the same name on a type where it is not a connection is an object.
+        let lines = "{ order(id: \"x\") { lines { product { name } } } }";
+        assert_eq!(cost(lines), Some(3));
+        // Inside fragments the type condition says which `orders` is meant.
+        let fragment = "query { node(id: \"x\") { ...S } } fragment S on Store { orders { nodes { number } } }";
+        assert_eq!(cost(fragment), Some(1 + 2 + 20));
+        assert_eq!(
+            cost("{ suggest(prefix: \"li\") { product { name } } }"),
+            Some(2 + 8)
+        );
+    }
+
+    #[test]
+    fn the_actual_cost_counts_the_nodes_returned() {
+        let query = "{ products(first: 50) { nodes { name reviews(first: 10) { nodes { rating author { name } } } } } }";
+        let analysis = run(query).ok().flatten().expect("accepted");
+        assert_eq!(analysis.cost, 2 + 50 * (1 + 2 + 10 * 2));
+        let data = async_graphql::Value::from_json(json!({ "products": { "nodes": [
+            { "name": "a", "reviews": { "nodes": [] } },
+            { "name": "b", "reviews": { "nodes": [
+                { "rating": 5, "author": { "name": "x" } },
+                { "rating": 4, "author": { "name": "y" } } ] } },
+        ] } }))
+        .expect("data");
+        let actual = actual_cost(&analysis.document, None, shape(), &data);
+        assert_eq!(actual, Some(2 + 2 * (1 + 2 + 2 * 2)));
+        let nothing = async_graphql::Value::from_json(json!({ "products": null })).expect("data");
+        let actual = actual_cost(&analysis.document, None, shape(), &nothing);
+        assert_eq!(actual, Some(2));
     }
 
     #[test]

@@ -91,3 +91,69 @@ async fn buckets_empty_at_the_query_cost_refill_and_stay_per_caller() {
     let (status, _, body) = post(&app, None).await;
     assert_eq!(status, 200, "refilled: {body}");
 }
+
+async fn post_as(app: &TestApp, token: &str, query: &str) -> (reqwest::header::HeaderMap, Value) {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .bearer_auth(token)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("send");
+    let headers = response.headers().clone();
+    (headers, response.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn the_unused_part_of_a_requested_cost_is_refunded_after_execution() {
+    let http = HttpConfig {
+        cost_bucket: 1_000,
+        cost_restore_rate: 1,
+        ..HttpConfig::default()
+    };
+    let app = TestApp::spawn_with(TestOptions {
+        seed_products: Some(6),
+        http: Some(http),
+        ..TestOptions::default()
+    })
+    .await;
+    app.sync_search().await;
+    let ana = app.register("ana@correo.cl", "Ana").await;
+    let bea = app.register("bea@correo.cl", "Bea").await;
+
+    let (_, body) = post_as(&app, &ana.access_token, "{ categories { name } }").await;
+    let before = body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+        .as_u64()
+        .expect("currentlyAvailable");
+    assert_eq!(before, 999, "{body}");
+
+    // Asks for 100 products with their stores (2 + 100 × 2 = 202), gets a handful.
+    let query = "{ products(first: 100) { nodes { name store { name } } } }";
+    let (headers, body) = post_as(&app, &ana.access_token, query).await;
+    let returned = body["data"]["products"]["nodes"]
+        .as_array()
+        .map_or(0, Vec::len) as u64;
+    assert!((1..=6).contains(&returned), "{body}");
+    let cost = &body["extensions"]["cost"];
+    assert_eq!(cost["requestedQueryCost"], 202);
+    let actual = 2 + returned * 2;
+    assert_eq!(cost["actualQueryCost"], actual, "{body}");
+    let after = cost["throttleStatus"]["currentlyAvailable"]
+        .as_u64()
+        .expect("currentlyAvailable");
+    // Only the actual cost was kept (a point may have refilled meanwhile).
+    assert!(
+        (before - actual..=before - actual + 1).contains(&after),
+        "{before} - {actual} vs {after}"
+    );
+    assert_eq!(header(&headers, "ratelimit-remaining"), after);
+
+    // Another user's bucket is untouched by Ana's spending and refund.
+    let (_, body) = post_as(&app, &bea.access_token, "{ categories { name } }").await;
+    assert_eq!(
+        body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"], 999,
+        "{body}"
+    );
+}

@@ -302,6 +302,7 @@ async fn execute(
         params.operation_name.as_deref(),
         &params.variables,
         limits,
+        &state.shape,
     ) {
         Ok(Some(analysis)) => (Some(analysis.cost), Some(analysis.document)),
         Ok(None) => (None, None),
@@ -328,11 +329,12 @@ async fn execute(
             params.variables,
         )))
         .data(context);
-    if let Some(name) = params.operation_name {
+    if let Some(name) = params.operation_name.clone() {
         request = request.operation_name(name);
     }
-    if let Some(document) = document {
-        request.set_parsed_query(document);
+    if let Some(document) = &document {
+        // Kept for the actual cost, which reads the document against the data returned.
+        request.set_parsed_query(document.clone());
     }
     // In production only admins may explore the schema (introspection, suggestions).
     let explorer = !state.config.production || caller.viewer.is_admin();
@@ -349,6 +351,23 @@ async fn execute(
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    // The unused part of the requested cost goes back to the caller's bucket.
+    let actual_cost = match (&document, requested_cost) {
+        (Some(document), Some(requested)) => query_limits::actual_cost(
+            document,
+            params.operation_name.as_deref(),
+            &state.shape,
+            &response.data,
+        )
+        .map(|actual| actual.min(requested)),
+        _ => None,
+    };
+    let bucket = match (requested_cost, actual_cost) {
+        (Some(requested), Some(actual)) if actual < requested => {
+            state.cost_limiter.refund(&key, requested - actual)
+        }
+        _ => bucket,
+    };
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
         for error in errors.iter_mut() {
@@ -379,7 +398,10 @@ async fn execute(
     if let (Some(cost), Some(map)) = (requested_cost, body.as_object_mut()) {
         let extensions = map.entry("extensions").or_insert_with(|| json!({}));
         if let Some(extensions) = extensions.as_object_mut() {
-            extensions.insert("cost".to_owned(), cost_extension(cost, &bucket));
+            extensions.insert(
+                "cost".to_owned(),
+                cost_extension(cost, actual_cost, &bucket),
+            );
         }
     }
     let status = match (request_error, format) {

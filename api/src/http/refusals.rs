@@ -12,10 +12,12 @@ use crate::cost_limits::BucketState;
 use crate::error::ErrorCode;
 use crate::query_limits;
 
-pub(super) fn cost_extension(cost: u64, bucket: &BucketState) -> Value {
+/// `extensions.cost`: the requested cost, the actual cost (`null` when the operation did not
+/// run) and the caller's bucket after the unused part was refunded.
+pub(super) fn cost_extension(requested: u64, actual: Option<u64>, bucket: &BucketState) -> Value {
     json!({
-        "requestedQueryCost": cost,
-        "actualQueryCost": cost,
+        "requestedQueryCost": requested,
+        "actualQueryCost": actual,
         "throttleStatus": {
             "maximumAvailable": bucket.maximum,
             "currentlyAvailable": bucket.remaining,
@@ -39,7 +41,7 @@ pub(super) fn throttle(
             "message": format!("throttled: this request costs {cost} points; retry in {retry_after_ms} ms"),
             "extensions": { "code": ErrorCode::Throttled.as_str(), "retryAfterMs": retry_after_ms },
         }],
-        "extensions": { "cost": cost_extension(cost, &bucket) },
+        "extensions": { "cost": cost_extension(cost, None, &bucket) },
     });
     record_operation(&operation, "throttled", std::time::Duration::ZERO, &body);
     let log = GraphqlLog {

@@ -356,6 +356,7 @@ impl Connection {
             params.operation_name.as_deref(),
             &params.variables,
             &self.state.config.query_limits,
+            &self.state.shape,
         ) {
             Ok(analysis) => analysis,
             Err(rejection) => {

@@ -1,0 +1,351 @@
+//! Query cost by API.md's rules (object 1, scalar 0, paged field 2 + page size × child cost),
+//! before a query runs (the requested cost) and after (the actual cost, which the caller
+//! pays in the end).
+//!
+//! Paged fields are recognised from the schema, not from a list of names: a field that takes
+//! `first` or `last` and returns a Relay connection (a type named `…Connection`) or a list.
+//! Its page size is the larger of `first` and `last` as sent (a literal, a variable, or the
+//! variable's default), else the argument's default in the schema, else 20.
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::parser::types::{
+    BaseType, ExecutableDocument, FragmentDefinition, Selection, SelectionSet, ServiceDocument,
+    TypeKind, TypeSystemDefinition, VariableDefinition,
+};
+use async_graphql::{Name, Pos, Positioned};
+use async_graphql_value::{ConstValue, Value as GqlValue};
+use serde_json::{Map, Value};
+
+use super::Rejection;
+
+/// Page size of a paged field whose `first`/`last` is left out and has no default.
+pub const DEFAULT_PAGE: u64 = 20;
+
+/// What the cost rules need to know of a field of the schema.
+#[derive(Clone, Debug)]
+struct FieldShape {
+    /// The named type the field returns (lists and non-null stripped).
+    ty: Name,
+    /// For a paged field: its page size when the client sends no `first`/`last`.
+    page_default: Option<u64>,
+}
+
+/// The fields of every object and interface type, and the root types, read from the SDL.
+#[derive(Clone, Debug, Default)]
+pub struct SchemaShape {
+    fields: HashMap<Name, HashMap<Name, FieldShape>>,
+    query: Option<Name>,
+    mutation: Option<Name>,
+    subscription: Option<Name>,
+}
+
+impl SchemaShape {
+    /// Reads the shape from a schema's SDL; an SDL that does not parse gives an empty shape
+    /// (every field then costs as a plain object).
+    pub fn from_sdl(sdl: &str) -> Self {
+        let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
+            return Self::default();
+        };
+        Self::from_document(&document)
+    }
+
+    fn from_document(document: &ServiceDocument) -> Self {
+        let mut shape = Self::default();
+        for definition in &document.definitions {
+            match definition {
+                TypeSystemDefinition::Schema(schema) => {
+                    let schema = &schema.node;
+                    shape.query = schema.query.as_ref().map(|n| n.node.clone());
+                    shape.mutation = schema.mutation.as_ref().map(|n| n.node.clone());
+                    shape.subscription = schema.subscription.as_ref().map(|n| n.node.clone());
+                }
+                TypeSystemDefinition::Type(ty) => {
+                    let fields = match &ty.node.kind {
+                        TypeKind::Object(object) => &object.fields,
+                        TypeKind::Interface(interface) => &interface.fields,
+                        _ => continue,
+                    };
+                    let fields = fields
+                        .iter()
+                        .map(|field| {
+                            let field = &field.node;
+                            let mut base = &field.ty.node.base;
+                            let is_list = matches!(base, BaseType::List(_));
+                            while let BaseType::List(inner) = base {
+                                base = &inner.base;
+                            }
+                            let BaseType::Named(ty) = base else {
+                                unreachable!("lists were stripped")
+                            };
+                            let pages = field
+                                .arguments
+                                .iter()
+                                .filter(|a| matches!(a.node.name.node.as_str(), "first" | "last"))
+                                .map(|a| match &a.node.default_value {
+                                    Some(v) => const_u64(&v.node).unwrap_or(DEFAULT_PAGE),
+                                    None => DEFAULT_PAGE,
+                                })
+                                .max();
+                            let paged = is_list || ty.as_str().ends_with("Connection");
+                            let shape = FieldShape {
+                                ty: ty.clone(),
+                                page_default: pages.filter(|_| paged),
+                            };
+                            (field.name.node.clone(), shape)
+                        })
+                        .collect();
+                    shape.fields.insert(ty.node.name.node.clone(), fields);
+                }
+                TypeSystemDefinition::Directive(_) => {}
+            }
+        }
+        let named = |name: &str| Some(Name::new(name));
+        shape.query = shape.query.or_else(|| named("Query"));
+        shape.mutation = shape.mutation.or_else(|| named("Mutation"));
+        shape.subscription = shape.subscription.or_else(|| named("Subscription"));
+        shape
+    }
+
+    /// The root type of an operation.
+    pub fn root(&self, ty: async_graphql::parser::types::OperationType) -> Option<&Name> {
+        use async_graphql::parser::types::OperationType;
+        match ty {
+            OperationType::Query => self.query.as_ref(),
+            OperationType::Mutation => self.mutation.as_ref(),
+            OperationType::Subscription => self.subscription.as_ref(),
+        }
+    }
+
+    fn field(&self, parent: Option<&Name>, name: &str) -> Option<&FieldShape> {
+        self.fields.get(parent?)?.get(name)
+    }
+
+    /// Whether `field` of `parent` is paged (for tests and reports).
+    pub fn is_paged(&self, parent: &str, field: &str) -> bool {
+        self.field(Some(&Name::new(parent)), field)
+            .is_some_and(|f| f.page_default.is_some())
+    }
+}
+
+fn const_u64(value: &ConstValue) -> Option<u64> {
+    match value {
+        ConstValue::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+/// Walks an operation's selections for its cost and depth, memoising fragments so fragment
+/// "bombs" cost linear time, and refusing fragment cycles.
+pub(super) struct CostWalker<'a> {
+    pub(super) shape: &'a SchemaShape,
+    pub(super) document: &'a ExecutableDocument,
+    pub(super) variables: &'a Map<String, Value>,
+    pub(super) definitions: &'a [Positioned<VariableDefinition>],
+    /// After execution: the most nodes each paged field (by position) returned.
+    pub(super) returned: Option<&'a HashMap<Pos, u64>>,
+    pub(super) memo: HashMap<Name, (u64, usize)>,
+    pub(super) stack: Vec<Name>,
+    /// Whether a page size came from a variable (the cost then depends on the request).
+    pub(super) used_variables: bool,
+}
+
+impl CostWalker<'_> {
+    /// Cost and depth of a selection set on `parent` (`None` when the type is unknown).
+    pub(super) fn set(
+        &mut self,
+        set: &SelectionSet,
+        parent: Option<&Name>,
+    ) -> Result<(u64, usize), Rejection> {
+        let shape = self.shape;
+        let (mut cost, mut depth) = (0u64, 0usize);
+        for item in &set.items {
+            let (c, d) = match &item.node {
+                Selection::Field(field) => {
+                    let f = &field.node;
+                    if f.selection_set.node.items.is_empty() {
+                        (0, 1)
+                    } else {
+                        let known = shape.field(parent, f.name.node.as_str());
+                        let child_type = known.map(|k| &k.ty);
+                        let (children, child_depth) =
+                            self.set(&f.selection_set.node, child_type)?;
+                        let c = match known.and_then(|k| k.page_default) {
+                            Some(default) => {
+                                let size = match self.returned {
+                                    // The server never returns more than was asked.
+                                    Some(returned) => {
+                                        returned.get(&field.pos).copied().unwrap_or(0)
+                                    }
+                                    None => self.page_size(&f.arguments, default),
+                                };
+                                2u64.saturating_add(size.saturating_mul(children))
+                            }
+                            None => 1u64.saturating_add(children),
+                        };
+                        (c, child_depth + 1)
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let on = inline.node.type_condition.as_ref().map(|t| &t.node.on.node);
+                    self.set(&inline.node.selection_set.node, on.or(parent))?
+                }
+                Selection::FragmentSpread(spread) => {
+                    self.fragment(&spread.node.fragment_name.node)?
+                }
+            };
+            cost = cost.saturating_add(c);
+            depth = depth.max(d);
+        }
+        Ok((cost, depth))
+    }
+
+    fn fragment(&mut self, name: &Name) -> Result<(u64, usize), Rejection> {
+        if let Some(known) = self.memo.get(name) {
+            return Ok(*known);
+        }
+        if self.stack.contains(name) {
+            return Err(Rejection::Invalid(format!(
+                "fragment {name} spreads itself (a cycle)"
+            )));
+        }
+        let document = self.document;
+        let Some(definition) = document.fragments.get(name) else {
+            return Ok((0, 0));
+        };
+        let definition: &Positioned<FragmentDefinition> = definition;
+        self.stack.push(name.clone());
+        let on = &definition.node.type_condition.node.on.node;
+        let result = self.set(&definition.node.selection_set.node, Some(on));
+        self.stack.pop();
+        let result = result?;
+        self.memo.insert(name.clone(), result);
+        Ok(result)
+    }
+
+    /// The page size asked of a paged field: the larger of `first` and `last`.
+    fn page_size(
+        &mut self,
+        arguments: &[(Positioned<Name>, Positioned<GqlValue>)],
+        default: u64,
+    ) -> u64 {
+        let mut size = None;
+        for (name, value) in arguments {
+            if !matches!(name.node.as_str(), "first" | "last") {
+                continue;
+            }
+            let value = match &value.node {
+                GqlValue::Number(n) => n.as_u64(),
+                GqlValue::Variable(var) => {
+                    self.used_variables = true;
+                    match self.variables.get(var.as_str()) {
+                        Some(value) => value.as_u64(),
+                        None => self
+                            .definitions
+                            .iter()
+                            .find(|d| d.node.name.node == *var)
+                            .and_then(|d| d.node.default_value.as_ref())
+                            .and_then(|v| const_u64(&v.node))
+                            .or(Some(default)),
+                    }
+                }
+                GqlValue::Null => Some(default),
+                _ => None,
+            };
+            let value = value.unwrap_or(default);
+            size = Some(size.map_or(value, |s: u64| s.max(value)));
+        }
+        size.unwrap_or(default)
+    }
+}
+
+/// The most nodes each paged field returned anywhere in `data`, by the field's position in
+/// the document: the length of the longest list (`nodes`, `edges`) in the field's value. A
+/// paged field the response never reached returned nothing.
+pub(super) fn returned_pages(
+    shape: &SchemaShape,
+    document: &ExecutableDocument,
+    set: &SelectionSet,
+    root: Option<&Name>,
+    data: &async_graphql::Value,
+) -> HashMap<Pos, u64> {
+    let mut counter = PageCounter {
+        shape,
+        document,
+        returned: HashMap::new(),
+        visited: HashSet::new(),
+    };
+    counter.set(set, root, data);
+    counter.returned
+}
+
+struct PageCounter<'a> {
+    shape: &'a SchemaShape,
+    document: &'a ExecutableDocument,
+    returned: HashMap<Pos, u64>,
+    /// Fragments already walked on a given response object: a fragment spread twice on the
+    /// same object adds nothing, so a fragment bomb stays linear here too.
+    visited: HashSet<(Name, usize)>,
+}
+
+impl PageCounter<'_> {
+    fn set(&mut self, set: &SelectionSet, parent: Option<&Name>, data: &async_graphql::Value) {
+        let shape = self.shape;
+        let async_graphql::Value::Object(object) = data else {
+            if let async_graphql::Value::List(items) = data {
+                for item in items {
+                    self.set(set, parent, item);
+                }
+            }
+            return;
+        };
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let f = &field.node;
+                    if f.selection_set.node.items.is_empty() {
+                        continue;
+                    }
+                    let key = f.alias.as_ref().unwrap_or(&f.name).node.as_str();
+                    let Some(value) = object.get(key) else {
+                        continue;
+                    };
+                    let known = shape.field(parent, f.name.node.as_str());
+                    if known.is_some_and(|k| k.page_default.is_some()) {
+                        let count = match value {
+                            async_graphql::Value::List(items) => items.len(),
+                            async_graphql::Value::Object(fields) => fields
+                                .values()
+                                .filter_map(|v| match v {
+                                    async_graphql::Value::List(items) => Some(items.len()),
+                                    _ => None,
+                                })
+                                .max()
+                                .unwrap_or(0),
+                            _ => 0,
+                        } as u64;
+                        let most = self.returned.entry(field.pos).or_insert(0);
+                        *most = (*most).max(count);
+                    }
+                    self.set(&f.selection_set.node, known.map(|k| &k.ty), value);
+                }
+                Selection::InlineFragment(inline) => {
+                    let on = inline.node.type_condition.as_ref().map(|t| &t.node.on.node);
+                    self.set(&inline.node.selection_set.node, on.or(parent), data);
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    let at = std::ptr::from_ref(data) as usize;
+                    if !self.visited.insert((name.clone(), at)) {
+                        continue;
+                    }
+                    let document = self.document;
+                    if let Some(definition) = document.fragments.get(name) {
+                        let on = &definition.node.type_condition.node.on.node;
+                        self.set(&definition.node.selection_set.node, Some(on), data);
+                    }
+                }
+            }
+        }
+    }
+}
