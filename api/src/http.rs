@@ -32,7 +32,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use textisur_persisted_queries::{PersistedQueryStore, TrustedDocuments};
+use textisur_persisted_queries::{PersistedQueryStore, PreparedCache, TrustedDocuments};
 
 use crate::accounts::Auth;
 use crate::cost_limits::CostLimiter;
@@ -115,6 +115,8 @@ pub struct AppStateInner {
     pub persisted: Arc<PersistedQueryStore>,
     /// The operations of our own clients (the embedded manifest): persisted for everyone.
     pub trusted: TrustedDocuments,
+    /// Persisted operations already parsed and checked, by hash and operation name.
+    pub(crate) prepared: PreparedCache<persisted::PreparedDocument>,
     /// The search index listings read.
     pub search: crate::search::SearchState,
     /// Events from every server process, for subscriptions.
@@ -152,6 +154,7 @@ impl AppState {
             public_schema: schema::build_public(),
             persisted,
             trusted,
+            prepared: PreparedCache::new(persisted::PREPARED_CAPACITY),
             search,
             events,
             closing,

@@ -6,11 +6,15 @@
 //! then served from the local cache and registrations stay local, and the store goes back to
 //! Redis by itself once a trial call succeeds. This crate knows nothing of HTTP or GraphQL.
 //!
+//! [`PreparedCache`] holds what the server made of a persisted text (the parsed document and
+//! its checks), by hash.
+//!
 //! Trusted documents (`manifest`) are the operations our own clients send, from the manifests
 //! in `persisted-queries/manifests/`.
 
 mod breaker;
 pub mod manifest;
+mod prepared;
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -23,6 +27,7 @@ use sha2::{Digest, Sha256};
 
 pub use breaker::Breaker;
 pub use manifest::{ManifestError, TrustedDocuments, TrustedOperation};
+pub use prepared::PreparedCache;
 
 /// How the store behaves.
 #[derive(Clone, Debug)]

@@ -313,3 +313,71 @@ async fn document_ids_and_relay_doc_ids_name_trusted_and_registered_queries() {
         .expect("send");
     assert_eq!(response.status(), 405);
 }
+
+fn counter(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn a_hot_persisted_query_is_prepared_once_and_still_costed_by_its_variables() {
+    let app = TestApp::seeded(20).await;
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let query = format!(
+        "query Page($n: Int) {{ products(first: $n) {{ nodes {{ name store {{ name }} }} }} }} # {nonce}"
+    );
+    let hash = sha256_hex(&query);
+    let (status, body) = post(
+        &app,
+        json!({ "query": query, "variables": { "n": 3 }, "extensions": extensions(&hash) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let metrics = || async {
+        let text = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        counter(&text, "textisur_prepared_documents_total{result=\"hit\"}")
+    };
+    let hits_before = metrics().await;
+    for n in [1u64, 5, 50] {
+        let variables = json!({ "n": n }).to_string();
+        let extensions = extensions(&hash).to_string();
+        let (status, body) = get(
+            &app,
+            &[("variables", &variables), ("extensions", &extensions)],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["extensions"]["cost"]["requestedQueryCost"],
+            2 + n * 2,
+            "the cost of a prepared document follows its variables: {body}"
+        );
+    }
+    // Each GET hit found the prepared document (once for the method check, once to run).
+    let hits = metrics().await - hits_before;
+    assert!(hits >= 3.0, "{hits} prepared hits");
+
+    // A prepared document still answers to the limits: a page too dear is refused.
+    let variables = json!({ "n": 5_000 }).to_string();
+    let extensions = extensions(&hash).to_string();
+    let (status, body) = get(
+        &app,
+        &[("variables", &variables), ("extensions", &extensions)],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["limit"], "cost");
+}

@@ -12,8 +12,9 @@
 
 use super::ws::MaybeUpgrade;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use std::net::SocketAddr;
@@ -31,13 +32,16 @@ use super::error_shape::{add_missing_code, restore_null};
 use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
-use super::persisted::{refuses_ad_hoc, resolve_persisted};
+use super::persisted::{
+    PreparedDocument, prepared, prepared_key, refuses_ad_hoc, resolve_persisted,
+};
 use super::refusals::{
     cost_extension, rate_limit_headers, record_operation, refuse_document, throttle,
 };
 
 use crate::cost_limits::CallerKey;
 use crate::error::ErrorCode;
+use crate::query_limits::OperationCost;
 use crate::schema::{ClientInfo, RequestContext};
 use crate::viewer::Viewer;
 use crate::{accounts, observability, query_limits};
@@ -205,7 +209,8 @@ pub async fn get(
     {
         return respond(format, status, &body, "no-store");
     }
-    if let Some(kind) = non_query_operation(&params) {
+    let prepared = prepared(&state, &params);
+    if let Some(kind) = non_query_operation(&params, prepared.as_ref().map(|p| &*p.document)) {
         let message = format!("{kind} operations are only accepted over POST");
         let mut response = http_error(
             format,
@@ -237,10 +242,21 @@ pub async fn get(
     response
 }
 
-/// The kind of the selected operation when it is not a query (mutation or subscription).
-fn non_query_operation(params: &GraphqlParams) -> Option<&'static str> {
+/// The kind of the selected operation when it is not a query (mutation or subscription);
+/// `parsed` spares parsing the text again.
+fn non_query_operation(
+    params: &GraphqlParams,
+    parsed: Option<&ExecutableDocument>,
+) -> Option<&'static str> {
     // A document that does not parse is left to `execute`, which reports the syntax error.
-    let document = async_graphql::parser::parse_query(&params.query).ok()?;
+    let parsed_here;
+    let document = match parsed {
+        Some(document) => document,
+        None => {
+            parsed_here = async_graphql::parser::parse_query(&params.query).ok()?;
+            &parsed_here
+        }
+    };
     let ty = match &document.operations {
         DocumentOperations::Single(op) => op.node.ty,
         // The parser files every named operation here, even a lone one, which runs
@@ -297,16 +313,44 @@ async fn execute(
         );
     }
     let limits = &state.config.query_limits;
-    let (requested_cost, document) = match query_limits::check(
-        &params.query,
-        params.operation_name.as_deref(),
-        &params.variables,
-        limits,
-        &state.shape,
-    ) {
-        Ok(Some(analysis)) => (Some(analysis.cost), Some(analysis.document)),
-        Ok(None) => (None, None),
-        Err(rejection) => return refuse_document(format, caller, operation, &rejection),
+    let prepared = prepared(state, &params);
+    // A persisted text seen for the first time is prepared below, once it ran.
+    let mut to_prepare: Option<(String, Arc<str>, OperationCost)> = None;
+    let (requested_cost, document) = match &prepared {
+        Some(prepared) if !prepared.cost.cost_reads_variables => {
+            (Some(prepared.cost.cost), Some(prepared.document.clone()))
+        }
+        Some(prepared) => match query_limits::check_operation(
+            &prepared.document,
+            params.operation_name.as_deref(),
+            &params.variables,
+            limits,
+            &state.shape,
+        ) {
+            Ok(cost) => (cost.map(|c| c.cost), Some(prepared.document.clone())),
+            Err(rejection) => return refuse_document(format, caller, operation, &rejection),
+        },
+        None => match query_limits::check(
+            &params.query,
+            params.operation_name.as_deref(),
+            &params.variables,
+            limits,
+            &state.shape,
+        ) {
+            Ok(Some(analysis)) => {
+                if let Some(hash) = &params.persisted_hash {
+                    let key = prepared_key(hash, params.operation_name.as_deref());
+                    let cost = OperationCost {
+                        cost: analysis.cost,
+                        cost_reads_variables: analysis.cost_reads_variables,
+                    };
+                    to_prepare = Some((key, Arc::from(params.query.as_str()), cost));
+                }
+                (Some(analysis.cost), Some(Arc::new(analysis.document)))
+            }
+            Ok(None) => (None, None),
+            Err(rejection) => return refuse_document(format, caller, operation, &rejection),
+        },
     };
     let key = match caller.viewer.user_id() {
         Some(user) => CallerKey::User(user.0),
@@ -334,7 +378,7 @@ async fn execute(
     }
     if let Some(document) = &document {
         // Kept for the actual cost, which reads the document against the data returned.
-        request.set_parsed_query(document.clone());
+        request.set_parsed_query(ExecutableDocument::clone(document));
     }
     // In production only admins may explore the schema (introspection, suggestions).
     let explorer = !state.config.production || caller.viewer.is_admin();
@@ -351,6 +395,16 @@ async fn execute(
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    if let (false, Some((key, text, cost)), Some(document)) = (request_error, to_prepare, &document)
+    {
+        let document = document.clone();
+        let prepared = PreparedDocument {
+            text,
+            document,
+            cost,
+        };
+        state.prepared.put(key, Arc::new(prepared));
+    }
     // The unused part of the requested cost goes back to the caller's bucket.
     let actual_cost = match (&document, requested_cost) {
         (Some(document), Some(requested)) => query_limits::actual_cost(

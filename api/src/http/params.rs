@@ -21,6 +21,9 @@ pub struct GraphqlParams {
     /// Set once `query` was taken from a hash the server knows (a trusted document or a
     /// registered query), never by parsing: the safelist lets such text through.
     pub persisted: bool,
+    /// The SHA-256 of `query` when it is a persisted document's (resolved from a hash or
+    /// registered with one): the key of its prepared document.
+    pub persisted_hash: Option<String>,
 }
 
 /// Why a request's parameters were refused (always a 400).
@@ -75,6 +78,7 @@ impl GraphqlParams {
             extensions,
             document_id,
             persisted: false,
+            persisted_hash: None,
         }
         .checked()
     }
@@ -114,6 +118,7 @@ impl GraphqlParams {
             extensions,
             document_id,
             persisted: false,
+            persisted_hash: None,
         }
         .checked()
     }

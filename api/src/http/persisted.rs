@@ -1,6 +1,9 @@
 //! Persisted queries on the HTTP side: turning a hash or a document id into its text
 //! (trusted documents first, then automatic persisted queries), and the safelist.
 
+use std::sync::Arc;
+
+use async_graphql::parser::types::ExecutableDocument;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use textisur_persisted_queries::{is_sha256_hex, sha256_hex};
@@ -8,6 +11,35 @@ use textisur_persisted_queries::{is_sha256_hex, sha256_hex};
 use super::AppState;
 use super::params::GraphqlParams;
 use crate::error::ErrorCode;
+use crate::query_limits::OperationCost;
+
+/// A persisted operation as the server prepared it: its text, parsed, past the text limits
+/// and run once without a request error; a hit skips fetching, parsing and the limits walk
+/// (async-graphql still validates each run: its executor offers no way to skip that).
+pub(crate) struct PreparedDocument {
+    /// The text, for the executor and the request log.
+    pub(crate) text: Arc<str>,
+    /// The parsed document.
+    pub(crate) document: Arc<ExecutableDocument>,
+    /// The operation's requested cost; walked again per request when it reads variables.
+    pub(crate) cost: OperationCost,
+}
+
+/// Prepared documents kept in the process.
+pub(crate) const PREPARED_CAPACITY: usize = 2_000;
+
+/// The key of a persisted operation's prepared document: its hash and the operation run.
+pub(super) fn prepared_key(hash: &str, operation_name: Option<&str>) -> String {
+    format!("{hash}:{}", operation_name.unwrap_or(""))
+}
+
+/// The prepared document of a request whose text is a persisted document's.
+pub(super) fn prepared(state: &AppState, params: &GraphqlParams) -> Option<Arc<PreparedDocument>> {
+    let hash = params.persisted_hash.as_deref()?;
+    state
+        .prepared
+        .get(&prepared_key(hash, params.operation_name.as_deref()))
+}
 
 type Refusal = (StatusCode, Value);
 
@@ -20,8 +52,11 @@ pub(super) async fn resolve_persisted(
 ) -> Result<(), Refusal> {
     if let Some(id) = params.document_id.take() {
         let hash = document_hash(&id)?.ok_or_else(not_found)?;
-        params.query = lookup(state, &hash).await.ok_or_else(not_found)?;
+        params.query = text_of(state, &hash, params.operation_name.as_deref())
+            .await
+            .ok_or_else(not_found)?;
         params.persisted = true;
+        params.persisted_hash = Some(hash);
         return Ok(());
     }
     let Some(persisted) = params.extensions.remove("persistedQuery") else {
@@ -38,13 +73,17 @@ pub(super) async fn resolve_persisted(
         ));
     };
     if params.query.trim().is_empty() {
-        params.query = lookup(state, &hash).await.ok_or_else(not_found)?;
+        params.query = text_of(state, &hash, params.operation_name.as_deref())
+            .await
+            .ok_or_else(not_found)?;
         params.persisted = true;
+        params.persisted_hash = Some(hash);
         Ok(())
     } else if sha256_hex(&params.query) != hash {
         Err(bad_request("provided sha256Hash does not match the query"))
     } else {
         state.persisted.put(&hash, &params.query).await;
+        params.persisted_hash = Some(hash);
         Ok(())
     }
 }
@@ -60,6 +99,14 @@ fn document_hash(id: &str) -> Result<Option<String>, Refusal> {
         )),
         None if is_sha256_hex(id) => Ok(Some(id.to_ascii_lowercase())),
         None => Ok(None),
+    }
+}
+
+/// The text of a hash: a prepared document's, else [`lookup`]'s.
+async fn text_of(state: &AppState, hash: &str, operation_name: Option<&str>) -> Option<String> {
+    match state.prepared.get(&prepared_key(hash, operation_name)) {
+        Some(prepared) => Some(prepared.text.to_string()),
+        None => lookup(state, hash).await,
     }
 }
 
