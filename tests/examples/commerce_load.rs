@@ -17,6 +17,8 @@
 //!    to one conversation's `messageAdded`; the buyer sends `--messages` (200) messages at
 //!    `--rate` (20) a second; every delivery is timed from the moment its `sendMessage` was
 //!    sent. Prints `FANOUT subscribers messages deliveries per_s p50_ms p95_ms p99_ms missing`.
+//!    Transport failures are retried with the same idempotency key; `--acked FILE` appends
+//!    `key order-id` for every acknowledged order (the fault script checks them).
 //! 3. With `--hold N`, only this: N WebSocket connections, each with one subscription, held
 //!    open until stdin closes (`tests/load/connections.sh` measures the server meanwhile).
 
@@ -45,6 +47,7 @@ struct Options {
     messages: usize,
     rate: u64,
     hold: usize,
+    acked: Option<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -58,6 +61,7 @@ fn options() -> anyhow::Result<Options> {
         messages: 200,
         rate: 20,
         hold: 0,
+        acked: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -74,6 +78,7 @@ fn options() -> anyhow::Result<Options> {
             "--messages" => options.messages = value.parse()?,
             "--rate" => options.rate = value.parse()?,
             "--hold" => options.hold = value.parse()?,
+            "--acked" => options.acked = Some(value),
             other => bail!("unknown flag {other}"),
         }
     }
@@ -160,16 +165,30 @@ async fn checkout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> an
     for n in 0..options.buyers {
         tokens.push(account(pool, keys, "BUYER", n).await?);
     }
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let acked = match &options.acked {
+        Some(path) => Some(Arc::new(Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("open {path}"))?,
+        ))),
+        None => None,
+    };
     let deadline = Instant::now() + Duration::from_secs(options.seconds);
     let started = Instant::now();
     let workers = tokens.into_iter().enumerate().map(|(n, token)| {
         let client = client.clone();
         let url = options.url.clone();
         let products = products.clone();
+        let acked = acked.clone();
         tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut errors = 0usize;
+            let mut retries = 0usize;
             let mut i = 0usize;
             while Instant::now() < deadline {
                 i += 1;
@@ -186,18 +205,41 @@ async fn checkout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> an
                     errors += 1;
                     continue;
                 }
+                // One key per checkout; a transport failure (the server died, say) is retried
+                // with the same key, as a client must, until it is answered.
+                let key = format!("load-{n}-{i}-{}", uuid::Uuid::new_v4());
                 let sent = Instant::now();
-                let result = post(
-                    &client,
-                    &url,
-                    &token,
-                    "mutation($k: String!) { checkout(idempotencyKey: $k) { orders { id number } userErrors { code message } } }",
-                    json!({ "k": format!("load-{n}-{i}-{}", uuid::Uuid::new_v4()) }),
-                )
-                .await;
+                let give_up = deadline + Duration::from_secs(60);
+                let result = loop {
+                    match post(
+                        &client,
+                        &url,
+                        &token,
+                        "mutation($k: String!) { checkout(idempotencyKey: $k) { orders { id number } userErrors { code message } } }",
+                        json!({ "k": key }),
+                    )
+                    .await
+                    {
+                        Err(e) if Instant::now() < give_up => {
+                            retries += 1;
+                            if retries % 50 == 1 {
+                                eprintln!("checkout failed, retrying with the same key: {e}");
+                            }
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        other => break other,
+                    }
+                };
                 match result {
                     Ok(body) if body["data"]["checkout"]["userErrors"] == json!([]) => {
                         latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                        if let Some(acked) = &acked {
+                            let mut file = acked.lock().await;
+                            for order in body["data"]["checkout"]["orders"].as_array().into_iter().flatten() {
+                                let id = order["id"].as_str().unwrap_or_default();
+                                let _ = std::io::Write::write_all(&mut *file, format!("{key} {id}\n").as_bytes());
+                            }
+                        }
                     }
                     Ok(body) => {
                         errors += 1;
@@ -209,27 +251,30 @@ async fn checkout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> an
                     }
                 }
             }
-            (latencies, errors)
+            (latencies, errors, retries)
         })
     });
     let mut latencies = Vec::new();
     let mut errors = 0;
+    let mut retries = 0;
     for worker in futures::future::join_all(workers).await {
-        let (l, e) = worker?;
+        let (l, e, r) = worker?;
         latencies.extend(l);
         errors += e;
+        retries += r;
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
     println!(
-        "CHECKOUT buyers={} checkouts={} per_s={:.1} p50_ms={:.2} p95_ms={:.2} p99_ms={:.2} errors={}",
+        "CHECKOUT buyers={} checkouts={} per_s={:.1} p50_ms={:.2} p95_ms={:.2} p99_ms={:.2} errors={} retries={}",
         options.buyers,
         latencies.len(),
         latencies.len() as f64 / elapsed,
         percentile(&latencies, 50.0),
         percentile(&latencies, 95.0),
         percentile(&latencies, 99.0),
-        errors
+        errors,
+        retries
     );
     Ok(())
 }
