@@ -8,6 +8,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use textisur_api::http::HttpConfig;
 use textisur_api::http::ws::WsConfig;
+use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
 use textisur_tests::market::Market;
 use textisur_tests::{Account, TestApp};
 use tokio::net::TcpStream;
@@ -409,4 +410,128 @@ async fn every_close_code_of_the_protocol() {
     // 1001: the server shuts down.
     app.stop().await.expect("stop");
     assert_eq!(close_code(&mut ws).await, 1001);
+}
+
+fn trusted(name: &str) -> TrustedOperation {
+    TrustedDocuments::embedded()
+        .expect("manifests")
+        .operations()
+        .iter()
+        .find(|op| op.name == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no trusted operation {name}"))
+}
+
+/// Every message up to the `pong` answering a ping sent now, as (id, type, error code).
+async fn replies_until_pong(ws: &mut Ws) -> Vec<(String, String, String)> {
+    send(ws, json!({ "type": "ping" })).await;
+    let mut replies = Vec::new();
+    loop {
+        let message = receive(ws).await;
+        if message["type"] == "pong" {
+            return replies;
+        }
+        replies.push((
+            message["id"].as_str().unwrap_or_default().to_owned(),
+            message["type"].as_str().unwrap_or_default().to_owned(),
+            message["payload"][0]["extensions"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_safelist_holds_over_websocket() {
+    let market = Market::open().await;
+    let app = &market.app;
+    let safelisted = app
+        .sibling(HttpConfig {
+            safelist: true,
+            ..HttpConfig::default()
+        })
+        .await;
+    let buyer = app.quick_account("Compradora", "BUYER").await;
+    let conversation = start_conversation(app, &buyer, &market.store).await;
+    let message_added = trusted("MessageAdded");
+    let order_updated = trusted("OrderUpdated");
+    let variables = json!({ "conversationId": conversation });
+    let ad_hoc = "subscription($c: ID!) { messageAdded(conversationId: $c) { body } }";
+
+    let mut ws = connect(&safelisted.base).await;
+    init(&mut ws, &market.seller).await;
+    let subscriptions = [
+        (
+            "ad-hoc",
+            json!({ "query": ad_hoc, "variables": { "c": conversation } }),
+        ),
+        (
+            "text",
+            json!({ "query": message_added.body, "variables": variables }),
+        ),
+        (
+            "document-id",
+            json!({ "documentId": format!("sha256:{}", message_added.id), "variables": variables }),
+        ),
+        (
+            "apq",
+            json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": order_updated.id } } }),
+        ),
+        (
+            "unknown",
+            json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha256_hex("nope") } } }),
+        ),
+    ];
+    for (id, payload) in subscriptions {
+        send(
+            &mut ws,
+            json!({ "id": id, "type": "subscribe", "payload": payload }),
+        )
+        .await;
+    }
+    let refused = replies_until_pong(&mut ws).await;
+    let expected = [
+        ("ad-hoc", "error", "PERSISTED_QUERY_NOT_ALLOWED"),
+        ("unknown", "error", "PERSISTED_QUERY_NOT_FOUND"),
+    ];
+    let refused: Vec<(&str, &str, &str)> = refused
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(refused, expected);
+
+    // The trusted subscriptions run: a message reaches both.
+    post_as(
+        &app.base,
+        &buyer,
+        "mutation($c: ID!) { sendMessage(conversationId: $c, body: \"¿Hay en verde?\") { message { id } } }",
+        json!({ "c": conversation }),
+    )
+    .await;
+    let mut delivered = Vec::new();
+    for _ in 0..2 {
+        let next = receive(&mut ws).await;
+        assert_eq!(next["type"], "next", "{next}");
+        assert_eq!(
+            next["payload"]["data"]["messageAdded"]["body"], "¿Hay en verde?",
+            "{next}"
+        );
+        delivered.push(next["id"].as_str().unwrap_or_default().to_owned());
+    }
+    delivered.sort();
+    assert_eq!(delivered, ["document-id", "text"]);
+
+    // An admin may still send ad-hoc text (the playground's subscriptions).
+    let admin = app.quick_account("Administradora", "ADMIN").await;
+    let mut admin_ws = connect(&safelisted.base).await;
+    init(&mut admin_ws, &admin).await;
+    send(
+        &mut admin_ws,
+        json!({ "id": "ad-hoc", "type": "subscribe",
+                "payload": { "query": ad_hoc, "variables": { "c": conversation } } }),
+    )
+    .await;
+    assert_eq!(replies_until_pong(&mut admin_ws).await, []);
+    safelisted.stop().await.expect("stop sibling");
 }

@@ -2,7 +2,8 @@
 //! mobile apps': Apollo's `apollo.json`, and `codegen.json`, the same set as GraphQL Codegen
 //! and Relay write it): each id is the SHA-256 of its body, and each runs without an error
 //! against a seeded server with the safelist on, through the pages and flows the apps walk
-//! (search, product, store, sign-in, cart, checkout, orders, conversations, reviews).
+//! (search, product, store, sign-in, cart, checkout, orders, conversations, reviews), the
+//! subscriptions over WebSocket by document id.
 //!
 //! Running every operation is the schema check: a field or argument the schema lacks fails
 //! validation, and the last assertion fails when any operation of any manifest did not run.
@@ -17,6 +18,41 @@ use textisur_api::ids::{ProductId, StoreId};
 use textisur_api::seed::{ADMIN_EMAIL, DEMO_PASSWORD};
 use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
 use textisur_tests::{TestApp, TestOptions};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn ws_send(ws: &mut Ws, message: Value) {
+    use futures::SinkExt;
+    ws.send(Message::Text(message.to_string().into()))
+        .await
+        .expect("send");
+}
+
+async fn ws_receive(ws: &mut Ws) -> Value {
+    use futures::StreamExt;
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message in time")
+            .expect("connection open")
+            .expect("message");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).expect("JSON message");
+        }
+    }
+}
+
+/// The data of the next event of a subscription, which must carry no error.
+async fn next_event(ws: &mut Ws) -> Value {
+    let message = ws_receive(ws).await;
+    assert_eq!(message["type"], "next", "{message}");
+    assert!(message["payload"].get("errors").is_none(), "{message}");
+    message["payload"]["data"].clone()
+}
 
 fn manifest() -> TrustedDocuments {
     TrustedDocuments::embedded().expect("embedded manifest")
@@ -123,6 +159,36 @@ impl Runner {
         assert!(body.get("errors").is_none(), "{name} ({send:?}): {body}");
         self.ran.insert(op.id);
         body["data"].clone()
+    }
+
+    /// Starts a trusted subscription by its document id over WebSocket, as the apps do.
+    async fn subscribe(&mut self, token: &str, name: &str, variables: Value) -> Ws {
+        let op = self.operation(name);
+        let url = format!("{}/graphql", self.app.base.replace("http://", "ws://"));
+        let mut request = url.into_client_request().expect("request");
+        let protocol = "graphql-transport-ws".parse().expect("header");
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", protocol);
+        let (mut ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket connects");
+        let init = json!({ "type": "connection_init",
+            "payload": { "Authorization": format!("Bearer {token}") } });
+        ws_send(&mut ws, init).await;
+        assert_eq!(ws_receive(&mut ws).await["type"], "connection_ack");
+        let payload = json!({ "documentId": format!("sha256:{}", op.id), "variables": variables });
+        ws_send(
+            &mut ws,
+            json!({ "id": "1", "type": "subscribe", "payload": payload }),
+        )
+        .await;
+        // Registered (or refused) once the server answers a ping sent after it.
+        ws_send(&mut ws, json!({ "type": "ping" })).await;
+        let reply = ws_receive(&mut ws).await;
+        assert_eq!(reply["type"], "pong", "{name}: {reply}");
+        self.ran.insert(op.id);
+        ws
     }
 
     /// Signs a seeded account in with the trusted `Login`; returns its access token.
@@ -309,11 +375,18 @@ async fn every_trusted_operation_runs_against_the_schema() {
         store_orders["nodes"][0]["nextStatuses"],
         json!(["PAID", "CANCELLED"])
     );
+    let order_events = json!({ "orderId": order });
+    let mut order_events = r.subscribe(buyer, "OrderUpdated", order_events).await;
     for status in ["PAID", "SHIPPED", "DELIVERED"] {
         let variables = json!({ "orderId": order, "status": status });
         let data = r.run(Some(seller), "UpdateOrderStatus", variables).await;
         let payload = no_user_errors(&data, "updateOrderStatus");
         assert_eq!(payload["order"]["status"], status, "{data}");
+    }
+
+    for status in ["PAID", "SHIPPED", "DELIVERED"] {
+        let event = next_event(&mut order_events).await;
+        assert_eq!(event["orderUpdated"]["status"], status, "{event}");
     }
 
     // What was delivered may be reviewed.
@@ -346,12 +419,16 @@ async fn every_trusted_operation_runs_against_the_schema() {
         .as_str()
         .expect("conversation id")
         .to_owned();
+    let inbox_events = json!({ "conversationId": conversation });
+    let mut inbox_events = r.subscribe(seller, "MessageAdded", inbox_events).await;
     let variables = json!({ "conversationId": conversation, "body": "Y en otro color" });
     let data = r.run(Some(buyer), "SendMessage", variables).await;
     assert_eq!(
         no_user_errors(&data, "sendMessage")["message"]["body"],
         "Y en otro color"
     );
+    let event = next_event(&mut inbox_events).await;
+    assert_eq!(event["messageAdded"]["body"], "Y en otro color", "{event}");
     let data = r
         .run(Some(seller), "Conversations", json!({ "first": 5 }))
         .await;

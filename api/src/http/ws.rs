@@ -11,7 +11,8 @@
 //! `connection_init`. The server closes with 1001 when it shuts down.
 //!
 //! Only subscription operations run here: queries and mutations go over HTTP, where cost
-//! limits, caching and status codes apply.
+//! limits, caching and status codes apply. A subscription names its document as an HTTP
+//! request does (text, document id or APQ hash), under the same safelist.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -30,6 +31,7 @@ use tokio::sync::mpsc;
 
 use super::AppState;
 use super::params::GraphqlParams;
+use super::persisted::{refuses_ad_hoc, resolve_persisted};
 use crate::accounts::{self, client_ip};
 use crate::error::ErrorCode;
 use crate::query_limits;
@@ -278,7 +280,11 @@ impl Connection {
                 if self.running.contains_key(&id) {
                     return Err(Closing(4409, format!("Subscriber for {id} already exists")));
                 }
-                Ok(self.subscribe(id, payload, viewer).into_iter().collect())
+                Ok(self
+                    .subscribe(id, payload, viewer)
+                    .await
+                    .into_iter()
+                    .collect())
             }
             ClientMessage::Complete { id } => {
                 if let Some((_, task)) = self.running.remove(&id) {
@@ -327,7 +333,10 @@ impl Connection {
     }
 
     /// Starts a subscription; returns an immediate `error` message when it cannot start.
-    fn subscribe(&mut self, id: String, payload: Value, viewer: Viewer) -> Option<Value> {
+    /// The payload names the document as HTTP requests do: its text, `documentId`/`doc_id`,
+    /// or `extensions.persistedQuery`; with the safelist on, only admins may send text that
+    /// is not a trusted document's.
+    async fn subscribe(&mut self, id: String, payload: Value, viewer: Viewer) -> Option<Value> {
         let error = |code: ErrorCode, message: String| {
             Some(json!({ "id": id, "type": "error",
                 "payload": [{ "message": message, "extensions": { "code": code.as_str() } }] }))
@@ -341,16 +350,21 @@ impl Connection {
                 ),
             );
         }
-        let params = match GraphqlParams::from_json(payload) {
-            Ok(params) if params.query.trim().is_empty() => {
-                return error(
-                    ErrorCode::BadUserInput,
-                    "send the subscription's text; persisted queries are served over HTTP".into(),
-                );
-            }
+        let mut params = match GraphqlParams::from_json(payload) {
             Ok(params) => params,
             Err(e) => return error(ErrorCode::BadUserInput, e.0),
         };
+        if refuses_ad_hoc(&self.state, viewer.is_admin(), &params) {
+            return error(
+                ErrorCode::PersistedQueryNotAllowed,
+                "only admins may send operations that are not persisted here; \
+                    send a trusted operation or its sha256Hash"
+                    .into(),
+            );
+        }
+        if let Err((_, body)) = resolve_persisted(&self.state, &mut params).await {
+            return Some(json!({ "id": id, "type": "error", "payload": body["errors"] }));
+        }
         let analysis = match query_limits::check(
             &params.query,
             params.operation_name.as_deref(),
