@@ -203,6 +203,7 @@ async fn checkout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> an
                 .await;
                 if added.is_err() {
                     errors += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
                 // One key per checkout; a transport failure (the server died, say) is retried
