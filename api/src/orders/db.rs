@@ -38,6 +38,15 @@ impl LoadById for Order {
     }
 }
 
+/// Groups rows by their order, keeping their order within each group.
+fn by_order<T>(rows: Vec<T>, order: impl Fn(&T) -> OrderId) -> HashMap<OrderId, Vec<T>> {
+    let mut grouped: HashMap<OrderId, Vec<T>> = HashMap::new();
+    for row in rows {
+        grouped.entry(order(&row)).or_default().push(row);
+    }
+    grouped
+}
+
 /// Loads the lines of many orders in one statement.
 pub struct OrderLinesLoader(pub Db);
 
@@ -54,11 +63,7 @@ impl BatchLoad for OrderLinesLoader {
         .bind(keys.iter().map(|id| id.0).collect::<Vec<_>>())
         .fetch_all(self.0.executor())
         .await?;
-        let mut by_order: HashMap<OrderId, Vec<OrderLine>> = HashMap::new();
-        for row in rows {
-            by_order.entry(row.order_id).or_default().push(row);
-        }
-        Ok(by_order)
+        Ok(by_order(rows, |row| row.order_id))
     }
 }
 
@@ -78,11 +83,7 @@ impl BatchLoad for OrderHistoryLoader {
         .bind(keys.iter().map(|id| id.0).collect::<Vec<_>>())
         .fetch_all(self.0.executor())
         .await?;
-        let mut by_order: HashMap<OrderId, Vec<StatusChange>> = HashMap::new();
-        for row in rows {
-            by_order.entry(row.order_id).or_default().push(row);
-        }
-        Ok(by_order)
+        Ok(by_order(rows, |row| row.order_id))
     }
 }
 
