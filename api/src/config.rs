@@ -296,6 +296,11 @@ pub struct ServeArgs {
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,
 
+    /// Milliseconds the Redis circuit breaker stays open (calls skipped) before one trial
+    /// call; how soon registrations reach Redis again after it returns.
+    #[arg(long, env = "TEXTISUR_REDIS_RETRY_AFTER_MS", default_value_t = 5_000)]
+    pub redis_retry_after_ms: u64,
+
     /// Seconds Redis keeps a persisted query.
     #[arg(long, env = "TEXTISUR_APQ_TTL_SECONDS", default_value_t = 604_800)]
     pub apq_ttl_seconds: u64,
@@ -335,6 +340,15 @@ pub struct ServeArgs {
     /// Seconds a GET query response may be cached by browsers and CDNs.
     #[arg(long, env = "TEXTISUR_CACHE_MAX_AGE", default_value_t = 30)]
     pub cache_max_age: u32,
+
+    /// Seconds an anonymous persisted GET response is reused by the server itself (at most
+    /// the max-age above); 0 turns the response cache off.
+    #[arg(long, env = "TEXTISUR_RESPONSE_CACHE_SECONDS", default_value_t = 2.0)]
+    pub response_cache_seconds: f64,
+
+    /// Most MiB of responses the response cache holds.
+    #[arg(long, env = "TEXTISUR_RESPONSE_CACHE_MIB", default_value_t = 64)]
+    pub response_cache_mib: u64,
 
     #[command(flatten)]
     pub index: IndexStorageArgs,

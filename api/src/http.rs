@@ -11,6 +11,7 @@ pub mod params;
 mod persisted;
 pub mod playground;
 mod refusals;
+pub mod response_cache;
 pub mod ws;
 
 use std::sync::Arc;
@@ -68,6 +69,11 @@ pub struct HttpConfig {
     pub safelist: bool,
     /// WebSocket (subscription) limits.
     pub ws: ws::WsConfig,
+    /// How long anonymous persisted GET responses are reused in the process (never more
+    /// than `cache_max_age`); zero turns the response cache off.
+    pub response_cache_ttl: std::time::Duration,
+    /// Most bytes of responses the response cache holds.
+    pub response_cache_bytes: u64,
 }
 
 impl Default for HttpConfig {
@@ -85,6 +91,8 @@ impl Default for HttpConfig {
             production: false,
             safelist: false,
             ws: ws::WsConfig::default(),
+            response_cache_ttl: std::time::Duration::from_secs(2),
+            response_cache_bytes: 64 << 20,
         }
     }
 }
@@ -119,6 +127,8 @@ pub struct AppStateInner {
     pub(crate) prepared: PreparedCache<persisted::PreparedDocument>,
     /// The search index listings read.
     pub search: crate::search::SearchState,
+    /// Anonymous persisted GET responses, reused for a moment.
+    pub responses: response_cache::ResponseCache,
     /// Events from every server process, for subscriptions.
     pub events: crate::events::EventBus,
     /// Turns true when the server starts shutting down (WebSockets close with 1001).
@@ -144,6 +154,12 @@ impl AppState {
             config.cost_restore_rate,
         ));
         let schema = schema::build();
+        let responses = response_cache::ResponseCache::new(
+            config
+                .response_cache_ttl
+                .min(std::time::Duration::from_secs(config.cache_max_age.into())),
+            config.response_cache_bytes,
+        );
         Self(Arc::new(AppStateInner {
             db,
             shape: crate::query_limits::SchemaShape::from_sdl(&schema.sdl()),
@@ -155,6 +171,7 @@ impl AppState {
             persisted,
             trusted,
             prepared: PreparedCache::new(persisted::PREPARED_CAPACITY),
+            responses,
             search,
             events,
             closing,

@@ -63,6 +63,11 @@ impl ServerConfig {
                 max_body_bytes: args.max_body_bytes,
                 max_batch: args.max_batch,
                 cache_max_age: args.cache_max_age,
+                response_cache_ttl: std::time::Duration::try_from_secs_f64(
+                    args.response_cache_seconds,
+                )
+                .context("--response-cache-seconds must be a number of seconds, 0 or more")?,
+                response_cache_bytes: args.response_cache_mib.saturating_mul(1 << 20),
                 trusted_proxies: args.trusted_proxies.clone(),
                 cors_origins: match (args.cors_origins.is_empty(), args.environment) {
                     (true, Environment::Development) => {
@@ -89,6 +94,7 @@ impl ServerConfig {
             persisted: StoreConfig {
                 redis_url: args.redis_url.clone(),
                 ttl: std::time::Duration::from_secs(args.apq_ttl_seconds),
+                retry_after: std::time::Duration::from_millis(args.redis_retry_after_ms),
                 ..StoreConfig::default()
             },
             jwt_keys,

@@ -20,7 +20,7 @@ BIN=${CARGO_TARGET_DIR:-target}/release/textisur
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_persisted WITH (FORCE)"
 "$BIN" seed --database-url "$DB_URL" --products 10000 --seed 42 >/dev/null
 RUST_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" --no-demo-data \
-  --cost-bucket 1000000 --cost-restore-rate 1000000 >"$OUT/persisted-server.log" 2>&1 &
+  --cost-bucket 100000000 --cost-restore-rate 100000000 >"$OUT/persisted-server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -381,3 +381,114 @@ async fn a_hot_persisted_query_is_prepared_once_and_still_costed_by_its_variable
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["limit"], "cost");
 }
+
+/// Anonymous persisted GETs are answered from the response cache for a moment (as a CDN
+/// would, within the `max-age` the server advertises); callers with a token always run.
+#[tokio::test]
+async fn anonymous_persisted_gets_share_a_cached_answer_for_a_moment() {
+    let app = TestApp::seeded(20).await;
+    let query = unique_query("Cached");
+    let hash = sha256_hex(&query);
+    let (status, body) = post(
+        &app,
+        json!({ "query": query, "extensions": extensions(&hash) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let first_name = body["data"]["categories"][0]["name"].clone();
+    let apq = extensions(&hash).to_string();
+    let send = |token: Option<String>| {
+        let mut request = app
+            .client
+            .get(app.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .query(&[("extensions", apq.as_str())]);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.expect("send");
+            let headers = response.headers().clone();
+            let body: Value = response.json().await.expect("json");
+            (headers, body)
+        }
+    };
+
+    let (headers, body) = send(None).await;
+    assert!(
+        headers.get("age").is_none(),
+        "computed, not cached: {headers:?}"
+    );
+    assert_eq!(body["data"]["categories"][0]["name"], first_name);
+
+    // The database changes; anonymous callers keep the cached answer for a moment.
+    sqlx::query("UPDATE categories SET name = name || ' (renombrada)'")
+        .execute(app.db.pool())
+        .await
+        .expect("rename categories");
+    let (headers, body) = send(None).await;
+    assert!(
+        headers.get("age").is_some(),
+        "served from the cache: {headers:?}"
+    );
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .is_ok_and(|c| c.starts_with("public")),
+        "{headers:?}"
+    );
+    assert_eq!(body["data"]["categories"][0]["name"], first_name, "{body}");
+    let cost = &body["extensions"]["cost"];
+    assert!(
+        cost["requestedQueryCost"].as_u64().is_some()
+            && cost["throttleStatus"]["currentlyAvailable"]
+                .as_u64()
+                .is_some(),
+        "a cached answer still reports the caller's cost: {body}"
+    );
+    assert!(headers.contains_key("ratelimit-remaining"), "{headers:?}");
+
+    // A caller with a token gets a fresh answer, never stored.
+    let buyer = app.quick_account("Compradora", "BUYER").await;
+    let (headers, body) = send(Some(buyer.access_token.clone())).await;
+    assert_eq!(headers["cache-control"], "no-store");
+    let renamed = body["data"]["categories"][0]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(renamed.ends_with("(renombrada)"), "{body}");
+
+    // With the cache off, anonymous callers see the change at once.
+    let uncached = TestApp::spawn_with(TestOptions {
+        seed_products: Some(20),
+        http: Some(textisur_api::http::HttpConfig {
+            response_cache_ttl: std::time::Duration::ZERO,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await;
+    for _ in 0..2 {
+        let (_, body) = post(
+            &uncached,
+            json!({ "query": query, "extensions": extensions(&hash) }),
+        )
+        .await;
+        assert!(body["data"]["categories"].is_array(), "{body}");
+    }
+    sqlx::query("UPDATE categories SET name = name || ' (otra vez)'")
+        .execute(uncached.db.pool())
+        .await
+        .expect("rename categories");
+    let response = uncached
+        .client
+        .get(uncached.url("/graphql"))
+        .query(&[("extensions", apq.as_str())])
+        .send()
+        .await
+        .expect("send");
+    assert!(response.headers().get("age").is_none());
+    let body: Value = response.json().await.expect("json");
+    let names = body["data"]["categories"].to_string();
+    assert!(names.contains("(otra vez)"), "{body}");
+}

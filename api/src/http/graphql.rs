@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{
-    ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, USER_AGENT, VARY, WWW_AUTHENTICATE,
+    AGE, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, USER_AGENT, VARY, WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -38,6 +38,7 @@ use super::persisted::{
 use super::refusals::{
     cost_extension, rate_limit_headers, record_operation, refuse_document, throttle,
 };
+use super::response_cache::CachedResponse;
 
 use crate::cost_limits::CallerKey;
 use crate::error::ErrorCode;
@@ -209,6 +210,19 @@ pub async fn get(
     {
         return respond(format, status, &body, "no-store");
     }
+    // Only queries are ever stored, so a hit needs no operation-type check.
+    let anonymous = !headers.contains_key(AUTHORIZATION);
+    let cache_key = state.responses.key(&params, format, anonymous);
+    if let Some(hit) = cache_key
+        .as_deref()
+        .and_then(|key| state.responses.get(key))
+    {
+        let caller = match Caller::identify(&state, peer, &headers).await {
+            Ok(caller) => caller,
+            Err(refusal) => return refusal.with_format(format),
+        };
+        return serve_cached(&state, format, &caller, &params, &hit);
+    }
     let prepared = prepared(&state, &params);
     if let Some(kind) = non_query_operation(&params, prepared.as_ref().map(|p| &*p.document)) {
         let message = format!("{kind} operations are only accepted over POST");
@@ -228,15 +242,65 @@ pub async fn get(
         Err(refusal) => return refusal.with_format(format),
     };
     let (status, body, log) = execute(&state, format, &caller, params).await;
-    let cacheable = status == StatusCode::OK
-        && body.get("errors").is_none()
-        && !headers.contains_key(AUTHORIZATION);
+    let cacheable = status == StatusCode::OK && body.get("errors").is_none() && anonymous;
     let cache = if cacheable {
-        format!("public, max-age={}", state.config.cache_max_age)
+        if let Some(key) = cache_key {
+            let cost = &body["extensions"]["cost"];
+            let requested = cost["requestedQueryCost"].as_u64().unwrap_or(1);
+            let actual = cost["actualQueryCost"].as_u64().unwrap_or(requested);
+            state.responses.put(key, &body, requested, actual);
+        }
+        public_cache_control(&state)
     } else {
         "no-store".to_owned()
     };
     let mut response = respond(format, status, &body, &cache);
+    rate_limit_headers(&mut response, &log);
+    response.extensions_mut().insert(log);
+    response
+}
+
+fn public_cache_control(state: &AppState) -> String {
+    format!("public, max-age={}", state.config.cache_max_age)
+}
+
+/// Answers from the response cache: the stored body with this caller's own cost report,
+/// after charging the bucket what running the request cost.
+fn serve_cached(
+    state: &AppState,
+    format: ResponseFormat,
+    caller: &Caller,
+    params: &GraphqlParams,
+    hit: &CachedResponse,
+) -> Response {
+    let operation = observability::operation_label(params.operation_name.as_deref());
+    let key = CallerKey::Ip(caller.client.ip);
+    let bucket = state.cost_limiter.spend(&key, hit.actual_cost);
+    if let Some(wait) = bucket.retry_after {
+        let (status, body, log) = throttle(caller, operation, bucket, wait, hit.actual_cost);
+        let mut response = respond(format, status, &body, "no-store");
+        rate_limit_headers(&mut response, &log);
+        response.extensions_mut().insert(log);
+        return response;
+    }
+    let extensions = json!({
+        "cost": cost_extension(hit.requested_cost, Some(hit.actual_cost), &bucket),
+    });
+    let mut response = respond_bytes(
+        format,
+        StatusCode::OK,
+        hit.body_with(&extensions),
+        &public_cache_control(state),
+    );
+    if let Ok(age) = HeaderValue::from_str(&hit.age_seconds().to_string()) {
+        response.headers_mut().insert(AGE, age);
+    }
+    let log = GraphqlLog {
+        operation,
+        user_id: None,
+        outcome: "cached",
+        bucket: Some(bucket),
+    };
     rate_limit_headers(&mut response, &log);
     response.extensions_mut().insert(log);
     response
@@ -537,7 +601,21 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 }
 
 fn respond(format: ResponseFormat, status: StatusCode, body: &Value, cache: &str) -> Response {
-    let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    respond_bytes(
+        format,
+        status,
+        serde_json::to_vec(body).unwrap_or_default(),
+        cache,
+    )
+}
+
+fn respond_bytes(
+    format: ResponseFormat,
+    status: StatusCode,
+    body: Vec<u8>,
+    cache: &str,
+) -> Response {
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_TYPE,
