@@ -17,10 +17,15 @@
 //!    to one conversation's `messageAdded`; the buyer sends `--messages` (200) messages at
 //!    `--rate` (20) a second; every delivery is timed from the moment its `sendMessage` was
 //!    sent. Prints `FANOUT subscribers messages deliveries per_s p50_ms p95_ms p99_ms missing`.
+//!    With `--conversations K`, K buyers each start a conversation with the store, subscriber
+//!    i follows conversation i mod K and the messages go round the conversations, each sent
+//!    by its buyer without waiting for the previous one (so `--rate` can reach thousands).
 //!    Transport failures are retried with the same idempotency key; `--acked FILE` appends
 //!    `key order-id` for every acknowledged order (the fault script checks them).
 //! 3. With `--hold N`, only this: N WebSocket connections, each with one subscription, held
 //!    open until stdin closes (`tests/load/connections.sh` measures the server meanwhile).
+//! 4. With `--tokens N`, only this: N buyers, one access token per line on stdout (the
+//!    request mix of `tests/load/mix.sh` sends them).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -47,6 +52,8 @@ struct Options {
     messages: usize,
     rate: u64,
     hold: usize,
+    tokens: usize,
+    conversations: usize,
     acked: Option<String>,
 }
 
@@ -61,6 +68,8 @@ fn options() -> anyhow::Result<Options> {
         messages: 200,
         rate: 20,
         hold: 0,
+        tokens: 0,
+        conversations: 1,
         acked: None,
     };
     let mut args = std::env::args().skip(1);
@@ -78,6 +87,8 @@ fn options() -> anyhow::Result<Options> {
             "--messages" => options.messages = value.parse()?,
             "--rate" => options.rate = value.parse()?,
             "--hold" => options.hold = value.parse()?,
+            "--tokens" => options.tokens = value.parse()?,
+            "--conversations" => options.conversations = value.parse::<usize>()?.max(1),
             "--acked" => options.acked = Some(value),
             other => bail!("unknown flag {other}"),
         }
@@ -295,26 +306,36 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
     .execute(pool)
     .await?;
     let seller = keys.issue(UserId(owner), session, chrono::Utc::now());
-    let buyer = account(pool, keys, "BUYER", 0).await?;
     let client = reqwest::Client::new();
-    let started = post(
-        &client,
-        &options.url,
-        &buyer,
-        "mutation($s: ID!) { startConversation(storeId: $s, body: \"Hola\") { conversation { id } userErrors { message } } }",
-        json!({ "s": StoreId(store).to_global().to_string() }),
-    )
-    .await?;
-    let conversation = started["data"]["startConversation"]["conversation"]["id"]
-        .as_str()
-        .with_context(|| format!("start conversation: {started}"))?
-        .to_owned();
+    let mut conversations = Vec::with_capacity(options.conversations);
+    for n in 0..options.conversations {
+        let buyer = account(pool, keys, "BUYER", n).await?;
+        let started = post(
+            &client,
+            &options.url,
+            &buyer,
+            "mutation($s: ID!) { startConversation(storeId: $s, body: \"Hola\") { conversation { id } userErrors { message } } }",
+            json!({ "s": StoreId(store).to_global().to_string() }),
+        )
+        .await?;
+        let conversation = started["data"]["startConversation"]["conversation"]["id"]
+            .as_str()
+            .with_context(|| format!("start conversation: {started}"))?
+            .to_owned();
+        conversations.push((buyer, conversation));
+    }
+    let conversations = Arc::new(conversations);
 
     let sent_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let ws_url = format!("{}/graphql", options.url.replace("http://", "ws://"));
     let mut subscribers = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(options.subscribers);
-    for _ in 0..options.subscribers {
+    for i in 0..options.subscribers {
+        let conversation = &conversations[i % conversations.len()].1;
+        // Each subscriber receives the messages of its own conversation.
+        let expected = (0..options.messages)
+            .filter(|m| m % conversations.len() == i % conversations.len())
+            .count();
         let mut request = ws_url.as_str().into_client_request()?;
         request
             .headers_mut()
@@ -329,7 +350,6 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
         ws.send(Message::Text(json!({ "type": "ping" }).to_string().into()))
             .await?;
         let sent_at = sent_at.clone();
-        let expected = options.messages;
         let ready = ready_tx.clone();
         subscribers.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(expected);
@@ -375,25 +395,40 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
     let every = Duration::from_secs_f64(1.0 / options.rate as f64);
     let started = Instant::now();
     let mut ticker = tokio::time::interval(every);
+    let mut sends = Vec::with_capacity(options.messages);
     for n in 0..options.messages {
         ticker.tick().await;
         let body = format!("mensaje {n}");
         sent_at.lock().await.insert(body.clone(), Instant::now());
-        post(
-            &client,
-            &options.url,
-            &buyer,
-            "mutation($c: ID!, $b: String!) { sendMessage(conversationId: $c, body: $b) { message { id } } }",
-            json!({ "c": conversation, "b": body }),
-        )
-        .await?;
+        let (client, url, conversations) =
+            (client.clone(), options.url.clone(), conversations.clone());
+        sends.push(tokio::spawn(async move {
+            let (buyer, conversation) = &conversations[n % conversations.len()];
+            post(
+                &client,
+                &url,
+                buyer,
+                "mutation($c: ID!, $b: String!) { sendMessage(conversationId: $c, body: $b) { message { id } } }",
+                json!({ "c": conversation, "b": body }),
+            )
+            .await
+        }));
+    }
+    for send in futures::future::join_all(sends).await {
+        send??;
     }
     let mut latencies = Vec::new();
     for subscriber in futures::future::join_all(subscribers).await {
         latencies.extend(subscriber?);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let expected = options.subscribers * options.messages;
+    let expected: usize = (0..options.subscribers)
+        .map(|i| {
+            (0..options.messages)
+                .filter(|m| m % conversations.len() == i % conversations.len())
+                .count()
+        })
+        .sum();
     latencies.sort_by(f64::total_cmp);
     println!(
         "FANOUT subscribers={} messages={} deliveries={} per_s={:.0} p50_ms={:.2} p95_ms={:.2} p99_ms={:.2} missing={}",
@@ -469,6 +504,12 @@ async fn main() -> anyhow::Result<()> {
         .context("connect to the database")?;
     if options.hold > 0 {
         return hold(&options, &pool, &keys).await;
+    }
+    if options.tokens > 0 {
+        for n in 0..options.tokens {
+            println!("{}", account(&pool, &keys, "BUYER", n).await?);
+        }
+        return Ok(());
     }
     if options.seconds > 0 {
         checkout_load(&options, &pool, &keys).await?;

@@ -5,6 +5,8 @@
 #
 #   tests/load/commerce.sh
 #   N=100000 BUYERS=16 SECONDS_=20 SUBSCRIBERS=1000 MESSAGES=200 RATE=20 tests/load/commerce.sh
+#   SECONDS_=0 SUBSCRIBERS=10000 CONVERSATIONS=1000 MESSAGES=20000 RATE=1000 tests/load/commerce.sh
+#       (no checkouts; 10,000 subscriptions over 1,000 conversations, 1,000 messages a second)
 #
 # Seeds textisur_bench_<N> when it does not hold N seeded products (as tests/load/search.sh
 # does, sharing its database and index), starts `textisur serve` with the in-process indexer
@@ -20,6 +22,7 @@ SECONDS_=${SECONDS_:-20}
 SUBSCRIBERS=${SUBSCRIBERS:-1000}
 MESSAGES=${MESSAGES:-200}
 RATE=${RATE:-20}
+CONVERSATIONS=${CONVERSATIONS:-1}
 PORT=${PORT:-18103}
 PG=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 OUT=tests/load/out
@@ -43,6 +46,8 @@ if [ "$seeded" -lt "$N" ]; then
   "$BIN" seed --database-url "$DB_URL" --products "$N" --seed 42
 fi
 
+# Each subscriber is a file descriptor on both sides.
+ulimit -n "$(ulimit -Hn)"
 KEYS="load:$(head -c 32 /dev/urandom | base64 -w0)"
 LOG="$OUT/commerce-$N.log"
 RUST_LOG=warn TEXTISUR_JWT_KEYS="$KEYS" "$BIN" serve --database-url "$DB_URL" --no-demo-data \
@@ -59,4 +64,4 @@ done
 
 target/release/examples/commerce_load --url "http://127.0.0.1:$PORT" --database-url "$DB_URL" \
   --jwt-keys "$KEYS" --buyers "$BUYERS" --seconds "$SECONDS_" --subscribers "$SUBSCRIBERS" \
-  --messages "$MESSAGES" --rate "$RATE" | tee "$OUT/commerce-$N.txt"
+  --messages "$MESSAGES" --rate "$RATE" --conversations "$CONVERSATIONS" | tee "$OUT/commerce-$N.txt"

@@ -1,0 +1,112 @@
+# Shared by the load and fault scripts (sourced, not run): seeding the benchmark database,
+# starting the release server and measuring its process.
+#
+#   ensure_seeded N        seeds textisur_bench_N (and drops its index) unless it already
+#                          holds N seeded products; sets DB_URL and INDEX_DIR
+#   start_server PORT LOG ARGS...   starts `textisur serve` on DB_URL with a JWT key made
+#                          for the run (KEYS), waits until ready; sets SERVER (its pid)
+#   stop_server            stops it (SIGTERM, then waits)
+#   cpu_ticks PID...       user + system clock ticks the processes used so far
+#   reset_peak PID / peak_mib PID / rss_mib PID    peak and current resident memory
+
+PG=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+OUT=${OUT:-tests/load/out}
+BIN=${CARGO_TARGET_DIR:-target}/release/textisur
+EXAMPLES=${CARGO_TARGET_DIR:-target}/release/examples
+READY_TIMEOUT=${READY_TIMEOUT:-3600}
+mkdir -p "$OUT"
+
+need_tools() {
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v jq >/dev/null || missing+=(jq)
+  command -v psql >/dev/null || missing+=(postgresql-client)
+  if ((${#missing[@]})); then
+    echo "installing ${missing[*]}" >&2
+    (apt-get update -qq && apt-get install -y -qq "${missing[@]}") >/dev/null
+  fi
+}
+
+# BUILD=0 reuses the binaries already in target/release.
+build_release() {
+  if [ "${BUILD:-1}" = 1 ]; then
+    cargo build --release -q -p textisur-api --bin textisur
+    cargo build --release -q -p textisur-tests --example commerce_load
+  fi
+}
+
+ensure_seeded() {
+  local n=$1 seeded
+  DB_URL="$PG/textisur_bench_$n"
+  INDEX_DIR="$OUT/search-index-$n"
+  seeded=$(psql "$DB_URL" -tAc "SELECT count(*) FROM products WHERE EXISTS (SELECT 1 FROM users WHERE password_hash IS NOT NULL)" 2>/dev/null || echo 0)
+  if [ "$seeded" -lt "$n" ]; then
+    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_$n WITH (FORCE)"
+    rm -rf "$INDEX_DIR"
+    echo "seeding $n products" >&2
+    "$BIN" seed --database-url "$DB_URL" --products "$n" --seed 42 >&2
+  fi
+}
+
+KEYS=${KEYS:-"load:$(head -c 32 /dev/urandom | base64 -w0)"}
+
+start_server() {
+  local port=$1 log=$2 started=$SECONDS
+  shift 2
+  RUST_LOG=${RUST_LOG:-warn} TEXTISUR_JWT_KEYS="$KEYS" "$BIN" serve --database-url "$DB_URL" \
+    --no-demo-data --index-dir "$INDEX_DIR" --listen "127.0.0.1:$port" "$@" >>"$log" 2>&1 &
+  SERVER=$!
+  until curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; do
+    if ! kill -0 "$SERVER" 2>/dev/null; then
+      echo "the server on :$port exited; its log ($log):" >&2
+      tail -n 20 "$log" >&2
+      return 1
+    fi
+    if ((SECONDS - started > READY_TIMEOUT)); then
+      echo "the server on :$port was not ready after $READY_TIMEOUT s" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+stop_server() {
+  if [ -n "${SERVER:-}" ]; then
+    kill "$SERVER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+    SERVER=
+  fi
+}
+
+cpu_ticks() {
+  local total=0 pid fields
+  for pid in "$@"; do
+    # Fields 14 and 15 of /proc/PID/stat, counted after the command name's parentheses.
+    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    total=$((total + $(awk '{ print $12 + $13 }' <<<"$fields")))
+  done
+  echo "$total"
+}
+
+postgres_pids() { pgrep -d ' ' -x postgres || pgrep -d ' ' postgres || true; }
+
+reset_peak() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || true; }
+peak_mib() { awk '/^VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+rss_mib() { awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+
+# The server's counter NAME{LABELS} from /metrics (0 when absent).
+metric() {
+  curl -fsS "http://127.0.0.1:$1/metrics" | awk -v name="$2" 'index($0, name " ") == 1 { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
+# prepare_mix URL N: buyers with tokens ($OUT/mix-tokens.txt), the request mix
+# ($OUT/mix-N.tsv) and stock for the products the buyers buy; exports MIX_FILE and TOKENS_FILE
+# for tests/load/mix.lua.
+prepare_mix() {
+  local url=$1 n=$2 cart_ids
+  "$EXAMPLES/commerce_load" --url "$url" --database-url "$DB_URL" --jwt-keys "$KEYS" \
+    --tokens "${BUYERS:-200}" >"$OUT/mix-tokens.txt"
+  cart_ids=$(python3 tests/load/mix-requests.py --database-url "$DB_URL" --out "$OUT/mix-$n.tsv")
+  psql "$DB_URL" -qc "UPDATE products SET stock = greatest(stock, 1000000) WHERE id IN ($cart_ids)"
+  export MIX_FILE="$OUT/mix-$n.tsv" TOKENS_FILE="$OUT/mix-tokens.txt"
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Soak: the request mix of tests/load/mix.sh for MINUTES (10) minutes at CONNECTIONS (64),
+# against the release server on 100,000 products, measured minute by minute. Passes (exit 0)
+# when the last minute's resident memory and p99 are both within 10 % of the first minute's
+# (after WARMUP seconds not counted); prints a Markdown table either way
+# (tests/load/out/soak.md).
+#
+#   tests/load/soak.sh                  # N=100000 MINUTES=10 CONNECTIONS=64 BUILD=0
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tests/load/common.sh
+
+N=${N:-100000}
+MINUTES=${MINUTES:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+WARMUP=${WARMUP:-30}
+WRK_THREADS=${WRK_THREADS:-2}
+TOLERANCE=${TOLERANCE:-10}
+PORT=${PORT:-18111}
+TABLE="$OUT/soak.md"
+
+need_tools
+build_release
+trap stop_server EXIT
+ulimit -n "$(ulimit -Hn)"
+ensure_seeded "$N"
+LOG="$OUT/soak-server-$N.log"
+: >"$LOG"
+start_server "$PORT" "$LOG" --cost-bucket 100000000 --cost-restore-rate 100000000 \
+  --db-max-connections 32
+URL="http://127.0.0.1:$PORT"
+prepare_mix "$URL" "$N"
+echo "warming up for ${WARMUP}s" >&2
+wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s tests/load/mix.lua "$URL" >/dev/null
+
+{
+  echo "| minute | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MiB |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
+} | tee "$TABLE"
+first_rss= first_p99= rss= p99=
+for minute in $(seq 1 "$MINUTES"); do
+  out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d60s --timeout 10s -s tests/load/mix.lua "$URL")
+  read -r _ rps p50 p95 p99 errors _ <<<"$(grep '^RESULT' <<<"$out")"
+  errors=$((errors + $(awk '/^GRAPHQL_ERRORS/ { print $2 }' <<<"$out")))
+  rss=$(rss_mib "$SERVER")
+  printf '| %d | %.0f | %.2f | %.2f | %.2f | %d | %d |\n' "$minute" "$rps" "$p50" "$p95" "$p99" \
+    "$errors" "$rss" | tee -a "$TABLE"
+  first_rss=${first_rss:-$rss} first_p99=${first_p99:-$p99}
+done
+verdict=$(awk -v r0="$first_rss" -v r1="$rss" -v l0="$first_p99" -v l1="$p99" -v tol="$TOLERANCE" 'BEGIN {
+  dr = 100 * (r1 - r0) / r0; dl = 100 * (l1 - l0) / l0
+  ok = (dr <= tol && dr >= -tol && dl <= tol && dl >= -tol)
+  printf "%s memory %+.1f %% (%d -> %d MiB), p99 %+.1f %% (%.2f -> %.2f ms), tolerance %d %%",
+    ok ? "PASS" : "FAIL", dr, r0, r1, dl, l0, l1, tol }')
+echo "SOAK $verdict" | tee -a "$TABLE"
+[[ $verdict == PASS* ]]
