@@ -47,12 +47,14 @@ URL="http://127.0.0.1:$PORT"
 PG_VERSION=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
 
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
-"$BIN" seed --database-url "$DB_URL" --products 2000 --seed 7 >/dev/null 2>&1
+# The indexer drill needs a reindex that lasts long enough to be killed in the middle.
+PRODUCTS=${PRODUCTS:-$([ "$FAULT" = indexer ] && echo 50000 || echo 2000)}
+"$BIN" seed --database-url "$DB_URL" --products "$PRODUCTS" --seed 7 >/dev/null 2>&1
 KEYS="fault:$(head -c 32 /dev/urandom | base64 -w0)"
 # A short breaker period, so the Redis drill sees registrations come back within seconds.
 export TEXTISUR_REDIS_RETRY_AFTER_MS=${TEXTISUR_REDIS_RETRY_AFTER_MS:-1000}
 
-SERVER= INDEXER= DRIVER= LOOP=
+SERVER= INDEXER= DRIVER= LOOP= KILLED_MID_BUILD=0
 SERVER_FLAGS=()
 [ "$FAULT" = indexer ] && SERVER_FLAGS=(--indexer off)
 start() {
@@ -126,6 +128,9 @@ for round in 1 2; do
       RUST_LOG=warn "$BIN" reindex --database-url "$DB_URL" --index-dir "$INDEX" >>"$LOG" 2>&1 &
       reindex=$!
       sleep 1
+      if kill -0 "$reindex" 2>/dev/null; then
+        KILLED_MID_BUILD=$((KILLED_MID_BUILD + 1))
+      fi
       kill -9 "$reindex" "$INDEXER" 2>/dev/null || true
       wait "$reindex" "$INDEXER" 2>/dev/null || true
       start_indexer
@@ -166,6 +171,9 @@ print(",".join(map(str, sorted(ids))) or "0")
 PY
 )
 acked_count=$(sort -u "$ACKED" | wc -l)
+if [ "$FAULT" = indexer ]; then
+  check "the reindex was killed mid-build both times" 2 "$KILLED_MID_BUILD"
+fi
 check "ready again, indexer caught up" true "$([ -n "$ready_within" ] && echo true || echo false)"
 check "acknowledged orders recorded" true "$([ "$acked_count" -gt 0 ] && echo true || echo false)"
 check "no acknowledged order lost" "$acked_count" "$(sql "SELECT count(*) FROM orders WHERE id IN ($acked_ids)")"
