@@ -341,9 +341,9 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_CACHE_MAX_AGE", default_value_t = 30)]
     pub cache_max_age: u32,
 
-    /// Seconds an anonymous persisted GET response is reused by the server itself (at most
-    /// the max-age above); 0 turns the response cache off.
-    #[arg(long, env = "TEXTISUR_RESPONSE_CACHE_SECONDS", default_value_t = 2.0)]
+    /// Seconds an anonymous persisted GET response is reused by the server itself, as a CDN
+    /// honouring the max-age above would (never more than it); 0 turns the cache off.
+    #[arg(long, env = "TEXTISUR_RESPONSE_CACHE_SECONDS", default_value_t = 30.0)]
     pub response_cache_seconds: f64,
 
     /// Most MiB of responses the response cache holds.

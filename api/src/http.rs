@@ -91,7 +91,7 @@ impl Default for HttpConfig {
             production: false,
             safelist: false,
             ws: ws::WsConfig::default(),
-            response_cache_ttl: std::time::Duration::from_secs(2),
+            response_cache_ttl: std::time::Duration::from_secs(30),
             response_cache_bytes: 64 << 20,
         }
     }

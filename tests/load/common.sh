@@ -88,7 +88,8 @@ cpu_ticks() {
   echo "$total"
 }
 
-postgres_pids() { pgrep -d ' ' -x postgres || pgrep -d ' ' postgres || true; }
+# Busy clock ticks of the whole machine (every core), from /proc/stat.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 
 reset_peak() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || true; }
 peak_mib() { awk '/^VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
@@ -109,4 +110,9 @@ prepare_mix() {
   cart_ids=$(python3 tests/load/mix-requests.py --database-url "$DB_URL" --out "$OUT/mix-$n.tsv")
   psql "$DB_URL" -qc "UPDATE products SET stock = greatest(stock, 1000000) WHERE id IN ($cart_ids)"
   export MIX_FILE="$OUT/mix-$n.tsv" TOKENS_FILE="$OUT/mix-tokens.txt"
+}
+
+# The sum of every series of the server's counter NAME (all labels) from /metrics.
+metric_sum() {
+  curl -fsS "http://127.0.0.1:$1/metrics" | awk -v name="$2" 'index($0, name "{") == 1 || index($0, name " ") == 1 { sum += $2 } END { printf "%d", sum }'
 }

@@ -17,7 +17,7 @@ queries as GET (cacheable), mutations as POST.
 The buyer's token is drawn per request by the Lua script; `@KEY@` in a checkout body becomes
 a fresh idempotency key. Deterministic for a given seed and database.
 
-    python3 tests/load/mix-requests.py --database-url URL --out FILE [--requests 50000]
+    python3 tests/load/mix-requests.py --database-url URL --out FILE [--requests 400000]
 """
 
 import argparse
@@ -92,7 +92,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--requests", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=400_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--cart-products", type=int, default=2_000)
     args = parser.parse_args()

@@ -19,11 +19,16 @@ cargo build --release -q -p textisur-api --bin textisur
 BIN=${CARGO_TARGET_DIR:-target}/release/textisur
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_persisted WITH (FORCE)"
 "$BIN" seed --database-url "$DB_URL" --products 10000 --seed 42 >/dev/null
-RUST_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" --no-demo-data \
-  --cost-bucket 100000000 --cost-restore-rate 100000000 >"$OUT/persisted-server.log" 2>&1 &
-SERVER=$!
+SERVER=
 trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+# serve ARGS...: (re)starts the server with the given extra flags.
+serve() {
+  if [ -n "$SERVER" ]; then kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; fi
+  RUST_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" --no-demo-data \
+    --cost-bucket 100000000 --cost-restore-rate 100000000 "$@" >>"$OUT/persisted-server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+}
 URL="http://127.0.0.1:$PORT/graphql"
 
 # Two operations: a listing whose execution (three SQL queries) dominates, and a category tree
@@ -48,11 +53,19 @@ bench() {
   path_query="/graphql?operationName=$name&variables=$(enc "$variables")&extensions=$(enc "$extensions")"
   curl -fsS "http://127.0.0.1:$PORT$path_query" | jq -e "$check" >/dev/null
   for round in $(seq 1 "$ROUNDS"); do
-    row "$name, persisted GET (hash only), round $round" "$(PATH_QUERY="$path_query" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s tests/load/get.lua "http://127.0.0.1:$PORT" | grep '^RESULT')"
+    row "$name, persisted GET (hash only$CACHE), round $round" "$(PATH_QUERY="$path_query" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s tests/load/get.lua "http://127.0.0.1:$PORT" | grep '^RESULT')"
     row "$name, whole query over POST, round $round" "$(BODY_FILE="$OUT/persisted-post-$name.json" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s tests/load/graphql.lua "$URL" | grep '^RESULT')"
   done
 }
-bench ProductCard 'query ProductCard($first: Int) { products(first: $first, sort: POPULAR) { nodes { id name price { amount currencyCode } unit store { name city } category { name } } } }' \
-  '{"first":20}' '.data.products.nodes | length == 20'
-bench CategoryTree 'query CategoryTree { categories { id slug name parent { id slug name } children { id slug name children { id slug name } } } }' \
-  '{}' '.data.categories | length > 0'
+both() {
+  bench ProductCard 'query ProductCard($first: Int) { products(first: $first, sort: POPULAR) { nodes { id name price { amount currencyCode } unit store { name city } category { name } } } }' \
+    '{"first":20}' '.data.products.nodes | length == 20'
+  bench CategoryTree 'query CategoryTree { categories { id slug name parent { id slug name } children { id slug name children { id slug name } } } }' \
+    '{}' '.data.categories | length > 0'
+}
+# As served: the response cache answers the persisted GET (what a CDN honouring max-age does).
+CACHE=", response cache" serve
+both
+# The response cache off: every GET runs, from the prepared document.
+CACHE=", no response cache" serve --response-cache-seconds 0
+both

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# Soak: the request mix of tests/load/mix.sh for MINUTES (10) minutes at CONNECTIONS (64),
+# Soak: the request mix of tests/load/mix.sh for MINUTES (10) minutes at CONNECTIONS (16),
 # against the release server on 100,000 products, measured minute by minute. Passes (exit 0)
 # when the last minute's resident memory and p99 are both within 10 % of the first minute's
 # (after WARMUP seconds not counted); prints a Markdown table either way
 # (tests/load/out/soak.md).
 #
-#   tests/load/soak.sh                  # N=100000 MINUTES=10 CONNECTIONS=64 BUILD=0
+#   tests/load/soak.sh                  # N=100000 MINUTES=10 CONNECTIONS=16 BUILD=0
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/load/common.sh
 
 N=${N:-100000}
 MINUTES=${MINUTES:-10}
-CONNECTIONS=${CONNECTIONS:-64}
+CONNECTIONS=${CONNECTIONS:-16}
 WARMUP=${WARMUP:-30}
-WRK_THREADS=${WRK_THREADS:-2}
+export WRK_THREADS=${WRK_THREADS:-2}
 TOLERANCE=${TOLERANCE:-10}
 PORT=${PORT:-18111}
 TABLE="$OUT/soak.md"
@@ -31,7 +31,10 @@ start_server "$PORT" "$LOG" --cost-bucket 100000000 --cost-restore-rate 10000000
 URL="http://127.0.0.1:$PORT"
 prepare_mix "$URL" "$N"
 echo "warming up for ${WARMUP}s" >&2
-wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s tests/load/mix.lua "$URL" >/dev/null
+# Where in the mix each run starts (mix.lua): every run continues the sequence.
+export START=0
+advance() { START=$((START + $(awk '/^RESULT/ { print $7 }' <<<"$1") / WRK_THREADS)); }
+advance "$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s tests/load/mix.lua "$URL")"
 
 {
   echo "| minute | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MiB |"
@@ -39,9 +42,11 @@ wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s tests/load/mix.lua "$URL
 } | tee "$TABLE"
 first_rss= first_p99= rss= p99=
 for minute in $(seq 1 "$MINUTES"); do
+  errors0=$(metric_sum "$PORT" textisur_graphql_errors_total)
   out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d60s --timeout 10s -s tests/load/mix.lua "$URL")
   read -r _ rps p50 p95 p99 errors _ <<<"$(grep '^RESULT' <<<"$out")"
-  errors=$((errors + $(awk '/^GRAPHQL_ERRORS/ { print $2 }' <<<"$out")))
+  advance "$out"
+  errors=$((errors + $(metric_sum "$PORT" textisur_graphql_errors_total) - errors0))
   rss=$(rss_mib "$SERVER")
   printf '| %d | %.0f | %.2f | %.2f | %.2f | %d | %d |\n' "$minute" "$rps" "$p50" "$p95" "$p99" \
     "$errors" "$rss" | tee -a "$TABLE"

@@ -2,9 +2,11 @@
 //!
 //! `GET /graphql` answers an anonymous query with `Cache-Control: public, max-age=N`: the
 //! server already tells browsers and CDNs that the answer may be reused for N seconds. This
-//! cache does the same in the process, for a shorter time (`--response-cache-seconds`, never
-//! more than `max-age`), so a burst of identical requests (a popular search, the home page's
-//! listing, a product everyone opens) runs once per period instead of once per request.
+//! cache does what such a CDN would, in the process (`--response-cache-seconds`, by default
+//! the max-age, never more), so a burst of identical requests (a popular search, the home
+//! page's listing, a product everyone opens) runs once per period instead of once per
+//! request. Writers never read through it: they are signed in, and a listing asked with a
+//! new `consistencyToken` has new variables, so a new key.
 //!
 //! Only what a shared cache could hold is kept: persisted operations (by hash or document
 //! id), sent without `Authorization`, answered 200 without errors. The key is the hash, the
