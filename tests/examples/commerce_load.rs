@@ -330,7 +330,19 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
     let ws_url = format!("{}/graphql", options.url.replace("http://", "ws://"));
     let mut subscribers = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(options.subscribers);
+    // Subscribers join in waves of 200, each acknowledged before the next: 10,000
+    // subscriptions authorised at once would queue on the server's database pool.
+    let mut waited = 0;
     for i in 0..options.subscribers {
+        if i > 0 && i % 200 == 0 {
+            while waited < i {
+                ready_rx
+                    .recv()
+                    .await
+                    .context("a subscriber failed to start")?;
+                waited += 1;
+            }
+        }
         let conversation = &conversations[i % conversations.len()].1;
         // Each subscriber receives the messages of its own conversation.
         let expected = (0..options.messages)
@@ -386,7 +398,7 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
         }));
     }
     drop(ready_tx);
-    for _ in 0..options.subscribers {
+    for _ in waited..options.subscribers {
         ready_rx
             .recv()
             .await
