@@ -64,8 +64,10 @@ both() {
     '{}' '.data.categories | length > 0'
 }
 # As served: the response cache answers the persisted GET (what a CDN honouring max-age does).
-CACHE=", response cache" serve
+CACHE=", response cache"
+serve
 both
 # The response cache off: every GET runs, from the prepared document.
-CACHE=", no response cache" serve --response-cache-seconds 0
+CACHE=", no response cache"
+serve --response-cache-seconds 0
 both
