@@ -107,10 +107,7 @@ pub async fn post(
         single => match GraphqlParams::from_json(single) {
             Ok(params) => {
                 let (status, body, log) = execute(&state, format, &caller, params).await;
-                let mut response = respond(format, status, &body, "no-store");
-                rate_limit_headers(&mut response, &log);
-                response.extensions_mut().insert(log);
-                response
+                with_log(respond(format, status, &body, "no-store"), log)
             }
             Err(e) => http_error(
                 format,
@@ -254,10 +251,7 @@ pub async fn get(
     } else {
         "no-store".to_owned()
     };
-    let mut response = respond(format, status, &body, &cache);
-    rate_limit_headers(&mut response, &log);
-    response.extensions_mut().insert(log);
-    response
+    with_log(respond(format, status, &body, &cache), log)
 }
 
 fn public_cache_control(state: &AppState) -> String {
@@ -278,10 +272,7 @@ fn serve_cached(
     let bucket = state.cost_limiter.spend(&key, hit.actual_cost);
     if let Some(wait) = bucket.retry_after {
         let (status, body, log) = throttle(caller, operation, bucket, wait, hit.actual_cost);
-        let mut response = respond(format, status, &body, "no-store");
-        rate_limit_headers(&mut response, &log);
-        response.extensions_mut().insert(log);
-        return response;
+        return with_log(respond(format, status, &body, "no-store"), log);
     }
     let extensions = json!({
         "cost": cost_extension(hit.requested_cost, Some(hit.actual_cost), &bucket),
@@ -301,6 +292,11 @@ fn serve_cached(
         outcome: "cached",
         bucket: Some(bucket),
     };
+    with_log(response, log)
+}
+
+/// Adds the `RateLimit-*` headers of the caller's bucket and hands `log` to the request log.
+fn with_log(mut response: Response, log: GraphqlLog) -> Response {
     rate_limit_headers(&mut response, &log);
     response.extensions_mut().insert(log);
     response
