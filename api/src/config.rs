@@ -141,6 +141,11 @@ pub struct IndexStorageArgs {
     #[arg(long, env = "TEXTISUR_INDEX_SWEEP_SECONDS", default_value_t = 5)]
     pub index_sweep_seconds: u64,
 
+    /// Least milliseconds between two index commits of the indexer: writes arriving in
+    /// between share one commit (searches see a write at most this much later).
+    #[arg(long, env = "TEXTISUR_INDEX_COMMIT_INTERVAL_MS", default_value_t = 500)]
+    pub index_commit_interval_ms: u64,
+
     /// Indexing buffer of the index writer, in megabytes (at least 15).
     #[arg(long, env = "TEXTISUR_INDEX_WRITER_MEMORY_MB", default_value_t = 64)]
     pub index_writer_memory_mb: usize,

@@ -46,6 +46,7 @@ fn indexer_config(args: &IndexStorageArgs) -> IndexerConfig {
     IndexerConfig {
         batch_size: args.index_batch_size.max(1),
         sweep: Duration::from_secs(args.index_sweep_seconds.max(1)),
+        commit_interval: Duration::from_millis(args.index_commit_interval_ms),
         writer_memory_bytes: args.index_writer_memory_mb.max(15) * 1_000_000,
         crash: CrashPoint::from_env(),
     }

@@ -17,6 +17,9 @@ struct Inner {
     current: RwLock<Option<(String, SearchIndex)>>,
     checkpoint: Mutex<Option<Checkpoint>>,
     applied_below: watch::Sender<u64>,
+    /// The highest transaction bound a reader has waited for: while it is above
+    /// `applied_below`, the indexer skips its pause between commits.
+    wanted: watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for LiveIndex {
@@ -42,6 +45,7 @@ impl LiveIndex {
                 current: RwLock::new(None),
                 checkpoint: Mutex::new(None),
                 applied_below: watch::Sender::new(0),
+                wanted: watch::Sender::new(0),
             }),
         }
     }
@@ -83,10 +87,28 @@ impl LiveIndex {
     /// Waits until every transaction below `txid_bound` is searchable; `false` on timeout.
     pub async fn wait_applied(&self, txid_bound: u64, timeout: Duration) -> bool {
         let mut applied = self.inner.applied_below.subscribe();
+        if *applied.borrow() < txid_bound {
+            self.inner.wanted.send_if_modified(|wanted| {
+                let raised = txid_bound > *wanted;
+                if raised {
+                    *wanted = txid_bound;
+                }
+                raised
+            });
+        }
         matches!(
             tokio::time::timeout(timeout, applied.wait_for(|below| *below >= txid_bound)).await,
             Ok(Ok(_))
         )
+    }
+
+    /// Resolves once a reader waits in [`Self::wait_applied`] for a transaction that is not
+    /// searchable yet.
+    pub(crate) async fn hurried(&self) {
+        let mut wanted = self.inner.wanted.subscribe();
+        let _ = wanted
+            .wait_for(|wanted| *wanted > self.applied_below())
+            .await;
     }
 
     /// Serves `index` (generation `name`) from now on.

@@ -37,6 +37,13 @@ pub struct IndexerConfig {
     pub batch_size: usize,
     /// Drain at least this often, notification or not.
     pub sweep: Duration,
+    /// Least time between the starts of two drains of the worker loop. Writes arriving in
+    /// between wait and share one index commit: under a steady stream of writes (checkouts
+    /// change stock), committing on every notification wrote a new segment several times a
+    /// second. Searches see a write at most this much later; a reader waiting for its own
+    /// write (a consistency token) ends the pause at once. [`Indexer::drain`], which tests
+    /// call, is never delayed.
+    pub commit_interval: Duration,
     /// Indexing buffer of the writer, in bytes.
     pub writer_memory_bytes: usize,
     /// Test hook: abort at this point of a batch (see [`CrashPoint`]).
@@ -48,6 +55,7 @@ impl Default for IndexerConfig {
         Self {
             batch_size: 1_000,
             sweep: Duration::from_secs(5),
+            commit_interval: Duration::from_millis(500),
             writer_memory_bytes: 64_000_000,
             crash: None,
         }
@@ -330,6 +338,8 @@ async fn run(
 ) -> anyhow::Result<()> {
     let mut sweep = tokio::time::interval(indexer.shared.config.sweep);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let commit_interval = indexer.shared.config.commit_interval;
+    let mut last_drain: Option<Instant> = None;
     loop {
         tokio::select! {
             biased;
@@ -337,6 +347,19 @@ async fn run(
             () = wake.notified() => {}
             _ = sweep.tick() => {}
         }
+        // Notifications arriving during the pause coalesce into the one permit of `wake`.
+        let pause = last_drain.map_or(Duration::ZERO, |at| {
+            commit_interval.saturating_sub(at.elapsed())
+        });
+        if !pause.is_zero() {
+            tokio::select! {
+                biased;
+                _ = stopped.changed() => break,
+                () = tokio::time::sleep(pause) => {}
+                () = indexer.shared.live.hurried() => {}
+            }
+        }
+        last_drain = Some(Instant::now());
         if let Err(error) = indexer.drain().await {
             tracing::warn!(
                 error = format!("{error:#}"),

@@ -312,3 +312,60 @@ async fn seeding_is_deterministic() {
         .expect("digest");
     assert_eq!(da, db);
 }
+
+/// `productCount` is counted in the search index, like the `products` listing beside it. The
+/// seller who adds or archives a product sees the new count at once (their reads wait for
+/// their own write, without a drain here), and the count agrees with PostgreSQL.
+#[tokio::test]
+async fn a_store_counts_its_active_products_and_its_seller_sees_a_change_at_once() {
+    let market = textisur_tests::market::Market::open().await;
+    let app = &market.app;
+    let count = |token: Option<String>| {
+        let store = market.store.clone();
+        async move {
+            let query = "query($id: ID!) { node(id: $id) { ... on Store { productCount products { totalCount } } } }";
+            let vars = json!({ "id": store });
+            let (_, body) = match &token {
+                Some(token) => app.graphql_as(token, query, vars).await,
+                None => app.graphql(query, vars).await,
+            };
+            let store = &body["data"]["node"];
+            assert_eq!(
+                store["productCount"], store["products"]["totalCount"],
+                "{body}"
+            );
+            store["productCount"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("{body}"))
+        }
+    };
+    let seller = Some(market.seller.access_token.clone());
+    let first = market
+        .product("Lino lavado", "METRE", "0.5", "20", "9.90")
+        .await;
+    market
+        .product("Gasa de seda", "METRE", "0.5", "20", "14.50")
+        .await;
+    assert_eq!(count(seller.clone()).await, 2);
+
+    let (_, body) = app
+        .graphql_as(
+            &market.seller.access_token,
+            "mutation($id: ID!) { archiveProduct(id: $id) { userErrors { code } } }",
+            json!({ "id": first }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["archiveProduct"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+    assert_eq!(count(seller).await, 1);
+
+    app.sync_search().await;
+    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE status = 'ACTIVE'")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("count");
+    assert_eq!((count(None).await, active), (1, 1));
+}

@@ -278,11 +278,20 @@ impl Store {
 
     /// Number of active products.
     async fn product_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let count = RequestContext::of(ctx)
-            .loaders
-            .store_product_counts
-            .load_one(self.id)
-            .await?;
+        let rc = RequestContext::of(ctx);
+        // Counted in the search index, like the `products` listing beside it, so the two
+        // agree; PostgreSQL counts when there is no index or it has not caught up with the
+        // caller's own last write.
+        if let Some(index) = rc.search.index_for(rc.viewer.user_id(), None).await {
+            let store = u64::try_from(self.id.0).unwrap_or_default();
+            match index.store_product_count(store) {
+                Ok(count) => return Ok(i64::try_from(count).unwrap_or(i64::MAX)),
+                Err(error) => {
+                    tracing::warn!(%error, "could not count a store's products in the index")
+                }
+            }
+        }
+        let count = rc.loaders.store_product_counts.load_one(self.id).await?;
         Ok(count.unwrap_or(0))
     }
 
