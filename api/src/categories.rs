@@ -29,14 +29,22 @@ impl crate::loaders::LoadById for Category {
         self.id
     }
 
+    /// Loads the categories and their ancestors in one statement: the loader keeps every
+    /// row it gets, so a `parent` asked next (a product page's breadcrumb) is already there.
     async fn load(db: &Db, ids: &[CategoryId]) -> ApiResult<Vec<Self>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        Ok(
-            sqlx::query_as("SELECT * FROM categories WHERE id = ANY($1)")
-                .bind(ids)
-                .fetch_all(db.executor())
-                .await?,
+        Ok(sqlx::query_as(
+            "WITH RECURSIVE up AS (
+                 SELECT id, parent_id, slug, name, position FROM categories WHERE id = ANY($1)
+                 UNION
+                 SELECT c.id, c.parent_id, c.slug, c.name, c.position
+                 FROM categories c JOIN up ON c.id = up.parent_id
+             )
+             SELECT * FROM up",
         )
+        .bind(ids)
+        .fetch_all(db.executor())
+        .await?)
     }
 }
 

@@ -58,10 +58,15 @@ impl<B: BatchLoad> BatchFn<B::Key, Loaded<B::Value>> for Adapter<B> {
         metrics::histogram!("textisur_dataloader_batch_duration_seconds", "loader" => B::NAME)
             .record(started.elapsed().as_secs_f64());
         match loaded {
-            Ok(mut found) => keys
-                .iter()
-                .map(|k| (k.clone(), Ok(found.remove(k))))
-                .collect(),
+            Ok(mut found) => {
+                let mut loaded: HashMap<_, _> = keys
+                    .iter()
+                    .map(|k| (k.clone(), Ok(found.remove(k))))
+                    .collect();
+                // Rows found beyond the keys asked (a category's ancestors) are kept too.
+                loaded.extend(found.into_iter().map(|(k, v)| (k, Ok(Some(v)))));
+                loaded
+            }
             Err(e) => keys.iter().map(|k| (k.clone(), Err(e.clone()))).collect(),
         }
     }

@@ -76,3 +76,30 @@ async fn nodes_batches_by_kind() {
     assert!(nodes.iter().all(|n| !n.is_null()));
     assert_eq!(statements, 2, "one statement for products, one for stores");
 }
+
+#[tokio::test]
+async fn a_breadcrumb_of_categories_is_one_statement() {
+    let app = TestApp::seeded(60).await;
+    let slug: String = sqlx::query_scalar(
+        "SELECT p.slug FROM products p JOIN categories c ON c.id = p.category_id
+         WHERE p.status = 'ACTIVE' AND c.parent_id IS NOT NULL ORDER BY p.id LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("a product in a subcategory");
+    let before = app.db.statements_run();
+    let data = app
+        .data(
+            "query($slug: String!) { product(slug: $slug) {
+                category { name parent { name parent { name } } } } }",
+            json!({ "slug": slug }),
+        )
+        .await;
+    let statements = app.db.statements_run() - before;
+    let category = &data["product"]["category"];
+    assert!(category["parent"]["name"].is_string(), "{data}");
+    assert_eq!(
+        statements, 2,
+        "one statement for the product, one for its category and every ancestor"
+    );
+}
