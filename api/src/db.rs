@@ -63,6 +63,9 @@ impl Db {
     }
 }
 
+/// A pooled connection idle this long is pinged before it is handed out.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
+
 /// Opens a pool to `database_url`, creating the database first when it does not exist.
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<Db> {
     connect_with_timeout(database_url, max_connections, Duration::from_secs(2)).await
@@ -84,6 +87,19 @@ pub async fn connect_with_timeout(
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(acquire_timeout)
+        // sqlx pings a connection (one round trip) before handing it out, on top of the ping
+        // it sends when the connection comes back, which drops connections a failure broke.
+        // Before use, only a connection that sat idle long enough for the server to have
+        // gone is pinged.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE_AFTER {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options.log_statements(tracing::log::LevelFilter::Trace))
         .await
         .context("connect to PostgreSQL")?;
