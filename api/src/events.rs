@@ -5,8 +5,12 @@
 //! listening on the database, the writer's own included. Payloads carry ids only; each
 //! subscriber re-reads the rows it may see.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
+use tokio::sync::broadcast;
 
 use crate::ids::{ConversationId, MessageId, OrderId, StoreId, UserId};
 
@@ -80,29 +84,71 @@ impl Envelope {
     }
 }
 
-/// Events this process hears, fanned out to every subscription in it.
+/// Events this process hears, fanned out to the subscriptions that want them.
 ///
-/// One `LISTEN` connection per process feeds a broadcast channel; a subscriber that falls
-/// more than [`EventBus::BUFFER`] events behind skips the oldest ones (and the metric
+/// One `LISTEN` connection per process feeds the bus. A message goes only to the
+/// subscribers of its conversation, on a channel of that conversation's own: one shared
+/// channel woke every subscription of the process for every message, and with 10,000 of
+/// them that wake-up was most of the server's work. Order events share one channel (an
+/// order subscriber may follow every order of a buyer or of several stores). A subscriber
+/// that falls more than its channel's buffer behind skips the oldest events (the metric
 /// `textisur_events_lagged_total` counts them) rather than slowing everyone down.
 #[derive(Clone)]
 pub struct EventBus {
-    sender: tokio::sync::broadcast::Sender<std::sync::Arc<Envelope>>,
+    sender: broadcast::Sender<Arc<Envelope>>,
+    conversations: Arc<Mutex<Conversations>>,
+}
+
+/// The channels of the conversations someone in this process follows.
+#[derive(Default)]
+struct Conversations {
+    channels: HashMap<ConversationId, broadcast::Sender<Arc<Envelope>>>,
+    /// Channel count after the last sweep of channels nobody follows any more.
+    swept_at: usize,
 }
 
 impl EventBus {
-    /// Events buffered per subscriber.
+    /// Order events buffered per subscriber.
     pub const BUFFER: usize = 4096;
+    /// Messages buffered per subscriber of one conversation (a channel allocates its
+    /// buffer up front, and a process may follow many thousands of conversations).
+    pub const CONVERSATION_BUFFER: usize = 64;
 
     /// A bus that hears nothing until [`EventBus::listen`] runs.
     pub fn new() -> Self {
-        let (sender, _) = tokio::sync::broadcast::channel(Self::BUFFER);
-        Self { sender }
+        let (sender, _) = broadcast::channel(Self::BUFFER);
+        Self {
+            sender,
+            conversations: Arc::default(),
+        }
     }
 
-    /// A receiver of every event from now on.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<Envelope>> {
+    /// A receiver of every order event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
         self.sender.subscribe()
+    }
+
+    /// A receiver of the messages added to `conversation` from now on.
+    pub fn subscribe_conversation(
+        &self,
+        conversation: ConversationId,
+    ) -> broadcast::Receiver<Arc<Envelope>> {
+        let mut conversations = self
+            .conversations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Forget the channels nobody follows any more, whenever their number has doubled.
+        if conversations.channels.len() >= 2 * conversations.swept_at.max(512) {
+            conversations
+                .channels
+                .retain(|_, channel| channel.receiver_count() > 0);
+            conversations.swept_at = conversations.channels.len();
+        }
+        conversations
+            .channels
+            .entry(conversation)
+            .or_insert_with(|| broadcast::channel(Self::CONVERSATION_BUFFER).0)
+            .subscribe()
     }
 
     /// Starts listening on [`CHANNEL`]: returns once `LISTEN` is in place (so nothing
@@ -131,13 +177,33 @@ impl EventBus {
     }
 
     fn deliver(&self, payload: &str) {
-        match serde_json::from_str::<Event>(payload) {
-            Ok(event) => {
-                metrics::counter!("textisur_events_received_total").increment(1);
-                // No receiver is fine: nobody is subscribed in this process.
-                let _ = self.sender.send(std::sync::Arc::new(Envelope::new(event)));
+        let event = match serde_json::from_str::<Event>(payload) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::warn!(%error, "ignoring an event that does not parse");
+                return;
             }
-            Err(error) => tracing::warn!(%error, "ignoring an event that does not parse"),
+        };
+        metrics::counter!("textisur_events_received_total").increment(1);
+        match event {
+            Event::MessageAdded {
+                conversation_id, ..
+            } => {
+                let mut conversations = self
+                    .conversations
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                if let Some(channel) = conversations.channels.get(&conversation_id)
+                    && channel.send(Arc::new(Envelope::new(event))).is_err()
+                {
+                    // Nobody follows this conversation any more.
+                    conversations.channels.remove(&conversation_id);
+                }
+            }
+            // No receiver is fine: nobody is subscribed in this process.
+            Event::OrderUpdated { .. } => {
+                let _ = self.sender.send(Arc::new(Envelope::new(event)));
+            }
         }
     }
 }
@@ -145,5 +211,63 @@ impl EventBus {
 impl Default for EventBus {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(conversation: i64, message: i64) -> String {
+        serde_json::to_string(&Event::MessageAdded {
+            conversation_id: ConversationId(conversation),
+            message_id: MessageId(message),
+        })
+        .expect("encode")
+    }
+
+    #[test]
+    fn a_message_reaches_only_its_conversation() {
+        let bus = EventBus::new();
+        let mut first = bus.subscribe_conversation(ConversationId(1));
+        let mut second = bus.subscribe_conversation(ConversationId(2));
+        let mut orders = bus.subscribe();
+        bus.deliver(&message(1, 10));
+        let heard = first.try_recv().expect("conversation 1 hears its message");
+        assert_eq!(
+            heard.event,
+            Event::MessageAdded {
+                conversation_id: ConversationId(1),
+                message_id: MessageId(10),
+            }
+        );
+        assert!(second.try_recv().is_err(), "conversation 2 hears nothing");
+        assert!(
+            orders.try_recv().is_err(),
+            "order subscribers hear no messages"
+        );
+
+        let order = Event::OrderUpdated {
+            order_id: OrderId(7),
+            buyer_id: UserId(3),
+            store_id: StoreId(4),
+        };
+        bus.deliver(&serde_json::to_string(&order).expect("encode"));
+        assert_eq!(orders.try_recv().expect("order event").event, order);
+        assert!(first.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_conversation_nobody_follows_loses_its_channel() {
+        let bus = EventBus::new();
+        let receiver = bus.subscribe_conversation(ConversationId(5));
+        drop(receiver);
+        bus.deliver(&message(5, 1));
+        let channels = bus.conversations.lock().expect("lock").channels.len();
+        assert_eq!(channels, 0);
+        // A later subscriber gets a fresh channel and hears what follows.
+        let mut again = bus.subscribe_conversation(ConversationId(5));
+        bus.deliver(&message(5, 2));
+        assert!(again.try_recv().is_ok());
     }
 }

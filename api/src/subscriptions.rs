@@ -122,7 +122,7 @@ impl SubscriptionRoot {
         }
         let id = ConversationId::from_global(&conversation_id)?;
         // Subscribe before checking, so nothing committed meanwhile is missed.
-        let events = rc.events.subscribe();
+        let events = rc.events.subscribe_conversation(id);
         if visible_conversation(rc, id).await?.is_none() {
             return Err(ApiError::NotFound("no such conversation".into()).into());
         }
