@@ -366,8 +366,11 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
         subscribers.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(expected);
             while latencies.len() < expected {
+                // The first subscribers wait while the other waves join (10,000 take longer
+                // than 10 s under load): a short idle limit here counted them as missing
+                // every message.
                 let Ok(Some(Ok(message))) =
-                    tokio::time::timeout(Duration::from_secs(10), ws.next()).await
+                    tokio::time::timeout(Duration::from_secs(60), ws.next()).await
                 else {
                     break;
                 };
