@@ -330,6 +330,7 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
     let ws_url = format!("{}/graphql", options.url.replace("http://", "ws://"));
     let mut subscribers = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(options.subscribers);
+    let (sending_tx, sending_rx) = tokio::sync::watch::channel(false);
     // Subscribers join in waves of 200, each acknowledged before the next: 10,000
     // subscriptions authorised at once would queue on the server's database pool.
     let mut waited = 0;
@@ -363,15 +364,21 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
             .await?;
         let sent_at = sent_at.clone();
         let ready = ready_tx.clone();
+        let mut sending = sending_rx.clone();
         subscribers.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(expected);
             while latencies.len() < expected {
-                // The first subscribers wait while the other waves join (10,000 take longer
-                // than 10 s under load): a short idle limit here counted them as missing
-                // every message.
-                let Ok(Some(Ok(message))) =
-                    tokio::time::timeout(Duration::from_secs(60), ws.next()).await
-                else {
+                // Idle time counts only once sending has begun: the first waves wait for
+                // the others to join, longer than the limit when there are 10,000.
+                let idle_limit = async {
+                    let _ = sending.wait_for(|begun| *begun).await;
+                    tokio::time::sleep(Duration::from_secs(10)).await;
+                };
+                let frame = tokio::select! {
+                    frame = ws.next() => frame,
+                    () = idle_limit => None,
+                };
+                let Some(Ok(message)) = frame else {
                     break;
                 };
                 let Message::Text(text) = message else {
@@ -411,6 +418,7 @@ async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyh
     let started = Instant::now();
     let mut ticker = tokio::time::interval(every);
     let mut sends = Vec::with_capacity(options.messages);
+    sending_tx.send_replace(true);
     for n in 0..options.messages {
         ticker.tick().await;
         let body = format!("mensaje {n}");
