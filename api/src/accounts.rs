@@ -18,13 +18,68 @@ use self::limits::{AuthLimitConfig, AuthLimits};
 use self::tokens::{TokenError, TokenKeys};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::ids::UserId;
+use crate::users::UserRole;
 use crate::viewer::Viewer;
+use uuid::Uuid;
 
 /// Keys and limiters shared by every request.
 #[derive(Debug)]
 pub struct Auth {
     pub keys: TokenKeys,
     pub limits: AuthLimits,
+    pub sessions: LiveSessions,
+}
+
+/// How long this process trusts a session it found live without asking PostgreSQL again.
+/// Revocations, suspensions and role changes made through this process take effect at once
+/// (they call [`LiveSessions::forget_user`] or [`LiveSessions::forget_session`]); made
+/// through another process sharing the database, within this long.
+pub const LIVE_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Sessions found live lately, with their user's role: a signed-in request's check costs a
+/// statement only once per session per [`LIVE_SESSION_TTL`].
+pub struct LiveSessions {
+    live: moka::sync::Cache<(UserId, Uuid), UserRole>,
+}
+
+impl std::fmt::Debug for LiveSessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LiveSessions")
+    }
+}
+
+impl LiveSessions {
+    fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            live: moka::sync::Cache::builder()
+                .time_to_live(ttl)
+                .max_capacity(100_000)
+                .support_invalidation_closures()
+                .build(),
+        }
+    }
+
+    /// After a change to `user` (suspension, role): their sessions are checked again.
+    pub fn forget_user(&self, user: UserId) {
+        self.forget(move |(u, _)| *u == user);
+    }
+
+    /// After a session ended (logout, revocation, a reused refresh token).
+    pub fn forget_session(&self, session: Uuid) {
+        self.forget(move |(_, s)| *s == session);
+    }
+
+    fn forget(&self, matches: impl Fn(&(UserId, Uuid)) -> bool + Send + Sync + 'static) {
+        if self
+            .live
+            .invalidate_entries_if(move |key, _| matches(key))
+            .is_err()
+        {
+            // Only when invalidation closures are off, which `new` never builds.
+            self.live.invalidate_all();
+        }
+    }
 }
 
 impl std::fmt::Debug for AuthLimits {
@@ -46,6 +101,7 @@ impl Auth {
         Self {
             keys,
             limits: AuthLimits::new(limits),
+            sessions: LiveSessions::new(LIVE_SESSION_TTL),
         }
     }
 }
@@ -89,7 +145,18 @@ pub async fn authenticate(
     let Some(user) = claims.user_id() else {
         return Ok(Err(TokenError::Invalid.into()));
     };
-    Ok(match db::live_role(db, user, claims.sid).await? {
+    let key = (user, claims.sid);
+    let role = match auth.sessions.live.get(&key) {
+        Some(role) => Some(role),
+        None => {
+            let role = db::live_role(db, user, claims.sid).await?;
+            if let Some(role) = role {
+                auth.sessions.live.insert(key, role);
+            }
+            role
+        }
+    };
+    Ok(match role {
         Some(role) => Ok(Viewer::User {
             id: user,
             role,

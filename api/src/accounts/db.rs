@@ -169,17 +169,18 @@ async fn revoke_family_in(
     Ok(())
 }
 
-/// Revokes the session a refresh token belongs to; false when the token is unknown.
-pub async fn logout(db: &Db, hash: &[u8]) -> ApiResult<bool> {
-    let revoked = sqlx::query(
+/// Revokes the session a refresh token belongs to; returns it, `None` when the token is
+/// unknown.
+pub async fn logout(db: &Db, hash: &[u8]) -> ApiResult<Option<Uuid>> {
+    Ok(sqlx::query_scalar(
         "UPDATE refresh_token_families f SET revoked_at = COALESCE(f.revoked_at, now()),
                 revoke_reason = COALESCE(f.revoke_reason, 'logout')
-         FROM refresh_tokens t WHERE t.family_id = f.id AND t.token_hash = $1",
+         FROM refresh_tokens t WHERE t.family_id = f.id AND t.token_hash = $1
+         RETURNING f.id",
     )
     .bind(hash)
-    .execute(db.executor())
-    .await?;
-    Ok(revoked.rows_affected() > 0)
+    .fetch_optional(db.executor())
+    .await?)
 }
 
 /// Revokes one of `user`'s sessions (any user's when `user` is `None`); false when not found.

@@ -229,6 +229,7 @@ impl AccountMutations {
                 None => Ok(invalid()),
             },
             db::Rotation::Reused { user, family } => {
+                rc.auth.sessions.forget_session(family);
                 tracing::warn!(
                     security_event = "refresh_token_reuse",
                     user_id = user.0,
@@ -245,7 +246,8 @@ impl AccountMutations {
     /// Ends the session a refresh token belongs to.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<LogoutPayload> {
         let rc = RequestContext::of(ctx);
-        if db::logout(&rc.db, &refresh_token_hash(&refresh_token)).await? {
+        if let Some(family) = db::logout(&rc.db, &refresh_token_hash(&refresh_token)).await? {
+            rc.auth.sessions.forget_session(family);
             Ok(LogoutPayload {
                 ok: true,
                 user_errors: Vec::new(),
@@ -283,6 +285,7 @@ impl AccountMutations {
             rc.viewer.user_id()
         };
         if db::revoke_session(&rc.db, family, owner).await? {
+            rc.auth.sessions.forget_session(family);
             Ok(LogoutPayload {
                 ok: true,
                 user_errors: Vec::new(),
@@ -302,7 +305,9 @@ impl AccountMutations {
     ) -> Result<UserPayload> {
         let rc = RequestContext::of(ctx);
         let id = UserId::from_global(&user_id)?;
-        Ok(match db::set_role(&rc.db, id, role).await? {
+        let changed = db::set_role(&rc.db, id, role).await?;
+        rc.auth.sessions.forget_user(id);
+        Ok(match changed {
             Some(user) => UserPayload {
                 user: Some(user),
                 user_errors: Vec::new(),
@@ -349,7 +354,9 @@ async fn set_suspended(ctx: &Context<'_>, user_id: ID, suspended: bool) -> Resul
             user_errors: vec![error],
         });
     }
-    Ok(match db::set_suspended(&rc.db, id, suspended).await? {
+    let changed = db::set_suspended(&rc.db, id, suspended).await?;
+    rc.auth.sessions.forget_user(id);
+    Ok(match changed {
         Some(user) => {
             tracing::info!(
                 security_event = "user_suspension",

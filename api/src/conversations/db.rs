@@ -1,7 +1,7 @@
 //! SQL of conversations and messages.
 //!
 //! A message is written with [`add_message`], which also moves the conversation's
-//! `last_message_at` and queues the `MessageAdded` event, all in the caller's transaction.
+//! `last_message_at` and queues the `MessageAdded` event, in one statement.
 
 use std::collections::HashMap;
 
@@ -13,7 +13,7 @@ use super::{
 };
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::events::{self, Event};
+use crate::events;
 use crate::ids::{ConversationId, MessageId, ProductId, StoreId, UserId};
 use crate::plain_text::PlainText;
 
@@ -75,43 +75,49 @@ pub async fn find_or_create(
     .await
 }
 
+/// A message just written, with the conversation's `last_message_at` after it.
+#[derive(sqlx::FromRow)]
+pub struct Written {
+    #[sqlx(flatten)]
+    pub message: Message,
+    pub last_message_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Writes a message, moves the conversation's `last_message_at` to it and queues the
-/// `MessageAdded` event for the commit; returns the message and the updated conversation.
-pub async fn add_message(
-    conn: &mut PgConnection,
+/// `MessageAdded` event, in one statement: atomic by itself, and one round trip (a
+/// message is the hottest write there is). Inside a transaction, the event waits for its
+/// commit like any other [`events::notify`].
+pub async fn add_message<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
     conversation: ConversationId,
     sender: UserId,
     body: &PlainText,
-) -> sqlx::Result<(Message, Conversation)> {
-    let message: Message = sqlx::query_as(
-        "INSERT INTO messages (conversation_id, sender_id, body) VALUES ($1, $2, $3) RETURNING *",
+) -> sqlx::Result<Written> {
+    // GREATEST: a transaction that started earlier but commits later must not move the
+    // conversation back in its parties' lists. The payload is `Event::MessageAdded` as serde
+    // writes it (the subscription tests decode it); a missing conversation writes nothing,
+    // as the insert's foreign key fails first.
+    sqlx::query_as(
+        "WITH m AS (
+           INSERT INTO messages (conversation_id, sender_id, body) VALUES ($1, $2, $3)
+           RETURNING *
+         ), c AS (
+           UPDATE conversations c SET last_message_at = GREATEST(c.last_message_at, m.created_at)
+           FROM m WHERE c.id = m.conversation_id
+           RETURNING c.last_message_at
+         ), event AS (
+           SELECT pg_notify($4, json_build_object(
+             'type', 'MessageAdded', 'conversation_id', m.conversation_id, 'message_id', m.id
+           )::text) FROM m
+         )
+         SELECT m.*, c.last_message_at FROM m, c, event",
     )
     .bind(conversation)
     .bind(sender)
     .bind(body.as_str())
-    .fetch_one(&mut *conn)
-    .await?;
-    // GREATEST: a transaction that started earlier but commits later must not move the
-    // conversation back in its parties' lists.
-    let conversation: Conversation = sqlx::query_as(concat!(
-        "UPDATE conversations c SET last_message_at = GREATEST(c.last_message_at, $2)
-         FROM stores s WHERE s.id = c.store_id AND c.id = $1
-         RETURNING ",
-        columns!()
-    ))
-    .bind(conversation)
-    .bind(message.created_at)
-    .fetch_one(&mut *conn)
-    .await?;
-    events::notify(
-        conn,
-        &Event::MessageAdded {
-            conversation_id: conversation.id,
-            message_id: message.id,
-        },
-    )
-    .await?;
-    Ok((message, conversation))
+    .bind(events::CHANNEL)
+    .fetch_one(executor)
+    .await
 }
 
 /// Marks the other side's unread messages as read by `reader`'s side; returns how many.

@@ -1,6 +1,6 @@
 //! `startConversation`, `sendMessage` and `markConversationRead`.
 //!
-//! A message and the event announcing it are written in one transaction, so subscribers
+//! A message and the event announcing it are written in one statement, so subscribers
 //! hear of a message exactly when it commits. Writing in a conversation one is not a party
 //! of is `FORBIDDEN` (admins excepted), like changing another seller's products.
 
@@ -72,7 +72,8 @@ fn signed_in_user(rc: &RequestContext) -> ApiResult<UserId> {
 
 /// Where a message goes.
 enum Recipient {
-    Conversation(ConversationId),
+    /// A conversation the sender may write in.
+    Conversation(Conversation),
     /// The sender's conversation with this store about this product, created when missing.
     Store(StoreId, Option<ProductId>),
 }
@@ -85,15 +86,32 @@ async fn write_message(
     recipient: Recipient,
     body: &PlainText,
 ) -> ApiResult<(Message, Conversation)> {
-    let mut tx = rc.db.begin().await?;
-    let id = match recipient {
-        Recipient::Conversation(id) => id,
+    let (message, conversation) = match recipient {
+        Recipient::Conversation(conversation) => {
+            // One statement, atomic without a transaction.
+            let written = db::add_message(rc.db.executor(), conversation.id, sender, body).await?;
+            let conversation = Conversation {
+                last_message_at: written.last_message_at,
+                ..conversation
+            };
+            (written.message, conversation)
+        }
         Recipient::Store(store, product) => {
-            db::find_or_create(&mut tx, sender, store, product).await?
+            let mut tx = rc.db.begin().await?;
+            let id = db::find_or_create(&mut tx, sender, store, product).await?;
+            let written = db::add_message(&mut *tx, id, sender, body).await?;
+            tx.commit().await?;
+            let conversation = rc
+                .loaders
+                .conversations
+                .load_one(id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::Internal(format!("conversation {} vanished after a message", id.0))
+                })?;
+            (written.message, conversation)
         }
     };
-    let (message, conversation) = db::add_message(&mut tx, id, sender, body).await?;
-    tx.commit().await?;
     rc.loaders
         .conversations
         .feed_one(conversation.id, conversation.clone())
@@ -218,7 +236,7 @@ impl ConversationMutations {
             }
         };
         let (message, _) =
-            write_message(rc, sender, Recipient::Conversation(conversation.id), &body).await?;
+            write_message(rc, sender, Recipient::Conversation(conversation), &body).await?;
         Ok(MessagePayload {
             message: Some(message),
             user_errors: Vec::new(),

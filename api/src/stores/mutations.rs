@@ -226,6 +226,8 @@ impl StoreMutations {
         .await
         .map_err(ApiError::from)?;
         tx.commit().await.map_err(ApiError::from)?;
+        // The new role counts from the seller's next request.
+        rc.auth.sessions.forget_user(owner);
         Ok(StorePayload {
             store: Some(store),
             user_errors: Vec::new(),
