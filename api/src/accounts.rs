@@ -71,14 +71,21 @@ impl LiveSessions {
     }
 
     fn forget(&self, matches: impl Fn(&(UserId, Uuid)) -> bool + Send + Sync + 'static) {
-        if self
-            .live
-            .invalidate_entries_if(move |key, _| matches(key))
-            .is_err()
-        {
-            // Only when invalidation closures are off, which `new` never builds.
-            self.live.invalidate_all();
+        // Errs only when the cache was built without invalidation closures; `new` enables them.
+        let _ = self.live.invalidate_entries_if(move |key, _| matches(key));
+    }
+
+    /// The role of `user` if `session` is live (not revoked, the user not suspended): from
+    /// the cache, else from PostgreSQL. Only live sessions are cached.
+    async fn live_role(&self, db: &Db, user: UserId, session: Uuid) -> ApiResult<Option<UserRole>> {
+        if let Some(role) = self.live.get(&(user, session)) {
+            return Ok(Some(role));
         }
+        let role = db::live_role(db, user, session).await?;
+        if let Some(role) = role {
+            self.live.insert((user, session), role);
+        }
+        Ok(role)
     }
 }
 
@@ -145,18 +152,7 @@ pub async fn authenticate(
     let Some(user) = claims.user_id() else {
         return Ok(Err(TokenError::Invalid.into()));
     };
-    let key = (user, claims.sid);
-    let role = match auth.sessions.live.get(&key) {
-        Some(role) => Some(role),
-        None => {
-            let role = db::live_role(db, user, claims.sid).await?;
-            if let Some(role) = role {
-                auth.sessions.live.insert(key, role);
-            }
-            role
-        }
-    };
-    Ok(match role {
+    Ok(match auth.sessions.live_role(db, user, claims.sid).await? {
         Some(role) => Ok(Viewer::User {
             id: user,
             role,
