@@ -3,6 +3,10 @@
 //! Policy: errors the client can act on carry a code from the closed set of API.md and a
 //! lowercase message; everything else is logged with its chain and reaches the client as
 //! `internal error` with code `INTERNAL_SERVER_ERROR`, so no SQL or stack detail leaks.
+//! PostgreSQL out of reach (down, restarting, every pooled connection busy past the acquire
+//! timeout) keeps that code but says `service unavailable` with `retryAfterMs`, and the HTTP
+//! handler answers 503 with `Retry-After` when nothing else came back: the same request is
+//! worth retrying shortly, and a load balancer or client can back off on the status alone.
 
 use std::sync::Arc;
 
@@ -58,6 +62,10 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// How long a client should wait before retrying while PostgreSQL is out of reach: about
+/// the pool's acquire timeout, so a retry does not queue behind the requests that failed.
+pub const UNAVAILABLE_RETRY_AFTER_MS: u64 = 2_000;
+
 impl ApiError {
     /// Shorthand for a [`ApiError::BadUserInput`].
     pub fn bad_input(message: impl Into<String>) -> Self {
@@ -72,8 +80,17 @@ impl ApiError {
             Self::Throttled { retry_after_ms } => {
                 format!("too many attempts: retry in {retry_after_ms} ms")
             }
+            Self::Database(_) if self.is_unavailable() => {
+                "service unavailable: retry shortly".to_owned()
+            }
             Self::Database(_) | Self::Internal(_) => "internal error".to_owned(),
         }
+    }
+
+    /// Whether PostgreSQL was out of reach rather than the request or the code at fault:
+    /// the same request may well succeed once it is back or the pool has a free connection.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Database(error) if database_unavailable(error))
     }
 
     /// The code this error carries on the wire.
@@ -86,6 +103,23 @@ impl ApiError {
             Self::Throttled { .. } => ErrorCode::Throttled,
             Self::Database(_) | Self::Internal(_) => ErrorCode::InternalServerError,
         }
+    }
+}
+
+/// Connection-level failures: no connection could be had, the connection broke, or the
+/// server refuses work while it shuts down or starts (SQLSTATE class 08, 57P01 to 57P03,
+/// 53300 too many connections).
+fn database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
     }
 }
 
@@ -108,6 +142,8 @@ impl From<ApiError> for async_graphql::Error {
             ext.set("code", code.as_str());
             if let ApiError::Throttled { retry_after_ms } = error {
                 ext.set("retryAfterMs", retry_after_ms);
+            } else if error.is_unavailable() {
+                ext.set("retryAfterMs", UNAVAILABLE_RETRY_AFTER_MS);
             }
         })
     }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # PostgreSQL outage drill: stops the local PostgreSQL cluster under a running server and
 # checks, by script, that /health/ready turns 503 within 5 s, that queries answer a clean
-# INTERNAL_SERVER_ERROR quickly (no hang, no 5xx panic page), and that everything recovers
-# by itself within 5 s of PostgreSQL's return. Needs root (pg_ctlcluster).
+# INTERNAL_SERVER_ERROR quickly (no hang, no panic page) as a 503 with Retry-After, and that
+# everything recovers by itself within 5 s of PostgreSQL's return. Needs root (pg_ctlcluster).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,7 +30,7 @@ for _ in $(seq 1 300); do curl -fsS "$URL/health/ready" >/dev/null 2>&1 && break
 
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
-query() { curl -sS -m 10 -H 'content-type: application/json' -d '{"query":"{ products(first: 1) { totalCount } }"}' "$URL/graphql"; }
+query() { curl -sS -m 10 "$@" -H 'content-type: application/json' -d '{"query":"{ products(first: 1) { totalCount } }"}' "$URL/graphql"; }
 passed=0
 failed=0
 check() { # check NAME CONDITION...
@@ -52,10 +52,13 @@ took=$(since "$stopped")
 check "ready is 503 within 5 s of the outage (took $(printf %.1f "$took") s)" test "$ready_status" = 503 -a "$(echo "$took < 5" | bc)" = 1
 
 started=$(now)
-body=$(query || true)
+HEADERS=$(mktemp)
+body=$(query -D "$HEADERS" || true)
 took=$(since "$started")
 check "a query answers INTERNAL_SERVER_ERROR without hanging ($(printf %.1f "$took") s)" \
   bash -c "[[ '$body' == *INTERNAL_SERVER_ERROR* && $(echo "$took < 5" | bc) == 1 ]]"
+check "it is a 503 with Retry-After and retryAfterMs" \
+  bash -c "grep -qE '^HTTP/[0-9.]+ 503' '$HEADERS' && grep -qi '^retry-after: [0-9]' '$HEADERS' && [[ '$body' == *retryAfterMs* ]]"
 check "no internals leak to the client" bash -c "[[ '$body' != *onnection* && '$body' != *sqlx* ]]"
 check "the server is still alive" kill -0 "$SERVER"
 

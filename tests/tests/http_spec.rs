@@ -258,6 +258,66 @@ async fn field_errors_keep_200_and_partial_data() {
     assert_eq!(body["errors"][0]["path"], json!(["products"]));
 }
 
+/// Every pooled connection held elsewhere: the request waits out the acquire timeout, then
+/// answers 503 with `Retry-After` and a retryable error, and works again once one is free.
+#[tokio::test]
+async fn database_out_of_reach_is_503_with_retry_after() {
+    let app = TestApp::seeded(5).await;
+    let query = r#"{ product(slug: "no-such-product") { id } }"#;
+    let (status, body) = app.graphql(query, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Take every connection the pool has or will open, and keep taking any the server's
+    // background work gives back: the pool serves waiters in order, so the grabber, queued
+    // first, gets each freed connection before the request does.
+    let pool = app.db.pool().clone();
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let grabber = tokio::spawn({
+        let (pool, held) = (pool.clone(), held.clone());
+        async move {
+            loop {
+                if let Ok(connection) = pool.acquire().await {
+                    held.lock().expect("lock").push(connection);
+                }
+            }
+        }
+    });
+    let max = pool.options().get_max_connections();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while pool.size() < max || pool.num_idle() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the pool never ran dry"
+        );
+        tokio::task::yield_now().await;
+    }
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", GRAPHQL_JSON)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "2");
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(first_code(&body), "INTERNAL_SERVER_ERROR", "{body}");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "service unavailable: retry shortly"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["retryAfterMs"], 2000);
+
+    grabber.abort();
+    let _ = grabber.await;
+    held.lock().expect("lock").clear();
+    let (status, body) = app.graphql(query, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
 #[tokio::test]
 async fn accept_negotiates_the_response_media_type() {
     let app = TestApp::spawn().await;

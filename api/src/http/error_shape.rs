@@ -74,11 +74,31 @@ pub(super) fn add_missing_code(error: &mut Value, request_error: bool) {
     extensions.insert("code".to_owned(), Value::String(code.as_str().to_owned()));
 }
 
+/// Whether a response carries nothing but "PostgreSQL is out of reach": errors that all say
+/// so, and no data (none at all, or every root field null). Such a response is a 503 with
+/// `Retry-After`; one with any data stays 200, as the GraphQL-over-HTTP spec requires.
+pub(super) fn only_unavailable(body: &Value) -> bool {
+    let Some(errors) = body.get("errors").and_then(Value::as_array) else {
+        return false;
+    };
+    let unavailable = |error: &Value| {
+        let extensions = &error["extensions"];
+        extensions["code"] == ErrorCode::InternalServerError.as_str()
+            && extensions.get("retryAfterMs").is_some()
+    };
+    let no_data = match body.get("data") {
+        None | Some(Value::Null) => true,
+        Some(Value::Object(fields)) => fields.values().all(Value::is_null),
+        Some(_) => false,
+    };
+    !errors.is_empty() && errors.iter().all(unavailable) && no_data
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::restore_null;
+    use super::{only_unavailable, restore_null};
 
     #[test]
     fn failed_fields_come_back_as_null() {
@@ -99,5 +119,30 @@ mod tests {
         let mut data = json!(null);
         restore_null(&mut data, &[json!("suspendUser")]);
         assert_eq!(data, json!(null), "a null data entry stays null");
+    }
+
+    #[test]
+    fn only_a_dataless_out_of_reach_answer_is_unavailable() {
+        let down = json!({ "message": "service unavailable: retry shortly",
+            "extensions": { "code": "INTERNAL_SERVER_ERROR", "retryAfterMs": 2000 } });
+        let bug = json!({ "message": "internal error",
+            "extensions": { "code": "INTERNAL_SERVER_ERROR" } });
+        assert!(only_unavailable(&json!({ "data": null, "errors": [down] })));
+        assert!(only_unavailable(&json!({ "errors": [down] })));
+        assert!(only_unavailable(
+            &json!({ "data": { "product": null, "me": null }, "errors": [down, down] })
+        ));
+        assert!(
+            !only_unavailable(
+                &json!({ "data": { "product": null, "me": { "id": "x" } }, "errors": [down] })
+            ),
+            "partial data stays 200"
+        );
+        assert!(
+            !only_unavailable(&json!({ "data": null, "errors": [down, bug] })),
+            "a bug among them is a 500's business, not a retry"
+        );
+        assert!(!only_unavailable(&json!({ "data": { "product": null } })));
+        assert!(!only_unavailable(&json!({ "data": null, "errors": [] })));
     }
 }

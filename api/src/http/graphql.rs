@@ -21,14 +21,15 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{
-    AGE, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, USER_AGENT, VARY, WWW_AUTHENTICATE,
+    AGE, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, USER_AGENT, VARY,
+    WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::error_shape::{add_missing_code, restore_null};
+use super::error_shape::{add_missing_code, only_unavailable, restore_null};
 use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
@@ -41,7 +42,7 @@ use super::refusals::{
 use super::response_cache::CachedResponse;
 
 use crate::cost_limits::CallerKey;
-use crate::error::ErrorCode;
+use crate::error::{ErrorCode, UNAVAILABLE_RETRY_AFTER_MS};
 use crate::query_limits::OperationCost;
 use crate::schema::{ClientInfo, RequestContext};
 use crate::viewer::Viewer;
@@ -520,6 +521,7 @@ async fn execute(
     }
     let status = match (request_error, format) {
         (true, ResponseFormat::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
+        _ if only_unavailable(&body) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::OK,
     };
     let log = GraphqlLog {
@@ -576,12 +578,18 @@ impl Caller {
                 message: failure.to_string(),
             }),
             Err(error) => {
+                let status = if error.is_unavailable() {
+                    StatusCode::SERVICE_UNAVAILABLE
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                let message = error.message();
                 // Converting logs the cause; the client only learns that it failed.
                 let _ = async_graphql::Error::from(error);
                 Err(EarlyRefusal {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    status,
                     code: ErrorCode::InternalServerError,
-                    message: "internal error".to_owned(),
+                    message,
                 })
             }
         }
@@ -621,6 +629,10 @@ fn respond_bytes(
         headers.insert(CACHE_CONTROL, cache);
     }
     headers.insert(VARY, HeaderValue::from_static("Accept, Authorization"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        let seconds = UNAVAILABLE_RETRY_AFTER_MS.div_ceil(1000);
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
     response
 }
 
