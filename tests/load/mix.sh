@@ -34,7 +34,8 @@ TABLE="$OUT/mix.md"
 
 need_tools
 build_release
-trap stop_server EXIT
+trap finish EXIT
+production_postgres
 ulimit -n "$(ulimit -Hn)"
 TICKS=$(getconf CLK_TCK)
 
