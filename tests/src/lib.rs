@@ -51,6 +51,9 @@ pub struct TestOptions {
     /// How long the Redis circuit breaker stays open before a trial call; the default of
     /// `textisur serve` when `None`.
     pub redis_retry_after: Option<std::time::Duration>,
+    /// No search index and no indexer (listings fall back to PostgreSQL), so nothing but
+    /// requests uses the database pool.
+    pub without_search_index: bool,
 }
 
 /// A running server on its own fresh database.
@@ -115,8 +118,12 @@ impl TestApp {
             }),
             jwt_keys: Some(Secret(TEST_JWT_KEYS.to_owned())),
             auth_limits: options.auth_limits.unwrap_or_default(),
-            search: SearchState::new(SearchBackend::Index, None),
-            index: Some(IndexSetup {
+            search: if options.without_search_index {
+                SearchState::new(SearchBackend::Postgres, None)
+            } else {
+                SearchState::new(SearchBackend::Index, None)
+            },
+            index: (!options.without_search_index).then(|| IndexSetup {
                 dir: index_dir.path().to_owned(),
                 mode: IndexerMode::InProcess,
                 indexer: IndexerConfig {
