@@ -2,7 +2,8 @@
 # starting the release server and measuring its process.
 #
 #   ensure_seeded N        seeds textisur_bench_N (and drops its index) unless it already
-#                          holds N seeded products; sets DB_URL and INDEX_DIR
+#                          holds N seeded products and RESEED is not 1; sets DB_URL and
+#                          INDEX_DIR
 #   start_server PORT LOG ARGS...   starts `textisur serve` on DB_URL with a JWT key made
 #                          for the run (KEYS), waits until ready; sets SERVER (its pid)
 #   stop_server            stops it (SIGTERM, then waits)
@@ -43,7 +44,9 @@ ensure_seeded() {
   DB_URL="$PG/textisur_bench_$n"
   INDEX_DIR="$OUT/search-index-$n"
   seeded=$(psql "$DB_URL" -tAc "SELECT count(*) FROM products WHERE EXISTS (SELECT 1 FROM users WHERE password_hash IS NOT NULL)" 2>/dev/null || echo 0)
-  if [ "$seeded" -lt "$n" ]; then
+  # RESEED=1 seeds anew: every run adds its orders, and a database that several runs grew
+  # (with bloat from runs without autovacuum) drifted a soak down by a fifth.
+  if [ "$seeded" -lt "$n" ] || [ "${RESEED:-0}" = 1 ]; then
     psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_$n WITH (FORCE)"
     rm -rf "$INDEX_DIR"
     echo "seeding $n products" >&2

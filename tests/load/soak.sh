@@ -7,7 +7,7 @@
 # passes, and both changes are printed with their sign. Prints a Markdown table either way
 # (tests/load/out/soak.md).
 #
-#   tests/load/soak.sh                  # N=100000 MINUTES=10 CONNECTIONS=16 BUILD=0
+#   tests/load/soak.sh                  # N=100000 MINUTES=10 CONNECTIONS=16 BUILD=0 RESEED=1
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/load/common.sh
@@ -18,6 +18,8 @@ CONNECTIONS=${CONNECTIONS:-16}
 WARMUP=${WARMUP:-30}
 export WRK_THREADS=${WRK_THREADS:-2}
 TOLERANCE=${TOLERANCE:-10}
+# A soak starts from a freshly seeded catalogue (about a minute with the index build).
+export RESEED=${RESEED:-1}
 PORT=${PORT:-18111}
 TABLE="$OUT/soak.md"
 
