@@ -272,6 +272,8 @@ async fn database_out_of_reach_is_503_with_retry_after() {
     let query = r#"{ product(slug: "no-such-product") { id } }"#;
     let (status, body) = app.graphql(query, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // A session the server has not seen yet: checking it needs the database.
+    let buyer = app.quick_account("Comprador", "BUYER").await;
 
     // Take every connection the pool has or will open, and keep taking any that comes back.
     let pool = app.db.pool().clone();
@@ -312,6 +314,12 @@ async fn database_out_of_reach_is_503_with_retry_after() {
         body["errors"][0]["message"],
         "service unavailable: retry shortly"
     );
+    assert_eq!(body["errors"][0]["extensions"]["retryAfterMs"], 2000);
+
+    // Signed in, the request stops at the session check, before GraphQL runs: same answer.
+    let (status, body) = app.graphql_as(&buyer.access_token, query, json!({})).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(first_code(&body), "INTERNAL_SERVER_ERROR", "{body}");
     assert_eq!(body["errors"][0]["extensions"]["retryAfterMs"], 2000);
 
     grabber.abort();

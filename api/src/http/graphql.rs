@@ -643,8 +643,12 @@ fn http_error(
     code: ErrorCode,
     message: &str,
 ) -> Response {
-    let body =
-        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    let mut extensions = json!({ "code": code.as_str() });
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // The body says what the `Retry-After` header says, as a resolver's 503 does.
+        extensions["retryAfterMs"] = json!(UNAVAILABLE_RETRY_AFTER_MS);
+    }
+    let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
     respond(format, status, &body, "no-store")
 }
 
