@@ -14,6 +14,7 @@ use super::ws::MaybeUpgrade;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_graphql::ErrorExtensions;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
@@ -539,16 +540,16 @@ pub(super) struct Caller {
     pub(super) client: ClientInfo,
 }
 
-/// A refusal decided before the request runs.
+/// A refusal decided before the request runs: no `data`, one error.
 struct EarlyRefusal {
     status: StatusCode,
-    code: ErrorCode,
-    message: String,
+    error: async_graphql::Error,
 }
 
 impl EarlyRefusal {
     fn with_format(self, format: ResponseFormat) -> Response {
-        let mut response = http_error(format, self.status, self.code, &self.message);
+        let body = json!({ "errors": [self.error] });
+        let mut response = respond(format, self.status, &body, "no-store");
         if self.status == StatusCode::UNAUTHORIZED {
             let challenge = HeaderValue::from_static("Bearer error=\"invalid_token\"");
             response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
@@ -574,24 +575,20 @@ impl Caller {
             Ok(Ok(viewer)) => Ok(Self { viewer, client }),
             Ok(Err(failure)) => Err(EarlyRefusal {
                 status: StatusCode::UNAUTHORIZED,
-                code: ErrorCode::Unauthenticated,
-                message: failure.to_string(),
+                error: async_graphql::Error::new(failure.to_string()).extend_with(|_, ext| {
+                    ext.set("code", ErrorCode::Unauthenticated.as_str());
+                }),
             }),
-            Err(error) => {
-                let status = if error.is_unavailable() {
+            Err(error) => Err(EarlyRefusal {
+                status: if error.is_unavailable() {
                     StatusCode::SERVICE_UNAVAILABLE
                 } else {
                     StatusCode::INTERNAL_SERVER_ERROR
-                };
-                let message = error.message();
-                // Converting logs the cause; the client only learns that it failed.
-                let _ = async_graphql::Error::from(error);
-                Err(EarlyRefusal {
-                    status,
-                    code: ErrorCode::InternalServerError,
-                    message,
-                })
-            }
+                },
+                // The conversion resolvers use: it logs the cause and gives the client the
+                // code, the message and, when PostgreSQL is out of reach, `retryAfterMs`.
+                error: error.into(),
+            }),
         }
     }
 }
@@ -643,12 +640,8 @@ fn http_error(
     code: ErrorCode,
     message: &str,
 ) -> Response {
-    let mut extensions = json!({ "code": code.as_str() });
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        // The body says what the `Retry-After` header says, as a resolver's 503 does.
-        extensions["retryAfterMs"] = json!(UNAVAILABLE_RETRY_AFTER_MS);
-    }
-    let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     respond(format, status, &body, "no-store")
 }
 
