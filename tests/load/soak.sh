@@ -51,7 +51,7 @@ advance "$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s tests/load/mi
   echo "| minute | req/s | p50 ms | p95 ms | p99 ms | errors | server RSS MiB, mean | server RSS MiB, range |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$TABLE"
-rows=()
+rps_of=() p99_of=() rss_of=()
 for minute in $(seq 1 "$MINUTES"); do
   errors0=$(metric_sum "$PORT" textisur_graphql_errors_total)
   wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d60s --timeout 10s -s tests/load/mix.lua "$URL" >"$OUT/soak-wrk.txt" &
@@ -71,26 +71,19 @@ for minute in $(seq 1 "$MINUTES"); do
   read -r rss low high <<<"$(printf '%s\n' "${samples[@]}" | awk '{ sum += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { printf "%d %d %d", sum / NR, lo, hi }')"
   printf '| %d | %.0f | %.2f | %.2f | %.2f | %d | %d | %d to %d |\n' "$minute" "$rps" "$p50" "$p95" "$p99" \
     "$errors" "$rss" "$low" "$high" | tee -a "$TABLE"
-  rows+=("$rps $p99 $rss")
+  rps_of+=("$rps") p99_of+=("$p99") rss_of+=("$rss")
 done
-# One line per minute: req/s, p99, memory. The start is the median of the first WINDOW
-# minutes, the end the median of the last WINDOW: one minute's p99 on shared cores moves
-# by about a tenth with no trend, so comparing two single minutes measures that noise.
-verdict=$(printf '%s\n' "${rows[@]}" | awk -v w="$WINDOW" -v tol="$TOLERANCE" '
-  function median(col, from, to,   i, n, v, j, t) {
-    n = 0
-    for (i = from; i <= to; i++) v[++n] = cell[i, col]
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-  }
-  { cell[NR, 1] = $1; cell[NR, 2] = $2; cell[NR, 3] = $3 }
-  END {
-    r0 = median(1, 1, w); r1 = median(1, NR - w + 1, NR)
-    l0 = median(2, 1, w); l1 = median(2, NR - w + 1, NR)
-    m0 = median(3, 1, w); m1 = median(3, NR - w + 1, NR)
-    dm = 100 * (m1 - m0) / m0; dl = 100 * (l1 - l0) / l0; dr = 100 * (r1 - r0) / r0
-    ok = (dm <= tol && dl <= tol)
-    printf "%s memory %+.1f %% (%d -> %d MiB), p99 %+.1f %% (%.2f -> %.2f ms), at most +%d %%; req/s %+.1f %% (%.0f -> %.0f); medians of minutes 1-%d against %d-%d",
-      ok ? "PASS" : "FAIL", dm, m0, m1, dl, l0, l1, tol, dr, r0, r1, w, NR - w + 1, NR }')
+# The start is the median of the first WINDOW minutes, the end the median of the last
+# WINDOW: one minute's p99 on shared cores moves by about a tenth with no trend, so
+# comparing two single minutes measures that noise.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+verdict=$(awk -v w="$WINDOW" -v n="$MINUTES" -v tol="$TOLERANCE" \
+  -v r0="$(median "${rps_of[@]:0:WINDOW}")" -v r1="$(median "${rps_of[@]: -WINDOW}")" \
+  -v l0="$(median "${p99_of[@]:0:WINDOW}")" -v l1="$(median "${p99_of[@]: -WINDOW}")" \
+  -v m0="$(median "${rss_of[@]:0:WINDOW}")" -v m1="$(median "${rss_of[@]: -WINDOW}")" 'BEGIN {
+  dm = 100 * (m1 - m0) / m0; dl = 100 * (l1 - l0) / l0; dr = 100 * (r1 - r0) / r0
+  ok = (dm <= tol && dl <= tol)
+  printf "%s memory %+.1f %% (%d -> %d MiB), p99 %+.1f %% (%.2f -> %.2f ms), at most +%d %%; req/s %+.1f %% (%.0f -> %.0f); medians of minutes 1-%d against %d-%d",
+    ok ? "PASS" : "FAIL", dm, m0, m1, dl, l0, l1, tol, dr, r0, r1, w, n - w + 1, n }')
 echo "SOAK $verdict" | tee -a "$TABLE"
 [[ $verdict == PASS* ]]
