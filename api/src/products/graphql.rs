@@ -1,4 +1,8 @@
 //! GraphQL resolvers of products: `Query.product`, `Query.products` and the `Product` type.
+//!
+//! The listing filter's prices come from clients as decimals of any size: the lint below
+//! keeps arithmetic here checked.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::sync::Arc;
 
@@ -330,7 +334,7 @@ impl ProductSearchConnection {
         let rows = if first == 0 {
             Vec::new()
         } else {
-            db::list(&rc.db, &listing, cursor.as_ref(), first + 1).await?
+            db::list(&rc.db, &listing, cursor.as_ref(), first.saturating_add(1)).await?
         };
         for hit in &rows {
             rc.loaders

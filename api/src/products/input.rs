@@ -1,6 +1,10 @@
 //! Validation of product input: every rule of the catalogue-management issue, each failure a
 //! `UserError` with the field's path and a stable code. Valid input becomes a [`ProductDraft`]
 //! that the database layer writes as is.
+//!
+//! Every number here comes from a client and may be as large as a decimal gets: arithmetic
+//! on them is checked, and the lint below keeps it so.
+#![deny(clippy::arithmetic_side_effects)]
 
 use rust_decimal::Decimal;
 
@@ -75,6 +79,11 @@ pub fn sanitize_description(raw: &str) -> String {
         ])
         .clean(raw)
         .to_string()
+}
+
+/// Whether `value` is a whole multiple of `step` (`false` when it cannot be computed).
+fn multiple_of(value: Decimal, step: Decimal) -> bool {
+    value.checked_rem(step).is_some_and(|rest| rest.is_zero())
 }
 
 fn decimals(value: Decimal) -> u32 {
@@ -164,14 +173,14 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
         }
     }
     if quantity_ok {
-        if !(min % step).is_zero() {
+        if !multiple_of(min, step) {
             err(
                 "minQuantity",
                 UserErrorCode::NotMultiple,
                 "minQuantity must be a multiple of quantityStep",
             );
         }
-        if !(fields.stock % step).is_zero() {
+        if !multiple_of(fields.stock, step) {
             err(
                 "stock",
                 UserErrorCode::NotMultiple,
