@@ -786,3 +786,97 @@ async fn no_decimal_or_text_argument_of_the_schema_makes_an_internal_error() {
         findings.join("\n")
     );
 }
+
+/// The cases the review reported, with the answer each now gets.
+#[tokio::test]
+async fn the_reported_cases_answer_bad_user_input_or_a_user_error() {
+    let app = TestApp::spawn().await;
+    let (callers, fx) = market(&app).await;
+    let code = |body: &Value| body["errors"][0]["extensions"]["code"].clone();
+
+    let listing = "query($f: ProductFilter) { products(filter: $f) { nodes { id } } }";
+    for filter in [
+        json!({ "minPrice": "79228162514264337593543950335" }),
+        json!({ "maxPrice": "-79228162514264337593543950335" }),
+    ] {
+        let (status, body) = app.graphql(listing, json!({ "f": filter })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    }
+
+    // The buyer's line already holds 1: the sum overflows.
+    let (status, body) = app
+        .graphql_as(
+            &callers.buyer.access_token,
+            "mutation($p: ID!) { addToCart(productId: $p, quantity: \"79228162514264337593543950335\") {
+                cart { lines { quantity } } userErrors { field code } } }",
+            json!({ "p": fx.ids["Product"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["data"]["addToCart"]["userErrors"],
+        json!([{ "field": ["quantity"], "code": "INSUFFICIENT_STOCK" }]),
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["addToCart"]["cart"],
+        Value::Null,
+        "nothing written: {body}"
+    );
+
+    let nul = [
+        (
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+            json!({ "i": { "email": "a\u{0}@example.com", "password": TEST_PASSWORD } }),
+            None,
+        ),
+        (
+            "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+            json!({ "i": { "email": "nul@example.com", "password": TEST_PASSWORD, "name": "Ana\u{0}" } }),
+            None,
+        ),
+        (
+            "mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } } }",
+            json!({ "i": { "storeId": fx.ids["Store"], "categoryId": fx.ids["Category"],
+                "name": "Lino\u{0}", "price": "10", "stock": "5" } }),
+            Some(&callers.seller),
+        ),
+        (
+            "mutation { login(input: {email: \"a\\u0000@example.com\", password: \"x\"}) { accessToken } }",
+            json!({}),
+            None,
+        ),
+    ];
+    for (query, variables, caller) in nul {
+        let (status, body) = match caller {
+            Some(account) => {
+                app.graphql_as(&account.access_token, query, variables)
+                    .await
+            }
+            None => app.graphql(query, variables).await,
+        };
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(code(&body), "BAD_USER_INPUT", "{query}: {body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("control characters")),
+            "{body}"
+        );
+    }
+
+    // Line breaks stay allowed where people write paragraphs.
+    let (_, body) = app
+        .graphql_as(
+            &callers.buyer.access_token,
+            "mutation($c: ID!, $b: String!) { sendMessage(conversationId: $c, body: $b) {
+                message { body } userErrors { code } } }",
+            json!({ "c": fx.ids["Conversation"], "b": "Hola,\n\tgracias" }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["sendMessage"]["message"]["body"], "Hola,\n\tgracias",
+        "{body}"
+    );
+}

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use futures::future::join_all;
 
+use super::input::price_limit;
 use super::{
     Money, Product, ProductCursor, ProductFilter, ProductListing, ProductSort, ProductStatus,
     ProductUnit, db, facet_keys,
@@ -118,6 +119,17 @@ pub fn listing_from_args(
         return Err(ApiError::bad_input(format!(
             "a filter list may hold at most {MAX_FILTER_VALUES} values"
         )));
+    }
+    // No price reaches the limit, so a bound past it can only be a mistake or a probe.
+    for (name, bound) in [
+        ("minPrice", filter.min_price),
+        ("maxPrice", filter.max_price),
+    ] {
+        if bound.is_some_and(|b| b.abs() >= price_limit()) {
+            return Err(ApiError::bad_input(format!(
+                "{name} is out of range: prices are below 10,000,000,000"
+            )));
+        }
     }
     if let (Some(min), Some(max)) = (filter.min_price, filter.max_price)
         && min > max

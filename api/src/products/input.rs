@@ -20,6 +20,11 @@ pub const FACETS_MAX: usize = 20;
 /// Longest single material, colour or size.
 pub const FACET_VALUE_MAX: usize = 40;
 
+/// Every price is below this: 10,000,000,000 in the store's currency.
+pub fn price_limit() -> Decimal {
+    Decimal::new(10_000_000_000, 0)
+}
+
 /// Every field of a product as submitted (after merging an update onto the stored row).
 #[derive(Clone, Debug)]
 pub struct ProductFields {
@@ -118,7 +123,7 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
             "description may have at most 5000 characters",
         );
     }
-    if fields.price <= Decimal::ZERO || fields.price >= Decimal::new(10_000_000_000, 0) {
+    if fields.price <= Decimal::ZERO || fields.price >= price_limit() {
         err(
             "price",
             UserErrorCode::OutOfRange,
