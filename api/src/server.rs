@@ -221,11 +221,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("TextiSur API listening on {base}");
     println!("  GraphQL     {base}/graphql");
     println!("  Playground  {base}/playground");
-    println!("  Health      {base}/health/live  {base}/health/ready");
     match server.metrics_addr {
         Some(metrics) => println!("  Metrics     http://{metrics}/metrics"),
         None => println!("  Metrics     {base}/metrics"),
     }
+    println!("  Health      {base}/health/live  {base}/health/ready");
     shutdown_signal().await;
     let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
     tracing::info!(
