@@ -179,7 +179,11 @@ async fn production_seeds_nobody_and_serves_metrics_only_apart() {
         assert_refused(&log_in(&server.base, email, DEMO_PASSWORD).await, email);
     }
     assert_eq!(count(&scratch, "users").await, 0, "no account was seeded");
-    assert_eq!(count(&scratch, "products").await, 0, "no product was seeded");
+    assert_eq!(
+        count(&scratch, "products").await,
+        0,
+        "no product was seeded"
+    );
 
     let (status, body) = get(&format!("{}/metrics", server.base)).await;
     assert_eq!(status, 404, "no metrics on the API port: {body}");
@@ -216,7 +220,11 @@ async fn production_demo_data_publishes_no_password() {
     for email in [ADMIN_EMAIL, "vendedor1@textisur.example"] {
         assert_refused(&log_in(&server.base, email, DEMO_PASSWORD).await, email);
     }
-    assert!(!server.printed.contains(DEMO_PASSWORD), "{}", server.printed);
+    assert!(
+        !server.printed.contains(DEMO_PASSWORD),
+        "{}",
+        server.printed
+    );
 }
 
 #[tokio::test]
