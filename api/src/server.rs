@@ -51,14 +51,19 @@ impl std::fmt::Debug for Secret {
 pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9464";
 
 impl ServerConfig {
-    /// Refuses what must never run in production: without JWT keys each replica would sign
-    /// with its own random key and reject the others' tokens.
+    /// Refuses what must never run, before anything starts: keys that do not parse, and in
+    /// production no keys at all (each replica would sign with its own random key and reject
+    /// the others' tokens).
     pub fn check(&self) -> anyhow::Result<()> {
-        if self.http.production && self.jwt_keys.is_none() {
-            anyhow::bail!(
+        match &self.jwt_keys {
+            Some(keys) => {
+                TokenKeys::parse(&keys.0).context("TEXTISUR_JWT_KEYS")?;
+            }
+            None if self.http.production => anyhow::bail!(
                 "TEXTISUR_JWT_KEYS is not set: production needs the JWT signing keys \
                  (TEXTISUR_JWT_KEYS or TEXTISUR_JWT_KEYS_FILE)"
-            );
+            ),
+            None => {}
         }
         Ok(())
     }

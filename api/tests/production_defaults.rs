@@ -142,20 +142,39 @@ async fn count(scratch: &Scratch, table: &str) -> i64 {
     n
 }
 
-#[test]
-fn production_refuses_to_start_without_jwt_keys() {
+#[tokio::test]
+async fn production_refuses_to_start_without_jwt_keys() {
     let scratch = Scratch::new("prod_no_keys");
-    let command = serve(
-        &scratch,
-        &["--environment", "production", "--demo-products", "20"],
-    );
-    let Err((status, stderr)) = start(command) else {
-        panic!("a production server started without JWT keys");
-    };
-    assert!(!status.success(), "{status:?}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line: {stderr}");
-    assert!(lines[0].contains("TEXTISUR_JWT_KEYS"), "{stderr}");
+    // Unset, and set but empty (an `.env` copied from `.env.example`).
+    for keys in [None, Some("")] {
+        let mut command = serve(
+            &scratch,
+            &["--environment", "production", "--demo-products", "20"],
+        );
+        if let Some(keys) = keys {
+            command.env("TEXTISUR_JWT_KEYS", keys);
+        }
+        let Err((status, stderr)) = start(command) else {
+            panic!("a production server started with JWT keys {keys:?}");
+        };
+        assert!(!status.success(), "{status:?}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line: {stderr}");
+        assert!(lines[0].contains("TEXTISUR_JWT_KEYS"), "{stderr}");
+    }
+    // Refused before it touched PostgreSQL: the database was never created.
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&scratch.admin)
+        .await
+        .expect("connect");
+    let created: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&scratch.database)
+            .fetch_one(&admin)
+            .await
+            .expect("look up the database");
+    assert!(!created, "a refused server created its database");
 }
 
 #[tokio::test]
