@@ -438,6 +438,27 @@ mod tests {
         );
     }
 
+    /// `--metrics-listen` of `textisur serve ARGS`, resolved.
+    fn metrics_listen(args: &[&str]) -> Option<String> {
+        let cli = Cli::try_parse_from([&["textisur", "serve"], args].concat()).expect("parse");
+        let Command::Serve(serve) = cli.command else {
+            panic!("not serve");
+        };
+        let http = ServerConfig::from_args(&serve).expect("config").http;
+        http.metrics_listen.map(|addr| addr.to_string())
+    }
+
+    #[test]
+    fn production_serves_metrics_apart_by_default() {
+        assert_eq!(metrics_listen(&[]), None);
+        assert_eq!(
+            metrics_listen(&["--environment", "production"]).as_deref(),
+            Some(DEFAULT_METRICS_LISTEN)
+        );
+        let apart = ["--metrics-listen", "0.0.0.0:9100"];
+        assert_eq!(metrics_listen(&apart).as_deref(), Some("0.0.0.0:9100"));
+    }
+
     #[test]
     fn persisted_queries_push_takes_manifests() {
         let cli = Cli::try_parse_from([
