@@ -14,7 +14,8 @@ ENV TEXTISUR_LISTEN=0.0.0.0:8080 TEXTISUR_LOG_FORMAT=json \
     TEXTISUR_INDEX_DIR=/var/lib/textisur/search-index
 # The search index: keep it across restarts (it is rebuilt from PostgreSQL when missing).
 VOLUME /var/lib/textisur
-EXPOSE 8080
+# 9464: /metrics, once TEXTISUR_METRICS_LISTEN=0.0.0.0:9464 (production's default is loopback).
+EXPOSE 8080 9464
 HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/health/live || exit 1
 ENTRYPOINT ["textisur"]
 CMD ["serve"]

@@ -226,7 +226,20 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Do not seed demo data into an empty database.
+    /// Seed demo data into an empty database. Unset: in development only. In production
+    /// `--demo-data` seeds the catalogue, but every demo account gets a random password that
+    /// is never shown (the published demo password signs nobody in).
+    #[arg(
+        long,
+        env = "TEXTISUR_DEMO_DATA",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub demo_data: Option<bool>,
+
+    /// Do not seed demo data into an empty database (wins over `--demo-data`).
     #[arg(long, env = "TEXTISUR_NO_DEMO_DATA")]
     pub no_demo_data: bool,
 
@@ -243,8 +256,8 @@ pub struct ServeArgs {
     pub max_batch: usize,
 
     /// JWT signing keys as `kid:base64secret` pairs, comma separated; the first signs, all
-    /// verify (rotation). A random development key is generated when neither this nor
-    /// `--jwt-keys-file` is given.
+    /// verify (rotation). When neither this nor `--jwt-keys-file` is given, development
+    /// generates a random key and production refuses to start.
     #[arg(long, env = "TEXTISUR_JWT_KEYS", hide_env_values = true)]
     pub jwt_keys: Option<String>,
 
@@ -284,6 +297,11 @@ pub struct ServeArgs {
     /// Send `Strict-Transport-Security` (enable only when served over HTTPS).
     #[arg(long, env = "TEXTISUR_HSTS")]
     pub hsts: bool,
+
+    /// Address to serve Prometheus metrics on, at `/metrics`, apart from the API. Unset:
+    /// `127.0.0.1:9464` in production; in development `/metrics` stays on the API port.
+    #[arg(long, env = "TEXTISUR_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "TEXTISUR_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]

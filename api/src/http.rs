@@ -74,6 +74,17 @@ pub struct HttpConfig {
     pub response_cache_ttl: std::time::Duration,
     /// Most bytes of responses the response cache holds.
     pub response_cache_bytes: u64,
+    /// Where `/metrics` is served apart from the API. `None`: on the API port in
+    /// development, nowhere in production (the metrics reveal traffic and operation names).
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+impl HttpConfig {
+    /// Whether `/metrics` is a route of the API itself: only in development and when no
+    /// separate metrics address is set.
+    pub fn metrics_on_api_port(&self) -> bool {
+        !self.production && self.metrics_listen.is_none()
+    }
 }
 
 impl Default for HttpConfig {
@@ -93,6 +104,7 @@ impl Default for HttpConfig {
             ws: ws::WsConfig::default(),
             response_cache_ttl: std::time::Duration::from_secs(30),
             response_cache_bytes: 64 << 20,
+            metrics_listen: None,
         }
     }
 }
@@ -190,11 +202,14 @@ impl std::ops::Deref for AppState {
 /// All routes of the API.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
-    let mut router = Router::new()
+    let mut router = Router::<AppState>::new();
+    if state.config.metrics_on_api_port() {
+        router = router.route("/metrics", get(metrics));
+    }
+    let mut router = router
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
-        .route("/metrics", get(metrics))
         .merge(playground::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -10,10 +10,23 @@ use textisur_api::{Cli, server, telemetry};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let telemetry = telemetry::init(cli.log_format, &cli.otlp())?;
-    let result = server::run(cli.command).await;
-    telemetry.shutdown().await;
-    result
+    let result = match telemetry::init(cli.log_format, &cli.otlp()) {
+        Ok(telemetry) => {
+            let result = server::run(cli.command).await;
+            telemetry.shutdown().await;
+            result
+        }
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // One line with every cause, whatever RUST_BACKTRACE says: an operator reads it
+            // in a crash-looping container's last log line.
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

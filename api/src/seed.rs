@@ -32,6 +32,9 @@ pub struct SeedPlan {
     pub orders: u32,
     pub conversations: u32,
     pub seed: u64,
+    /// Whether every account gets [`DEMO_PASSWORD`]; otherwise a random password that is
+    /// never shown, so nobody can sign in as a seeded account (production's `--demo-data`).
+    pub published_password: bool,
 }
 
 impl SeedPlan {
@@ -44,6 +47,7 @@ impl SeedPlan {
             orders: (products / 20).max(10),
             conversations: (products / 50).max(10),
             seed,
+            published_password: true,
         }
     }
 }
@@ -92,8 +96,16 @@ pub async fn seed(db: &Db, plan: &SeedPlan, progress: bool) -> anyhow::Result<()
     } else {
         ProgressBar::hidden()
     };
+    let password = if plan.published_password {
+        DEMO_PASSWORD.to_owned()
+    } else {
+        use rand::distr::{Alphanumeric, SampleString};
+        // A cryptographic generator seeded by the operating system, not the plan's
+        // reproducible one.
+        Alphanumeric.sample_string(&mut rand::rng(), 32)
+    };
     // One hash for every demo account: hashing thousands would take minutes for nothing.
-    let password_hash = crate::accounts::passwords::hash(DEMO_PASSWORD)
+    let password_hash = crate::accounts::passwords::hash(&password)
         .await
         .map_err(|e| anyhow::anyhow!("hash the demo password: {}", e.message()))?;
     let mut g = Generator::new(plan, password_hash);

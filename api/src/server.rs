@@ -47,8 +47,29 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Where a production server serves `/metrics` when `--metrics-listen` is not given.
+pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9464";
+
 impl ServerConfig {
+    /// Refuses what must never run, before anything starts: keys that do not parse, and in
+    /// production no keys at all (each replica would sign with its own random key and reject
+    /// the others' tokens).
+    pub fn check(&self) -> anyhow::Result<()> {
+        match &self.jwt_keys {
+            Some(keys) => {
+                TokenKeys::parse(&keys.0).context("TEXTISUR_JWT_KEYS")?;
+            }
+            None if self.http.production => anyhow::bail!(
+                "TEXTISUR_JWT_KEYS is not set: production needs the JWT signing keys \
+                 (TEXTISUR_JWT_KEYS or TEXTISUR_JWT_KEYS_FILE)"
+            ),
+            None => {}
+        }
+        Ok(())
+    }
+
     fn from_args(args: &ServeArgs) -> anyhow::Result<Self> {
+        let production = args.environment == Environment::Production;
         let jwt_keys = match (&args.jwt_keys, &args.jwt_keys_file) {
             (Some(keys), _) => Some(Secret(keys.clone())),
             (None, Some(path)) => Some(Secret(
@@ -82,10 +103,13 @@ impl ServerConfig {
                 query_limits: crate::query_limits::QueryLimits::default(),
                 cost_bucket: args.cost_bucket,
                 cost_restore_rate: args.cost_restore_rate,
-                production: args.environment == Environment::Production,
-                safelist: args
-                    .persisted_only
-                    .unwrap_or(args.environment == Environment::Production),
+                production,
+                safelist: args.persisted_only.unwrap_or(production),
+                metrics_listen: match args.metrics_listen {
+                    Some(addr) => Some(addr),
+                    None if production => Some(DEFAULT_METRICS_LISTEN.parse()?),
+                    None => None,
+                },
                 ws: crate::http::ws::WsConfig {
                     init_timeout: std::time::Duration::from_secs(args.ws_init_timeout_seconds),
                     max_subscriptions: args.ws_max_subscriptions,
@@ -178,27 +202,34 @@ pub async fn push_persisted_queries(args: &PushArgs) -> anyhow::Result<usize> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Refuse a bad configuration before touching the database.
+    let config = ServerConfig::from_args(&args)?;
+    config.check()?;
+    let production = args.environment == Environment::Production;
     let acquire = std::time::Duration::from_millis(args.db.db_acquire_timeout_ms);
     let db = db::connect_with_timeout(&args.db.database_url, args.db.db_max_connections, acquire)
         .await?;
     db::migrate(&db).await?;
-    if !args.no_demo_data && seed::catalogue_is_empty(&db).await? {
+    let demo_data = !args.no_demo_data && args.demo_data.unwrap_or(!production);
+    if demo_data && seed::catalogue_is_empty(&db).await? {
         tracing::info!(
             products = args.demo_products,
             "empty database: seeding demo data"
         );
-        seed::seed(
-            &db,
-            &seed::SeedPlan::for_products(args.demo_products, 42),
-            true,
-        )
-        .await?;
+        let mut plan = seed::SeedPlan::for_products(args.demo_products, 42);
+        // The demo password is published: in production nobody may sign in with it.
+        plan.published_password = !production;
+        seed::seed(&db, &plan, true).await?;
     }
-    let server = start(db, ServerConfig::from_args(&args)?).await?;
+    let server = start(db, config).await?;
     let base = format!("http://{}", server.addr);
     println!("TextiSur API listening on {base}");
     println!("  GraphQL     {base}/graphql");
     println!("  Playground  {base}/playground");
+    match server.metrics_addr {
+        Some(metrics) => println!("  Metrics     http://{metrics}/metrics"),
+        None => println!("  Metrics     {base}/metrics"),
+    }
     println!("  Health      {base}/health/live  {base}/health/ready");
     shutdown_signal().await;
     let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
@@ -243,6 +274,9 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// Its database handle (tests read the statement count from it).
     pub db: Db,
+    /// Where `/metrics` is served apart from the API, if anywhere.
+    pub metrics_addr: Option<SocketAddr>,
+    metrics: Option<JoinHandle<()>>,
     shutdown: oneshot::Sender<()>,
     /// Tells WebSocket connections to close (with 1001) when the server stops.
     closing: tokio::sync::watch::Sender<bool>,
@@ -271,6 +305,9 @@ impl RunningServer {
         let _ = self.shutdown.send(());
         self.housekeeping.abort();
         self.listener.abort();
+        if let Some(metrics) = &self.metrics {
+            metrics.abort();
+        }
         let served = self.task.await.context("join server task");
         let indexed = match self.index {
             Some(index) => index.stop().await,
@@ -284,8 +321,16 @@ impl RunningServer {
 /// Opens (or builds) the search index, binds `config.listen` and serves the API on a
 /// background task.
 pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer> {
+    config.check()?;
     // Install the metrics recorder before anything records: earlier samples would be lost.
     crate::observability::metrics_handle();
+    let (metrics_addr, metrics) = match config.http.metrics_listen {
+        Some(addr) => {
+            let (bound, task) = crate::observability::serve_metrics(addr, db.clone()).await?;
+            (Some(bound), Some(task))
+        }
+        None => (None, None),
+    };
     let index = match &config.index {
         Some(setup) => Some(IndexRuntime::start(&db, setup).await?),
         None => None,
@@ -353,6 +398,8 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     Ok(RunningServer {
         addr,
         db,
+        metrics_addr,
+        metrics,
         shutdown,
         closing,
         listener: event_listener,
@@ -389,6 +436,27 @@ mod tests {
             modes(&["--environment", "production", "--persisted-only=false"]),
             (true, false)
         );
+    }
+
+    /// `--metrics-listen` of `textisur serve ARGS`, resolved.
+    fn metrics_listen(args: &[&str]) -> Option<String> {
+        let cli = Cli::try_parse_from([&["textisur", "serve"], args].concat()).expect("parse");
+        let Command::Serve(serve) = cli.command else {
+            panic!("not serve");
+        };
+        let http = ServerConfig::from_args(&serve).expect("config").http;
+        http.metrics_listen.map(|addr| addr.to_string())
+    }
+
+    #[test]
+    fn production_serves_metrics_apart_by_default() {
+        assert_eq!(metrics_listen(&[]), None);
+        assert_eq!(
+            metrics_listen(&["--environment", "production"]).as_deref(),
+            Some(DEFAULT_METRICS_LISTEN)
+        );
+        let apart = ["--metrics-listen", "0.0.0.0:9100"];
+        assert_eq!(metrics_listen(&apart).as_deref(), Some("0.0.0.0:9100"));
     }
 
     #[test]

@@ -5,8 +5,13 @@
 //! (search, product, store, sign-in, cart, checkout, orders, conversations, reviews), the
 //! subscriptions over WebSocket by document id.
 //!
+//! A second test walks the selling flow on an empty production database by hash and
+//! document id alone: sign up, open a store, list products, be bought from, move the order,
+//! talk to the buyer, end a session.
+//!
 //! Running every operation is the schema check: a field or argument the schema lacks fails
-//! validation, and the last assertion fails when any operation of any manifest did not run.
+//! validation, and the first test's last assertion fails when any operation of any manifest
+//! ran in neither test.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -17,7 +22,7 @@ use textisur_api::http::HttpConfig;
 use textisur_api::ids::{ProductId, StoreId};
 use textisur_api::seed::{ADMIN_EMAIL, DEMO_PASSWORD};
 use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
-use textisur_tests::{TestApp, TestOptions};
+use textisur_tests::{TEST_PASSWORD, TestApp, TestOptions};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -117,6 +122,8 @@ struct Runner {
     trusted: TrustedDocuments,
     ran: HashSet<String>,
     turn: usize,
+    /// Never send an operation's text, only its hash or document id (what the apps send).
+    by_id_only: bool,
 }
 
 impl Runner {
@@ -132,7 +139,12 @@ impl Runner {
     /// Runs a trusted operation; fails the test on any error and returns `data`.
     async fn run(&mut self, token: Option<&str>, name: &str, variables: Value) -> Value {
         let op = self.operation(name);
-        let send = [Send::Text, Send::DocumentId, Send::DocId, Send::Apq][self.turn % 4];
+        let sends: &[Send] = if self.by_id_only {
+            &[Send::DocumentId, Send::DocId, Send::Apq]
+        } else {
+            &[Send::Text, Send::DocumentId, Send::DocId, Send::Apq]
+        };
+        let send = sends[self.turn % sends.len()];
         self.turn += 1;
         let body = match send {
             Send::Text => json!({ "query": op.body, "variables": variables }),
@@ -227,6 +239,7 @@ async fn every_trusted_operation_runs_against_the_schema() {
         trusted: manifest(),
         ran: HashSet::new(),
         turn: 0,
+        by_id_only: false,
     };
 
     // Browsing.
@@ -455,13 +468,256 @@ async fn every_trusted_operation_runs_against_the_schema() {
         let missed: Vec<&str> = documents
             .operations()
             .iter()
-            .filter(|op| !r.ran.contains(&op.id))
+            .filter(|op| !r.ran.contains(&op.id) && !SELLING.contains(&op.name.as_str()))
             .map(|op| op.name.as_str())
             .collect();
         assert!(
             missed.is_empty(),
-            "{}: every operation is exercised here, not {missed:?}",
+            "{}: every operation is exercised here or in the selling flow, not {missed:?}",
             path.display()
         );
+    }
+}
+
+/// The operations only the selling flow below exercises (it starts from an empty database,
+/// as production does).
+const SELLING: &[&str] = &[
+    "Register",
+    "Sessions",
+    "RevokeSession",
+    "CreateStore",
+    "UpdateStore",
+    "CreateProduct",
+    "UpdateProduct",
+    "ArchiveProduct",
+    "UpsertProducts",
+];
+
+impl Runner {
+    /// Signs a new account up with the trusted `Register`; returns its access and refresh
+    /// tokens.
+    async fn sign_up(&mut self, email: &str, name: &str) -> (String, String) {
+        let input = json!({ "input": { "email": email, "password": TEST_PASSWORD, "name": name } });
+        let data = self.run(None, "Register", input).await;
+        let payload = no_user_errors(&data, "register");
+        let token = |field: &str| payload[field].as_str().expect("token").to_owned();
+        (token("accessToken"), token("refreshToken"))
+    }
+}
+
+/// In production, on an empty database (nothing seeded), the apps' flows run through their
+/// persisted operations alone, sent by hash or document id and never as text: a seller signs
+/// up, opens a store and lists products; a buyer signs up, finds and buys one; the seller
+/// sees the order and moves it; buyer and store write to each other; a buyer ends a session
+/// on another device.
+#[tokio::test]
+async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production() {
+    let app = TestApp::spawn_with(TestOptions {
+        http: Some(HttpConfig {
+            production: true,
+            safelist: true,
+            cost_restore_rate: 1_000_000,
+            ..HttpConfig::default()
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    // Categories are the operators' (admins') business, not the apps'.
+    let category: i64 = sqlx::query_scalar(
+        "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("a category");
+    let mut r = Runner {
+        app,
+        trusted: manifest(),
+        ran: HashSet::new(),
+        turn: 0,
+        by_id_only: true,
+    };
+
+    // A seller signs up and opens a store.
+    let (seller, _) = r.sign_up("vende@telasdelsur.cl", "Marta").await;
+    let seller = seller.as_str();
+    let data = r.run(Some(seller), "Me", json!({})).await;
+    assert!(data["me"]["store"].is_null(), "{data}");
+    let input = json!({ "name": "Telas del Sur", "city": "Valdivia", "region": "Los Ríos",
+        "countryCode": "CL" });
+    let data = r
+        .run(Some(seller), "CreateStore", json!({ "input": input }))
+        .await;
+    let store = no_user_errors(&data, "createStore")["store"].clone();
+    let store_id = store["id"].as_str().expect("store id").to_owned();
+    let store_slug = store["slug"].as_str().expect("store slug").to_owned();
+    assert_eq!(store["currencyCode"], "CLP", "{data}");
+    let input = json!({ "description": "Lino y lana del sur de Chile" });
+    let variables = json!({ "id": store_id, "input": input });
+    let data = r.run(Some(seller), "UpdateStore", variables).await;
+    let updated = no_user_errors(&data, "updateStore");
+    assert_eq!(
+        updated["store"]["description"], "Lino y lana del sur de Chile",
+        "{data}"
+    );
+    let data = r.run(Some(seller), "Me", json!({})).await;
+    assert_eq!(data["me"]["store"]["id"], store_id.as_str(), "{data}");
+
+    // It lists products: one by one, and a batch by sku, one of which it takes off sale.
+    let data = r.run(None, "Categories", json!({})).await;
+    let category_id = data["categories"][0]["id"].clone();
+    assert_eq!(
+        category_id,
+        json!(textisur_api::ids::CategoryId(category).to_global())
+    );
+    let input = json!({ "storeId": store_id, "categoryId": category_id, "name": "Lino azul",
+        "price": "12500", "stock": "40", "sku": "LINO-AZUL" });
+    let data = r
+        .run(Some(seller), "CreateProduct", json!({ "input": input }))
+        .await;
+    let product = no_user_errors(&data, "createProduct")["product"].clone();
+    let product_id = product["id"].as_str().expect("product id").to_owned();
+    let product_slug = product["slug"].as_str().expect("slug").to_owned();
+    let variables = json!({ "id": product_id, "input": { "price": "11900" } });
+    let data = r.run(Some(seller), "UpdateProduct", variables).await;
+    let updated = no_user_errors(&data, "updateProduct");
+    assert_eq!(updated["product"]["price"]["amount"], "11900.00", "{data}");
+    let batch = json!([
+        { "sku": "LANA-CRUDA", "categoryId": category_id, "name": "Lana cruda",
+          "price": "8000", "stock": "25" },
+        { "sku": "LANA-TENIDA", "categoryId": category_id, "name": "Lana teñida",
+          "price": "9000", "stock": "25" },
+    ]);
+    let variables = json!({ "storeId": store_id, "products": batch });
+    let data = r.run(Some(seller), "UpsertProducts", variables).await;
+    let written = no_user_errors(&data, "upsertProducts")["products"].clone();
+    assert_eq!(written.as_array().map(Vec::len), Some(2), "{data}");
+    let variables = json!({ "id": written[1]["id"] });
+    let data = r.run(Some(seller), "ArchiveProduct", variables).await;
+    let archived = no_user_errors(&data, "archiveProduct");
+    assert_eq!(archived["product"]["status"], "ARCHIVED", "{data}");
+
+    // A buyer signs up and finds the store's products on sale.
+    let (buyer, buyer_refresh) = r.sign_up("compra@correo.cl", "Pablo").await;
+    let buyer = buyer.as_str();
+    r.app.sync_search().await;
+    let data = r.run(None, "SearchPage", json!({ "query": "lino" })).await;
+    let found = &data["products"]["edges"][0]["node"];
+    assert_eq!(found["id"], product_id.as_str(), "{data}");
+    let data = r
+        .run(None, "StorePage", json!({ "slug": store_slug }))
+        .await;
+    assert_eq!(
+        data["store"]["products"]["totalCount"], 2,
+        "the archived one is off sale: {data}"
+    );
+    let data = r
+        .run(Some(buyer), "ProductPage", json!({ "slug": product_slug }))
+        .await;
+    assert_eq!(data["product"]["price"]["amount"], "11900.00", "{data}");
+
+    // It buys one.
+    let variables = json!({ "productId": product_id, "quantity": "2" });
+    let data = r.run(Some(buyer), "AddToCart", variables).await;
+    no_user_errors(&data, "addToCart");
+    let data = r.run(Some(buyer), "Cart", json!({})).await;
+    assert_eq!(
+        data["me"]["cart"]["subtotal"]["amount"], "23800.00",
+        "{data}"
+    );
+    let variables = json!({ "idempotencyKey": "selling-1" });
+    let data = r.run(Some(buyer), "Checkout", variables).await;
+    let orders = no_user_errors(&data, "checkout")["orders"].clone();
+    assert_eq!(orders.as_array().map(Vec::len), Some(1), "{data}");
+    let order = orders[0]["id"].as_str().expect("order id").to_owned();
+    let data = r.run(Some(buyer), "MyOrders", json!({})).await;
+    assert_eq!(data["me"]["orders"]["nodes"][0]["id"], order.as_str());
+
+    // The seller sees the order and moves it, as its buttons (`nextStatuses`) offer; the
+    // buyer hears of it.
+    let mut order_events = r
+        .subscribe(buyer, "OrderUpdated", json!({ "orderId": order }))
+        .await;
+    let data = r.run(Some(seller), "StoreOrders", json!({})).await;
+    let seen = &data["me"]["store"]["orders"]["nodes"][0];
+    assert_eq!(seen["id"], order.as_str(), "{data}");
+    let next = seen["nextStatuses"][0].as_str().expect("a next status");
+    let variables = json!({ "orderId": order, "status": next });
+    let data = r.run(Some(seller), "UpdateOrderStatus", variables).await;
+    let moved = no_user_errors(&data, "updateOrderStatus");
+    assert_eq!(moved["order"]["status"], next, "{data}");
+    let event = next_event(&mut order_events).await;
+    assert_eq!(event["orderUpdated"]["status"], next, "{event}");
+    let data = r
+        .run(Some(seller), "OrderPage", json!({ "id": order }))
+        .await;
+    assert_eq!(data["order"]["status"], next, "{data}");
+
+    // Buyer and store write to each other.
+    let variables = json!({ "storeId": store_id, "productId": product_id,
+        "body": "¿Tienen el lino en verde?" });
+    let data = r.run(Some(buyer), "StartConversation", variables).await;
+    let conversation = no_user_errors(&data, "startConversation")["conversation"]["id"]
+        .as_str()
+        .expect("conversation id")
+        .to_owned();
+    let mut messages = r
+        .subscribe(
+            buyer,
+            "MessageAdded",
+            json!({ "conversationId": conversation }),
+        )
+        .await;
+    let data = r.run(Some(seller), "Conversations", json!({})).await;
+    let inbox = &data["me"]["conversations"]["nodes"][0];
+    assert_eq!(inbox["id"], conversation.as_str(), "{data}");
+    assert_eq!(inbox["unreadCount"], 1, "{data}");
+    let variables = json!({ "conversationId": conversation });
+    r.run(Some(seller), "MarkConversationRead", variables).await;
+    let variables = json!({ "conversationId": conversation, "body": "Sí, la semana que viene" });
+    let data = r.run(Some(seller), "SendMessage", variables).await;
+    no_user_errors(&data, "sendMessage");
+    let event = next_event(&mut messages).await;
+    assert_eq!(
+        event["messageAdded"]["body"], "Sí, la semana que viene",
+        "{event}"
+    );
+    let data = r
+        .run(
+            Some(buyer),
+            "ConversationPage",
+            json!({ "id": conversation }),
+        )
+        .await;
+    assert_eq!(data["conversation"]["messages"]["totalCount"], 2, "{data}");
+
+    // The buyer signs in on a second device and ends the first session from it.
+    let credentials =
+        json!({ "input": { "email": "compra@correo.cl", "password": TEST_PASSWORD } });
+    let data = r.run(None, "Login", credentials).await;
+    let second = no_user_errors(&data, "login")["accessToken"]
+        .as_str()
+        .expect("access token")
+        .to_owned();
+    let data = r.run(Some(&second), "Sessions", json!({})).await;
+    let sessions = data["me"]["sessions"].as_array().expect("sessions").clone();
+    assert_eq!(sessions.len(), 2, "{data}");
+    let first = sessions
+        .iter()
+        .find(|s| s["current"] == false)
+        .expect("the other session");
+    let data = r
+        .run(Some(&second), "RevokeSession", json!({ "id": first["id"] }))
+        .await;
+    assert_eq!(no_user_errors(&data, "revokeSession")["ok"], true);
+    let variables = json!({ "refreshToken": buyer_refresh });
+    let data = r.run(None, "RefreshSession", variables).await;
+    assert!(
+        data["refreshSession"]["accessToken"].is_null(),
+        "a revoked session cannot be refreshed: {data}"
+    );
+
+    for name in SELLING {
+        let id = r.operation(name).id;
+        assert!(r.ran.contains(&id), "the selling flow ran {name}");
     }
 }
