@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use tokio::sync::broadcast;
 
+use uuid::Uuid;
+
 use crate::ids::{ConversationId, MessageId, OrderId, StoreId, UserId};
 
 /// The PostgreSQL channel every event goes through.
@@ -32,6 +34,26 @@ pub enum Event {
         buyer_id: UserId,
         store_id: StoreId,
     },
+    /// A user's session ended (logout, revocation, a reused refresh token), or with no
+    /// `session` every session of the user lost what it was granted (suspension, a role
+    /// change): open sockets of those sessions close.
+    SessionsEnded {
+        user_id: UserId,
+        session: Option<Uuid>,
+    },
+}
+
+impl Event {
+    /// Whether this event ends the session `session` of `user`.
+    pub fn ends_session(&self, user: UserId, session: Uuid) -> bool {
+        match self {
+            Self::SessionsEnded {
+                user_id,
+                session: ended,
+            } => *user_id == user && ended.is_none_or(|ended| ended == session),
+            _ => false,
+        }
+    }
 }
 
 /// Queues `event` for delivery when the caller's transaction commits.
@@ -96,6 +118,8 @@ impl Envelope {
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<Arc<Envelope>>,
+    /// Ended sessions: every open socket of a signed-in user listens here.
+    sessions: broadcast::Sender<Event>,
     conversations: Arc<Mutex<Conversations>>,
 }
 
@@ -113,12 +137,16 @@ impl EventBus {
     /// Messages buffered per subscriber of one conversation (a channel allocates its
     /// buffer up front, and a process may follow many thousands of conversations).
     pub const CONVERSATION_BUFFER: usize = 64;
+    /// Session ends buffered per socket; one that falls behind re-checks its session.
+    pub const SESSIONS_BUFFER: usize = 256;
 
     /// A bus that hears nothing until [`EventBus::listen`] runs.
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(Self::BUFFER);
+        let (sessions, _) = broadcast::channel(Self::SESSIONS_BUFFER);
         Self {
             sender,
+            sessions,
             conversations: Arc::default(),
         }
     }
@@ -126,6 +154,11 @@ impl EventBus {
     /// A receiver of every order event from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
         self.sender.subscribe()
+    }
+
+    /// A receiver of every [`Event::SessionsEnded`] from now on.
+    pub fn subscribe_sessions(&self) -> broadcast::Receiver<Event> {
+        self.sessions.subscribe()
     }
 
     /// A receiver of the messages added to `conversation` from now on.
@@ -203,6 +236,9 @@ impl EventBus {
             // No receiver is fine: nobody is subscribed in this process.
             Event::OrderUpdated { .. } => {
                 let _ = self.sender.send(Arc::new(Envelope::new(event)));
+            }
+            Event::SessionsEnded { .. } => {
+                let _ = self.sessions.send(event);
             }
         }
     }
