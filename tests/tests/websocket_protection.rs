@@ -12,8 +12,8 @@ use textisur_api::http::HttpConfig;
 use textisur_api::http::ws::WsConfig;
 use textisur_tests::{Account, TestApp, TestOptions};
 use ws_client::{
-    Ws, close_code_within, connect, init, init_with, receive_within, replies_until_pong, send,
-    try_connect,
+    Ws, close_code_within, connect, init, init_with, receive, receive_within, replies_until_pong,
+    send, try_connect,
 };
 
 fn app_with(http: HttpConfig) -> TestOptions {
@@ -149,6 +149,84 @@ async fn subscribes_spend_the_callers_http_cost_bucket() {
     assert_eq!(
         body["errors"][0]["extensions"]["code"],
         refusals[0]["payload"][0]["extensions"]["code"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_event_spends_from_the_subscribers_bucket() {
+    // Forty points, one back a second; each user spends their own.
+    let app = TestApp::spawn_with(app_with(HttpConfig {
+        cost_bucket: 40,
+        cost_restore_rate: 1,
+        ..HttpConfig::default()
+    }))
+    .await;
+    let seller = app.quick_account("Vendedora", "SELLER").await;
+    let (_, body) = app
+        .graphql_as(
+            &seller.access_token,
+            "mutation { createStore(input: {name: \"Telas del Sur\", city: \"Valparaíso\",
+                region: \"Valparaíso\", countryCode: \"CL\"}) { store { id } } }",
+            json!({}),
+        )
+        .await;
+    let store = body["data"]["createStore"]["store"]["id"].clone();
+    let buyer = app.quick_account("Compradora", "BUYER").await;
+    let (_, body) = app
+        .graphql_as(
+            &buyer.access_token,
+            "mutation($s: ID!) { startConversation(storeId: $s, body: \"¿Hay lino?\") {
+                conversation { id } } }",
+            json!({ "s": store }),
+        )
+        .await;
+    let conversation = body["data"]["startConversation"]["conversation"]["id"].clone();
+    assert!(conversation.is_string(), "{body}");
+
+    // Thirty subscriptions of one point each leave the admin ten points for their events.
+    let admin = app.quick_account("Administradora", "ADMIN").await;
+    let mut ws = connect(&app.base).await;
+    init(&mut ws, &admin).await;
+    for n in 0..30 {
+        send(
+            &mut ws,
+            json!({ "id": n.to_string(), "type": "subscribe", "payload": {
+                "query": "subscription($c: ID!) { messageAdded(conversationId: $c) { body } }",
+                "variables": { "c": conversation } } }),
+        )
+        .await;
+    }
+    assert_eq!(replies_until_pong(&mut ws).await, Vec::<Value>::new());
+    let (_, body) = app
+        .graphql_as(
+            &buyer.access_token,
+            "mutation($c: ID!) { sendMessage(conversationId: $c, body: \"¿Y en azul?\") {
+                message { id } } }",
+            json!({ "c": conversation }),
+        )
+        .await;
+    assert!(
+        body["data"]["sendMessage"]["message"]["id"].is_string(),
+        "{body}"
+    );
+    let (mut delivered, mut throttled) = (0, 0);
+    for _ in 0..30 {
+        let message = receive(&mut ws).await;
+        match message["type"].as_str() {
+            Some("next") => delivered += 1,
+            Some("error") => {
+                assert_eq!(
+                    message["payload"][0]["extensions"]["code"], "THROTTLED",
+                    "{message}"
+                );
+                throttled += 1;
+            }
+            _ => panic!("unexpected {message}"),
+        }
+    }
+    assert!(
+        delivered <= 12 && throttled >= 18,
+        "{delivered} delivered, {throttled} throttled"
     );
 }
 
