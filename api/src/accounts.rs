@@ -93,7 +93,12 @@ impl LiveSessions {
 
     /// The role of `user` if `session` is live (not revoked, the user not suspended): from
     /// the cache, else from PostgreSQL. Only live sessions are cached.
-    async fn live_role(&self, db: &Db, user: UserId, session: Uuid) -> ApiResult<Option<UserRole>> {
+    pub async fn live_role(
+        &self,
+        db: &Db,
+        user: UserId,
+        session: Uuid,
+    ) -> ApiResult<Option<UserRole>> {
         if let Some(role) = self.live.get(&(user, session)) {
             return Ok(Some(role));
         }

@@ -357,13 +357,16 @@ impl Connection {
     }
 
     /// Whether this connection's session still stands as it was when the connection was
-    /// accepted: not revoked, the user not suspended, the role unchanged. Read from
-    /// PostgreSQL, not the cache of live sessions; a failed read keeps the connection.
+    /// accepted: not revoked, the user not suspended, the role unchanged. Asked of the cache
+    /// of live sessions, whose entries every notice of an end removes and which forgets the
+    /// rest within seconds, so many sockets of one session cost one read; a failed read
+    /// keeps the connection.
     async fn session_live(&self) -> bool {
         let Some(Viewer::User { id, role, session }) = self.viewer else {
             return true;
         };
-        match accounts::db::live_role(&self.state.db, id, session).await {
+        let sessions = &self.state.auth.sessions;
+        match sessions.live_role(&self.state.db, id, session).await {
             Ok(now) => now == Some(role),
             Err(error) => {
                 let _ = async_graphql::Error::from(error);
