@@ -294,6 +294,29 @@ mod tests {
     }
 
     #[test]
+    fn an_ended_session_reaches_session_listeners_and_names_whom_it_ends() {
+        let bus = EventBus::new();
+        let mut sessions = bus.subscribe_sessions();
+        let mut orders = bus.subscribe();
+        let (one, other) = (Uuid::new_v4(), Uuid::new_v4());
+        let ended = Event::SessionsEnded {
+            user_id: UserId(3),
+            session: Some(one),
+        };
+        bus.deliver(&serde_json::to_string(&ended).expect("encode"));
+        let heard = sessions.try_recv().expect("heard");
+        assert!(heard.ends_session(UserId(3), one));
+        assert!(!heard.ends_session(UserId(3), other), "only that session");
+        assert!(!heard.ends_session(UserId(4), one));
+        assert!(orders.try_recv().is_err(), "order subscribers hear nothing");
+        let every = Event::SessionsEnded {
+            user_id: UserId(3),
+            session: None,
+        };
+        assert!(every.ends_session(UserId(3), other), "all of the user's");
+    }
+
+    #[test]
     fn a_conversation_nobody_follows_loses_its_channel() {
         let bus = EventBus::new();
         let receiver = bus.subscribe_conversation(ConversationId(5));
