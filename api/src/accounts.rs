@@ -32,9 +32,10 @@ pub struct Auth {
 }
 
 /// How long this process trusts a session it found live without asking PostgreSQL again.
-/// Revocations, suspensions and role changes made through this process take effect at once
-/// (they call [`LiveSessions::forget_user`] or [`LiveSessions::forget_session`]); made
-/// through another process sharing the database, within this long.
+/// Revocations, suspensions and role changes take effect at once: made through this process
+/// they call [`LiveSessions::forget_user`] or [`LiveSessions::forget_session`], and every
+/// process hears of them through [`crate::events`] ([`LiveSessions::forget_ended`]); this
+/// long bounds a notice that was lost.
 pub const LIVE_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Sessions found live lately, with their user's role: a signed-in request's check costs a
@@ -70,6 +71,21 @@ impl LiveSessions {
         self.forget(move |(_, s)| *s == session);
     }
 
+    /// After another process ended sessions (see [`crate::events::Event::SessionsEnded`]).
+    pub fn forget_ended(&self, event: &crate::events::Event) {
+        if let crate::events::Event::SessionsEnded { user_id, session } = event {
+            match session {
+                Some(session) => self.forget_session(*session),
+                None => self.forget_user(*user_id),
+            }
+        }
+    }
+
+    /// When notices of ended sessions were missed: every session is checked again.
+    pub fn forget_all(&self) {
+        self.live.invalidate_all();
+    }
+
     fn forget(&self, matches: impl Fn(&(UserId, Uuid)) -> bool + Send + Sync + 'static) {
         // Errs only when the cache was built without invalidation closures; `new` enables them.
         let _ = self.live.invalidate_entries_if(move |key, _| matches(key));
@@ -77,7 +93,12 @@ impl LiveSessions {
 
     /// The role of `user` if `session` is live (not revoked, the user not suspended): from
     /// the cache, else from PostgreSQL. Only live sessions are cached.
-    async fn live_role(&self, db: &Db, user: UserId, session: Uuid) -> ApiResult<Option<UserRole>> {
+    pub async fn live_role(
+        &self,
+        db: &Db,
+        user: UserId,
+        session: Uuid,
+    ) -> ApiResult<Option<UserRole>> {
         if let Some(role) = self.live.get(&(user, session)) {
             return Ok(Some(role));
         }

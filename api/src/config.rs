@@ -315,6 +315,20 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_WS_MAX_SUBSCRIPTIONS", default_value_t = 50)]
     pub ws_max_subscriptions: usize,
 
+    /// Most WebSocket connections one client address may hold open; more are refused (429).
+    #[arg(
+        long,
+        env = "TEXTISUR_WS_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 100
+    )]
+    pub ws_max_connections_per_client: usize,
+
+    /// Seconds a WebSocket client may send nothing before it is closed (4408); the server
+    /// sends a `ping` halfway, and a `pong` (or any message) keeps the connection.
+    #[arg(long, env = "TEXTISUR_WS_IDLE_TIMEOUT_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub ws_idle_timeout_seconds: u64,
+
     /// Redis, for automatic persisted queries (the server runs without it, from memory).
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
     pub redis_url: String,

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use tokio::sync::broadcast;
 
+use uuid::Uuid;
+
 use crate::ids::{ConversationId, MessageId, OrderId, StoreId, UserId};
 
 /// The PostgreSQL channel every event goes through.
@@ -32,6 +34,26 @@ pub enum Event {
         buyer_id: UserId,
         store_id: StoreId,
     },
+    /// A user's session ended (logout, revocation, a reused refresh token), or with no
+    /// `session` every session of the user lost what it was granted (suspension, a role
+    /// change): open sockets of those sessions close.
+    SessionsEnded {
+        user_id: UserId,
+        session: Option<Uuid>,
+    },
+}
+
+impl Event {
+    /// Whether this event ends the session `session` of `user`.
+    pub fn ends_session(&self, user: UserId, session: Uuid) -> bool {
+        match self {
+            Self::SessionsEnded {
+                user_id,
+                session: ended,
+            } => *user_id == user && ended.is_none_or(|ended| ended == session),
+            _ => false,
+        }
+    }
 }
 
 /// Queues `event` for delivery when the caller's transaction commits.
@@ -96,6 +118,8 @@ impl Envelope {
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<Arc<Envelope>>,
+    /// Ended sessions: every open socket of a signed-in user listens here.
+    sessions: broadcast::Sender<Event>,
     conversations: Arc<Mutex<Conversations>>,
 }
 
@@ -113,12 +137,16 @@ impl EventBus {
     /// Messages buffered per subscriber of one conversation (a channel allocates its
     /// buffer up front, and a process may follow many thousands of conversations).
     pub const CONVERSATION_BUFFER: usize = 64;
+    /// Session ends buffered per socket; one that falls behind re-checks its session.
+    pub const SESSIONS_BUFFER: usize = 256;
 
     /// A bus that hears nothing until [`EventBus::listen`] runs.
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(Self::BUFFER);
+        let (sessions, _) = broadcast::channel(Self::SESSIONS_BUFFER);
         Self {
             sender,
+            sessions,
             conversations: Arc::default(),
         }
     }
@@ -126,6 +154,11 @@ impl EventBus {
     /// A receiver of every order event from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
         self.sender.subscribe()
+    }
+
+    /// A receiver of every [`Event::SessionsEnded`] from now on.
+    pub fn subscribe_sessions(&self) -> broadcast::Receiver<Event> {
+        self.sessions.subscribe()
     }
 
     /// A receiver of the messages added to `conversation` from now on.
@@ -204,6 +237,9 @@ impl EventBus {
             Event::OrderUpdated { .. } => {
                 let _ = self.sender.send(Arc::new(Envelope::new(event)));
             }
+            Event::SessionsEnded { .. } => {
+                let _ = self.sessions.send(event);
+            }
         }
     }
 }
@@ -255,6 +291,29 @@ mod tests {
         bus.deliver(&serde_json::to_string(&order).expect("encode"));
         assert_eq!(orders.try_recv().expect("order event").event, order);
         assert!(first.try_recv().is_err());
+    }
+
+    #[test]
+    fn an_ended_session_reaches_session_listeners_and_names_whom_it_ends() {
+        let bus = EventBus::new();
+        let mut sessions = bus.subscribe_sessions();
+        let mut orders = bus.subscribe();
+        let (one, other) = (Uuid::new_v4(), Uuid::new_v4());
+        let ended = Event::SessionsEnded {
+            user_id: UserId(3),
+            session: Some(one),
+        };
+        bus.deliver(&serde_json::to_string(&ended).expect("encode"));
+        let heard = sessions.try_recv().expect("heard");
+        assert!(heard.ends_session(UserId(3), one));
+        assert!(!heard.ends_session(UserId(3), other), "only that session");
+        assert!(!heard.ends_session(UserId(4), one));
+        assert!(orders.try_recv().is_err(), "order subscribers hear nothing");
+        let every = Event::SessionsEnded {
+            user_id: UserId(3),
+            session: None,
+        };
+        assert!(every.ends_session(UserId(3), other), "all of the user's");
     }
 
     #[test]

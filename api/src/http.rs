@@ -145,6 +145,8 @@ pub struct AppStateInner {
     pub events: crate::events::EventBus,
     /// Turns true when the server starts shutting down (WebSockets close with 1001).
     pub closing: tokio::sync::watch::Receiver<bool>,
+    /// Open WebSockets per client address.
+    pub ws_slots: Arc<ws::ClientSlots>,
 }
 
 impl AppState {
@@ -187,6 +189,7 @@ impl AppState {
             search,
             events,
             closing,
+            ws_slots: Arc::default(),
         }))
     }
 }

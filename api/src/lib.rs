@@ -20,6 +20,7 @@ pub mod indexing;
 pub mod loaders;
 pub mod node;
 pub mod observability;
+pub mod operation;
 pub mod orders;
 pub mod pagination;
 pub mod plain_text;

@@ -12,8 +12,7 @@ use std::collections::HashMap;
 
 use async_graphql::Positioned;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
-    SelectionSet,
+    ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use serde_json::{Map, Value};
 
@@ -302,21 +301,12 @@ pub fn actual_cost(
     })
 }
 
-/// The operation a request runs: the one named, else the document's only one.
+/// The operation a request runs (see [`crate::operation::select`]).
 fn select_operation<'a>(
     document: &'a ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<&'a OperationDefinition> {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            ops.iter().find(|(n, _)| n.as_str() == name)?.1
-        }
-        // A single named operation runs without `operationName`: check it like any other.
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
-        (DocumentOperations::Multiple(_), None) => return None,
-    };
-    Some(&operation.node)
+    crate::operation::select(document, operation_name)
 }
 
 fn root_fields(set: &SelectionSet) -> usize {

@@ -113,6 +113,9 @@ impl ServerConfig {
                 ws: crate::http::ws::WsConfig {
                     init_timeout: std::time::Duration::from_secs(args.ws_init_timeout_seconds),
                     max_subscriptions: args.ws_max_subscriptions,
+                    max_connections_per_client: args.ws_max_connections_per_client,
+                    idle_timeout: std::time::Duration::from_secs(args.ws_idle_timeout_seconds),
+                    ..crate::http::ws::WsConfig::default()
                 },
             },
             persisted: StoreConfig {
@@ -376,10 +379,25 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         async move {
             // Keyed limiters forget callers whose buckets are full again: bounded memory.
             let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+            // Sessions ended through any process stop passing here at once, not after the
+            // cache of live sessions expires.
+            let mut ended = state.events.subscribe_sessions();
             loop {
-                every_minute.tick().await;
-                state.auth.limits.forget_idle();
-                state.cost_limiter.forget_idle();
+                tokio::select! {
+                    _ = every_minute.tick() => {
+                        state.auth.limits.forget_idle();
+                        state.cost_limiter.forget_idle();
+                    }
+                    event = ended.recv() => match event {
+                        Ok(event) => state.auth.sessions.forget_ended(&event),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            state.auth.sessions.forget_all();
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            ended = state.events.subscribe_sessions();
+                        }
+                    },
+                }
             }
         }
     });

@@ -1,6 +1,7 @@
 //! Two `textisur serve` processes on one database: a `graphql-transport-ws` subscriber on
-//! the first receives, within a second, a message sent through the second. The event travels
-//! only through PostgreSQL (NOTIFY at commit, LISTEN in each process).
+//! the first receives, within a second, a message sent through the second, and is closed with
+//! 4403 within a second of its session's logout through the second. Both travel only through
+//! PostgreSQL (NOTIFY at commit, LISTEN in each process).
 
 mod support;
 
@@ -67,18 +68,22 @@ async fn post(base: &str, token: Option<&str>, query: &str, variables: Value) ->
         .expect("json")
 }
 
-async fn login(base: &str, email: &str) -> String {
+/// Signs in; returns the access and refresh tokens.
+async fn login(base: &str, email: &str) -> (String, String) {
     let body = post(
         base,
         None,
-        "mutation($e: String!) { login(input: {email: $e, password: \"lana de alpaca\"}) { accessToken userErrors { code } } }",
+        "mutation($e: String!) { login(input: {email: $e, password: \"lana de alpaca\"}) { accessToken refreshToken userErrors { code } } }",
         json!({ "e": email }),
     )
     .await;
-    body["data"]["login"]["accessToken"]
-        .as_str()
-        .unwrap_or_else(|| panic!("login {email}: {body}"))
-        .to_owned()
+    let token = |name: &str| {
+        body["data"]["login"][name]
+            .as_str()
+            .unwrap_or_else(|| panic!("login {email}: {body}"))
+            .to_owned()
+    };
+    (token("accessToken"), token("refreshToken"))
 }
 
 async fn receive<S>(ws: &mut S, wait: Duration) -> Value
@@ -98,7 +103,7 @@ where
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_subscriber_on_one_process_hears_a_message_sent_through_another() {
+async fn a_subscriber_on_one_process_hears_writes_and_logout_through_another() {
     let scratch = Scratch::new("two_processes");
     scratch.ok(&["seed", "--products", "50"]);
     let first = serve(&scratch, &[]);
@@ -107,8 +112,8 @@ async fn a_subscriber_on_one_process_hears_a_message_sent_through_another() {
         &["--indexer", "off", "--search-backend", "postgres"],
     );
 
-    let seller = login(&first.base, "vendedor1@textisur.example").await;
-    let buyer = login(&second.base, "comprador1@textisur.example").await;
+    let (seller, seller_refresh) = login(&first.base, "vendedor1@textisur.example").await;
+    let (buyer, _) = login(&second.base, "comprador1@textisur.example").await;
     let me = post(
         &first.base,
         Some(&seller),
@@ -174,6 +179,27 @@ async fn a_subscriber_on_one_process_hears_a_message_sent_through_another() {
         next["payload"]["data"]["messageAdded"]["body"],
         "Necesito 12 metros de lino"
     );
+
+    // The seller logs out through the second process: the first closes the socket.
+    let out = post(
+        &second.base,
+        None,
+        "mutation($t: String!) { logout(refreshToken: $t) { ok } }",
+        json!({ "t": seller_refresh }),
+    )
+    .await;
+    assert_eq!(out["data"]["logout"]["ok"], true, "{out}");
+    let closed = loop {
+        let message = tokio::time::timeout(Duration::from_secs(1), ws.next())
+            .await
+            .expect("closed within a second of the logout");
+        match message {
+            Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => {}
+            other => panic!("ended without a close frame: {other:?}"),
+        }
+    };
+    assert_eq!(closed, Some(4403));
     drop(second);
     drop(first);
 }

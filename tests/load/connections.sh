@@ -27,8 +27,11 @@ ulimit -n "$(ulimit -Hn)"
 
 KEYS="load:$(head -c 32 /dev/urandom | base64 -w0)"
 LOG="$OUT/connections-$N.log"
+# Every socket comes from one address and holds still: lift the per-address cap and the
+# idle close.
 RUST_LOG=warn TEXTISUR_JWT_KEYS="$KEYS" "$BIN" serve --database-url "$DB_URL" --no-demo-data \
-  --indexer off --search-backend postgres --listen "127.0.0.1:$PORT" >"$LOG" 2>&1 &
+  --indexer off --search-backend postgres --listen "127.0.0.1:$PORT" \
+  --ws-max-connections-per-client 1000000 --ws-idle-timeout-seconds 3600 >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
 until curl -fsS "http://127.0.0.1:$PORT/health/live" >/dev/null 2>&1; do

@@ -297,6 +297,7 @@ async fn every_close_code_of_the_protocol() {
             ws: WsConfig {
                 init_timeout: Duration::from_millis(300),
                 max_subscriptions: 2,
+                ..WsConfig::default()
             },
             ..HttpConfig::default()
         }),

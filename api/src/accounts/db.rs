@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::tokens::{REFRESH_TTL, new_refresh_token};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::events::{self, Event};
 use crate::ids::UserId;
 use crate::users::{User, UserRole};
 
@@ -124,6 +125,7 @@ pub async fn rotate(db: &Db, hash: &[u8]) -> ApiResult<Rotation> {
     }
     if t.rotated {
         revoke_family_in(&mut tx, t.family_id, "refresh token reused").await?;
+        sessions_ended(&mut tx, t.user_id, Some(t.family_id)).await?;
         tx.commit().await?;
         return Ok(Rotation::Reused {
             user: t.user_id,
@@ -169,31 +171,58 @@ async fn revoke_family_in(
     Ok(())
 }
 
+/// Tells every server process, when the caller's transaction commits, that sessions of
+/// `user` ended (one, or all of them when `session` is `None`): their sockets close.
+pub async fn sessions_ended(
+    tx: &mut sqlx::PgConnection,
+    user: UserId,
+    session: Option<Uuid>,
+) -> ApiResult<()> {
+    let event = Event::SessionsEnded {
+        user_id: user,
+        session,
+    };
+    events::notify(tx, &event).await?;
+    Ok(())
+}
+
 /// Revokes the session a refresh token belongs to; returns it, `None` when the token is
 /// unknown.
 pub async fn logout(db: &Db, hash: &[u8]) -> ApiResult<Option<Uuid>> {
-    Ok(sqlx::query_scalar(
+    let mut tx = db.begin().await?;
+    let revoked: Option<(Uuid, UserId)> = sqlx::query_as(
         "UPDATE refresh_token_families f SET revoked_at = COALESCE(f.revoked_at, now()),
                 revoke_reason = COALESCE(f.revoke_reason, 'logout')
          FROM refresh_tokens t WHERE t.family_id = f.id AND t.token_hash = $1
-         RETURNING f.id",
+         RETURNING f.id, f.user_id",
     )
     .bind(hash)
-    .fetch_optional(db.executor())
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((family, user)) = revoked {
+        sessions_ended(&mut tx, user, Some(family)).await?;
+    }
+    tx.commit().await?;
+    Ok(revoked.map(|(family, _)| family))
 }
 
 /// Revokes one of `user`'s sessions (any user's when `user` is `None`); false when not found.
 pub async fn revoke_session(db: &Db, family: Uuid, user: Option<UserId>) -> ApiResult<bool> {
-    let revoked = sqlx::query(
+    let mut tx = db.begin().await?;
+    let owner: Option<UserId> = sqlx::query_scalar(
         "UPDATE refresh_token_families SET revoked_at = now(), revoke_reason = 'revoked'
-         WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2) AND revoked_at IS NULL",
+         WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2) AND revoked_at IS NULL
+         RETURNING user_id",
     )
     .bind(family)
     .bind(user.map(|u| u.0))
-    .execute(db.executor())
+    .fetch_optional(&mut *tx)
     .await?;
-    Ok(revoked.rows_affected() > 0)
+    if let Some(owner) = owner {
+        sessions_ended(&mut tx, owner, Some(family)).await?;
+    }
+    tx.commit().await?;
+    Ok(owner.is_some())
 }
 
 /// A live session of a user.
@@ -230,16 +259,22 @@ pub async fn live_role(db: &Db, user: UserId, family: Uuid) -> ApiResult<Option<
     .await?)
 }
 
-/// Sets a user's role.
+/// Sets a user's role; their open sockets, opened under the old one, close.
 pub async fn set_role(db: &Db, user: UserId, role: UserRole) -> ApiResult<Option<User>> {
+    let mut tx = db.begin().await?;
     let sql = format!(
         "UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let updated: Option<User> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(user.0)
         .bind(role)
-        .fetch_optional(db.executor())
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if updated.is_some() {
+        sessions_ended(&mut tx, user, None).await?;
+    }
+    tx.commit().await?;
+    Ok(updated)
 }
 
 /// Suspends a user and revokes every session, or lifts the suspension.
@@ -262,6 +297,7 @@ pub async fn set_suspended(db: &Db, user: UserId, suspended: bool) -> ApiResult<
         .bind(user.0)
         .execute(&mut *tx)
         .await?;
+        sessions_ended(&mut tx, user, None).await?;
     }
     tx.commit().await?;
     Ok(updated)

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::ErrorExtensions;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use std::net::SocketAddr;
@@ -319,16 +319,7 @@ fn non_query_operation(
             &parsed_here
         }
     };
-    let ty = match &document.operations {
-        DocumentOperations::Single(op) => op.node.ty,
-        // The parser files every named operation here, even a lone one, which runs
-        // without `operationName`: it must not slip past the check for want of a name.
-        DocumentOperations::Multiple(ops) => match params.operation_name.as_deref() {
-            Some(name) => ops.iter().find(|(n, _)| n.as_str() == name)?.1.node.ty,
-            None if ops.len() == 1 => ops.values().next()?.node.ty,
-            None => return None,
-        },
-    };
+    let ty = crate::operation::selected_type(document, params.operation_name.as_deref())?;
     match ty {
         OperationType::Query => None,
         OperationType::Mutation => Some("mutation"),

@@ -8,11 +8,21 @@
 //! connection was acknowledged; 4403 credentials in `connection_init` that are refused;
 //! 4406 a client that did not offer `graphql-transport-ws`; 4408 no `connection_init` in
 //! time; 4409 a second subscription with an id still in use; 4429 a second
-//! `connection_init`. The server closes with 1001 when it shuts down.
+//! `connection_init`. The server closes with 1001 when it shuts down, with 4403 when the
+//! connection's session ends (logout, revocation, suspension, a role change: heard from any
+//! process through [`crate::events`], and re-checked periodically), and with 4408 "Idle
+//! timeout" when the client sent nothing, not even a `pong` to the server's `ping`, for
+//! [`WsConfig::idle_timeout`].
 //!
-//! Only subscription operations run here: queries and mutations go over HTTP, where cost
-//! limits, caching and status codes apply. A subscription names its document as an HTTP
-//! request does (text, document id or APQ hash), under the same safelist.
+//! Only subscription operations run here, chosen as HTTP chooses ([`crate::operation`]):
+//! queries and mutations get an `error` and go over HTTP, where caching and status codes
+//! apply. A subscription names its document as an HTTP request does (text, document id or
+//! APQ hash), under the same safelist, and spends from the caller's HTTP cost bucket: its
+//! requested cost when it starts, and each event the actual cost of what it delivers.
+//! Each client address may hold [`WsConfig::max_connections_per_client`] sockets.
+
+mod client_slots;
+mod subscribe;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -27,15 +37,13 @@ use axum::response::Response;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 use super::AppState;
-use super::params::GraphqlParams;
-use super::persisted::{refuses_ad_hoc, resolve_persisted};
 use crate::accounts::{self, client_ip};
 use crate::error::ErrorCode;
-use crate::query_limits;
-use crate::schema::{ClientInfo, RequestContext};
+use crate::events::Event;
+use crate::schema::ClientInfo;
 use crate::viewer::Viewer;
 
 /// The subprotocol spoken.
@@ -48,6 +56,14 @@ pub struct WsConfig {
     pub init_timeout: Duration,
     /// Most subscriptions running at once on one connection.
     pub max_subscriptions: usize,
+    /// Most connections one client address may hold open; more are refused with 429.
+    pub max_connections_per_client: usize,
+    /// How long a connection may stay silent before it is closed (4408). The server sends a
+    /// `ping` halfway through, so a client that answers `pong` stays connected.
+    pub idle_timeout: Duration,
+    /// How often a signed-in connection re-reads its session, should a notice of its end
+    /// have been lost (the listener reconnecting, say).
+    pub session_recheck: Duration,
 }
 
 impl Default for WsConfig {
@@ -55,9 +71,14 @@ impl Default for WsConfig {
         Self {
             init_timeout: Duration::from_secs(5),
             max_subscriptions: 50,
+            max_connections_per_client: 100,
+            idle_timeout: Duration::from_secs(60),
+            session_recheck: Duration::from_secs(30),
         }
     }
 }
+
+pub use client_slots::ClientSlots;
 
 /// A WebSocket upgrade request, when the GET carries `Upgrade: websocket`.
 pub struct MaybeUpgrade(pub Option<WebSocketUpgrade>);
@@ -97,20 +118,39 @@ pub fn upgrade(
         .write_buffer_size(0)
         .max_message_size(state.config.max_body_bytes);
     let spoken = upgrade.selected_protocol().is_some();
+    let client = ClientInfo {
+        ip: client_ip(peer.ip(), &headers, &state.config.trusted_proxies),
+        user_agent: None,
+    };
+    let max = state.config.ws.max_connections_per_client;
+    let Some(slot) = state.ws_slots.take(client.ip, max) else {
+        metrics::counter!("textisur_rate_limit_rejections_total", "limit" => "websocket")
+            .increment(1);
+        return too_many_sockets(max);
+    };
     upgrade.on_upgrade(move |socket| async move {
-        let client = ClientInfo {
-            ip: client_ip(peer.ip(), &headers, &state.config.trusted_proxies),
-            user_agent: None,
-        };
         metrics::gauge!("textisur_websocket_connections").increment(1.0);
         if spoken {
-            Connection::new(state, client, headers).run(socket).await;
+            Connection::new(state, client, headers)
+                .run(socket, slot)
+                .await;
         } else {
             let mut socket = socket;
+            drop(slot);
             let _ = socket.send(close(4406, "Subprotocol not acceptable")).await;
         }
         metrics::gauge!("textisur_websocket_connections").decrement(1.0);
     })
+}
+
+/// The answer to an upgrade over the address's cap: no socket at all.
+fn too_many_sockets(max: usize) -> Response {
+    use axum::response::IntoResponse;
+    let body = json!({ "errors": [{
+        "message": format!("a client address may hold at most {max} WebSocket connections"),
+        "extensions": { "code": ErrorCode::Throttled.as_str() },
+    }] });
+    (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
 }
 
 fn close(code: u16, reason: &str) -> Message {
@@ -194,42 +234,88 @@ impl Connection {
         }
     }
 
-    async fn run(mut self, socket: WebSocket) {
+    async fn run(mut self, socket: WebSocket, slot: client_slots::Slot) {
         let (mut sink, mut incoming) = socket.split();
         let Some(mut from_tasks) = self.from_tasks.take() else {
             return;
         };
-        let init_deadline = tokio::time::sleep(self.state.config.ws.init_timeout);
-        tokio::pin!(init_deadline);
+        let config = self.state.config.ws.clone();
+        // Heard from before `connection_init` is checked, so an end committed meanwhile
+        // is not missed.
+        let mut ended_sessions = Some(self.state.events.subscribe_sessions());
+        // A zero period would make `interval` panic.
+        let period = config.session_recheck.max(Duration::from_millis(10));
+        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let init_deadline = tokio::time::sleep(config.init_timeout);
+        let idle_deadline = tokio::time::sleep(config.idle_timeout);
+        let ping_due = tokio::time::sleep(config.idle_timeout / 2);
+        tokio::pin!(init_deadline, idle_deadline, ping_due);
+        let mut pinged = false;
         let mut closing_server = self.state.closing.clone();
         let closing = loop {
             tokio::select! {
                 () = &mut init_deadline, if !self.init_seen => {
                     break Some(Closing(4408, "Connection initialisation timeout".into()));
                 }
+                () = &mut idle_deadline => break Some(Closing(4408, "Idle timeout".into())),
+                () = &mut ping_due, if !pinged => {
+                    pinged = true;
+                    if sink.send(text(&json!({ "type": "ping" }))).await.is_err() {
+                        break None;
+                    }
+                }
                 changed = closing_server.changed() => {
                     if changed.is_err() || *closing_server.borrow() {
                         break Some(Closing(1001, "server shutting down".into()));
                     }
                 }
-                message = incoming.next() => match message {
-                    Some(Ok(Message::Text(raw))) => match self.handle(raw.as_str()).await {
-                        Ok(replies) => {
-                            for reply in replies {
-                                if sink.send(text(&reply)).await.is_err() {
-                                    break;
+                ended = next_ended(&mut ended_sessions) => {
+                    let still_live = match ended {
+                        Ok(event) => !self.ended_by(&event),
+                        // Notices were dropped: ours may have been among them.
+                        Err(broadcast::error::RecvError::Lagged(_)) => self.session_live().await,
+                        Err(broadcast::error::RecvError::Closed) => {
+                            ended_sessions = None;
+                            true
+                        }
+                    };
+                    if !still_live {
+                        break Some(Closing(4403, "Forbidden".into()));
+                    }
+                }
+                _ = recheck.tick(), if matches!(self.viewer, Some(Viewer::User { .. })) => {
+                    if !self.session_live().await {
+                        break Some(Closing(4403, "Forbidden".into()));
+                    }
+                }
+                message = incoming.next() => {
+                    if let Some(Ok(_)) = &message {
+                        // Anything the client sends shows it is still there.
+                        let now = tokio::time::Instant::now();
+                        idle_deadline.as_mut().reset(now + config.idle_timeout);
+                        ping_due.as_mut().reset(now + config.idle_timeout / 2);
+                        pinged = false;
+                    }
+                    match message {
+                        Some(Ok(Message::Text(raw))) => match self.handle(raw.as_str()).await {
+                            Ok(replies) => {
+                                for reply in replies {
+                                    if sink.send(text(&reply)).await.is_err() {
+                                        break;
+                                    }
                                 }
                             }
+                            Err(closing) => break Some(closing),
+                        },
+                        Some(Ok(Message::Binary(_))) => {
+                            break Some(Closing(4400, "binary messages are not part of the protocol".into()));
                         }
-                        Err(closing) => break Some(closing),
-                    },
-                    Some(Ok(Message::Binary(_))) => {
-                        break Some(Closing(4400, "binary messages are not part of the protocol".into()));
+                        // Pings are answered by the WebSocket layer itself.
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
                     }
-                    // Pings are answered by the WebSocket layer itself.
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
-                },
+                }
                 Some(event) = from_tasks.recv() => match event {
                     FromTask::Send(message) => {
                         if sink.send(text(&message)).await.is_err() {
@@ -247,11 +333,40 @@ impl Connection {
         for (_, (_, task)) in self.running.drain() {
             task.abort();
         }
+        // The address may open another socket as soon as this one is seen to close.
+        drop(slot);
         if let Some(Closing(code, reason)) = closing {
             metrics::counter!("textisur_websocket_closes_total", "code" => code.to_string())
                 .increment(1);
             let _ = sink.send(close(code, &reason)).await;
             let _ = sink.close().await;
+        }
+    }
+
+    /// Whether `event` ends this connection's session.
+    fn ended_by(&self, event: &Event) -> bool {
+        match self.viewer {
+            Some(Viewer::User { id, session, .. }) => event.ends_session(id, session),
+            _ => false,
+        }
+    }
+
+    /// Whether this connection's session still stands as it was when the connection was
+    /// accepted: not revoked, the user not suspended, the role unchanged. Asked of the cache
+    /// of live sessions, whose entries every notice of an end removes and which forgets the
+    /// rest within seconds, so many sockets of one session cost one read; a failed read
+    /// keeps the connection.
+    async fn session_live(&self) -> bool {
+        let Some(Viewer::User { id, role, session }) = self.viewer else {
+            return true;
+        };
+        let sessions = &self.state.auth.sessions;
+        match sessions.live_role(&self.state.db, id, session).await {
+            Ok(now) => now == Some(role),
+            Err(error) => {
+                let _ = async_graphql::Error::from(error);
+                true
+            }
         }
     }
 
@@ -331,162 +446,14 @@ impl Connection {
             }
         }
     }
-
-    /// Starts a subscription; returns an immediate `error` message when it cannot start.
-    /// The payload names the document as HTTP requests do: its text, `documentId`/`doc_id`,
-    /// or `extensions.persistedQuery`; with the safelist on, only admins may send text that
-    /// is not a trusted document's.
-    async fn subscribe(&mut self, id: String, payload: Value, viewer: Viewer) -> Option<Value> {
-        let error = |code: ErrorCode, message: String| {
-            Some(json!({ "id": id, "type": "error",
-                "payload": [{ "message": message, "extensions": { "code": code.as_str() } }] }))
-        };
-        if self.running.len() >= self.state.config.ws.max_subscriptions {
-            return error(
-                ErrorCode::BadUserInput,
-                format!(
-                    "a connection may run at most {} subscriptions",
-                    self.state.config.ws.max_subscriptions
-                ),
-            );
-        }
-        let mut params = match GraphqlParams::from_json(payload) {
-            Ok(params) => params,
-            Err(e) => return error(ErrorCode::BadUserInput, e.0),
-        };
-        if refuses_ad_hoc(&self.state, viewer.is_admin(), &params) {
-            return error(
-                ErrorCode::PersistedQueryNotAllowed,
-                "only admins may send operations that are not persisted here; \
-                    send a trusted operation or its sha256Hash"
-                    .into(),
-            );
-        }
-        if let Err((_, body)) = resolve_persisted(&self.state, &mut params).await {
-            return Some(json!({ "id": id, "type": "error", "payload": body["errors"] }));
-        }
-        let analysis = match query_limits::check(
-            &params.query,
-            params.operation_name.as_deref(),
-            &params.variables,
-            &self.state.config.query_limits,
-            &self.state.shape,
-        ) {
-            Ok(analysis) => analysis,
-            Err(rejection) => {
-                let code = match rejection {
-                    query_limits::Rejection::TooComplex { .. } => ErrorCode::QueryTooComplex,
-                    query_limits::Rejection::Invalid(_) => ErrorCode::BadUserInput,
-                };
-                return error(code, rejection.message());
-            }
-        };
-        if !is_subscription(&params) {
-            return error(
-                ErrorCode::BadUserInput,
-                "only subscriptions are served over WebSocket; send queries and mutations over HTTP"
-                    .into(),
-            );
-        }
-        let context = RequestContext::new(
-            &self.state.db,
-            self.state.auth.clone(),
-            viewer,
-            self.client.clone(),
-            self.state.search.clone(),
-            self.state.events.clone(),
-        );
-        let mut request = async_graphql::Request::new(params.query)
-            .variables(async_graphql::Variables::from_json(Value::Object(
-                params.variables,
-            )))
-            .data(context);
-        if let Some(name) = params.operation_name {
-            request = request.operation_name(name);
-        }
-        if let Some(analysis) = analysis {
-            request.set_parsed_query(analysis.document);
-        }
-        let explorer = !self.state.config.production || viewer.is_admin();
-        let schema = if explorer {
-            self.state.schema.clone()
-        } else {
-            request = request.disable_introspection();
-            self.state.public_schema.clone()
-        };
-        self.generation += 1;
-        let generation = self.generation;
-        let to_connection = self.to_connection.clone();
-        let task_id = id.clone();
-        let task = tokio::spawn(async move {
-            let mut responses = schema.execute_stream(request);
-            let mut first = true;
-            while let Some(response) = responses.next().await {
-                let refused = first
-                    && response.data == async_graphql::Value::Null
-                    && !response.errors.is_empty();
-                first = false;
-                let message = if refused {
-                    let errors = serde_json::to_value(&response.errors).unwrap_or_default();
-                    json!({ "id": task_id, "type": "error", "payload": with_codes(errors) })
-                } else {
-                    let body = serde_json::to_value(&response).unwrap_or_default();
-                    json!({ "id": task_id, "type": "next", "payload": body })
-                };
-                if to_connection.send(FromTask::Send(message)).await.is_err() || refused {
-                    let _ = to_connection
-                        .send(FromTask::Ended {
-                            id: task_id.clone(),
-                            generation,
-                        })
-                        .await;
-                    return;
-                }
-            }
-            let complete = json!({ "id": task_id, "type": "complete" });
-            let _ = to_connection.send(FromTask::Send(complete)).await;
-            let _ = to_connection
-                .send(FromTask::Ended {
-                    id: task_id,
-                    generation,
-                })
-                .await;
-        });
-        self.running.insert(id, (generation, task.abort_handle()));
-        None
-    }
 }
 
-/// Gives every error a code, as HTTP responses do (validation errors come without one).
-fn with_codes(mut errors: Value) -> Value {
-    if let Some(list) = errors.as_array_mut() {
-        for error in list {
-            let extensions = error
-                .as_object_mut()
-                .map(|e| e.entry("extensions").or_insert_with(|| json!({})));
-            if let Some(Value::Object(extensions)) = extensions {
-                extensions
-                    .entry("code")
-                    .or_insert_with(|| json!(ErrorCode::BadUserInput.as_str()));
-            }
-        }
+/// The next ended session this process hears of; never, once the bus is gone.
+async fn next_ended(
+    receiver: &mut Option<broadcast::Receiver<Event>>,
+) -> Result<Event, broadcast::error::RecvError> {
+    match receiver {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
     }
-    errors
-}
-
-fn is_subscription(params: &GraphqlParams) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(document) = async_graphql::parser::parse_query(&params.query) else {
-        // Let the executor report the syntax error.
-        return true;
-    };
-    let ty = match &document.operations {
-        DocumentOperations::Single(op) => Some(op.node.ty),
-        DocumentOperations::Multiple(ops) => params
-            .operation_name
-            .as_deref()
-            .and_then(|name| ops.iter().find(|(n, _)| n.as_str() == name))
-            .map(|(_, op)| op.node.ty),
-    };
-    ty.is_none_or(|ty| ty == OperationType::Subscription)
 }

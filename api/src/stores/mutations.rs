@@ -218,13 +218,16 @@ impl StoreMutations {
         .fetch_one(&mut *tx)
         .await
         .map_err(ApiError::from)?;
-        sqlx::query(
+        let promoted = sqlx::query(
             "UPDATE users SET role = 'SELLER', updated_at = now() WHERE id = $1 AND role = 'BUYER'",
         )
         .bind(owner.0)
         .execute(&mut *tx)
         .await
         .map_err(ApiError::from)?;
+        if promoted.rows_affected() > 0 {
+            crate::accounts::db::sessions_ended(&mut tx, owner, None).await?;
+        }
         tx.commit().await.map_err(ApiError::from)?;
         // The new role counts from the seller's next request.
         rc.auth.sessions.forget_user(owner);
