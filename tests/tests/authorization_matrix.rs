@@ -225,6 +225,22 @@ const TABLE: &[Row] = &[
         query: "query($buyer: ID!) { node(id: $buyer) { ... on User { sessions { id } } } }",
     },
     Row {
+        name: "User.role",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { role } } }",
+    },
+    Row {
+        name: "User.createdAt",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { createdAt } } }",
+    },
+    Row {
+        // A seller's store link would undo the restriction on `Store.owner`.
+        name: "User.store",
+        expected: [F, F, F, A, F, A],
+        query: "query($seller: ID!) { node(id: $seller) { ... on User { store { id } } } }",
+    },
+    Row {
         name: "Store.owner",
         expected: [F, F, F, A, F, A],
         query: "query($store: ID!) { node(id: $store) { ... on Store { owner { id } } } }",
@@ -414,6 +430,7 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
                 "victimEmail": "victima@correo.cl",
                 "victim": victim.id,
                 "buyer": buyer.id,
+                "seller": seller.id,
                 "store": store_ids[0],
                 "category": category,
                 "product": product,
