@@ -5,7 +5,8 @@
 //! two steps, so back-off grows: 10 attempts a minute, and 30 an hour on top, after which the
 //! wait is minutes rather than seconds. A looser tier per account (200 an hour from all
 //! addresses together) still stops a guesser spread over many addresses, and a per-address
-//! tier (60 a minute) stops one address trying many accounts. The keyed limiters forget idle
+//! tier (60 a minute) stops one address trying many accounts. An IPv6 client counts as its
+//! /64, so hopping through one's own network buys nothing. The keyed limiters forget idle
 //! keys every minute ([`AuthLimits::forget_idle`]) so their memory stays bounded.
 
 use std::hash::Hash;
@@ -58,6 +59,18 @@ fn per(n: u32, period: Duration) -> Quota {
         .allow_burst(n)
 }
 
+/// The address a limit counts: an IPv6 client is its /64, which one subscriber usually holds
+/// whole, so walking through its addresses does not buy fresh attempts.
+fn client_network(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
+        v4 => v4,
+    }
+}
+
 impl AuthLimits {
     /// Limiters with these quotas.
     pub fn new(config: &AuthLimitConfig) -> Self {
@@ -95,6 +108,7 @@ impl AuthLimits {
     /// throttled on an account spends nothing of that account's shared tier, so one stranger
     /// cannot drain it for everyone.
     pub fn login_attempt(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
+        let ip = client_network(ip);
         let account_ip = (email.to_owned(), ip);
         self.check(&self.ip_minute, &ip)?;
         self.check(&self.account_ip_minute, &account_ip)?;
@@ -104,7 +118,7 @@ impl AuthLimits {
 
     /// Spends one registration from `ip`.
     pub fn registration(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.check(&self.register_ip_hour, &ip)
+        self.check(&self.register_ip_hour, &client_network(ip))
     }
 
     /// Drops the state of keys whose buckets are full again.
@@ -133,6 +147,19 @@ mod tests {
         assert!(limits.login_attempt("c@d.cl", [10, 0, 0, 2].into()).is_ok());
         // The same account from another address is not throttled by the first one's misses.
         assert!(limits.login_attempt("a@b.cl", [10, 0, 0, 3].into()).is_ok());
+    }
+
+    #[test]
+    fn one_ipv6_network_counts_as_one_address() {
+        let limits = AuthLimits::new(&AuthLimitConfig::default());
+        for n in 0..10u16 {
+            let ip = IpAddr::V6([0x2001, 0xdb8, 0, 1, 0, 0, 0, n].into());
+            assert!(limits.login_attempt("a@b.cl", ip).is_ok());
+        }
+        let next: IpAddr = [0x2001, 0xdb8, 0, 1, 0xffff, 1, 2, 3].into();
+        assert!(limits.login_attempt("a@b.cl", next).is_err());
+        let elsewhere: IpAddr = [0x2001, 0xdb8, 0, 2, 0, 0, 0, 1].into();
+        assert!(limits.login_attempt("a@b.cl", elsewhere).is_ok());
     }
 
     #[test]
