@@ -4,6 +4,10 @@
 //! moment ([`check_quantity`]: active, at least the minimum, a multiple of the step, at most
 //! the stock). Prices and stock drift afterwards; the cart reports the drift as warnings and
 //! checkout takes the current price and re-checks the stock.
+//!
+//! Quantities come from clients as decimals of up to 28 digits, so every operation on them
+//! is checked (a plain `+`, `*` or `%` panics on overflow): the lint below keeps it so.
+#![deny(clippy::arithmetic_side_effects)]
 
 pub mod db;
 pub mod graphql;
@@ -36,6 +40,13 @@ pub struct CartLine {
 /// Rounds a money amount to cents, halves away from zero (as tills do).
 pub fn round_money(amount: Decimal) -> Decimal {
     amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// `quantity` at `price`, rounded to cents; `None` when the amount does not fit a decimal
+/// (never for a stored line: its quantity is within a stock below 10^11 and prices are
+/// below 10^10).
+pub fn line_amount(quantity: Decimal, price: Decimal) -> Option<Decimal> {
+    quantity.checked_mul(price).map(round_money)
 }
 
 /// Checks that `quantity` of `product` may be put in a cart now; the error's field is
@@ -78,7 +89,10 @@ pub fn check_quantity(
             ),
         );
     }
-    if !(quantity % product.quantity_step).is_zero() {
+    if !quantity
+        .checked_rem(product.quantity_step)
+        .is_some_and(|rest| rest.is_zero())
+    {
         return error(
             UserErrorCode::NotMultiple,
             format!(

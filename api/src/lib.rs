@@ -33,6 +33,7 @@ pub mod server;
 pub mod stores;
 pub mod subscriptions;
 pub mod telemetry;
+pub mod text_arguments;
 pub mod user_errors;
 pub mod users;
 pub mod viewer;

@@ -4,6 +4,10 @@
 //! Listings read the tantivy index (search first); PostgreSQL answers when the index is not
 //! built yet, when `--search-backend postgres` says so (the benchmark's baseline), or when a
 //! seller's own recent write has not reached the index within [`READ_YOUR_WRITES_WAIT`].
+//!
+//! Price bounds come from clients as decimals of any size: arithmetic on them saturates or
+//! is checked, and the lint below keeps it so.
+#![deny(clippy::arithmetic_side_effects)]
 
 pub mod facets;
 pub mod suggest;
@@ -177,17 +181,21 @@ fn sort_order(sort: ProductSort) -> SortOrder {
     }
 }
 
-/// Cents of a price bound: a minimum rounds up, a maximum down.
+/// Cents of a price bound: a minimum rounds up, a maximum down. A bound beyond what cents
+/// can count saturates on its own side: a huge minimum matches nothing, a huge maximum (or
+/// a hugely negative minimum) bounds nothing.
 fn cents(price: Decimal, round_up: bool) -> i64 {
-    let scaled = price * Decimal::ONE_HUNDRED;
+    let scaled = price.saturating_mul(Decimal::ONE_HUNDRED);
     let rounded = if round_up {
         scaled.ceil()
     } else {
         scaled.floor()
     };
-    rounded
-        .to_i64()
-        .unwrap_or(if round_up { i64::MAX } else { i64::MIN })
+    rounded.to_i64().unwrap_or(if rounded.is_sign_negative() {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 /// Decimal amount of a number of cents.
@@ -249,6 +257,10 @@ mod tests {
     fn price_bounds_round_inwards() {
         assert_eq!(cents(Decimal::new(1999, 3), true), 200);
         assert_eq!(cents(Decimal::new(1999, 3), false), 199);
+        assert_eq!(cents(Decimal::MAX, true), i64::MAX);
+        assert_eq!(cents(Decimal::MAX, false), i64::MAX);
+        assert_eq!(cents(Decimal::MIN, true), i64::MIN);
+        assert_eq!(cents(Decimal::MIN, false), i64::MIN);
         assert_eq!(amount(12345).to_string(), "123.45");
     }
 }

@@ -67,7 +67,17 @@ pub async fn change_line(
                 "quantity must be positive",
             )));
         }
-        (LineChange::Add, current) => current.unwrap_or_default() + quantity,
+        (LineChange::Add, current) => match current.unwrap_or_default().checked_add(quantity) {
+            Some(total) => total,
+            // More than any stock: the same answer as a sum that fits but exceeds it.
+            None => {
+                return Ok(Err(UserError::at(
+                    &["quantity"],
+                    UserErrorCode::InsufficientStock,
+                    "quantity exceeds the stock",
+                )));
+            }
+        },
         (LineChange::Set, Some(_)) => quantity,
         (LineChange::Set, None) => {
             return Ok(Err(UserError::at(

@@ -6,8 +6,8 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use rust_decimal::Decimal;
 
 use super::db::{self, LineChange, no_such_product};
-use super::{CartLine, round_money};
-use crate::error::ApiResult;
+use super::{CartLine, line_amount};
+use crate::error::{ApiError, ApiResult};
 use crate::guards::SignedIn;
 use crate::ids::{ProductId, UserId};
 use crate::products::{Money, Product, ProductStatus};
@@ -55,11 +55,13 @@ impl CartLineView {
     }
 
     /// The quantity at the product's current price.
-    async fn line_total(&self) -> Money {
-        Money {
-            amount: round_money(self.line.quantity * self.product.price),
+    async fn line_total(&self) -> Result<Money> {
+        let amount = line_amount(self.line.quantity, self.product.price)
+            .ok_or_else(|| ApiError::Internal("cart line total overflows".to_owned()))?;
+        Ok(Money {
+            amount,
             currency_code: self.product.currency_code.clone(),
-        }
+        })
     }
 }
 
@@ -99,18 +101,18 @@ impl Cart {
 
     /// The sum of the lines when they share one currency; null for an empty cart and for a
     /// cart with products of stores in several countries (see `subtotals`).
-    async fn subtotal(&self) -> Option<Money> {
-        let mut subtotals = self.sums_by_currency();
-        if subtotals.len() == 1 {
+    async fn subtotal(&self) -> Result<Option<Money>> {
+        let mut subtotals = self.sums_by_currency()?;
+        Ok(if subtotals.len() == 1 {
             subtotals.pop()
         } else {
             None
-        }
+        })
     }
 
     /// The sum of the lines per currency.
-    async fn subtotals(&self) -> Vec<Money> {
-        self.sums_by_currency()
+    async fn subtotals(&self) -> Result<Vec<Money>> {
+        Ok(self.sums_by_currency()?)
     }
 
     /// Lines whose price or stock changed since they were added, or that left the shelf.
@@ -161,18 +163,21 @@ impl Cart {
 }
 
 impl Cart {
-    fn sums_by_currency(&self) -> Vec<Money> {
+    fn sums_by_currency(&self) -> ApiResult<Vec<Money>> {
         let mut sums: BTreeMap<&str, Decimal> = BTreeMap::new();
         for (line, product) in &self.lines {
-            *sums.entry(&product.currency_code).or_default() +=
-                round_money(line.quantity * product.price);
+            let sum = sums.entry(&product.currency_code).or_default();
+            *sum = line_amount(line.quantity, product.price)
+                .and_then(|amount| sum.checked_add(amount))
+                .ok_or_else(|| ApiError::Internal("cart subtotal overflows".to_owned()))?;
         }
-        sums.into_iter()
+        Ok(sums
+            .into_iter()
             .map(|(currency, amount)| Money {
                 amount,
                 currency_code: currency.to_owned(),
             })
-            .collect()
+            .collect())
     }
 }
 

@@ -7,6 +7,7 @@
 //! orders in the same transaction, so a retry either finds the committed key (and gets the
 //! same orders) or runs as if it were the first attempt (when the first one rolled back).
 //! Why a seller cannot buy from themself: a line from a store the buyer runs is refused.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::collections::BTreeMap;
 
@@ -14,9 +15,9 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use super::{Order, OrderStatus};
-use crate::carts::{check_quantity, round_money};
+use crate::carts::{check_quantity, line_amount};
 use crate::db::Db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::events::{self, Event};
 use crate::ids::{OrderId, ProductId, StoreId, UserId};
 use crate::products::Product;
@@ -165,10 +166,15 @@ pub async fn checkout(
     }
     let mut orders = Vec::with_capacity(by_store.len());
     for (store, lines) in by_store {
+        let overflow = || ApiError::Internal("order total overflows".to_owned());
         let totals: Vec<Decimal> = lines
             .iter()
-            .map(|l| round_money(l.quantity * l.product.price))
-            .collect();
+            .map(|l| line_amount(l.quantity, l.product.price).ok_or_else(overflow))
+            .collect::<ApiResult<_>>()?;
+        let total = totals
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, t| sum.checked_add(*t))
+            .ok_or_else(overflow)?;
         let order: Order = sqlx::query_as(
             "INSERT INTO orders (buyer_id, store_id, total, currency_code, idempotency_key)
              VALUES ($1, $2, $3, $4, $5)
@@ -177,7 +183,7 @@ pub async fn checkout(
         )
         .bind(buyer)
         .bind(store)
-        .bind(totals.iter().sum::<Decimal>())
+        .bind(total)
         .bind(&lines[0].product.currency_code)
         .bind(key)
         .fetch_one(&mut *tx)

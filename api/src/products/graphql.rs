@@ -1,4 +1,8 @@
 //! GraphQL resolvers of products: `Query.product`, `Query.products` and the `Product` type.
+//!
+//! The listing filter's prices come from clients as decimals of any size: the lint below
+//! keeps arithmetic here checked.
+#![deny(clippy::arithmetic_side_effects)]
 
 use std::sync::Arc;
 
@@ -8,6 +12,7 @@ use rust_decimal::Decimal;
 
 use futures::future::join_all;
 
+use super::input::price_limit;
 use super::{
     Money, Product, ProductCursor, ProductFilter, ProductListing, ProductSort, ProductStatus,
     ProductUnit, db, facet_keys,
@@ -114,6 +119,17 @@ pub fn listing_from_args(
         return Err(ApiError::bad_input(format!(
             "a filter list may hold at most {MAX_FILTER_VALUES} values"
         )));
+    }
+    // No price reaches the limit, so a bound past it can only be a mistake or a probe.
+    for (name, bound) in [
+        ("minPrice", filter.min_price),
+        ("maxPrice", filter.max_price),
+    ] {
+        if bound.is_some_and(|b| b.abs() >= price_limit()) {
+            return Err(ApiError::bad_input(format!(
+                "{name} is out of range: prices are below 10,000,000,000"
+            )));
+        }
     }
     if let (Some(min), Some(max)) = (filter.min_price, filter.max_price)
         && min > max
@@ -330,7 +346,7 @@ impl ProductSearchConnection {
         let rows = if first == 0 {
             Vec::new()
         } else {
-            db::list(&rc.db, &listing, cursor.as_ref(), first + 1).await?
+            db::list(&rc.db, &listing, cursor.as_ref(), first.saturating_add(1)).await?
         };
         for hit in &rows {
             rc.loaders

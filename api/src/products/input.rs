@@ -1,6 +1,10 @@
 //! Validation of product input: every rule of the catalogue-management issue, each failure a
 //! `UserError` with the field's path and a stable code. Valid input becomes a [`ProductDraft`]
 //! that the database layer writes as is.
+//!
+//! Every number here comes from a client and may be as large as a decimal gets: arithmetic
+//! on them is checked, and the lint below keeps it so.
+#![deny(clippy::arithmetic_side_effects)]
 
 use rust_decimal::Decimal;
 
@@ -15,6 +19,11 @@ pub const DESCRIPTION_MAX: usize = 5000;
 pub const FACETS_MAX: usize = 20;
 /// Longest single material, colour or size.
 pub const FACET_VALUE_MAX: usize = 40;
+
+/// Every price is below this: 10,000,000,000 in the store's currency.
+pub fn price_limit() -> Decimal {
+    Decimal::new(10_000_000_000, 0)
+}
 
 /// Every field of a product as submitted (after merging an update onto the stored row).
 #[derive(Clone, Debug)]
@@ -77,6 +86,11 @@ pub fn sanitize_description(raw: &str) -> String {
         .to_string()
 }
 
+/// Whether `value` is a whole multiple of `step` (`false` when it cannot be computed).
+fn multiple_of(value: Decimal, step: Decimal) -> bool {
+    value.checked_rem(step).is_some_and(|rest| rest.is_zero())
+}
+
 fn decimals(value: Decimal) -> u32 {
     value.normalize().scale()
 }
@@ -109,7 +123,7 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
             "description may have at most 5000 characters",
         );
     }
-    if fields.price <= Decimal::ZERO || fields.price >= Decimal::new(10_000_000_000, 0) {
+    if fields.price <= Decimal::ZERO || fields.price >= price_limit() {
         err(
             "price",
             UserErrorCode::OutOfRange,
@@ -164,14 +178,14 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
         }
     }
     if quantity_ok {
-        if !(min % step).is_zero() {
+        if !multiple_of(min, step) {
             err(
                 "minQuantity",
                 UserErrorCode::NotMultiple,
                 "minQuantity must be a multiple of quantityStep",
             );
         }
-        if !(fields.stock % step).is_zero() {
+        if !multiple_of(fields.stock, step) {
             err(
                 "stock",
                 UserErrorCode::NotMultiple,

@@ -2,6 +2,9 @@
 //!
 //! Only the store's seller or an admin may write; anyone else gets `FORBIDDEN`. Input
 //! problems are `userErrors` with paths and codes, and nothing is written when any exists.
+//! Prices and quantities arrive as decimals of any size: the lint below keeps arithmetic on
+//! them checked.
+#![deny(clippy::arithmetic_side_effects)]
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use rust_decimal::Decimal;
