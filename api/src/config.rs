@@ -350,19 +350,30 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_COST_RESTORE_RATE", default_value_t = 100)]
     pub cost_restore_rate: u32,
 
-    /// Login attempts per account per minute before `THROTTLED`.
+    /// Login attempts per account from one client address per minute before `THROTTLED`
+    /// (the strict tier: a stranger's guesses never throttle the owner's own address).
     #[arg(
         long,
-        env = "TEXTISUR_LOGIN_PER_ACCOUNT_PER_MINUTE",
+        env = "TEXTISUR_LOGIN_PER_ACCOUNT_AND_IP_PER_MINUTE",
         default_value_t = 10
     )]
-    pub login_per_account_per_minute: u32,
+    pub login_per_account_and_ip_per_minute: u32,
 
-    /// Login attempts per account per hour (the slower, second tier of back-off).
+    /// Login attempts per account from one client address per hour (the strict tier's
+    /// slower second step of back-off).
+    #[arg(
+        long,
+        env = "TEXTISUR_LOGIN_PER_ACCOUNT_AND_IP_PER_HOUR",
+        default_value_t = 30
+    )]
+    pub login_per_account_and_ip_per_hour: u32,
+
+    /// Login attempts per account per hour from all addresses together (the looser tier a
+    /// guesser spread over many addresses reaches).
     #[arg(
         long,
         env = "TEXTISUR_LOGIN_PER_ACCOUNT_PER_HOUR",
-        default_value_t = 30
+        default_value_t = 200
     )]
     pub login_per_account_per_hour: u32,
 

@@ -2,10 +2,16 @@
 //!
 //! A global id is `base64url("Kind:123")`: clients must treat it as opaque, and the kind
 //! prefix lets `node(id:)` dispatch and lets every argument reject an id of the wrong type.
+//!
+//! Users are the exception: their global id is `base64url("User:<uuid>")` over a random
+//! public id ([`UserPublicId`]), never the row id, so nobody can list users by counting
+//! (`nodes` over `User:1` to `User:100` used to return every account). A [`UserId`] therefore
+//! has no global form; resolve a [`UserPublicId`] to one through the database.
 
 use async_graphql::ID;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -59,21 +65,83 @@ pub fn encode(kind: NodeKind, id: i64) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.as_str())))
 }
 
+/// What a global id names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GlobalRef {
+    /// A row of every kind but users, by its row id.
+    Row(NodeKind, i64),
+    /// A user, by their public id.
+    User(UserPublicId),
+}
+
+fn invalid(id: &ID) -> ApiError {
+    ApiError::bad_input(format!("invalid id {:?}", id.as_str()))
+}
+
 /// Decodes any global id; a malformed one is a `BAD_USER_INPUT`.
-pub fn decode(id: &ID) -> ApiResult<(NodeKind, i64)> {
-    let invalid = || ApiError::bad_input(format!("invalid id {:?}", id.as_str()));
+pub fn decode(id: &ID) -> ApiResult<GlobalRef> {
     let raw = URL_SAFE_NO_PAD
         .decode(id.as_bytes())
-        .map_err(|_| invalid())?;
-    let text = std::str::from_utf8(&raw).map_err(|_| invalid())?;
-    let (kind, number) = text.split_once(':').ok_or_else(invalid)?;
-    let kind = NodeKind::parse(kind).ok_or_else(invalid)?;
-    let number: i64 = number.parse().map_err(|_| invalid())?;
-    if number <= 0 {
-        return Err(invalid());
+        .map_err(|_| invalid(id))?;
+    let text = std::str::from_utf8(&raw).map_err(|_| invalid(id))?;
+    let (kind, key) = text.split_once(':').ok_or_else(|| invalid(id))?;
+    let kind = NodeKind::parse(kind).ok_or_else(|| invalid(id))?;
+    if kind == NodeKind::User {
+        // Only the hyphenated form, so one user has exactly one global id.
+        let public = Uuid::try_parse(key)
+            .ok()
+            .filter(|u| u.hyphenated().to_string() == key)
+            .ok_or_else(|| invalid(id))?;
+        return Ok(GlobalRef::User(UserPublicId(public)));
     }
-    Ok((kind, number))
+    let number: i64 = key.parse().map_err(|_| invalid(id))?;
+    if number <= 0 {
+        return Err(invalid(id));
+    }
+    Ok(GlobalRef::Row(kind, number))
 }
+
+/// The public id of a user: random, so it says nothing about other users or their number.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type, serde::Serialize, serde::Deserialize,
+)]
+#[sqlx(transparent)]
+pub struct UserPublicId(pub Uuid);
+
+impl UserPublicId {
+    /// This id as an opaque global id.
+    pub fn to_global(self) -> ID {
+        ID(URL_SAFE_NO_PAD.encode(format!("User:{}", self.0.hyphenated())))
+    }
+
+    /// Parses a global id that must be a user's.
+    pub fn from_global(id: &ID) -> ApiResult<Self> {
+        match decode(id)? {
+            GlobalRef::User(public) => Ok(public),
+            GlobalRef::Row(..) => Err(ApiError::bad_input(format!(
+                "id {:?} is not a user id",
+                id.as_str()
+            ))),
+        }
+    }
+}
+
+/// Row id of a user. It never leaves the server: clients see the [`UserPublicId`].
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    sqlx::Type,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sqlx(transparent)]
+pub struct UserId(pub i64);
 
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $kind:expr) => {
@@ -91,7 +159,7 @@ macro_rules! typed_id {
             /// Parses a global id that must be of this kind.
             pub fn from_global(id: &ID) -> ApiResult<Self> {
                 match decode(id)? {
-                    (kind, number) if kind == $kind => Ok(Self(number)),
+                    GlobalRef::Row(kind, number) if kind == $kind => Ok(Self(number)),
                     _ => Err(ApiError::bad_input(format!(
                         "id {:?} is not a {} id",
                         id.as_str(),
@@ -103,8 +171,6 @@ macro_rules! typed_id {
     };
 }
 
-typed_id!(/// Row id of a user.
-    UserId, NodeKind::User);
 typed_id!(/// Row id of a store.
     StoreId, NodeKind::Store);
 typed_id!(/// Row id of a category.
@@ -132,5 +198,17 @@ mod tests {
         assert!(decode(&ID("bm9wZQ".into())).is_err());
         assert!(decode(&ID(URL_SAFE_NO_PAD.encode("Product:-1"))).is_err());
         assert!(decode(&ID("%%%".into())).is_err());
+    }
+
+    #[test]
+    fn user_ids_carry_a_public_id_and_never_a_row_id() {
+        let public = UserPublicId(Uuid::new_v4());
+        let id = public.to_global();
+        assert_eq!(UserPublicId::from_global(&id).ok(), Some(public));
+        assert!(ProductId::from_global(&id).is_err());
+        assert!(decode(&ID(URL_SAFE_NO_PAD.encode("User:1"))).is_err());
+        let upper = format!("User:{}", public.0.hyphenated()).to_uppercase();
+        assert!(decode(&ID(URL_SAFE_NO_PAD.encode(upper.replace("USER", "User")))).is_err());
+        assert!(UserPublicId::from_global(&ProductId(1).to_global()).is_err());
     }
 }

@@ -23,7 +23,7 @@ use crate::orders::db::{OrderHistoryLoader, OrderLinesLoader};
 use crate::products::Product;
 use crate::reviews::{Review, ReviewPageLoader};
 use crate::stores::{Store, StoreByOwnerLoader, StoreProductCountLoader};
-use crate::users::User;
+use crate::users::{User, UserByPublicIdLoader};
 
 /// One batched lookup: many keys, one statement.
 pub trait BatchLoad: Send + Sync + 'static {
@@ -157,6 +157,7 @@ pub struct Loaders {
     pub stores: ById<Store>,
     pub categories: ById<Category>,
     pub users: ById<User>,
+    pub users_by_public_id: Batcher<UserByPublicIdLoader>,
     pub reviews: ById<Review>,
     pub review_pages: Batcher<ReviewPageLoader>,
     pub store_by_owner: Batcher<StoreByOwnerLoader>,
@@ -198,6 +199,7 @@ impl Loaders {
             stores: by_id(db),
             categories: by_id(db),
             users: by_id(db),
+            users_by_public_id: Batcher::new(UserByPublicIdLoader(db.clone())),
             reviews: by_id(db),
             review_pages: Batcher::new(ReviewPageLoader::new(db.clone())),
             store_by_owner: Batcher::new(StoreByOwnerLoader::new(db.clone())),

@@ -6,7 +6,7 @@ use crate::categories::Category;
 use crate::conversations::graphql::{visible_conversation, visible_message};
 use crate::conversations::{Conversation, Message};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{self, CategoryId, NodeKind, OrderId, ProductId, ReviewId, StoreId, UserId};
+use crate::ids::{self, CategoryId, GlobalRef, NodeKind, OrderId, ProductId, ReviewId, StoreId};
 use crate::ids::{ConversationId, MessageId};
 use crate::orders::Order;
 use crate::orders::graphql::visible_order;
@@ -57,8 +57,13 @@ impl NodeQueries {
 }
 
 async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
-    let (kind, number) = ids::decode(id)?;
     let l = &rc.loaders;
+    let (kind, number) = match ids::decode(id)? {
+        GlobalRef::Row(kind, number) => (kind, number),
+        GlobalRef::User(public) => {
+            return Ok(l.users_by_public_id.load_one(public).await?.map(Node::User));
+        }
+    };
     Ok(match kind {
         NodeKind::Product => l
             .products
@@ -72,7 +77,8 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
             .load_one(CategoryId(number))
             .await?
             .map(Node::Category),
-        NodeKind::User => l.users.load_one(UserId(number)).await?.map(Node::User),
+        // `decode` names users by public id only, handled above.
+        NodeKind::User => None,
         NodeKind::Review => l
             .reviews
             .load_one(ReviewId(number))

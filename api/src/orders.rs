@@ -6,7 +6,10 @@
 //!
 //! Payments stay outside: a payment provider's confirmation (a webhook handler, say) would
 //! call [`db::change_status`] with [`Actor::System`] to move an order from `PENDING` to `PAID`.
-//! That is the only seam a provider needs; nothing else here assumes how money moves.
+//! That is the only seam a provider needs; nothing else here assumes how money moves. The
+//! seller may not mark an order paid: a seller who could would need no buyer to fake a
+//! delivered order (and a "verified" review). Until a provider is wired in, an admin
+//! confirms payments by hand, and the history records which admin did.
 
 pub mod checkout;
 pub mod db;
@@ -135,14 +138,15 @@ pub enum MoveRefusal {
 
 /// Whether `party` may move an order from `from` to `to`.
 ///
-/// PENDING -> PAID -> SHIPPED -> DELIVERED is the seller's path (the system may confirm a
-/// payment); PENDING or PAID -> CANCELLED restores stock and may be done by the seller, and by
-/// the buyer while the order is still PENDING. Admins may make every move that exists.
+/// PENDING -> PAID is the payment's confirmation: only the system (the payment flow) or an
+/// admin makes it. PAID -> SHIPPED -> DELIVERED is the seller's path. PENDING or PAID ->
+/// CANCELLED restores stock and may be done by the seller, and by the buyer while the order
+/// is still PENDING. Admins may make every move that exists.
 pub fn allowed_move(party: Party, from: OrderStatus, to: OrderStatus) -> Result<(), MoveRefusal> {
     use OrderStatus::*;
     use Party::*;
     let movers: &[Party] = match (from, to) {
-        (Pending, Paid) => &[Seller, Admin, System],
+        (Pending, Paid) => &[Admin, System],
         (Paid, Shipped) | (Shipped, Delivered) => &[Seller, Admin],
         (Pending, Cancelled) => &[Buyer, Seller, Admin, System],
         (Paid, Cancelled) => &[Seller, Admin],
@@ -203,5 +207,16 @@ mod tests {
             Err(MoveRefusal::InvalidTransition)
         );
         assert_eq!(next_statuses(Party::Seller, Paid), vec![Shipped, Cancelled]);
+    }
+
+    #[test]
+    fn only_the_payment_flow_and_admins_mark_an_order_paid() {
+        assert_eq!(
+            allowed_move(Party::Seller, Pending, Paid),
+            Err(MoveRefusal::NotYours)
+        );
+        assert_eq!(next_statuses(Party::Seller, Pending), vec![Cancelled]);
+        assert_eq!(allowed_move(Party::System, Pending, Paid), Ok(()));
+        assert_eq!(allowed_move(Party::Admin, Pending, Paid), Ok(()));
     }
 }

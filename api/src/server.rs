@@ -128,7 +128,8 @@ impl ServerConfig {
             search: crate::search::SearchState::new(args.search_backend, None),
             index: Some(IndexSetup::from_args(&args.index, args.indexer)),
             auth_limits: AuthLimitConfig {
-                login_per_account_per_minute: args.login_per_account_per_minute,
+                login_per_account_and_ip_per_minute: args.login_per_account_and_ip_per_minute,
+                login_per_account_and_ip_per_hour: args.login_per_account_and_ip_per_hour,
                 login_per_account_per_hour: args.login_per_account_per_hour,
                 login_per_ip_per_minute: args.login_per_ip_per_minute,
                 register_per_ip_per_hour: args.register_per_ip_per_hour,

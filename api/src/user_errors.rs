@@ -37,6 +37,9 @@ pub enum UserErrorCode {
     IdempotencyKeyReused,
     /// An order status change the state machine does not allow from the current status.
     InvalidTransition,
+    /// Buying from a store the buyer runs: a seller's own orders would make their reviews
+    /// look verified.
+    OwnStore,
 }
 
 /// An error the user can fix, with the path of the input field it concerns.

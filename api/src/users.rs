@@ -1,6 +1,11 @@
 //! Users and roles.
+//!
+//! Key rule: a user is known to others by their public id and name only; role, email, store
+//! and everything else go to the user themself and admins (see `graphql.rs`).
 
 pub mod graphql;
+
+use std::collections::HashMap;
 
 use async_graphql::Enum;
 use chrono::{DateTime, Utc};
@@ -8,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::ids::UserId;
+use crate::ids::{UserId, UserPublicId};
+use crate::loaders::BatchLoad;
 
 /// What a user may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type, Serialize, Deserialize)]
@@ -19,10 +25,19 @@ pub enum UserRole {
     Admin,
 }
 
+/// The columns of [`User`], for `concat!` into every statement that reads users.
+macro_rules! user_columns {
+    () => {
+        "id, public_id, email, name, role, suspended_at, created_at"
+    };
+}
+pub(crate) use user_columns;
+
 /// A user row (without the password hash, which never leaves the accounts module).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct User {
     pub id: UserId,
+    pub public_id: UserPublicId,
     pub email: String,
     pub name: String,
     pub role: UserRole,
@@ -40,11 +55,45 @@ impl crate::loaders::LoadById for User {
 
     async fn load(db: &Db, ids: &[UserId]) -> ApiResult<Vec<Self>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        Ok(sqlx::query_as(
-            "SELECT id, email, name, role, suspended_at, created_at FROM users WHERE id = ANY($1)",
-        )
+        Ok(sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE id = ANY($1)"
+        ))
         .bind(ids)
         .fetch_all(db.executor())
         .await?)
     }
+}
+
+/// Loads users by their public ids (what a global id names), many in one statement.
+pub struct UserByPublicIdLoader(pub Db);
+
+impl BatchLoad for UserByPublicIdLoader {
+    const NAME: &'static str = "user_by_public_id";
+    type Key = UserPublicId;
+    type Value = User;
+
+    async fn load(&self, keys: &[UserPublicId]) -> ApiResult<HashMap<UserPublicId, User>> {
+        let rows: Vec<User> = sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE public_id = ANY($1)"
+        ))
+        .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
+        .fetch_all(self.0.executor())
+        .await?;
+        Ok(rows.into_iter().map(|u| (u.public_id, u)).collect())
+    }
+}
+
+/// The row id of the user a global id names; `None` when there is none.
+pub async fn resolve(db: &Db, id: &async_graphql::ID) -> ApiResult<Option<UserId>> {
+    let public = UserPublicId::from_global(id)?;
+    Ok(
+        sqlx::query_scalar("SELECT id FROM users WHERE public_id = $1")
+            .bind(public)
+            .fetch_optional(db.executor())
+            .await?,
+    )
 }

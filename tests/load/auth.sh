@@ -23,7 +23,7 @@ psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_auth WITH (FORCE
 
 # Limits raised so the benchmark measures hashing, not the brute-force protection.
 RUST_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" --no-demo-data --cost-bucket 1000000 --cost-restore-rate 1000000 \
-  --login-per-account-per-minute 1000000 --login-per-account-per-hour 1000000 \
+  --login-per-account-and-ip-per-minute 1000000 --login-per-account-and-ip-per-hour 1000000 --login-per-account-per-hour 1000000 \
   --login-per-ip-per-minute 1000000 >"$OUT/auth-server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT

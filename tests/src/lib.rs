@@ -255,8 +255,9 @@ impl TestApp {
     /// token, skipping argon2: for tests that need dozens of buyers. It cannot log in.
     pub async fn quick_account(&self, name: &str, role: &str) -> Account {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let user: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, name, role) VALUES ($1, $2, $3::user_role) RETURNING id",
+        let (user, public): (i64, textisur_api::ids::UserPublicId) = sqlx::query_as(
+            "INSERT INTO users (email, name, role) VALUES ($1, $2, $3::user_role)
+             RETURNING id, public_id",
         )
         .bind(format!("quick{n}-{}@example.com", std::process::id()))
         .bind(name)
@@ -272,7 +273,7 @@ impl TestApp {
         let keys =
             textisur_api::accounts::tokens::TokenKeys::parse(TEST_JWT_KEYS).expect("test keys");
         Account {
-            id: user.to_global().to_string(),
+            id: public.to_global().to_string(),
             access_token: keys.issue(user, session, chrono::Utc::now()),
             refresh_token,
         }
@@ -335,17 +336,16 @@ impl Account {
         }
     }
 
-    /// The user's row id.
+    /// The user's row id, read from the access token's `sub`: the global id is a random
+    /// public id that says nothing of the row.
     pub fn row_id(&self) -> i64 {
-        let id = async_graphql_id(&self.id);
-        textisur_api::ids::UserId::from_global(&id)
-            .expect("user id")
-            .0
+        let keys =
+            textisur_api::accounts::tokens::TokenKeys::parse(TEST_JWT_KEYS).expect("test keys");
+        let claims = keys
+            .verify(&self.access_token)
+            .expect("a test server's token");
+        claims.user_id().expect("numeric sub").0
     }
-}
-
-fn async_graphql_id(id: &str) -> textisur_api::ids::GlobalId {
-    textisur_api::ids::GlobalId::from(id.to_owned())
 }
 
 fn database_url(database: &str) -> anyhow::Result<String> {

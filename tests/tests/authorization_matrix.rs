@@ -173,10 +173,10 @@ const TABLE: &[Row] = &[
         query: "mutation { checkout(idempotencyKey: \"matriz-0001\") { orders { id } userErrors { code } } }",
     },
     Row {
-        // A pending order of the buyer at the owning seller's store: only that seller (and
-        // admins, by then told the move no longer exists) get past authorization.
+        // A pending order of the buyer at the owning seller's store: only admins (or the
+        // payment flow) mark it paid; not even that seller.
         name: "Mutation.updateOrderStatus",
-        expected: [U, F, F, A, F, A],
+        expected: [U, F, F, F, F, A],
         query: "mutation($order: ID!) { updateOrderStatus(orderId: $order, status: PAID) { order { status } userErrors { code } } }",
     },
     Row {
@@ -223,6 +223,22 @@ const TABLE: &[Row] = &[
         name: "User.sessions",
         expected: [F, A, F, F, F, A],
         query: "query($buyer: ID!) { node(id: $buyer) { ... on User { sessions { id } } } }",
+    },
+    Row {
+        name: "User.role",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { role } } }",
+    },
+    Row {
+        name: "User.createdAt",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { createdAt } } }",
+    },
+    Row {
+        // A seller's store link would undo the restriction on `Store.owner`.
+        name: "User.store",
+        expected: [F, F, F, A, F, A],
+        query: "query($seller: ID!) { node(id: $seller) { ... on User { store { id } } } }",
     },
     Row {
         name: "Store.owner",
@@ -414,6 +430,7 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
                 "victimEmail": "victima@correo.cl",
                 "victim": victim.id,
                 "buyer": buyer.id,
+                "seller": seller.id,
                 "store": store_ids[0],
                 "category": category,
                 "product": product,

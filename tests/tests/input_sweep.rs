@@ -696,7 +696,8 @@ async fn no_decimal_or_text_argument_of_the_schema_makes_an_internal_error() {
     let app = TestApp::spawn_with(TestOptions {
         // Every login and registration of the sweep must reach the code, not the limiter.
         auth_limits: Some(AuthLimitConfig {
-            login_per_account_per_minute: 100_000,
+            login_per_account_and_ip_per_minute: 100_000,
+            login_per_account_and_ip_per_hour: 100_000,
             login_per_account_per_hour: 100_000,
             login_per_ip_per_minute: 100_000,
             register_per_ip_per_hour: 100_000,

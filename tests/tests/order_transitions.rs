@@ -29,9 +29,10 @@ enum Outcome {
     Unauthenticated,
 }
 
-/// The rules of the issue: the seller marks paid, shipped, delivered; the buyer cancels a
-/// pending order; the seller may also cancel a pending or paid one; admins make any move
-/// that exists. Strangers are refused whatever the move.
+/// The rules of the issues: only the payment flow or an admin marks an order paid (a seller
+/// who could would fake delivered orders); the seller marks shipped and delivered; the buyer
+/// cancels a pending order; the seller may also cancel a pending or paid one; admins make any
+/// move that exists. Strangers are refused whatever the move.
 fn expected(role: Role, from: &str, to: &str) -> Outcome {
     use Outcome::*;
     let exists = matches!(
@@ -46,7 +47,9 @@ fn expected(role: Role, from: &str, to: &str) -> Outcome {
         Role::Anonymous => Unauthenticated,
         Role::OtherBuyer | Role::OtherSeller => Forbidden,
         _ if !exists => InvalidTransition,
-        Role::Admin | Role::Seller => Moved,
+        Role::Admin => Moved,
+        Role::Seller if (from, to) == ("PENDING", "PAID") => Forbidden,
+        Role::Seller => Moved,
         Role::Buyer if (from, to) == ("PENDING", "CANCELLED") => Moved,
         Role::Buyer => Forbidden,
     }

@@ -231,8 +231,8 @@ async fn sellers_and_buyers_follow_orders_across_servers() {
         "60000.00"
     );
 
-    // The buyer follows that one order on the first server; the seller moves it through the
-    // second.
+    // The buyer follows that one order on the first server; an admin confirms its payment
+    // through the second.
     let mut buyer_ws = connect(&app.base).await;
     init(&mut buyer_ws, &buyer).await;
     send(
@@ -244,9 +244,10 @@ async fn sellers_and_buyers_follow_orders_across_servers() {
     .await;
     send(&mut buyer_ws, json!({ "type": "ping" })).await;
     assert_eq!(receive(&mut buyer_ws).await["type"], "pong");
+    let admin = app.quick_account("Administradora", "ADMIN").await;
     let paid = post_as(
         &other.base,
-        &market.seller,
+        &admin,
         "mutation($o: ID!) { updateOrderStatus(orderId: $o, status: PAID) { order { status } userErrors { code } } }",
         json!({ "o": order }),
     )
@@ -262,7 +263,7 @@ async fn sellers_and_buyers_follow_orders_across_servers() {
         update["history"],
         json!([
             { "status": "PENDING", "by": { "name": "Compradora" } },
-            { "status": "PAID", "by": { "name": "Vendedora" } },
+            { "status": "PAID", "by": { "name": "Administradora" } },
         ])
     );
     let seller_seen = receive_within(&mut seller_ws, Duration::from_secs(1)).await;

@@ -10,7 +10,7 @@ use crate::events::{self, Event};
 use crate::ids::UserId;
 use crate::users::{User, UserRole};
 
-const USER_COLUMNS: &str = "id, email, name, role, suspended_at, created_at";
+const USER_COLUMNS: &str = crate::users::user_columns!();
 
 /// Creates a buyer; `None` when the email is taken.
 pub async fn create_user(
@@ -19,11 +19,11 @@ pub async fn create_user(
     name: &str,
     password_hash: &str,
 ) -> ApiResult<Option<User>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as(concat!(
         "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
-         ON CONFLICT (email) DO NOTHING
-         RETURNING id, email, name, role, suspended_at, created_at",
-    )
+             ON CONFLICT (email) DO NOTHING RETURNING ",
+        crate::users::user_columns!()
+    ))
     .bind(email)
     .bind(name)
     .bind(password_hash)

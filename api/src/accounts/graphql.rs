@@ -304,7 +304,9 @@ impl AccountMutations {
         role: UserRole,
     ) -> Result<UserPayload> {
         let rc = RequestContext::of(ctx);
-        let id = UserId::from_global(&user_id)?;
+        let Some(id) = crate::users::resolve(&rc.db, &user_id).await? else {
+            return Ok(user_not_found());
+        };
         let changed = db::set_role(&rc.db, id, role).await?;
         rc.auth.sessions.forget_user(id);
         Ok(match changed {
@@ -342,7 +344,9 @@ fn user_not_found() -> UserPayload {
 
 async fn set_suspended(ctx: &Context<'_>, user_id: ID, suspended: bool) -> Result<UserPayload> {
     let rc = RequestContext::of(ctx);
-    let id = UserId::from_global(&user_id)?;
+    let Some(id) = crate::users::resolve(&rc.db, &user_id).await? else {
+        return Ok(user_not_found());
+    };
     if suspended && rc.viewer.user_id() == Some(id) {
         let error = UserError::at(
             &["userId"],

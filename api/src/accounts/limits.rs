@@ -1,9 +1,13 @@
 //! Brute-force protection for login and registration, through governor.
 //!
-//! Login attempts are limited per account and per client IP. The per-account limit has two
-//! tiers, so back-off grows: 10 attempts a minute, and 30 an hour on top, after which the
-//! wait is minutes rather than seconds. The keyed limiters forget idle keys every minute
-//! ([`AuthLimits::forget_idle`]) so their memory stays bounded.
+//! The strict tier is keyed by account *and* client address: a stranger's wrong guesses
+//! throttle only that stranger's address, never the owner signing in from elsewhere. It has
+//! two steps, so back-off grows: 10 attempts a minute, and 30 an hour on top, after which the
+//! wait is minutes rather than seconds. A looser tier per account (200 an hour from all
+//! addresses together) still stops a guesser spread over many addresses, and a per-address
+//! tier (60 a minute) stops one address trying many accounts. An IPv6 client counts as its
+//! /64, so hopping through one's own network buys nothing. The keyed limiters forget idle
+//! keys every minute ([`AuthLimits::forget_idle`]) so their memory stays bounded.
 
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -16,7 +20,11 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 /// Attempts allowed before throttling.
 #[derive(Clone, Debug)]
 pub struct AuthLimitConfig {
-    pub login_per_account_per_minute: u32,
+    /// Strict tier: one account from one client address.
+    pub login_per_account_and_ip_per_minute: u32,
+    /// Strict tier's second step, for one account from one client address.
+    pub login_per_account_and_ip_per_hour: u32,
+    /// Looser tier: one account from all addresses together.
     pub login_per_account_per_hour: u32,
     pub login_per_ip_per_minute: u32,
     pub register_per_ip_per_hour: u32,
@@ -25,8 +33,9 @@ pub struct AuthLimitConfig {
 impl Default for AuthLimitConfig {
     fn default() -> Self {
         Self {
-            login_per_account_per_minute: 10,
-            login_per_account_per_hour: 30,
+            login_per_account_and_ip_per_minute: 10,
+            login_per_account_and_ip_per_hour: 30,
+            login_per_account_per_hour: 200,
             login_per_ip_per_minute: 60,
             register_per_ip_per_hour: 20,
         }
@@ -35,7 +44,8 @@ impl Default for AuthLimitConfig {
 
 /// The keyed limiters of the accounts feature.
 pub struct AuthLimits {
-    account_minute: DefaultKeyedRateLimiter<String>,
+    account_ip_minute: DefaultKeyedRateLimiter<(String, IpAddr)>,
+    account_ip_hour: DefaultKeyedRateLimiter<(String, IpAddr)>,
     account_hour: DefaultKeyedRateLimiter<String>,
     ip_minute: DefaultKeyedRateLimiter<IpAddr>,
     register_ip_hour: DefaultKeyedRateLimiter<IpAddr>,
@@ -49,13 +59,32 @@ fn per(n: u32, period: Duration) -> Quota {
         .allow_burst(n)
 }
 
+/// The address a limit counts: an IPv6 client is its /64, which one subscriber usually holds
+/// whole, so walking through its addresses does not buy fresh attempts.
+fn client_network(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
+        }
+        v4 => v4,
+    }
+}
+
 impl AuthLimits {
     /// Limiters with these quotas.
     pub fn new(config: &AuthLimitConfig) -> Self {
         let minute = Duration::from_secs(60);
         let hour = Duration::from_secs(3600);
         Self {
-            account_minute: RateLimiter::keyed(per(config.login_per_account_per_minute, minute)),
+            account_ip_minute: RateLimiter::keyed(per(
+                config.login_per_account_and_ip_per_minute,
+                minute,
+            )),
+            account_ip_hour: RateLimiter::keyed(per(
+                config.login_per_account_and_ip_per_hour,
+                hour,
+            )),
             account_hour: RateLimiter::keyed(per(config.login_per_account_per_hour, hour)),
             ip_minute: RateLimiter::keyed(per(config.login_per_ip_per_minute, minute)),
             register_ip_hour: RateLimiter::keyed(per(config.register_per_ip_per_hour, hour)),
@@ -74,21 +103,28 @@ impl AuthLimits {
     }
 
     /// Spends one login attempt for `email` from `ip`; `Err` holds how long to wait.
+    ///
+    /// The tiers are checked narrowest first and the first refusal stops: an address already
+    /// throttled on an account spends nothing of that account's shared tier, so one stranger
+    /// cannot drain it for everyone.
     pub fn login_attempt(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
-        let account = email.to_owned();
+        let ip = client_network(ip);
+        let account_ip = (email.to_owned(), ip);
         self.check(&self.ip_minute, &ip)?;
-        self.check(&self.account_minute, &account)?;
-        self.check(&self.account_hour, &account)
+        self.check(&self.account_ip_minute, &account_ip)?;
+        self.check(&self.account_ip_hour, &account_ip)?;
+        self.check(&self.account_hour, &account_ip.0)
     }
 
     /// Spends one registration from `ip`.
     pub fn registration(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.check(&self.register_ip_hour, &ip)
+        self.check(&self.register_ip_hour, &client_network(ip))
     }
 
     /// Drops the state of keys whose buckets are full again.
     pub fn forget_idle(&self) {
-        self.account_minute.retain_recent();
+        self.account_ip_minute.retain_recent();
+        self.account_ip_hour.retain_recent();
         self.account_hour.retain_recent();
         self.ip_minute.retain_recent();
         self.register_ip_hour.retain_recent();
@@ -109,5 +145,35 @@ mod tests {
         let wait = limits.login_attempt("a@b.cl", ip).expect_err("throttled");
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(6));
         assert!(limits.login_attempt("c@d.cl", [10, 0, 0, 2].into()).is_ok());
+        // The same account from another address is not throttled by the first one's misses.
+        assert!(limits.login_attempt("a@b.cl", [10, 0, 0, 3].into()).is_ok());
+    }
+
+    #[test]
+    fn one_ipv6_network_counts_as_one_address() {
+        let limits = AuthLimits::new(&AuthLimitConfig::default());
+        for n in 0..10u16 {
+            let ip = IpAddr::V6([0x2001, 0xdb8, 0, 1, 0, 0, 0, n].into());
+            assert!(limits.login_attempt("a@b.cl", ip).is_ok());
+        }
+        let next: IpAddr = [0x2001, 0xdb8, 0, 1, 0xffff, 1, 2, 3].into();
+        assert!(limits.login_attempt("a@b.cl", next).is_err());
+        let elsewhere: IpAddr = [0x2001, 0xdb8, 0, 2, 0, 0, 0, 1].into();
+        assert!(limits.login_attempt("a@b.cl", elsewhere).is_ok());
+    }
+
+    #[test]
+    fn many_addresses_together_reach_the_account_tier() {
+        let limits = AuthLimits::new(&AuthLimitConfig {
+            login_per_account_per_hour: 25,
+            ..AuthLimitConfig::default()
+        });
+        let spent = (0..40u8)
+            .take_while(|n| {
+                let ip: IpAddr = [10, 0, 1, *n / 5].into();
+                limits.login_attempt("a@b.cl", ip).is_ok()
+            })
+            .count();
+        assert_eq!(spent, 25);
     }
 }

@@ -6,6 +6,7 @@
 //! checkouts are serialised on their user row, and the idempotency key is recorded with the
 //! orders in the same transaction, so a retry either finds the committed key (and gets the
 //! same orders) or runs as if it were the first attempt (when the first one rolled back).
+//! Why a seller cannot buy from themself: a line from a store the buyer runs is refused.
 #![deny(clippy::arithmetic_side_effects)]
 
 use std::collections::BTreeMap;
@@ -106,6 +107,12 @@ pub async fn checkout(
         )]));
     }
 
+    // A seller buying from their own store could walk the order to DELIVERED and post a
+    // "verified" review of their own product.
+    let own_stores: Vec<StoreId> = sqlx::query_scalar("SELECT id FROM stores WHERE owner_id = $1")
+        .bind(buyer)
+        .fetch_all(&mut *tx)
+        .await?;
     let mut taken = Vec::with_capacity(lines.len());
     let mut errors = Vec::new();
     for (product_id, quantity) in lines {
@@ -118,6 +125,14 @@ pub async fn checkout(
         .fetch_one(&mut *tx)
         .await?;
         let global = product.id.to_global();
+        if own_stores.contains(&product.store_id) {
+            errors.push(UserError::at(
+                &["cart", global.as_str()],
+                UserErrorCode::OwnStore,
+                format!("{}: you cannot buy from your own store", product.name),
+            ));
+            continue;
+        }
         match check_quantity(&product, quantity, &["cart", global.as_str()]) {
             Ok(()) => taken.push(TakenLine { product, quantity }),
             Err(mut e) => {

@@ -339,6 +339,7 @@ fn status_name(status: OrderStatus) -> &'static str {
 impl OrderMutations {
     /// Turns the caller's cart into one order per store, taking the stock. Retry-safe: the
     /// same key returns the same orders; a different cart under a used key is a user error.
+    /// A line from a store the caller runs is refused (`OWN_STORE`).
     /// Restricted: signed-in users.
     #[graphql(guard = "SignedIn")]
     async fn checkout(
@@ -363,8 +364,9 @@ impl OrderMutations {
     }
 
     /// Moves an order along PENDING -> PAID -> SHIPPED -> DELIVERED, or to CANCELLED.
-    /// Restricted: the store's seller (and admins) move it forward; the buyer may only cancel
-    /// a pending order.
+    /// Restricted: only the payment flow and admins mark an order PAID (the history records
+    /// which admin); the store's seller (and admins) ship and deliver it; the buyer may only
+    /// cancel a pending order.
     #[graphql(guard = "SignedIn")]
     async fn update_order_status(
         &self,

@@ -16,22 +16,34 @@ pub struct NewReview {
     pub body: Option<PlainText>,
 }
 
-/// Writes a review if its author received the product and has not reviewed it yet, and
-/// recomputes the product's and the store's ratings in the same transaction (the product
+/// Writes a review if its author received the product, does not run its store, and has not
+/// reviewed it yet, and recomputes the product's and the store's ratings in the same transaction (the product
 /// update queues it for the search index). A user error, and nothing written, otherwise.
 pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserError>> {
     let mut tx = db.begin().await?;
-    let store: Option<StoreId> = sqlx::query_scalar("SELECT store_id FROM products WHERE id = $1")
-        .bind(review.product)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some(store) = store else {
+    let store: Option<(StoreId, UserId)> = sqlx::query_as(
+        "SELECT p.store_id, s.owner_id FROM products p JOIN stores s ON s.id = p.store_id
+         WHERE p.id = $1",
+    )
+    .bind(review.product)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((store, owner)) = store else {
         return Ok(Err(UserError::at(
             &["productId"],
             UserErrorCode::NotFound,
             "no such product",
         )));
     };
+    // The store's own accounts (its owner; stores have no other staff) may not review its
+    // products, whatever orders they managed to get delivered.
+    if owner == review.author {
+        return Ok(Err(UserError::at(
+            &["productId"],
+            UserErrorCode::NotEligible,
+            "a store's own accounts may not review its products",
+        )));
+    }
     // Reviews of one store take turns: each average below is then computed by a statement
     // that started after every earlier review committed, so none is left out.
     sqlx::query("SELECT 1 FROM stores WHERE id = $1 FOR UPDATE")

@@ -41,8 +41,9 @@ pub struct ReviewMutations;
 #[Object]
 impl ReviewMutations {
     /// Reviews a product delivered to the caller: one review per buyer and product, rating 1
-    /// to 5, an optional body stripped of all markup (like a message's). The product's
-    /// rating and reviewCount include it as soon as this returns.
+    /// to 5, an optional body stripped of all markup (like a message's). The store's own
+    /// accounts may not review its products (`NOT_ELIGIBLE`). The product's rating and
+    /// reviewCount include it as soon as this returns.
     #[graphql(guard = "SignedIn")]
     async fn add_review(
         &self,

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use super::{GeoPointInput, Store};
 use crate::error::{ApiError, ApiResult};
 use crate::guards::{AdminOnly, SignedIn};
-use crate::ids::{StoreId, UserId};
+use crate::ids::{StoreId, UserPublicId};
 use crate::products::input::sanitize_description;
 use crate::schema::RequestContext;
 use crate::search;
@@ -327,7 +327,7 @@ impl StoreMutations {
         stores: i32,
     ) -> Result<StorePayload> {
         let rc = RequestContext::of(ctx);
-        let user = UserId::from_global(&user_id)?;
+        let user = UserPublicId::from_global(&user_id)?;
         if !(0..=100).contains(&stores) {
             let error = UserError::at(
                 &["stores"],
@@ -340,8 +340,8 @@ impl StoreMutations {
                 consistency_token: None,
             });
         }
-        let updated = sqlx::query("UPDATE users SET store_allowance = $2 WHERE id = $1")
-            .bind(user.0)
+        let updated = sqlx::query("UPDATE users SET store_allowance = $2 WHERE public_id = $1")
+            .bind(user)
             .bind(stores)
             .execute(rc.db.executor())
             .await

@@ -1,4 +1,8 @@
 //! GraphQL resolvers of users.
+//!
+//! Anyone may see a user's opaque id and display name (a review's author, a message's
+//! sender). Everything else is restricted to the user and admins: listing users' roles or
+//! their stores would undo the restriction on `Store.owner`.
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -34,7 +38,7 @@ impl UserQueries {
 #[Object]
 impl User {
     pub async fn id(&self) -> ID {
-        self.id.to_global()
+        self.public_id.to_global()
     }
 
     async fn name(&self) -> &str {
@@ -59,12 +63,15 @@ impl User {
         Ok(Some(sessions_of(ctx, self.id).await?))
     }
 
-    async fn role(&self) -> UserRole {
-        self.role
+    /// What the user may do. Restricted: the user and admins.
+    async fn role(&self, ctx: &Context<'_>) -> Result<Option<UserRole>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
+        Ok(Some(self.role))
     }
 
-    /// The store this user runs, if any.
+    /// The store this user runs, if any. Restricted: the user and admins.
     async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
         Ok(RequestContext::of(ctx)
             .loaders
             .store_by_owner
@@ -72,8 +79,10 @@ impl User {
             .await?)
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
+    /// When the user signed up. Restricted: the user and admins.
+    async fn created_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
+        Ok(Some(self.created_at))
     }
 
     /// Conversations the user takes part in, as buyer or as the seller of the store, most
