@@ -1,20 +1,23 @@
 //! Limits checked before a query runs: characters, tokens, nesting, aliases, directives,
 //! mutations per request, and cost by API.md's rules (object 1, scalar 0, connection
-//! 2 + `first` × child cost, mutation 10; see [`cost`] for how connections are found).
+//! 2 + `first` × node cost, list 2 + its most elements × element cost, search work by its
+//! price, mutation 10; see [`cost`] for the rules and [`bounds`] for the sizes).
+//! Mutations are the root fields after fragments are expanded, so a fragment hides none.
 //!
 //! The cheap checks run on the raw text first (a linear scan, no recursion), so a hostile
 //! document is refused before the parser ever sees it; only then is it parsed and walked.
 //! Fragment costs are memoised, so fragment "bombs" cost linear time, and cycles are refused.
 
+mod bounds;
 mod cost;
 
 use std::collections::HashMap;
 
-use async_graphql::Positioned;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
     SelectionSet,
 };
+use async_graphql::{Name, Positioned};
 use serde_json::{Map, Value};
 
 use cost::CostWalker;
@@ -239,6 +242,7 @@ pub fn check_operation(
     };
     let root = shape.root(operation.ty);
     let (cost, depth) = walker.set(&operation.selection_set.node, root)?;
+    let cost = cost.total();
     let max_depth = if introspection_only(&operation.selection_set.node) {
         // Introspection reads the schema in memory, never the database; every other limit
         // still applies.
@@ -250,7 +254,7 @@ pub fn check_operation(
         return Err(too_complex("depth", max_depth, depth));
     }
     let cost = if operation.ty == OperationType::Mutation {
-        let mutations = root_fields(&operation.selection_set.node);
+        let mutations = root_fields(document, &operation.selection_set.node);
         if mutations > limits.max_mutations {
             return Err(too_complex("mutations", limits.max_mutations, mutations));
         }
@@ -296,8 +300,9 @@ pub fn actual_cost(
         used_variables: false,
     };
     let (cost, _) = walker.set(set, root).ok()?;
+    let cost = cost.total();
     Some(match operation.ty {
-        OperationType::Mutation => cost + 10 * root_fields(set) as u64,
+        OperationType::Mutation => cost + 10 * root_fields(document, set) as u64,
         _ => cost,
     })
 }
@@ -319,11 +324,44 @@ fn select_operation<'a>(
     Some(&operation.node)
 }
 
-fn root_fields(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .filter(|i| matches!(i.node, Selection::Field(_)))
-        .count()
+/// The root fields an operation runs, with inline fragments and fragment spreads expanded
+/// (introspection fields aside). Fragments are counted once each and memoised, so a
+/// fragment bomb stays linear; a cycle (refused by the cost walk) counts nothing.
+fn root_fields(document: &ExecutableDocument, set: &SelectionSet) -> usize {
+    fn count(
+        document: &ExecutableDocument,
+        set: &SelectionSet,
+        memo: &mut HashMap<Name, usize>,
+        stack: &mut Vec<Name>,
+    ) -> usize {
+        let mut fields = 0usize;
+        for item in &set.items {
+            let n = match &item.node {
+                Selection::Field(field) => usize::from(!field.node.name.node.starts_with("__")),
+                Selection::InlineFragment(inline) => {
+                    count(document, &inline.node.selection_set.node, memo, stack)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = &spread.node.fragment_name.node;
+                    match (memo.get(name), document.fragments.get(name)) {
+                        (Some(n), _) => *n,
+                        (None, Some(definition)) if !stack.contains(name) => {
+                            stack.push(name.clone());
+                            let n =
+                                count(document, &definition.node.selection_set.node, memo, stack);
+                            stack.pop();
+                            memo.insert(name.clone(), n);
+                            n
+                        }
+                        _ => 0,
+                    }
+                }
+            };
+            fields = fields.saturating_add(n);
+        }
+        fields
+    }
+    count(document, set, &mut HashMap::new(), &mut Vec::new())
 }
 
 /// Whether every root selection is an introspection field (`__schema`, `__type`,
@@ -422,8 +460,10 @@ mod tests {
         let nested = "{ products(first: 100) { nodes { store { name } category { name }
             reviews(first: 3) { nodes { rating author { name } } } } } }";
         assert_eq!(cost(nested), Some(1102));
-        assert_eq!(cost("{ categories { name } }"), Some(1));
-        assert_eq!(cost("{ products { totalCount } }"), Some(2));
+        // A list costs its most elements: 200 categories.
+        assert_eq!(cost("{ categories { name } }"), Some(2 + 200));
+        // `totalCount` counts the whole match set: 10 points of work.
+        assert_eq!(cost("{ products { totalCount } }"), Some(2 + 10));
         let vars = json!({ "n": 5 });
         let by_variable = check(
             "query($n: Int) { products(first: $n) { nodes { name } } }",
@@ -476,16 +516,82 @@ mod tests {
             cost(inbox),
             Some(1 + (2 + 20 * (1 + 2 + 5 * 2)) + (2 + 20 * 2) + 6)
         );
-        // A field of the same name on a type where it is not a connection is an object.
+        // A field of the same name on a type where it is a plain list costs by its size:
+        // an order has at most 100 lines (a cart's).
         let lines = "{ order(id: \"x\") { lines { product { name } } } }";
-        assert_eq!(cost(lines), Some(3));
+        assert_eq!(cost(lines), Some(1 + 2 + 100 * (1 + 1)));
         // Inside fragments the type condition says which `orders` is meant.
         let fragment = "query { node(id: \"x\") { ...S } } fragment S on Store { orders { nodes { number } } }";
         assert_eq!(cost(fragment), Some(1 + 2 + 20));
         assert_eq!(
             cost("{ suggest(prefix: \"li\") { product { name } } }"),
-            Some(2 + 8)
+            Some(2 + 8 * (1 + 1))
         );
+    }
+
+    #[test]
+    fn nodes_cost_by_their_ids_like_a_connection_page() {
+        let ids: Vec<String> = (0..41).map(|i| format!("\"id{i}\"")).collect();
+        let selection = "... on Store { name products(first: 20) { nodes { name } } }";
+        let by_ids = format!("{{ nodes(ids: [{}]) {{ {selection} }} }}", ids.join(", "));
+        let page = format!("{{ stores(first: 41) {{ nodes {{ {selection} }} }} }}");
+        assert_eq!(run(&by_ids).ok().flatten().map(|a| a.cost), cost(&page));
+        assert_eq!(cost(&page), Some(2 + 41 * (1 + 2 + 20)));
+        // From a variable: its length, so the cost is walked again per request.
+        let vars = json!({ "ids": ["a", "b", "c"] });
+        let by_variable = check(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            None,
+            vars.as_object().unwrap_or(&Map::new()),
+            &QueryLimits::default(),
+            shape(),
+        );
+        assert!(matches!(
+            by_variable,
+            Ok(Some(Analysis {
+                cost: 5,
+                cost_reads_variables: true,
+                ..
+            }))
+        ));
+        // Past 100 ids the field refuses without working: priced at 100.
+        let many: Vec<String> = (0..150).map(|i| format!("\"{i}\"")).collect();
+        let many = format!("{{ nodes(ids: [{}]) {{ id }} }}", many.join(","));
+        assert_eq!(cost(&many), Some(2 + 100));
+    }
+
+    #[test]
+    fn search_work_is_paid_even_for_an_empty_page() {
+        let empty_page = "{ products(first: 0, query: \"algodn\") { totalCount correctedQuery
+            facets { categories { value } stores { value } materials { value } colors { value }
+            sizes { value } priceRanges { count } } } }";
+        let facets = 1 + 50 + 5 * (2 + 30) + (2 + 6);
+        assert_eq!(cost(empty_page), Some(2 + 10 + 25 + facets));
+        // What a connection does once is not multiplied by its page.
+        let page = "{ products(first: 100) { totalCount pageInfo { hasNextPage } } }";
+        assert_eq!(cost(page), Some(2 + 10 + 1));
+        // And the actual cost keeps the work, whatever came back.
+        let analysis = run(empty_page).ok().flatten().expect("accepted");
+        let data = async_graphql::Value::from_json(json!({ "products": {
+            "totalCount": 0, "correctedQuery": null, "facets": { "categories": [], "stores": [],
+            "materials": [], "colors": [], "sizes": [], "priceRanges": [] } } }))
+        .expect("data");
+        let actual = actual_cost(&analysis.document, None, shape(), &data);
+        assert_eq!(actual, Some(2 + 10 + 25 + 1 + 50 + 6 * 2));
+    }
+
+    #[test]
+    fn mutations_in_fragments_count_like_mutations_at_the_root() {
+        let seven: String = (0..7)
+            .map(|i| format!("m{i}: logout(refreshToken: \"x\") {{ ok }} "))
+            .collect();
+        let inline = format!("mutation {{ ... on Mutation {{ {seven} }} }}");
+        assert_eq!(limit(run(&inline)), "mutations");
+        let named = format!("mutation {{ ...M }} fragment M on Mutation {{ {seven} }}");
+        assert_eq!(limit(run(&named)), "mutations");
+        let two = "mutation { ...A ... on Mutation { b: logout(refreshToken: \"x\") { ok } } }
+            fragment A on Mutation { a: logout(refreshToken: \"x\") { ok } }";
+        assert_eq!(cost(two), Some(2 * (10 + 1)));
     }
 
     #[test]
