@@ -581,6 +581,20 @@ mod tests {
     }
 
     #[test]
+    fn every_trusted_operation_fits_the_limits() {
+        let trusted =
+            textisur_persisted_queries::TrustedDocuments::embedded().expect("embedded manifests");
+        let mut refused = Vec::new();
+        for operation in trusted.operations() {
+            match run(&operation.body) {
+                Ok(Some(analysis)) => println!("{}: {}", operation.name, analysis.cost),
+                other => refused.push(format!("{}: {other:?}", operation.name)),
+            }
+        }
+        assert!(refused.is_empty(), "{refused:#?}");
+    }
+
+    #[test]
     fn mutations_in_fragments_count_like_mutations_at_the_root() {
         let seven: String = (0..7)
             .map(|i| format!("m{i}: logout(refreshToken: \"x\") {{ ok }} "))
