@@ -296,3 +296,50 @@ async fn mutations_inside_fragments_count_like_mutations_at_the_root() {
         2 * (10 + 1)
     );
 }
+
+/// The category tree had no bound, so `categories` had no size to cost by: it holds at most
+/// 200 now, and the 201st is a user error.
+#[tokio::test]
+async fn the_category_tree_holds_at_most_two_hundred() {
+    let app = TestApp::spawn().await;
+    let admin = app.quick_account("Admin", "ADMIN").await;
+    let (_, body) = app.graphql("{ categories { id } }", json!({})).await;
+    let existing = body["data"]["categories"].as_array().map_or(0, Vec::len);
+    let create = |n: usize| {
+        format!(
+            "c{n}: createCategory(input: {{name: \"Categoría {n}\"}}) {{ category {{ id }} userErrors {{ code }} }} "
+        )
+    };
+    let mut n = existing;
+    while n < 200 {
+        let batch: String = (n..(n + 5).min(200)).map(create).collect();
+        let (status, body) = app
+            .graphql_as(
+                &admin.access_token,
+                &format!("mutation {{ {batch} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        n = (n + 5).min(200);
+    }
+    let (status, body) = app
+        .graphql_as(
+            &admin.access_token,
+            &format!("mutation {{ {} }}", create(200)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["c200"]["category"], Value::Null, "{body}");
+    assert_eq!(
+        body["data"]["c200"]["userErrors"][0]["code"],
+        "LIMIT_REACHED"
+    );
+    let (_, body) = app.graphql("{ categories { id } }", json!({})).await;
+    assert_eq!(
+        body["data"]["categories"].as_array().map_or(0, Vec::len),
+        200
+    );
+}
