@@ -11,6 +11,10 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::CategoryId;
 
+/// Most categories the tree may hold: `createCategory` refuses more, and the listing reads
+/// no more, so `categories` and `children` have a size the query cost can count on.
+pub const MAX_CATEGORIES: usize = 200;
+
 /// A category row.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Category {
@@ -57,8 +61,9 @@ pub async fn all(db: &Db) -> ApiResult<Vec<Category>> {
              SELECT c.*, tree.path || ARRAY[c.position, c.id::int] FROM categories c
              JOIN tree ON c.parent_id = tree.id
          )
-         SELECT id, parent_id, slug, name, position FROM tree ORDER BY path",
+         SELECT id, parent_id, slug, name, position FROM tree ORDER BY path LIMIT $1",
     )
+    .bind(MAX_CATEGORIES as i64)
     .fetch_all(db.executor())
     .await?)
 }

@@ -342,6 +342,10 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_APQ_TTL_SECONDS", default_value_t = 604_800)]
     pub apq_ttl_seconds: u64,
 
+    /// Bytes of persisted-query texts kept in this process, in front of Redis.
+    #[arg(long, env = "TEXTISUR_APQ_LOCAL_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub apq_local_cache_bytes: u64,
+
     /// Points in each caller's cost bucket (the largest query costs at most this).
     #[arg(long, env = "TEXTISUR_COST_BUCKET", default_value_t = 2_000)]
     pub cost_bucket: u32,

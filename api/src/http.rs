@@ -174,6 +174,8 @@ impl AppState {
                 .min(std::time::Duration::from_secs(config.cache_max_age.into())),
             config.response_cache_bytes,
         );
+        let prepared =
+            PreparedCache::new(persisted.local_capacity_bytes(), persisted::prepared_weight);
         Self(Arc::new(AppStateInner {
             db,
             shape: crate::query_limits::SchemaShape::from_sdl(&schema.sdl()),
@@ -184,7 +186,7 @@ impl AppState {
             public_schema: schema::build_public(),
             persisted,
             trusted,
-            prepared: PreparedCache::new(persisted::PREPARED_CAPACITY),
+            prepared,
             responses,
             search,
             events,

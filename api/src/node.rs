@@ -17,7 +17,7 @@ use crate::stores::Store;
 use crate::users::User;
 
 /// Most ids one `nodes` call may ask for.
-const MAX_NODES: usize = 100;
+pub const MAX_NODES: usize = 100;
 
 /// An object with a global id.
 #[derive(Interface)]

@@ -121,6 +121,7 @@ impl ServerConfig {
             persisted: StoreConfig {
                 redis_url: args.redis_url.clone(),
                 ttl: std::time::Duration::from_secs(args.apq_ttl_seconds),
+                local_capacity_bytes: args.apq_local_cache_bytes,
                 retry_after: std::time::Duration::from_millis(args.redis_retry_after_ms),
                 ..StoreConfig::default()
             },

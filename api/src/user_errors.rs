@@ -42,6 +42,10 @@ pub enum UserErrorCode {
     OwnStore,
 }
 
+/// Most user errors a payload reports (the query cost counts on it); `upsertProducts`, the
+/// only mutation that could find more, reports the first ones.
+pub const MAX_USER_ERRORS: usize = 50;
+
 /// An error the user can fix, with the path of the input field it concerns.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct UserError {

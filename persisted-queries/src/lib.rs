@@ -1,5 +1,6 @@
 //! Automatic persisted queries: query texts stored by their SHA-256 in Redis (through
-//! bb8-redis), with an in-process LRU in front.
+//! bb8-redis), with an in-process cache in front, bounded by bytes (moka's weigher), so
+//! however long the texts, memory stays within the budget.
 //!
 //! Key rule: Redis is a dependency, not a single point of failure. Every Redis call has a
 //! timeout; after repeated failures a circuit breaker stops calling it for a while; hits are
@@ -16,12 +17,11 @@ mod breaker;
 pub mod manifest;
 mod prepared;
 
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bb8_redis::RedisConnectionManager;
-use lru::LruCache;
+use moka::sync::Cache;
 use redis::AsyncCommands;
 use sha2::{Digest, Sha256};
 
@@ -38,8 +38,8 @@ pub struct StoreConfig {
     pub ttl: Duration,
     /// Longest wait for any one Redis call.
     pub call_timeout: Duration,
-    /// Queries kept in the process.
-    pub local_capacity: usize,
+    /// Bytes of hashes and texts kept in the process (a text past the budget is not kept).
+    pub local_capacity_bytes: u64,
     /// How long the circuit breaker skips Redis once open, before one trial call.
     pub retry_after: Duration,
 }
@@ -50,7 +50,7 @@ impl Default for StoreConfig {
             redis_url: "redis://127.0.0.1:6379".to_owned(),
             ttl: Duration::from_secs(7 * 24 * 3600),
             call_timeout: Duration::from_millis(100),
-            local_capacity: 10_000,
+            local_capacity_bytes: 16 * 1024 * 1024,
             retry_after: Duration::from_secs(5),
         }
     }
@@ -86,7 +86,7 @@ pub fn is_sha256_hex(hash: &str) -> bool {
 /// The persisted-query store.
 pub struct PersistedQueryStore {
     redis: bb8::Pool<RedisConnectionManager>,
-    local: Mutex<LruCache<String, Arc<str>>>,
+    local: Cache<String, Arc<str>>,
     breaker: Breaker,
     config: StoreConfig,
 }
@@ -106,13 +106,24 @@ impl PersistedQueryStore {
             .max_size(8)
             .connection_timeout(config.call_timeout)
             .build_unchecked(manager);
-        let capacity = NonZeroUsize::new(config.local_capacity).unwrap_or(NonZeroUsize::MIN);
+        let local = Cache::builder()
+            .max_capacity(config.local_capacity_bytes)
+            .weigher(|hash: &String, query: &Arc<str>| {
+                u32::try_from(hash.len() + query.len()).unwrap_or(u32::MAX)
+            })
+            .build();
         Ok(Self {
             redis,
-            local: Mutex::new(LruCache::new(capacity)),
+            local,
             breaker: Breaker::new(config.retry_after),
             config,
         })
+    }
+
+    /// The byte budget of the in-process cache (also the budget of what the server
+    /// prepares from these texts).
+    pub fn local_capacity_bytes(&self) -> u64 {
+        self.config.local_capacity_bytes
     }
 
     /// The circuit breaker guarding Redis (for health checks and metrics).
@@ -121,16 +132,14 @@ impl PersistedQueryStore {
     }
 
     fn local_get(&self, hash: &str) -> Option<Arc<str>> {
-        self.local
-            .lock()
-            .ok()
-            .and_then(|mut cache| cache.get(hash).cloned())
+        self.local.get(hash)
     }
 
     fn local_put(&self, hash: &str, query: Arc<str>) {
-        if let Ok(mut cache) = self.local.lock() {
-            cache.put(hash.to_owned(), query);
-        }
+        self.local.insert(hash.to_owned(), query);
+        // Evict now rather than on moka's own schedule, so the budget holds at every moment
+        // (registrations are rare next to hits: the extra work is small).
+        self.local.run_pending_tasks();
     }
 
     /// The query registered under `hash`, from the process or from Redis.

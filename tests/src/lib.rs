@@ -51,6 +51,9 @@ pub struct TestOptions {
     /// How long the Redis circuit breaker stays open before a trial call; the default of
     /// `textisur serve` when `None`.
     pub redis_retry_after: Option<std::time::Duration>,
+    /// Bytes of persisted-query texts the server keeps in memory; the default of
+    /// `textisur serve` when `None`.
+    pub apq_local_cache_bytes: Option<u64>,
     /// No search index and no indexer (listings fall back to PostgreSQL), so nothing but
     /// requests uses the database pool.
     pub without_search_index: bool,
@@ -139,6 +142,9 @@ impl TestApp {
                 retry_after: options
                     .redis_retry_after
                     .unwrap_or(StoreConfig::default().retry_after),
+                local_capacity_bytes: options
+                    .apq_local_cache_bytes
+                    .unwrap_or(StoreConfig::default().local_capacity_bytes),
                 ..StoreConfig::default()
             },
         };

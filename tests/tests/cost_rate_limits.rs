@@ -123,7 +123,7 @@ async fn the_unused_part_of_a_requested_cost_is_refunded_after_execution() {
     let ana = app.register("ana@correo.cl", "Ana").await;
     let bea = app.register("bea@correo.cl", "Bea").await;
 
-    let (_, body) = post_as(&app, &ana.access_token, "{ categories { name } }").await;
+    let (_, body) = post_as(&app, &ana.access_token, "{ me { name } }").await;
     let before = body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
         .as_u64()
         .expect("currentlyAvailable");
@@ -151,9 +151,195 @@ async fn the_unused_part_of_a_requested_cost_is_refunded_after_execution() {
     assert_eq!(header(&headers, "ratelimit-remaining"), after);
 
     // Another user's bucket is untouched by Ana's spending and refund.
-    let (_, body) = post_as(&app, &bea.access_token, "{ categories { name } }").await;
+    let (_, body) = post_as(&app, &bea.access_token, "{ me { name } }").await;
     assert_eq!(
         body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"], 999,
         "{body}"
+    );
+}
+
+async fn anonymous(app: &TestApp, query: &str, variables: Value) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json"))
+}
+
+fn refused_for(status: u16, body: &Value, limit: &str) {
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX");
+    assert_eq!(body["errors"][0]["extensions"]["limit"], limit, "{body}");
+    assert!(body.get("data").is_none(), "nothing ran: {body}");
+}
+
+/// `nodes(ids:)` costs by its ids like a connection's `first`, times what each node selects.
+#[tokio::test]
+async fn nodes_cost_by_the_number_of_ids() {
+    let app = TestApp::seeded(10).await;
+    let (_, body) = anonymous(&app, "{ categories { id } }", json!({})).await;
+    let ids: Vec<Value> = body["data"]["categories"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
+    let query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
+    let (status, body) = anonymous(&app, query, json!({ "ids": ids[..2] })).await;
+    assert_eq!(status, 200, "{body}");
+    // 2 + two ids x one object each.
+    assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 2 + 2);
+    assert_eq!(body["extensions"]["cost"]["actualQueryCost"], 2 + 2);
+
+    // 41 ids, each asking a page of products with their reviews: 2 + 41 x 164, over the
+    // limit, as the same work through `stores(first: 41)` is.
+    let many: Vec<Value> = ids.iter().cycle().take(41).cloned().collect();
+    let query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Store { products(first: 20) {
+        nodes { reviews(first: 5) { nodes { rating } } } } } } }";
+    let (status, body) = anonymous(&app, query, json!({ "ids": many })).await;
+    refused_for(status, &body, "cost");
+}
+
+/// Lists without `first` cost by the most elements they can hold.
+#[tokio::test]
+async fn lists_without_first_cost_by_their_most_elements() {
+    let app = TestApp::seeded(10).await;
+    let (status, body) = anonymous(&app, "{ categories { id name } }", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let returned = body["data"]["categories"].as_array().map_or(0, Vec::len) as u64;
+    assert!(returned > 1, "{body}");
+    // At most 200 categories; only those returned are kept.
+    assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 2 + 200);
+    assert_eq!(body["extensions"]["cost"]["actualQueryCost"], 2 + returned);
+
+    // A cart holds at most 100 lines: reviews under each line's product are 100 pages.
+    let lines = "{ me { cart { lines { product { reviews(first: 10) {
+        nodes { author { name } } } } } } } }";
+    let (status, body) = anonymous(&app, lines, json!({})).await;
+    refused_for(status, &body, "cost");
+    let order = "{ order(id: \"T3JkZXI6MQ==\") { lines { product { reviews(first: 10) {
+        nodes { author { name } } } } } } }";
+    let (status, body) = anonymous(&app, order, json!({})).await;
+    refused_for(status, &body, "cost");
+}
+
+/// A search that returns no node but counts, facets and corrects the whole match set pays
+/// for that work: thirty of them no longer fit in a bucket of 1,000.
+#[tokio::test]
+async fn an_empty_page_pays_for_its_counts_facets_and_corrections() {
+    let http = HttpConfig {
+        cost_bucket: 1_000,
+        cost_restore_rate: 1,
+        ..HttpConfig::default()
+    };
+    let app = TestApp::spawn_with(TestOptions {
+        seed_products: Some(20),
+        http: Some(http),
+        ..TestOptions::default()
+    })
+    .await;
+    app.sync_search().await;
+    let query = "{ products(first: 0, query: \"algodn\") { totalCount correctedQuery facets {
+        categories { value label count } stores { value label count }
+        materials { value label count } colors { value label count }
+        sizes { value label count } priceRanges { min max count } } } }";
+    let mut ran = 0;
+    for _ in 0..30 {
+        let (status, body) = anonymous(&app, query, json!({})).await;
+        if status == 429 {
+            assert_eq!(body["errors"][0]["extensions"]["code"], "THROTTLED");
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+        let cost = &body["extensions"]["cost"];
+        // 2 + totalCount 10 + correctedQuery 25 + facets (1 + 50 + 5 x (2 + 30) + 2 + 6).
+        assert_eq!(cost["requestedQueryCost"], 2 + 10 + 25 + 219, "{body}");
+        let actual = cost["actualQueryCost"].as_u64().expect("actualQueryCost");
+        assert!(
+            actual >= 2 + 10 + 25 + 1 + 50,
+            "the work stays paid: {body}"
+        );
+        ran += 1;
+    }
+    assert!(
+        (1..=15).contains(&ran),
+        "{ran} searches ran before the throttle"
+    );
+}
+
+/// Mutations count after fragments are expanded: seven inside `... on Mutation` break the
+/// mutation limit, and each pays its 10 points.
+#[tokio::test]
+async fn mutations_inside_fragments_count_like_mutations_at_the_root() {
+    let app = TestApp::spawn().await;
+    let seven: String = (0..7)
+        .map(|i| format!("m{i}: logout(refreshToken: \"x\") {{ ok }} "))
+        .collect();
+    for document in [
+        format!("mutation {{ ... on Mutation {{ {seven} }} }}"),
+        format!("mutation {{ ...M }} fragment M on Mutation {{ {seven} }}"),
+    ] {
+        let (status, body) = anonymous(&app, &document, json!({})).await;
+        refused_for(status, &body, "mutations");
+    }
+    let two = "mutation { ...A ... on Mutation { b: logout(refreshToken: \"x\") { ok } } }
+        fragment A on Mutation { a: logout(refreshToken: \"x\") { ok } }";
+    let (status, body) = anonymous(&app, two, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["extensions"]["cost"]["requestedQueryCost"],
+        2 * (10 + 1)
+    );
+}
+
+/// The category tree had no bound, so `categories` had no size to cost by: it holds at most
+/// 200 now, and the 201st is a user error.
+#[tokio::test]
+async fn the_category_tree_holds_at_most_two_hundred() {
+    let app = TestApp::spawn().await;
+    let admin = app.quick_account("Admin", "ADMIN").await;
+    let (_, body) = app.graphql("{ categories { id } }", json!({})).await;
+    let existing = body["data"]["categories"].as_array().map_or(0, Vec::len);
+    let create = |n: usize| {
+        format!(
+            "c{n}: createCategory(input: {{name: \"Categoría {n}\"}}) {{ category {{ id }} userErrors {{ code }} }} "
+        )
+    };
+    let mut n = existing;
+    while n < 200 {
+        let batch: String = (n..(n + 5).min(200)).map(create).collect();
+        let (status, body) = app
+            .graphql_as(
+                &admin.access_token,
+                &format!("mutation {{ {batch} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        n = (n + 5).min(200);
+    }
+    let (status, body) = app
+        .graphql_as(
+            &admin.access_token,
+            &format!("mutation {{ {} }}", create(200)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["c200"]["category"], Value::Null, "{body}");
+    assert_eq!(
+        body["data"]["c200"]["userErrors"][0]["code"],
+        "LIMIT_REACHED"
+    );
+    let (_, body) = app.graphql("{ categories { id } }", json!({})).await;
+    assert_eq!(
+        body["data"]["categories"].as_array().map_or(0, Vec::len),
+        200
     );
 }

@@ -492,3 +492,134 @@ async fn anonymous_persisted_gets_share_a_cached_answer_for_a_moment() {
     let names = body["data"]["categories"].to_string();
     assert!(names.contains("(otra vez)"), "{body}");
 }
+
+/// A text refused by any limit is never registered: its bare hash is a miss afterwards, on
+/// this server and on another one sharing the Redis, instead of a refusal that runs nothing
+/// and charges nothing.
+#[tokio::test]
+async fn a_text_refused_by_a_limit_is_never_registered() {
+    let app = TestApp::seeded(5).await;
+    let other = TestApp::spawn().await;
+    let nonce = unique_query("Refused");
+    let aliases: String = (0..40).map(|i| format!("a{i}: __typename ")).collect();
+    let mutations: String = (0..6)
+        .map(|i| format!("m{i}: logout(refreshToken: \"x\") {{ ok }} "))
+        .collect();
+    let costly = "{ products(first: 100) { nodes { reviews(first: 100) { nodes { product { store {
+        products(first: 100) { nodes { name } } } } } } } } }";
+    let cases = [
+        (
+            "characters",
+            format!("{{ __typename }} # {} {nonce}", "x".repeat(25_000)),
+        ),
+        ("aliases", format!("{{ {aliases} }} # {nonce}")),
+        (
+            "depth",
+            format!("{}{} # {nonce}", "{ a ".repeat(20), "}".repeat(20)),
+        ),
+        ("cost", format!("{costly} # {nonce}")),
+        ("mutations", format!("mutation {{ {mutations} }} # {nonce}")),
+    ];
+    for (limit, text) in cases {
+        let hash = sha256_hex(&text);
+        let (status, body) = post(
+            &app,
+            json!({ "query": text, "extensions": extensions(&hash) }),
+        )
+        .await;
+        assert_eq!(status, 400, "{limit}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["limit"], limit, "{body}");
+        let (status, body) = post(&app, json!({ "extensions": extensions(&hash) })).await;
+        assert_not_found(status, &body, limit);
+        let (status, body) = post(&other, json!({ "extensions": extensions(&hash) })).await;
+        assert_not_found(status, &body, limit);
+    }
+}
+
+/// A query run by its hash alone is charged to the caller's bucket like its text.
+#[tokio::test]
+async fn a_query_run_by_hash_is_charged() {
+    let app = TestApp::spawn_with(TestOptions {
+        seed_products: Some(20),
+        http: Some(textisur_api::http::HttpConfig {
+            cost_bucket: 1_000,
+            cost_restore_rate: 1,
+            ..Default::default()
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    app.sync_search().await;
+    let nonce = unique_query("Charged");
+    let query =
+        format!("{{ products(first: 10) {{ nodes {{ name store {{ name }} }} }} }} # {nonce}");
+    let hash = sha256_hex(&query);
+    let (status, body) = post(
+        &app,
+        json!({ "query": query, "extensions": extensions(&hash) }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let available = |body: &Value| {
+        body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+            .as_u64()
+            .expect("currentlyAvailable")
+    };
+    let mut before = available(&body);
+    for _ in 0..3 {
+        let (status, body) = post(&app, json!({ "extensions": extensions(&hash) })).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 2 + 10 * 2);
+        let actual = body["extensions"]["cost"]["actualQueryCost"]
+            .as_u64()
+            .expect("actualQueryCost");
+        assert!(actual > 2, "{body}");
+        let after = available(&body);
+        // A point a second refills meanwhile.
+        assert!(
+            (before - actual..=before - actual + 1).contains(&after),
+            "{before} - {actual} vs {after}"
+        );
+        before = after;
+    }
+}
+
+/// The in-process cache of registered texts is bounded by bytes: texts of 15,000 characters
+/// in a 40,000-byte budget leave at most two in memory (with Redis down, memory is all).
+#[tokio::test]
+async fn the_local_persisted_query_cache_is_bounded_by_bytes() {
+    let app = TestApp::spawn_with(TestOptions {
+        redis_url: Some("redis://127.0.0.1:1".into()),
+        apq_local_cache_bytes: Some(40_000),
+        ..TestOptions::default()
+    })
+    .await;
+    let nonce = unique_query("Bytes");
+    let texts: Vec<String> = (0..8)
+        .map(|n| format!("{{ __typename }} # {n} {} {nonce}", "x".repeat(15_000)))
+        .collect();
+    for text in &texts {
+        let (status, body) = post(
+            &app,
+            json!({ "query": text, "extensions": extensions(&sha256_hex(text)) }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["__typename"], "Query", "{body}");
+    }
+    let mut held = 0;
+    for text in &texts {
+        let (status, body) =
+            post(&app, json!({ "extensions": extensions(&sha256_hex(text)) })).await;
+        assert_eq!(status, 200, "{body}");
+        if body["data"]["__typename"] == "Query" {
+            held += 1;
+        } else {
+            assert_not_found(status, &body, "evicted");
+        }
+    }
+    assert!(
+        (1..=2).contains(&held),
+        "{held} texts of 15 kB held in 40 kB"
+    );
+}

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::Category;
+use super::{Category, MAX_CATEGORIES};
 use crate::error::ApiError;
 use crate::guards::AdminOnly;
 use crate::ids::CategoryId;
@@ -77,20 +77,28 @@ impl CategoryMutations {
             None => None,
         };
         let base = slug::slugify(&name);
-        let category: Category = sqlx::query_as(
+        let category: Option<Category> = sqlx::query_as(
             "INSERT INTO categories (parent_id, slug, name, position)
              SELECT $1, CASE WHEN NOT EXISTS (SELECT 1 FROM categories WHERE slug = $2) THEN $2
                         ELSE $2 || '-' || (SELECT count(*) + 1 FROM categories WHERE slug LIKE $2 || '-%') END,
                     $3, $4
+             WHERE (SELECT count(*) FROM categories) < $5
              RETURNING id, parent_id, slug, name, position",
         )
         .bind(parent.map(|p| p.0))
         .bind(&base)
         .bind(&name)
         .bind(input.position.unwrap_or(0))
-        .fetch_one(rc.db.executor())
+        .bind(MAX_CATEGORIES as i64)
+        .fetch_optional(rc.db.executor())
         .await
         .map_err(ApiError::from)?;
+        let Some(category) = category else {
+            return Ok(failed(UserError::general(
+                UserErrorCode::LimitReached,
+                format!("the tree holds at most {MAX_CATEGORIES} categories"),
+            )));
+        };
         Ok(CategoryPayload {
             category: Some(category),
             user_errors: Vec::new(),

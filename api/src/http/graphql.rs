@@ -35,7 +35,8 @@ use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
 use super::persisted::{
-    PreparedDocument, prepared, prepared_key, refuses_ad_hoc, resolve_persisted,
+    PreparedDocument, prepared, prepared_key, refuses_ad_hoc, register, registration,
+    resolve_persisted,
 };
 use super::refusals::{
     cost_extension, rate_limit_headers, record_operation, refuse_document, throttle,
@@ -203,7 +204,8 @@ pub async fn get(
     };
     let mut params = params;
     // Resolve a hash first, so a mutation cannot hide behind it on GET. Text sent with a hash
-    // is registered in `execute`, once the caller is known (production's safelist).
+    // is registered in `execute`, once the caller is known (production's safelist) and the
+    // text passed every limit.
     if params.query.trim().is_empty()
         && let Err((status, body)) = resolve_persisted(&state, &mut params).await
     {
@@ -405,6 +407,8 @@ async fn execute(
             Err(rejection) => return refuse_document(format, caller, operation, &rejection),
         },
     };
+    // Every limit passed: a text sent with its hash may be registered once it runs.
+    let registration = document.as_ref().and_then(|_| registration(&params));
     let key = match caller.viewer.user_id() {
         Some(user) => CallerKey::User(user.0),
         None => CallerKey::Ip(caller.client.ip),
@@ -448,6 +452,9 @@ async fn execute(
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    if let (false, Some(registration)) = (request_error, registration) {
+        register(state, registration).await;
+    }
     if let (false, Some((key, text, cost)), Some(document)) = (request_error, to_prepare, &document)
     {
         let document = document.clone();

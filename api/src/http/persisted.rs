@@ -25,8 +25,14 @@ pub(crate) struct PreparedDocument {
     pub(crate) cost: OperationCost,
 }
 
-/// Prepared documents kept in the process.
-pub(crate) const PREPARED_CAPACITY: usize = 2_000;
+/// Bytes a prepared document is reckoned to hold per byte of its text: the text itself and
+/// its parsed document, whose nodes (names, positions, vectors) take several times the text.
+const PREPARED_BYTES_PER_TEXT_BYTE: u64 = 8;
+
+/// What a prepared document weighs in the prepared cache's byte budget.
+pub(crate) fn prepared_weight(prepared: &PreparedDocument) -> u64 {
+    (prepared.text.len() as u64).saturating_mul(PREPARED_BYTES_PER_TEXT_BYTE)
+}
 
 /// The key of a persisted operation's prepared document: its hash and the operation run.
 pub(super) fn prepared_key(hash: &str, operation_name: Option<&str>) -> String {
@@ -44,8 +50,9 @@ pub(super) fn prepared(state: &AppState, params: &GraphqlParams) -> Option<Arc<P
 type Refusal = (StatusCode, Value);
 
 /// Replaces a persisted document's id (`documentId`, Relay's `doc_id`) or an automatic
-/// persisted query's hash (Apollo's APQ protocol) by its text, or registers the text sent
-/// with its hash; the error response when neither works.
+/// persisted query's hash (Apollo's APQ protocol) by its text, or checks the text sent with
+/// its hash (registered by [`register`] only once every limit passed); the error response
+/// when neither works.
 pub(super) async fn resolve_persisted(
     state: &AppState,
     params: &mut GraphqlParams,
@@ -82,10 +89,25 @@ pub(super) async fn resolve_persisted(
     } else if sha256_hex(&params.query) != hash {
         Err(bad_request("provided sha256Hash does not match the query"))
     } else {
-        state.persisted.put(&hash, &params.query).await;
         params.persisted_hash = Some(hash);
         Ok(())
     }
+}
+
+/// The hash and text an APQ registration would store: a text sent with its hash (not one
+/// read from the store). Taken before the request runs; stored by [`register`] after.
+pub(super) fn registration(params: &GraphqlParams) -> Option<(String, Arc<str>)> {
+    let hash = params
+        .persisted_hash
+        .as_ref()
+        .filter(|_| !params.persisted)?;
+    Some((hash.clone(), Arc::from(params.query.as_str())))
+}
+
+/// Stores an APQ registration. Called only for a text that passed every limit and ran
+/// without a request error, so a refused text is never known by its hash alone.
+pub(super) async fn register(state: &AppState, (hash, text): (String, Arc<str>)) {
+    state.persisted.put(&hash, &text).await;
 }
 
 /// The SHA-256 a document id names: `sha256:<hex>`, or the bare hex GraphQL Codegen's

@@ -34,6 +34,9 @@ const MAX_QUERY_CHARS: usize = 200;
 /// Most values one filter list may hold.
 const MAX_FILTER_VALUES: usize = 50;
 
+/// Most images a product shows (the query cost counts on it).
+pub const MAX_IMAGES: usize = 8;
+
 /// Product root fields.
 #[derive(Default)]
 pub struct ProductQueries;
@@ -550,6 +553,7 @@ impl Product {
     async fn images(&self) -> Vec<Image> {
         self.images
             .iter()
+            .take(MAX_IMAGES)
             .map(|url| Image {
                 url: url.clone(),
                 alt_text: self.name.clone(),

@@ -406,6 +406,7 @@ impl ProductMutations {
             }
         }
         if !errors.is_empty() {
+            errors.truncate(crate::user_errors::MAX_USER_ERRORS);
             return Ok(UpsertProductsPayload {
                 products: Vec::new(),
                 user_errors: errors,
