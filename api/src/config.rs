@@ -346,8 +346,10 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_APQ_LOCAL_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub apq_local_cache_bytes: u64,
 
-    /// Points in each caller's cost bucket (the largest query costs at most this).
-    #[arg(long, env = "TEXTISUR_COST_BUCKET", default_value_t = 2_000)]
+    /// Points in each caller's cost bucket: twice the largest query (2,000), so an app can
+    /// run a cart (about 1,770 points up front, which lists cost by their caps) beside another
+    /// request; the restore rate, not this, bounds what a caller spends over time.
+    #[arg(long, env = "TEXTISUR_COST_BUCKET", default_value_t = 4_000)]
     pub cost_bucket: u32,
 
     /// Points a cost bucket regains per second.

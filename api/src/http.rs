@@ -97,7 +97,7 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             hsts: false,
             query_limits: crate::query_limits::QueryLimits::default(),
-            cost_bucket: 2_000,
+            cost_bucket: 4_000,
             cost_restore_rate: 100,
             production: false,
             safelist: false,
