@@ -881,3 +881,46 @@ async fn the_reported_cases_answer_bad_user_input_or_a_user_error() {
         "{body}"
     );
 }
+
+/// A cursor is base64 over JSON, so the check on text arguments cannot see a NUL inside
+/// it: a store name key with U+0000 reached PostgreSQL and answered 500.
+#[tokio::test]
+async fn a_control_character_inside_a_cursor_is_bad_user_input() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    let app = TestApp::spawn().await;
+    let (callers, _) = market(&app).await;
+    let cursors = [
+        json!({ "Name": ["\u{0}", 1] }),
+        json!({ "Name": ["Telas\u{7}", 1] }),
+    ];
+    for key in cursors {
+        let cursor = URL_SAFE_NO_PAD.encode(key.to_string());
+        let (status, body) = app
+            .graphql(
+                "query($a: String) { stores(first: 5, after: $a) { nodes { id } } }",
+                json!({ "a": cursor }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{key}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{key}: {body}"
+        );
+    }
+    // A cursor the server made still pages.
+    let (_, body) = app
+        .graphql("{ stores(first: 1) { pageInfo { endCursor } } }", json!({}))
+        .await;
+    let end = body["data"]["stores"]["pageInfo"]["endCursor"].clone();
+    assert!(end.is_string(), "{body}");
+    let (_, body) = app
+        .graphql_as(
+            &callers.buyer.access_token,
+            "query($a: String) { stores(first: 5, after: $a) { nodes { id } } }",
+            json!({ "a": end }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+}
