@@ -343,3 +343,44 @@ async fn the_category_tree_holds_at_most_two_hundred() {
         200
     );
 }
+
+/// An error nulls its field, and on a non-null field its ancestors (`data` itself at the
+/// root), after its siblings did their work: the refund must not count what was nulled as
+/// work never done, so an answer with errors keeps its whole requested cost.
+#[tokio::test]
+async fn an_answer_with_errors_keeps_its_whole_requested_cost() {
+    let http = HttpConfig {
+        cost_bucket: 10_000,
+        cost_restore_rate: 1,
+        ..HttpConfig::default()
+    };
+    let app = TestApp::spawn_with(TestOptions {
+        seed_products: Some(30),
+        http: Some(http),
+        ..TestOptions::default()
+    })
+    .await;
+    let ana = app.register("ana@correo.cl", "Ana").await;
+    let heavy = "{ stores(first: 19) { nodes { products(first: 100) { nodes { name } } } } }";
+    let (_, body) = post_as(&app, &ana.access_token, heavy).await;
+    let requested = body["extensions"]["cost"]["requestedQueryCost"]
+        .as_u64()
+        .expect("requested cost");
+    assert!(requested > 1_000, "{body}");
+    assert!(
+        body["extensions"]["cost"]["actualQueryCost"].as_u64() < Some(requested / 2),
+        "a clean answer is refunded what it did not return: {body}"
+    );
+
+    let failing = "{ stores(first: 19) { nodes { products(first: 100) { nodes { name } } } }
+        products(first: 1, after: \"not-a-cursor\") { totalCount } }";
+    let (_, body) = post_as(&app, &ana.access_token, failing).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    let cost = &body["extensions"]["cost"];
+    let requested = cost["requestedQueryCost"].as_u64().expect("requested cost");
+    assert!(requested > 1_000, "{body}");
+    assert_eq!(cost["actualQueryCost"].as_u64(), Some(requested), "{body}");
+}

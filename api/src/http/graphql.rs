@@ -465,8 +465,12 @@ async fn execute(
         };
         state.prepared.put(key, Arc::new(prepared));
     }
-    // The unused part of the requested cost goes back to the caller's bucket.
+    // The unused part of the requested cost goes back to the caller's bucket, but only for
+    // an answer without errors: an error on a non-null field nulls its ancestors (`data`
+    // itself at the root) after its siblings have done their work, and counting what is
+    // left would refund that work.
     let actual_cost = match (&document, requested_cost) {
+        (Some(_), Some(requested)) if !response.errors.is_empty() => Some(requested),
         (Some(document), Some(requested)) => query_limits::actual_cost(
             document,
             params.operation_name.as_deref(),
