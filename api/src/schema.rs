@@ -117,6 +117,14 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+impl ClientInfo {
+    /// The network every per-address limit counts (cost bucket, sockets, logins): the
+    /// address itself for IPv4, its /64 for IPv6, which one subscriber usually holds whole.
+    pub fn network(&self) -> IpAddr {
+        crate::accounts::limits::client_network(self.ip)
+    }
+}
+
 impl RequestContext {
     /// A context for one request by `viewer`.
     pub fn new(

@@ -384,3 +384,41 @@ async fn an_answer_with_errors_keeps_its_whole_requested_cost() {
     assert!(requested > 1_000, "{body}");
     assert_eq!(cost["actualQueryCost"].as_u64(), Some(requested), "{body}");
 }
+
+/// An IPv6 subscriber usually holds a whole /64: walking through its addresses must not
+/// buy a fresh anonymous bucket per address.
+#[tokio::test]
+async fn an_ipv6_network_shares_one_bucket() {
+    let http = HttpConfig {
+        cost_bucket: 100,
+        cost_restore_rate: 1,
+        trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
+        ..HttpConfig::default()
+    };
+    let app = TestApp::spawn_with(TestOptions {
+        seed_products: Some(30),
+        http: Some(http),
+        ..TestOptions::default()
+    })
+    .await;
+    let remaining_after = |from: &'static str| {
+        let request = app
+            .client
+            .post(app.url("/graphql"))
+            .header("x-forwarded-for", from)
+            .json(&json!({ "query": QUERY }));
+        async move {
+            let response = request.send().await.expect("send");
+            header(response.headers(), "ratelimit-remaining")
+        }
+    };
+    let first = remaining_after("2001:db8:0:7::1").await;
+    assert!((78..=80).contains(&first), "{first}");
+    let same_network = remaining_after("2001:db8:0:7:ffff::2").await;
+    assert!(
+        (56..=58).contains(&same_network),
+        "another address of the same /64 spends the same bucket: {same_network}"
+    );
+    let other_network = remaining_after("2001:db8:0:8::1").await;
+    assert!((78..=80).contains(&other_network), "{other_network}");
+}

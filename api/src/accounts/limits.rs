@@ -61,7 +61,7 @@ fn per(n: u32, period: Duration) -> Quota {
 
 /// The address a limit counts: an IPv6 client is its /64, which one subscriber usually holds
 /// whole, so walking through its addresses does not buy fresh attempts.
-fn client_network(ip: IpAddr) -> IpAddr {
+pub fn client_network(ip: IpAddr) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V6(v6) => {
             let prefix = u128::from(v6) & !((1u128 << 64) - 1);

@@ -272,7 +272,7 @@ fn serve_cached(
     hit: &CachedResponse,
 ) -> Response {
     let operation = observability::operation_label(params.operation_name.as_deref());
-    let key = CallerKey::Ip(caller.client.ip);
+    let key = CallerKey::Ip(caller.client.network());
     let bucket = state.cost_limiter.spend(&key, hit.actual_cost);
     if let Some(wait) = bucket.retry_after {
         let (status, body, log) = throttle(caller, operation, bucket, wait, hit.actual_cost);
@@ -411,7 +411,7 @@ async fn execute(
     let registration = document.as_ref().and_then(|_| registration(&params));
     let key = match caller.viewer.user_id() {
         Some(user) => CallerKey::User(user.0),
-        None => CallerKey::Ip(caller.client.ip),
+        None => CallerKey::Ip(caller.client.network()),
     };
     let bucket = state.cost_limiter.spend(&key, requested_cost.unwrap_or(1));
     if let Some(wait) = bucket.retry_after {

@@ -123,7 +123,7 @@ pub fn upgrade(
         user_agent: None,
     };
     let max = state.config.ws.max_connections_per_client;
-    let Some(slot) = state.ws_slots.take(client.ip, max) else {
+    let Some(slot) = state.ws_slots.take(client.network(), max) else {
         metrics::counter!("textisur_rate_limit_rejections_total", "limit" => "websocket")
             .increment(1);
         return too_many_sockets(max);

@@ -86,7 +86,7 @@ impl Connection {
         // The same bucket as the caller's HTTP requests: a socket is no way around it.
         let key = match viewer.user_id() {
             Some(user) => CallerKey::User(user.0),
-            None => CallerKey::Ip(self.client.ip),
+            None => CallerKey::Ip(self.client.network()),
         };
         let bucket = self.state.cost_limiter.spend(&key, analysis.cost);
         if let Some(wait) = bucket.retry_after {
