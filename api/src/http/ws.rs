@@ -64,6 +64,10 @@ pub struct WsConfig {
     /// How often a signed-in connection re-reads its session, should a notice of its end
     /// have been lost (the listener reconnecting, say).
     pub session_recheck: Duration,
+    /// How long one frame may wait for a client that stopped reading before the connection
+    /// is dropped; without it a full TCP window parked the loop, and with it the idle,
+    /// revocation and shutdown closes.
+    pub send_timeout: Duration,
 }
 
 impl Default for WsConfig {
@@ -74,6 +78,7 @@ impl Default for WsConfig {
             max_connections_per_client: 100,
             idle_timeout: Duration::from_secs(60),
             session_recheck: Duration::from_secs(30),
+            send_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -261,7 +266,7 @@ impl Connection {
                 () = &mut idle_deadline => break Some(Closing(4408, "Idle timeout".into())),
                 () = &mut ping_due, if !pinged => {
                     pinged = true;
-                    if sink.send(text(&json!({ "type": "ping" }))).await.is_err() {
+                    if !send_within(&mut sink, text(&json!({ "type": "ping" })), config.send_timeout).await {
                         break None;
                     }
                 }
@@ -301,7 +306,7 @@ impl Connection {
                         Some(Ok(Message::Text(raw))) => match self.handle(raw.as_str()).await {
                             Ok(replies) => {
                                 for reply in replies {
-                                    if sink.send(text(&reply)).await.is_err() {
+                                    if !send_within(&mut sink, text(&reply), config.send_timeout).await {
                                         break;
                                     }
                                 }
@@ -318,7 +323,7 @@ impl Connection {
                 }
                 Some(event) = from_tasks.recv() => match event {
                     FromTask::Send(message) => {
-                        if sink.send(text(&message)).await.is_err() {
+                        if !send_within(&mut sink, text(&message), config.send_timeout).await {
                             break None;
                         }
                     }
@@ -338,8 +343,9 @@ impl Connection {
         if let Some(Closing(code, reason)) = closing {
             metrics::counter!("textisur_websocket_closes_total", "code" => code.to_string())
                 .increment(1);
-            let _ = sink.send(close(code, &reason)).await;
-            let _ = sink.close().await;
+            if send_within(&mut sink, close(code, &reason), config.send_timeout).await {
+                let _ = tokio::time::timeout(config.send_timeout, sink.close()).await;
+            }
         }
     }
 
@@ -456,4 +462,15 @@ async fn next_ended(
         Some(receiver) => receiver.recv().await,
         None => std::future::pending().await,
     }
+}
+
+/// Sends one frame; false when the client is gone or has not taken it within `limit`.
+async fn send_within<S>(sink: &mut S, message: Message, limit: Duration) -> bool
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    matches!(
+        tokio::time::timeout(limit, sink.send(message)).await,
+        Ok(Ok(()))
+    )
 }
