@@ -110,11 +110,23 @@ async fn a_seller_cannot_buy_mark_paid_and_review_their_own_product() {
         body["data"]["order"]["history"],
         json!([
             { "status": "PENDING", "by": { "name": "Compradora" } },
-            { "status": "PAID", "by": { "name": "Administradora" } },
+            { "status": "PAID", "by": null },
             { "status": "SHIPPED", "by": { "name": "Vendedora" } },
             { "status": "DELIVERED", "by": { "name": "Vendedora" } },
         ]),
-        "{body}"
+        "the buyer is not handed an administrator to aim at: {body}"
+    );
+    let body = call(
+        app,
+        &admin,
+        "query($o: ID!) { order(id: $o) { history { status by { name } } } }",
+        json!({ "o": order }),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["order"]["history"][1],
+        json!({ "status": "PAID", "by": { "name": "Administradora" } }),
+        "admins see which admin: {body}"
     );
     let body = call(app, &buyer, REVIEW, json!({ "p": poncho })).await;
     assert_eq!(body["data"]["addReview"]["userErrors"], json!([]), "{body}");

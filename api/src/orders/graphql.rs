@@ -18,7 +18,7 @@ use crate::products::{Money, Product, ProductUnit};
 use crate::schema::RequestContext;
 use crate::stores::Store;
 use crate::user_errors::{UserError, UserErrorCode};
-use crate::users::User;
+use crate::users::{User, UserRole};
 use crate::viewer::Viewer;
 
 /// The actor a signed-in viewer is; `None` for anonymous callers.
@@ -180,12 +180,22 @@ impl StatusChange {
         self.changed_at
     }
 
-    /// Who made the change; null when the system did (e.g. a payment confirmation).
+    /// Who made the change; null when the marketplace did (a payment confirmation, or an
+    /// administrator, whom only administrators see named).
     async fn by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(user) = self.changed_by else {
             return Ok(None);
         };
-        Ok(RequestContext::of(ctx).loaders.users.load_one(user).await?)
+        let request = RequestContext::of(ctx);
+        let Some(user) = request.loaders.users.load_one(user).await? else {
+            return Ok(None);
+        };
+        // Admins confirm payments now that sellers may not: naming them would hand every
+        // buyer and seller an administrator's id to aim at.
+        if user.role == UserRole::Admin && !request.viewer.is_self_or_admin(user.id) {
+            return Ok(None);
+        }
+        Ok(Some(user))
     }
 }
 
