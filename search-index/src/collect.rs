@@ -72,14 +72,14 @@ pub fn compare(a: &SortKey, b: &SortKey, descending: bool) -> Ordering {
 }
 
 /// Reads any numeric fast field as f64.
-enum NumberColumn {
+pub(crate) enum NumberColumn {
     U64(Column<u64>),
     I64(Column<i64>),
     F64(Column<f64>),
 }
 
 impl NumberColumn {
-    fn open(segment: &SegmentReader, name: &str) -> tantivy::Result<Self> {
+    pub(crate) fn open(segment: &SegmentReader, name: &str) -> tantivy::Result<Self> {
         let ff = segment.fast_fields();
         Ok(match name {
             "price" | "created_at" => NumberColumn::I64(ff.i64(name)?),
@@ -88,7 +88,7 @@ impl NumberColumn {
         })
     }
 
-    fn get(&self, doc: DocId) -> Option<f64> {
+    pub(crate) fn get(&self, doc: DocId) -> Option<f64> {
         match self {
             NumberColumn::U64(c) => c.first(doc).map(|v| v as f64),
             NumberColumn::I64(c) => c.first(doc).map(|v| v as f64),

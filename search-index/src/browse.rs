@@ -1,0 +1,253 @@
+//! Browsing without text: a page in a sort order that costs the page, not the catalogue.
+//!
+//! Each segment's product documents are kept sorted by every sort key (value, then id), once
+//! per segment: segments never change, only their deletes do, and those are checked while
+//! walking. A page starts at the cursor's place (a binary search), walks in order and stops
+//! after `limit` live documents that pass the filters, so it costs `limit` divided by the
+//! filters' selectivity. Filters are checked on fast fields with the same meaning as the
+//! query clauses of [`crate::search`]; a test compares both paths.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tantivy::columnar::Column;
+use tantivy::index::SegmentId;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentReader, TERMINATED, Term};
+
+use crate::collect::{Collected, NumberColumn, compare};
+use crate::fields::PRODUCT;
+use crate::query::{ProductQuery, SortKey};
+
+/// A segment's product documents in ascending (value, id) order, by segment and sort field.
+type OrderMap = HashMap<(SegmentId, &'static str), Arc<[DocId]>>;
+
+/// Per-segment product documents in ascending (value, id) order of each sort field.
+#[derive(Default)]
+pub(crate) struct KeyOrders {
+    orders: Mutex<OrderMap>,
+}
+
+impl KeyOrders {
+    /// The order of `segment` by `field`, built on first use.
+    fn of(
+        &self,
+        searcher: &Searcher,
+        segment: &SegmentReader,
+        kind: Field,
+        field: &'static str,
+    ) -> tantivy::Result<Arc<[DocId]>> {
+        let key = (segment.segment_id(), field);
+        if let Some(order) = self.lock().get(&key) {
+            return Ok(order.clone());
+        }
+        // Built outside the lock: a large merged segment takes a while, and other pages
+        // need not wait for it.
+        let order: Arc<[DocId]> = build_order(segment, kind, field)?.into();
+        let live: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        let mut orders = self.lock();
+        // Segments merged away are not searched any more.
+        orders.retain(|(id, _), _| live.contains(id));
+        orders.insert(key, order.clone());
+        Ok(order)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, OrderMap> {
+        self.orders.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn build_order(segment: &SegmentReader, kind: Field, field: &str) -> tantivy::Result<Vec<DocId>> {
+    let column = NumberColumn::open(segment, field)?;
+    let ids = segment.fast_fields().u64("id")?;
+    let mut keyed: Vec<(f64, u64, DocId)> = Vec::new();
+    let products = segment.inverted_index(kind)?.read_postings(
+        &Term::from_field_text(kind, PRODUCT),
+        IndexRecordOption::Basic,
+    )?;
+    if let Some(mut postings) = products {
+        keyed.reserve(postings.doc_freq() as usize);
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            // A document without a key or an id is never a hit (as in the page collector).
+            if let (Some(value), Some(id)) = (column.get(doc), ids.first(doc)) {
+                keyed.push((value, id, doc));
+            }
+            doc = postings.advance();
+        }
+    }
+    keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    Ok(keyed.into_iter().map(|(_, _, doc)| doc).collect())
+}
+
+/// Whether a product query without text can be answered by walking key orders, and by which field.
+pub(crate) fn browse_field(q: &ProductQuery) -> Option<&'static str> {
+    if q.facets || q.count_total {
+        return None;
+    }
+    match crate::collect::PageCollector::for_sort(q.sort, false, None, 0).source {
+        crate::collect::KeySource::Field(name) => Some(name),
+        _ => None,
+    }
+}
+
+/// A filter of the query, checked on one segment's fast fields.
+enum Check {
+    /// Any value of the column is in the sorted set.
+    U64(Column<u64>, Vec<u64>),
+    /// Any term ordinal of a keyword column is in the sorted set.
+    Ords(Column<u64>, Vec<u64>),
+    I64Range(Column<i64>, i64, i64),
+    F64AtLeast(Column<f64>, f64),
+}
+
+impl Check {
+    fn passes(&self, doc: DocId) -> bool {
+        match self {
+            Check::U64(column, set) | Check::Ords(column, set) => column
+                .values_for_doc(doc)
+                .any(|v| set.binary_search(&v).is_ok()),
+            Check::I64Range(column, low, high) => {
+                column.values_for_doc(doc).any(|v| *low <= v && v <= *high)
+            }
+            Check::F64AtLeast(column, min) => column
+                .values_for_doc(doc)
+                .any(|v| v.total_cmp(min) != Ordering::Less),
+        }
+    }
+}
+
+fn sorted(mut values: Vec<u64>) -> Vec<u64> {
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
+/// The checks of `q` on `segment`; `None` when nothing in the segment can pass.
+fn checks(segment: &SegmentReader, q: &ProductQuery) -> tantivy::Result<Option<Vec<Check>>> {
+    let ff = segment.fast_fields();
+    let mut out = Vec::new();
+    for (name, values) in [
+        ("category_ids", &q.category_ids),
+        ("store_id", &q.store_ids),
+        ("id", &q.only_ids),
+    ] {
+        if !values.is_empty() {
+            out.push(Check::U64(ff.u64(name)?, sorted(values.clone())));
+        }
+    }
+    for (name, values) in [
+        ("materials", &q.materials),
+        ("colors", &q.colors),
+        ("sizes", &q.sizes),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
+        let Some(column) = ff.str(name)? else {
+            return Ok(None);
+        };
+        let mut ords = Vec::new();
+        for value in values {
+            if let Some(ord) = column.dictionary().term_ord(value)? {
+                ords.push(ord);
+            }
+        }
+        if ords.is_empty() {
+            return Ok(None);
+        }
+        out.push(Check::Ords(column.ords().clone(), sorted(ords)));
+    }
+    if q.min_price_cents.is_some() || q.max_price_cents.is_some() {
+        out.push(Check::I64Range(
+            ff.i64("price")?,
+            q.min_price_cents.unwrap_or(i64::MIN),
+            q.max_price_cents.unwrap_or(i64::MAX),
+        ));
+    }
+    if q.in_stock {
+        out.push(Check::U64(ff.u64("in_stock")?, vec![1]));
+    }
+    if let Some(min) = q.min_rating {
+        out.push(Check::F64AtLeast(ff.f64("rating")?, min));
+    }
+    Ok(Some(out))
+}
+
+/// The best `limit` products of `q` strictly after `q.after` in the order of `field`.
+pub(crate) fn browse(
+    orders: &KeyOrders,
+    searcher: &Searcher,
+    kind: Field,
+    field: &'static str,
+    q: &ProductQuery,
+    limit: usize,
+) -> tantivy::Result<Vec<Collected>> {
+    let descending = q.sort.descending();
+    let mut all = Vec::new();
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        if limit == 0 {
+            break;
+        }
+        let Some(checks) = checks(segment, q)? else {
+            continue;
+        };
+        let order = orders.of(searcher, segment, kind, field)?;
+        let column = NumberColumn::open(segment, field)?;
+        let ids = segment.fast_fields().u64("id")?;
+        let key = |doc: DocId| SortKey {
+            // Every document of an order has both (see `build_order`).
+            value: column.get(doc).unwrap_or_default(),
+            id: ids.first(doc).unwrap_or_default(),
+        };
+        let mut take = |doc: DocId| -> bool {
+            if segment.is_deleted(doc) || !checks.iter().all(|c| c.passes(doc)) {
+                return false;
+            }
+            all.push(Collected {
+                key: key(doc),
+                address: DocAddress::new(ord as u32, doc),
+            });
+            true
+        };
+        let mut found = 0;
+        if descending {
+            let end = match &q.after {
+                Some(after) => order.partition_point(|d| compare(&key(*d), after, false).is_lt()),
+                None => order.len(),
+            };
+            for doc in order[..end].iter().rev() {
+                if take(*doc) {
+                    found += 1;
+                    if found == limit {
+                        break;
+                    }
+                }
+            }
+        } else {
+            let start = match &q.after {
+                Some(after) => order.partition_point(|d| compare(&key(*d), after, false).is_le()),
+                None => 0,
+            };
+            for doc in &order[start..] {
+                if take(*doc) {
+                    found += 1;
+                    if found == limit {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    all.sort_by(|a, b| compare(&a.key, &b.key, descending));
+    // As in the page collector: a stale second copy of a product shows once.
+    let mut seen = HashSet::new();
+    all.retain(|c| seen.insert(c.key.id));
+    all.truncate(limit);
+    Ok(all)
+}
