@@ -254,9 +254,16 @@ impl SearchIndex {
                 select_facet(&mut main_set, of, !own(of));
             }
         }
-        let ((collected, total), tally) =
-            searcher.search(&main, &(page, FacetCollector { set: main_set }))?;
-        let facets = if q.facets {
+        // Without facets the facet collector would still be called on every match.
+        let (collected, total, tally) = if q.facets {
+            let ((collected, total), tally) =
+                searcher.search(&main, &(page, FacetCollector { set: main_set }))?;
+            (collected, total, Some(tally))
+        } else {
+            let (collected, total) = searcher.search(&main, &page)?;
+            (collected, total, None)
+        };
+        let facets = if let Some(tally) = tally {
             let mut facets = ProductFacets::default();
             tally.fill(main_set, &mut facets);
             for of in FACETED.into_iter().filter(|of| own(*of)) {
