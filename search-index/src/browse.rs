@@ -17,7 +17,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentReader, TERMINATED, Term};
 
 use crate::collect::{Collected, NumberColumn, compare};
-use crate::fields::PRODUCT;
+use crate::fields::{Fields, PRODUCT};
 use crate::query::{ProductQuery, SortKey};
 
 /// A segment's product documents in ascending (value, id) order, by segment and sort field.
@@ -94,6 +94,55 @@ pub(crate) fn browse_field(q: &ProductQuery) -> Option<&'static str> {
         crate::collect::KeySource::Field(name) => Some(name),
         _ => None,
     }
+}
+
+/// Whether walking the key orders should visit fewer documents than collecting the match
+/// set. With the filters spread over the sort order, the walk visits about `limit` times
+/// products / matches documents; the collector visits every match. Each term filter bounds
+/// the matches by its terms' document frequencies; range and stock filters are taken to
+/// match everything. A store page of a few hundred products among a million is collected;
+/// a category of thousands is walked.
+pub(crate) fn walk_is_cheaper(
+    searcher: &Searcher,
+    f: &Fields,
+    q: &ProductQuery,
+    limit: usize,
+) -> tantivy::Result<bool> {
+    let products = searcher.doc_freq(&Term::from_field_text(f.kind, PRODUCT))?;
+    let ids = |field, values: &[u64]| -> Vec<Term> {
+        values
+            .iter()
+            .map(|v| Term::from_field_u64(field, *v))
+            .collect()
+    };
+    let words = |field, values: &[String]| -> Vec<Term> {
+        values
+            .iter()
+            .map(|v| Term::from_field_text(field, v))
+            .collect()
+    };
+    let mut matches = products;
+    for terms in [
+        ids(f.category_ids, &q.category_ids),
+        ids(f.store_id, &q.store_ids),
+        ids(f.id, &q.only_ids),
+        words(f.materials, &q.materials),
+        words(f.colors, &q.colors),
+        words(f.sizes, &q.sizes),
+    ] {
+        if terms.is_empty() {
+            continue;
+        }
+        let mut bound = 0_u64;
+        for term in &terms {
+            bound = bound.saturating_add(searcher.doc_freq(term)?);
+        }
+        matches = matches.min(bound);
+    }
+    // A walked document costs a random read of each filter's column, about twice what a
+    // collected one costs.
+    let walked = (limit as u64).saturating_mul(products) / matches.max(1);
+    Ok(walked.saturating_mul(2) <= matches)
 }
 
 /// A filter of the query, checked on one segment's fast fields.
@@ -250,4 +299,142 @@ pub(crate) fn browse(
     all.retain(|c| seen.insert(c.key.id));
     all.truncate(limit);
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::SortOrder;
+    use crate::{CommitMeta, ProductDoc, SCHEMA_VERSION, SearchIndex, Synonyms};
+
+    fn product(id: u64) -> ProductDoc {
+        ProductDoc {
+            id,
+            store_id: id % 7,
+            category_ids: vec![id % 3],
+            category_names: vec!["Camisas".to_owned()],
+            name: format!("Camisa {id}"),
+            description: String::new(),
+            materials: vec!["Lino".to_owned()],
+            colors: vec!["Azul".to_owned()],
+            sizes: vec![if id.is_multiple_of(13) { "S" } else { "M" }.to_owned()],
+            price_cents: (id % 5) as i64 * 100,
+            in_stock: true,
+            rating: (id % 4) as f64,
+            review_count: 0,
+            sales_count: id % 6,
+            created_at_micros: (id % 9) as i64,
+        }
+    }
+
+    /// Two segments, some products deleted from the first.
+    fn index() -> SearchIndex {
+        let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
+        let mut writer = index.writer(50_000_000).expect("writer");
+        let meta = CommitMeta {
+            schema_version: SCHEMA_VERSION,
+            checkpoint: Default::default(),
+        };
+        for id in 1..=200 {
+            writer.upsert_product(&product(id)).expect("upsert");
+        }
+        writer.commit(&meta).expect("commit");
+        for id in (1..=200).step_by(9) {
+            writer.delete_product(id);
+        }
+        for id in 201..=300 {
+            writer.upsert_product(&product(id)).expect("upsert");
+        }
+        writer.commit(&meta).expect("commit");
+        index.reload().expect("reload");
+        index
+    }
+
+    #[test]
+    fn a_page_walks_unless_its_filters_leave_few_matches() {
+        let index = index();
+        let searcher = index.inner.reader.searcher();
+        let f = &index.inner.fields;
+        let cheaper = |q: &ProductQuery, limit| {
+            walk_is_cheaper(&searcher, f, q, limit).expect("document frequencies")
+        };
+        assert!(cheaper(&ProductQuery::default(), 21));
+        let third = ProductQuery {
+            category_ids: vec![1],
+            ..ProductQuery::default()
+        };
+        assert!(cheaper(&third, 2));
+        assert!(!cheaper(&third, 41));
+        let seven = ProductQuery {
+            only_ids: vec![1, 2, 3, 4, 5, 6, 7],
+            ..ProductQuery::default()
+        };
+        assert!(!cheaper(&seven, 2));
+    }
+
+    /// Filters so selective that search pages collect them rather than walk: the walk still
+    /// answers them as the collector does.
+    #[test]
+    fn selective_filters_walk_to_the_collectors_page() {
+        let index = index();
+        let searcher = index.inner.reader.searcher();
+        let filters = [
+            ProductQuery {
+                only_ids: vec![5, 9, 10, 13, 150, 260, 299],
+                ..ProductQuery::default()
+            },
+            ProductQuery {
+                store_ids: vec![3],
+                ..ProductQuery::default()
+            },
+            ProductQuery {
+                sizes: vec!["s".to_owned()],
+                ..ProductQuery::default()
+            },
+        ];
+        let sorts = [
+            SortOrder::Relevance,
+            SortOrder::PriceAsc,
+            SortOrder::PriceDesc,
+            SortOrder::Newest,
+            SortOrder::Popular,
+            SortOrder::TopRated,
+        ];
+        for filter in filters {
+            for sort in sorts {
+                for limit in [1, 3, 40] {
+                    let q = ProductQuery {
+                        sort,
+                        limit,
+                        count_total: true,
+                        ..filter.clone()
+                    };
+                    let collected = index.search_products(&q).expect("collect");
+                    let after = collected.hits.first().map(|h| h.key);
+                    let next = index
+                        .search_products(&ProductQuery { after, ..q.clone() })
+                        .expect("collect next");
+                    let field = browse_field(&ProductQuery {
+                        count_total: false,
+                        ..q.clone()
+                    })
+                    .expect("a sort by field");
+                    for (page, after) in [(collected, None), (next, after)] {
+                        let walked = browse(
+                            &index.inner.orders,
+                            &searcher,
+                            index.inner.fields.kind,
+                            field,
+                            &ProductQuery { after, ..q.clone() },
+                            limit,
+                        )
+                        .expect("walk");
+                        let walked: Vec<_> = walked.iter().map(|c| (c.key.id, c.key)).collect();
+                        let page: Vec<_> = page.hits.iter().map(|h| (h.id, h.key)).collect();
+                        assert_eq!(walked, page, "{q:?} after {after:?}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ use tantivy::query::{
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
-use crate::browse::{browse, browse_field};
+use crate::browse::{browse, browse_field, walk_is_cheaper};
 use crate::catalog::SearchIndex;
 use crate::collect::{Collected, KeySource, PageCollector};
 use crate::error::SearchResult;
@@ -217,6 +217,7 @@ impl SearchIndex {
         let text_clauses = text_query(&plan, &product_fields(f));
         if text_clauses.is_empty()
             && let Some(field) = browse_field(q)
+            && walk_is_cheaper(&searcher, f, q, q.limit + 1)?
         {
             let orders = &self.inner.orders;
             let collected = browse(orders, &searcher, f.kind, field, q, q.limit + 1)?;

@@ -96,7 +96,8 @@ fn catalogue() -> SearchIndex {
     index
 }
 
-/// The walk's answer (no total asked) and the collector's (total asked).
+/// The answer without the total (walked, unless the filters are so selective that collecting
+/// is cheaper) and the collector's (total asked).
 fn both(index: &SearchIndex, q: &ProductQuery) -> (ProductPage, ProductPage) {
     let walked = index
         .search_products(&ProductQuery {
@@ -110,7 +111,6 @@ fn both(index: &SearchIndex, q: &ProductQuery) -> (ProductPage, ProductPage) {
             ..q.clone()
         })
         .expect("collect");
-    assert_eq!(walked.total, None, "the walk does not count");
     assert!(collected.total.is_some(), "the collector counts");
     (walked, collected)
 }
