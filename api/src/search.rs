@@ -207,6 +207,8 @@ pub fn amount(cents: i64) -> Decimal {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PageRequest {
     pub limit: usize,
+    /// Count every match (the selection asks for `totalCount`).
+    pub total: bool,
     pub facets: bool,
     pub highlights: bool,
 }
@@ -232,6 +234,7 @@ pub fn product_query(
         after,
         limit: page.limit,
         facets: page.facets,
+        count_total: page.total,
         highlights: page.highlights,
         only_ids: Vec::new(),
     }

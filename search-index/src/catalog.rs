@@ -19,6 +19,7 @@ use tantivy::{
     DocId, DocSet, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term,
 };
 
+use crate::browse::KeyOrders;
 use crate::docs::{ProductDoc, StoreDoc};
 use crate::error::{SearchError, SearchResult};
 use crate::fields::{Fields, PRODUCT, STORE, facet_key};
@@ -133,6 +134,8 @@ pub(crate) struct Inner {
     pub reader: IndexReader,
     pub fields: Fields,
     pub synonyms: Synonyms,
+    /// Per-segment key orders of listings without text.
+    pub orders: KeyOrders,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -178,6 +181,7 @@ impl SearchIndex {
                 reader,
                 fields,
                 synonyms,
+                orders: KeyOrders::default(),
             }),
         })
     }

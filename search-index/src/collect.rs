@@ -2,7 +2,8 @@
 //!
 //! A deep page costs what the first page costs: every match is visited once either way
 //! (that is also how the total is counted), and only `limit` candidates are kept, so there
-//! is no offset to skip over.
+//! is no offset to skip over. Once `limit` are kept, a match whose value sorts past the
+//! worst of them is dropped without reading its id or touching the buffer.
 
 use std::cmp::Ordering;
 
@@ -72,14 +73,14 @@ pub fn compare(a: &SortKey, b: &SortKey, descending: bool) -> Ordering {
 }
 
 /// Reads any numeric fast field as f64.
-enum NumberColumn {
+pub(crate) enum NumberColumn {
     U64(Column<u64>),
     I64(Column<i64>),
     F64(Column<f64>),
 }
 
 impl NumberColumn {
-    fn open(segment: &SegmentReader, name: &str) -> tantivy::Result<Self> {
+    pub(crate) fn open(segment: &SegmentReader, name: &str) -> tantivy::Result<Self> {
         let ff = segment.fast_fields();
         Ok(match name {
             "price" | "created_at" => NumberColumn::I64(ff.i64(name)?),
@@ -88,7 +89,7 @@ impl NumberColumn {
         })
     }
 
-    fn get(&self, doc: DocId) -> Option<f64> {
+    pub(crate) fn get(&self, doc: DocId) -> Option<f64> {
         match self {
             NumberColumn::U64(c) => c.first(doc).map(|v| v as f64),
             NumberColumn::I64(c) => c.first(doc).map(|v| v as f64),
@@ -129,6 +130,8 @@ pub struct PageSegment {
     after: Option<SortKey>,
     limit: usize,
     kept: Vec<Collected>,
+    /// The worst kept key once `limit` are kept: nothing at or past it can enter the page.
+    cut: Option<SortKey>,
     total: u64,
 }
 
@@ -160,11 +163,23 @@ impl PageSegment {
     fn shrink(&mut self) {
         let descending = self.descending;
         let limit = self.limit;
-        if self.kept.len() > limit {
-            self.kept
-                .select_nth_unstable_by(limit, |a, b| compare(&a.key, &b.key, descending));
+        if limit > 0 && self.kept.len() > limit {
+            let (_, worst, _) = self
+                .kept
+                .select_nth_unstable_by(limit - 1, |a, b| compare(&a.key, &b.key, descending));
+            self.cut = Some(worst.key);
             self.kept.truncate(limit);
         }
+    }
+
+    /// Whether `value` sorts after the cut whatever its id.
+    fn past_cut(&self, value: f64) -> bool {
+        self.cut
+            .is_some_and(|cut| match value.total_cmp(&cut.value) {
+                Ordering::Less => self.descending,
+                Ordering::Greater => !self.descending,
+                Ordering::Equal => false,
+            })
     }
 }
 
@@ -203,6 +218,7 @@ impl Collector for PageCollector {
             after: self.after,
             limit: self.limit,
             kept: Vec::with_capacity(self.limit * 2 + 1),
+            cut: None,
             total: 0,
         })
     }
@@ -231,11 +247,22 @@ impl SegmentCollector for PageSegment {
         let Some(value) = self.key_of(doc, score) else {
             return;
         };
+        // Every document has an id, so it counts before its id is read: most matches fall
+        // past the cut and their id is never needed.
+        self.total += 1;
+        if self.past_cut(value) {
+            return;
+        }
         let Some(id) = self.id.first(doc) else {
             return;
         };
-        self.total += 1;
         let key = SortKey { value, id };
+        if self
+            .cut
+            .is_some_and(|cut| compare(&key, &cut, self.descending) != Ordering::Less)
+        {
+            return;
+        }
         if let Some(after) = &self.after
             && compare(&key, after, self.descending) != Ordering::Greater
         {

@@ -7,6 +7,7 @@
 //! can neither fail nor inject syntax.
 
 mod analysis;
+mod browse;
 mod catalog;
 mod collect;
 mod docs;

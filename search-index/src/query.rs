@@ -54,6 +54,9 @@ pub struct ProductQuery {
     pub limit: usize,
     /// Compute facet counts (disjunctive: each facet ignores its own filter).
     pub facets: bool,
+    /// Count every match ([`ProductPage::total`]); without it, a page without text walks
+    /// only as far as the page needs.
+    pub count_total: bool,
     /// Compute highlights for the page's hits.
     pub highlights: bool,
     /// Only these product ids (read-your-writes checks, tests); empty means all.
@@ -73,8 +76,9 @@ pub struct ProductHit {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductPage {
     pub hits: Vec<ProductHit>,
-    /// Every match, not just this page.
-    pub total: u64,
+    /// Every match, not just this page; `None` unless [`ProductQuery::count_total`] asked
+    /// for it or the page was collected over every match anyway.
+    pub total: Option<u64>,
     /// Whether another page follows.
     pub has_more: bool,
     pub facets: Option<ProductFacets>,

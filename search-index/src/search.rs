@@ -10,6 +10,7 @@ use tantivy::query::{
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
+use crate::browse::{browse, browse_field, walk_is_cheaper};
 use crate::catalog::SearchIndex;
 use crate::collect::{Collected, KeySource, PageCollector};
 use crate::error::SearchResult;
@@ -214,6 +215,22 @@ impl SearchIndex {
             &[f.name, f.category, f.attrs, f.description],
         )?;
         let text_clauses = text_query(&plan, &product_fields(f));
+        if text_clauses.is_empty()
+            && let Some(field) = browse_field(q)
+            && walk_is_cheaper(&searcher, f, q, q.limit + 1)?
+        {
+            let orders = &self.inner.orders;
+            let collected = browse(orders, &searcher, f.kind, field, q, q.limit + 1)?;
+            let has_more = collected.len() > q.limit;
+            let collected = &collected[..collected.len().min(q.limit)];
+            return Ok(ProductPage {
+                hits: self.product_hits(&searcher, collected, &plan, q.highlights)?,
+                total: None,
+                has_more,
+                facets: None,
+                corrected_query: None,
+            });
+        }
         let filters = product_filters(f, q);
         let build = |leave_out: Option<FilterOf>| {
             let mut clauses = vec![kind_query(f, PRODUCT)];
@@ -238,9 +255,16 @@ impl SearchIndex {
                 select_facet(&mut main_set, of, !own(of));
             }
         }
-        let ((collected, total), tally) =
-            searcher.search(&main, &(page, FacetCollector { set: main_set }))?;
-        let facets = if q.facets {
+        // Without facets the facet collector would still be called on every match.
+        let (collected, total, tally) = if q.facets {
+            let ((collected, total), tally) =
+                searcher.search(&main, &(page, FacetCollector { set: main_set }))?;
+            (collected, total, Some(tally))
+        } else {
+            let (collected, total) = searcher.search(&main, &page)?;
+            (collected, total, None)
+        };
+        let facets = if let Some(tally) = tally {
             let mut facets = ProductFacets::default();
             tally.fill(main_set, &mut facets);
             for of in FACETED.into_iter().filter(|of| own(*of)) {
@@ -263,7 +287,7 @@ impl SearchIndex {
         };
         Ok(ProductPage {
             hits,
-            total,
+            total: Some(total),
             has_more,
             facets,
             corrected_query,

@@ -182,6 +182,7 @@ pub fn listing_from_args(
 /// What the selection of a listing asks beyond the page (computed only when asked).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Wants {
+    pub total: bool,
     pub facets: bool,
     pub highlights: bool,
     pub corrected_query: bool,
@@ -192,6 +193,7 @@ impl Wants {
     pub fn of(ctx: &Context<'_>) -> Self {
         let look = ctx.look_ahead();
         Self {
+            total: look.field("totalCount").exists(),
             facets: look.field("facets").exists(),
             highlights: look.field("edges").field("highlights").exists(),
             corrected_query: look.field("correctedQuery").exists(),
@@ -210,7 +212,8 @@ struct Listed {
 enum Source {
     /// The index counted, faceted and corrected in the same pass.
     Index {
-        total: u64,
+        /// `None` when the selection did not ask for `totalCount`.
+        total: Option<u64>,
         facets: Option<ProductFacets>,
         corrected_query: Option<String>,
     },
@@ -290,6 +293,7 @@ impl ProductSearchConnection {
             after,
             PageRequest {
                 limit: first,
+                total: wants.total,
                 facets: wants.facets,
                 highlights: wants.highlights,
             },
@@ -401,8 +405,14 @@ impl ProductSearchConnection {
     /// Every product the listing matches.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         match &self.source {
-            Source::Index { total, .. } => Ok(*total as i64),
-            Source::Postgres => Ok(db::count(&RequestContext::of(ctx).db, &self.listing).await?),
+            Source::Index {
+                total: Some(total), ..
+            } => Ok(*total as i64),
+            // Not asked for when the page was searched (a selection look-ahead missed it):
+            // PostgreSQL counts rather than the whole index walked again.
+            Source::Index { total: None, .. } | Source::Postgres => {
+                Ok(db::count(&RequestContext::of(ctx).db, &self.listing).await?)
+            }
         }
     }
 

@@ -1,0 +1,440 @@
+//! Browsing without text: a page in a sort order that costs the page, not the catalogue.
+//!
+//! Each segment's product documents are kept sorted by every sort key (value, then id), once
+//! per segment: segments never change, only their deletes do, and those are checked while
+//! walking. A page starts at the cursor's place (a binary search), walks in order and stops
+//! after `limit` live documents that pass the filters, so it costs `limit` divided by the
+//! filters' selectivity. Filters are checked on fast fields with the same meaning as the
+//! query clauses of [`crate::search`]; a test compares both paths.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tantivy::columnar::Column;
+use tantivy::index::SegmentId;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentReader, TERMINATED, Term};
+
+use crate::collect::{Collected, NumberColumn, compare};
+use crate::fields::{Fields, PRODUCT};
+use crate::query::{ProductQuery, SortKey};
+
+/// A segment's product documents in ascending (value, id) order, by segment and sort field.
+type OrderMap = HashMap<(SegmentId, &'static str), Arc<[DocId]>>;
+
+/// Per-segment product documents in ascending (value, id) order of each sort field.
+#[derive(Default)]
+pub(crate) struct KeyOrders {
+    orders: Mutex<OrderMap>,
+}
+
+impl KeyOrders {
+    /// The order of `segment` by `field`, built on first use.
+    fn of(
+        &self,
+        searcher: &Searcher,
+        segment: &SegmentReader,
+        kind: Field,
+        field: &'static str,
+    ) -> tantivy::Result<Arc<[DocId]>> {
+        let key = (segment.segment_id(), field);
+        if let Some(order) = self.lock().get(&key) {
+            return Ok(order.clone());
+        }
+        // Built outside the lock: a large merged segment takes a while, and other pages
+        // need not wait for it.
+        let order: Arc<[DocId]> = build_order(segment, kind, field)?.into();
+        let live: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(SegmentReader::segment_id)
+            .collect();
+        let mut orders = self.lock();
+        // Segments merged away are not searched any more.
+        orders.retain(|(id, _), _| live.contains(id));
+        orders.insert(key, order.clone());
+        Ok(order)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, OrderMap> {
+        self.orders.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn build_order(segment: &SegmentReader, kind: Field, field: &str) -> tantivy::Result<Vec<DocId>> {
+    let column = NumberColumn::open(segment, field)?;
+    let ids = segment.fast_fields().u64("id")?;
+    let mut keyed: Vec<(f64, u64, DocId)> = Vec::new();
+    let products = segment.inverted_index(kind)?.read_postings(
+        &Term::from_field_text(kind, PRODUCT),
+        IndexRecordOption::Basic,
+    )?;
+    if let Some(mut postings) = products {
+        keyed.reserve(postings.doc_freq() as usize);
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            // A document without a key or an id is never a hit (as in the page collector).
+            if let (Some(value), Some(id)) = (column.get(doc), ids.first(doc)) {
+                keyed.push((value, id, doc));
+            }
+            doc = postings.advance();
+        }
+    }
+    keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    Ok(keyed.into_iter().map(|(_, _, doc)| doc).collect())
+}
+
+/// Whether a product query without text can be answered by walking key orders, and by which field.
+pub(crate) fn browse_field(q: &ProductQuery) -> Option<&'static str> {
+    if q.facets || q.count_total {
+        return None;
+    }
+    match crate::collect::PageCollector::for_sort(q.sort, false, None, 0).source {
+        crate::collect::KeySource::Field(name) => Some(name),
+        _ => None,
+    }
+}
+
+/// Whether walking the key orders should visit fewer documents than collecting the match
+/// set. With the filters spread over the sort order, the walk visits about `limit` times
+/// products / matches documents; the collector visits every match. Each term filter bounds
+/// the matches by its terms' document frequencies; range and stock filters are taken to
+/// match everything. A store page of a few hundred products among a million is collected;
+/// a category of thousands is walked.
+pub(crate) fn walk_is_cheaper(
+    searcher: &Searcher,
+    f: &Fields,
+    q: &ProductQuery,
+    limit: usize,
+) -> tantivy::Result<bool> {
+    let products = searcher.doc_freq(&Term::from_field_text(f.kind, PRODUCT))?;
+    let ids = |field, values: &[u64]| -> Vec<Term> {
+        values
+            .iter()
+            .map(|v| Term::from_field_u64(field, *v))
+            .collect()
+    };
+    let words = |field, values: &[String]| -> Vec<Term> {
+        values
+            .iter()
+            .map(|v| Term::from_field_text(field, v))
+            .collect()
+    };
+    let mut matches = products;
+    for terms in [
+        ids(f.category_ids, &q.category_ids),
+        ids(f.store_id, &q.store_ids),
+        ids(f.id, &q.only_ids),
+        words(f.materials, &q.materials),
+        words(f.colors, &q.colors),
+        words(f.sizes, &q.sizes),
+    ] {
+        if terms.is_empty() {
+            continue;
+        }
+        let mut bound = 0_u64;
+        for term in &terms {
+            bound = bound.saturating_add(searcher.doc_freq(term)?);
+        }
+        matches = matches.min(bound);
+    }
+    // A walked document costs a random read of each filter's column, about twice what a
+    // collected one costs.
+    let walked = (limit as u64).saturating_mul(products) / matches.max(1);
+    Ok(walked.saturating_mul(2) <= matches)
+}
+
+/// A filter of the query, checked on one segment's fast fields.
+enum Check {
+    /// Any value of the column is in the sorted set.
+    U64(Column<u64>, Vec<u64>),
+    /// Any term ordinal of a keyword column is in the sorted set.
+    Ords(Column<u64>, Vec<u64>),
+    I64Range(Column<i64>, i64, i64),
+    F64AtLeast(Column<f64>, f64),
+}
+
+impl Check {
+    fn passes(&self, doc: DocId) -> bool {
+        match self {
+            Check::U64(column, set) | Check::Ords(column, set) => column
+                .values_for_doc(doc)
+                .any(|v| set.binary_search(&v).is_ok()),
+            Check::I64Range(column, low, high) => {
+                column.values_for_doc(doc).any(|v| *low <= v && v <= *high)
+            }
+            Check::F64AtLeast(column, min) => column
+                .values_for_doc(doc)
+                .any(|v| v.total_cmp(min) != Ordering::Less),
+        }
+    }
+}
+
+fn sorted(mut values: Vec<u64>) -> Vec<u64> {
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
+/// The checks of `q` on `segment`; `None` when nothing in the segment can pass.
+fn checks(segment: &SegmentReader, q: &ProductQuery) -> tantivy::Result<Option<Vec<Check>>> {
+    let ff = segment.fast_fields();
+    let mut out = Vec::new();
+    for (name, values) in [
+        ("category_ids", &q.category_ids),
+        ("store_id", &q.store_ids),
+        ("id", &q.only_ids),
+    ] {
+        if !values.is_empty() {
+            out.push(Check::U64(ff.u64(name)?, sorted(values.clone())));
+        }
+    }
+    for (name, values) in [
+        ("materials", &q.materials),
+        ("colors", &q.colors),
+        ("sizes", &q.sizes),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
+        let Some(column) = ff.str(name)? else {
+            return Ok(None);
+        };
+        let mut ords = Vec::new();
+        for value in values {
+            if let Some(ord) = column.dictionary().term_ord(value)? {
+                ords.push(ord);
+            }
+        }
+        if ords.is_empty() {
+            return Ok(None);
+        }
+        out.push(Check::Ords(column.ords().clone(), sorted(ords)));
+    }
+    if q.min_price_cents.is_some() || q.max_price_cents.is_some() {
+        out.push(Check::I64Range(
+            ff.i64("price")?,
+            q.min_price_cents.unwrap_or(i64::MIN),
+            q.max_price_cents.unwrap_or(i64::MAX),
+        ));
+    }
+    if q.in_stock {
+        out.push(Check::U64(ff.u64("in_stock")?, vec![1]));
+    }
+    if let Some(min) = q.min_rating {
+        out.push(Check::F64AtLeast(ff.f64("rating")?, min));
+    }
+    Ok(Some(out))
+}
+
+/// The best `limit` products of `q` strictly after `q.after` in the order of `field`.
+pub(crate) fn browse(
+    orders: &KeyOrders,
+    searcher: &Searcher,
+    kind: Field,
+    field: &'static str,
+    q: &ProductQuery,
+    limit: usize,
+) -> tantivy::Result<Vec<Collected>> {
+    let descending = q.sort.descending();
+    let mut all = Vec::new();
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        if limit == 0 {
+            break;
+        }
+        let Some(checks) = checks(segment, q)? else {
+            continue;
+        };
+        let order = orders.of(searcher, segment, kind, field)?;
+        let column = NumberColumn::open(segment, field)?;
+        let ids = segment.fast_fields().u64("id")?;
+        let key = |doc: DocId| SortKey {
+            // Every document of an order has both (see `build_order`).
+            value: column.get(doc).unwrap_or_default(),
+            id: ids.first(doc).unwrap_or_default(),
+        };
+        let mut take = |doc: DocId| -> bool {
+            if segment.is_deleted(doc) || !checks.iter().all(|c| c.passes(doc)) {
+                return false;
+            }
+            all.push(Collected {
+                key: key(doc),
+                address: DocAddress::new(ord as u32, doc),
+            });
+            true
+        };
+        let mut found = 0;
+        if descending {
+            let end = match &q.after {
+                Some(after) => order.partition_point(|d| compare(&key(*d), after, false).is_lt()),
+                None => order.len(),
+            };
+            for doc in order[..end].iter().rev() {
+                if take(*doc) {
+                    found += 1;
+                    if found == limit {
+                        break;
+                    }
+                }
+            }
+        } else {
+            let start = match &q.after {
+                Some(after) => order.partition_point(|d| compare(&key(*d), after, false).is_le()),
+                None => 0,
+            };
+            for doc in &order[start..] {
+                if take(*doc) {
+                    found += 1;
+                    if found == limit {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    all.sort_by(|a, b| compare(&a.key, &b.key, descending));
+    // As in the page collector: a stale second copy of a product shows once.
+    let mut seen = HashSet::new();
+    all.retain(|c| seen.insert(c.key.id));
+    all.truncate(limit);
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::SortOrder;
+    use crate::{CommitMeta, ProductDoc, SCHEMA_VERSION, SearchIndex, Synonyms};
+
+    fn product(id: u64) -> ProductDoc {
+        ProductDoc {
+            id,
+            store_id: id % 7,
+            category_ids: vec![id % 3],
+            category_names: vec!["Camisas".to_owned()],
+            name: format!("Camisa {id}"),
+            description: String::new(),
+            materials: vec!["Lino".to_owned()],
+            colors: vec!["Azul".to_owned()],
+            sizes: vec![if id.is_multiple_of(13) { "S" } else { "M" }.to_owned()],
+            price_cents: (id % 5) as i64 * 100,
+            in_stock: true,
+            rating: (id % 4) as f64,
+            review_count: 0,
+            sales_count: id % 6,
+            created_at_micros: (id % 9) as i64,
+        }
+    }
+
+    /// Two segments, some products deleted from the first.
+    fn index() -> SearchIndex {
+        let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
+        let mut writer = index.writer(50_000_000).expect("writer");
+        let meta = CommitMeta {
+            schema_version: SCHEMA_VERSION,
+            checkpoint: Default::default(),
+        };
+        for id in 1..=200 {
+            writer.upsert_product(&product(id)).expect("upsert");
+        }
+        writer.commit(&meta).expect("commit");
+        for id in (1..=200).step_by(9) {
+            writer.delete_product(id);
+        }
+        for id in 201..=300 {
+            writer.upsert_product(&product(id)).expect("upsert");
+        }
+        writer.commit(&meta).expect("commit");
+        index.reload().expect("reload");
+        index
+    }
+
+    #[test]
+    fn a_page_walks_unless_its_filters_leave_few_matches() {
+        let index = index();
+        let searcher = index.inner.reader.searcher();
+        let f = &index.inner.fields;
+        let cheaper = |q: &ProductQuery, limit| {
+            walk_is_cheaper(&searcher, f, q, limit).expect("document frequencies")
+        };
+        assert!(cheaper(&ProductQuery::default(), 21));
+        let third = ProductQuery {
+            category_ids: vec![1],
+            ..ProductQuery::default()
+        };
+        assert!(cheaper(&third, 2));
+        assert!(!cheaper(&third, 41));
+        let seven = ProductQuery {
+            only_ids: vec![1, 2, 3, 4, 5, 6, 7],
+            ..ProductQuery::default()
+        };
+        assert!(!cheaper(&seven, 2));
+    }
+
+    /// Filters so selective that search pages collect them rather than walk: the walk still
+    /// answers them as the collector does.
+    #[test]
+    fn selective_filters_walk_to_the_collectors_page() {
+        let index = index();
+        let searcher = index.inner.reader.searcher();
+        let filters = [
+            ProductQuery {
+                only_ids: vec![5, 9, 10, 13, 150, 260, 299],
+                ..ProductQuery::default()
+            },
+            ProductQuery {
+                store_ids: vec![3],
+                ..ProductQuery::default()
+            },
+            ProductQuery {
+                sizes: vec!["s".to_owned()],
+                ..ProductQuery::default()
+            },
+        ];
+        let sorts = [
+            SortOrder::Relevance,
+            SortOrder::PriceAsc,
+            SortOrder::PriceDesc,
+            SortOrder::Newest,
+            SortOrder::Popular,
+            SortOrder::TopRated,
+        ];
+        for filter in filters {
+            for sort in sorts {
+                for limit in [1, 3, 40] {
+                    let q = ProductQuery {
+                        sort,
+                        limit,
+                        count_total: true,
+                        ..filter.clone()
+                    };
+                    let collected = index.search_products(&q).expect("collect");
+                    let after = collected.hits.first().map(|h| h.key);
+                    let next = index
+                        .search_products(&ProductQuery { after, ..q.clone() })
+                        .expect("collect next");
+                    let field = browse_field(&ProductQuery {
+                        count_total: false,
+                        ..q.clone()
+                    })
+                    .expect("a sort by field");
+                    for (page, after) in [(collected, None), (next, after)] {
+                        let walked = browse(
+                            &index.inner.orders,
+                            &searcher,
+                            index.inner.fields.kind,
+                            field,
+                            &ProductQuery { after, ..q.clone() },
+                            limit,
+                        )
+                        .expect("walk");
+                        let walked: Vec<_> = walked.iter().map(|c| (c.key.id, c.key)).collect();
+                        let page: Vec<_> = page.hits.iter().map(|h| (h.id, h.key)).collect();
+                        assert_eq!(walked, page, "{q:?} after {after:?}");
+                    }
+                }
+            }
+        }
+    }
+}
