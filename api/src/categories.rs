@@ -33,6 +33,8 @@ impl crate::loaders::LoadById for Category {
         self.id
     }
 
+    crate::loaders::kept_between_requests!();
+
     /// Loads the categories and their ancestors in one statement: the loader keeps every
     /// row it gets, so a `parent` asked next (a product page's breadcrumb) is already there.
     async fn load(db: &Db, ids: &[CategoryId]) -> ApiResult<Vec<Self>> {

@@ -404,6 +404,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_RESPONSE_CACHE_MIB", default_value_t = 64)]
     pub response_cache_mib: u64,
 
+    /// Most MiB of hot rows (products, stores, categories, users) kept between requests and
+    /// dropped by PostgreSQL notifications when they change; 0 turns the row cache off.
+    #[arg(long, env = "TEXTISUR_ROW_CACHE_MIB", default_value_t = 128)]
+    pub row_cache_mib: u64,
+
     #[command(flatten)]
     pub index: IndexStorageArgs,
 

@@ -19,14 +19,26 @@ use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
+use crate::row_cache::RowCache;
+
 /// Migrations embedded in the binary (the `migrations/` folder at the repository root).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
-/// A pooled PostgreSQL handle that counts the statements it runs.
-#[derive(Clone, Debug)]
+/// A pooled PostgreSQL handle that counts the statements it runs, with the hot rows kept
+/// between requests beside it.
+#[derive(Clone)]
 pub struct Db {
     pool: PgPool,
     statements: Arc<AtomicU64>,
+    rows: RowCache,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Db {
@@ -36,7 +48,18 @@ impl Db {
         Self {
             pool,
             statements: Arc::new(AtomicU64::new(0)),
+            rows: RowCache::off(),
         }
+    }
+
+    /// This handle with `rows` as its row cache (off by default).
+    pub fn with_row_cache(self, rows: RowCache) -> Self {
+        Self { rows, ..self }
+    }
+
+    /// The hot rows kept between requests.
+    pub fn rows(&self) -> &RowCache {
+        &self.rows
     }
 
     /// The executor for one statement; call it once per statement so the count stays true.

@@ -74,6 +74,9 @@ pub struct HttpConfig {
     pub response_cache_ttl: std::time::Duration,
     /// Most bytes of responses the response cache holds.
     pub response_cache_bytes: u64,
+    /// Most bytes of hot rows kept between requests ([`crate::row_cache`]); zero turns the
+    /// row cache off.
+    pub row_cache_bytes: u64,
     /// Where `/metrics` is served apart from the API. `None`: on the API port in
     /// development, nowhere in production (the metrics reveal traffic and operation names).
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -104,6 +107,7 @@ impl Default for HttpConfig {
             ws: ws::WsConfig::default(),
             response_cache_ttl: std::time::Duration::from_secs(30),
             response_cache_bytes: 64 << 20,
+            row_cache_bytes: 128 << 20,
             metrics_listen: None,
         }
     }

@@ -27,6 +27,7 @@ pub mod plain_text;
 pub mod products;
 pub mod query_limits;
 pub mod reviews;
+pub mod row_cache;
 pub mod schema;
 pub mod search;
 pub mod seed;

@@ -6,10 +6,15 @@
 //! waits on an async-io timer (1 ms by default) for each batch, which added a millisecond per
 //! nesting level and split batches under load; this one yields to the runtime a few times
 //! instead. A fresh [`Loaders`] is built for each request, so caches never outlive it.
+//!
+//! Rows kept between requests ([`RowCache`]: products, stores, categories, users) are looked
+//! up there first; a hit skips the batch entirely, and a miss's row is kept for the next
+//! request.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use dataloader::BatchFn;
 use dataloader::cached::Loader;
@@ -22,6 +27,7 @@ use crate::orders::Order;
 use crate::orders::db::{OrderHistoryLoader, OrderLinesLoader};
 use crate::products::Product;
 use crate::reviews::{Review, ReviewPageLoader};
+use crate::row_cache::{RowCache, Ticket};
 use crate::stores::{Store, StoreByOwnerLoader, StoreProductCountLoader};
 use crate::users::{User, UserByPublicIdLoader};
 
@@ -39,12 +45,17 @@ pub trait BatchLoad: Send + Sync + 'static {
         &self,
         keys: &[Self::Key],
     ) -> impl Future<Output = ApiResult<HashMap<Self::Key, Self::Value>>> + Send;
+
+    /// The value of `key` if it is known without loading (kept between requests).
+    fn cached(&self, _key: &Self::Key) -> Option<Self::Value> {
+        None
+    }
 }
 
 type Loaded<V> = Result<Option<V>, ApiError>;
 
 /// Adapts a [`BatchLoad`] to the `dataloader` crate, which wants a value for every key.
-struct Adapter<B>(B);
+struct Adapter<B>(Arc<B>);
 
 impl<B: BatchLoad> BatchFn<B::Key, Loaded<B::Value>> for Adapter<B> {
     async fn load(&mut self, keys: &[B::Key]) -> HashMap<B::Key, Loaded<B::Value>> {
@@ -75,6 +86,7 @@ impl<B: BatchLoad> BatchFn<B::Key, Loaded<B::Value>> for Adapter<B> {
 /// A caching, batching loader for one request.
 pub struct Batcher<B: BatchLoad> {
     inner: Loader<B::Key, Loaded<B::Value>, Adapter<B>>,
+    batch: Arc<B>,
 }
 
 impl<B: BatchLoad> Clone for Batcher<B> {
@@ -82,6 +94,7 @@ impl<B: BatchLoad> Clone for Batcher<B> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
+            batch: self.batch.clone(),
         }
     }
 }
@@ -96,13 +109,18 @@ impl<B: BatchLoad> Batcher<B> {
     const MAX_BATCH: usize = 500;
 
     fn new(batch: B) -> Self {
+        let batch = Arc::new(batch);
         Self {
-            inner: Loader::new(Adapter(batch)).with_max_batch_size(Self::MAX_BATCH),
+            inner: Loader::new(Adapter(batch.clone())).with_max_batch_size(Self::MAX_BATCH),
+            batch,
         }
     }
 
     /// The value of one key, batched with every other key requested meanwhile.
     pub async fn load_one(&self, key: B::Key) -> ApiResult<Option<B::Value>> {
+        if let Some(value) = self.batch.cached(&key) {
+            return Ok(Some(value));
+        }
         match self.inner.try_load(key).await {
             Ok(loaded) => loaded,
             // The adapter answers every key, so this means a bug, not a client mistake.
@@ -128,7 +146,33 @@ pub trait LoadById: Clone + Send + Sync + 'static {
 
     /// Loads the rows with these ids (any order; missing ids are absent).
     fn load(db: &Db, ids: &[Self::Id]) -> impl Future<Output = ApiResult<Vec<Self>>> + Send;
+
+    /// The row with this id from the rows kept between requests, for the types kept there.
+    fn kept(_rows: &RowCache, _id: Self::Id) -> Option<Self> {
+        None
+    }
+
+    /// Offers rows loaded under `ticket` for keeping, for the types kept there.
+    fn keep(_rows: &RowCache, _ticket: Ticket, _loaded: &[Self]) {}
 }
+
+/// The [`LoadById`] methods of a type the [`RowCache`] keeps.
+macro_rules! kept_between_requests {
+    () => {
+        fn kept(rows: &$crate::row_cache::RowCache, id: Self::Id) -> Option<Self> {
+            rows.get::<Self>(id)
+        }
+
+        fn keep(
+            rows: &$crate::row_cache::RowCache,
+            ticket: $crate::row_cache::Ticket,
+            loaded: &[Self],
+        ) {
+            rows.fill(ticket, loaded.iter().map(|row| (row.id, row.clone())));
+        }
+    };
+}
+pub(crate) use kept_between_requests;
 
 /// Batches lookups by id of any [`LoadById`] type.
 pub struct ByIdLoader<T> {
@@ -142,8 +186,17 @@ impl<T: LoadById> BatchLoad for ByIdLoader<T> {
     const NAME: &'static str = T::NAME;
 
     async fn load(&self, keys: &[T::Id]) -> ApiResult<HashMap<T::Id, T>> {
+        // Taken before the read: a write invalidated meanwhile voids the offer.
+        let ticket = self.db.rows().ticket();
         let rows = T::load(&self.db, keys).await?;
+        if let Some(ticket) = ticket {
+            T::keep(self.db.rows(), ticket, &rows);
+        }
         Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
+    }
+
+    fn cached(&self, key: &T::Id) -> Option<T> {
+        T::kept(self.db.rows(), *key)
     }
 }
 

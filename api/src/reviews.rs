@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{ProductId, ReviewId, UserId};
+use crate::row_cache::NewestReviews;
 
 /// A review row.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -90,6 +91,14 @@ impl BatchLoad for ReviewPageLoader {
         }
         let mut pages = HashMap::new();
         for ((first, after), products) in groups {
+            // A first page short enough to be kept reads what the cache keeps, and keeps it.
+            let kept = after.is_none() && first <= NewestReviews::KEPT;
+            let ticket = if kept { self.db.rows().ticket() } else { None };
+            let limit = if ticket.is_some() {
+                NewestReviews::KEPT + 1
+            } else {
+                first + 1
+            };
             let rows: Vec<Review> = sqlx::query_as(
                 "SELECT r.* FROM unnest($1::bigint[]) AS k(product_id)
                  CROSS JOIN LATERAL (
@@ -101,7 +110,7 @@ impl BatchLoad for ReviewPageLoader {
                  ) r",
             )
             .bind(&products)
-            .bind((first + 1) as i64)
+            .bind(limit as i64)
             .bind(after.map(|a| a.0))
             .bind(after.map(|a| a.1.0))
             .fetch_all(self.db.executor())
@@ -110,15 +119,34 @@ impl BatchLoad for ReviewPageLoader {
             for row in rows {
                 by_product.entry(row.product_id).or_default().push(row);
             }
+            if let Some(ticket) = ticket {
+                let newest = products.iter().map(|&product| {
+                    let product = ProductId(product);
+                    let reviews = by_product.get(&product).cloned().unwrap_or_default();
+                    (product, NewestReviews { product, reviews })
+                });
+                self.db.rows().fill(ticket, newest);
+            }
             for product in products {
                 let key = ReviewPageKey {
                     product: ProductId(product),
                     first,
                     after,
                 };
-                pages.insert(key, by_product.remove(&key.product).unwrap_or_default());
+                let mut page = by_product.remove(&key.product).unwrap_or_default();
+                page.truncate(first + 1);
+                pages.insert(key, page);
             }
         }
         Ok(pages)
+    }
+
+    fn cached(&self, key: &ReviewPageKey) -> Option<Vec<Review>> {
+        if key.after.is_some() || key.first > NewestReviews::KEPT {
+            return None;
+        }
+        let mut page = self.db.rows().get::<NewestReviews>(key.product)?.reviews;
+        page.truncate(key.first + 1);
+        Some(page)
     }
 }

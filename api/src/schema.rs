@@ -84,7 +84,6 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, SubscriptionRoot> 
     // before it runs.
     Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .limit_depth(INTROSPECTION_MAX_DEPTH)
-        .extension(crate::text_arguments::TextArguments)
 }
 
 /// The generated SDL, as committed in `schema.graphql`.

@@ -89,6 +89,7 @@ impl ServerConfig {
                 )
                 .context("--response-cache-seconds must be a number of seconds, 0 or more")?,
                 response_cache_bytes: args.response_cache_mib.saturating_mul(1 << 20),
+                row_cache_bytes: args.row_cache_mib.saturating_mul(1 << 20),
                 trusted_proxies: args.trusted_proxies.clone(),
                 cors_origins: match (args.cors_origins.is_empty(), args.environment) {
                     (true, Environment::Development) => {
@@ -286,6 +287,8 @@ pub struct RunningServer {
     /// Tells WebSocket connections to close (with 1001) when the server stops.
     closing: tokio::sync::watch::Sender<bool>,
     listener: JoinHandle<()>,
+    /// Hears row changes for the row cache (`None` when the cache is off).
+    row_listener: Option<JoinHandle<()>>,
     task: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
     index: Option<IndexRuntime>,
@@ -310,6 +313,9 @@ impl RunningServer {
         let _ = self.shutdown.send(());
         self.housekeeping.abort();
         self.listener.abort();
+        if let Some(rows) = &self.row_listener {
+            rows.abort();
+        }
         if let Some(metrics) = &self.metrics {
             metrics.abort();
         }
@@ -360,6 +366,12 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     let persisted =
         Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
     let trusted = TrustedDocuments::embedded().context("trusted operations manifest")?;
+    let db = db.with_row_cache(crate::row_cache::RowCache::new(config.http.row_cache_bytes));
+    let row_listener = db
+        .rows()
+        .listen(db.pool())
+        .await
+        .context("listen for row changes")?;
     let (events, event_listener) = crate::events::EventBus::start(db.pool())
         .await
         .context("listen for events")?;
@@ -423,6 +435,7 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         shutdown,
         closing,
         listener: event_listener,
+        row_listener,
         task,
         housekeeping,
         index,

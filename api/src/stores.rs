@@ -76,6 +76,8 @@ impl crate::loaders::LoadById for Store {
         self.id
     }
 
+    crate::loaders::kept_between_requests!();
+
     async fn load(db: &Db, ids: &[StoreId]) -> ApiResult<Vec<Self>> {
         db::by_ids(db, ids).await
     }

@@ -53,6 +53,8 @@ impl crate::loaders::LoadById for User {
         self.id
     }
 
+    crate::loaders::kept_between_requests!();
+
     async fn load(db: &Db, ids: &[UserId]) -> ApiResult<Vec<Self>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
         Ok(sqlx::query_as(concat!(

@@ -46,6 +46,7 @@ use super::response_cache::CachedResponse;
 use crate::cost_limits::CallerKey;
 use crate::error::{ErrorCode, UNAVAILABLE_RETRY_AFTER_MS};
 use crate::query_limits::OperationCost;
+use crate::row_cache::RowCache;
 use crate::schema::{ClientInfo, RequestContext};
 use crate::viewer::Viewer;
 use crate::{accounts, observability, query_limits};
@@ -417,18 +418,33 @@ async fn execute(
     if let Some(wait) = bucket.retry_after {
         return throttle(caller, operation, bucket, wait, requested_cost.unwrap_or(1));
     }
+    let selected = document
+        .as_deref()
+        .and_then(|d| crate::operation::selected_type(d, params.operation_name.as_deref()));
+    // A mutation reads the rows it changes from PostgreSQL, never from the row cache: what
+    // another process wrote a moment ago may not have been heard here yet.
+    let mutation = selected == Some(OperationType::Mutation);
+    let db = if mutation {
+        state.db.clone().with_row_cache(RowCache::off())
+    } else {
+        state.db.clone()
+    };
     let context = RequestContext::new(
-        &state.db,
+        &db,
         state.auth.clone(),
         caller.viewer,
         caller.client.clone(),
         state.search.clone(),
         state.events.clone(),
     );
+    let variables = async_graphql::Variables::from_json(Value::Object(params.variables));
+    // Checked here rather than by a schema extension: any extension puts every field of
+    // every response through async-graphql's slower resolve path.
+    let refused = document
+        .as_deref()
+        .and_then(|d| crate::text_arguments::check_document(d, &variables).err());
     let mut request = async_graphql::Request::new(params.query)
-        .variables(async_graphql::Variables::from_json(Value::Object(
-            params.variables,
-        )))
+        .variables(variables)
         .data(context);
     if let Some(name) = params.operation_name.clone() {
         request = request.operation_name(name);
@@ -448,7 +464,15 @@ async fn execute(
         request = request.disable_introspection();
     }
     let started = std::time::Instant::now();
-    let response = schema.execute(request).await;
+    let response = match refused {
+        Some(error) => async_graphql::Response::from_errors(vec![error]),
+        None => schema.execute(request).await,
+    };
+    // The writer's next request must read what it wrote, also from the row cache: wait
+    // until this process has heard the changes the mutation committed.
+    if mutation {
+        state.db.rows().settle(state.db.pool()).await;
+    }
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());

@@ -15,7 +15,9 @@ use crate::error::ErrorCode;
 use crate::http::params::GraphqlParams;
 use crate::http::persisted::{refuses_ad_hoc, resolve_persisted};
 use crate::query_limits;
+use crate::row_cache::RowCache;
 use crate::schema::RequestContext;
+use crate::text_arguments;
 use crate::viewer::Viewer;
 
 impl Connection {
@@ -93,18 +95,23 @@ impl Connection {
             return Some(throttled(&id, analysis.cost, wait));
         }
         let document = Arc::new(analysis.document.clone());
+        // Events are heard on another listener than row changes: a subscription reads the
+        // rows an event names from PostgreSQL, never from the row cache.
+        let db = self.state.db.clone().with_row_cache(RowCache::off());
         let context = RequestContext::new(
-            &self.state.db,
+            &db,
             self.state.auth.clone(),
             viewer,
             self.client.clone(),
             self.state.search.clone(),
             self.state.events.clone(),
         );
+        let variables = async_graphql::Variables::from_json(Value::Object(params.variables));
+        if let Err(refused) = text_arguments::check_document(&analysis.document, &variables) {
+            return error(ErrorCode::BadUserInput, refused.message);
+        }
         let mut request = async_graphql::Request::new(params.query)
-            .variables(async_graphql::Variables::from_json(Value::Object(
-                params.variables,
-            )))
+            .variables(variables)
             .data(context);
         let operation_name = params.operation_name.clone();
         if let Some(name) = params.operation_name {

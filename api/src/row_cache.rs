@@ -1,0 +1,555 @@
+//! Hot rows kept between requests: products, stores, categories, users and each product's
+//! newest reviews, the rows nearly every page reads and few requests write. A hit costs a hash lookup and a clone instead of
+//! a statement, a pooled connection and the dataloader's batching.
+//!
+//! - **Bounded in bytes**: one moka cache weighed by each row's approximate heap size
+//!   (`--row-cache-mib`, 0 turns it off), evicting the least useful rows (TinyLFU).
+//! - **Invalidated by the writes themselves**: statement triggers on the five tables
+//!   (`migrations/20261205200000_row_cache_notify.sql`) send the changed ids on the channel
+//!   `textisur_rows` at commit, to every server process; each forgets them as it hears them.
+//!   PostgreSQL delivers notifications in commit order, so after a mutation the writing
+//!   process waits for a marker it sent itself ([`RowCache::settle`]): by then it has heard
+//!   the mutation's own changes, and the writer's next request reads them. Other processes
+//!   forget within the notification's delivery time (milliseconds).
+//! - **No stale fill**: a request that misses reads the row from PostgreSQL and offers it
+//!   with a [`Ticket`] taken before the read. Every invalidation first bumps a generation;
+//!   a fill whose generation moved meanwhile is withdrawn, so a row read before a write can
+//!   never outlive that write's invalidation.
+//! - **Off while deaf**: until `LISTEN` is in place, and after the listening connection is
+//!   lost until it is back (proved by hearing a marker), nothing is served or kept.
+//!
+//! Metrics: `textisur_row_cache_lookups_total{kind, result="hit"|"miss"}`,
+//! `textisur_row_cache_invalidations_total{kind}`, `textisur_row_cache_bytes` and
+//! `textisur_row_cache_entries` (gauges, updated on fills), and
+//! `textisur_row_cache_listener_lost_total`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use metrics::Counter;
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use crate::categories::Category;
+use crate::ids::{CategoryId, ProductId, StoreId, UserId};
+use crate::products::Product;
+use crate::reviews::Review;
+use crate::stores::Store;
+use crate::users::User;
+
+/// The PostgreSQL channel the triggers notify.
+pub const CHANNEL: &str = "textisur_rows";
+
+/// Longest a mutation waits for its own invalidations to come back before the whole cache is
+/// dropped instead.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Which table a row comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Product,
+    Store,
+    Category,
+    User,
+    /// A product's newest reviews (keyed by the product's id).
+    Reviews,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::Product,
+        Kind::Store,
+        Kind::Category,
+        Kind::User,
+        Kind::Reviews,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Product => "product",
+            Kind::Store => "store",
+            Kind::Category => "category",
+            Kind::User => "user",
+            Kind::Reviews => "reviews",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// A row's key: its table and id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RowKey(Kind, i64);
+
+/// A kept row.
+#[derive(Clone)]
+pub enum Row {
+    Product(Arc<Product>),
+    Store(Arc<Store>),
+    Category(Arc<Category>),
+    User(Arc<User>),
+    Reviews(Arc<NewestReviews>),
+}
+
+/// The newest reviews of one product, newest first: at most [`NewestReviews::KEPT`] + 1, so
+/// a first page of up to `KEPT` knows whether more follow. Fewer means there are no more.
+#[derive(Clone, Debug)]
+pub struct NewestReviews {
+    pub product: ProductId,
+    pub reviews: Vec<Review>,
+}
+
+impl NewestReviews {
+    /// The longest first page served from the cache.
+    pub const KEPT: usize = 20;
+}
+
+/// A row type the cache keeps.
+pub trait Cached: Clone + Sized {
+    /// The row's id.
+    type Id: Copy;
+    /// The key of the row with this id.
+    fn key(id: Self::Id) -> RowKey;
+    /// Wraps the row for keeping.
+    fn into_row(self) -> Row;
+    /// The row, if `row` is one of this type.
+    fn from_row(row: &Row) -> Option<Self>;
+}
+
+macro_rules! cached {
+    ($ty:ty, $id:ty, $kind:ident) => {
+        impl Cached for $ty {
+            type Id = $id;
+            fn key(id: $id) -> RowKey {
+                RowKey(Kind::$kind, id.0)
+            }
+            fn into_row(self) -> Row {
+                Row::$kind(Arc::new(self))
+            }
+            fn from_row(row: &Row) -> Option<Self> {
+                match row {
+                    Row::$kind(row) => Some(Self::clone(row)),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+cached!(Product, ProductId, Product);
+cached!(Store, StoreId, Store);
+cached!(Category, CategoryId, Category);
+cached!(User, UserId, User);
+
+impl Cached for NewestReviews {
+    type Id = ProductId;
+    fn key(id: ProductId) -> RowKey {
+        RowKey(Kind::Reviews, id.0)
+    }
+    fn into_row(self) -> Row {
+        Row::Reviews(Arc::new(self))
+    }
+    fn from_row(row: &Row) -> Option<Self> {
+        match row {
+            Row::Reviews(page) => Some(Self::clone(page)),
+            _ => None,
+        }
+    }
+}
+
+/// Approximate bytes a row holds: its struct, its strings' buffers and a little for the
+/// cache's own entry.
+fn weight(row: &Row) -> u32 {
+    fn strings<'a>(all: impl IntoIterator<Item = &'a String>) -> usize {
+        all.into_iter().map(|s| s.capacity() + 24).sum()
+    }
+    const ENTRY: usize = 96;
+    let bytes = match row {
+        Row::Product(p) => {
+            std::mem::size_of::<Product>()
+                + strings([&p.slug, &p.name, &p.description, &p.currency_code])
+                + p.sku.as_ref().map_or(0, String::capacity)
+                + strings(&p.materials)
+                + strings(&p.colors)
+                + strings(&p.sizes)
+                + strings(&p.images)
+        }
+        Row::Store(s) => {
+            std::mem::size_of::<Store>()
+                + strings([
+                    &s.slug,
+                    &s.name,
+                    &s.description,
+                    &s.city,
+                    &s.country_code,
+                    &s.currency_code,
+                ])
+                + s.region.as_ref().map_or(0, String::capacity)
+        }
+        Row::Category(c) => std::mem::size_of::<Category>() + strings([&c.slug, &c.name]),
+        Row::User(u) => std::mem::size_of::<User>() + strings([&u.email, &u.name]),
+        Row::Reviews(page) => {
+            std::mem::size_of::<NewestReviews>()
+                + page
+                    .reviews
+                    .iter()
+                    .map(|r| std::mem::size_of::<Review>() + r.body.capacity())
+                    .sum::<usize>()
+        }
+    };
+    u32::try_from(bytes + ENTRY).unwrap_or(u32::MAX)
+}
+
+/// Proof of the generation a miss was read under; see the module's "no stale fill".
+#[derive(Clone, Copy, Debug)]
+pub struct Ticket(u64);
+
+/// The shared row cache; clones share it. A cache built with [`RowCache::off`] keeps nothing.
+#[derive(Clone, Default)]
+pub struct RowCache {
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    rows: moka::sync::Cache<RowKey, Row>,
+    /// Bumped before every invalidation.
+    generation: AtomicU64,
+    /// Whether the listener is known to hear every change.
+    live: AtomicBool,
+    /// The last marker the listener heard (see [`RowCache::settle`]).
+    heard: watch::Sender<u64>,
+    next_marker: AtomicU64,
+    hits: [Counter; 5],
+    misses: [Counter; 5],
+    invalidations: [Counter; 5],
+}
+
+impl Inner {
+    fn slot(kind: Kind) -> usize {
+        match kind {
+            Kind::Product => 0,
+            Kind::Store => 1,
+            Kind::Category => 2,
+            Kind::User => 3,
+            Kind::Reviews => 4,
+        }
+    }
+
+    /// Forgets `ids` of `kind` (`None`: every row of that kind).
+    fn forget(&self, kind: Kind, ids: Option<&[i64]>) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.invalidations[Self::slot(kind)].increment(1);
+        match ids {
+            Some(ids) => {
+                for &id in ids {
+                    self.rows.invalidate(&RowKey(kind, id));
+                }
+            }
+            None => {
+                // Invalidating by predicate needs moka's support for it turned on; forgetting
+                // everything is as correct and a rare event (bulk writes).
+                self.rows.invalidate_all();
+            }
+        }
+    }
+
+    fn forget_everything(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.rows.invalidate_all();
+    }
+
+    /// Applies one notification's payload; `false` when it does not parse.
+    fn hear(&self, payload: &str) -> bool {
+        let Some((head, rest)) = payload.split_once(' ') else {
+            return false;
+        };
+        if head == "marker" {
+            return match rest.parse::<u64>() {
+                Ok(marker) => {
+                    self.heard.send_if_modified(|heard| {
+                        let newer = marker > *heard;
+                        if newer {
+                            *heard = marker;
+                        }
+                        newer
+                    });
+                    true
+                }
+                Err(_) => false,
+            };
+        }
+        let Some(kind) = Kind::parse(head) else {
+            return false;
+        };
+        if rest == "*" {
+            self.forget(kind, None);
+            return true;
+        }
+        let ids: Result<Vec<i64>, _> = rest.split(',').map(str::parse::<i64>).collect();
+        match ids {
+            Ok(ids) => {
+                self.forget(kind, Some(&ids));
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+impl RowCache {
+    /// A cache that keeps nothing (tests, tools, `--row-cache-mib 0`).
+    pub fn off() -> Self {
+        Self { inner: None }
+    }
+
+    /// A cache of at most `max_bytes`, serving nothing until [`RowCache::listen`] runs.
+    pub fn new(max_bytes: u64) -> Self {
+        if max_bytes == 0 {
+            return Self::off();
+        }
+        let counter = |name: &'static str, kind: Kind, result: Option<&'static str>| match result {
+            Some(result) => metrics::counter!(name, "kind" => kind.name(), "result" => result),
+            None => metrics::counter!(name, "kind" => kind.name()),
+        };
+        let lookups = "textisur_row_cache_lookups_total";
+        let rows = moka::sync::Cache::builder()
+            .max_capacity(max_bytes)
+            .weigher(|_key: &RowKey, row: &Row| weight(row))
+            .build();
+        Self {
+            inner: Some(Arc::new(Inner {
+                rows,
+                generation: AtomicU64::new(0),
+                live: AtomicBool::new(false),
+                heard: watch::Sender::new(0),
+                next_marker: AtomicU64::new(1),
+                hits: Kind::ALL.map(|k| counter(lookups, k, Some("hit"))),
+                misses: Kind::ALL.map(|k| counter(lookups, k, Some("miss"))),
+                invalidations: Kind::ALL
+                    .map(|k| counter("textisur_row_cache_invalidations_total", k, None)),
+            })),
+        }
+    }
+
+    fn live(&self) -> Option<&Inner> {
+        self.inner
+            .as_deref()
+            .filter(|inner| inner.live.load(Ordering::SeqCst))
+    }
+
+    /// The kept row with this id, counted as a hit or a miss.
+    pub fn get<T: Cached>(&self, id: T::Id) -> Option<T> {
+        let inner = self.live()?;
+        let key = T::key(id);
+        let slot = Inner::slot(key.0);
+        match inner.rows.get(&key).as_ref().and_then(T::from_row) {
+            Some(row) => {
+                inner.hits[slot].increment(1);
+                Some(row)
+            }
+            None => {
+                inner.misses[slot].increment(1);
+                None
+            }
+        }
+    }
+
+    /// Take before reading rows to offer with [`RowCache::fill`]; `None` when nothing is kept.
+    pub fn ticket(&self) -> Option<Ticket> {
+        let inner = self.live()?;
+        Some(Ticket(inner.generation.load(Ordering::SeqCst)))
+    }
+
+    /// Keeps rows read under `ticket`, unless an invalidation happened since it was taken.
+    pub fn fill<T: Cached>(&self, ticket: Ticket, rows: impl IntoIterator<Item = (T::Id, T)>) {
+        let Some(inner) = self.live() else { return };
+        if inner.generation.load(Ordering::SeqCst) != ticket.0 {
+            return;
+        }
+        let mut kept = Vec::new();
+        for (id, row) in rows {
+            let key = T::key(id);
+            inner.rows.insert(key, row.into_row());
+            kept.push(key);
+        }
+        // An invalidation may have bumped the generation between the check and the inserts,
+        // and already run: withdraw what was just kept.
+        if inner.generation.load(Ordering::SeqCst) != ticket.0 {
+            for key in &kept {
+                inner.rows.invalidate(key);
+            }
+        }
+        metrics::gauge!("textisur_row_cache_bytes").set(inner.rows.weighted_size() as f64);
+        metrics::gauge!("textisur_row_cache_entries").set(inner.rows.entry_count() as f64);
+    }
+
+    /// Listens on [`CHANNEL`] and serves once `LISTEN` is in place; runs until the process
+    /// ends. Returns at once for a cache that is off.
+    pub async fn listen(&self, pool: &PgPool) -> sqlx::Result<Option<tokio::task::JoinHandle<()>>> {
+        let Some(inner) = self.inner.clone() else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        inner.live.store(true, Ordering::SeqCst);
+        let pool = pool.clone();
+        Ok(Some(tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => {
+                        if !inner.hear(notification.payload()) {
+                            tracing::warn!(
+                                payload = notification.payload(),
+                                "row cache: ignoring a notification that does not parse"
+                            );
+                        }
+                    }
+                    // The connection was lost: what was sent meanwhile is lost too.
+                    Ok(None) | Err(_) => {
+                        inner.live.store(false, Ordering::SeqCst);
+                        inner.forget_everything();
+                        metrics::counter!("textisur_row_cache_listener_lost_total").increment(1);
+                        tracing::warn!("row cache: listener lost; serving from PostgreSQL");
+                        recover(&inner, &mut listener, &pool).await;
+                        inner.forget_everything();
+                        inner.live.store(true, Ordering::SeqCst);
+                        tracing::info!("row cache: listening again");
+                    }
+                }
+            }
+        })))
+    }
+
+    /// Waits until this process has heard every change committed before the call: sends a
+    /// marker through PostgreSQL and waits to hear it back. Called after every mutation, so
+    /// the writer's next request never reads a row it just changed from the cache. On any
+    /// failure the whole cache is dropped instead.
+    pub async fn settle(&self, pool: &PgPool) {
+        let Some(inner) = self.live() else { return };
+        let marker = inner.next_marker.fetch_add(1, Ordering::SeqCst);
+        let mut heard = inner.heard.subscribe();
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("marker {marker}"))
+            .execute(pool)
+            .await;
+        let waited = match sent {
+            Ok(_) => tokio::time::timeout(SETTLE_TIMEOUT, heard.wait_for(|h| *h >= marker))
+                .await
+                .is_ok_and(|r| r.is_ok()),
+            Err(_) => false,
+        };
+        if !waited {
+            tracing::warn!("row cache: a mutation's changes were not heard back; forgetting all");
+            inner.forget_everything();
+        }
+    }
+}
+
+/// Gets the listener back: `try_recv` reconnects and listens again by itself, and a marker
+/// heard back proves it hears again. Changes heard meanwhile are applied as usual.
+async fn recover(inner: &Inner, listener: &mut sqlx::postgres::PgListener, pool: &PgPool) {
+    loop {
+        let marker = inner.next_marker.fetch_add(1, Ordering::SeqCst);
+        let _ = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("marker {marker}"))
+            .execute(pool)
+            .await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        while let Ok(Ok(Some(notification))) =
+            tokio::time::timeout_at(deadline, listener.try_recv()).await
+        {
+            inner.hear(notification.payload());
+            if *inner.heard.borrow() >= marker {
+                return;
+            }
+        }
+        tokio::time::sleep_until(deadline).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn category(id: i64, name: &str) -> Category {
+        Category {
+            id: CategoryId(id),
+            parent_id: None,
+            slug: name.to_lowercase(),
+            name: name.to_owned(),
+            position: 0,
+        }
+    }
+
+    fn live_cache() -> RowCache {
+        let cache = RowCache::new(1 << 20);
+        if let Some(inner) = &cache.inner {
+            inner.live.store(true, Ordering::SeqCst);
+        }
+        cache
+    }
+
+    fn hear(cache: &RowCache, payload: &str) -> bool {
+        cache.inner.as_ref().expect("on").hear(payload)
+    }
+
+    #[test]
+    fn a_fill_read_before_an_invalidation_is_not_kept() {
+        let cache = live_cache();
+        let ticket = cache.ticket().expect("live");
+        // The row is read (old version), then a write's invalidation arrives, then the fill.
+        assert!(hear(&cache, "category 1"));
+        cache.fill(ticket, [(CategoryId(1), category(1, "Old"))]);
+        assert!(cache.get::<Category>(CategoryId(1)).is_none());
+
+        let ticket = cache.ticket().expect("live");
+        cache.fill(ticket, [(CategoryId(1), category(1, "New"))]);
+        let kept = cache.get::<Category>(CategoryId(1)).expect("kept");
+        assert_eq!(kept.name, "New");
+    }
+
+    #[test]
+    fn notifications_forget_the_named_rows_or_every_row_of_a_kind() {
+        let cache = live_cache();
+        let ticket = cache.ticket().expect("live");
+        cache.fill(
+            ticket,
+            (1..=3).map(|id| (CategoryId(id), category(id, "Telas"))),
+        );
+        assert!(hear(&cache, "category 1,3"));
+        assert!(cache.get::<Category>(CategoryId(1)).is_none());
+        assert!(cache.get::<Category>(CategoryId(2)).is_some());
+        assert!(cache.get::<Category>(CategoryId(3)).is_none());
+        assert!(hear(&cache, "category *"));
+        assert!(cache.get::<Category>(CategoryId(2)).is_none());
+        // Another kind's ids are another kind's.
+        let ticket = cache.ticket().expect("live");
+        cache.fill(ticket, [(CategoryId(5), category(5, "Lanas"))]);
+        assert!(hear(&cache, "product 5"));
+        assert!(cache.get::<Category>(CategoryId(5)).is_some());
+    }
+
+    #[test]
+    fn garbage_is_refused_and_changes_nothing() {
+        let cache = live_cache();
+        let ticket = cache.ticket().expect("live");
+        cache.fill(ticket, [(CategoryId(1), category(1, "Telas"))]);
+        for payload in ["", "category", "category x", "table 1", "category 1,,2"] {
+            assert!(!hear(&cache, payload), "{payload:?}");
+        }
+        assert!(cache.get::<Category>(CategoryId(1)).is_some());
+    }
+
+    #[test]
+    fn nothing_is_served_or_kept_while_deaf_or_off() {
+        let deaf = RowCache::new(1 << 20);
+        assert!(deaf.ticket().is_none());
+        assert!(deaf.get::<Category>(CategoryId(1)).is_none());
+        let off = RowCache::off();
+        assert!(off.ticket().is_none());
+    }
+}
