@@ -41,6 +41,7 @@ import re
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
+sys.dont_write_bytecode = True  # no __pycache__ of the sibling scripts in the tree
 
 
 def load(name):
