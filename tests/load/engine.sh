@@ -27,9 +27,9 @@
 # machine's cores; our server is stopped before PostGraphile starts. PostGraphile runs as
 # deployed for production: NODE_ENV=production, no GraphiQL, no query log, no watch, no
 # default mutations, PEER_WORKERS cluster workers (2, one per core, as our runtime uses both).
-# Its page differs from ours in two ways its schema imposes: it orders by id (ours by
-# creation time, both from an index) and lists every product (ours the active ones), and
-# its reviews come by id (ours newest first).
+# Its page differs from ours in three ways its schema imposes: it orders by id (ours by
+# creation time, both from an index), lists every product (ours the active ones) and takes
+# the reviews by id (ours newest first).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/load/common.sh
