@@ -16,7 +16,8 @@
 //!   a fill whose generation moved meanwhile is withdrawn, so a row read before a write can
 //!   never outlive that write's invalidation.
 //! - **Off while deaf**: until `LISTEN` is in place, and after the listening connection is
-//!   lost until it is back (proved by hearing a marker), nothing is served or kept.
+//!   lost until a new one listens, nothing is served or kept; then everything kept before
+//!   is forgotten.
 //!
 //! Metrics: `textisur_row_cache_lookups_total{kind, result="hit"|"miss"}`,
 //! `textisur_row_cache_invalidations_total{kind}`, `textisur_row_cache_bytes` and
@@ -214,6 +215,9 @@ pub struct RowCache {
 
 struct Inner {
     rows: moka::sync::Cache<RowKey, Row>,
+    /// Which product a slug named when last read. Never trusted alone: a kept product whose
+    /// slug is no longer this one sends the lookup to PostgreSQL.
+    slugs: moka::sync::Cache<Arc<str>, ProductId>,
     /// Bumped before every invalidation.
     generation: AtomicU64,
     /// Whether the listener is known to hear every change.
@@ -315,12 +319,19 @@ impl RowCache {
         };
         let lookups = "textisur_row_cache_lookups_total";
         let rows = moka::sync::Cache::builder()
-            .max_capacity(max_bytes)
+            .max_capacity(max_bytes - max_bytes / 16)
             .weigher(|_key: &RowKey, row: &Row| weight(row))
+            .build();
+        let slugs = moka::sync::Cache::builder()
+            .max_capacity(max_bytes / 16)
+            .weigher(|slug: &Arc<str>, _: &ProductId| {
+                u32::try_from(slug.len() + 64).unwrap_or(u32::MAX)
+            })
             .build();
         Self {
             inner: Some(Arc::new(Inner {
                 rows,
+                slugs,
                 generation: AtomicU64::new(0),
                 live: AtomicBool::new(false),
                 heard: watch::Sender::new(0),
@@ -354,6 +365,24 @@ impl RowCache {
                 None
             }
         }
+    }
+
+    /// The kept product whose slug is `slug`, if the slug was seen before and the kept row
+    /// still carries it.
+    pub fn product_by_slug(&self, slug: &str) -> Option<Product> {
+        let inner = self.live()?;
+        let id = inner.slugs.get(slug)?;
+        self.get::<Product>(id)
+            .filter(|product| product.slug == slug)
+    }
+
+    /// Keeps `product`, read under `ticket`, and remembers its slug.
+    pub fn fill_product_by_slug(&self, ticket: Ticket, product: &Product) {
+        let Some(inner) = self.live() else { return };
+        inner
+            .slugs
+            .insert(Arc::from(product.slug.as_str()), product.id);
+        self.fill(ticket, [(product.id, product.clone())]);
     }
 
     /// Take before reading rows to offer with [`RowCache::fill`]; `None` when nothing is kept.
@@ -391,8 +420,7 @@ impl RowCache {
         let Some(inner) = self.inner.clone() else {
             return Ok(None);
         };
-        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
-        listener.listen(CHANNEL).await?;
+        let mut listener = listener(pool).await?;
         inner.live.store(true, Ordering::SeqCst);
         let pool = pool.clone();
         Ok(Some(tokio::spawn(async move {
@@ -406,13 +434,20 @@ impl RowCache {
                             );
                         }
                     }
-                    // The connection was lost: what was sent meanwhile is lost too.
+                    // The connection was lost: what was sent meanwhile is lost too. A new
+                    // listener hears everything committed once its `LISTEN` is in place, and
+                    // what was kept before then is forgotten.
                     Ok(None) | Err(_) => {
                         inner.live.store(false, Ordering::SeqCst);
                         inner.forget_everything();
                         metrics::counter!("textisur_row_cache_listener_lost_total").increment(1);
                         tracing::warn!("row cache: listener lost; serving from PostgreSQL");
-                        recover(&inner, &mut listener, &pool).await;
+                        listener = loop {
+                            match listener_again(&pool).await {
+                                Some(listener) => break listener,
+                                None => tokio::time::sleep(Duration::from_secs(1)).await,
+                            }
+                        };
                         inner.forget_everything();
                         inner.live.store(true, Ordering::SeqCst);
                         tracing::info!("row cache: listening again");
@@ -448,26 +483,21 @@ impl RowCache {
     }
 }
 
-/// Gets the listener back: `try_recv` reconnects and listens again by itself, and a marker
-/// heard back proves it hears again. Changes heard meanwhile are applied as usual.
-async fn recover(inner: &Inner, listener: &mut sqlx::postgres::PgListener, pool: &PgPool) {
-    loop {
-        let marker = inner.next_marker.fetch_add(1, Ordering::SeqCst);
-        let _ = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(format!("marker {marker}"))
-            .execute(pool)
-            .await;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
-        while let Ok(Ok(Some(notification))) =
-            tokio::time::timeout_at(deadline, listener.try_recv()).await
-        {
-            inner.hear(notification.payload());
-            if *inner.heard.borrow() >= marker {
-                return;
-            }
+/// A listener on [`CHANNEL`] whose `LISTEN` is in place.
+async fn listener(pool: &PgPool) -> sqlx::Result<sqlx::postgres::PgListener> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// [`listener`], logging a failure.
+async fn listener_again(pool: &PgPool) -> Option<sqlx::postgres::PgListener> {
+    match listener(pool).await {
+        Ok(listener) => Some(listener),
+        Err(error) => {
+            tracing::warn!(%error, "row cache: cannot listen yet; retrying");
+            None
         }
-        tokio::time::sleep_until(deadline).await;
     }
 }
 
@@ -542,6 +572,53 @@ mod tests {
             assert!(!hear(&cache, payload), "{payload:?}");
         }
         assert!(cache.get::<Category>(CategoryId(1)).is_some());
+    }
+
+    fn product(slug: &str) -> Product {
+        use crate::products::{ProductStatus, ProductUnit};
+        use rust_decimal::Decimal;
+        Product {
+            id: ProductId(7),
+            store_id: StoreId(1),
+            category_id: CategoryId(1),
+            slug: slug.into(),
+            sku: None,
+            name: "Lino".into(),
+            description: String::new(),
+            price: Decimal::new(1250, 2),
+            currency_code: "ARS".into(),
+            unit: ProductUnit::Metre,
+            min_quantity: Decimal::ONE,
+            quantity_step: Decimal::ONE,
+            stock: Decimal::TEN,
+            status: ProductStatus::Active,
+            materials: vec![],
+            colors: vec![],
+            sizes: vec![],
+            images: vec![],
+            rating: Decimal::ZERO,
+            review_count: 0,
+            sales_count: 0,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_slug_finds_a_kept_product_only_while_the_product_still_carries_it() {
+        let cache = live_cache();
+        let ticket = cache.ticket().expect("live");
+        cache.fill_product_by_slug(ticket, &product("lino-crudo"));
+        assert_eq!(
+            cache.product_by_slug("lino-crudo").map(|p| p.id),
+            Some(ProductId(7))
+        );
+        // The product is renamed to another slug: the old slug no longer finds it.
+        assert!(hear(&cache, "product 7"));
+        let ticket = cache.ticket().expect("live");
+        cache.fill(ticket, [(ProductId(7), product("lino-lavado"))]);
+        assert!(cache.product_by_slug("lino-crudo").is_none());
+        assert!(cache.product_by_slug("otro").is_none());
     }
 
     #[test]

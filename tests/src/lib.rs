@@ -59,6 +59,17 @@ pub struct TestOptions {
     pub without_search_index: bool,
 }
 
+/// The tests' HTTP settings (cost limits lifted) with the row cache off, for tests that
+/// count or time the statements every request runs.
+pub fn uncached_http() -> HttpConfig {
+    HttpConfig {
+        row_cache_bytes: 0,
+        cost_bucket: 1_000_000,
+        cost_restore_rate: 1_000_000,
+        ..HttpConfig::default()
+    }
+}
+
 /// A running server on its own fresh database.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`.
@@ -180,6 +191,13 @@ impl TestApp {
             base: format!("http://{}", server.addr),
             server,
         }
+    }
+
+    /// Waits until the server has heard every row change committed so far (the row cache's
+    /// drain step).
+    pub async fn settle_rows(&self) {
+        let server = self.server.as_ref().expect("the server runs");
+        server.db.rows().settle(server.db.pool()).await;
     }
 
     /// Applies every change committed so far to the search index (what a test calls after a
@@ -312,6 +330,13 @@ pub struct Sibling {
 }
 
 impl Sibling {
+    /// Waits until this process has heard every row change committed so far (what a test
+    /// calls after a write through another process, instead of waiting).
+    pub async fn settle_rows(&self) {
+        let db = &self.server.db;
+        db.rows().settle(db.pool()).await;
+    }
+
     /// Stops the server.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.server.stop().await

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
-use textisur_tests::{TEST_PASSWORD, TestApp};
+use textisur_tests::{TEST_PASSWORD, TestApp, TestOptions};
 
 /// Parses Prometheus text into `name{labels}` -> value, failing on any malformed line.
 fn parse(text: &str) -> HashMap<String, f64> {
@@ -293,7 +293,13 @@ const NESTED_PAGE: &str =
 
 #[tokio::test]
 async fn query_latency_and_pool_metrics_follow_the_statements_run() {
-    let app = TestApp::seeded(30).await;
+    // Without the row cache, each page reads its rows again.
+    let app = TestApp::spawn_with(TestOptions {
+        seed_products: Some(30),
+        http: Some(textisur_tests::uncached_http()),
+        ..TestOptions::default()
+    })
+    .await;
     let before = scrape(&app).await;
     let statements_before = app.db.statements_run();
     for _ in 0..3 {
@@ -357,10 +363,10 @@ async fn a_request_queued_for_a_connection_shows_as_a_waiter() {
     let app = TestApp::seeded(5).await;
     let before = scrape(&app).await;
     // Take every connection of the server's pool, so its next statement has to wait. The
-    // event bus's LISTEN connection keeps one for good.
+    // LISTEN connections of the event bus and of the row cache keep one each for good.
     let max = app.db.pool().options().get_max_connections();
     let mut held = Vec::new();
-    for _ in 0..max - 1 {
+    for _ in 0..max - 2 {
         held.push(app.db.pool().acquire().await.expect("hold a connection"));
     }
     let request = tokio::spawn({

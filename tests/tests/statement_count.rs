@@ -1,7 +1,19 @@
 //! N+1 guard: nested relations cost one statement per relation, whatever the page size.
+//! The row cache is off here, so every row is read from PostgreSQL through the loaders
+//! (`row_cache.rs` tests what the cache saves).
 
 use serde_json::json;
-use textisur_tests::TestApp;
+use textisur_tests::{TestApp, TestOptions};
+
+/// A server on `products` seeded products that keeps no rows between requests.
+async fn uncached(products: u32) -> TestApp {
+    TestApp::spawn_with(TestOptions {
+        seed_products: Some(products),
+        http: Some(textisur_tests::uncached_http()),
+        ..TestOptions::default()
+    })
+    .await
+}
 
 const NESTED_PAGE: &str = "query($n: Int) { products(first: $n) { nodes {
     store { name } category { name }
@@ -9,7 +21,7 @@ const NESTED_PAGE: &str = "query($n: Int) { products(first: $n) { nodes {
 
 #[tokio::test]
 async fn nested_page_runs_at_most_six_statements_for_any_page_size() {
-    let app = TestApp::seeded(400).await;
+    let app = uncached(400).await;
     let mut counts = Vec::new();
     for n in [10, 100] {
         let before = app.db.statements_run();
@@ -51,7 +63,7 @@ async fn nested_page_runs_at_most_six_statements_for_any_page_size() {
 
 #[tokio::test]
 async fn nodes_batches_by_kind() {
-    let app = TestApp::seeded(60).await;
+    let app = uncached(60).await;
     let data = app
         .data(
             "{ products(first: 30) { nodes { id store { id } } } }",
@@ -79,7 +91,7 @@ async fn nodes_batches_by_kind() {
 
 #[tokio::test]
 async fn a_breadcrumb_of_categories_is_one_statement() {
-    let app = TestApp::seeded(60).await;
+    let app = uncached(60).await;
     let slug: String = sqlx::query_scalar(
         "SELECT p.slug FROM products p JOIN categories c ON c.id = p.category_id
          WHERE p.status = 'ACTIVE' AND c.parent_id IS NOT NULL ORDER BY p.id LIMIT 1",

@@ -56,7 +56,17 @@ impl ProductQueries {
                 let id = ProductId::from_global(&id)?;
                 rc.loaders.products.load_one(id).await?
             }
-            (None, Some(slug)) => db::by_slug(&rc.db, &slug).await?,
+            (None, Some(slug)) => match rc.db.rows().product_by_slug(&slug) {
+                Some(product) => Some(product),
+                None => {
+                    let ticket = rc.db.rows().ticket();
+                    let product = db::by_slug(&rc.db, &slug).await?;
+                    if let (Some(ticket), Some(product)) = (ticket, &product) {
+                        rc.db.rows().fill_product_by_slug(ticket, product);
+                    }
+                    product
+                }
+            },
             _ => return Err(ApiError::bad_input("give exactly one of id and slug").into()),
         };
         Ok(product.filter(|p| p.visible_to(&rc.viewer)))
