@@ -136,6 +136,8 @@ pub(crate) struct Inner {
     pub synonyms: Synonyms,
     /// Per-segment key orders of listings without text.
     pub orders: KeyOrders,
+    /// Most matches a facet pass of its own counts (see `facets.rs`).
+    pub facet_pass_budget: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -182,8 +184,17 @@ impl SearchIndex {
                 fields,
                 synonyms,
                 orders: KeyOrders::default(),
+                facet_pass_budget: crate::facets::PASS_BUDGET.into(),
             }),
         })
+    }
+
+    /// Sets how many matches a facet pass of its own counts before it extrapolates
+    /// (default [`crate::PASS_BUDGET`]); for tests and tuning.
+    pub fn set_facet_pass_budget(&self, budget: u64) {
+        self.inner
+            .facet_pass_budget
+            .store(budget.max(1), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The payload of the last commit on disk, `None` for an index never committed.

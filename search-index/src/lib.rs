@@ -25,7 +25,7 @@ pub use analysis::fold;
 pub use catalog::{Checkpoint, CommitMeta, Fingerprints, IndexRoot, IndexWriter, SearchIndex};
 pub use docs::{ProductDoc, StoreDoc};
 pub use error::{SearchError, SearchResult};
-pub use facets::{ladder_bucket, price_ladder, summarize_price_buckets};
+pub use facets::{PASS_BUDGET, ladder_bucket, price_ladder, summarize_price_buckets};
 pub use query::{
     FacetCount, PriceBucket, ProductFacets, ProductHit, ProductPage, ProductQuery, SortKey,
     SortOrder, StoreHit, StorePage, StoreQuery,

@@ -111,6 +111,8 @@ pub struct ProductFacets {
     pub colors: Vec<FacetCount>,
     pub sizes: Vec<FacetCount>,
     pub price_ranges: Vec<PriceBucket>,
+    /// Some counts were extrapolated from part of a large match set (see `facets.rs`).
+    pub approximate: bool,
 }
 
 /// A store search: by text, by distance from a point, or both.

@@ -258,7 +258,7 @@ impl SearchIndex {
         // Without facets the facet collector would still be called on every match.
         let (collected, total, tally) = if q.facets {
             let ((collected, total), tally) =
-                searcher.search(&main, &(page, FacetCollector { set: main_set }))?;
+                searcher.search(&main, &(page, FacetCollector::exact(main_set)))?;
             (collected, total, Some(tally))
         } else {
             let (collected, total) = searcher.search(&main, &page)?;
@@ -270,7 +270,12 @@ impl SearchIndex {
             for of in FACETED.into_iter().filter(|of| own(*of)) {
                 let mut set = FacetSet::default();
                 select_facet(&mut set, of, true);
-                let tally = searcher.search(&build(Some(of)), &FacetCollector { set })?;
+                let budget = self
+                    .inner
+                    .facet_pass_budget
+                    .load(std::sync::atomic::Ordering::Relaxed);
+                let collector = FacetCollector::bounded(set, budget, searcher.num_docs());
+                let tally = searcher.search(&build(Some(of)), &collector)?;
                 tally.fill(set, &mut facets);
             }
             Some(facets)

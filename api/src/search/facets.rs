@@ -44,6 +44,10 @@ pub struct ProductFacets {
     pub colors: Vec<FacetValue>,
     pub sizes: Vec<FacetValue>,
     pub price_ranges: Vec<PriceRangeFacet>,
+    /// True when some counts were estimated: a facet with a filter of its own is counted
+    /// over the matches without that filter, and over more than 20,000 of them the count
+    /// is extrapolated from the first 20,000. Exact otherwise.
+    pub approximate: bool,
 }
 
 /// "algodón" -> "Algodón": facet keys are lower-cased, labels start with a capital.
@@ -111,6 +115,7 @@ impl ProductFacets {
                     count: b.count as i64,
                 })
                 .collect(),
+            approximate: counts.approximate,
         })
     }
 }

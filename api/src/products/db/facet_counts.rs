@@ -126,6 +126,7 @@ fn shape(ladder: &[i64], rows: Vec<(String, String, i64)>) -> ProductFacets {
         colors: take("color"),
         sizes: take("size"),
         price_ranges: summarize_price_buckets(ladder, &prices),
+        approximate: false,
     }
 }
 
