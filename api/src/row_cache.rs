@@ -8,7 +8,8 @@
 //!   (`migrations/20261205200000_row_cache_notify.sql`) send the changed ids on the channel
 //!   `textisur_rows` at commit, to every server process; each forgets them as it hears them.
 //!   PostgreSQL delivers notifications in commit order, so after a mutation the writing
-//!   process waits for a marker it sent itself ([`RowCache::settle`]): by then it has heard
+//!   process waits for a marker it sent itself, named by its own id so that no other
+//!   process's marker can stand in for it ([`RowCache::settle`]): by then it has heard
 //!   the mutation's own changes, and the writer's next request reads them. Other processes
 //!   forget within the notification's delivery time (milliseconds).
 //! - **No stale fill**: a request that misses reads the row from PostgreSQL and offers it
@@ -31,6 +32,7 @@ use std::time::Duration;
 use metrics::Counter;
 use sqlx::PgPool;
 use tokio::sync::watch;
+use uuid::Uuid;
 
 use crate::categories::Category;
 use crate::ids::{CategoryId, ProductId, StoreId, UserId};
@@ -222,7 +224,10 @@ struct Inner {
     generation: AtomicU64,
     /// Whether the listener is known to hear every change.
     live: AtomicBool,
-    /// The last marker the listener heard (see [`RowCache::settle`]).
+    /// Names this cache's markers: another process's marker says nothing of what this one
+    /// has heard.
+    id: Uuid,
+    /// The last of its own markers the listener heard (see [`RowCache::settle`]).
     heard: watch::Sender<u64>,
     next_marker: AtomicU64,
     hits: [Counter; 5],
@@ -270,7 +275,14 @@ impl Inner {
             return false;
         };
         if head == "marker" {
-            return match rest.parse::<u64>() {
+            // Every process hears every marker; only this cache's own count.
+            let Some((cache, marker)) = rest.split_once(' ') else {
+                return false;
+            };
+            if cache != self.id.to_string() {
+                return cache.parse::<Uuid>().is_ok() && marker.parse::<u64>().is_ok();
+            }
+            return match marker.parse::<u64>() {
                 Ok(marker) => {
                     self.heard.send_if_modified(|heard| {
                         let newer = marker > *heard;
@@ -336,6 +348,7 @@ impl RowCache {
                 live: AtomicBool::new(false),
                 heard: watch::Sender::new(0),
                 next_marker: AtomicU64::new(1),
+                id: Uuid::new_v4(),
                 hits: Kind::ALL.map(|k| counter(lookups, k, Some("hit"))),
                 misses: Kind::ALL.map(|k| counter(lookups, k, Some("miss"))),
                 invalidations: Kind::ALL
@@ -467,7 +480,7 @@ impl RowCache {
         let mut heard = inner.heard.subscribe();
         let sent = sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
-            .bind(format!("marker {marker}"))
+            .bind(format!("marker {} {marker}", inner.id))
             .execute(pool)
             .await;
         let waited = match sent {
@@ -561,6 +574,19 @@ mod tests {
         cache.fill(ticket, [(CategoryId(5), category(5, "Lanas"))]);
         assert!(hear(&cache, "product 5"));
         assert!(cache.get::<Category>(CategoryId(5)).is_some());
+    }
+
+    #[test]
+    fn only_its_own_markers_tell_a_cache_what_it_has_heard() {
+        let cache = live_cache();
+        let inner = cache.inner.as_ref().expect("on");
+        // Another process's marker, however high, says nothing of this one's.
+        assert!(hear(&cache, &format!("marker {} 99", Uuid::new_v4())));
+        assert_eq!(*inner.heard.borrow(), 0);
+        assert!(hear(&cache, &format!("marker {} 3", inner.id)));
+        assert_eq!(*inner.heard.borrow(), 3);
+        assert!(!hear(&cache, "marker 3"));
+        assert!(!hear(&cache, &format!("marker {} x", inner.id)));
     }
 
     #[test]
