@@ -113,34 +113,9 @@ pub fn check_quantity(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{CategoryId, StoreId};
 
     fn linen(stock: Decimal) -> Product {
-        Product {
-            id: ProductId(1),
-            store_id: StoreId(1),
-            category_id: CategoryId(1),
-            slug: "lino".into(),
-            sku: None,
-            name: "Lino".into(),
-            description: String::new(),
-            price: Decimal::new(1250, 2),
-            currency_code: "ARS".into(),
-            unit: ProductUnit::Metre,
-            min_quantity: Decimal::ONE,
-            quantity_step: Decimal::new(5, 1),
-            stock,
-            status: ProductStatus::Active,
-            materials: vec![],
-            colors: vec![],
-            sizes: vec![],
-            images: vec![],
-            rating: Decimal::ZERO,
-            review_count: 0,
-            sales_count: 0,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        }
+        Product::sample("lino", stock)
     }
 
     fn code(product: &Product, quantity: &str) -> Option<UserErrorCode> {

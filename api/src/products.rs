@@ -157,3 +157,36 @@ pub fn facet_keys(values: Option<Vec<String>>) -> Vec<String> {
     keys.dedup();
     keys
 }
+
+#[cfg(test)]
+impl Product {
+    /// An active product sold by the metre, for unit tests: id 1 unless changed, price 12.50
+    /// ARS, minimum 1, step 0.5.
+    pub(crate) fn sample(slug: &str, stock: Decimal) -> Self {
+        Self {
+            id: ProductId(1),
+            store_id: StoreId(1),
+            category_id: CategoryId(1),
+            slug: slug.into(),
+            sku: None,
+            name: "Lino".into(),
+            description: String::new(),
+            price: Decimal::new(1250, 2),
+            currency_code: "ARS".into(),
+            unit: ProductUnit::Metre,
+            min_quantity: Decimal::ONE,
+            quantity_step: Decimal::new(5, 1),
+            stock,
+            status: ProductStatus::Active,
+            materials: vec![],
+            colors: vec![],
+            sizes: vec![],
+            images: vec![],
+            rating: Decimal::ZERO,
+            review_count: 0,
+            sales_count: 0,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+}

@@ -48,7 +48,8 @@ pub const CHANNEL: &str = "textisur_rows";
 /// dropped instead.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Which table a row comes from.
+/// Which table a row comes from; its discriminant indexes the per-kind metric handles,
+/// which are built in [`Kind::ALL`]'s order (the declaration order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     Product,
@@ -236,20 +237,10 @@ struct Inner {
 }
 
 impl Inner {
-    fn slot(kind: Kind) -> usize {
-        match kind {
-            Kind::Product => 0,
-            Kind::Store => 1,
-            Kind::Category => 2,
-            Kind::User => 3,
-            Kind::Reviews => 4,
-        }
-    }
-
     /// Forgets `ids` of `kind` (`None`: every row of that kind).
     fn forget(&self, kind: Kind, ids: Option<&[i64]>) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.invalidations[Self::slot(kind)].increment(1);
+        self.invalidations[kind as usize].increment(1);
         match ids {
             Some(ids) => {
                 for &id in ids {
@@ -367,7 +358,7 @@ impl RowCache {
     pub fn get<T: Cached>(&self, id: T::Id) -> Option<T> {
         let inner = self.live()?;
         let key = T::key(id);
-        let slot = Inner::slot(key.0);
+        let slot = key.0 as usize;
         match inner.rows.get(&key).as_ref().and_then(T::from_row) {
             Some(row) => {
                 inner.hits[slot].increment(1);
@@ -590,6 +581,13 @@ mod tests {
     }
 
     #[test]
+    fn kinds_are_listed_in_declaration_order() {
+        for (i, kind) in Kind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, i, "{kind:?}");
+        }
+    }
+
+    #[test]
     fn garbage_is_refused_and_changes_nothing() {
         let cache = live_cache();
         let ticket = cache.ticket().expect("live");
@@ -601,32 +599,9 @@ mod tests {
     }
 
     fn product(slug: &str) -> Product {
-        use crate::products::{ProductStatus, ProductUnit};
-        use rust_decimal::Decimal;
         Product {
             id: ProductId(7),
-            store_id: StoreId(1),
-            category_id: CategoryId(1),
-            slug: slug.into(),
-            sku: None,
-            name: "Lino".into(),
-            description: String::new(),
-            price: Decimal::new(1250, 2),
-            currency_code: "ARS".into(),
-            unit: ProductUnit::Metre,
-            min_quantity: Decimal::ONE,
-            quantity_step: Decimal::ONE,
-            stock: Decimal::TEN,
-            status: ProductStatus::Active,
-            materials: vec![],
-            colors: vec![],
-            sizes: vec![],
-            images: vec![],
-            rating: Decimal::ZERO,
-            review_count: 0,
-            sales_count: 0,
-            created_at: chrono::Utc::now(),
-            updated_at: chrono::Utc::now(),
+            ..Product::sample(slug, rust_decimal::Decimal::TEN)
         }
     }
 
