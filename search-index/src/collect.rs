@@ -107,11 +107,14 @@ pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     6371.0 * 2.0 * a.sqrt().asin()
 }
 
+/// How much popularity and rating lift a text score: a product's relevance key is its
+/// rounded text score times this. Computed when the document is indexed (field `rank`).
+pub fn rank(sales_count: u64, rating: f64) -> f64 {
+    (1.0 + 0.05 * (sales_count as f64).ln_1p()) * (1.0 + 0.03 * rating)
+}
+
 enum SegmentKey {
-    Relevance {
-        sales: Column<u64>,
-        rating: Column<f64>,
-    },
+    Relevance(Column<f64>),
     Field(NumberColumn),
     Distance {
         lat: Column<f64>,
@@ -138,14 +141,12 @@ pub struct PageSegment {
 impl PageSegment {
     fn key_of(&self, doc: DocId, score: Score) -> Option<f64> {
         match &self.key {
-            SegmentKey::Relevance { sales, rating } => {
-                let sales = sales.first(doc).unwrap_or(0) as f64;
-                let rating = rating.first(doc).unwrap_or(0.0);
+            SegmentKey::Relevance(rank) => {
                 // Clause scores are multiples of 0.05, but their f32 sum depends on the order
                 // tantivy adds them in, which changes when segments merge. Rounding makes the
                 // key exact, so a cursor taken before a merge still finds its place after.
                 let base = (f64::from(score) * 100.0).round() / 100.0;
-                Some(base * (1.0 + 0.05 * sales.ln_1p()) * (1.0 + 0.03 * rating))
+                Some(base * rank.first(doc).unwrap_or(1.0))
             }
             SegmentKey::Field(column) => column.get(doc),
             SegmentKey::Distance {
@@ -194,10 +195,7 @@ impl Collector for PageCollector {
     ) -> tantivy::Result<PageSegment> {
         let ff = segment.fast_fields();
         let key = match self.source {
-            KeySource::Relevance => SegmentKey::Relevance {
-                sales: ff.u64("sales_count")?,
-                rating: ff.f64("rating")?,
-            },
+            KeySource::Relevance => SegmentKey::Relevance(ff.f64("rank")?),
             KeySource::Field(name) => SegmentKey::Field(NumberColumn::open(segment, name)?),
             KeySource::Distance {
                 lat,

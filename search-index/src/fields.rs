@@ -44,6 +44,9 @@ pub struct Fields {
     pub rating: Field,
     pub review_count: Field,
     pub sales_count: Field,
+    /// The relevance multiplier of popularity and rating ([`crate::collect::rank`]), kept
+    /// so a search reads one column per match instead of computing a logarithm.
+    pub rank: Field,
     pub created_at: Field,
     pub lat: Field,
     pub lon: Field,
@@ -90,6 +93,7 @@ impl Fields {
         let rating = b.add_f64_field("rating", INDEXED | FAST);
         let review_count = b.add_u64_field("review_count", FAST);
         let sales_count = b.add_u64_field("sales_count", FAST);
+        let rank = b.add_f64_field("rank", FAST);
         let created_at = b.add_i64_field("created_at", FAST);
         let lat = b.add_f64_field("lat", FAST);
         let lon = b.add_f64_field("lon", FAST);
@@ -118,6 +122,7 @@ impl Fields {
             rating,
             review_count,
             sales_count,
+            rank,
             created_at,
             lat,
             lon,

@@ -35,4 +35,4 @@ pub use synonyms::Synonyms;
 
 /// Bumped whenever the document schema or analysis changes; an index built under another
 /// version is rebuilt before it serves.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;

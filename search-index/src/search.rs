@@ -258,10 +258,10 @@ impl SearchIndex {
         // Without facets the facet collector would still be called on every match.
         let (collected, total, tally) = if q.facets {
             let ((collected, total), tally) =
-                searcher.search(&main, &(page, FacetCollector::exact(main_set)))?;
+                self.run(&searcher, &main, &(page, FacetCollector::exact(main_set)))?;
             (collected, total, Some(tally))
         } else {
-            let (collected, total) = searcher.search(&main, &page)?;
+            let (collected, total) = self.run(&searcher, &main, &page)?;
             (collected, total, None)
         };
         let facets = if let Some(tally) = tally {
@@ -275,7 +275,7 @@ impl SearchIndex {
                     .facet_pass_budget
                     .load(std::sync::atomic::Ordering::Relaxed);
                 let collector = FacetCollector::bounded(set, budget, searcher.num_docs());
-                let tally = searcher.search(&build(Some(of)), &collector)?;
+                let tally = self.run(&searcher, &build(Some(of)), &collector)?;
                 tally.fill(set, &mut facets);
             }
             Some(facets)
@@ -421,7 +421,7 @@ impl SearchIndex {
             after: q.after,
             limit: q.limit + 1,
         };
-        let (collected, total) = searcher.search(&all_of(clauses), &collector)?;
+        let (collected, total) = self.run(&searcher, &all_of(clauses), &collector)?;
         let has_more = collected.len() > q.limit;
         let hits = collected
             .iter()

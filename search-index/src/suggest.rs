@@ -72,7 +72,8 @@ impl SearchIndex {
             let key = Term::from_field_text(self.inner.fields.key, &format!("{kind}:{id}"));
             let query =
                 tantivy::query::TermQuery::new(key, tantivy::schema::IndexRecordOption::Basic);
-            let top = searcher.search(
+            let top = self.run(
+                &searcher,
                 &query,
                 &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
             )?;
