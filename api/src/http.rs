@@ -3,6 +3,7 @@
 //! GraphQL requests are handled by [`graphql`], written to the GraphQL-over-HTTP spec in
 //! front of `Schema::execute` rather than through the stock async-graphql-axum handler.
 
+mod body;
 mod error_shape;
 pub mod graphql;
 pub mod negotiate;

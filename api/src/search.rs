@@ -211,6 +211,8 @@ pub struct PageRequest {
     pub total: bool,
     pub facets: bool,
     pub highlights: bool,
+    /// Look for a better spelling (the selection asks for `correctedQuery`).
+    pub correct_spelling: bool,
 }
 
 /// The index request of a validated listing.
@@ -236,6 +238,7 @@ pub fn product_query(
         facets: page.facets,
         count_total: page.total,
         highlights: page.highlights,
+        correct_spelling: page.correct_spelling,
         only_ids: Vec::new(),
     }
 }

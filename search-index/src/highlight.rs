@@ -28,49 +28,59 @@ impl<'a> Highlighter<'a> {
         }
     }
 
-    fn stem(&mut self, word: &str) -> Option<String> {
-        if let Some(s) = self.stems.get(word) {
-            return s.clone();
-        }
-        let s = analysis::words(&mut self.stemmer, word)
-            .into_iter()
-            .next()
-            .map(|w| w.text);
-        self.stems.insert(word.to_owned(), s.clone());
-        s
-    }
-
     fn matches(&mut self, token: &Word) -> bool {
-        let stem = self.stem(&token.text);
+        if !self.stems.contains_key(&token.text) {
+            let stem = analysis::words(&mut self.stemmer, &token.text)
+                .into_iter()
+                .next()
+                .map(|w| w.text);
+            self.stems.insert(token.text.clone(), stem);
+        }
+        let stem = self.stems.get(&token.text).and_then(Option::as_deref);
+        let chars = token.text.chars().count();
         self.plan.words.iter().any(|w| {
             let exact = stem.is_some()
-                && (stem == w.stem || w.synonym_stems.iter().any(|s| Some(s) == stem.as_ref()));
+                && (stem == w.stem.as_deref()
+                    || w.synonym_stems.iter().any(|s| Some(s.as_str()) == stem));
+            let typos = usize::from(w.typos());
+            // Words whose lengths differ by more than the budget cannot be within it.
             let typo = !w.known
-                && w.typos() > 0
-                && strsim::damerau_levenshtein(&token.text, &w.folded) <= usize::from(w.typos());
+                && typos > 0
+                && chars.abs_diff(w.folded.chars().count()) <= typos
+                && strsim::damerau_levenshtein(&token.text, &w.folded) <= typos;
             let prefix = w.prefix && !w.known && token.text.starts_with(&w.folded);
             exact || typo || prefix
         })
     }
 
-    fn marked_words(&mut self, text: &str) -> Vec<(usize, usize)> {
-        let tokens = analysis::words(&mut self.folder, text);
-        tokens
-            .into_iter()
-            .filter(|t| self.matches(t))
-            .map(|t| (t.from, t.to))
-            .collect()
+    /// The matched words of `text` that start before byte `until` (after the first match).
+    fn marked_words(&mut self, text: &str, until: impl Fn(usize) -> usize) -> Vec<(usize, usize)> {
+        let mut marks = Vec::new();
+        let mut end = usize::MAX;
+        for token in analysis::words(&mut self.folder, text) {
+            if token.from >= end {
+                break;
+            }
+            if self.matches(&token) {
+                if marks.is_empty() {
+                    end = until(token.from);
+                }
+                marks.push((token.from, token.to));
+            }
+        }
+        marks
     }
 
     /// The whole `text` with its matches marked, or `None` when nothing matched.
     pub fn whole(&mut self, text: &str) -> Option<String> {
-        let marks = self.marked_words(text);
+        let marks = self.marked_words(text, |_| usize::MAX);
         (!marks.is_empty()).then(|| render(text, 0, text.len(), &marks))
     }
 
     /// A window of `text` around its first match, or `None` when nothing matched.
     pub fn fragment(&mut self, text: &str) -> Option<String> {
-        let marks = self.marked_words(text);
+        // Only the words inside the window around the first match are looked at.
+        let marks = self.marked_words(text, |first| first.saturating_sub(WINDOW / 3) + WINDOW);
         let first = marks.first()?;
         let start = floor_char(text, first.0.saturating_sub(WINDOW / 3));
         let end = floor_char(text, (start + WINDOW).min(text.len()));

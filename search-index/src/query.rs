@@ -59,6 +59,9 @@ pub struct ProductQuery {
     pub count_total: bool,
     /// Compute highlights for the page's hits.
     pub highlights: bool,
+    /// Look for a better spelling of the text ([`ProductPage::corrected_query`]): a walk of
+    /// the term dictionaries for every word the index does not know.
+    pub correct_spelling: bool,
     /// Only these product ids (read-your-writes checks, tests); empty means all.
     pub only_ids: Vec<u64>,
 }
@@ -82,7 +85,8 @@ pub struct ProductPage {
     /// Whether another page follows.
     pub has_more: bool,
     pub facets: Option<ProductFacets>,
-    /// A spelling that matches better than what was typed, when there is one.
+    /// A spelling that matches better than what was typed, when there is one and
+    /// [`ProductQuery::correct_spelling`] asked for it.
     pub corrected_query: Option<String>,
 }
 

@@ -287,7 +287,9 @@ impl SearchIndex {
         let collected = &collected[..collected.len().min(q.limit)];
         let hits = self.product_hits(&searcher, collected, &plan, q.highlights)?;
         let corrected_query = match &q.text {
-            Some(text) if !plan.is_empty() => self.correction(&searcher, text, &plan)?,
+            Some(text) if q.correct_spelling && !plan.is_empty() => {
+                self.correction(&searcher, text, &plan)?
+            }
             _ => None,
         };
         Ok(ProductPage {

@@ -13,6 +13,7 @@ pub enum SuggestionKind {
 /// One autocomplete entry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Suggestion {
+    /// The completed query; empty for a product or a store, which the caller names.
     pub text: String,
     pub kind: SuggestionKind,
     /// The product, store or category id for those kinds.
@@ -20,9 +21,6 @@ pub struct Suggestion {
 }
 
 use std::collections::HashMap;
-
-use tantivy::schema::Value;
-use tantivy::{TantivyDocument, Term};
 
 use crate::catalog::SearchIndex;
 use crate::error::SearchResult;
@@ -67,45 +65,25 @@ impl SearchIndex {
             limit,
             ..ProductQuery::default()
         })?;
-        let searcher = self.inner.reader.searcher();
-        let name_of = |id: u64, kind: &str| -> SearchResult<Option<String>> {
-            let key = Term::from_field_text(self.inner.fields.key, &format!("{kind}:{id}"));
-            let query =
-                tantivy::query::TermQuery::new(key, tantivy::schema::IndexRecordOption::Basic);
-            let top = self.run(
-                &searcher,
-                &query,
-                &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
-            )?;
-            let Some((_, address)) = top.first() else {
-                return Ok(None);
-            };
-            let doc: TantivyDocument = searcher.doc(*address)?;
-            Ok(doc
-                .get_first(self.inner.fields.name)
-                .and_then(|v| v.as_str().map(str::to_owned)))
+        // Names come from the caller's rows (PostgreSQL is the truth); reading them here
+        // cost a stored-document read per hit.
+        let named = |kind, id| Suggestion {
+            text: String::new(),
+            kind,
+            id: Some(id),
         };
-        for hit in stores.hits {
-            if let Some(name) = name_of(hit.id, crate::fields::STORE)? {
-                out.push(Suggestion {
-                    text: name,
-                    kind: SuggestionKind::Store,
-                    id: Some(hit.id),
-                });
-            }
-        }
-        for hit in products.hits {
-            if out.len() >= limit {
-                break;
-            }
-            if let Some(name) = name_of(hit.id, crate::fields::PRODUCT)? {
-                out.push(Suggestion {
-                    text: name,
-                    kind: SuggestionKind::Product,
-                    id: Some(hit.id),
-                });
-            }
-        }
+        out.extend(
+            stores
+                .hits
+                .iter()
+                .map(|h| named(SuggestionKind::Store, h.id)),
+        );
+        out.extend(
+            products
+                .hits
+                .iter()
+                .map(|h| named(SuggestionKind::Product, h.id)),
+        );
         out.truncate(limit);
         Ok(out)
     }

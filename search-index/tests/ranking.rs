@@ -118,6 +118,7 @@ fn a_typo_suggests_the_right_spelling_and_highlights_are_escaped() {
             text: Some("vestdo".to_owned()),
             limit: 5,
             highlights: true,
+            correct_spelling: true,
             ..ProductQuery::default()
         })
         .expect("search");
@@ -130,6 +131,7 @@ fn a_typo_suggests_the_right_spelling_and_highlights_are_escaped() {
         .search_products(&ProductQuery {
             text: Some("vestido".to_owned()),
             limit: 5,
+            correct_spelling: true,
             ..ProductQuery::default()
         })
         .expect("search");

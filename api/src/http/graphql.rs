@@ -30,6 +30,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::body::{self, Body};
 use super::error_shape::{add_missing_code, only_unavailable, restore_null};
 use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
@@ -111,7 +112,10 @@ pub async fn post(
         single => match GraphqlParams::from_json(single) {
             Ok(params) => {
                 let (status, body, log) = execute(&state, format, &caller, params).await;
-                with_log(respond(format, status, &body, "no-store"), log)
+                with_log(
+                    respond_bytes(format, status, body.to_bytes(), "no-store"),
+                    log,
+                )
             }
             Err(e) => http_error(
                 format,
@@ -170,8 +174,8 @@ async fn post_batch(
             .map(|p| execute(state, format, caller, p)),
     )
     .await;
-    let bodies: Vec<Value> = results.into_iter().map(|(_, body, _)| body).collect();
-    respond(format, StatusCode::OK, &Value::Array(bodies), "no-store")
+    let bodies: Vec<Body> = results.into_iter().map(|(_, body, _)| body).collect();
+    respond_bytes(format, StatusCode::OK, body::array(&bodies), "no-store")
 }
 
 /// `GET /graphql`: queries only, parameters in the URL; responses may be cached. With
@@ -244,19 +248,19 @@ pub async fn get(
         Err(refusal) => return refusal.with_format(format),
     };
     let (status, body, log) = execute(&state, format, &caller, params).await;
-    let cacheable = status == StatusCode::OK && body.get("errors").is_none() && anonymous;
+    let cacheable = status == StatusCode::OK && !body.has_errors() && anonymous;
     let cache = if cacheable {
-        if let Some(key) = cache_key {
-            let cost = &body["extensions"]["cost"];
+        if let (Some(key), Some(head)) = (cache_key, body.shareable()) {
+            let cost = body.extension("cost").unwrap_or(&Value::Null);
             let requested = cost["requestedQueryCost"].as_u64().unwrap_or(1);
             let actual = cost["actualQueryCost"].as_u64().unwrap_or(requested);
-            state.responses.put(key, &body, requested, actual);
+            state.responses.put(key, head, requested, actual);
         }
         public_cache_control(&state)
     } else {
         "no-store".to_owned()
     };
-    with_log(respond(format, status, &body, &cache), log)
+    with_log(respond_bytes(format, status, body.to_bytes(), &cache), log)
 }
 
 fn public_cache_control(state: &AppState) -> String {
@@ -279,9 +283,11 @@ fn serve_cached(
         let (status, body, log) = throttle(caller, operation, bucket, wait, hit.actual_cost);
         return with_log(respond(format, status, &body, "no-store"), log);
     }
-    let extensions = json!({
-        "cost": cost_extension(hit.requested_cost, Some(hit.actual_cost), &bucket),
-    });
+    let mut extensions = serde_json::Map::new();
+    extensions.insert(
+        "cost".to_owned(),
+        cost_extension(hit.requested_cost, Some(hit.actual_cost), &bucket),
+    );
     let mut response = respond_bytes(
         format,
         StatusCode::OK,
@@ -336,7 +342,7 @@ async fn execute(
     format: ResponseFormat,
     caller: &Caller,
     mut params: GraphqlParams,
-) -> (StatusCode, Value, GraphqlLog) {
+) -> (StatusCode, Body, GraphqlLog) {
     let operation = observability::operation_label(params.operation_name.as_deref());
     if refuses_ad_hoc(state, caller.viewer.is_admin(), &params) {
         let message = "only admins may send operations that are not persisted here; \
@@ -353,13 +359,13 @@ async fn execute(
             outcome: "persisted_query",
             bucket: None,
         };
-        return (status, body, log);
+        return (status, Body::Json(body), log);
     }
     if let Err((status, body)) = resolve_persisted(state, &mut params).await {
         let user_id = caller.viewer.user_id().map(|u| u.0);
         return (
             status,
-            body,
+            Body::Json(body),
             GraphqlLog {
                 operation,
                 user_id,
@@ -384,7 +390,7 @@ async fn execute(
             &state.shape,
         ) {
             Ok(cost) => (cost.map(|c| c.cost), Some(prepared.document.clone())),
-            Err(rejection) => return refuse_document(format, caller, operation, &rejection),
+            Err(rejection) => return json(refuse_document(format, caller, operation, &rejection)),
         },
         None => match query_limits::check(
             &params.query,
@@ -405,7 +411,7 @@ async fn execute(
                 (Some(analysis.cost), Some(Arc::new(analysis.document)))
             }
             Ok(None) => (None, None),
-            Err(rejection) => return refuse_document(format, caller, operation, &rejection),
+            Err(rejection) => return json(refuse_document(format, caller, operation, &rejection)),
         },
     };
     // Every limit passed: a text sent with its hash may be registered once it runs.
@@ -416,7 +422,13 @@ async fn execute(
     };
     let bucket = state.cost_limiter.spend(&key, requested_cost.unwrap_or(1));
     if let Some(wait) = bucket.retry_after {
-        return throttle(caller, operation, bucket, wait, requested_cost.unwrap_or(1));
+        return json(throttle(
+            caller,
+            operation,
+            bucket,
+            wait,
+            requested_cost.unwrap_or(1),
+        ));
     }
     let selected = document
         .as_deref()
@@ -510,6 +522,27 @@ async fn execute(
         }
         _ => bucket,
     };
+    let log = |outcome, bucket| GraphqlLog {
+        operation: operation.clone(),
+        user_id: caller.viewer.user_id().map(|u| u.0),
+        outcome,
+        bucket: Some(bucket),
+    };
+    if !request_error && response.errors.is_empty() {
+        record_operation(&operation, "ok", started.elapsed(), &Value::Null);
+        let mut extensions = serde_json::Map::new();
+        for (name, value) in response.extensions {
+            extensions.insert(name, value.into_json().unwrap_or(Value::Null));
+        }
+        if let Some(cost) = requested_cost {
+            extensions.insert(
+                "cost".to_owned(),
+                cost_extension(cost, actual_cost, &bucket),
+            );
+        }
+        let body = Body::clean(&response.data, extensions);
+        return (StatusCode::OK, body, log("ok", bucket));
+    }
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
         for error in errors.iter_mut() {
@@ -551,13 +584,13 @@ async fn execute(
         _ if only_unavailable(&body) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::OK,
     };
-    let log = GraphqlLog {
-        operation,
-        user_id: caller.viewer.user_id().map(|u| u.0),
-        outcome,
-        bucket: Some(bucket),
-    };
-    (status, body, log)
+    let log = log(outcome, bucket);
+    (status, Body::Json(body), log)
+}
+
+/// A refusal's answer as a [`Body`].
+fn json((status, body, log): (StatusCode, Value, GraphqlLog)) -> (StatusCode, Body, GraphqlLog) {
+    (status, Body::Json(body), log)
 }
 
 /// Who sends a request: the authenticated viewer and the client's address.

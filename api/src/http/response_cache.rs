@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::negotiate::ResponseFormat;
 use super::params::GraphqlParams;
@@ -35,17 +35,8 @@ pub(super) struct CachedResponse {
 
 impl CachedResponse {
     /// The body with `extensions` added (for the caller's own cost report).
-    pub(super) fn body_with(&self, extensions: &Value) -> Vec<u8> {
-        // `body` is a serialised JSON object holding `data`: drop its closing brace and
-        // append one more member.
-        let open = &self.body[..self.body.len() - 1];
-        let extensions = serde_json::to_vec(extensions).unwrap_or_else(|_| b"{}".to_vec());
-        let mut out = Vec::with_capacity(open.len() + extensions.len() + 16);
-        out.extend_from_slice(open);
-        out.extend_from_slice(b",\"extensions\":");
-        out.extend_from_slice(&extensions);
-        out.push(b'}');
-        out
+    pub(super) fn body_with(&self, extensions: &Map<String, Value>) -> Vec<u8> {
+        super::body::with_extensions(&self.body, extensions)
     }
 
     /// Whole seconds since the response was computed (the `Age` header).
@@ -103,27 +94,14 @@ impl ResponseCache {
         found
     }
 
-    /// Keeps a successful response under `key`: a 200 whose body holds `data`, no
-    /// `errors`, and no extension but the cost report (which belongs to each caller).
-    pub(super) fn put(&self, key: String, body: &Value, requested_cost: u64, actual_cost: u64) {
+    /// Keeps `head`, the `{"data":…}` of a response any caller may be given
+    /// ([`super::body::Body::shareable`]), under `key`.
+    pub(super) fn put(&self, key: String, head: &[u8], requested_cost: u64, actual_cost: u64) {
         let Some(entries) = &self.entries else { return };
-        let Some(map) = body.as_object() else { return };
-        let only_cost = map
-            .get("extensions")
-            .and_then(Value::as_object)
-            .is_none_or(|e| e.keys().all(|k| k == "cost"));
-        if !map.contains_key("data") || map.contains_key("errors") || !only_cost {
-            return;
-        }
-        let mut stored = map.clone();
-        stored.remove("extensions");
-        let Ok(bytes) = serde_json::to_vec(&stored) else {
-            return;
-        };
         entries.insert(
             key,
             Arc::new(CachedResponse {
-                body: Bytes::from(bytes),
+                body: Bytes::copy_from_slice(head),
                 requested_cost,
                 actual_cost,
                 stored: Instant::now(),
@@ -172,32 +150,16 @@ mod tests {
     #[test]
     fn a_hit_carries_the_callers_own_cost_report() {
         let cache = ResponseCache::new(Duration::from_secs(2), 1 << 20);
-        let body = json!({ "data": { "a": 1 }, "extensions": { "cost": { "old": true } } });
-        cache.put("k".into(), &body, 12, 3);
+        cache.put("k".into(), br#"{"data":{"a":1}}"#, 12, 3);
         let hit = cache.get("k").expect("stored");
         assert_eq!((hit.requested_cost, hit.actual_cost), (12, 3));
+        let mine = json!({ "cost": { "mine": 1 } });
         let served: Value =
-            serde_json::from_slice(&hit.body_with(&json!({ "cost": { "mine": 1 } })))
+            serde_json::from_slice(&hit.body_with(mine.as_object().expect("object")))
                 .expect("valid JSON");
         assert_eq!(
             served,
             json!({ "data": { "a": 1 }, "extensions": { "cost": { "mine": 1 } } })
         );
-    }
-
-    #[test]
-    fn errors_and_foreign_extensions_are_never_stored() {
-        let cache = ResponseCache::new(Duration::from_secs(2), 1 << 20);
-        cache.put("e".into(), &json!({ "data": null, "errors": [] }), 1, 1);
-        cache.put(
-            "x".into(),
-            &json!({ "data": {}, "extensions": { "trace": 1 } }),
-            1,
-            1,
-        );
-        cache.put("n".into(), &json!({ "errors": [] }), 1, 1);
-        for key in ["e", "x", "n"] {
-            assert!(cache.get(key).is_none(), "{key}");
-        }
     }
 }

@@ -306,6 +306,7 @@ impl ProductSearchConnection {
                 total: wants.total,
                 facets: wants.facets,
                 highlights: wants.highlights,
+                correct_spelling: wants.corrected_query,
             },
         );
         let page = search::blocking(move || index.search_products(&query)).await?;
