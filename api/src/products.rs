@@ -31,9 +31,49 @@ pub enum ProductStatus {
     Archived,
 }
 
-/// A product row.
+/// A product: one shared, immutable-once-read [`ProductRow`]. Cloning it is one reference
+/// count, so the row cache, the loaders and the resolvers of a page of 48 products share
+/// rows instead of copying their strings (a clone cost about 18 allocations). Writing a
+/// field (tests, a mutation's own copy) copies the row first.
+#[derive(Clone, Debug)]
+pub struct Product(std::sync::Arc<ProductRow>);
+
+impl std::ops::Deref for Product {
+    type Target = ProductRow;
+
+    fn deref(&self) -> &ProductRow {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Product {
+    fn deref_mut(&mut self) -> &mut ProductRow {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+}
+
+impl Product {
+    /// The row itself, copied only when another holder still shares it.
+    pub fn into_row(self) -> ProductRow {
+        std::sync::Arc::unwrap_or_clone(self.0)
+    }
+}
+
+impl From<ProductRow> for Product {
+    fn from(row: ProductRow) -> Self {
+        Self(std::sync::Arc::new(row))
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Product {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+        ProductRow::from_row(row).map(Self::from)
+    }
+}
+
+/// The columns of a product.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Product {
+pub struct ProductRow {
     pub id: ProductId,
     pub store_id: StoreId,
     pub category_id: CategoryId,
@@ -163,7 +203,7 @@ impl Product {
     /// An active product sold by the metre, for unit tests: id 1 unless changed, price 12.50
     /// ARS, minimum 1, step 0.5.
     pub(crate) fn sample(slug: &str, stock: Decimal) -> Self {
-        Self {
+        Self::from(ProductRow {
             id: ProductId(1),
             store_id: StoreId(1),
             category_id: CategoryId(1),
@@ -187,6 +227,6 @@ impl Product {
             sales_count: 0,
             created_at: Utc::now(),
             updated_at: Utc::now(),
-        }
+        })
     }
 }

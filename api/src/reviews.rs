@@ -122,7 +122,8 @@ impl BatchLoad for ReviewPageLoader {
             if let Some(ticket) = ticket {
                 let newest = products.iter().map(|&product| {
                     let product = ProductId(product);
-                    let reviews = by_product.get(&product).cloned().unwrap_or_default();
+                    let reviews = by_product.get(&product).map_or(&[][..], Vec::as_slice);
+                    let reviews = reviews.into();
                     (product, NewestReviews { product, reviews })
                 });
                 self.db.rows().fill(ticket, newest);
@@ -145,8 +146,7 @@ impl BatchLoad for ReviewPageLoader {
         if key.after.is_some() || key.first > NewestReviews::KEPT {
             return None;
         }
-        let mut page = self.db.rows().get::<NewestReviews>(key.product)?.reviews;
-        page.truncate(key.first + 1);
-        Some(page)
+        let kept = self.db.rows().get::<NewestReviews>(key.product)?.reviews;
+        Some(kept[..kept.len().min(key.first + 1)].to_vec())
     }
 }

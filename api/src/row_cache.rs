@@ -103,7 +103,8 @@ pub enum Row {
 #[derive(Clone, Debug)]
 pub struct NewestReviews {
     pub product: ProductId,
-    pub reviews: Vec<Review>,
+    /// Shared, so a hit copies only the reviews its page shows.
+    pub reviews: Arc<[Review]>,
 }
 
 impl NewestReviews {
@@ -172,7 +173,7 @@ fn weight(row: &Row) -> u32 {
     const ENTRY: usize = 96;
     let bytes = match row {
         Row::Product(p) => {
-            std::mem::size_of::<Product>()
+            std::mem::size_of::<crate::products::ProductRow>()
                 + strings([&p.slug, &p.name, &p.description, &p.currency_code])
                 + p.sku.as_ref().map_or(0, String::capacity)
                 + strings(&p.materials)
@@ -181,7 +182,7 @@ fn weight(row: &Row) -> u32 {
                 + strings(&p.images)
         }
         Row::Store(s) => {
-            std::mem::size_of::<Store>()
+            std::mem::size_of::<crate::stores::StoreRow>()
                 + strings([
                     &s.slug,
                     &s.name,
@@ -599,10 +600,9 @@ mod tests {
     }
 
     fn product(slug: &str) -> Product {
-        Product {
-            id: ProductId(7),
-            ..Product::sample(slug, rust_decimal::Decimal::TEN)
-        }
+        let mut product = Product::sample(slug, rust_decimal::Decimal::TEN);
+        product.id = ProductId(7);
+        product
     }
 
     #[test]

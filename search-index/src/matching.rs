@@ -7,8 +7,13 @@
 //! the document and the query only, never on corpus statistics, so it does not drift while
 //! other documents are indexed and a relevance cursor stays valid between pages.
 
+use std::sync::Arc;
+
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    AutomatonWeight, BooleanQuery, ConstScoreQuery, DfaWrapper, EnableScoring, FuzzyTermQuery,
+    Occur, Query, TermQuery, Weight,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -153,9 +158,66 @@ fn boost(query: Box<dyn Query>, by: f32) -> Box<dyn Query> {
     boxed(ConstScoreQuery::new(query, by))
 }
 
+/// The words of one field an automaton accepts.
+///
+/// A word's automaton depends on its text alone, so it is built once per query and shared
+/// by every field the word is looked for in: tantivy's `FuzzyTermQuery` builds its own per
+/// field, and under the long-tail mix building them took a twentieth of the server's time.
+#[derive(Clone)]
+struct AutomatonQuery {
+    field: Field,
+    automaton: Arc<DfaWrapper>,
+}
+
+impl std::fmt::Debug for AutomatonQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AutomatonQuery")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Query for AutomatonQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<DfaWrapper>::new(
+            self.field,
+            Arc::clone(&self.automaton),
+        )))
+    }
+}
+
+/// The automata of the typo and the prefix forms of `word`, when it has them.
+type WordAutomata = (Option<Arc<DfaWrapper>>, Option<Arc<DfaWrapper>>);
+
+fn automata(word: &WordPlan, any_field: Field) -> tantivy::Result<WordAutomata> {
+    let term = Term::from_field_text(any_field, &word.folded);
+    let typos = word.typos();
+    let typo = if typos > 0 && !word.known {
+        Some(Arc::new(
+            FuzzyTermQuery::new(term.clone(), typos, true).automaton()?,
+        ))
+    } else {
+        None
+    };
+    // A word the index knows as typed is taken as finished: expanding it as a prefix
+    // would walk every longer word for little gain.
+    let prefix = if word.prefix && !word.known {
+        Some(Arc::new(
+            FuzzyTermQuery::new_prefix(term, 0, true).automaton()?,
+        ))
+    } else {
+        None
+    };
+    Ok((typo, prefix))
+}
+
 /// The query for one word over `fields`: any of its forms in any of the fields.
-fn word_query(word: &WordPlan, fields: &[WeightedField]) -> Box<dyn Query> {
+fn word_query(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<dyn Query>> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let (typo, prefix) = match fields.iter().find_map(|f| f.folded) {
+        Some(field) => automata(word, field)?,
+        None => (None, None),
+    };
     for f in fields {
         if let Some(stem) = &word.stem {
             let term = Term::from_field_text(f.stemmed, stem);
@@ -180,34 +242,29 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> Box<dyn Query> {
         let Some(folded_field) = f.folded else {
             continue;
         };
-        let term = Term::from_field_text(folded_field, &word.folded);
-        let typos = word.typos();
-        if typos > 0 && !word.known {
+        if let Some(automaton) = &typo {
             // Constant score: a typo match is worth less than most exact matches.
-            should.push((
-                Occur::Should,
-                boost(
-                    boxed(FuzzyTermQuery::new(term.clone(), typos, true)),
-                    0.3 * f.boost,
-                ),
-            ));
+            let query = AutomatonQuery {
+                field: folded_field,
+                automaton: Arc::clone(automaton),
+            };
+            should.push((Occur::Should, boost(boxed(query), 0.3 * f.boost)));
         }
-        // A word the index knows as typed is taken as finished: expanding it as a prefix
-        // would walk every longer word for little gain.
-        if word.prefix && !word.known {
-            should.push((
-                Occur::Should,
-                boost(
-                    boxed(FuzzyTermQuery::new_prefix(term, 0, true)),
-                    0.4 * f.boost,
-                ),
-            ));
+        if let Some(automaton) = &prefix {
+            let query = AutomatonQuery {
+                field: folded_field,
+                automaton: Arc::clone(automaton),
+            };
+            should.push((Occur::Should, boost(boxed(query), 0.4 * f.boost)));
         }
     }
-    boxed(BooleanQuery::new(should))
+    Ok(boxed(BooleanQuery::new(should)))
 }
 
 /// Every word must match in one of `fields`.
-pub fn text_query(plan: &TextPlan, fields: &[WeightedField]) -> Vec<Box<dyn Query>> {
+pub fn text_query(
+    plan: &TextPlan,
+    fields: &[WeightedField],
+) -> tantivy::Result<Vec<Box<dyn Query>>> {
     plan.words.iter().map(|w| word_query(w, fields)).collect()
 }

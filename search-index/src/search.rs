@@ -214,7 +214,7 @@ impl SearchIndex {
             &[f.name_fold, f.category_fold, f.attrs_fold],
             &[f.name, f.category, f.attrs, f.description],
         )?;
-        let text_clauses = text_query(&plan, &product_fields(f));
+        let text_clauses = text_query(&plan, &product_fields(f))?;
         if text_clauses.is_empty()
             && let Some(field) = browse_field(q)
             && walk_is_cheaper(&searcher, f, q, q.limit + 1)?
@@ -354,16 +354,16 @@ impl SearchIndex {
                 continue;
             }
             let mut best: Option<(u64, String)> = None;
+            let automaton = FuzzyTermQuery::new(
+                Term::from_field_text(f.name_fold, &word.folded),
+                word.typos(),
+                true,
+            )
+            .automaton()?;
             for segment in searcher.segment_readers() {
                 for field in folded_fields {
-                    let automaton = FuzzyTermQuery::new(
-                        Term::from_field_text(field, &word.folded),
-                        word.typos(),
-                        true,
-                    )
-                    .automaton()?;
                     let index = segment.inverted_index(field)?;
-                    let mut stream = index.terms().search(automaton).into_stream()?;
+                    let mut stream = index.terms().search(&automaton).into_stream()?;
                     while stream.advance() {
                         let Ok(candidate) = std::str::from_utf8(stream.key()) else {
                             continue;
@@ -404,7 +404,7 @@ impl SearchIndex {
             &[f.name, f.place, f.description],
         )?;
         let mut clauses = vec![kind_query(f, STORE)];
-        clauses.extend(text_query(&plan, &store_fields(f)));
+        clauses.extend(text_query(&plan, &store_fields(f))?);
         let (source, descending) = match q.near {
             Some((lat, lon)) => (
                 KeySource::Distance {

@@ -21,7 +21,7 @@ async fn names(app: &TestApp, listing: &ProductListing) -> Vec<String> {
         .await
         .expect("list")
         .into_iter()
-        .map(|hit| hit.product.name)
+        .map(|hit| hit.product.name.clone())
         .collect()
 }
 

@@ -35,11 +35,23 @@ impl Body {
     }
 
     /// The serialised body.
-    pub(super) fn to_bytes(&self) -> Vec<u8> {
+    pub(super) fn into_bytes(self) -> Vec<u8> {
         match self {
-            Body::Clean { head, extensions } if extensions.is_empty() => head.clone(),
-            Body::Clean { head, extensions } => with_extensions(head, extensions),
-            Body::Json(value) => serde_json::to_vec(value).unwrap_or_default(),
+            Body::Clean { head, extensions } if extensions.is_empty() => head,
+            Body::Clean {
+                mut head,
+                extensions,
+            } => {
+                // `head` ends with the object's closing brace: one more member goes before it.
+                head.pop();
+                head.extend_from_slice(b",\"extensions\":");
+                if serde_json::to_writer(&mut head, &extensions).is_err() {
+                    head.extend_from_slice(b"{}");
+                }
+                head.push(b'}');
+                head
+            }
+            Body::Json(value) => serde_json::to_vec(&value).unwrap_or_default(),
         }
     }
 
@@ -84,13 +96,13 @@ pub(super) fn with_extensions(head: &[u8], extensions: &Map<String, Value>) -> V
 }
 
 /// A batch's bodies as one JSON array.
-pub(super) fn array(bodies: &[Body]) -> Vec<u8> {
+pub(super) fn array(bodies: Vec<Body>) -> Vec<u8> {
     let mut out = vec![b'['];
-    for (i, body) in bodies.iter().enumerate() {
+    for (i, body) in bodies.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(&body.to_bytes());
+        out.extend_from_slice(&body.into_bytes());
     }
     out.push(b']');
     out
@@ -118,12 +130,6 @@ mod tests {
         let mut extensions = Map::new();
         extensions.insert("cost".into(), json!({ "requestedQueryCost": 3 }));
         let body = Body::clean(&data(), extensions);
-        let parsed: Value = serde_json::from_slice(&body.to_bytes()).expect("valid JSON");
-        assert_eq!(
-            parsed,
-            json!({ "data": { "name": "Camisa \"lino\"", "price": 12 },
-                    "extensions": { "cost": { "requestedQueryCost": 3 } } })
-        );
         assert_eq!(
             body.extension("cost"),
             Some(&json!({ "requestedQueryCost": 3 }))
@@ -135,8 +141,14 @@ mod tests {
             json!({ "data": { "name": "Camisa \"lino\"", "price": 12 } })
         );
         assert!(!body.has_errors());
+        let parsed: Value = serde_json::from_slice(&body.into_bytes()).expect("valid JSON");
+        assert_eq!(
+            parsed,
+            json!({ "data": { "name": "Camisa \"lino\"", "price": 12 },
+                    "extensions": { "cost": { "requestedQueryCost": 3 } } })
+        );
         let bare = Body::clean(&data(), Map::new());
-        let parsed: Value = serde_json::from_slice(&bare.to_bytes()).expect("valid JSON");
+        let parsed: Value = serde_json::from_slice(&bare.into_bytes()).expect("valid JSON");
         assert_eq!(
             parsed,
             json!({ "data": { "name": "Camisa \"lino\"", "price": 12 } })
@@ -152,7 +164,7 @@ mod tests {
         assert!(failed.shareable().is_none());
         assert!(failed.has_errors());
         let batch: Value =
-            serde_json::from_slice(&array(&[failed, Body::clean(&data(), Map::new())]))
+            serde_json::from_slice(&array(vec![failed, Body::clean(&data(), Map::new())]))
                 .expect("valid JSON");
         assert_eq!(batch.as_array().map(Vec::len), Some(2));
     }

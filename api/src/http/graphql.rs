@@ -113,7 +113,7 @@ pub async fn post(
             Ok(params) => {
                 let (status, body, log) = execute(&state, format, &caller, params).await;
                 with_log(
-                    respond_bytes(format, status, body.to_bytes(), "no-store"),
+                    respond_bytes(format, status, body.into_bytes(), "no-store"),
                     log,
                 )
             }
@@ -175,7 +175,7 @@ async fn post_batch(
     )
     .await;
     let bodies: Vec<Body> = results.into_iter().map(|(_, body, _)| body).collect();
-    respond_bytes(format, StatusCode::OK, body::array(&bodies), "no-store")
+    respond_bytes(format, StatusCode::OK, body::array(bodies), "no-store")
 }
 
 /// `GET /graphql`: queries only, parameters in the URL; responses may be cached. With
@@ -260,7 +260,10 @@ pub async fn get(
     } else {
         "no-store".to_owned()
     };
-    with_log(respond_bytes(format, status, body.to_bytes(), &cache), log)
+    with_log(
+        respond_bytes(format, status, body.into_bytes(), &cache),
+        log,
+    )
 }
 
 fn public_cache_control(state: &AppState) -> String {

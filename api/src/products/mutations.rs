@@ -259,6 +259,7 @@ impl ProductMutations {
                 "no such product",
             )]));
         };
+        let current = current.into_row();
         let product_id = current.id;
         // A unit change without new quantities takes that unit's defaults.
         let unit_changed = input.unit.is_some_and(|u| u != current.unit);

@@ -89,7 +89,7 @@ impl ProductFacets {
             let store = loaders.stores.load_one(id).await?;
             ApiResult::Ok(store.map(|st| FacetValue {
                 value: encode(NodeKind::Store, id.0).0,
-                label: st.name,
+                label: st.name.clone(),
                 count: s.count as i64,
             }))
         }))

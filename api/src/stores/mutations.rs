@@ -268,6 +268,7 @@ impl StoreMutations {
             )
             .into());
         }
+        let current = current.into_row();
         let fields = StoreFields {
             name: input
                 .name
