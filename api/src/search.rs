@@ -252,7 +252,7 @@ fn index_permits() -> &'static tokio::sync::Semaphore {
     static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     PERMITS.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        tokio::sync::Semaphore::new(2 * cores)
+        tokio::sync::Semaphore::new(cores.saturating_mul(2))
     })
 }
 

@@ -62,7 +62,11 @@ impl KeyOrders {
     }
 }
 
-fn build_order(segment: &SegmentReader, kind: Field, field: &str) -> tantivy::Result<Vec<DocId>> {
+fn build_order(
+    segment: &SegmentReader,
+    kind: Field,
+    field: &'static str,
+) -> tantivy::Result<Vec<DocId>> {
     let column = NumberColumn::open(segment, field)?;
     let ids = segment.fast_fields().u64("id")?;
     let mut keyed: Vec<(f64, u64, DocId)> = Vec::new();
@@ -187,7 +191,10 @@ fn checks(segment: &SegmentReader, q: &ProductQuery) -> tantivy::Result<Option<V
         ("id", &q.only_ids),
     ] {
         if !values.is_empty() {
-            out.push(Check::U64(ff.u64(name)?, sorted(values.clone())));
+            out.push(Check::U64(
+                NumberColumn::u64(segment, name)?,
+                sorted(values.clone()),
+            ));
         }
     }
     for (name, values) in [
@@ -214,16 +221,19 @@ fn checks(segment: &SegmentReader, q: &ProductQuery) -> tantivy::Result<Option<V
     }
     if q.min_price_cents.is_some() || q.max_price_cents.is_some() {
         out.push(Check::I64Range(
-            ff.i64("price")?,
+            NumberColumn::i64(segment, "price")?,
             q.min_price_cents.unwrap_or(i64::MIN),
             q.max_price_cents.unwrap_or(i64::MAX),
         ));
     }
     if q.in_stock {
-        out.push(Check::U64(ff.u64("in_stock")?, vec![1]));
+        out.push(Check::U64(NumberColumn::u64(segment, "in_stock")?, vec![1]));
     }
     if let Some(min) = q.min_rating {
-        out.push(Check::F64AtLeast(ff.f64("rating")?, min));
+        out.push(Check::F64AtLeast(
+            NumberColumn::f64(segment, "rating")?,
+            min,
+        ));
     }
     Ok(Some(out))
 }
@@ -248,7 +258,7 @@ pub(crate) fn browse(
         };
         let order = orders.of(searcher, segment, kind, field)?;
         let column = NumberColumn::open(segment, field)?;
-        let ids = segment.fast_fields().u64("id")?;
+        let ids = NumberColumn::u64(segment, "id")?;
         let key = |doc: DocId| SortKey {
             // Every document of an order has both (see `build_order`).
             value: column.get(doc).unwrap_or_default(),

@@ -6,9 +6,12 @@
 //! worst of them is dropped without reading its id or touching the buffer.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
+use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::query::{SortKey, SortOrder};
@@ -73,6 +76,7 @@ pub fn compare(a: &SortKey, b: &SortKey, descending: bool) -> Ordering {
 }
 
 /// Reads any numeric fast field as f64.
+#[derive(Clone)]
 pub(crate) enum NumberColumn {
     U64(Column<u64>),
     I64(Column<i64>),
@@ -80,13 +84,54 @@ pub(crate) enum NumberColumn {
 }
 
 impl NumberColumn {
-    pub(crate) fn open(segment: &SegmentReader, name: &str) -> tantivy::Result<Self> {
+    /// The column `name` of `segment`, opened once per segment (see [`COLUMNS`]).
+    pub(crate) fn open(segment: &SegmentReader, name: &'static str) -> tantivy::Result<Self> {
+        let key = (segment.segment_id(), name);
+        let lock = || COLUMNS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(column) = lock().get(&key) {
+            return Ok(column.clone());
+        }
         let ff = segment.fast_fields();
-        Ok(match name {
+        let column = match name {
             "price" | "created_at" => NumberColumn::I64(ff.i64(name)?),
-            "rating" | "lat" | "lon" => NumberColumn::F64(ff.f64(name)?),
+            "rating" | "lat" | "lon" | "rank" => NumberColumn::F64(ff.f64(name)?),
             _ => NumberColumn::U64(ff.u64(name)?),
-        })
+        };
+        let mut columns = lock();
+        if columns.len() >= MAX_OPEN_COLUMNS {
+            // Segments come and go as the index is written and merged; start over rather
+            // than track which are gone.
+            columns.clear();
+        }
+        columns.insert(key, column.clone());
+        Ok(column)
+    }
+
+    pub(crate) fn u64(segment: &SegmentReader, name: &'static str) -> tantivy::Result<Column<u64>> {
+        match Self::open(segment, name)? {
+            NumberColumn::U64(column) => Ok(column),
+            _ => Err(tantivy::TantivyError::SchemaError(format!(
+                "{name} is not a u64 column"
+            ))),
+        }
+    }
+
+    pub(crate) fn i64(segment: &SegmentReader, name: &'static str) -> tantivy::Result<Column<i64>> {
+        match Self::open(segment, name)? {
+            NumberColumn::I64(column) => Ok(column),
+            _ => Err(tantivy::TantivyError::SchemaError(format!(
+                "{name} is not an i64 column"
+            ))),
+        }
+    }
+
+    pub(crate) fn f64(segment: &SegmentReader, name: &'static str) -> tantivy::Result<Column<f64>> {
+        match Self::open(segment, name)? {
+            NumberColumn::F64(column) => Ok(column),
+            _ => Err(tantivy::TantivyError::SchemaError(format!(
+                "{name} is not an f64 column"
+            ))),
+        }
     }
 
     pub(crate) fn get(&self, doc: DocId) -> Option<f64> {
@@ -97,6 +142,17 @@ impl NumberColumn {
         }
     }
 }
+
+/// Numeric columns already opened, by segment and field. A segment never changes (only its
+/// deletes do) and its id is unique, so an opened column stays right for as long as the
+/// segment lives. Opening is not free: a blockwise-linear column (prices) reads its block
+/// table, one entry per 512 documents, and at 1,000,000 products that was a tenth of the
+/// CPU of a price-sorted listing and made its p50 grow with the catalogue.
+static COLUMNS: LazyLock<Mutex<HashMap<(SegmentId, &'static str), NumberColumn>>> =
+    LazyLock::new(Mutex::default);
+
+/// Columns kept open at most (a dozen fields of a few dozen segments).
+const MAX_OPEN_COLUMNS: usize = 1024;
 
 /// Great-circle distance in km.
 pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
@@ -193,17 +249,16 @@ impl Collector for PageCollector {
         segment_ord: u32,
         segment: &SegmentReader,
     ) -> tantivy::Result<PageSegment> {
-        let ff = segment.fast_fields();
         let key = match self.source {
-            KeySource::Relevance => SegmentKey::Relevance(ff.f64("rank")?),
+            KeySource::Relevance => SegmentKey::Relevance(NumberColumn::f64(segment, "rank")?),
             KeySource::Field(name) => SegmentKey::Field(NumberColumn::open(segment, name)?),
             KeySource::Distance {
                 lat,
                 lon,
                 radius_km,
             } => SegmentKey::Distance {
-                lat: ff.f64("lat")?,
-                lon: ff.f64("lon")?,
+                lat: NumberColumn::f64(segment, "lat")?,
+                lon: NumberColumn::f64(segment, "lon")?,
                 from: (lat, lon),
                 radius_km,
             },
@@ -211,7 +266,7 @@ impl Collector for PageCollector {
         Ok(PageSegment {
             segment: segment_ord,
             key,
-            id: ff.u64("id")?,
+            id: NumberColumn::u64(segment, "id")?,
             descending: self.descending,
             after: self.after,
             limit: self.limit,

@@ -17,6 +17,7 @@ use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::Weight;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
+use crate::collect::NumberColumn;
 use crate::query::{FacetCount, PriceBucket, ProductFacets};
 
 /// Most values returned per facet.
@@ -186,9 +187,13 @@ impl Collector for FacetCollector {
             categories: self
                 .set
                 .categories
-                .then(|| ff.u64("category_ids"))
+                .then(|| NumberColumn::u64(segment, "category_ids"))
                 .transpose()?,
-            stores: self.set.stores.then(|| ff.u64("store_id")).transpose()?,
+            stores: self
+                .set
+                .stores
+                .then(|| NumberColumn::u64(segment, "store_id"))
+                .transpose()?,
             words: [
                 words(self.set.materials, "materials")?,
                 words(self.set.colors, "colors")?,
@@ -197,7 +202,7 @@ impl Collector for FacetCollector {
             prices: self
                 .set
                 .prices
-                .then(|| ff.i64("price"))
+                .then(|| NumberColumn::i64(segment, "price"))
                 .transpose()?
                 .map(|c| (c, vec![0; ladder.len() + 1])),
             ladder,
