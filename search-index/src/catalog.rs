@@ -6,9 +6,9 @@
 //! Every commit carries a [`CommitMeta`] payload: the schema version and the outbox
 //! [`Checkpoint`] the index reflects, committed atomically with the documents.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Collector, SegmentCollector};
@@ -150,6 +150,9 @@ pub(crate) struct Inner {
     pub facet_pass_budget: std::sync::atomic::AtomicU64,
     /// Searches running now (see [`SearchIndex::run`]).
     pub in_flight: std::sync::atomic::AtomicUsize,
+    /// The searcher generation last seen by [`SearchIndex::searcher`], and its segments.
+    pub columns_generation: std::sync::atomic::AtomicU64,
+    pub column_segments: Mutex<HashSet<tantivy::index::SegmentId>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -204,8 +207,37 @@ impl SearchIndex {
                 orders: KeyOrders::default(),
                 facet_pass_budget: crate::facets::PASS_BUDGET.into(),
                 in_flight: 0.into(),
+                columns_generation: u64::MAX.into(),
+                column_segments: Mutex::default(),
             }),
         })
+    }
+
+    /// The current searcher. When its generation changed since the last call, the columns
+    /// kept open for this index's segments that it no longer has are let go.
+    pub(crate) fn searcher(&self) -> tantivy::Searcher {
+        let searcher = self.inner.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let previous = self
+            .inner
+            .columns_generation
+            .swap(generation, std::sync::atomic::Ordering::Relaxed);
+        if previous != generation {
+            let live: HashSet<_> = searcher
+                .segment_readers()
+                .iter()
+                .map(tantivy::SegmentReader::segment_id)
+                .collect();
+            let mut seen = self
+                .inner
+                .column_segments
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let gone = seen.difference(&live).copied().collect();
+            crate::collect::forget_columns(&gone);
+            *seen = live;
+        }
+        searcher
     }
 
     /// Runs `query` through `collector` over the searcher's segments.
@@ -310,6 +342,20 @@ impl SearchIndex {
     /// Opens the single writer of this index (`memory_bytes` of indexing buffer).
     pub fn writer(&self, memory_bytes: usize) -> SearchResult<IndexWriter> {
         let writer = self.inner.index.writer(memory_bytes.max(15_000_000))?;
+        Ok(IndexWriter {
+            writer,
+            fields: self.inner.fields.clone(),
+        })
+    }
+
+    /// A writer with one indexing thread: each commit's documents land in one segment, in
+    /// the order they were added (tests that depend on doc-id order; with several threads
+    /// documents go to whichever thread is free).
+    pub fn single_threaded_writer(&self, memory_bytes: usize) -> SearchResult<IndexWriter> {
+        let writer = self
+            .inner
+            .index
+            .writer_with_num_threads(1, memory_bytes.max(15_000_000))?;
         Ok(IndexWriter {
             writer,
             fields: self.inner.fields.clone(),
@@ -646,6 +692,50 @@ mod tests {
         schema_version: SCHEMA_VERSION,
         checkpoint: Checkpoint { txid: 0, seq: 0 },
     };
+
+    #[test]
+    fn columns_of_segments_merged_away_are_let_go() {
+        let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
+        let mut writer = index.writer(15_000_000).expect("writer");
+        // One segment more than `merge_all` leaves, so it merges some away.
+        let segments = search_threads() + 1;
+        for id in 1..=segments as u64 {
+            writer.upsert_product(&product(id)).expect("upsert");
+            writer.commit(&META).expect("commit");
+        }
+        index.reload().expect("reload");
+        let searcher = index.searcher();
+        let before: Vec<_> = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
+        assert_eq!(before.len(), segments);
+        for segment in searcher.segment_readers() {
+            crate::collect::NumberColumn::open(segment, "price").expect("price column");
+        }
+        assert!(
+            before
+                .iter()
+                .all(|id| crate::collect::column_is_open(*id, "price"))
+        );
+        writer.merge_all().expect("merge");
+        writer.commit(&META).expect("commit");
+        index.reload().expect("reload");
+        drop(searcher);
+        let merged = index.searcher();
+        let live: std::collections::HashSet<_> = merged
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
+        let gone: Vec<_> = before.iter().filter(|id| !live.contains(id)).collect();
+        assert!(!gone.is_empty(), "the merge replaced segments");
+        assert!(
+            gone.iter()
+                .all(|id| !crate::collect::column_is_open(**id, "price"))
+        );
+    }
 
     #[test]
     fn upserts_keep_one_live_document_per_key_across_commits() {

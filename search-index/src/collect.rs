@@ -154,6 +154,24 @@ static COLUMNS: LazyLock<Mutex<HashMap<(SegmentId, &'static str), NumberColumn>>
 /// Columns kept open at most (a dozen fields of a few dozen segments).
 const MAX_OPEN_COLUMNS: usize = 1024;
 
+/// Whether the column `name` of `segment` is kept open (tests).
+#[cfg(test)]
+pub(crate) fn column_is_open(segment: SegmentId, name: &'static str) -> bool {
+    COLUMNS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains_key(&(segment, name))
+}
+
+/// Forgets the columns of `gone` segments (merged away), so they do not keep the segments'
+/// files mapped.
+pub(crate) fn forget_columns(gone: &std::collections::HashSet<SegmentId>) {
+    COLUMNS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .retain(|(segment, _), _| !gone.contains(segment));
+}
+
 /// Great-circle distance in km.
 pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());

@@ -203,7 +203,7 @@ impl SearchIndex {
     /// One page of products matching `q`, with the total, facets and highlights as asked.
     pub fn search_products(&self, q: &ProductQuery) -> SearchResult<ProductPage> {
         let f = &self.inner.fields;
-        let searcher = self.inner.reader.searcher();
+        let searcher = self.searcher();
         let mut plan = q
             .text
             .as_deref()
@@ -392,7 +392,7 @@ impl SearchIndex {
     /// One page of stores matching `q`: by text relevance, or nearest first from `near`.
     pub fn search_stores(&self, q: &StoreQuery) -> SearchResult<StorePage> {
         let f = &self.inner.fields;
-        let searcher = self.inner.reader.searcher();
+        let searcher = self.searcher();
         let mut plan = q
             .text
             .as_deref()

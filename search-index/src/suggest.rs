@@ -91,7 +91,7 @@ impl SearchIndex {
     /// Indexed words starting with `prefix` (folded), most frequent first.
     fn completions(&self, prefix: &str) -> SearchResult<Vec<String>> {
         let f = &self.inner.fields;
-        let searcher = self.inner.reader.searcher();
+        let searcher = self.searcher();
         let mut freq: HashMap<String, u64> = HashMap::new();
         for segment in searcher.segment_readers() {
             for field in [f.name_fold, f.category_fold, f.attrs_fold] {

@@ -30,10 +30,11 @@ fn product(id: u64) -> ProductDoc {
     }
 }
 
-/// 2,000 products in two segments.
+/// 2,000 products in two segments, each in the order added (the extrapolation assumes the
+/// colours evenly spread over doc ids; several indexing threads would shuffle them).
 fn catalogue() -> SearchIndex {
     let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
-    let mut writer = index.writer(50_000_000).expect("writer");
+    let mut writer = index.single_threaded_writer(50_000_000).expect("writer");
     for range in [1..=1_200, 1_201..=2_000] {
         for id in range {
             writer.upsert_product(&product(id)).expect("upsert");
