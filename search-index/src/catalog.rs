@@ -218,11 +218,12 @@ impl SearchIndex {
     pub(crate) fn searcher(&self) -> tantivy::Searcher {
         let searcher = self.inner.reader.searcher();
         let generation = searcher.generation().generation_id();
-        let previous = self
-            .inner
-            .columns_generation
-            .swap(generation, std::sync::atomic::Ordering::Relaxed);
-        if previous != generation {
+        let last = &self.inner.columns_generation;
+        // Read first: every search passes here, and a write to the shared counter on each
+        // one would bounce its cache line between the cores.
+        if last.load(std::sync::atomic::Ordering::Relaxed) != generation
+            && last.swap(generation, std::sync::atomic::Ordering::Relaxed) != generation
+        {
             let live: HashSet<_> = searcher
                 .segment_readers()
                 .iter()
