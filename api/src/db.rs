@@ -169,3 +169,43 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Resul
     admin.close().await.ok();
     Ok(())
 }
+
+/// Implements the shared-row wrapper `$outer(Arc<$row>)`: reads through `Deref`, a write
+/// copies the row first (`DerefMut`), `into_row` takes it out, and sqlx decodes it as `$row`.
+macro_rules! shared_row {
+    ($outer:ident, $row:ident) => {
+        impl std::ops::Deref for $outer {
+            type Target = $row;
+
+            fn deref(&self) -> &$row {
+                &self.0
+            }
+        }
+
+        impl std::ops::DerefMut for $outer {
+            fn deref_mut(&mut self) -> &mut $row {
+                std::sync::Arc::make_mut(&mut self.0)
+            }
+        }
+
+        impl $outer {
+            /// The row itself, copied only when another holder still shares it.
+            pub fn into_row(self) -> $row {
+                std::sync::Arc::unwrap_or_clone(self.0)
+            }
+        }
+
+        impl From<$row> for $outer {
+            fn from(row: $row) -> Self {
+                Self(std::sync::Arc::new(row))
+            }
+        }
+
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $outer {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+                <$row as sqlx::FromRow<'r, sqlx::postgres::PgRow>>::from_row(row).map(Self::from)
+            }
+        }
+    };
+}
+pub(crate) use shared_row;

@@ -38,38 +38,7 @@ pub enum ProductStatus {
 #[derive(Clone, Debug)]
 pub struct Product(std::sync::Arc<ProductRow>);
 
-impl std::ops::Deref for Product {
-    type Target = ProductRow;
-
-    fn deref(&self) -> &ProductRow {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Product {
-    fn deref_mut(&mut self) -> &mut ProductRow {
-        std::sync::Arc::make_mut(&mut self.0)
-    }
-}
-
-impl Product {
-    /// The row itself, copied only when another holder still shares it.
-    pub fn into_row(self) -> ProductRow {
-        std::sync::Arc::unwrap_or_clone(self.0)
-    }
-}
-
-impl From<ProductRow> for Product {
-    fn from(row: ProductRow) -> Self {
-        Self(std::sync::Arc::new(row))
-    }
-}
-
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Product {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
-        ProductRow::from_row(row).map(Self::from)
-    }
-}
+crate::db::shared_row!(Product, ProductRow);
 
 /// The columns of a product.
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -21,38 +21,7 @@ use crate::ids::{StoreId, UserId};
 #[derive(Clone, Debug)]
 pub struct Store(std::sync::Arc<StoreRow>);
 
-impl std::ops::Deref for Store {
-    type Target = StoreRow;
-
-    fn deref(&self) -> &StoreRow {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Store {
-    fn deref_mut(&mut self) -> &mut StoreRow {
-        std::sync::Arc::make_mut(&mut self.0)
-    }
-}
-
-impl Store {
-    /// The row itself, copied only when another holder still shares it.
-    pub fn into_row(self) -> StoreRow {
-        std::sync::Arc::unwrap_or_clone(self.0)
-    }
-}
-
-impl From<StoreRow> for Store {
-    fn from(row: StoreRow) -> Self {
-        Self(std::sync::Arc::new(row))
-    }
-}
-
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Store {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
-        StoreRow::from_row(row).map(Self::from)
-    }
-}
+crate::db::shared_row!(Store, StoreRow);
 
 /// The columns of a store.
 #[derive(Clone, Debug, sqlx::FromRow)]

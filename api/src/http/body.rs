@@ -42,13 +42,7 @@ impl Body {
                 mut head,
                 extensions,
             } => {
-                // `head` ends with the object's closing brace: one more member goes before it.
-                head.pop();
-                head.extend_from_slice(b",\"extensions\":");
-                if serde_json::to_writer(&mut head, &extensions).is_err() {
-                    head.extend_from_slice(b"{}");
-                }
-                head.push(b'}');
+                append_extensions(&mut head, &extensions);
                 head
             }
             Body::Json(value) => serde_json::to_vec(&value).unwrap_or_default(),
@@ -85,14 +79,21 @@ impl Body {
 
 /// `head`, a serialised JSON object, with one more member: `extensions`.
 pub(super) fn with_extensions(head: &[u8], extensions: &Map<String, Value>) -> Vec<u8> {
-    let extensions = serde_json::to_vec(extensions).unwrap_or_else(|_| b"{}".to_vec());
-    let open = &head[..head.len().saturating_sub(1)];
-    let mut out = Vec::with_capacity(open.len() + extensions.len() + 16);
-    out.extend_from_slice(open);
-    out.extend_from_slice(b",\"extensions\":");
-    out.extend_from_slice(&extensions);
-    out.push(b'}');
+    let mut out = Vec::with_capacity(head.len() + 256);
+    out.extend_from_slice(head);
+    append_extensions(&mut out, extensions);
     out
+}
+
+/// Adds `extensions` as the last member of the serialised JSON object in `object`.
+fn append_extensions(object: &mut Vec<u8>, extensions: &Map<String, Value>) {
+    // The object ends with its closing brace: the member goes before it.
+    object.pop();
+    object.extend_from_slice(b",\"extensions\":");
+    if serde_json::to_writer(&mut *object, extensions).is_err() {
+        object.extend_from_slice(b"{}");
+    }
+    object.push(b'}');
 }
 
 /// A batch's bodies as one JSON array.
