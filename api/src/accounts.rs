@@ -7,6 +7,7 @@ pub mod db;
 pub mod graphql;
 pub mod limits;
 pub mod passwords;
+pub mod self_service;
 pub mod tokens;
 
 use std::net::IpAddr;
@@ -23,12 +24,14 @@ use crate::users::UserRole;
 use crate::viewer::Viewer;
 use uuid::Uuid;
 
-/// Keys and limiters shared by every request.
+/// Keys, limiters and the mail outbox shared by every request.
 #[derive(Debug)]
 pub struct Auth {
     pub keys: TokenKeys,
     pub limits: AuthLimits,
     pub sessions: LiveSessions,
+    /// Where account mail (verification, reset, email change) is queued.
+    pub mailer: std::sync::Arc<crate::mail::Mailer>,
 }
 
 /// How long this process trusts a session it found live without asking PostgreSQL again.
@@ -118,7 +121,11 @@ impl std::fmt::Debug for AuthLimits {
 
 impl Auth {
     /// Keys from configuration, or a generated development key (with a warning).
-    pub fn new(keys: Option<TokenKeys>, limits: &AuthLimitConfig) -> Self {
+    pub fn new(
+        keys: Option<TokenKeys>,
+        limits: &AuthLimitConfig,
+        mailer: std::sync::Arc<crate::mail::Mailer>,
+    ) -> Self {
         let keys = keys.unwrap_or_else(|| {
             tracing::warn!(
                 "no TEXTISUR_JWT_KEYS given: signing with a random development key; \
@@ -130,6 +137,7 @@ impl Auth {
             keys,
             limits: AuthLimits::new(limits),
             sessions: LiveSessions::new(LIVE_SESSION_TTL),
+            mailer,
         }
     }
 }

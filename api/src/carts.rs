@@ -56,36 +56,38 @@ pub fn check_quantity(
     quantity: Decimal,
     field: &[&str],
 ) -> Result<(), UserError> {
+    // The unit's key in the catalogue's messages, which spell it in the request's language.
     let unit = match product.unit {
-        ProductUnit::Piece => "pieces",
-        ProductUnit::Metre => "metres",
-        ProductUnit::Kilogram => "kilograms",
+        ProductUnit::Piece => "piece",
+        ProductUnit::Metre => "metre",
+        ProductUnit::Kilogram => "kilogram",
     };
     let error = |code, message: String| Err(UserError::at(field, code, message));
     if product.status != ProductStatus::Active {
         return error(
             UserErrorCode::Unavailable,
-            "this product is not on sale".to_owned(),
+            crate::tr!("cart-product-unavailable"),
         );
     }
     if quantity <= Decimal::ZERO {
         return error(
             UserErrorCode::OutOfRange,
-            "quantity must be positive".to_owned(),
+            crate::tr!("cart-quantity-not-positive"),
         );
     }
     if quantity.normalize().scale() > QUANTITY_DECIMALS {
         return error(
             UserErrorCode::Precision,
-            format!("quantity may have at most {QUANTITY_DECIMALS} decimals"),
+            crate::tr!("cart-quantity-precision", max = QUANTITY_DECIMALS),
         );
     }
     if quantity < product.min_quantity {
         return error(
             UserErrorCode::OutOfRange,
-            format!(
-                "the smallest quantity of this product is {} {unit}",
-                product.min_quantity.normalize()
+            crate::tr!(
+                "cart-quantity-below-minimum",
+                min = product.min_quantity.normalize().to_string(),
+                unit = unit,
             ),
         );
     }
@@ -95,16 +97,21 @@ pub fn check_quantity(
     {
         return error(
             UserErrorCode::NotMultiple,
-            format!(
-                "this product sells in steps of {} {unit}",
-                product.quantity_step.normalize()
+            crate::tr!(
+                "cart-quantity-not-multiple",
+                step = product.quantity_step.normalize().to_string(),
+                unit = unit,
             ),
         );
     }
     if quantity > product.stock {
         return error(
             UserErrorCode::InsufficientStock,
-            format!("only {} {unit} in stock", product.stock.normalize()),
+            crate::tr!(
+                "cart-insufficient-stock",
+                stock = product.stock.normalize().to_string(),
+                unit = unit
+            ),
         );
     }
     Ok(())

@@ -391,6 +391,46 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_REGISTER_PER_IP_PER_HOUR", default_value_t = 20)]
     pub register_per_ip_per_hour: u32,
 
+    /// Account mails (verification, password reset, email change) one email address may be
+    /// sent per hour, whether or not an account has it.
+    #[arg(
+        long,
+        env = "TEXTISUR_ACCOUNT_MAIL_PER_ADDRESS_PER_HOUR",
+        default_value_t = 5
+    )]
+    pub account_mail_per_address_per_hour: u32,
+
+    /// Account mails one client IP may ask for per hour.
+    #[arg(
+        long,
+        env = "TEXTISUR_ACCOUNT_MAIL_PER_IP_PER_HOUR",
+        default_value_t = 30
+    )]
+    pub account_mail_per_ip_per_hour: u32,
+
+    /// SMTP server for mail: `smtp://host:port` (a relay on the local network, no TLS),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`.
+    /// Unset, mail stays queued in PostgreSQL (`mail_outbox`) until a server is configured.
+    #[arg(long, env = "TEXTISUR_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of mail.
+    #[arg(
+        long,
+        env = "TEXTISUR_MAIL_FROM",
+        default_value = "TextiSur <no-responder@textisur.localhost>"
+    )]
+    pub mail_from: String,
+
+    /// The web front end that opens the links of account mails (`/cuenta/verificar`,
+    /// `/cuenta/restablecer`, `/cuenta/confirmar-correo`, each with `?token=`).
+    #[arg(
+        long,
+        env = "TEXTISUR_PUBLIC_URL",
+        default_value = "http://localhost:5173"
+    )]
+    pub public_url: String,
+
     /// Seconds a GET query response may be cached by browsers and CDNs.
     #[arg(long, env = "TEXTISUR_CACHE_MAX_AGE", default_value_t = 30)]
     pub cache_max_age: u32,

@@ -72,18 +72,16 @@ impl ApiError {
         Self::BadUserInput(message.into())
     }
 
-    /// The message the client sees.
+    /// The message the client sees, in the request's language ([`crate::i18n`]).
     pub fn message(&self) -> String {
         match self {
             Self::BadUserInput(m) | Self::NotFound(m) | Self::Forbidden(m) => m.clone(),
-            Self::Unauthenticated => "authentication required".to_owned(),
+            Self::Unauthenticated => crate::tr!("unauthenticated"),
             Self::Throttled { retry_after_ms } => {
-                format!("too many attempts: retry in {retry_after_ms} ms")
+                crate::tr!("throttled", seconds = retry_after_ms.div_ceil(1000))
             }
-            Self::Database(_) if self.is_unavailable() => {
-                "service unavailable: retry shortly".to_owned()
-            }
-            Self::Database(_) | Self::Internal(_) => "internal error".to_owned(),
+            Self::Database(_) if self.is_unavailable() => crate::tr!("service-unavailable"),
+            Self::Database(_) | Self::Internal(_) => crate::tr!("internal-error"),
         }
     }
 

@@ -35,7 +35,7 @@ impl Guard for AdminOnly {
         } else if viewer.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("only admins may do this".into()).into())
+            Err(ApiError::Forbidden(crate::tr!("admin-only")).into())
         }
     }
 }
@@ -49,7 +49,7 @@ impl Guard for SelfOrAdmin {
         if RequestContext::of(ctx).may_see_private_fields_of(self.0) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("only the user and admins may see this".into()).into())
+            Err(ApiError::Forbidden(crate::tr!("self-or-admin-only")).into())
         }
     }
 }

@@ -223,6 +223,8 @@ pub fn router(state: AppState) -> Router {
         .merge(playground::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        // Messages in the language `Accept-Language` asks for (Spanish by default).
+        .layer(middleware::from_fn(crate::i18n::layer))
         .layer(middleware::from_fn(observe::observe))
         .layer(SetSensitiveRequestHeadersLayer::new([
             AUTHORIZATION,

@@ -75,7 +75,7 @@ pub enum GlobalRef {
 }
 
 fn invalid(id: &ID) -> ApiError {
-    ApiError::bad_input(format!("invalid id {:?}", id.as_str()))
+    ApiError::bad_input(crate::tr!("id-invalid", id = format!("{:?}", id.as_str())))
 }
 
 /// Decodes any global id; a malformed one is a `BAD_USER_INPUT`.
@@ -118,9 +118,10 @@ impl UserPublicId {
     pub fn from_global(id: &ID) -> ApiResult<Self> {
         match decode(id)? {
             GlobalRef::User(public) => Ok(public),
-            GlobalRef::Row(..) => Err(ApiError::bad_input(format!(
-                "id {:?} is not a user id",
-                id.as_str()
+            GlobalRef::Row(..) => Err(ApiError::bad_input(crate::tr!(
+                "id-wrong-kind",
+                id = format!("{:?}", id.as_str()),
+                kind = "user",
             ))),
         }
     }
@@ -160,10 +161,10 @@ macro_rules! typed_id {
             pub fn from_global(id: &ID) -> ApiResult<Self> {
                 match decode(id)? {
                     GlobalRef::Row(kind, number) if kind == $kind => Ok(Self(number)),
-                    _ => Err(ApiError::bad_input(format!(
-                        "id {:?} is not a {} id",
-                        id.as_str(),
-                        stringify!($name).trim_end_matches("Id").to_lowercase()
+                    _ => Err(ApiError::bad_input(crate::tr!(
+                        "id-wrong-kind",
+                        id = format!("{:?}", id.as_str()),
+                        kind = stringify!($name).trim_end_matches("Id").to_lowercase(),
                     ))),
                 }
             }

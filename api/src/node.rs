@@ -47,7 +47,7 @@ impl NodeQueries {
     /// The objects with these global ids, in order; null where there is none.
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
-            return Err(ApiError::bad_input(format!("nodes takes at most {MAX_NODES} ids")).into());
+            return Err(ApiError::bad_input(crate::tr!("nodes-too-many", max = MAX_NODES)).into());
         }
         let rc = RequestContext::of(ctx);
         // Every lookup goes through a batching loader, so these run as one statement per kind.

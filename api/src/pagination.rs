@@ -19,9 +19,14 @@ pub const DEFAULT_PAGE_SIZE: i32 = 20;
 /// Validates `first`: 0..=100, defaulting to 20.
 pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
     match first.unwrap_or(DEFAULT_PAGE_SIZE) {
-        n if n < 0 => Err(ApiError::bad_input("first must not be negative")),
-        n if n > MAX_PAGE_SIZE => Err(ApiError::bad_input(format!(
-            "first may not exceed {MAX_PAGE_SIZE}"
+        n if n < 0 => Err(ApiError::bad_input(crate::tr!(
+            "page-size-negative",
+            argument = "first"
+        ))),
+        n if n > MAX_PAGE_SIZE => Err(ApiError::bad_input(crate::tr!(
+            "page-size-too-large",
+            argument = "first",
+            max = MAX_PAGE_SIZE,
         ))),
         n => Ok(n as usize),
     }
@@ -45,7 +50,7 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> ApiResult<K> {
         .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
         .filter(strings_are_clean)
         .and_then(|json| serde_json::from_value(json).ok())
-        .ok_or_else(|| ApiError::bad_input("invalid cursor"))
+        .ok_or_else(|| ApiError::bad_input(crate::tr!("cursor-invalid")))
 }
 
 fn strings_are_clean(value: &serde_json::Value) -> bool {

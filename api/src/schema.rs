@@ -7,6 +7,7 @@ use async_graphql::{Context, MergedObject, Schema};
 
 use crate::accounts::Auth;
 use crate::accounts::graphql::{AccountMutations, AccountQueries};
+use crate::accounts::self_service::{SelfServiceMutations, SelfServiceQueries};
 
 use crate::carts::graphql::CartMutations;
 use crate::categories::graphql::CategoryQueries;
@@ -39,6 +40,7 @@ pub struct Query(
     CategoryQueries,
     UserQueries,
     AccountQueries,
+    SelfServiceQueries,
     SearchQueries,
     ConversationQueries,
     OrderQueries,
@@ -48,6 +50,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountMutations,
+    SelfServiceMutations,
     StoreMutations,
     ProductMutations,
     CategoryMutations,

@@ -142,7 +142,7 @@ pub fn parse_token(token: Option<&str>) -> ApiResult<Option<u64>> {
     token
         .map(|t| {
             t.parse::<u64>()
-                .map_err(|_| ApiError::bad_input("invalid consistency token"))
+                .map_err(|_| ApiError::bad_input(crate::tr!("search-consistency-token-invalid")))
         })
         .transpose()
 }
@@ -159,9 +159,7 @@ impl IndexCursor {
     /// The index key, refusing a cursor of another sort order.
     pub fn key_for(&self, sort: ProductSort) -> ApiResult<SortKey> {
         if self.sort != sort {
-            return Err(ApiError::bad_input(
-                "cursor does not belong to this sort order",
-            ));
+            return Err(ApiError::bad_input(crate::tr!("cursor-wrong-sort")));
         }
         Ok(SortKey {
             value: self.value,

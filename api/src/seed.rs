@@ -258,6 +258,7 @@ impl<'a> Generator<'a> {
             .value("ADMIN")
             .text(&self.password_hash)
             .value(created)
+            .value(created)
             .end();
         let mut slugs = HashSet::new();
         for i in 0..self.plan.stores {
@@ -272,6 +273,7 @@ impl<'a> Generator<'a> {
                 .text(&name)
                 .value("SELLER")
                 .text(&self.password_hash)
+                .value(created)
                 .value(created)
                 .end();
             let city = &vocab::CITIES[self.rng.random_range(0..vocab::CITIES.len())];
@@ -344,12 +346,13 @@ impl<'a> Generator<'a> {
                 .value("BUYER")
                 .text(&self.password_hash)
                 .value(created)
+                .value(created)
                 .end();
             self.buyer_ids.push(id);
         }
         copy_in(
             tx,
-            "COPY users (id, email, name, role, password_hash, created_at) FROM STDIN",
+            "COPY users (id, email, name, role, password_hash, created_at, email_verified_at) FROM STDIN",
             &mut users,
         )
         .await?;

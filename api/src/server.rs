@@ -35,6 +35,8 @@ pub struct ServerConfig {
     /// The search index to open (and build or write, as its mode says); `None` runs without
     /// one and PostgreSQL answers every listing.
     pub index: Option<IndexSetup>,
+    /// Where mail goes (queued only, without an SMTP server).
+    pub mail: crate::mail::MailConfig,
 }
 
 /// A configuration value that must never reach a log line.
@@ -135,6 +137,13 @@ impl ServerConfig {
                 login_per_account_per_hour: args.login_per_account_per_hour,
                 login_per_ip_per_minute: args.login_per_ip_per_minute,
                 register_per_ip_per_hour: args.register_per_ip_per_hour,
+                account_mail_per_address_per_hour: args.account_mail_per_address_per_hour,
+                account_mail_per_ip_per_hour: args.account_mail_per_ip_per_hour,
+            },
+            mail: crate::mail::MailConfig {
+                smtp_url: args.smtp_url.clone().map(Secret),
+                from: args.mail_from.clone(),
+                public_url: args.public_url.clone(),
             },
         })
     }
@@ -292,6 +301,9 @@ pub struct RunningServer {
     task: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
     index: Option<IndexRuntime>,
+    mailer: Arc<crate::mail::Mailer>,
+    /// Delivers the mail outbox (`None` without an SMTP server).
+    mail_sender: Option<JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -305,6 +317,11 @@ impl RunningServer {
         self.index.as_ref().map(|index| &index.live)
     }
 
+    /// The mail outbox (tests drain it instead of waiting).
+    pub fn mailer(&self) -> &Arc<crate::mail::Mailer> {
+        &self.mailer
+    }
+
     /// Stops accepting, lets in-flight requests finish, waits for the server to end, then
     /// stops the search indexer after a last commit.
     pub async fn stop(self) -> anyhow::Result<()> {
@@ -313,6 +330,9 @@ impl RunningServer {
         let _ = self.shutdown.send(());
         self.housekeeping.abort();
         self.listener.abort();
+        if let Some(sender) = &self.mail_sender {
+            sender.abort();
+        }
         if let Some(rows) = &self.row_listener {
             rows.abort();
         }
@@ -362,7 +382,16 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         .map(|k| TokenKeys::parse(&k.0))
         .transpose()
         .context("TEXTISUR_JWT_KEYS")?;
-    let auth = Arc::new(Auth::new(keys, &config.auth_limits));
+    let mailer = crate::mail::Mailer::new(db.clone(), config.mail.clone())?;
+    let mail_sender = if mailer.delivers() {
+        Some(tokio::spawn(Arc::clone(&mailer).run()))
+    } else {
+        tracing::warn!(
+            "no TEXTISUR_SMTP_URL given: account mail stays queued in mail_outbox, unsent"
+        );
+        None
+    };
+    let auth = Arc::new(Auth::new(keys, &config.auth_limits, Arc::clone(&mailer)));
     let persisted =
         Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
     let trusted = TrustedDocuments::embedded().context("trusted operations manifest")?;
@@ -439,6 +468,8 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         task,
         housekeeping,
         index,
+        mailer,
+        mail_sender,
     })
 }
 

@@ -124,7 +124,7 @@ impl SubscriptionRoot {
         // Subscribe before checking, so nothing committed meanwhile is missed.
         let events = rc.events.subscribe_conversation(id);
         if visible_conversation(rc, id).await?.is_none() {
-            return Err(ApiError::NotFound("no such conversation".into()).into());
+            return Err(ApiError::NotFound(crate::tr!("conversation-not-found")).into());
         }
         Ok(rows_of(
             events,
@@ -158,7 +158,7 @@ impl SubscriptionRoot {
             Some(id) => {
                 let id = OrderId::from_global(&id)?;
                 if visible_order(rc, id).await?.is_none() {
-                    return Err(ApiError::NotFound("no such order".into()).into());
+                    return Err(ApiError::NotFound(crate::tr!("order-not-found")).into());
                 }
                 OrderInterest::One(id)
             }

@@ -1,6 +1,10 @@
 //! `UserError`: what a mutation reports when the user can fix the input. A payload with
 //! user errors has written nothing.
+//!
+//! Messages come from the catalogue ([`crate::i18n`]) in the request's language; every code
+//! has a general message, `user-error-<code>`, for errors that need nothing more specific.
 
+use async_graphql::resolver_utils::EnumType;
 use async_graphql::{Enum, SimpleObject};
 
 /// Stable codes of user errors.
@@ -13,7 +17,12 @@ pub enum UserErrorCode {
     Taken,
     NotFound,
     InvalidCredentials,
+    /// A token (in a link or code) that is unknown, malformed or someone else's.
     InvalidToken,
+    /// A token past its lifetime.
+    TokenExpired,
+    /// A single-use token used before.
+    TokenUsed,
     Suspended,
     /// A number outside its allowed range.
     OutOfRange,
@@ -40,6 +49,26 @@ pub enum UserErrorCode {
     /// Buying from a store the buyer runs: a seller's own orders would make their reviews
     /// look verified.
     OwnStore,
+    /// The step needs a verified email address (opening a store, writing to a seller).
+    EmailNotVerified,
+    /// Orders still open (to buy or to sell) stand in the way, e.g. of deleting an account.
+    OpenOrders,
+}
+
+impl UserErrorCode {
+    /// The id of this code's general message in the catalogue: `user-error-too-long`.
+    pub fn message_id(self) -> String {
+        let name = Self::items()
+            .iter()
+            .find(|item| item.value == self)
+            .map_or("INVALID", |item| item.name);
+        format!("user-error-{}", name.to_lowercase().replace('_', "-"))
+    }
+
+    /// This code's general message in the request's language.
+    pub fn message(self) -> String {
+        crate::i18n::text(&self.message_id(), &[])
+    }
 }
 
 /// Most user errors a payload reports (the query cost counts on it); `upsertProducts`, the
@@ -89,6 +118,35 @@ impl UserError {
             field: None,
             message: message.into(),
             code,
+        }
+    }
+
+    /// An error about the input field at `path` with the code's general message.
+    pub fn code_at(path: &[&str], code: UserErrorCode) -> Self {
+        Self::at(path, code, code.message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Catalogue, Locale};
+
+    /// Every code has a general message in every language, and the languages differ.
+    #[test]
+    fn every_code_has_a_message_in_every_language() {
+        for item in UserErrorCode::items() {
+            let id = item.value.message_id();
+            for locale in Locale::ALL {
+                assert!(
+                    Catalogue::get().has(locale, &id),
+                    "{} lacks {id}",
+                    locale.tag()
+                );
+            }
+            let es = crate::i18n::text_in(Locale::Es, &id, &[]);
+            let en = crate::i18n::text_in(Locale::English, &id, &[]);
+            assert_ne!(es, en, "{id} is not translated");
         }
     }
 }

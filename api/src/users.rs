@@ -28,7 +28,7 @@ pub enum UserRole {
 /// The columns of [`User`], for `concat!` into every statement that reads users.
 macro_rules! user_columns {
     () => {
-        "id, public_id, email, name, role, suspended_at, created_at"
+        "id, public_id, email, name, role, suspended_at, created_at, email_verified_at"
     };
 }
 pub(crate) use user_columns;
@@ -43,6 +43,8 @@ pub struct User {
     pub role: UserRole,
     pub suspended_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// When the user proved they own `email` (`None`: not yet).
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 impl crate::loaders::LoadById for User {

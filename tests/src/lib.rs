@@ -4,6 +4,7 @@
 //! Key rule: nothing here is mocked. A [`TestApp`] owns its database and drops it (with
 //! `FORCE`) when the test ends, pass or fail.
 
+pub mod mail;
 pub mod market;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -57,6 +58,8 @@ pub struct TestOptions {
     /// No search index and no indexer (listings fall back to PostgreSQL), so nothing but
     /// requests uses the database pool.
     pub without_search_index: bool,
+    /// The SMTP server mail goes to (a [`mail::MailServer`]); queued only when `None`.
+    pub smtp_url: Option<String>,
 }
 
 /// The tests' HTTP settings (cost limits lifted) with the row cache off, for tests that
@@ -158,12 +161,26 @@ impl TestApp {
                     .unwrap_or(StoreConfig::default().local_capacity_bytes),
                 ..StoreConfig::default()
             },
+            mail: textisur_api::mail::MailConfig {
+                smtp_url: options.smtp_url.map(Secret),
+                ..textisur_api::mail::MailConfig::default()
+            },
         };
         let server = server::start(db.clone(), config).await?;
+        // The suites compare messages in English; tests/tests/account_self_service.rs checks
+        // the Spanish default and the switch.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            reqwest::header::HeaderValue::from_static("en"),
+        );
         Ok(Self {
             base: format!("http://{}", server.addr),
             db,
-            client: reqwest::Client::new(),
+            client: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .context("http client")?,
             database,
             server: Some(server),
             _index_dir: index_dir,
@@ -185,12 +202,20 @@ impl TestApp {
             search: SearchState::new(SearchBackend::Postgres, None),
             index: None,
             persisted: StoreConfig::default(),
+            mail: textisur_api::mail::MailConfig::default(),
         };
         let server = server::start(db, config).await.expect("start sibling");
         Sibling {
             base: format!("http://{}", server.addr),
             server,
         }
+    }
+
+    /// Delivers every mail the server queued (and waits for work requests handed to the
+    /// background): the mail outbox's drain step.
+    pub async fn drain_mail(&self) {
+        let server = self.server.as_ref().expect("the server runs");
+        server.mailer().drain().await.expect("deliver mail");
     }
 
     /// Waits until the server has heard every row change committed so far (the row cache's
@@ -272,6 +297,13 @@ impl TestApp {
             .await;
         let payload = &body["data"]["register"];
         assert_eq!(payload["userErrors"], json!([]), "register {email}: {body}");
+        // Other tests' accounts count as verified (they open stores and write to sellers);
+        // tests/tests/account_self_service.rs follows the mailed link instead.
+        sqlx::query("UPDATE users SET email_verified_at = now() WHERE email = lower($1)")
+            .bind(email)
+            .execute(self.db.pool())
+            .await
+            .expect("verify test account");
         Account::from_payload(payload)
     }
 
@@ -280,8 +312,8 @@ impl TestApp {
     pub async fn quick_account(&self, name: &str, role: &str) -> Account {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let (user, public): (i64, textisur_api::ids::UserPublicId) = sqlx::query_as(
-            "INSERT INTO users (email, name, role) VALUES ($1, $2, $3::user_role)
-             RETURNING id, public_id",
+            "INSERT INTO users (email, name, role, email_verified_at)
+             VALUES ($1, $2, $3::user_role, now()) RETURNING id, public_id",
         )
         .bind(format!("quick{n}-{}@example.com", std::process::id()))
         .bind(name)

@@ -62,6 +62,59 @@ const TABLE: &[Row] = &[
         expected: [U, A, A, A, A, A],
         query: "mutation { revokeSession(id: \"7f0c5e2a-0000-4000-8000-000000000000\") { ok } }",
     },
+    // Account self-service: links work for whoever holds them (a token, not a session,
+    // proves the mailbox); the rest acts on the caller's own account only. Wrong passwords
+    // and unknown tokens keep every row from changing the accounts the next rows use.
+    Row {
+        name: "Mutation.requestEmailVerification",
+        expected: [U, A, A, A, A, A],
+        query: "mutation { requestEmailVerification { ok userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.verifyEmail",
+        expected: [A, A, A, A, A, A],
+        query: "mutation { verifyEmail(token: \"no-such-token\") { ok userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.requestPasswordReset",
+        expected: [A, A, A, A, A, A],
+        query: "mutation($victimEmail: String!) { requestPasswordReset(email: $victimEmail) { ok } }",
+    },
+    Row {
+        name: "Mutation.resetPassword",
+        expected: [A, A, A, A, A, A],
+        query: "mutation { resetPassword(token: \"no-such-token\", newPassword: \"cortinas de voile crudo\") { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.changePassword",
+        expected: [U, A, A, A, A, A],
+        query: "mutation { changePassword(currentPassword: \"no es la clave\", newPassword: \"cortinas de voile crudo\") { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.requestEmailChange",
+        expected: [U, A, A, A, A, A],
+        query: "mutation { requestEmailChange(password: \"no es la clave\", newEmail: \"otra@direccion.cl\") { ok userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.confirmEmailChange",
+        expected: [A, A, A, A, A, A],
+        query: "mutation { confirmEmailChange(token: \"no-such-token\") { ok userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.deleteMyAccount",
+        expected: [U, A, A, A, A, A],
+        query: "mutation { deleteMyAccount(password: \"no es la clave\") { ok userErrors { code } } }",
+    },
+    Row {
+        name: "Query.exportMyData",
+        expected: [U, A, A, A, A, A],
+        query: "{ exportMyData }",
+    },
+    Row {
+        name: "User.emailVerified",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { emailVerified } } }",
+    },
     Row {
         name: "Mutation.setUserRole",
         expected: [U, F, F, F, F, A],
@@ -307,6 +360,8 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
     let generous = AuthLimitConfig {
         register_per_ip_per_hour: 1000,
         login_per_ip_per_minute: 1000,
+        account_mail_per_address_per_hour: 1000,
+        account_mail_per_ip_per_hour: 1000,
         ..AuthLimitConfig::default()
     };
     let app = TestApp::spawn_with(TestOptions {

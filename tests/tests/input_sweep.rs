@@ -701,6 +701,8 @@ async fn no_decimal_or_text_argument_of_the_schema_makes_an_internal_error() {
             login_per_account_per_hour: 100_000,
             login_per_ip_per_minute: 100_000,
             register_per_ip_per_hour: 100_000,
+            account_mail_per_address_per_hour: 100_000,
+            account_mail_per_ip_per_hour: 100_000,
         }),
         ..TestOptions::default()
     })

@@ -22,6 +22,7 @@ use textisur_api::http::HttpConfig;
 use textisur_api::ids::{ProductId, StoreId};
 use textisur_api::seed::{ADMIN_EMAIL, DEMO_PASSWORD};
 use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
+use textisur_tests::mail::MailServer;
 use textisur_tests::{TEST_PASSWORD, TestApp, TestOptions};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -124,6 +125,8 @@ struct Runner {
     turn: usize,
     /// Never send an operation's text, only its hash or document id (what the apps send).
     by_id_only: bool,
+    /// The SMTP server account mail goes to, where a flow follows mailed links.
+    mail: Option<MailServer>,
 }
 
 impl Runner {
@@ -240,6 +243,7 @@ async fn every_trusted_operation_runs_against_the_schema() {
         ran: HashSet::new(),
         turn: 0,
         by_id_only: false,
+        mail: None,
     };
 
     // Browsing.
@@ -496,17 +500,50 @@ const SELLING: &[&str] = &[
     "UpdateProduct",
     "ArchiveProduct",
     "UpsertProducts",
+    "RequestEmailVerification",
+    "VerifyEmail",
+    "RequestPasswordReset",
+    "ResetPassword",
+    "ChangePassword",
+    "RequestEmailChange",
+    "ConfirmEmailChange",
+    "ExportMyData",
+    "DeleteMyAccount",
 ];
 
 impl Runner {
-    /// Signs a new account up with the trusted `Register`; returns its access and refresh
-    /// tokens.
+    /// Signs a new account up with the trusted `Register` and verifies its address with the
+    /// link of the mail that arrives (after asking for it once more, as an app's "resend"
+    /// button does); returns its access and refresh tokens.
     async fn sign_up(&mut self, email: &str, name: &str) -> (String, String) {
         let input = json!({ "input": { "email": email, "password": TEST_PASSWORD, "name": name } });
         let data = self.run(None, "Register", input).await;
         let payload = no_user_errors(&data, "register");
         let token = |field: &str| payload[field].as_str().expect("token").to_owned();
-        (token("accessToken"), token("refreshToken"))
+        let (access, refresh) = (token("accessToken"), token("refreshToken"));
+        let data = self
+            .run(Some(&access), "RequestEmailVerification", json!({}))
+            .await;
+        assert_eq!(
+            no_user_errors(&data, "requestEmailVerification")["ok"],
+            true
+        );
+        let link = self.mailed_token(email, "/cuenta/verificar").await;
+        let data = self
+            .run(None, "VerifyEmail", json!({ "token": link }))
+            .await;
+        let verified = no_user_errors(&data, "verifyEmail");
+        assert_eq!(verified["user"]["emailVerified"], true, "{data}");
+        (access, refresh)
+    }
+
+    /// The token of the last link to `path` mailed to `email`.
+    async fn mailed_token(&self, email: &str, path: &str) -> String {
+        self.app.drain_mail().await;
+        let mail = self.mail.as_ref().expect("a mail server");
+        let mails = mail.take_for(email);
+        let last = mails.last().unwrap_or_else(|| panic!("no mail to {email}"));
+        last.link(path).expect("a link").1
     }
 }
 
@@ -517,7 +554,9 @@ impl Runner {
 /// on another device.
 #[tokio::test]
 async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production() {
+    let mail = MailServer::start();
     let app = TestApp::spawn_with(TestOptions {
+        smtp_url: Some(mail.url()),
         http: Some(HttpConfig {
             production: true,
             safelist: true,
@@ -540,6 +579,7 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
         ran: HashSet::new(),
         turn: 0,
         by_id_only: true,
+        mail: Some(mail),
     };
 
     // A seller signs up and opens a store.
@@ -730,6 +770,52 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
         data["refreshSession"]["accessToken"].is_null(),
         "a revoked session cannot be refreshed: {data}"
     );
+
+    // Someone forgets their password, changes it and their address, takes their data and
+    // leaves.
+    let email = "olvido@correo.uy";
+    r.sign_up(email, "Olga").await;
+    let data = r
+        .run(None, "RequestPasswordReset", json!({ "email": email }))
+        .await;
+    assert_eq!(no_user_errors(&data, "requestPasswordReset")["ok"], true);
+    let token = r.mailed_token(email, "/cuenta/restablecer").await;
+    let variables = json!({ "token": token, "newPassword": "cortinas de voile crudo" });
+    let data = r.run(None, "ResetPassword", variables).await;
+    let access = no_user_errors(&data, "resetPassword")["accessToken"]
+        .as_str()
+        .expect("access token")
+        .to_owned();
+    let variables =
+        json!({ "currentPassword": "cortinas de voile crudo", "newPassword": TEST_PASSWORD });
+    let data = r.run(Some(&access), "ChangePassword", variables).await;
+    let access = no_user_errors(&data, "changePassword")["accessToken"]
+        .as_str()
+        .expect("access token")
+        .to_owned();
+    let variables = json!({ "password": TEST_PASSWORD, "newEmail": "olga@correo.uy" });
+    let data = r.run(Some(&access), "RequestEmailChange", variables).await;
+    assert_eq!(no_user_errors(&data, "requestEmailChange")["ok"], true);
+    let token = r
+        .mailed_token("olga@correo.uy", "/cuenta/confirmar-correo")
+        .await;
+    let data = r
+        .run(
+            Some(&access),
+            "ConfirmEmailChange",
+            json!({ "token": token }),
+        )
+        .await;
+    let confirmed = no_user_errors(&data, "confirmEmailChange");
+    assert_eq!(confirmed["user"]["email"], "olga@correo.uy", "{data}");
+    let data = r.run(Some(&access), "ExportMyData", json!({})).await;
+    assert_eq!(
+        data["exportMyData"]["profile"]["email"], "olga@correo.uy",
+        "{data}"
+    );
+    let variables = json!({ "password": TEST_PASSWORD });
+    let data = r.run(Some(&access), "DeleteMyAccount", variables).await;
+    assert_eq!(no_user_errors(&data, "deleteMyAccount")["ok"], true);
 
     for name in SELLING {
         let id = r.operation(name).id;

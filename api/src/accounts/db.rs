@@ -12,25 +12,6 @@ use crate::users::{User, UserRole};
 
 const USER_COLUMNS: &str = crate::users::user_columns!();
 
-/// Creates a buyer; `None` when the email is taken.
-pub async fn create_user(
-    db: &Db,
-    email: &str,
-    name: &str,
-    password_hash: &str,
-) -> ApiResult<Option<User>> {
-    Ok(sqlx::query_as(concat!(
-        "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
-             ON CONFLICT (email) DO NOTHING RETURNING ",
-        crate::users::user_columns!()
-    ))
-    .bind(email)
-    .bind(name)
-    .bind(password_hash)
-    .fetch_optional(db.executor())
-    .await?)
-}
-
 /// What login needs to know about an email.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Credentials {

@@ -44,7 +44,7 @@ pub struct AuthPayload {
 }
 
 impl AuthPayload {
-    fn error(error: UserError) -> Self {
+    pub(super) fn error(error: UserError) -> Self {
         Self {
             user_errors: vec![error],
             ..Self::default()
@@ -77,7 +77,7 @@ pub struct Session {
     pub current: bool,
 }
 
-fn throttled(wait: std::time::Duration) -> async_graphql::Error {
+pub(super) fn throttled(wait: std::time::Duration) -> async_graphql::Error {
     metrics::counter!("textisur_rate_limit_rejections_total", "limit" => "auth").increment(1);
     ApiError::Throttled {
         retry_after_ms: wait.as_millis().max(1) as u64,
@@ -85,7 +85,7 @@ fn throttled(wait: std::time::Duration) -> async_graphql::Error {
     .into()
 }
 
-async fn open_session(rc: &RequestContext, user: User) -> ApiResult<AuthPayload> {
+pub(super) async fn open_session(rc: &RequestContext, user: User) -> ApiResult<AuthPayload> {
     let (family, refresh) =
         db::start_session(&rc.db, user.id, rc.client.user_agent.as_deref()).await?;
     Ok(issue(rc, user, family, refresh))
@@ -122,7 +122,7 @@ impl AccountMutations {
             errors.push(UserError::at(
                 &["input", "email"],
                 UserErrorCode::Invalid,
-                "email is not a valid address",
+                crate::tr!("account-email-invalid"),
             ));
         }
         let name = input.name.trim();
@@ -130,24 +130,17 @@ impl AccountMutations {
             0 => errors.push(UserError::at(
                 &["input", "name"],
                 UserErrorCode::Required,
-                "name is required",
+                crate::tr!("account-name-required"),
             )),
             n if n > 120 => errors.push(UserError::at(
                 &["input", "name"],
                 UserErrorCode::TooLong,
-                "name may have at most 120 characters",
+                crate::tr!("account-name-too-long", max = 120),
             )),
             _ => {}
         }
         if let Some(problem) = passwords::policy_violation(&input.password, &input.email, name) {
-            let code = if input.password.chars().count() < passwords::MIN_LENGTH {
-                UserErrorCode::TooShort
-            } else if input.password.chars().count() > passwords::MAX_LENGTH {
-                UserErrorCode::TooLong
-            } else {
-                UserErrorCode::Invalid
-            };
-            errors.push(UserError::at(&["input", "password"], code, problem));
+            errors.push(problem.user_error(&["input", "password"]));
         }
         let Some(email) = email.filter(|_| errors.is_empty()) else {
             return Ok(AuthPayload {
@@ -156,12 +149,12 @@ impl AccountMutations {
             });
         };
         let hash = passwords::hash(&input.password).await?;
-        match db::create_user(&rc.db, &email, name, &hash).await? {
+        match super::self_service::register(rc, &email, name, &hash).await? {
             Some(user) => Ok(open_session(rc, user).await?),
             None => Ok(AuthPayload::error(UserError::at(
                 &["input", "email"],
                 UserErrorCode::Taken,
-                "an account with this email exists",
+                crate::tr!("account-email-taken"),
             ))),
         }
     }
@@ -177,7 +170,7 @@ impl AccountMutations {
         let wrong = || {
             AuthPayload::error(UserError::general(
                 UserErrorCode::InvalidCredentials,
-                "email or password is wrong",
+                UserErrorCode::InvalidCredentials.message(),
             ))
         };
         if input.password.chars().count() > passwords::MAX_LENGTH {
@@ -196,7 +189,7 @@ impl AccountMutations {
         if credentials.suspended_at.is_some() {
             return Ok(AuthPayload::error(UserError::general(
                 UserErrorCode::Suspended,
-                "this account is suspended",
+                UserErrorCode::Suspended.message(),
             )));
         }
         let user = rc.loaders.users.load_one(credentials.id).await?;
@@ -216,7 +209,7 @@ impl AccountMutations {
             AuthPayload::error(UserError::at(
                 &["refreshToken"],
                 UserErrorCode::InvalidToken,
-                "refresh token is not valid",
+                crate::tr!("refresh-token-invalid"),
             ))
         };
         match db::rotate(&rc.db, &refresh_token_hash(&refresh_token)).await? {
@@ -256,7 +249,7 @@ impl AccountMutations {
             let error = UserError::at(
                 &["refreshToken"],
                 UserErrorCode::InvalidToken,
-                "refresh token is not valid",
+                crate::tr!("refresh-token-invalid"),
             );
             Ok(LogoutPayload {
                 ok: false,
@@ -270,7 +263,11 @@ impl AccountMutations {
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<LogoutPayload> {
         let rc = RequestContext::of(ctx);
         let not_found = || {
-            let error = UserError::at(&["id"], UserErrorCode::NotFound, "no such session");
+            let error = UserError::at(
+                &["id"],
+                UserErrorCode::NotFound,
+                crate::tr!("session-not-found"),
+            );
             LogoutPayload {
                 ok: false,
                 user_errors: vec![error],
@@ -337,7 +334,7 @@ fn user_not_found() -> UserPayload {
         user_errors: vec![UserError::at(
             &["userId"],
             UserErrorCode::NotFound,
-            "no such user",
+            crate::tr!("user-not-found"),
         )],
     }
 }
@@ -351,7 +348,7 @@ async fn set_suspended(ctx: &Context<'_>, user_id: ID, suspended: bool) -> Resul
         let error = UserError::at(
             &["userId"],
             UserErrorCode::Invalid,
-            "admins cannot suspend themselves",
+            crate::tr!("admin-cannot-suspend-self"),
         );
         return Ok(UserPayload {
             user: None,

@@ -28,6 +28,10 @@ pub struct AuthLimitConfig {
     pub login_per_account_per_hour: u32,
     pub login_per_ip_per_minute: u32,
     pub register_per_ip_per_hour: u32,
+    /// Account mails (verification, password reset, email change) one address may be sent.
+    pub account_mail_per_address_per_hour: u32,
+    /// Account mails one client address may ask for, to any addresses.
+    pub account_mail_per_ip_per_hour: u32,
 }
 
 impl Default for AuthLimitConfig {
@@ -38,6 +42,8 @@ impl Default for AuthLimitConfig {
             login_per_account_per_hour: 200,
             login_per_ip_per_minute: 60,
             register_per_ip_per_hour: 20,
+            account_mail_per_address_per_hour: 5,
+            account_mail_per_ip_per_hour: 30,
         }
     }
 }
@@ -49,6 +55,8 @@ pub struct AuthLimits {
     account_hour: DefaultKeyedRateLimiter<String>,
     ip_minute: DefaultKeyedRateLimiter<IpAddr>,
     register_ip_hour: DefaultKeyedRateLimiter<IpAddr>,
+    mail_address_hour: DefaultKeyedRateLimiter<String>,
+    mail_ip_hour: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
 }
 
@@ -88,6 +96,11 @@ impl AuthLimits {
             account_hour: RateLimiter::keyed(per(config.login_per_account_per_hour, hour)),
             ip_minute: RateLimiter::keyed(per(config.login_per_ip_per_minute, minute)),
             register_ip_hour: RateLimiter::keyed(per(config.register_per_ip_per_hour, hour)),
+            mail_address_hour: RateLimiter::keyed(per(
+                config.account_mail_per_address_per_hour,
+                hour,
+            )),
+            mail_ip_hour: RateLimiter::keyed(per(config.account_mail_per_ip_per_hour, hour)),
             clock: DefaultClock::default(),
         }
     }
@@ -121,6 +134,13 @@ impl AuthLimits {
         self.check(&self.register_ip_hour, &client_network(ip))
     }
 
+    /// Spends one account mail to `email` asked for from `ip`. Counted per address whether
+    /// or not an account has it, so the limit says nothing about who is registered.
+    pub fn account_mail(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
+        self.check(&self.mail_ip_hour, &client_network(ip))?;
+        self.check(&self.mail_address_hour, &email.to_owned())
+    }
+
     /// Drops the state of keys whose buckets are full again.
     pub fn forget_idle(&self) {
         self.account_ip_minute.retain_recent();
@@ -128,6 +148,8 @@ impl AuthLimits {
         self.account_hour.retain_recent();
         self.ip_minute.retain_recent();
         self.register_ip_hour.retain_recent();
+        self.mail_address_hour.retain_recent();
+        self.mail_ip_hour.retain_recent();
     }
 }
 

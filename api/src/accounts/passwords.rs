@@ -7,6 +7,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::error::{ApiError, ApiResult};
+use crate::user_errors::{UserError, UserErrorCode};
 
 /// OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
 pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -33,27 +34,60 @@ static DUMMY_HASH: LazyLock<Option<String>> = LazyLock::new(|| {
         .map(|h| h.to_string())
 });
 
-/// Why a password is refused at registration (`None` when it is acceptable).
-pub fn policy_violation(password: &str, email: &str, name: &str) -> Option<&'static str> {
+/// Why a password is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordProblem {
+    TooShort,
+    TooLong,
+    Common,
+    ContainsEmail,
+    ContainsName,
+    OneCharacter,
+}
+
+impl PasswordProblem {
+    /// The user error for the password field at `path`, in the request's language.
+    pub fn user_error(self, path: &[&str]) -> UserError {
+        let (code, message) = match self {
+            Self::TooShort => (
+                UserErrorCode::TooShort,
+                crate::tr!("password-too-short", min = MIN_LENGTH),
+            ),
+            Self::TooLong => (
+                UserErrorCode::TooLong,
+                crate::tr!("password-too-long", max = MAX_LENGTH),
+            ),
+            Self::Common => (UserErrorCode::Invalid, crate::tr!("password-too-common")),
+            Self::ContainsEmail => (UserErrorCode::Invalid, crate::tr!("password-has-email")),
+            Self::ContainsName => (UserErrorCode::Invalid, crate::tr!("password-has-name")),
+            Self::OneCharacter => (UserErrorCode::Invalid, crate::tr!("password-one-character")),
+        };
+        UserError::at(path, code, message)
+    }
+}
+
+/// Why a password is refused for an account with this email and name (`None` when it is
+/// acceptable): the one policy of registration, reset and change.
+pub fn policy_violation(password: &str, email: &str, name: &str) -> Option<PasswordProblem> {
     let chars = password.chars().count();
     let lower = password.to_lowercase();
     if chars < MIN_LENGTH {
-        Some("password must have at least 10 characters")
+        Some(PasswordProblem::TooShort)
     } else if chars > MAX_LENGTH {
-        Some("password may have at most 128 characters")
+        Some(PasswordProblem::TooLong)
     } else if COMMON.iter().any(|c| lower == *c) {
-        Some("password is too common")
+        Some(PasswordProblem::Common)
     } else if lower.contains(&email.to_lowercase())
         || email
             .split('@')
             .next()
             .is_some_and(|local| local.len() >= 4 && lower.contains(local))
     {
-        Some("password must not contain the email address")
+        Some(PasswordProblem::ContainsEmail)
     } else if name.chars().count() >= 4 && lower.contains(&name.to_lowercase()) {
-        Some("password must not contain the name")
+        Some(PasswordProblem::ContainsName)
     } else if password.chars().all(|c| password.starts_with(c)) {
-        Some("password must not repeat one character")
+        Some(PasswordProblem::OneCharacter)
     } else {
         None
     }

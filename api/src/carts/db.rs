@@ -64,7 +64,7 @@ pub async fn change_line(
             return Ok(Err(UserError::at(
                 &["quantity"],
                 UserErrorCode::OutOfRange,
-                "quantity must be positive",
+                crate::tr!("cart-quantity-not-positive"),
             )));
         }
         (LineChange::Add, current) => match current.unwrap_or_default().checked_add(quantity) {
@@ -74,7 +74,7 @@ pub async fn change_line(
                 return Ok(Err(UserError::at(
                     &["quantity"],
                     UserErrorCode::InsufficientStock,
-                    "quantity exceeds the stock",
+                    crate::tr!("cart-quantity-exceeds-stock"),
                 )));
             }
         },
@@ -83,7 +83,7 @@ pub async fn change_line(
             return Ok(Err(UserError::at(
                 &["productId"],
                 UserErrorCode::NotFound,
-                "this product is not in the cart",
+                crate::tr!("cart-product-missing"),
             )));
         }
     };
@@ -104,7 +104,7 @@ pub async fn change_line(
             return Ok(Err(UserError::at(
                 &["productId"],
                 UserErrorCode::LimitReached,
-                format!("a cart holds at most {MAX_LINES} products"),
+                crate::tr!("cart-full", max = MAX_LINES),
             )));
         }
     }
@@ -142,7 +142,7 @@ pub async fn remove_line(
         Err(UserError::at(
             &["productId"],
             UserErrorCode::NotFound,
-            "this product is not in the cart",
+            crate::tr!("cart-product-missing"),
         ))
     } else {
         Ok(())
@@ -151,5 +151,9 @@ pub async fn remove_line(
 
 /// The user error of an unknown or unreadable product id.
 pub fn no_such_product() -> UserError {
-    UserError::at(&["productId"], UserErrorCode::NotFound, "no such product")
+    UserError::at(
+        &["productId"],
+        UserErrorCode::NotFound,
+        crate::tr!("product-not-found"),
+    )
 }

@@ -58,7 +58,7 @@ impl CategoryMutations {
             return Ok(failed(UserError::at(
                 &["input", "name"],
                 UserErrorCode::Invalid,
-                "name must have 2 to 80 characters",
+                crate::tr!("category-name-length"),
             )));
         }
         let parent = match &input.parent_id {
@@ -70,7 +70,7 @@ impl CategoryMutations {
                     return Ok(failed(UserError::at(
                         &["input", "parentId"],
                         UserErrorCode::NotFound,
-                        "no such category",
+                        crate::tr!("category-not-found"),
                     )));
                 }
             },
@@ -96,7 +96,7 @@ impl CategoryMutations {
         let Some(category) = category else {
             return Ok(failed(UserError::general(
                 UserErrorCode::LimitReached,
-                format!("the tree holds at most {MAX_CATEGORIES} categories"),
+                crate::tr!("category-limit-reached", max = MAX_CATEGORIES),
             )));
         };
         Ok(CategoryPayload {
@@ -118,7 +118,7 @@ impl CategoryMutations {
             failed(UserError::at(
                 &["id"],
                 UserErrorCode::NotFound,
-                "no such category",
+                crate::tr!("category-not-found"),
             ))
         };
         let Ok(id) = CategoryId::from_global(&id) else {
@@ -137,7 +137,7 @@ impl CategoryMutations {
             return Ok(failed(UserError::at(
                 &["input", "name"],
                 UserErrorCode::Invalid,
-                "name must have 2 to 80 characters",
+                crate::tr!("category-name-length"),
             )));
         }
         let parent = if input.move_to_root {
@@ -150,7 +150,7 @@ impl CategoryMutations {
                         return Ok(failed(UserError::at(
                             &["input", "parentId"],
                             UserErrorCode::NotFound,
-                            "no such category",
+                            crate::tr!("category-not-found"),
                         )));
                     };
                     // Moving under itself or a descendant would cut the subtree off the tree.
@@ -168,14 +168,14 @@ impl CategoryMutations {
                             return Ok(failed(UserError::at(
                                 &["input", "parentId"],
                                 UserErrorCode::NotFound,
-                                "no such category",
+                                crate::tr!("category-not-found"),
                             )));
                         }
                         Some(true) => {
                             return Ok(failed(UserError::at(
                                 &["input", "parentId"],
                                 UserErrorCode::Invalid,
-                                "a category cannot move under itself or its descendants",
+                                crate::tr!("category-cycle"),
                             )));
                         }
                         Some(false) => Some(parent),

@@ -51,9 +51,7 @@ pub fn check_visible(conversation: &Conversation, viewer: &Viewer) -> ApiResult<
     if conversation.visible_to(viewer) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(
-            "only the buyer, the store's seller and admins may see this conversation".into(),
-        ))
+        Err(ApiError::Forbidden(crate::tr!("conversation-forbidden")))
     }
 }
 
@@ -203,11 +201,22 @@ fn page_key(
     let after: Option<MessageCursor> = after.as_deref().map(decode_cursor).transpose()?;
     let before: Option<MessageCursor> = before.as_deref().map(decode_cursor).transpose()?;
     let (direction, limit) = match (first, last) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_input("give first or last, not both")),
-        (None, Some(n)) if n < 0 => return Err(ApiError::bad_input("last must not be negative")),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_input(crate::tr!(
+                "conversation-first-or-last"
+            )));
+        }
+        (None, Some(n)) if n < 0 => {
+            return Err(ApiError::bad_input(crate::tr!(
+                "page-size-negative",
+                argument = "last"
+            )));
+        }
         (None, Some(n)) if n > MAX_PAGE_SIZE => {
-            return Err(ApiError::bad_input(format!(
-                "last may not exceed {MAX_PAGE_SIZE}"
+            return Err(ApiError::bad_input(crate::tr!(
+                "page-size-too-large",
+                argument = "last",
+                max = MAX_PAGE_SIZE,
             )));
         }
         (None, Some(n)) => (Direction::Backward, n as usize),

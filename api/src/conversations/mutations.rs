@@ -35,12 +35,12 @@ fn message_body(raw: &str) -> Result<PlainText, UserError> {
         PlainTextError::Empty => UserError::at(
             &["body"],
             UserErrorCode::Required,
-            "the message is empty once markup is removed",
+            crate::tr!("message-empty"),
         ),
         PlainTextError::TooLong => UserError::at(
             &["body"],
             UserErrorCode::TooLong,
-            format!("a message may have at most {MESSAGE_MAX_CHARS} characters"),
+            crate::tr!("message-too-long", max = MESSAGE_MAX_CHARS),
         ),
     })
 }
@@ -49,7 +49,7 @@ fn no_such_conversation() -> UserError {
     UserError::at(
         &["conversationId"],
         UserErrorCode::NotFound,
-        "no such conversation",
+        crate::tr!("conversation-not-found"),
     )
 }
 
@@ -142,6 +142,13 @@ impl ConversationMutations {
     ) -> Result<ConversationPayload> {
         let rc = RequestContext::of(ctx);
         let buyer = signed_in_user(rc)?;
+        // Writing to a seller puts the buyer's address in front of them: verified first.
+        if let Some(error) = crate::accounts::self_service::unverified(rc, buyer).await? {
+            return Ok(ConversationPayload {
+                conversation: None,
+                user_errors: vec![error],
+            });
+        }
         let mut errors = Vec::new();
         let store = match StoreId::from_global(&store_id) {
             Ok(id) => rc.loaders.stores.load_one(id).await?,
@@ -151,12 +158,12 @@ impl ConversationMutations {
             None => errors.push(UserError::at(
                 &["storeId"],
                 UserErrorCode::NotFound,
-                "no such store",
+                crate::tr!("store-not-found"),
             )),
             Some(store) if store.owner_id == buyer => errors.push(UserError::at(
                 &["storeId"],
                 UserErrorCode::Invalid,
-                "you cannot start a conversation with your own store",
+                crate::tr!("conversation-own-store"),
             )),
             Some(_) => {}
         }
@@ -180,7 +187,7 @@ impl ConversationMutations {
                         errors.push(UserError::at(
                             &["productId"],
                             UserErrorCode::NotFound,
-                            "no such product in this store",
+                            crate::tr!("conversation-product-not-in-store"),
                         ));
                         None
                     }

@@ -38,7 +38,7 @@ pub(super) fn throttle(
     let retry_after_ms = wait.as_millis().max(1) as u64;
     let body = json!({
         "errors": [{
-            "message": format!("throttled: this request costs {cost} points; retry in {retry_after_ms} ms"),
+            "message": crate::tr!("throttled-cost", cost = cost, seconds = retry_after_ms.div_ceil(1000)),
             "extensions": { "code": ErrorCode::Throttled.as_str(), "retryAfterMs": retry_after_ms },
         }],
         "extensions": { "cost": cost_extension(cost, None, &bucket) },

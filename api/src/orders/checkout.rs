@@ -42,7 +42,7 @@ fn cart_hash(lines: &[(ProductId, Decimal)]) -> Vec<u8> {
     hasher.finalize().to_vec()
 }
 
-fn key_error(message: &str) -> Vec<UserError> {
+fn key_error(message: String) -> Vec<UserError> {
     vec![UserError::at(
         &["idempotencyKey"],
         UserErrorCode::Invalid,
@@ -58,14 +58,16 @@ pub async fn checkout(
     key: &str,
 ) -> ApiResult<Result<Vec<Order>, Vec<UserError>>> {
     if !KEY_LENGTH.contains(&key.chars().count()) {
-        return Ok(Err(key_error(
-            "idempotencyKey must have 8 to 128 characters",
-        )));
+        return Ok(Err(key_error(crate::tr!(
+            "checkout-key-length",
+            min = *KEY_LENGTH.start(),
+            max = *KEY_LENGTH.end(),
+        ))));
     }
     if key.chars().any(char::is_control) {
-        return Ok(Err(key_error(
-            "idempotencyKey may not contain control characters",
-        )));
+        return Ok(Err(key_error(crate::tr!(
+            "checkout-key-control-characters"
+        ))));
     }
     let mut tx = db.begin().await?;
     sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
@@ -96,14 +98,14 @@ pub async fn checkout(
             Ok(Err(vec![UserError::at(
                 &["idempotencyKey"],
                 UserErrorCode::IdempotencyKeyReused,
-                "this idempotency key was used for a different cart",
+                crate::tr!("checkout-key-reused"),
             )]))
         };
     }
     if lines.is_empty() {
         return Ok(Err(vec![UserError::general(
             UserErrorCode::CartEmpty,
-            "the cart is empty",
+            UserErrorCode::CartEmpty.message(),
         )]));
     }
 
@@ -129,14 +131,22 @@ pub async fn checkout(
             errors.push(UserError::at(
                 &["cart", global.as_str()],
                 UserErrorCode::OwnStore,
-                format!("{}: you cannot buy from your own store", product.name),
+                crate::tr!(
+                    "checkout-line-problem",
+                    product = product.name.as_str(),
+                    problem = UserErrorCode::OwnStore.message(),
+                ),
             ));
             continue;
         }
         match check_quantity(&product, quantity, &["cart", global.as_str()]) {
             Ok(()) => taken.push(TakenLine { product, quantity }),
             Err(mut e) => {
-                e.message = format!("{}: {}", product.name, e.message);
+                e.message = crate::tr!(
+                    "checkout-line-problem",
+                    product = product.name.as_str(),
+                    problem = e.message,
+                );
                 errors.push(e);
             }
         }

@@ -48,9 +48,7 @@ pub async fn visible_order(rc: &RequestContext, id: OrderId) -> ApiResult<Option
     };
     match party(rc, &order).await? {
         Some(_) => Ok(Some(order)),
-        None => Err(ApiError::Forbidden(
-            "only the buyer, the store's seller and admins may see this order".into(),
-        )),
+        None => Err(ApiError::Forbidden(crate::tr!("order-forbidden"))),
     }
 }
 
@@ -303,7 +301,7 @@ async fn change(rc: &RequestContext, order_id: &ID, to: OrderStatus) -> Result<O
         user_errors: vec![UserError::at(
             &["orderId"],
             UserErrorCode::NotFound,
-            "no such order",
+            crate::tr!("order-not-found"),
         )],
     };
     let (Some(actor), Ok(id)) = (actor(&rc.viewer), OrderId::from_global(order_id)) else {
@@ -315,9 +313,9 @@ async fn change(rc: &RequestContext, order_id: &ID, to: OrderStatus) -> Result<O
             user_errors: Vec::new(),
         }),
         Err(ChangeRefused::NotFound) => Ok(not_found()),
-        Err(ChangeRefused::Forbidden) => Err(ApiError::Forbidden(format!(
-            "you may not move this order to {}",
-            status_name(to)
+        Err(ChangeRefused::Forbidden) => Err(ApiError::Forbidden(crate::tr!(
+            "order-move-forbidden",
+            status = status_name(to)
         ))
         .into()),
         Err(ChangeRefused::InvalidTransition(from)) => Ok(OrderPayload {
@@ -325,10 +323,10 @@ async fn change(rc: &RequestContext, order_id: &ID, to: OrderStatus) -> Result<O
             user_errors: vec![UserError::at(
                 &["status"],
                 UserErrorCode::InvalidTransition,
-                format!(
-                    "an order in status {} cannot move to {}",
-                    status_name(from),
-                    status_name(to)
+                crate::tr!(
+                    "order-invalid-transition",
+                    from = status_name(from),
+                    to = status_name(to),
                 ),
             )],
         }),

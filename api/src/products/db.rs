@@ -135,9 +135,7 @@ pub async fn list(
                 qb.push_bind(*at).push(", ").push_bind(id.0);
             }
             _ => {
-                return Err(ApiError::bad_input(
-                    "cursor does not belong to this sort order",
-                ));
+                return Err(ApiError::bad_input(crate::tr!("cursor-wrong-sort")));
             }
         }
         qb.push(")");

@@ -67,7 +67,7 @@ impl ProductQueries {
                     product
                 }
             },
-            _ => return Err(ApiError::bad_input("give exactly one of id and slug").into()),
+            _ => return Err(ApiError::bad_input(crate::tr!("lookup-id-or-slug")).into()),
         };
         Ok(product.filter(|p| p.visible_to(&rc.viewer)))
     }
@@ -113,8 +113,9 @@ pub fn listing_from_args(
         .as_ref()
         .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
     {
-        return Err(ApiError::bad_input(format!(
-            "query may not exceed {MAX_QUERY_CHARS} characters"
+        return Err(ApiError::bad_input(crate::tr!(
+            "search-query-too-long",
+            max = MAX_QUERY_CHARS
         )));
     }
     let filter = filter.unwrap_or_default();
@@ -129,8 +130,9 @@ pub fn listing_from_args(
     .flatten()
     .any(|n| n > MAX_FILTER_VALUES);
     if too_many {
-        return Err(ApiError::bad_input(format!(
-            "a filter list may hold at most {MAX_FILTER_VALUES} values"
+        return Err(ApiError::bad_input(crate::tr!(
+            "product-filter-too-many",
+            max = MAX_FILTER_VALUES
         )));
     }
     // No price reaches the limit, so a bound past it can only be a mistake or a probe.
@@ -139,20 +141,27 @@ pub fn listing_from_args(
         ("maxPrice", filter.max_price),
     ] {
         if bound.is_some_and(|b| b.abs() >= price_limit()) {
-            return Err(ApiError::bad_input(format!(
-                "{name} is out of range: prices are below 10,000,000,000"
+            return Err(ApiError::bad_input(crate::tr!(
+                "product-price-bound-out-of-range",
+                argument = name
             )));
         }
     }
     if let (Some(min), Some(max)) = (filter.min_price, filter.max_price)
         && min > max
     {
-        return Err(ApiError::bad_input("minPrice may not exceed maxPrice"));
+        return Err(ApiError::bad_input(crate::tr!(
+            "product-price-bounds-crossed"
+        )));
     }
     let min_rating = match filter.min_rating {
         None => None,
         Some(r) if (0.0..=5.0).contains(&r) => Decimal::try_from(r).ok(),
-        Some(_) => return Err(ApiError::bad_input("minRating must be between 0 and 5")),
+        Some(_) => {
+            return Err(ApiError::bad_input(crate::tr!(
+                "product-min-rating-out-of-range"
+            )));
+        }
     };
     let category_ids = filter
         .category_ids
@@ -277,9 +286,9 @@ impl ProductSearchConnection {
                 };
                 Self::from_index(rc, index, listing, first, after, wants).await
             }
-            (None, Some(AnyCursor::Index(_))) => Err(ApiError::bad_input(
-                "this cursor can no longer be resumed: start the listing again",
-            )),
+            (None, Some(AnyCursor::Index(_))) => {
+                Err(ApiError::bad_input(crate::tr!("cursor-expired")))
+            }
             (None, cursor) => {
                 let cursor = match cursor {
                     Some(AnyCursor::Postgres(c)) => Some(c),

@@ -98,7 +98,7 @@ fn decimals(value: Decimal) -> u32 {
 /// Validates `fields`; errors carry `prefix` (e.g. `["input"]` or `["products", "316"]`).
 pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft, Vec<UserError>> {
     let mut errors = Vec::new();
-    let mut err = |path: &str, code: UserErrorCode, message: &str| {
+    let mut err = |path: &str, code: UserErrorCode, message: String| {
         errors.push(UserError::under(prefix, &[path], code, message));
     };
 
@@ -107,12 +107,12 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
         n if n < 3 => err(
             "name",
             UserErrorCode::TooShort,
-            "name must have at least 3 characters",
+            crate::tr!("product-name-too-short"),
         ),
         n if n > NAME_MAX => err(
             "name",
             UserErrorCode::TooLong,
-            "name may have at most 150 characters",
+            crate::tr!("product-name-too-long"),
         ),
         _ => {}
     }
@@ -120,20 +120,20 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
         err(
             "description",
             UserErrorCode::TooLong,
-            "description may have at most 5000 characters",
+            crate::tr!("product-description-too-long"),
         );
     }
     if fields.price <= Decimal::ZERO || fields.price >= price_limit() {
         err(
             "price",
             UserErrorCode::OutOfRange,
-            "price must be positive and below 10,000,000,000",
+            crate::tr!("product-price-out-of-range"),
         );
     } else if decimals(fields.price) > 2 {
         err(
             "price",
             UserErrorCode::Precision,
-            "price may have at most 2 decimals",
+            crate::tr!("product-price-precision"),
         );
     }
 
@@ -155,9 +155,9 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
                 path,
                 UserErrorCode::OutOfRange,
                 if allow_zero {
-                    "must not be negative"
+                    crate::tr!("product-quantity-negative")
                 } else {
-                    "must be positive"
+                    crate::tr!("product-quantity-not-positive")
                 },
             );
             quantity_ok = false;
@@ -165,14 +165,14 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
             err(
                 path,
                 UserErrorCode::Precision,
-                "products sold by the piece take whole quantities",
+                crate::tr!("product-quantity-not-whole"),
             );
             quantity_ok = false;
         } else if decimals(value) > 3 {
             err(
                 path,
                 UserErrorCode::Precision,
-                "quantities may have at most 3 decimals",
+                crate::tr!("product-quantity-precision"),
             );
             quantity_ok = false;
         }
@@ -182,14 +182,14 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
             err(
                 "minQuantity",
                 UserErrorCode::NotMultiple,
-                "minQuantity must be a multiple of quantityStep",
+                crate::tr!("product-min-quantity-not-multiple"),
             );
         }
         if !multiple_of(fields.stock, step) {
             err(
                 "stock",
                 UserErrorCode::NotMultiple,
-                "stock must be a multiple of quantityStep",
+                crate::tr!("product-stock-not-multiple"),
             );
         }
     }
@@ -209,14 +209,18 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
                 err(
                     path,
                     UserErrorCode::TooLong,
-                    "each value may have at most 40 characters",
+                    crate::tr!("product-facet-value-too-long"),
                 );
                 return Vec::new();
             }
             labels.push(value);
         }
         if labels.len() > FACETS_MAX {
-            err(path, UserErrorCode::TooMany, "at most 20 values");
+            err(
+                path,
+                UserErrorCode::TooMany,
+                crate::tr!("product-facet-too-many"),
+            );
         }
         labels
     };
@@ -237,7 +241,7 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
         err(
             "sku",
             UserErrorCode::Invalid,
-            "sku takes up to 64 letters, digits, '-', '_' or '.'",
+            crate::tr!("product-sku-invalid"),
         );
     }
 

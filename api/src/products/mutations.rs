@@ -134,9 +134,7 @@ async fn writable_store(rc: &RequestContext, store: StoreId) -> ApiResult<Option
     if rc.viewer.is_self_or_admin(store.owner_id) {
         Ok(Some(store))
     } else {
-        Err(ApiError::Forbidden(
-            "only the store's seller and admins may change its products".into(),
-        ))
+        Err(ApiError::Forbidden(crate::tr!("product-change-forbidden")))
     }
 }
 
@@ -164,7 +162,7 @@ async fn category(
             prefix,
             &["categoryId"],
             UserErrorCode::NotFound,
-            "no such category",
+            crate::tr!("category-not-found"),
         )
     };
     let Ok(id) = CategoryId::from_global(id) else {
@@ -184,7 +182,7 @@ fn sku_taken(prefix: &[String]) -> UserError {
         prefix,
         &["sku"],
         UserErrorCode::Taken,
-        "another product of this store has this sku",
+        crate::tr!("product-sku-taken"),
     )
 }
 
@@ -207,14 +205,14 @@ impl ProductMutations {
             return Ok(ProductPayload::errors(vec![UserError::at(
                 &["input", "storeId"],
                 UserErrorCode::NotFound,
-                "no such store",
+                crate::tr!("store-not-found"),
             )]));
         };
         let Some(store) = writable_store(rc, store_id).await? else {
             return Ok(ProductPayload::errors(vec![UserError::at(
                 &["input", "storeId"],
                 UserErrorCode::NotFound,
-                "no such store",
+                crate::tr!("store-not-found"),
             )]));
         };
         let (category_id, fields) = input.product.into_fields(input.sku);
@@ -256,7 +254,7 @@ impl ProductMutations {
             return Ok(ProductPayload::errors(vec![UserError::at(
                 &["id"],
                 UserErrorCode::NotFound,
-                "no such product",
+                crate::tr!("product-not-found"),
             )]));
         };
         let current = current.into_row();
@@ -314,7 +312,7 @@ impl ProductMutations {
             return Ok(ProductPayload::errors(vec![UserError::at(
                 &["id"],
                 UserErrorCode::NotFound,
-                "no such product",
+                crate::tr!("product-not-found"),
             )]));
         };
         let product_id = current.id;
@@ -345,21 +343,21 @@ impl ProductMutations {
             return Ok(payload_error(UserError::at(
                 &["storeId"],
                 UserErrorCode::NotFound,
-                "no such store",
+                crate::tr!("store-not-found"),
             )));
         };
         let Some(store) = writable_store(rc, store).await? else {
             return Ok(payload_error(UserError::at(
                 &["storeId"],
                 UserErrorCode::NotFound,
-                "no such store",
+                crate::tr!("store-not-found"),
             )));
         };
         if products.is_empty() || products.len() > UPSERT_MAX {
             return Ok(payload_error(UserError::at(
                 &["products"],
                 UserErrorCode::TooMany,
-                "send between 1 and 500 products",
+                crate::tr!("product-upsert-count"),
             )));
         }
         let category_ids: Vec<CategoryId> = products
@@ -380,7 +378,7 @@ impl ProductMutations {
                     &prefix,
                     &["categoryId"],
                     UserErrorCode::NotFound,
-                    "no such category",
+                    crate::tr!("category-not-found"),
                 ));
             }
             let sku = input.sku.trim().to_owned();
@@ -389,14 +387,14 @@ impl ProductMutations {
                     &prefix,
                     &["sku"],
                     UserErrorCode::Required,
-                    "sku is required",
+                    crate::tr!("product-sku-required"),
                 ));
             } else if !seen_skus.insert(sku.clone()) {
                 errors.push(UserError::under(
                     &prefix,
                     &["sku"],
                     UserErrorCode::Taken,
-                    "this sku appears twice in the batch",
+                    crate::tr!("product-sku-repeated"),
                 ));
             }
             let (_, fields) = input.product.into_fields(Some(sku));

@@ -32,7 +32,7 @@ pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserEr
         return Ok(Err(UserError::at(
             &["productId"],
             UserErrorCode::NotFound,
-            "no such product",
+            crate::tr!("product-not-found"),
         )));
     };
     // The store's own accounts (its owner; stores have no other staff) may not review its
@@ -41,7 +41,7 @@ pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserEr
         return Ok(Err(UserError::at(
             &["productId"],
             UserErrorCode::NotEligible,
-            "a store's own accounts may not review its products",
+            crate::tr!("review-own-store"),
         )));
     }
     // Reviews of one store take turns: each average below is then computed by a statement
@@ -63,7 +63,7 @@ pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserEr
         return Ok(Err(UserError::at(
             &["productId"],
             UserErrorCode::NotEligible,
-            "only buyers who received this product may review it",
+            crate::tr!("review-not-delivered"),
         )));
     }
     let written: Option<Review> = sqlx::query_as(
@@ -81,7 +81,7 @@ pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserEr
         return Ok(Err(UserError::at(
             &["productId"],
             UserErrorCode::Taken,
-            "you already reviewed this product",
+            crate::tr!("review-taken"),
         )));
     };
     sqlx::query(

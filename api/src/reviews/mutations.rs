@@ -60,7 +60,7 @@ impl ReviewMutations {
             errors.push(UserError::at(
                 &["productId"],
                 UserErrorCode::NotFound,
-                "no such product",
+                crate::tr!("product-not-found"),
             ));
         }
         let rating = match i16::try_from(rating) {
@@ -69,7 +69,7 @@ impl ReviewMutations {
                 errors.push(UserError::at(
                     &["rating"],
                     UserErrorCode::OutOfRange,
-                    "rating must be between 1 and 5",
+                    crate::tr!("review-rating-out-of-range"),
                 ));
                 0
             }
@@ -84,7 +84,7 @@ impl ReviewMutations {
                 errors.push(UserError::at(
                     &["body"],
                     UserErrorCode::TooLong,
-                    format!("a review may have at most {REVIEW_MAX_CHARS} characters"),
+                    crate::tr!("review-too-long", max = REVIEW_MAX_CHARS),
                 ));
                 None
             }

@@ -68,14 +68,16 @@ impl SearchQueries {
         #[graphql(default = 8)] first: i32,
     ) -> Result<Vec<Suggestion>> {
         if !(0..=MAX_SUGGESTIONS).contains(&first) {
-            return Err(ApiError::bad_input(format!(
-                "first must be between 0 and {MAX_SUGGESTIONS}"
+            return Err(ApiError::bad_input(crate::tr!(
+                "suggest-first-out-of-range",
+                max = MAX_SUGGESTIONS
             ))
             .into());
         }
         if prefix.chars().count() > MAX_PREFIX_CHARS {
-            return Err(ApiError::bad_input(format!(
-                "prefix may not exceed {MAX_PREFIX_CHARS} characters"
+            return Err(ApiError::bad_input(crate::tr!(
+                "suggest-prefix-too-long",
+                max = MAX_PREFIX_CHARS
             ))
             .into());
         }

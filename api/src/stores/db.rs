@@ -70,9 +70,7 @@ pub async fn list(
             qb.push_bind(id.0).push(")");
         }
         _ => {
-            return Err(ApiError::bad_input(
-                "cursor does not belong to this listing",
-            ));
+            return Err(ApiError::bad_input(crate::tr!("cursor-wrong-listing")));
         }
     }
     qb.push(" ORDER BY ")

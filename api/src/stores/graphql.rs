@@ -38,7 +38,7 @@ impl StoreQueries {
                     .await?
             }
             (None, Some(slug)) => db::by_slug(&rc.db, &slug).await?,
-            _ => return Err(ApiError::bad_input("give exactly one of id and slug").into()),
+            _ => return Err(ApiError::bad_input(crate::tr!("lookup-id-or-slug")).into()),
         })
     }
 
@@ -88,20 +88,23 @@ fn store_listing(
 ) -> ApiResult<StoreListing> {
     let text = query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
     if text.as_ref().is_some_and(|q| q.chars().count() > 100) {
-        return Err(ApiError::bad_input("query may not exceed 100 characters"));
+        return Err(ApiError::bad_input(crate::tr!(
+            "search-query-too-long",
+            max = 100
+        )));
     }
     if let Some(p) = near
         && !((-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon))
     {
-        return Err(ApiError::bad_input(
-            "near must have lat in -90..90 and lon in -180..180",
-        ));
+        return Err(ApiError::bad_input(crate::tr!("stores-near-out-of-range")));
     }
     match radius_km {
-        Some(_) if near.is_none() => Err(ApiError::bad_input("radiusKm needs near")),
-        Some(r) if !(r > 0.0 && r <= 20_000.0) => {
-            Err(ApiError::bad_input("radiusKm must be between 0 and 20000"))
+        Some(_) if near.is_none() => {
+            Err(ApiError::bad_input(crate::tr!("stores-radius-needs-near")))
         }
+        Some(r) if !(r > 0.0 && r <= 20_000.0) => Err(ApiError::bad_input(crate::tr!(
+            "stores-radius-out-of-range"
+        ))),
         _ => Ok(StoreListing {
             text,
             near: near.map(|p| (p.lat, p.lon)),
@@ -141,9 +144,7 @@ impl StoreSearchConnection {
             (Some(StoreCursor::Distance(d, id)), true) => Some((*d, id.0)),
             (Some(StoreCursor::Relevance(v, id)), false) => Some((*v, id.0)),
             _ => {
-                return Err(ApiError::bad_input(
-                    "cursor does not belong to this listing",
-                ));
+                return Err(ApiError::bad_input(crate::tr!("cursor-wrong-listing")));
             }
         };
         let query = textisur_search_index::StoreQuery {

@@ -68,19 +68,19 @@ fn validate(f: &StoreFields) -> Vec<UserError> {
             errors.push(UserError::at(
                 &["input", field],
                 UserErrorCode::Required,
-                format!("{field} is required"),
+                crate::tr!("store-field-required", field = field),
             ));
         } else if n < min {
             errors.push(UserError::at(
                 &["input", field],
                 UserErrorCode::TooShort,
-                format!("{field} is too short"),
+                crate::tr!("store-field-too-short", field = field),
             ));
         } else if n > max {
             errors.push(UserError::at(
                 &["input", field],
                 UserErrorCode::TooLong,
-                format!("{field} may have at most {max} characters"),
+                crate::tr!("store-field-too-long", field = field, max = max),
             ));
         }
     };
@@ -91,7 +91,7 @@ fn validate(f: &StoreFields) -> Vec<UserError> {
         errors.push(UserError::at(
             &["input", "description"],
             UserErrorCode::TooLong,
-            "description may have at most 2000 characters",
+            crate::tr!("store-description-too-long"),
         ));
     }
     if let Some((lat, lon)) = f.location {
@@ -99,14 +99,14 @@ fn validate(f: &StoreFields) -> Vec<UserError> {
             errors.push(UserError::at(
                 &["input", "location", "lat"],
                 UserErrorCode::OutOfRange,
-                "lat must be between -90 and 90",
+                crate::tr!("store-latitude-out-of-range"),
             ));
         }
         if !(-180.0..=180.0).contains(&lon) {
             errors.push(UserError::at(
                 &["input", "location", "lon"],
                 UserErrorCode::OutOfRange,
-                "lon must be between -180 and 180",
+                crate::tr!("store-longitude-out-of-range"),
             ));
         }
     }
@@ -151,6 +151,14 @@ impl StoreMutations {
     ) -> Result<StorePayload> {
         let rc = RequestContext::of(ctx);
         let owner = rc.viewer.user_id().ok_or(ApiError::Unauthenticated)?;
+        // A store shows its owner's address to buyers: verified first.
+        if let Some(error) = crate::accounts::self_service::unverified(rc, owner).await? {
+            return Ok(StorePayload {
+                store: None,
+                user_errors: vec![error],
+                consistency_token: None,
+            });
+        }
         let fields = StoreFields {
             name: input.name.trim().to_owned(),
             description: input.description.unwrap_or_default(),
@@ -168,7 +176,7 @@ impl StoreMutations {
             errors.push(UserError::at(
                 &["input", "countryCode"],
                 UserErrorCode::Invalid,
-                "countryCode must be AR, CL, UY, PY or PE",
+                crate::tr!("store-country-invalid"),
             ));
         }
         if !errors.is_empty() {
@@ -191,7 +199,7 @@ impl StoreMutations {
         if owned >= i64::from(allowance) {
             let error = UserError::general(
                 UserErrorCode::LimitReached,
-                "you already run as many stores as allowed",
+                crate::tr!("store-limit-reached"),
             );
             return Ok(StorePayload {
                 store: None,
@@ -252,7 +260,7 @@ impl StoreMutations {
             user_errors: vec![UserError::at(
                 &["id"],
                 UserErrorCode::NotFound,
-                "no such store",
+                crate::tr!("store-not-found"),
             )],
             consistency_token: None,
         };
@@ -263,10 +271,7 @@ impl StoreMutations {
             return Ok(not_found());
         };
         if !rc.viewer.is_self_or_admin(current.owner_id) {
-            return Err(ApiError::Forbidden(
-                "only the store's seller and admins may change it".into(),
-            )
-            .into());
+            return Err(ApiError::Forbidden(crate::tr!("store-change-forbidden")).into());
         }
         let current = current.into_row();
         let fields = StoreFields {
@@ -333,7 +338,7 @@ impl StoreMutations {
             let error = UserError::at(
                 &["stores"],
                 UserErrorCode::OutOfRange,
-                "stores must be between 0 and 100",
+                crate::tr!("store-allowance-out-of-range"),
             );
             return Ok(StorePayload {
                 store: None,
@@ -351,7 +356,7 @@ impl StoreMutations {
             vec![UserError::at(
                 &["userId"],
                 UserErrorCode::NotFound,
-                "no such user",
+                crate::tr!("store-allowance-user-not-found"),
             )]
         } else {
             Vec::new()

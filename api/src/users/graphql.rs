@@ -51,6 +51,13 @@ impl User {
         Ok(Some(&self.email))
     }
 
+    /// Whether the user proved they own their email address (by the link mailed to it).
+    /// Restricted: the user and admins.
+    async fn email_verified(&self, ctx: &Context<'_>) -> Result<bool> {
+        SelfOrAdmin(self.id).check(ctx).await?;
+        Ok(self.email_verified_at.is_some())
+    }
+
     /// Whether and since when the account is suspended. Restricted: the user and admins.
     async fn suspended_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
         SelfOrAdmin(self.id).check(ctx).await?;

@@ -187,7 +187,7 @@ fn throttled(id: &str, cost: u64, wait: Duration) -> Value {
     metrics::counter!("textisur_rate_limit_rejections_total", "limit" => "cost").increment(1);
     let retry_after_ms = wait.as_millis().max(1) as u64;
     json!({ "id": id, "type": "error", "payload": [{
-        "message": format!("throttled: this request costs {cost} points; retry in {retry_after_ms} ms"),
+        "message": crate::tr!("throttled-cost", cost = cost, seconds = retry_after_ms.div_ceil(1000)),
         "extensions": { "code": ErrorCode::Throttled.as_str(), "retryAfterMs": retry_after_ms },
     }] })
 }

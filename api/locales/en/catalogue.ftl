@@ -1,0 +1,73 @@
+# catalogue
+
+# Lookups and listings shared by stores and products
+lookup-id-or-slug = give exactly one of id and slug
+search-query-too-long = query may not exceed { $max } characters
+search-consistency-token-invalid = invalid consistency token
+cursor-wrong-listing = cursor does not belong to this listing
+cursor-wrong-sort = cursor does not belong to this sort order
+cursor-expired = this cursor can no longer be resumed: start the listing again
+
+# Stores
+store-not-found = no such store
+store-field-required = { $field } is required
+store-field-too-short = { $field } is too short
+store-field-too-long = { $field } may have at most { $max } characters
+store-description-too-long = description may have at most 2000 characters
+store-latitude-out-of-range = lat must be between -90 and 90
+store-longitude-out-of-range = lon must be between -180 and 180
+store-country-invalid = countryCode must be AR, CL, UY, PY or PE
+store-limit-reached = you already run as many stores as allowed
+store-change-forbidden = only the store's seller and admins may change it
+store-allowance-out-of-range = stores must be between 0 and 100
+store-allowance-user-not-found = no such user
+
+# Store listings
+stores-near-out-of-range = near must have lat in -90..90 and lon in -180..180
+stores-radius-needs-near = radiusKm needs near
+stores-radius-out-of-range = radiusKm must be between 0 and 20000
+
+# Products
+product-not-found = no such product
+product-name-too-short = name must have at least 3 characters
+product-name-too-long = name may have at most 150 characters
+product-description-too-long = description may have at most 5000 characters
+product-price-out-of-range = price must be positive and below 10,000,000,000
+product-price-precision = price may have at most 2 decimals
+product-quantity-negative = must not be negative
+product-quantity-not-positive = must be positive
+product-quantity-not-whole = products sold by the piece take whole quantities
+product-quantity-precision = quantities may have at most 3 decimals
+product-min-quantity-not-multiple = minQuantity must be a multiple of quantityStep
+product-stock-not-multiple = stock must be a multiple of quantityStep
+product-facet-value-too-long = each value may have at most 40 characters
+product-facet-too-many = at most 20 values
+product-sku-invalid = sku takes up to 64 letters, digits, '-', '_' or '.'
+product-sku-required = sku is required
+product-sku-taken = another product of this store has this sku
+product-sku-repeated = this sku appears twice in the batch
+product-upsert-count = send between 1 and 500 products
+product-change-forbidden = only the store's seller and admins may change its products
+
+# Product listings
+product-filter-too-many = a filter list may hold at most { $max } values
+product-price-bound-out-of-range = { $argument } is out of range: prices are below 10,000,000,000
+product-price-bounds-crossed = minPrice may not exceed maxPrice
+product-min-rating-out-of-range = minRating must be between 0 and 5
+
+# Categories
+category-not-found = no such category
+category-name-length = name must have 2 to 80 characters
+category-limit-reached = the tree holds at most { $max } categories
+category-cycle = a category cannot move under itself or its descendants
+
+# Reviews
+review-rating-out-of-range = rating must be between 1 and 5
+review-too-long = a review may have at most { $max } characters
+review-own-store = a store's own accounts may not review its products
+review-not-delivered = only buyers who received this product may review it
+review-taken = you already reviewed this product
+
+# Search suggestions
+suggest-first-out-of-range = first must be between 0 and { $max }
+suggest-prefix-too-long = prefix may not exceed { $max } characters

@@ -1,0 +1,91 @@
+# catalogue
+
+# Búsquedas y listados comunes a tiendas y productos
+lookup-id-or-slug = indica exactamente uno de id y slug
+search-query-too-long = query no puede superar los { $max } caracteres
+search-consistency-token-invalid = el token de consistencia no es válido
+cursor-wrong-listing = el cursor no corresponde a este listado
+cursor-wrong-sort = el cursor no corresponde a este orden
+cursor-expired = este cursor ya no se puede retomar: vuelve a empezar el listado
+
+# Tiendas
+store-not-found = no existe esa tienda
+store-field-required =
+    { $field ->
+        [name] el nombre es obligatorio
+        [city] la ciudad es obligatoria
+        [region] la región es obligatoria
+       *[other] { $field } es obligatorio
+    }
+store-field-too-short =
+    { $field ->
+        [name] el nombre es demasiado corto
+        [city] el nombre de la ciudad es demasiado corto
+        [region] el nombre de la región es demasiado corto
+       *[other] { $field } es demasiado corto
+    }
+store-field-too-long =
+    { $field ->
+        [name] el nombre puede tener como máximo { $max } caracteres
+        [city] la ciudad puede tener como máximo { $max } caracteres
+        [region] la región puede tener como máximo { $max } caracteres
+       *[other] { $field } puede tener como máximo { $max } caracteres
+    }
+store-description-too-long = la descripción puede tener como máximo 2000 caracteres
+store-latitude-out-of-range = la latitud debe estar entre -90 y 90
+store-longitude-out-of-range = la longitud debe estar entre -180 y 180
+store-country-invalid = el país debe ser AR, CL, UY, PY o PE
+store-limit-reached = ya tienes todas las tiendas que se te permiten
+store-change-forbidden = solo el vendedor de la tienda y los administradores pueden modificarla
+store-allowance-out-of-range = la cantidad de tiendas debe estar entre 0 y 100
+store-allowance-user-not-found = no existe ese usuario
+
+# Listados de tiendas
+stores-near-out-of-range = near debe tener lat entre -90 y 90 y lon entre -180 y 180
+stores-radius-needs-near = radiusKm requiere near
+stores-radius-out-of-range = radiusKm debe estar entre 0 y 20000
+
+# Productos
+product-not-found = no existe ese producto
+product-name-too-short = el nombre debe tener al menos 3 caracteres
+product-name-too-long = el nombre puede tener como máximo 150 caracteres
+product-description-too-long = la descripción puede tener como máximo 5000 caracteres
+product-price-out-of-range = el precio debe ser mayor que cero y menor que diez mil millones
+product-price-precision = el precio puede tener como máximo 2 decimales
+product-quantity-negative = no puede ser menor que cero
+product-quantity-not-positive = debe ser mayor que cero
+product-quantity-not-whole = los productos que se venden por unidad llevan cantidades enteras
+product-quantity-precision = las cantidades pueden tener como máximo 3 decimales
+product-min-quantity-not-multiple = la cantidad mínima debe ser un múltiplo del paso de cantidad
+product-stock-not-multiple = el stock debe ser un múltiplo del paso de cantidad
+product-facet-value-too-long = cada valor puede tener como máximo 40 caracteres
+product-facet-too-many = como máximo 20 valores
+product-sku-invalid = el SKU admite hasta 64 letras, dígitos, '-', '_' o '.'
+product-sku-required = el SKU es obligatorio
+product-sku-taken = otro producto de esta tienda ya tiene este SKU
+product-sku-repeated = este SKU aparece dos veces en el lote
+product-upsert-count = envía entre 1 y 500 productos
+product-change-forbidden = solo el vendedor de la tienda y los administradores pueden modificar sus productos
+
+# Listados de productos
+product-filter-too-many = una lista de filtro puede tener como máximo { $max } valores
+product-price-bound-out-of-range = { $argument } está fuera de rango: los precios son menores que diez mil millones
+product-price-bounds-crossed = minPrice no puede superar a maxPrice
+product-min-rating-out-of-range = minRating debe estar entre 0 y 5
+
+# Categorías
+category-not-found = no existe esa categoría
+category-name-length = el nombre debe tener entre 2 y 80 caracteres
+category-limit-reached = el árbol admite como máximo { $max } categorías
+category-cycle = una categoría no puede quedar debajo de sí misma ni de sus descendientes
+
+# Reseñas
+review-rating-out-of-range = la calificación debe estar entre 1 y 5
+review-too-long = una reseña puede tener como máximo { $max } caracteres
+review-own-store = las cuentas de una tienda no pueden reseñar sus propios productos
+review-not-delivered = solo los compradores que recibieron este producto pueden reseñarlo
+review-taken = ya reseñaste este producto
+
+# Sugerencias de búsqueda
+suggest-first-out-of-range = first debe estar entre 0 y { $max }
+suggest-prefix-too-long = prefix no puede superar los { $max } caracteres
