@@ -122,12 +122,16 @@ macro_rules! locale_files {
                 "commerce.ftl",
                 include_str!(concat!("../locales/", $lang, "/commerce.ftl")),
             ),
+            (
+                "http.ftl",
+                include_str!(concat!("../locales/", $lang, "/http.ftl")),
+            ),
         ]
     };
 }
 
 /// The Fluent sources (file name, text), by language.
-pub const SOURCES: [(Locale, [(&str, &str); 5]); 2] = [
+pub const SOURCES: [(Locale, [(&str, &str); 6]); 2] = [
     (Locale::Es, locale_files!("es")),
     (Locale::English, locale_files!("en")),
 ];

@@ -1,0 +1,1 @@
+# Answers of the HTTP protocol layer and the query limits

@@ -1,0 +1,1 @@
+# Respuestas del protocolo HTTP y de los límites de consulta
