@@ -48,14 +48,13 @@ CREATE INDEX mail_outbox_due_idx ON mail_outbox (next_attempt_at, id)
     WHERE sent_at IS NULL AND failed_at IS NULL;
 CREATE INDEX mail_outbox_user_idx ON mail_outbox (user_id);
 
--- Every self-service step, for support and for the law's right of access. No names or
--- addresses in `detail`: a deleted account leaves its id and its history, nothing personal.
+-- Every self-service step (what, who, from where), for support and for the law's right of
+-- access. No names or addresses: a deleted account leaves its id and history, nothing personal.
 CREATE TABLE account_audit (
     id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id        BIGINT REFERENCES users (id) ON DELETE SET NULL,
     action         TEXT NOT NULL,
     client_ip      INET,
-    detail         JSONB NOT NULL DEFAULT '{}',
     created_at     TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX account_audit_user_idx ON account_audit (user_id, created_at);

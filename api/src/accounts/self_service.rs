@@ -22,7 +22,6 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Json, Object, Result, SimpleObject};
 use chrono::Duration;
-use serde_json::json;
 
 use self::db::{Presented, Purpose};
 use super::graphql::{AuthPayload, open_session, throttled};
@@ -137,14 +136,7 @@ pub async fn register(
         return Ok(None);
     };
     queue_verification(&mut tx, &rc.auth.mailer, user.id, email, name).await?;
-    db::audit(
-        &mut tx,
-        Some(user.id),
-        "registered",
-        rc.client.ip,
-        json!({}),
-    )
-    .await?;
+    db::audit(&mut tx, Some(user.id), "registered", rc.client.ip).await?;
     tx.commit().await?;
     rc.auth.mailer.wake();
     Ok(Some(user))
@@ -192,6 +184,38 @@ async fn check_password(
     }
 }
 
+/// Stores `hash` as the password of `account`, ends every session (every older access and
+/// refresh token is refused from the commit on), tells the owner by mail, commits `tx`, and
+/// opens a new session for the caller.
+async fn apply_new_password(
+    rc: &RequestContext,
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    account: &db::Account,
+    hash: &str,
+    action: &'static str,
+) -> ApiResult<AuthPayload> {
+    let user = account.id;
+    db::set_password(&mut tx, user, hash).await?;
+    db::end_all_sessions(&mut tx, user, action).await?;
+    let notice = mail(
+        MailKind::PasswordChanged,
+        user,
+        &account.email,
+        "mail-password-changed",
+        &[("name", account.name.as_str().into())],
+    );
+    Mailer::enqueue(&mut tx, &notice).await?;
+    db::audit(&mut tx, Some(user), action, rc.client.ip).await?;
+    let user_row = db::user(&mut tx, user).await?;
+    tx.commit().await?;
+    rc.auth.sessions.forget_user(user);
+    rc.auth.mailer.wake();
+    match user_row {
+        Some(user) => open_session(rc, user).await,
+        None => Err(ApiError::Unauthenticated),
+    }
+}
+
 /// Account self-service mutations.
 #[derive(Default)]
 pub struct SelfServiceMutations;
@@ -226,14 +250,7 @@ impl SelfServiceMutations {
             &account.name,
         )
         .await?;
-        db::audit(
-            &mut tx,
-            Some(user),
-            "verification_requested",
-            rc.client.ip,
-            json!({}),
-        )
-        .await?;
+        db::audit(&mut tx, Some(user), "verification_requested", rc.client.ip).await?;
         tx.commit().await?;
         rc.auth.mailer.wake();
         Ok(AccountPayload::done(None))
@@ -259,14 +276,7 @@ impl SelfServiceMutations {
         }
         db::use_token(&mut tx, *id).await?;
         db::mark_verified(&mut tx, *user).await?;
-        db::audit(
-            &mut tx,
-            Some(*user),
-            "email_verified",
-            rc.client.ip,
-            json!({}),
-        )
-        .await?;
+        db::audit(&mut tx, Some(*user), "email_verified", rc.client.ip).await?;
         let verified = db::user(&mut tx, *user).await?;
         tx.commit().await?;
         // The link proved the mailbox is theirs: the payload may show their own fields.
@@ -327,14 +337,7 @@ impl SelfServiceMutations {
                     ],
                 );
                 Mailer::enqueue(&mut tx, &mail).await?;
-                db::audit(
-                    &mut tx,
-                    Some(account.id),
-                    "password_reset_requested",
-                    ip,
-                    json!({}),
-                )
-                .await?;
+                db::audit(&mut tx, Some(account.id), "password_reset_requested", ip).await?;
                 tx.commit().await?;
                 Ok(())
             }));
@@ -370,33 +373,8 @@ impl SelfServiceMutations {
         }
         let hash = passwords::hash(&new_password).await?;
         db::use_token(&mut tx, *id).await?;
-        db::set_password(&mut tx, *user, &hash).await?;
         db::mark_verified(&mut tx, *user).await?;
-        db::end_all_sessions(&mut tx, *user, "password_reset").await?;
-        let notice = mail(
-            MailKind::PasswordChanged,
-            *user,
-            &account.email,
-            "mail-password-changed",
-            &[("name", account.name.as_str().into())],
-        );
-        Mailer::enqueue(&mut tx, &notice).await?;
-        db::audit(
-            &mut tx,
-            Some(*user),
-            "password_reset",
-            rc.client.ip,
-            json!({}),
-        )
-        .await?;
-        let user_row = db::user(&mut tx, *user).await?;
-        tx.commit().await?;
-        rc.auth.sessions.forget_user(*user);
-        rc.auth.mailer.wake();
-        match user_row {
-            Some(user) => Ok(open_session(rc, user).await?),
-            None => Ok(AuthPayload::error(token_error(&Presented::Unknown))),
-        }
+        Ok(apply_new_password(rc, tx, &account, &hash, "password_reset").await?)
     }
 
     /// Changes the password; needs the current one. Every session ends, this one too (all
@@ -426,32 +404,7 @@ impl SelfServiceMutations {
             return Ok(AuthPayload::error(problem.user_error(&["newPassword"])));
         }
         let hash = passwords::hash(&new_password).await?;
-        db::set_password(&mut tx, user, &hash).await?;
-        db::end_all_sessions(&mut tx, user, "password_changed").await?;
-        let notice = mail(
-            MailKind::PasswordChanged,
-            user,
-            &account.email,
-            "mail-password-changed",
-            &[("name", account.name.as_str().into())],
-        );
-        Mailer::enqueue(&mut tx, &notice).await?;
-        db::audit(
-            &mut tx,
-            Some(user),
-            "password_changed",
-            rc.client.ip,
-            json!({}),
-        )
-        .await?;
-        let user_row = db::user(&mut tx, user).await?;
-        tx.commit().await?;
-        rc.auth.sessions.forget_user(user);
-        rc.auth.mailer.wake();
-        match user_row {
-            Some(user) => Ok(open_session(rc, user).await?),
-            None => Err(ApiError::Unauthenticated.into()),
-        }
+        Ok(apply_new_password(rc, tx, &account, &hash, "password_changed").await?)
     }
 
     /// Asks to move the account to `newEmail`; needs the password. A link goes to the new
@@ -519,14 +472,7 @@ impl SelfServiceMutations {
             ],
         );
         Mailer::enqueue(&mut tx, &confirm).await?;
-        db::audit(
-            &mut tx,
-            Some(user),
-            "email_change_requested",
-            rc.client.ip,
-            json!({}),
-        )
-        .await?;
+        db::audit(&mut tx, Some(user), "email_change_requested", rc.client.ip).await?;
         tx.commit().await?;
         rc.auth.mailer.wake();
         Ok(AccountPayload::done(None))
@@ -566,14 +512,7 @@ impl SelfServiceMutations {
             &[("name", account.name.as_str().into())],
         );
         Mailer::enqueue(&mut tx, &notice).await?;
-        db::audit(
-            &mut tx,
-            Some(*user),
-            "email_changed",
-            rc.client.ip,
-            json!({}),
-        )
-        .await?;
+        db::audit(&mut tx, Some(*user), "email_changed", rc.client.ip).await?;
         let user_row = db::user(&mut tx, *user).await?;
         tx.commit().await?;
         rc.auth.mailer.wake();
@@ -609,14 +548,7 @@ impl SelfServiceMutations {
             )));
         }
         db::anonymise(&mut tx, user).await?;
-        db::audit(
-            &mut tx,
-            Some(user),
-            "account_deleted",
-            rc.client.ip,
-            json!({}),
-        )
-        .await?;
+        db::audit(&mut tx, Some(user), "account_deleted", rc.client.ip).await?;
         tx.commit().await?;
         rc.auth.sessions.forget_user(user);
         tracing::info!(
@@ -643,14 +575,7 @@ impl SelfServiceQueries {
         let user = caller(rc)?;
         let mut tx = rc.db.begin().await?;
         let document = db::export(&mut tx, user).await?;
-        db::audit(
-            &mut tx,
-            Some(user),
-            "data_exported",
-            rc.client.ip,
-            json!({}),
-        )
-        .await?;
+        db::audit(&mut tx, Some(user), "data_exported", rc.client.ip).await?;
         tx.commit().await?;
         Ok(Json(document))
     }

@@ -221,24 +221,19 @@ pub async fn end_all_sessions(
     crate::accounts::db::sessions_ended(conn, user, None).await
 }
 
-/// Records a self-service step. `detail` never holds names or addresses.
+/// Records a self-service step (what, who, from where: never a name or an address).
 pub async fn audit(
     conn: &mut PgConnection,
     user: Option<UserId>,
     action: &str,
     ip: IpAddr,
-    detail: serde_json::Value,
 ) -> ApiResult<()> {
-    sqlx::query(
-        "INSERT INTO account_audit (user_id, action, client_ip, detail)
-         VALUES ($1, $2, $3::inet, $4)",
-    )
-    .bind(user.map(|u| u.0))
-    .bind(action)
-    .bind(ip.to_string())
-    .bind(detail)
-    .execute(conn)
-    .await?;
+    sqlx::query("INSERT INTO account_audit (user_id, action, client_ip) VALUES ($1, $2, $3::inet)")
+        .bind(user.map(|u| u.0))
+        .bind(action)
+        .bind(ip.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
