@@ -142,7 +142,8 @@ impl Auth {
     }
 }
 
-/// Why a request's credentials were refused (HTTP 401).
+/// Why a request's credentials were refused (HTTP 401). `Display` is for logs; the client
+/// reads [`AuthFailure::message`].
 #[derive(Debug, thiserror::Error)]
 pub enum AuthFailure {
     #[error("Authorization must be `Bearer <access token>`")]
@@ -151,6 +152,18 @@ pub enum AuthFailure {
     Token(#[from] TokenError),
     #[error("the session has ended or the account is suspended")]
     SessionEnded,
+}
+
+impl AuthFailure {
+    /// The message of the 401, in the request's language.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Malformed => crate::tr!("auth-header-malformed"),
+            Self::Token(TokenError::Invalid) => crate::tr!("auth-token-invalid"),
+            Self::Token(TokenError::Expired) => crate::tr!("auth-token-expired"),
+            Self::SessionEnded => crate::tr!("auth-session-ended"),
+        }
+    }
 }
 
 /// Resolves the caller from the `Authorization` header: anonymous without one.

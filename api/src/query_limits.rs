@@ -57,17 +57,23 @@ pub enum Rejection {
         max: u64,
         actual: u64,
     },
-    /// The document is invalid in a way the walk found first (a fragment cycle).
+    /// The document is invalid in a way the walk found first (a fragment cycle): the
+    /// message, in the request's language.
     Invalid(String),
 }
 
 impl Rejection {
-    /// The message of the error.
+    /// The message of the error, in the request's language.
     pub fn message(&self) -> String {
         match self {
-            Self::TooComplex { limit, max, actual } => {
-                format!("query exceeds the {limit} limit ({actual} > {max})")
-            }
+            // The counts as text: a saturated cost is past what a Fluent number (an `f64`)
+            // writes exactly.
+            Self::TooComplex { limit, max, actual } => crate::tr!(
+                "limit-exceeded",
+                limit = *limit,
+                actual = actual.to_string(),
+                max = max.to_string()
+            ),
             Self::Invalid(message) => message.clone(),
         }
     }

@@ -170,10 +170,7 @@ fn check(text: &str, path: &[&str], pos: Pos) -> ServerResult<()> {
         return Ok(());
     }
     let mut error = ServerError::new(
-        format!(
-            "argument `{}` must not contain control characters",
-            path.join(".")
-        ),
+        crate::tr!("argument-control-characters", path = path.join(".")),
         Some(pos),
     );
     let mut extensions = ErrorExtensionValues::default();
@@ -207,19 +204,23 @@ mod tests {
             .map(|e| e.message)
     }
 
-    #[test]
-    fn inline_values_variables_defaults_and_fragments_are_all_checked() {
+    #[tokio::test]
+    async fn inline_values_variables_defaults_and_fragments_are_all_checked() {
         let none = serde_json::json!({});
+        // Outside a request the message is in the default language, Spanish.
         assert_eq!(
             refused(r#"{ suggest(prefix: "a\u0000") { text } }"#, none.clone()).as_deref(),
-            Some("argument `prefix` must not contain control characters")
+            Some("el argumento `prefix` no puede contener caracteres de control")
         );
-        assert_eq!(
+        let english = crate::i18n::scope(crate::i18n::Locale::English, async {
             refused(
                 "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
                 serde_json::json!({ "i": { "email": "a@b.c", "name": ["x\u{1}"] } }),
             )
-            .as_deref(),
+        })
+        .await;
+        assert_eq!(
+            english.as_deref(),
             Some("argument `input.name` must not contain control characters")
         );
         assert!(

@@ -66,7 +66,7 @@ pub async fn post(
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             let limit = state.config.max_body_bytes;
-            let message = format!("request body exceeds the limit of {limit} bytes");
+            let message = crate::tr!("http-body-too-large", limit = limit);
             return http_error(
                 format,
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -88,13 +88,13 @@ pub async fn post(
             format,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::BadUserInput,
-            "POST /graphql takes Content-Type application/json",
+            &crate::tr!("http-content-type"),
         );
     }
     let value: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(e) => {
-            let message = format!("malformed JSON body: {e}");
+            let message = crate::tr!("http-json-malformed", error = e.to_string());
             return http_error(
                 format,
                 StatusCode::BAD_REQUEST,
@@ -139,14 +139,11 @@ async fn post_batch(
             format,
             StatusCode::BAD_REQUEST,
             ErrorCode::BadUserInput,
-            "batching is disabled",
+            &crate::tr!("http-batching-disabled"),
         );
     }
     if items.is_empty() || items.len() > max {
-        let message = format!(
-            "a batch must hold between 1 and {max} operations, not {}",
-            items.len()
-        );
+        let message = crate::tr!("http-batch-size", max = max, count = items.len());
         return http_error(
             format,
             StatusCode::BAD_REQUEST,
@@ -231,7 +228,7 @@ pub async fn get(
     }
     let prepared = prepared(&state, &params);
     if let Some(kind) = non_query_operation(&params, prepared.as_ref().map(|p| &*p.document)) {
-        let message = format!("{kind} operations are only accepted over POST");
+        let message = crate::tr!("http-get-not-query", kind = kind);
         let mut response = http_error(
             format,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -348,8 +345,7 @@ async fn execute(
 ) -> (StatusCode, Body, GraphqlLog) {
     let operation = observability::operation_label(params.operation_name.as_deref());
     if refuses_ad_hoc(state, caller.viewer.is_admin(), &params) {
-        let message = "only admins may send operations that are not persisted here; \
-            send a trusted operation or its sha256Hash";
+        let message = crate::tr!("http-persisted-only");
         let body = json!({ "errors": [{ "message": message,
             "extensions": { "code": ErrorCode::PersistedQueryNotAllowed.as_str() } }] });
         let status = match format {
@@ -637,7 +633,7 @@ impl Caller {
             Ok(Ok(viewer)) => Ok(Self { viewer, client }),
             Ok(Err(failure)) => Err(EarlyRefusal {
                 status: StatusCode::UNAUTHORIZED,
-                error: async_graphql::Error::new(failure.to_string()).extend_with(|_, ext| {
+                error: async_graphql::Error::new(failure.message()).extend_with(|_, ext| {
                     ext.set("code", ErrorCode::Unauthenticated.as_str());
                 }),
             }),
@@ -708,11 +704,10 @@ fn http_error(
 }
 
 fn not_acceptable() -> Response {
-    let message = "Accept must allow application/graphql-response+json or application/json";
     http_error(
         ResponseFormat::Json,
         StatusCode::NOT_ACCEPTABLE,
         ErrorCode::BadUserInput,
-        message,
+        &crate::tr!("http-not-acceptable"),
     )
 }

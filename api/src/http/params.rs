@@ -26,7 +26,7 @@ pub struct GraphqlParams {
     pub persisted_hash: Option<String>,
 }
 
-/// Why a request's parameters were refused (always a 400).
+/// Why a request's parameters were refused (always a 400), in the request's language.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ParamsError(pub String);
@@ -39,12 +39,12 @@ impl GraphqlParams {
     /// Reads the parameters from one JSON object of a POST body.
     pub fn from_json(value: Value) -> Result<Self, ParamsError> {
         let Value::Object(mut map) = value else {
-            return Err(err("a GraphQL request must be a JSON object"));
+            return Err(err(crate::tr!("http-request-not-object")));
         };
         let string = |value: Option<Value>, name: &str| match value {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => Ok(Some(text)),
-            Some(_) => Err(err(format!("{name} must be a string"))),
+            Some(_) => Err(err(crate::tr!("http-param-not-string", name = name))),
         };
         let document_id = one_document_id(
             string(map.remove("documentId"), "documentId")?,
@@ -60,14 +60,19 @@ impl GraphqlParams {
             // A persisted query may leave the text out: the hash names it.
             Some(Value::String(_)) | None | Some(Value::Null) if persisted => String::new(),
             Some(Value::String(_)) | None | Some(Value::Null) => {
-                return Err(err("the request has no query"));
+                return Err(err(crate::tr!("http-query-missing")));
             }
-            Some(_) => return Err(err("query must be a string")),
+            Some(_) => return Err(err(crate::tr!("http-param-not-string", name = "query"))),
         };
         let operation_name = match map.remove("operationName") {
             None | Some(Value::Null) => None,
             Some(Value::String(name)) => Some(name),
-            Some(_) => return Err(err("operationName must be a string")),
+            Some(_) => {
+                return Err(err(crate::tr!(
+                    "http-param-not-string",
+                    name = "operationName"
+                )));
+            }
         };
         let variables = object_or_null(map.remove("variables"), "variables")?;
         let extensions = object_or_null(map.remove("extensions"), "extensions")?;
@@ -96,15 +101,20 @@ impl GraphqlParams {
         let query = match params.remove("query").filter(|q| !q.trim().is_empty()) {
             Some(query) => query,
             None if persisted => String::new(),
-            None => return Err(err("the request has no query")),
+            None => return Err(err(crate::tr!("http-query-missing"))),
         };
         let operation_name = params.remove("operationName").filter(|n| !n.is_empty());
         let json = |name: &str, text: Option<String>| -> Result<Map<String, Value>, ParamsError> {
             match text.filter(|t| !t.is_empty()) {
                 None => Ok(Map::new()),
                 Some(text) => {
-                    let value = serde_json::from_str(&text)
-                        .map_err(|e| err(format!("{name} is not valid JSON: {e}")))?;
+                    let value = serde_json::from_str(&text).map_err(|e| {
+                        err(crate::tr!(
+                            "http-param-not-json",
+                            name = name,
+                            error = e.to_string()
+                        ))
+                    })?;
                     object_or_null(Some(value), name)
                 }
             }
@@ -127,12 +137,10 @@ impl GraphqlParams {
     /// that could disagree with it.
     fn checked(self) -> Result<Self, ParamsError> {
         if self.document_id.is_some() && !self.query.trim().is_empty() {
-            return Err(err("send a query or a documentId, not both"));
+            return Err(err(crate::tr!("http-query-and-document-id")));
         }
         if self.document_id.is_some() && self.extensions.contains_key("persistedQuery") {
-            return Err(err(
-                "send a documentId or extensions.persistedQuery, not both",
-            ));
+            return Err(err(crate::tr!("http-document-id-and-persisted-query")));
         }
         Ok(self)
     }
@@ -143,7 +151,7 @@ fn one_document_id(
     doc_id: Option<String>,
 ) -> Result<Option<String>, ParamsError> {
     match (document_id, doc_id) {
-        (Some(_), Some(_)) => Err(err("send documentId or doc_id, not both")),
+        (Some(_), Some(_)) => Err(err(crate::tr!("http-document-id-and-doc-id"))),
         (document_id, doc_id) => Ok(document_id.or(doc_id)),
     }
 }
@@ -152,7 +160,7 @@ fn object_or_null(value: Option<Value>, name: &str) -> Result<Map<String, Value>
     match value {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(map)) => Ok(map),
-        Some(_) => Err(err(format!("{name} must be a JSON object"))),
+        Some(_) => Err(err(crate::tr!("http-param-not-object", name = name))),
     }
 }
 

@@ -75,9 +75,7 @@ pub(super) async fn resolve_persisted(
         .and_then(Value::as_str)
         .map(str::to_ascii_lowercase);
     let Some(hash) = hash.filter(|h| version == Some(1) && is_sha256_hex(h)) else {
-        return Err(bad_request(
-            "persistedQuery needs version 1 and a sha256Hash of 64 hex digits",
-        ));
+        return Err(bad_request(&crate::tr!("http-persisted-query-invalid")));
     };
     if params.query.trim().is_empty() {
         params.query = text_of(state, &hash, params.operation_name.as_deref())
@@ -87,7 +85,7 @@ pub(super) async fn resolve_persisted(
         params.persisted_hash = Some(hash);
         Ok(())
     } else if sha256_hex(&params.query) != hash {
-        Err(bad_request("provided sha256Hash does not match the query"))
+        Err(bad_request(&crate::tr!("http-persisted-hash-mismatch")))
     } else {
         params.persisted_hash = Some(hash);
         Ok(())
@@ -116,9 +114,7 @@ pub(super) async fn register(state: &AppState, (hash, text): (String, Arc<str>))
 fn document_hash(id: &str) -> Result<Option<String>, Refusal> {
     match id.strip_prefix("sha256:") {
         Some(hex) if is_sha256_hex(hex) => Ok(Some(hex.to_ascii_lowercase())),
-        Some(_) => Err(bad_request(
-            "a sha256: documentId needs 64 hex digits after the prefix",
-        )),
+        Some(_) => Err(bad_request(&crate::tr!("http-document-id-invalid"))),
         None if is_sha256_hex(id) => Ok(Some(id.to_ascii_lowercase())),
         None => Ok(None),
     }
@@ -141,7 +137,8 @@ async fn lookup(state: &AppState, hash: &str) -> Option<String> {
 }
 
 /// Apollo clients look for exactly this message, then resend with the text; clients of
-/// document ids get the same answer for an id the server does not know.
+/// document ids get the same answer for an id the server does not know. Not a catalogue
+/// message: it is the same in every language.
 fn not_found() -> Refusal {
     let body = json!({ "errors": [{ "message": "PersistedQueryNotFound",
         "extensions": { "code": ErrorCode::PersistedQueryNotFound.as_str() } }] });

@@ -128,23 +128,28 @@ pub fn upgrade(
         user_agent: None,
     };
     let max = state.config.ws.max_connections_per_client;
+    // The upgrade request's language: the connection runs in a task of its own, where the
+    // request's is no longer current.
+    let locale = crate::i18n::current();
     let Some(slot) = state.ws_slots.take(client.network(), max) else {
         metrics::counter!("textisur_rate_limit_rejections_total", "limit" => "websocket")
             .increment(1);
         return too_many_sockets(max);
     };
-    upgrade.on_upgrade(move |socket| async move {
-        metrics::gauge!("textisur_websocket_connections").increment(1.0);
-        if spoken {
-            Connection::new(state, client, headers)
-                .run(socket, slot)
-                .await;
-        } else {
-            let mut socket = socket;
-            drop(slot);
-            let _ = socket.send(close(4406, "Subprotocol not acceptable")).await;
-        }
-        metrics::gauge!("textisur_websocket_connections").decrement(1.0);
+    upgrade.on_upgrade(move |socket| {
+        crate::i18n::scope(locale, async move {
+            metrics::gauge!("textisur_websocket_connections").increment(1.0);
+            if spoken {
+                Connection::new(state, client, headers)
+                    .run(socket, slot)
+                    .await;
+            } else {
+                let mut socket = socket;
+                drop(slot);
+                let _ = socket.send(close(4406, "Subprotocol not acceptable")).await;
+            }
+            metrics::gauge!("textisur_websocket_connections").decrement(1.0);
+        })
     })
 }
 
@@ -152,12 +157,15 @@ pub fn upgrade(
 fn too_many_sockets(max: usize) -> Response {
     use axum::response::IntoResponse;
     let body = json!({ "errors": [{
-        "message": format!("a client address may hold at most {max} WebSocket connections"),
+        "message": crate::tr!("ws-too-many-connections", max = max),
         "extensions": { "code": ErrorCode::Throttled.as_str() },
     }] });
     (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
 }
 
+/// A close frame. Reasons stay in English, whatever the connection's language: they are
+/// the protocol's own (`graphql-transport-ws` names most of them), at most 123 bytes, and
+/// clients act on the code.
 fn close(code: u16, reason: &str) -> Message {
     Message::Close(Some(CloseFrame {
         code,

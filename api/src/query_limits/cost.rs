@@ -301,8 +301,9 @@ impl CostWalker<'_> {
             return Ok(*known);
         }
         if self.stack.contains(name) {
-            return Err(Rejection::Invalid(format!(
-                "fragment {name} spreads itself (a cycle)"
+            return Err(Rejection::Invalid(crate::tr!(
+                "limit-fragment-cycle",
+                name = name.as_str()
             )));
         }
         let document = self.document;

@@ -270,3 +270,32 @@ fn fragment_cycles_and_bombs_end_quickly() {
     }
     assert!(run(&bomb).is_ok());
 }
+
+#[tokio::test]
+async fn limit_messages_read_in_the_requests_language_with_exact_counts() {
+    use crate::i18n::{Locale, scope};
+    let rejection = Rejection::TooComplex {
+        limit: "cost",
+        max: 2_000,
+        actual: u64::MAX,
+    };
+    let english = scope(Locale::English, async { rejection.message() }).await;
+    assert_eq!(
+        english,
+        format!("query exceeds the cost limit ({} > 2000)", u64::MAX)
+    );
+    // Outside a request, Spanish.
+    assert_eq!(
+        rejection.message(),
+        format!(
+            "la consulta supera el límite de costo ({} > 2000)",
+            u64::MAX
+        )
+    );
+    let cycle = "query { ...A } fragment A on Query { ...A }";
+    let english = scope(Locale::English, async { run(cycle) }).await;
+    assert_eq!(
+        english.map(|_| ()).map_err(|r| r.message()),
+        Err("fragment A spreads itself (a cycle)".to_owned())
+    );
+}

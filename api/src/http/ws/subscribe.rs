@@ -38,9 +38,9 @@ impl Connection {
         if self.running.len() >= self.state.config.ws.max_subscriptions {
             return error(
                 ErrorCode::BadUserInput,
-                format!(
-                    "a connection may run at most {} subscriptions",
-                    self.state.config.ws.max_subscriptions
+                crate::tr!(
+                    "ws-too-many-subscriptions",
+                    max = self.state.config.ws.max_subscriptions
                 ),
             );
         }
@@ -51,9 +51,7 @@ impl Connection {
         if refuses_ad_hoc(&self.state, viewer.is_admin(), &params) {
             return error(
                 ErrorCode::PersistedQueryNotAllowed,
-                "only admins may send operations that are not persisted here; \
-                    send a trusted operation or its sha256Hash"
-                    .into(),
+                crate::tr!("http-persisted-only"),
             );
         }
         if let Err((_, body)) = resolve_persisted(&self.state, &mut params).await {
@@ -79,11 +77,7 @@ impl Connection {
         let selected =
             crate::operation::selected_type(&analysis.document, params.operation_name.as_deref());
         if selected != Some(OperationType::Subscription) {
-            return error(
-                ErrorCode::BadUserInput,
-                "only subscriptions are served over WebSocket; send queries and mutations over HTTP"
-                    .into(),
-            );
+            return error(ErrorCode::BadUserInput, crate::tr!("ws-subscriptions-only"));
         }
         // The same bucket as the caller's HTTP requests: a socket is no way around it.
         let key = match viewer.user_id() {
@@ -130,7 +124,9 @@ impl Connection {
         let to_connection = self.to_connection.clone();
         let task_id = id.clone();
         let state = self.state.clone();
-        let task = tokio::spawn(async move {
+        // The connection's language, for the subscription's events and errors.
+        let locale = crate::i18n::current();
+        let task = tokio::spawn(crate::i18n::scope(locale, async move {
             let mut responses = schema.execute_stream(request);
             let mut first = true;
             while let Some(response) = responses.next().await {
@@ -175,7 +171,7 @@ impl Connection {
                     generation,
                 })
                 .await;
-        });
+        }));
         self.running.insert(id, (generation, task.abort_handle()));
         None
     }
@@ -197,8 +193,8 @@ fn no_operation(params: &GraphqlParams) -> String {
     match async_graphql::parser::parse_query(&params.query) {
         Err(error) => error.to_string(),
         Ok(_) => match &params.operation_name {
-            Some(name) => format!("unknown operation named \"{name}\""),
-            None => "operation name required in request".to_owned(),
+            Some(name) => crate::tr!("ws-operation-unknown", name = name.as_str()),
+            None => crate::tr!("ws-operation-name-required"),
         },
     }
 }
