@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: starts PostgreSQL and Redis when they are not running (installing them
 # with apt-get where missing), installs cargo-nextest, Debian's Chromium, the browser
-# test's playwright-core and the Apollo Client test's packages when missing, then runs
+# test's playwright-core, the Apollo Client test's and the schema gate's packages when missing, then runs
 # every test of the workspace against the real services. Each test creates and drops its
 # own database.
 set -euo pipefail
@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 bash tests/start-services.sh
 bash tests/playground-e2e/setup.sh
 bash tests/apollo-client/setup.sh
+bash tests/schema-gate/setup.sh
 
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the breaking-change gate needs, where missing: node and npm (Debian's), and
+# @graphql-inspector/core with graphql from package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "installing nodejs and npm" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -d node_modules/@graphql-inspector/core ] || [ ! -d node_modules/graphql ]; then
+  echo "installing @graphql-inspector/core (npm ci)" >&2
+  npm ci --no-audit --no-fund --silent
+fi
