@@ -11,6 +11,7 @@ bash tests/start-services.sh
 bash tests/playground-e2e/setup.sh
 bash tests/apollo-client/setup.sh
 bash tests/schema-gate/setup.sh
+bash clients/web/setup.sh
 
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 

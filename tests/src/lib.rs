@@ -268,6 +268,30 @@ impl TestApp {
         )
     }
 
+    /// POSTs a persisted document by id (`documentId: "sha256:<id>"`), never its text, as
+    /// the apps do.
+    pub async fn graphql_by_id(
+        &self,
+        token: Option<&str>,
+        id: &str,
+        variables: Value,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "documentId": format!("sha256:{id}"), "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("send graphql request");
+        let status = response.status();
+        (
+            status,
+            response.json().await.expect("graphql response is JSON"),
+        )
+    }
+
     /// POSTs a query and returns `data`, failing the test on any error.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let (status, body) = self.graphql(query, variables).await;

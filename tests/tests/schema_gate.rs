@@ -76,12 +76,14 @@ fn a_removed_field_fails_unless_announced_and_a_deprecated_one_passes() {
     let changelog = read("CHANGELOG.md");
     let removed = with_sales_count("  unitsSold: Int!");
     let (ok, output) = gate(&removed, &changelog);
-    assert!(!ok, "removing a field without a changelog entry must fail: {output}");
+    assert!(
+        !ok,
+        "removing a field without a changelog entry must fail: {output}"
+    );
     assert!(output.contains("Product.salesCount"), "{output}");
 
-    let announced = format!(
-        "{changelog}\n### Removed\n- `Product.salesCount`, deprecated on 2026-12-06.\n"
-    );
+    let announced =
+        format!("{changelog}\n### Removed\n- `Product.salesCount`, deprecated on 2026-12-06.\n");
     let (ok, output) = gate(&removed, &announced);
     assert!(ok, "an announced removal passes: {output}");
 
@@ -98,8 +100,15 @@ fn an_operation_a_kept_manifest_uses_cannot_go_even_when_announced() {
     let start = schema
         .find("type ProductSearchConnection")
         .expect("ProductSearchConnection");
-    let at = start + schema[start..].find("totalCount: Int!").expect("totalCount");
-    let removed = format!("{}matchCount{}", &schema[..at], &schema[at + "totalCount".len()..]);
+    let at = start
+        + schema[start..]
+            .find("totalCount: Int!")
+            .expect("totalCount");
+    let removed = format!(
+        "{}matchCount{}",
+        &schema[..at],
+        &schema[at + "totalCount".len()..]
+    );
     let changelog = format!(
         "{}\n- `ProductSearchConnection.totalCount`, deprecated on 2026-01-01.\n",
         read("CHANGELOG.md")
