@@ -21,7 +21,11 @@ pub const MAX_NODES: usize = 100;
 
 /// An object with a global id.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Opaque global id: it names the object and its type, and `node` finds the object by it."
+))]
 pub enum Node {
     Product(Product),
     Store(Store),
@@ -40,12 +44,24 @@ pub struct NodeQueries;
 #[Object]
 impl NodeQueries {
     /// The object with this global id, or null when there is none.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A global id (`id` of any `Node`); a malformed one is a `BAD_USER_INPUT` error."
+        )]
+        id: ID,
+    ) -> Result<Option<Node>> {
         Ok(load_node(RequestContext::of(ctx), &id).await?)
     }
 
     /// The objects with these global ids, in order; null where there is none.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most 100 global ids; a malformed one is a `BAD_USER_INPUT` error.")]
+        ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(ApiError::bad_input(crate::tr!("nodes-too-many", max = MAX_NODES)).into());
         }

@@ -28,10 +28,17 @@ use crate::users::UserRole;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type, Serialize, Deserialize)]
 #[sqlx(type_name = "order_status", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderStatus {
+    /// Placed at checkout, stock taken, waiting for payment. The payment flow or an admin
+    /// moves it to PAID; the buyer, the store's seller or an admin may cancel it.
     Pending,
+    /// Payment confirmed (by the payment flow or an admin). The store's seller or an admin
+    /// moves it to SHIPPED, or cancels it.
     Paid,
+    /// Sent by the store. The store's seller or an admin moves it to DELIVERED.
     Shipped,
+    /// Received by the buyer; final. The buyer may now review its products.
     Delivered,
+    /// Cancelled before shipping, and its stock put back; final.
     Cancelled,
 }
 

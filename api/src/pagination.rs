@@ -68,9 +68,16 @@ fn strings_are_clean(value: &serde_json::Value) -> bool {
 /// Relay's `PageInfo`.
 #[derive(Clone, Debug, Default, SimpleObject)]
 pub struct PageInfo {
+    /// Whether items follow this page: pass `endCursor` as `after` to fetch them. For a
+    /// page of messages fetched backward (`last`), true when `before` was given.
     pub has_next_page: bool,
+    /// Whether items come before this page: true when `after` was given. For a page of
+    /// messages fetched backward (`last`), whether older messages remain (pass
+    /// `startCursor` as `before` to fetch them).
     pub has_previous_page: bool,
+    /// Cursor of the page's first item; null when the page is empty.
     pub start_cursor: Option<String>,
+    /// Cursor of the page's last item; null when the page is empty.
     pub end_cursor: Option<String>,
 }
 

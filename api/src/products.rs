@@ -17,8 +17,11 @@ use crate::ids::{CategoryId, ProductId, StoreId};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type, Serialize, Deserialize)]
 #[sqlx(type_name = "product_unit", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProductUnit {
+    /// By the piece (clothing, towels): whole quantities only.
     Piece,
+    /// By the metre (fabric off the roll); quantities with up to 3 decimals.
     Metre,
+    /// By the kilogram (yarn, fibre); quantities with up to 3 decimals.
     Kilogram,
 }
 
@@ -26,8 +29,13 @@ pub enum ProductUnit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type, Serialize, Deserialize)]
 #[sqlx(type_name = "product_status", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ProductStatus {
+    /// Being prepared: not listed or searchable and not for sale; lookups such as `product`
+    /// and `node` show it to admins only.
     Draft,
+    /// On sale: listed, searchable and can be put in a cart.
     Active,
+    /// Taken off sale: not listed and cannot be bought, but still reachable by id and slug
+    /// (for past orders and links).
     Archived,
 }
 
@@ -71,7 +79,9 @@ pub struct ProductRow {
 /// An amount in a currency.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct Money {
+    /// The amount, with at most 2 decimals.
     pub amount: Decimal,
+    /// ISO 4217 code of the currency: ARS, CLP, UYU, PYG or PEN (the store's country's).
     pub currency_code: String,
 }
 
@@ -81,24 +91,40 @@ pub enum ProductSort {
     /// Best text match first; without a query, the most sold first.
     #[default]
     Relevance,
+    /// Cheapest first (by amount, whatever the currency).
     PriceAsc,
+    /// Most expensive first (by amount, whatever the currency).
     PriceDesc,
+    /// Most recently created first.
     Newest,
+    /// Most often ordered first (`salesCount`).
     Popular,
+    /// Highest average rating first; products without reviews last.
     TopRated,
 }
 
 /// Filters of a product listing (API.md's `ProductFilter`).
 #[derive(Clone, Debug, Default, InputObject)]
 pub struct ProductFilter {
+    /// Products in any of these categories or their subcategories (at most 50 ids).
     pub category_ids: Option<Vec<async_graphql::ID>>,
+    /// Products of any of these stores (at most 50 ids).
     pub store_ids: Option<Vec<async_graphql::ID>>,
+    /// Products with any of these materials, ignoring case (at most 50 values; a facet's
+    /// `value` fits).
     pub materials: Option<Vec<String>>,
+    /// Products with any of these colours, ignoring case (at most 50 values).
     pub colors: Option<Vec<String>>,
+    /// Products with any of these sizes, ignoring case (at most 50 values).
     pub sizes: Option<Vec<String>>,
+    /// Lowest unit price, inclusive, in the store's currency (compared by amount only).
     pub min_price: Option<Decimal>,
+    /// Highest unit price, inclusive, in the store's currency (compared by amount only); not
+    /// below `minPrice`.
     pub max_price: Option<Decimal>,
+    /// When true, only products with at least `minQuantity` in stock; false or null: any.
     pub in_stock: Option<bool>,
+    /// Lowest average rating, 0 to 5; products without reviews count as 0.
     pub min_rating: Option<f64>,
 }
 

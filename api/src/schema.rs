@@ -82,11 +82,18 @@ pub fn build_public() -> ApiSchema {
     builder().disable_suggestions().finish()
 }
 
+/// The description of the `Decimal` scalar, which async-graphql defines without one.
+const DECIMAL_DESCRIPTION: &str = "An exact decimal number, written as a string such as `\"12.50\"`. \
+     Prices and amounts are in the store's currency with at most 2 decimals; quantities are in \
+     the product's unit (pieces, metres or kilograms) with at most 3 decimals. Inputs may also be \
+     JSON numbers, but only a string keeps every digit.";
+
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, SubscriptionRoot> {
     // A backstop: `query_limits` holds every operation but introspection to `MAX_DEPTH`
     // before it runs.
     Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .limit_depth(INTROSPECTION_MAX_DEPTH)
+        .override_output_type_description::<rust_decimal::Decimal>(DECIMAL_DESCRIPTION)
 }
 
 /// The generated SDL, as committed in `schema.graphql`.

@@ -47,14 +47,18 @@ pub struct StoreRow {
 /// A point on Earth.
 #[derive(Clone, Copy, Debug, SimpleObject)]
 pub struct GeoPoint {
+    /// Latitude in degrees, -90 to 90 (south is negative).
     pub lat: f64,
+    /// Longitude in degrees, -180 to 180 (west is negative).
     pub lon: f64,
 }
 
 /// A point on Earth, as an argument.
 #[derive(Clone, Copy, Debug, InputObject)]
 pub struct GeoPointInput {
+    /// Latitude in degrees, -90 to 90 (south is negative).
     pub lat: f64,
+    /// Longitude in degrees, -180 to 180 (west is negative).
     pub lon: f64,
 }
 

@@ -107,6 +107,8 @@ async fn one<T: LoadById>(db: Db, id: T::Id) -> ApiResult<Option<T>> {
     Ok(T::load(&db, &[id]).await?.into_iter().next())
 }
 
+/// The root subscription type: events pushed over WebSocket (`graphql-transport-ws`) as
+/// they are committed. Every subscription needs a signed-in caller.
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
     /// Messages written in a conversation from now on, by either side. Restricted: the
@@ -114,6 +116,9 @@ impl SubscriptionRoot {
     async fn message_added(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The conversation's global id; an unknown conversation is a `NOT_FOUND` error."
+        )]
         conversation_id: ID,
     ) -> Result<impl Stream<Item = Message> + use<>> {
         let rc = RequestContext::of(ctx);
@@ -147,6 +152,9 @@ impl SubscriptionRoot {
     async fn order_updated(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The global id of one order to follow (an unknown one is a `NOT_FOUND` error); null follows every order of the caller as buyer and of their store (the first one they opened) as seller, new orders included."
+        )]
         order_id: Option<ID>,
     ) -> Result<impl Stream<Item = Order> + use<>> {
         let rc = RequestContext::of(ctx);

@@ -10,12 +10,23 @@ use async_graphql::{Enum, SimpleObject};
 /// Stable codes of user errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum UserErrorCode {
+    /// A value that is malformed or breaks a rule no more specific code names (an email
+    /// address, a SKU, a country code, a category name's length); the message says which.
     Invalid,
+    /// A value that must not be empty, after trimming (and, for messages, after markup is
+    /// stripped).
     Required,
+    /// Text shorter than its minimum length (e.g. a password under 10 characters).
     TooShort,
+    /// Text longer than its maximum length (e.g. a password over 128 characters).
     TooLong,
+    /// A value that must be unique is in use already (an email address, a SKU in its
+    /// store), or something that may exist only once exists (the caller's review of a
+    /// product).
     Taken,
+    /// The id names nothing the caller can act on (or is not an id of the expected kind).
     NotFound,
+    /// Wrong email address or password; the message does not say which.
     InvalidCredentials,
     /// A token (in a link or code) that is unknown, malformed or someone else's.
     InvalidToken,
@@ -23,6 +34,7 @@ pub enum UserErrorCode {
     TokenExpired,
     /// A single-use token used before.
     TokenUsed,
+    /// The account is suspended by an administrator: it cannot sign in.
     Suspended,
     /// A number outside its allowed range.
     OutOfRange,
@@ -78,8 +90,14 @@ pub const MAX_USER_ERRORS: usize = 50;
 /// An error the user can fix, with the path of the input field it concerns.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct UserError {
+    /// Path of the input the error concerns, from the argument down (`["input", "email"]`,
+    /// `["products", "316", "price"]`; checkout's line errors use `["cart", <product id>]`);
+    /// null when the error concerns the request as a whole.
     pub field: Option<Vec<String>>,
+    /// What went wrong, for people, in the request's language (`Accept-Language`: Spanish
+    /// by default, or English).
     pub message: String,
+    /// Stable code to branch on; it does not change with the language.
     pub code: UserErrorCode,
 }
 

@@ -20,8 +20,14 @@ use crate::loaders::BatchLoad;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type, Serialize, Deserialize)]
 #[sqlx(type_name = "user_role", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum UserRole {
+    /// Browses, buys, reviews what was delivered to them and writes to stores; every new
+    /// account starts as one.
     Buyer,
+    /// A buyer who also runs a store (opening one makes a buyer a seller): manages its
+    /// products, answers its conversations, ships its orders.
     Seller,
+    /// Runs the marketplace: manages users, categories and allowances, confirms payments,
+    /// and may see and change everything.
     Admin,
 }
 

@@ -17,20 +17,71 @@ fn committed_sdl_matches_the_code() {
     );
 }
 
+/// `field(argument: Type = default, ...): Type` of `Type.field`, descriptions left out.
+fn signature(sdl: &str, type_name: &str, field_name: &str) -> Option<String> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let document = async_graphql::parser::parse_schema(sdl).expect("the schema parses");
+    document.definitions.into_iter().find_map(|definition| {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            return None;
+        };
+        if ty.node.name.node != type_name {
+            return None;
+        }
+        let TypeKind::Object(object) = ty.node.kind else {
+            return None;
+        };
+        let field = object
+            .fields
+            .into_iter()
+            .find(|f| f.node.name.node == field_name)?
+            .node;
+        let arguments: Vec<String> = field
+            .arguments
+            .iter()
+            .map(|a| {
+                let a = &a.node;
+                match &a.default_value {
+                    Some(default) => format!("{}: {} = {}", a.name.node, a.ty.node, default.node),
+                    None => format!("{}: {}", a.name.node, a.ty.node),
+                }
+            })
+            .collect();
+        let arguments = if arguments.is_empty() {
+            String::new()
+        } else {
+            format!("({})", arguments.join(", "))
+        };
+        Some(format!("{}{arguments}: {}", field.name.node, field.ty.node))
+    })
+}
+
 #[test]
 fn contract_names_are_present() {
     let sdl = textisur_api::schema::sdl();
     for needle in [
         "interface Node",
-        "node(id: ID!): Node",
-        "nodes(ids: [ID!]!): [Node]!",
-        "products(query: String, filter: ProductFilter, sort: ProductSort! = RELEVANCE, first: Int = 20, after: String): ProductSearchConnection!",
         "type PageInfo",
         "scalar Decimal",
         "scalar DateTime",
         "enum ProductUnit",
-        "categories: [Category!]!",
     ] {
         assert!(sdl.contains(needle), "schema lacks `{needle}`");
+    }
+    for (type_name, field, expected) in [
+        ("Query", "node", "node(id: ID!): Node"),
+        ("Query", "nodes", "nodes(ids: [ID!]!): [Node]!"),
+        (
+            "Query",
+            "products",
+            "products(query: String, filter: ProductFilter, sort: ProductSort! = RELEVANCE, first: Int = 20, after: String, consistencyToken: String): ProductSearchConnection!",
+        ),
+        ("Query", "categories", "categories: [Category!]!"),
+    ] {
+        assert_eq!(
+            signature(&sdl, type_name, field).as_deref(),
+            Some(expected),
+            "{type_name}.{field}"
+        );
     }
 }

@@ -18,15 +18,24 @@ use crate::users::{User, UserRole};
 /// `register`'s input.
 #[derive(InputObject)]
 pub struct RegisterInput {
+    /// The address to sign in with and to receive mail at: a valid address with a top-level
+    /// domain, at most 254 characters, used by no other account. Stored trimmed and
+    /// lower-cased; a verification link (valid 48 hours) is mailed to it.
     pub email: String,
+    /// 10 to 128 characters, not one of the most common passwords, not containing the email
+    /// address or the name, and not one character repeated.
     pub password: String,
+    /// The name other people see (on reviews and messages): 1 to 120 characters after
+    /// trimming.
     pub name: String,
 }
 
 /// `login`'s input.
 #[derive(InputObject)]
 pub struct LoginInput {
+    /// The account's email address; case and surrounding spaces do not matter.
     pub email: String,
+    /// The account's password.
     pub password: String,
 }
 
@@ -39,7 +48,9 @@ pub struct AuthPayload {
     pub refresh_token: Option<String>,
     /// When the access token expires.
     pub access_token_expires_at: Option<DateTime<Utc>>,
+    /// The signed-in user (their private fields included); null when there are user errors.
     pub user: Option<User>,
+    /// Why no session was opened; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
@@ -55,23 +66,32 @@ impl AuthPayload {
 /// Result of `logout` and `revokeSession`.
 #[derive(SimpleObject, Default)]
 pub struct LogoutPayload {
+    /// True when the session is ended (also when it had ended before, for `logout`).
     pub ok: bool,
+    /// Why nothing was ended; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
 /// Result of the admin mutations on users.
 #[derive(SimpleObject, Default)]
 pub struct UserPayload {
+    /// The user after the change; null when there are user errors.
     pub user: Option<User>,
+    /// Why nothing changed; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
 /// A signed-in device or browser (one refresh-token family).
 #[derive(SimpleObject)]
 pub struct Session {
+    /// The session's id: pass it to `revokeSession` to end the session.
     pub id: ID,
+    /// The `User-Agent` header of the client that signed in; null when it sent none.
     pub user_agent: Option<String>,
+    /// When the session started (the sign-in).
     pub created_at: DateTime<Utc>,
+    /// When the session last traded its refresh token for new tokens (`refreshSession`);
+    /// the sign-in time until it first does.
     pub last_used_at: DateTime<Utc>,
     /// Whether this is the session of the current request.
     pub current: bool,
@@ -109,8 +129,15 @@ pub struct AccountMutations;
 
 #[Object]
 impl AccountMutations {
-    /// Creates a buyer account and signs it in.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+    /// Creates a buyer account and signs it in; a link to verify the address is mailed to
+    /// it. Rate limited per client.
+    /// User errors: INVALID, REQUIRED, TOO_SHORT, TOO_LONG, TAKEN.
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new account's email address, password and name.")]
+        input: RegisterInput,
+    ) -> Result<AuthPayload> {
         let rc = RequestContext::of(ctx);
         rc.auth
             .limits
@@ -159,8 +186,13 @@ impl AccountMutations {
         }
     }
 
-    /// Signs in with email and password.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+    /// Signs in with email and password. Rate limited per email address and per client.
+    /// User errors: INVALID_CREDENTIALS, SUSPENDED.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's email address and password.")] input: LoginInput,
+    ) -> Result<AuthPayload> {
         let rc = RequestContext::of(ctx);
         let email = input.email.trim().to_lowercase();
         rc.auth
@@ -199,9 +231,13 @@ impl AccountMutations {
 
     /// Trades a refresh token for new tokens. The old refresh token stops working; using it
     /// again ends the whole session.
+    /// User errors: INVALID_TOKEN.
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The session's latest refresh token, as the last `register`, `login`, `refreshSession` or password change returned it. An unknown, expired or used one, or one of an ended session or a suspended account, is `INVALID_TOKEN`."
+        )]
         refresh_token: String,
     ) -> Result<AuthPayload> {
         let rc = RequestContext::of(ctx);
@@ -236,8 +272,17 @@ impl AccountMutations {
         }
     }
 
-    /// Ends the session a refresh token belongs to.
-    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<LogoutPayload> {
+    /// Ends the session a refresh token belongs to: its access and refresh tokens stop
+    /// working.
+    /// User errors: INVALID_TOKEN.
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A refresh token of the session to end (the latest, or any earlier one of the same session)."
+        )]
+        refresh_token: String,
+    ) -> Result<LogoutPayload> {
         let rc = RequestContext::of(ctx);
         if let Some(family) = db::logout(&rc.db, &refresh_token_hash(&refresh_token)).await? {
             rc.auth.sessions.forget_session(family);
@@ -258,9 +303,18 @@ impl AccountMutations {
         }
     }
 
-    /// Ends one of the caller's sessions (any user's for admins). Restricted: signed in.
+    /// Ends one of the caller's sessions (any user's for admins).
+    /// User errors: NOT_FOUND.
+    /// Restricted: signed in.
     #[graphql(guard = "SignedIn")]
-    async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<LogoutPayload> {
+    async fn revoke_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The `Session.id` of a session still open; another user's session is `NOT_FOUND` unless the caller is an admin."
+        )]
+        id: ID,
+    ) -> Result<LogoutPayload> {
         let rc = RequestContext::of(ctx);
         let not_found = || {
             let error = UserError::at(
@@ -292,13 +346,15 @@ impl AccountMutations {
         }
     }
 
-    /// Changes a user's role. Restricted: admins.
+    /// Changes a user's role; it applies from the user's next request.
+    /// User errors: NOT_FOUND.
+    /// Restricted: admins.
     #[graphql(guard = "AdminOnly")]
     async fn set_user_role(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
-        role: UserRole,
+        #[graphql(desc = "The user's global id.")] user_id: ID,
+        #[graphql(desc = "The role to give.")] role: UserRole,
     ) -> Result<UserPayload> {
         let rc = RequestContext::of(ctx);
         let Some(id) = crate::users::resolve(&rc.db, &user_id).await? else {
@@ -315,15 +371,28 @@ impl AccountMutations {
         })
     }
 
-    /// Suspends a user: every session ends at once. Restricted: admins.
+    /// Suspends a user: every session ends at once, and signing in is refused until
+    /// `unsuspendUser`. Admins cannot suspend themselves (`INVALID`).
+    /// User errors: INVALID, NOT_FOUND.
+    /// Restricted: admins.
     #[graphql(guard = "AdminOnly")]
-    async fn suspend_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<UserPayload> {
+    async fn suspend_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's global id.")] user_id: ID,
+    ) -> Result<UserPayload> {
         set_suspended(ctx, user_id, true).await
     }
 
-    /// Lifts a suspension. Restricted: admins.
+    /// Lifts a suspension (nothing changes for a user who is not suspended).
+    /// User errors: NOT_FOUND.
+    /// Restricted: admins.
     #[graphql(guard = "AdminOnly")]
-    async fn unsuspend_user(&self, ctx: &Context<'_>, user_id: ID) -> Result<UserPayload> {
+    async fn unsuspend_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user's global id.")] user_id: ID,
+    ) -> Result<UserPayload> {
         set_suspended(ctx, user_id, false).await
     }
 }
@@ -384,8 +453,16 @@ impl AccountQueries {
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Text the name or the email address contains, ignoring case; null or blank lists every user."
+        )]
         query: Option<String>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(
+            default = 20,
+            desc = "How many users to return: default 20, at most 100."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; the page starts after it.")]
         after: Option<String>,
     ) -> Result<Option<UserConnection>> {
         AdminOnly.check(ctx).await?;
@@ -402,12 +479,15 @@ impl AccountQueries {
 /// A page of users.
 pub struct UserConnection(Page<User>);
 
+/// A page of users, oldest account first.
 #[Object]
 impl UserConnection {
+    /// The users of this page.
     async fn nodes(&self) -> &[User] {
         &self.0.rows
     }
 
+    /// Whether more users follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         self.0.page_info(|u| encode_cursor(&u.id))
     }

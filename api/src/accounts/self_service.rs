@@ -50,8 +50,13 @@ pub const CHANGE_EMAIL_PATH: &str = "/cuenta/confirmar-correo";
 /// What an account request did: `ok` when it was taken, the user when the caller may see it.
 #[derive(SimpleObject, Default)]
 pub struct AccountPayload {
+    /// True when the request was carried out (for `requestPasswordReset`: accepted, whether
+    /// or not an account has the address).
     pub ok: bool,
+    /// The user after `verifyEmail` or `confirmEmailChange`; null for the other mutations
+    /// and when there are user errors.
     pub user: Option<User>,
+    /// Why nothing was done; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
@@ -223,7 +228,9 @@ pub struct SelfServiceMutations;
 #[Object]
 impl SelfServiceMutations {
     /// Mails a new verification link to the caller's address (earlier links stop working).
-    /// Rate limited per address. Restricted: signed in.
+    /// Rate limited per address. An address already verified is `INVALID`.
+    /// User errors: INVALID.
+    /// Restricted: signed in.
     #[graphql(guard = "SignedIn")]
     async fn request_email_verification(&self, ctx: &Context<'_>) -> Result<AccountPayload> {
         let rc = RequestContext::of(ctx);
@@ -256,9 +263,16 @@ impl SelfServiceMutations {
         Ok(AccountPayload::done(None))
     }
 
-    /// Verifies an email address with the token of the mailed link. Works signed in or not
-    /// (the link may be opened on another device), but not signed in as someone else.
-    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> Result<AccountPayload> {
+    /// Verifies an email address with the token of the mailed link (valid 48 hours, once).
+    /// Works signed in or not (the link may be opened on another device), but not signed in
+    /// as someone else.
+    /// User errors: INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_USED.
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token of the mailed link (its `token` query parameter).")]
+        token: String,
+    ) -> Result<AccountPayload> {
         let rc = RequestContext::of(ctx);
         let mut tx = rc.db.begin().await?;
         let presented = db::present_token(&mut tx, &token, Purpose::VerifyEmail).await?;
@@ -287,9 +301,13 @@ impl SelfServiceMutations {
     /// Mails a password-reset link to `email` if an account has it. The answer is the same,
     /// in the same time, whether or not one does; only a malformed address or the rate
     /// limit (per address and per client) answer otherwise.
+    /// User errors: INVALID.
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The account's email address; case and surrounding spaces do not matter."
+        )]
         email: String,
     ) -> Result<AccountPayload> {
         let rc = RequestContext::of(ctx);
@@ -344,13 +362,19 @@ impl SelfServiceMutations {
         Ok(AccountPayload::done(None))
     }
 
-    /// Sets a new password with the token of the mailed reset link. Every session ends
-    /// (all older access and refresh tokens are refused), the address counts as verified
-    /// (the link proved it), and a new session starts.
+    /// Sets a new password with the token of the mailed reset link (valid 30 minutes,
+    /// once). Every session ends (all older access and refresh tokens are refused), the
+    /// address counts as verified (the link proved it), and a new session starts. The new
+    /// password follows the rules of `register`.
+    /// User errors: INVALID, TOO_SHORT, TOO_LONG, INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_USED.
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The token of the mailed reset link (its `token` query parameter).")]
         token: String,
+        #[graphql(
+            desc = "The new password: 10 to 128 characters, not one of the most common passwords, not containing the email address or the name, and not one character repeated."
+        )]
         new_password: String,
     ) -> Result<AuthPayload> {
         let rc = RequestContext::of(ctx);
@@ -377,14 +401,19 @@ impl SelfServiceMutations {
         Ok(apply_new_password(rc, tx, &account, &hash, "password_reset").await?)
     }
 
-    /// Changes the password; needs the current one. Every session ends, this one too (all
-    /// older access and refresh tokens are refused), and the payload carries a new one.
+    /// Changes the password; needs the current one (a wrong one counts as a failed login).
+    /// Every session ends, this one too (all older access and refresh tokens are refused),
+    /// and the payload carries a new one. The new password follows the rules of `register`.
+    /// User errors: INVALID, TOO_SHORT, TOO_LONG, INVALID_CREDENTIALS.
     /// Restricted: signed in.
     #[graphql(guard = "SignedIn")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        current_password: String,
+        #[graphql(desc = "The password now in use.")] current_password: String,
+        #[graphql(
+            desc = "The new password: 10 to 128 characters, not one of the most common passwords, not containing the email address or the name, and not one character repeated."
+        )]
         new_password: String,
     ) -> Result<AuthPayload> {
         let rc = RequestContext::of(ctx);
@@ -407,14 +436,20 @@ impl SelfServiceMutations {
         Ok(apply_new_password(rc, tx, &account, &hash, "password_changed").await?)
     }
 
-    /// Asks to move the account to `newEmail`; needs the password. A link goes to the new
-    /// address, and the address changes only when it is opened (`confirmEmailChange`).
+    /// Asks to move the account to `newEmail`; needs the password (a wrong one counts as a
+    /// failed login). A link (valid 24 hours) goes to the new address, and the address
+    /// changes only when it is opened (`confirmEmailChange`). `newEmail` must be a valid
+    /// address, not the current one, and used by no other account.
+    /// User errors: INVALID, TAKEN, INVALID_CREDENTIALS.
     /// Restricted: signed in.
     #[graphql(guard = "SignedIn")]
     async fn request_email_change(
         &self,
         ctx: &Context<'_>,
-        password: String,
+        #[graphql(desc = "The account's current password.")] password: String,
+        #[graphql(
+            desc = "The address to move to: valid, not the current one, used by no other account."
+        )]
         new_email: String,
     ) -> Result<AccountPayload> {
         let rc = RequestContext::of(ctx);
@@ -479,10 +514,15 @@ impl SelfServiceMutations {
     }
 
     /// Moves the account to the new address with the token of the link mailed to it; the
-    /// old address is told. Works signed in or not, but not signed in as someone else.
+    /// old address is told. Works signed in or not, but not signed in as someone else. An
+    /// address another account took meanwhile is `TAKEN`.
+    /// User errors: TAKEN, INVALID_TOKEN, TOKEN_EXPIRED, TOKEN_USED.
     async fn confirm_email_change(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The token of the link mailed to the new address (its `token` query parameter)."
+        )]
         token: String,
     ) -> Result<AccountPayload> {
         let rc = RequestContext::of(ctx);
@@ -522,14 +562,17 @@ impl SelfServiceMutations {
         Ok(AccountPayload::done(user_row))
     }
 
-    /// Deletes the caller's account; needs the password. Personal data is removed or
-    /// replaced and every session ends; orders stay for the sellers' records with the buyer
-    /// anonymised. Refused while orders (to buy or to sell) are open. Restricted: signed in.
+    /// Deletes the caller's account; needs the password (a wrong one counts as a failed
+    /// login). Personal data is removed or replaced and every session ends; orders stay for
+    /// the sellers' records with the buyer anonymised. Refused while orders (to buy or to
+    /// sell) are pending, paid or shipped (`OPEN_ORDERS`).
+    /// User errors: INVALID_CREDENTIALS, OPEN_ORDERS.
+    /// Restricted: signed in.
     #[graphql(guard = "SignedIn")]
     async fn delete_my_account(
         &self,
         ctx: &Context<'_>,
-        password: String,
+        #[graphql(desc = "The account's current password.")] password: String,
     ) -> Result<AccountPayload> {
         let rc = RequestContext::of(ctx);
         let user = caller(rc)?;

@@ -43,8 +43,11 @@ pub struct CartLineView {
     product: Product,
 }
 
+/// One product in the cart, with its quantity and its total at today's price.
 #[Object(name = "CartLine")]
 impl CartLineView {
+    /// The product as it is now (price, stock and status may have changed since the line
+    /// was added: see `Cart.warnings`).
     async fn product(&self) -> &Product {
         &self.product
     }
@@ -81,11 +84,16 @@ pub enum CartWarningCode {
 /// A change the buyer should see before checking out.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct CartWarning {
+    /// Global id of the product of the line concerned.
     pub product_id: ID,
+    /// What changed.
     pub code: CartWarningCode,
+    /// A short explanation naming the product, for people; currently always in English.
     pub message: String,
 }
 
+/// What a buyer is about to buy: at most 100 lines, one per product, priced at today's
+/// prices. Checkout turns it into one order per store.
 #[Object]
 impl Cart {
     /// Oldest line first.
@@ -184,7 +192,9 @@ impl Cart {
 /// Result of the cart mutations: the whole cart after the change.
 #[derive(SimpleObject)]
 pub struct CartPayload {
+    /// The caller's whole cart after the change; null when there are user errors.
     pub cart: Option<Cart>,
+    /// Why the cart did not change; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
@@ -217,13 +227,20 @@ fn caller(rc: &RequestContext) -> Result<UserId> {
 
 #[Object]
 impl CartMutations {
-    /// Adds `quantity` (in the product's unit) to the caller's cart, on top of what the line
-    /// already holds. Restricted: signed-in users.
+    /// Adds `quantity` (in the product's unit) to the caller's cart, on top of what the
+    /// line already holds. The product must be on sale, and the line's new quantity at
+    /// least its `minQuantity`, a multiple of its `quantityStep` with at most 3 decimals,
+    /// and within its stock; a cart holds at most 100 products.
+    /// User errors: NOT_FOUND, OUT_OF_RANGE, PRECISION, NOT_MULTIPLE, LIMIT_REACHED, UNAVAILABLE, INSUFFICIENT_STOCK.
+    /// Restricted: signed-in users.
     #[graphql(guard = "SignedIn")]
     async fn add_to_cart(
         &self,
         ctx: &Context<'_>,
-        product_id: ID,
+        #[graphql(desc = "The product's global id.")] product_id: ID,
+        #[graphql(
+            desc = "How much to add, in the product's unit (pieces, metres or kilograms); more than 0."
+        )]
         quantity: Decimal,
     ) -> Result<CartPayload> {
         let rc = RequestContext::of(ctx);
@@ -235,13 +252,19 @@ impl CartMutations {
         Ok(payload(rc, user, outcome).await?)
     }
 
-    /// Sets the quantity of a line already in the cart; `0` removes it. Restricted:
-    /// signed-in users.
+    /// Sets the quantity of a line already in the cart; `0` removes it. The quantity
+    /// follows the rules of `addToCart`.
+    /// User errors: NOT_FOUND, OUT_OF_RANGE, PRECISION, NOT_MULTIPLE, UNAVAILABLE, INSUFFICIENT_STOCK.
+    /// Restricted: signed-in users.
     #[graphql(guard = "SignedIn")]
     async fn update_cart_line(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The global id of a product in the cart (any other is `NOT_FOUND`).")]
         product_id: ID,
+        #[graphql(
+            desc = "The line's new quantity, in the product's unit (pieces, metres or kilograms); 0 removes the line."
+        )]
         quantity: Decimal,
     ) -> Result<CartPayload> {
         let rc = RequestContext::of(ctx);
@@ -254,9 +277,16 @@ impl CartMutations {
         Ok(payload(rc, user, outcome).await?)
     }
 
-    /// Takes a product out of the cart. Restricted: signed-in users.
+    /// Takes a product out of the cart.
+    /// User errors: NOT_FOUND.
+    /// Restricted: signed-in users.
     #[graphql(guard = "SignedIn")]
-    async fn remove_from_cart(&self, ctx: &Context<'_>, product_id: ID) -> Result<CartPayload> {
+    async fn remove_from_cart(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The global id of a product in the cart (any other is `NOT_FOUND`).")]
+        product_id: ID,
+    ) -> Result<CartPayload> {
         let rc = RequestContext::of(ctx);
         let user = caller(rc)?;
         let outcome = match ProductId::from_global(&product_id) {

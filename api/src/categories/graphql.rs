@@ -25,20 +25,26 @@ impl CategoryQueries {
     }
 }
 
+/// A node of the category tree (e.g. Telas > Lino), which files products.
 #[Object]
 impl Category {
+    /// Opaque global id.
     pub async fn id(&self) -> ID {
         self.id.to_global()
     }
 
+    /// URL-friendly unique name, made from the name when the category was created; it does
+    /// not change when the category is renamed.
     async fn slug(&self) -> &str {
         &self.slug
     }
 
+    /// The category's name, 2 to 80 characters.
     async fn name(&self) -> &str {
         &self.name
     }
 
+    /// The category this one is under; null for a top-level category.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
         match self.parent_id {
             Some(parent) => Ok(RequestContext::of(ctx)
@@ -50,6 +56,7 @@ impl Category {
         }
     }
 
+    /// The categories directly under this one, by `position`, then by creation.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
         let children = RequestContext::of(ctx)
             .loaders

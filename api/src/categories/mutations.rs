@@ -12,18 +12,25 @@ use crate::user_errors::{UserError, UserErrorCode};
 /// Input of `createCategory` and `updateCategory` (absent fields keep their value on update).
 #[derive(InputObject, Default)]
 pub struct CategoryInput {
+    /// The name, 2 to 80 characters after trimming; required by `createCategory`. The slug
+    /// is made from it on creation and stays.
     pub name: Option<String>,
     /// The new parent; `null` keeps the current one. Use `moveToRoot` to detach.
     pub parent_id: Option<ID>,
+    /// `updateCategory` only: true makes the category top-level, whatever `parentId` says.
     #[graphql(default)]
     pub move_to_root: bool,
+    /// Where the category goes among its siblings: lower first, ties by creation. Null: 0
+    /// on creation, the current position on update.
     pub position: Option<i32>,
 }
 
 /// Result of the category mutations.
 #[derive(SimpleObject, Default)]
 pub struct CategoryPayload {
+    /// The category as written; null when there are user errors.
     pub category: Option<Category>,
+    /// Why nothing was written; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
@@ -40,12 +47,15 @@ pub struct CategoryMutations;
 
 #[Object]
 impl CategoryMutations {
-    /// Adds a category. Restricted: admins.
+    /// Adds a category, at the top level or under `parentId`. The tree holds at most 200
+    /// categories (`LIMIT_REACHED`).
+    /// User errors: INVALID, NOT_FOUND, LIMIT_REACHED.
+    /// Restricted: admins.
     #[graphql(guard = "AdminOnly")]
     async fn create_category(
         &self,
         ctx: &Context<'_>,
-        input: CategoryInput,
+        #[graphql(desc = "The new category; `name` is required.")] input: CategoryInput,
     ) -> Result<CategoryPayload> {
         let rc = RequestContext::of(ctx);
         let name = input
@@ -105,12 +115,16 @@ impl CategoryMutations {
         })
     }
 
-    /// Renames or moves a category (never under itself or its descendants). Restricted: admins.
+    /// Renames or moves a category (never under itself or its descendants: `INVALID`). Its
+    /// products and subcategories move with it.
+    /// User errors: INVALID, NOT_FOUND.
+    /// Restricted: admins.
     #[graphql(guard = "AdminOnly")]
     async fn update_category(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The category's global id.")] id: ID,
+        #[graphql(desc = "The fields to change; absent ones keep their value.")]
         input: CategoryInput,
     ) -> Result<CategoryPayload> {
         let rc = RequestContext::of(ctx);

@@ -24,7 +24,11 @@ pub struct ConversationQueries;
 impl ConversationQueries {
     /// A conversation by id; null when there is none. Restricted: its buyer, the store's
     /// seller and admins.
-    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Conversation>> {
+    async fn conversation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The conversation's global id.")] id: ID,
+    ) -> Result<Option<Conversation>> {
         let rc = RequestContext::of(ctx);
         let id = ConversationId::from_global(&id)?;
         Ok(visible_conversation(rc, id).await?)
@@ -66,12 +70,16 @@ pub async fn visible_message(rc: &RequestContext, id: MessageId) -> ApiResult<Op
     }
 }
 
+/// Messages between a buyer and a store, optionally about one product. Visible to the
+/// buyer, the store's seller and admins.
 #[Object]
 impl Conversation {
+    /// Opaque global id.
     pub async fn id(&self) -> ID {
         self.id.to_global()
     }
 
+    /// The buyer who started the conversation.
     async fn buyer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -80,6 +88,7 @@ impl Conversation {
             .await?)
     }
 
+    /// The store written to; its seller answers for it.
     async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -109,9 +118,19 @@ impl Conversation {
     async fn messages(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many messages to return from the oldest (or from `after`): default 20, at most 100. Not with `last`."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A message's cursor; the page holds only messages after it.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many messages to return from the newest (or from `before`): no default, at most 100. Not with `first`."
+        )]
         last: Option<i32>,
+        #[graphql(
+            desc = "A message's cursor (`pageInfo.startCursor` when paging back); the page holds only messages before it."
+        )]
         before: Option<String>,
     ) -> Result<MessageConnection> {
         let key = page_key(self.id, first, after, last, before)?;
@@ -143,21 +162,27 @@ impl Conversation {
             .unread_by(self.reading_side(&rc.viewer)))
     }
 
+    /// When the latest message was written; conversation lists are ordered by it.
     async fn last_message_at(&self) -> DateTime<Utc> {
         self.last_message_at
     }
 
+    /// When the buyer started the conversation.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
 }
 
+/// One message of a conversation, written by the buyer or by the store's side (its seller,
+/// or an admin answering for it).
 #[Object]
 impl Message {
+    /// Opaque global id.
     pub async fn id(&self) -> ID {
         self.id.to_global()
     }
 
+    /// The conversation the message belongs to.
     async fn conversation(&self, ctx: &Context<'_>) -> Result<Option<Conversation>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -166,6 +191,7 @@ impl Message {
             .await?)
     }
 
+    /// Who wrote it.
     async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -180,6 +206,7 @@ impl Message {
         &self.body
     }
 
+    /// When it was sent.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -264,27 +291,35 @@ impl MessageConnection {
 /// One message of a page.
 pub struct MessageEdge(Message);
 
+/// One message of a page, with its cursor.
 #[Object]
 impl MessageEdge {
+    /// Opaque cursor of this message: pass it as `after` or `before`.
     async fn cursor(&self) -> String {
         encode_cursor(&self.0.cursor_key())
     }
 
+    /// The message.
     async fn node(&self) -> &Message {
         &self.0
     }
 }
 
+/// A page of a conversation's messages, oldest first.
 #[Object]
 impl MessageConnection {
+    /// The messages of this page with their cursors, oldest first.
     async fn edges(&self) -> Vec<MessageEdge> {
         self.page.rows.iter().cloned().map(MessageEdge).collect()
     }
 
+    /// The messages of this page, without cursors, oldest first.
     async fn nodes(&self) -> &[Message] {
         &self.page.rows
     }
 
+    /// Whether older (`hasPreviousPage`) or newer (`hasNextPage`) messages lie beyond this
+    /// page, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         self.page.page_info(|m| encode_cursor(&m.cursor_key()))
     }
@@ -335,19 +370,24 @@ pub async fn conversations_of(
 /// One conversation of a page.
 pub struct ConversationEdge(Conversation);
 
+/// One conversation of a page, with its cursor.
 #[Object]
 impl ConversationEdge {
+    /// Opaque cursor of this conversation: pass it as `after` to continue after it.
     async fn cursor(&self) -> String {
         encode_cursor(&self.0.cursor_key())
     }
 
+    /// The conversation.
     async fn node(&self) -> &Conversation {
         &self.0
     }
 }
 
+/// A page of a user's conversations, most recent activity first.
 #[Object]
 impl ConversationConnection {
+    /// The conversations of this page with their cursors.
     async fn edges(&self) -> Vec<ConversationEdge> {
         self.page
             .rows
@@ -357,10 +397,12 @@ impl ConversationConnection {
             .collect()
     }
 
+    /// The conversations of this page, without cursors.
     async fn nodes(&self) -> &[Conversation] {
         &self.page.rows
     }
 
+    /// Whether more conversations follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         self.page.page_info(|c| encode_cursor(&c.cursor_key()))
     }

@@ -18,14 +18,18 @@ use crate::user_errors::{UserError, UserErrorCode};
 /// Result of `startConversation` and `markConversationRead`.
 #[derive(SimpleObject, Default)]
 pub struct ConversationPayload {
+    /// The conversation after the change; null when there are user errors.
     pub conversation: Option<Conversation>,
+    /// Why nothing was done; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
 /// Result of `sendMessage`.
 #[derive(SimpleObject, Default)]
 pub struct MessagePayload {
+    /// The message as stored; null when there are user errors.
     pub message: Option<Message>,
+    /// Why nothing was sent; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
@@ -131,13 +135,22 @@ pub struct ConversationMutations;
 impl ConversationMutations {
     /// Writes to a store, optionally about one of its products. The same buyer, store and
     /// product always share one conversation: asking again adds the message to it. A seller
-    /// cannot write to their own store.
+    /// cannot write to their own store (`INVALID`), and the caller's email address must be
+    /// verified first (`EMAIL_NOT_VERIFIED`).
+    /// User errors: INVALID, REQUIRED, TOO_LONG, NOT_FOUND, EMAIL_NOT_VERIFIED.
+    /// Restricted: signed-in users.
     #[graphql(guard = "SignedIn")]
     async fn start_conversation(
         &self,
         ctx: &Context<'_>,
-        store_id: ID,
+        #[graphql(desc = "The store's global id.")] store_id: ID,
+        #[graphql(
+            desc = "Global id of a product of that store the conversation is about; null: the store in general."
+        )]
         product_id: Option<ID>,
+        #[graphql(
+            desc = "The message: markup is stripped and `&`, `<` and `>` escaped; 1 to 4,000 characters both as typed and once stored."
+        )]
         body: String,
     ) -> Result<ConversationPayload> {
         let rc = RequestContext::of(ctx);
@@ -216,13 +229,17 @@ impl ConversationMutations {
         })
     }
 
-    /// Adds a message to a conversation. Restricted: the conversation's buyer, the store's
-    /// seller and admins.
+    /// Adds a message to a conversation; subscribers of `messageAdded` receive it.
+    /// User errors: REQUIRED, TOO_LONG, NOT_FOUND.
+    /// Restricted: the conversation's buyer, the store's seller and admins.
     #[graphql(guard = "SignedIn")]
     async fn send_message(
         &self,
         ctx: &Context<'_>,
-        conversation_id: ID,
+        #[graphql(desc = "The conversation's global id.")] conversation_id: ID,
+        #[graphql(
+            desc = "The message: markup is stripped and `&`, `<` and `>` escaped; 1 to 4,000 characters both as typed and once stored."
+        )]
         body: String,
     ) -> Result<MessagePayload> {
         let rc = RequestContext::of(ctx);
@@ -251,13 +268,14 @@ impl ConversationMutations {
     }
 
     /// Marks the other side's messages as read by the caller's side. An admin who is not a
-    /// party only looks: nothing changes. Restricted: the conversation's buyer, the store's
-    /// seller and admins.
+    /// party only looks: nothing changes.
+    /// User errors: NOT_FOUND.
+    /// Restricted: the conversation's buyer, the store's seller and admins.
     #[graphql(guard = "SignedIn")]
     async fn mark_conversation_read(
         &self,
         ctx: &Context<'_>,
-        conversation_id: ID,
+        #[graphql(desc = "The conversation's global id.")] conversation_id: ID,
     ) -> Result<ConversationPayload> {
         let rc = RequestContext::of(ctx);
         let Some(conversation) = writable_conversation(rc, &conversation_id).await? else {

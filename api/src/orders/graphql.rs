@@ -52,8 +52,11 @@ pub async fn visible_order(rc: &RequestContext, id: OrderId) -> ApiResult<Option
     }
 }
 
+/// What a buyer bought from one store at checkout: its lines, total and status. Visible
+/// to its buyer, the store's seller and admins.
 #[Object]
 impl Order {
+    /// Opaque global id.
     pub async fn id(&self) -> ID {
         self.id.to_global()
     }
@@ -63,6 +66,7 @@ impl Order {
         &self.number
     }
 
+    /// Where the order stands now.
     async fn status(&self) -> OrderStatus {
         self.status
     }
@@ -76,6 +80,7 @@ impl Order {
         })
     }
 
+    /// Who bought it (anonymised if they deleted their account).
     async fn buyer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -84,6 +89,7 @@ impl Order {
             .await?)
     }
 
+    /// The store it was bought from.
     async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -92,12 +98,14 @@ impl Order {
             .await?)
     }
 
+    /// What was bought, one line per product, in product id order.
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
         let rc = RequestContext::of(ctx);
         let lines = rc.loaders.order_lines.load_one(self.id).await?;
         Ok(lines.unwrap_or_default())
     }
 
+    /// The sum of the line totals, in the store's currency.
     async fn total(&self) -> Money {
         Money {
             amount: self.total,
@@ -112,15 +120,19 @@ impl Order {
         Ok(history.unwrap_or_default())
     }
 
+    /// When the order was placed (at checkout).
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
 
+    /// When the status last changed (the checkout time until then).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
 }
 
+/// One product of an order, as it was bought: a copy that later changes to the product do
+/// not touch.
 #[Object]
 impl OrderLine {
     /// The product as it is now (null if it no longer exists).
@@ -137,10 +149,12 @@ impl OrderLine {
         &self.product_name
     }
 
+    /// The unit the product was sold in when it was bought.
     async fn unit(&self) -> ProductUnit {
         self.unit
     }
 
+    /// How much was bought, in `unit` (pieces, metres or kilograms).
     async fn quantity(&self) -> Decimal {
         self.quantity.normalize()
     }
@@ -150,6 +164,8 @@ impl OrderLine {
         Ok(money(ctx, self.order_id, self.unit_price).await?)
     }
 
+    /// `quantity` times `unitPrice`, rounded to 2 decimals (halves away from zero), in the
+    /// store's currency.
     async fn line_total(&self, ctx: &Context<'_>) -> Result<Money> {
         Ok(money(ctx, self.order_id, self.line_total).await?)
     }
@@ -170,10 +186,12 @@ async fn money(ctx: &Context<'_>, order: OrderId, amount: Decimal) -> ApiResult<
 /// One step of an order's history.
 #[Object(name = "OrderStatusChange")]
 impl StatusChange {
+    /// The status the order entered (PENDING for the first step, at checkout).
     async fn status(&self) -> OrderStatus {
         self.status
     }
 
+    /// When the order entered it.
     async fn at(&self) -> DateTime<Utc> {
         self.changed_at
     }
@@ -231,31 +249,39 @@ fn order_cursor(order: &Order) -> String {
 /// One order of a page.
 pub struct OrderEdge(Order);
 
+/// One order of a page, with its cursor.
 #[Object]
 impl OrderEdge {
+    /// Opaque cursor of this order: pass it as `after` to continue after it.
     async fn cursor(&self) -> String {
         order_cursor(&self.0)
     }
 
+    /// The order.
     async fn node(&self) -> &Order {
         &self.0
     }
 }
 
+/// A page of orders, newest first.
 #[Object]
 impl OrderConnection {
+    /// The orders of this page with their cursors.
     async fn edges(&self) -> Vec<OrderEdge> {
         self.page.rows.iter().cloned().map(OrderEdge).collect()
     }
 
+    /// The orders of this page, without cursors.
     async fn nodes(&self) -> &[Order] {
         &self.page.rows
     }
 
+    /// Whether more orders follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         self.page.page_info(order_cursor)
     }
 
+    /// Every order of the list (the buyer's, or the store's), in any status.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(db::count(&RequestContext::of(ctx).db, self.owner).await?)
     }
@@ -268,7 +294,14 @@ pub struct OrderQueries;
 #[Object]
 impl OrderQueries {
     /// An order. Restricted: its buyer, its store's seller and admins.
-    async fn order(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
+    async fn order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The order's global id; null comes back when there is no such order or the id is not an order's."
+        )]
+        id: ID,
+    ) -> Result<Option<Order>> {
         let rc = RequestContext::of(ctx);
         let Ok(id) = OrderId::from_global(&id) else {
             return Ok(None);
@@ -280,14 +313,20 @@ impl OrderQueries {
 /// Result of `checkout`: one order per store of the cart.
 #[derive(SimpleObject, Default)]
 pub struct CheckoutPayload {
+    /// The orders placed, one per store, in store id order; empty when there are user
+    /// errors.
     pub orders: Vec<Order>,
+    /// Why nothing was ordered: several may come at once, one per cart line that cannot be
+    /// bought as it is; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
 /// Result of the order status mutations.
 #[derive(SimpleObject, Default)]
 pub struct OrderPayload {
+    /// The order in its new status; null when there are user errors.
     pub order: Option<Order>,
+    /// Why the status did not change; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
@@ -347,12 +386,17 @@ fn status_name(status: OrderStatus) -> &'static str {
 impl OrderMutations {
     /// Turns the caller's cart into one order per store, taking the stock. Retry-safe: the
     /// same key returns the same orders; a different cart under a used key is a user error.
-    /// A line from a store the caller runs is refused (`OWN_STORE`).
+    /// A line from a store the caller runs is refused (`OWN_STORE`), and so is one the
+    /// product's current status, minimum, step or stock no longer allows.
+    /// User errors: INVALID, OUT_OF_RANGE, NOT_MULTIPLE, UNAVAILABLE, INSUFFICIENT_STOCK, CART_EMPTY, IDEMPOTENCY_KEY_REUSED, OWN_STORE.
     /// Restricted: signed-in users.
     #[graphql(guard = "SignedIn")]
     async fn checkout(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A key the client makes up per checkout attempt and reuses on retries (a UUID, say): 8 to 128 characters, no control characters."
+        )]
         idempotency_key: String,
     ) -> Result<CheckoutPayload> {
         let rc = RequestContext::of(ctx);
@@ -371,24 +415,35 @@ impl OrderMutations {
         )
     }
 
-    /// Moves an order along PENDING -> PAID -> SHIPPED -> DELIVERED, or to CANCELLED.
+    /// Moves an order along PENDING -> PAID -> SHIPPED -> DELIVERED, or to CANCELLED from
+    /// PENDING or PAID (which puts its stock back). A move that does not exist from the
+    /// current status is `INVALID_TRANSITION`; one that exists but is not the caller's to
+    /// make is a `FORBIDDEN` error.
+    /// User errors: NOT_FOUND, INVALID_TRANSITION.
     /// Restricted: only the payment flow and admins mark an order PAID (the history records
-    /// which admin); the store's seller (and admins) ship and deliver it; the buyer may only
-    /// cancel a pending order.
+    /// which admin); the store's seller (and admins) ship and deliver it; the buyer may
+    /// only cancel a pending order.
     #[graphql(guard = "SignedIn")]
     async fn update_order_status(
         &self,
         ctx: &Context<'_>,
-        order_id: ID,
-        status: OrderStatus,
+        #[graphql(desc = "The order's global id.")] order_id: ID,
+        #[graphql(desc = "The status to move the order to.")] status: OrderStatus,
     ) -> Result<OrderPayload> {
         change(RequestContext::of(ctx), &order_id, status).await
     }
 
-    /// Cancels an order and puts its stock back. Restricted: the buyer while it is pending;
-    /// the store's seller while it is pending or paid; admins.
+    /// Cancels an order and puts its stock back; shipped, delivered and cancelled orders
+    /// cannot be (`INVALID_TRANSITION`).
+    /// User errors: NOT_FOUND, INVALID_TRANSITION.
+    /// Restricted: the buyer while it is pending; the store's seller while it is pending or
+    /// paid; admins.
     #[graphql(guard = "SignedIn")]
-    async fn cancel_order(&self, ctx: &Context<'_>, order_id: ID) -> Result<OrderPayload> {
+    async fn cancel_order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's global id.")] order_id: ID,
+    ) -> Result<OrderPayload> {
         change(RequestContext::of(ctx), &order_id, OrderStatus::Cancelled).await
     }
 }

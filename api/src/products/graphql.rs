@@ -47,8 +47,8 @@ impl ProductQueries {
     async fn product(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The product's global id.")] id: Option<ID>,
+        #[graphql(desc = "The product's slug.")] slug: Option<String>,
     ) -> Result<Option<Product>> {
         let rc = RequestContext::of(ctx);
         let product = match (id, slug) {
@@ -77,10 +77,21 @@ impl ProductQueries {
     async fn products(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Search text, at most 200 characters, matched against names, categories, attributes and descriptions (accents and case ignored, small typos tolerated); null or blank matches every product the filter lets through."
+        )]
         query: Option<String>,
+        #[graphql(desc = "Conditions every listed product meets; null when there are none.")]
         filter: Option<ProductFilter>,
-        #[graphql(default)] sort: ProductSort,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(default, desc = "The order of the listing.")] sort: ProductSort,
+        #[graphql(
+            default = 20,
+            desc = "How many products to return: default 20, at most 100."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page of the same listing (same query, filter and sort); the page starts after it."
+        )]
         after: Option<String>,
         #[graphql(
             desc = "A `consistencyToken` from a mutation: the answer includes that write (waits up to a second for the index, then asks PostgreSQL)."
@@ -400,8 +411,11 @@ impl ProductSearchConnection {
     }
 }
 
+/// A page of a product listing, with the count, facets and spelling suggestion of the
+/// whole listing.
 #[Object]
 impl ProductSearchConnection {
+    /// The products of this page with their cursors and highlights.
     async fn edges(&self) -> Vec<ProductSearchEdge<'_>> {
         self.rows
             .iter()
@@ -409,10 +423,12 @@ impl ProductSearchConnection {
             .collect()
     }
 
+    /// The products of this page, without cursors.
     async fn nodes(&self) -> Vec<&Product> {
         self.rows.iter().map(|row| &row.product).collect()
     }
 
+    /// Whether more products follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         PageInfo {
             has_next_page: self.has_next_page,
@@ -464,12 +480,16 @@ pub struct ProductSearchEdge<'a> {
     row: &'a Listed,
 }
 
+/// One product of a listing page, with its cursor and where the query matched.
 #[Object]
 impl ProductSearchEdge<'_> {
+    /// Opaque cursor of this product: pass it as `after`, with the same listing arguments,
+    /// to continue after it.
     async fn cursor(&self) -> &str {
         &self.row.cursor
     }
 
+    /// The product.
     async fn node(&self) -> &Product {
         &self.row.product
     }
@@ -490,24 +510,34 @@ impl Product {
 /// A product image.
 #[derive(async_graphql::SimpleObject)]
 pub struct Image {
+    /// Address of the image file.
     pub url: String,
+    /// Text for those who cannot see the image: the product's name.
     pub alt_text: String,
 }
 
+/// Something a store sells: fabric by the metre, clothing and home textiles by the piece,
+/// yarn by the kilogram. Prices are per unit in the store's currency; quantities are in the
+/// product's unit.
 #[Object]
 impl Product {
+    /// Opaque global id.
     pub async fn id(&self) -> ID {
         self.id.to_global()
     }
 
+    /// URL-friendly unique name, made from the name when the product was created; it does
+    /// not change when the product is renamed.
     async fn slug(&self) -> &str {
         &self.slug
     }
 
+    /// The store's own stock-keeping code, unique within the store; null when it has none.
     async fn sku(&self) -> Option<&str> {
         self.sku.as_deref()
     }
 
+    /// The product's name, 3 to 150 characters.
     async fn name(&self) -> &str {
         &self.name
     }
@@ -525,6 +555,7 @@ impl Product {
         }
     }
 
+    /// The unit the product is sold in: of `price`, `stock` and every quantity.
     async fn unit(&self) -> ProductUnit {
         self.unit
     }
@@ -539,6 +570,7 @@ impl Product {
         self.quantity_step
     }
 
+    /// How much is available, in the product's unit.
     async fn stock(&self) -> Decimal {
         self.stock
     }
@@ -548,10 +580,12 @@ impl Product {
         self.stock >= self.min_quantity
     }
 
+    /// Whether the product is on sale; listings show ACTIVE products only.
     async fn status(&self) -> ProductStatus {
         self.status
     }
 
+    /// The category the product is filed under.
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -560,6 +594,7 @@ impl Product {
             .await?)
     }
 
+    /// The store that sells it.
     async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -568,18 +603,25 @@ impl Product {
             .await?)
     }
 
+    /// Materials as the seller spelled them (`Lino`, `Algodón`), at most 20; the
+    /// `materials` filter matches them ignoring case.
     async fn materials(&self) -> &[String] {
         &self.materials
     }
 
+    /// Colours as the seller spelled them, at most 20; the `colors` filter matches them
+    /// ignoring case.
     async fn colors(&self) -> &[String] {
         &self.colors
     }
 
+    /// Sizes as the seller spelled them (`M`, `2 plazas`), at most 20; the `sizes` filter
+    /// matches them ignoring case.
     async fn sizes(&self) -> &[String] {
         &self.sizes
     }
 
+    /// Pictures of the product, at most 8, in display order.
     async fn images(&self) -> Vec<Image> {
         self.images
             .iter()
@@ -596,11 +638,13 @@ impl Product {
         (self.review_count > 0).then(|| self.rating.try_into().unwrap_or_default())
     }
 
+    /// How many reviews the product has.
     async fn review_count(&self) -> i32 {
         self.review_count
     }
 
-    /// Units sold so far.
+    /// How many orders include the product, cancelled ones excepted (a count of orders,
+    /// not of units or metres).
     async fn sales_count(&self) -> i32 {
         self.sales_count
     }
@@ -609,7 +653,12 @@ impl Product {
     async fn reviews(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(
+            default = 20,
+            desc = "How many reviews to return: default 20, at most 100."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; the page starts after it.")]
         after: Option<String>,
     ) -> Result<ReviewConnection> {
         let first = page_size(first)?;
@@ -637,10 +686,13 @@ impl Product {
         ))
     }
 
+    /// When the product was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
 
+    /// When the product last changed: edited, archived, or its stock taken by a checkout or
+    /// put back by a cancellation.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }

@@ -25,18 +25,36 @@ pub const UPSERT_MAX: usize = 500;
 /// The fields of a new product, shared by `createProduct` and `upsertProducts`.
 #[derive(InputObject)]
 pub struct NewProductFields {
+    /// Global id of the category to file the product under.
     pub category_id: ID,
+    /// The product's name, 3 to 150 characters after trimming; its slug is made from it.
     pub name: String,
+    /// At most 5,000 characters; HTML is reduced to a small set of formatting tags
+    /// (paragraphs, line breaks, bold, italics, underline, lists, `h3`, `h4`). Null: empty.
     pub description: Option<String>,
+    /// Price of one unit, in the store's currency: more than 0, less than 10,000,000,000,
+    /// at most 2 decimals.
     pub price: Decimal,
+    /// How the product is sold.
     #[graphql(default_with = "ProductUnit::Piece")]
     pub unit: ProductUnit,
+    /// Smallest quantity a cart line may hold, in `unit`: a multiple of `quantityStep`. Null:
+    /// 1 piece, 1 metre or 0.5 kilogram, or `quantityStep` when that is larger. Like every
+    /// quantity: more than 0, below 100,000,000,000, whole for PIECE, at most 3 decimals.
     pub min_quantity: Option<Decimal>,
+    /// What quantities grow by, in `unit`: more than 0. Null: 1 piece, 0.5 metre or 0.25
+    /// kilogram.
     pub quantity_step: Option<Decimal>,
+    /// How much is available, in `unit`: 0 or more, a multiple of `quantityStep`.
     pub stock: Decimal,
+    /// Materials (`Lino`), at most 20 of at most 40 characters each; inner spaces are
+    /// collapsed and duplicates that differ only in case dropped. Null: none.
     pub materials: Option<Vec<String>>,
+    /// Colours, under the rules of `materials`. Null: none.
     pub colors: Option<Vec<String>>,
+    /// Sizes, under the rules of `materials`. Null: none.
     pub sizes: Option<Vec<String>>,
+    /// Publication state; DRAFT keeps it off sale until it is set to ACTIVE.
     #[graphql(default_with = "ProductStatus::Active")]
     pub status: ProductStatus,
 }
@@ -65,15 +83,21 @@ impl NewProductFields {
 /// `createProduct`'s input.
 #[derive(InputObject)]
 pub struct CreateProductInput {
+    /// Global id of the store to add the product to.
     pub store_id: ID,
     #[graphql(flatten)]
     pub product: NewProductFields,
+    /// The store's own code for the product: at most 64 ASCII letters, digits, `-`, `_` or
+    /// `.`, used by no other product of the store. Null or blank: none.
     pub sku: Option<String>,
 }
 
 /// One product of `upsertProducts`: `CreateProductInput` without `storeId`, `sku` required.
 #[derive(InputObject)]
 pub struct ProductUpsertInput {
+    /// Which product of the store this is: a SKU the store has updates that product
+    /// (every field replaced, absent ones by their defaults), a new one creates it. At most
+    /// 64 ASCII letters, digits, `-`, `_` or `.`; each at most once per call.
     pub sku: String,
     #[graphql(flatten)]
     pub product: NewProductFields,
@@ -82,25 +106,47 @@ pub struct ProductUpsertInput {
 /// `updateProduct`'s input: every field optional; absent fields keep their value.
 #[derive(InputObject, Default)]
 pub struct UpdateProductInput {
+    /// Global id of the new category.
     pub category_id: Option<ID>,
+    /// The new name, 3 to 150 characters after trimming (the slug stays).
     pub name: Option<String>,
+    /// The new description, at most 5,000 characters; HTML is reduced to a small set of
+    /// formatting tags.
     pub description: Option<String>,
+    /// The new price of one unit, in the store's currency: more than 0, less than
+    /// 10,000,000,000, at most 2 decimals. Carts show the change as a warning.
     pub price: Option<Decimal>,
+    /// The new unit. Changing it without `minQuantity` and `quantityStep` resets both to the
+    /// new unit's defaults.
     pub unit: Option<ProductUnit>,
+    /// The new smallest quantity of a cart line, in the unit: a multiple of the step.
     pub min_quantity: Option<Decimal>,
+    /// The new step of quantities, in the unit; the minimum and the stock must be multiples
+    /// of it.
     pub quantity_step: Option<Decimal>,
+    /// The new stock, in the unit (it replaces the current figure): 0 or more, a multiple
+    /// of the step.
     pub stock: Option<Decimal>,
+    /// The new materials, replacing the list (rules of `CreateProductInput.materials`);
+    /// `[]` empties it.
     pub materials: Option<Vec<String>>,
+    /// The new colours, replacing the list; `[]` empties it.
     pub colors: Option<Vec<String>>,
+    /// The new sizes, replacing the list; `[]` empties it.
     pub sizes: Option<Vec<String>>,
+    /// The new publication state (ARCHIVED takes it off sale, as `archiveProduct` does).
     pub status: Option<ProductStatus>,
+    /// The new SKU, under the rules of `CreateProductInput.sku`; an empty string removes
+    /// it.
     pub sku: Option<String>,
 }
 
 /// Result of the single-product mutations.
 #[derive(SimpleObject, Default)]
 pub struct ProductPayload {
+    /// The product as written; null when there are user errors.
     pub product: Option<Product>,
+    /// Why nothing was written; empty on success.
     pub user_errors: Vec<UserError>,
     /// Pass it as `consistencyToken` to a listing to be sure it includes this write.
     pub consistency_token: Option<String>,
@@ -121,6 +167,7 @@ impl ProductPayload {
 pub struct UpsertProductsPayload {
     /// The written products, in input order.
     pub products: Vec<Product>,
+    /// Why nothing was written (all or nothing): the first 50 problems; empty on success.
     pub user_errors: Vec<UserError>,
     /// Pass it as `consistencyToken` to a listing to be sure it includes this write.
     pub consistency_token: Option<String>,
@@ -192,12 +239,14 @@ pub struct ProductMutations;
 
 #[Object]
 impl ProductMutations {
-    /// Adds a product to a store. Restricted: the store's seller and admins.
+    /// Adds a product to a store.
+    /// User errors: INVALID, TOO_SHORT, TOO_LONG, TAKEN, NOT_FOUND, OUT_OF_RANGE, PRECISION, NOT_MULTIPLE, TOO_MANY.
+    /// Restricted: the store's seller and admins.
     #[graphql(guard = "SignedIn")]
     async fn create_product(
         &self,
         ctx: &Context<'_>,
-        input: CreateProductInput,
+        #[graphql(desc = "The new product and the store it goes to.")] input: CreateProductInput,
     ) -> Result<ProductPayload> {
         let rc = RequestContext::of(ctx);
         let prefix = vec!["input".to_owned()];
@@ -240,12 +289,15 @@ impl ProductMutations {
         }
     }
 
-    /// Changes a product. Restricted: the store's seller and admins.
+    /// Changes a product; the result must pass every rule of `createProduct`.
+    /// User errors: INVALID, TOO_SHORT, TOO_LONG, TAKEN, NOT_FOUND, OUT_OF_RANGE, PRECISION, NOT_MULTIPLE, TOO_MANY.
+    /// Restricted: the store's seller and admins.
     #[graphql(guard = "SignedIn")]
     async fn update_product(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The product's global id.")] id: ID,
+        #[graphql(desc = "The fields to change; absent ones keep their value.")]
         input: UpdateProductInput,
     ) -> Result<ProductPayload> {
         let rc = RequestContext::of(ctx);
@@ -304,9 +356,15 @@ impl ProductMutations {
         }
     }
 
-    /// Takes a product off sale (it stays reachable by id). Restricted: the store's seller and admins.
+    /// Takes a product off sale (it stays reachable by id).
+    /// User errors: NOT_FOUND.
+    /// Restricted: the store's seller and admins.
     #[graphql(guard = "SignedIn")]
-    async fn archive_product(&self, ctx: &Context<'_>, id: ID) -> Result<ProductPayload> {
+    async fn archive_product(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The product's global id.")] id: ID,
+    ) -> Result<ProductPayload> {
         let rc = RequestContext::of(ctx);
         let Some(current) = writable_product(rc, &id).await? else {
             return Ok(ProductPayload::errors(vec![UserError::at(
@@ -324,13 +382,16 @@ impl ProductMutations {
     }
 
     /// Creates or updates, by sku, up to 500 products of one store: all or nothing. Errors
-    /// name the item's index (`["products", "316", "price"]`). Restricted: the store's seller
-    /// and admins.
+    /// name the item's index (`["products", "316", "price"]`); an empty list or more than
+    /// 500 is `TOO_MANY`.
+    /// User errors: INVALID, REQUIRED, TOO_SHORT, TOO_LONG, TAKEN, NOT_FOUND, OUT_OF_RANGE, PRECISION, NOT_MULTIPLE, TOO_MANY.
+    /// Restricted: the store's seller and admins.
     #[graphql(guard = "SignedIn")]
     async fn upsert_products(
         &self,
         ctx: &Context<'_>,
-        store_id: ID,
+        #[graphql(desc = "The store's global id.")] store_id: ID,
+        #[graphql(desc = "1 to 500 products, matched to the store's products by `sku`.")]
         products: Vec<ProductUpsertInput>,
     ) -> Result<UpsertProductsPayload> {
         let rc = RequestContext::of(ctx);

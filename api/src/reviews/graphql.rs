@@ -9,12 +9,15 @@ use crate::products::Product;
 use crate::schema::RequestContext;
 use crate::users::User;
 
+/// A buyer's rating of a product delivered to them, with an optional text.
 #[Object]
 impl Review {
+    /// Opaque global id.
     pub async fn id(&self) -> ID {
         self.id.to_global()
     }
 
+    /// The product reviewed.
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -23,6 +26,7 @@ impl Review {
             .await?)
     }
 
+    /// The buyer who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(RequestContext::of(ctx)
             .loaders
@@ -36,10 +40,13 @@ impl Review {
         i32::from(self.rating)
     }
 
+    /// HTML-safe text without any tag, as a message's body; empty when the buyer only
+    /// rated (or deleted their account).
     async fn body(&self) -> &str {
         &self.body
     }
 
+    /// When the review was written.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -61,31 +68,39 @@ impl ReviewConnection {
 /// One review of a page.
 pub struct ReviewEdge(Review);
 
+/// One review of a page, with its cursor.
 #[Object]
 impl ReviewEdge {
+    /// Opaque cursor of this review: pass it as `after` to continue after it.
     async fn cursor(&self) -> String {
         encode_cursor(&self.0.cursor_key())
     }
 
+    /// The review.
     async fn node(&self) -> &Review {
         &self.0
     }
 }
 
+/// A page of a product's reviews, newest first.
 #[Object]
 impl ReviewConnection {
+    /// The reviews of this page with their cursors.
     async fn edges(&self) -> Vec<ReviewEdge> {
         self.page.rows.iter().cloned().map(ReviewEdge).collect()
     }
 
+    /// The reviews of this page, without cursors.
     async fn nodes(&self) -> &[Review] {
         &self.page.rows
     }
 
+    /// Whether more reviews follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         self.page.page_info(|r| encode_cursor(&r.cursor_key()))
     }
 
+    /// Every review of the product (its `reviewCount`).
     async fn total_count(&self) -> i32 {
         self.total
     }

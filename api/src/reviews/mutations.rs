@@ -17,7 +17,9 @@ pub const REVIEW_MAX_CHARS: usize = 2000;
 /// Result of `addReview`.
 #[derive(SimpleObject, Default)]
 pub struct ReviewPayload {
+    /// The review as stored; null when there are user errors.
     pub review: Option<Review>,
+    /// Why nothing was written; empty on success.
     pub user_errors: Vec<UserError>,
     /// Pass it as `consistencyToken` to a listing to be sure it sorts and filters by the new
     /// rating.
@@ -40,16 +42,22 @@ pub struct ReviewMutations;
 
 #[Object]
 impl ReviewMutations {
-    /// Reviews a product delivered to the caller: one review per buyer and product, rating 1
-    /// to 5, an optional body stripped of all markup (like a message's). The store's own
-    /// accounts may not review its products (`NOT_ELIGIBLE`). The product's rating and
-    /// reviewCount include it as soon as this returns.
+    /// Reviews a product delivered to the caller: one review per buyer and product, rating
+    /// 1 to 5, an optional body stripped of all markup (like a message's). The store's own
+    /// accounts may not review its products (`NOT_ELIGIBLE`), nor may anyone with no
+    /// delivered order of it. A second review of the same product is `TAKEN`. The product's
+    /// rating and reviewCount, and its store's rating, include it as soon as this returns.
+    /// User errors: TOO_LONG, TAKEN, NOT_FOUND, OUT_OF_RANGE, NOT_ELIGIBLE.
+    /// Restricted: signed-in users.
     #[graphql(guard = "SignedIn")]
     async fn add_review(
         &self,
         ctx: &Context<'_>,
-        product_id: ID,
-        rating: i32,
+        #[graphql(desc = "The product's global id.")] product_id: ID,
+        #[graphql(desc = "The rating, a whole number from 1 to 5.")] rating: i32,
+        #[graphql(
+            desc = "What the buyer thinks, at most 2,000 characters as typed and once stored; markup is stripped and `&`, `<` and `>` escaped. Null or blank: a rating alone."
+        )]
         body: Option<String>,
     ) -> Result<ReviewPayload> {
         let rc = RequestContext::of(ctx);

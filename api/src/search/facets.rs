@@ -13,7 +13,10 @@ use crate::loaders::Loaders;
 /// A matched stretch of a field: HTML-escaped text, matches wrapped in `<mark>`.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct Highlight {
+    /// The field that matched: `name` or `description`.
     pub field: String,
+    /// The matched text (the whole name, or a stretch of the description) with every
+    /// match wrapped in `<mark>`; the rest is HTML-escaped text without tags.
     pub snippet: String,
 }
 
@@ -24,25 +27,38 @@ pub struct FacetValue {
     pub value: String,
     /// What to show.
     pub label: String,
+    /// How many products of the listing have this value (with the other facets' filters
+    /// applied, but not this facet's own).
     pub count: i64,
 }
 
 /// A price range (`min` inclusive, `max` exclusive; open ends are null).
 #[derive(Clone, Debug, SimpleObject)]
 pub struct PriceRangeFacet {
+    /// Lowest price in the range, inclusive, on a 1-2-5 ladder (10, 20, 50, 100...); null
+    /// when the range has no lower bound (it starts below 10).
     pub min: Option<Decimal>,
+    /// Price where the range ends, exclusive; null when the range has no upper bound.
     pub max: Option<Decimal>,
+    /// How many products of the listing are priced in the range.
     pub count: i64,
 }
 
 /// Counts over the whole match set; each facet ignores its own filter.
 #[derive(Clone, Debug, Default, SimpleObject)]
 pub struct ProductFacets {
+    /// Categories (a product counts for its category and every ancestor), most products
+    /// first, at most 30; `value` is the category's global id.
     pub categories: Vec<FacetValue>,
+    /// Stores, most products first, at most 30; `value` is the store's global id.
     pub stores: Vec<FacetValue>,
+    /// Materials, most products first, at most 30; `value` is the lower-cased material.
     pub materials: Vec<FacetValue>,
+    /// Colours, most products first, at most 30; `value` is the lower-cased colour.
     pub colors: Vec<FacetValue>,
+    /// Sizes, most products first, at most 30; `value` is the lower-cased size.
     pub sizes: Vec<FacetValue>,
+    /// At most 6 price ranges, cheapest first; ranges without products are left out.
     pub price_ranges: Vec<PriceRangeFacet>,
     /// True when some counts were estimated: a facet with a filter of its own is counted
     /// over the matches without that filter, and over more than 20,000 of them the count

@@ -23,18 +23,26 @@ const MAX_CATEGORIES: usize = 2;
 pub enum SuggestionKind {
     /// A query to run: the typed words with the last one completed.
     Query,
+    /// A product: `product` is set, `text` is its name.
     Product,
+    /// A store: `store` is set, `text` is its name.
     Store,
+    /// A category: `category` is set, `text` is its name.
     Category,
 }
 
 /// One autocomplete entry.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct Suggestion {
+    /// What to show (and, for QUERY, what to search for).
     pub text: String,
+    /// What the suggestion points at; it says which of the fields below is set.
     pub kind: SuggestionKind,
+    /// The product, for PRODUCT suggestions; null otherwise.
     pub product: Option<Product>,
+    /// The store, for STORE suggestions; null otherwise.
     pub store: Option<Store>,
+    /// The category, for CATEGORY suggestions; null otherwise.
     pub category: Option<Category>,
 }
 
@@ -64,8 +72,15 @@ impl SearchQueries {
     async fn suggest(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "What the user has typed so far, at most 100 characters; the last word may be incomplete. Blank: no suggestions."
+        )]
         prefix: String,
-        #[graphql(default = 8)] first: i32,
+        #[graphql(
+            default = 8,
+            desc = "Most suggestions to return: 0 to 20. Completed queries come first, then at most 2 categories, then stores and products."
+        )]
+        first: i32,
     ) -> Result<Vec<Suggestion>> {
         if !(0..=MAX_SUGGESTIONS).contains(&first) {
             return Err(ApiError::bad_input(crate::tr!(

@@ -26,8 +26,8 @@ impl StoreQueries {
     async fn store(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The store's global id.")] id: Option<ID>,
+        #[graphql(desc = "The store's slug.")] slug: Option<String>,
     ) -> Result<Option<Store>> {
         let rc = RequestContext::of(ctx);
         Ok(match (id, slug) {
@@ -46,10 +46,26 @@ impl StoreQueries {
     async fn stores(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Text to find in the store's name, city or region, at most 100 characters; without `near`, best matches first (by name A to Z while the search index is unavailable). Null or blank: every store, by name A to Z."
+        )]
         query: Option<String>,
+        #[graphql(
+            desc = "Order by distance from this point, nearest first; stores without a location are left out."
+        )]
         near: Option<GeoPointInput>,
+        #[graphql(
+            desc = "Only stores at most this many kilometres from `near` (which it requires): more than 0, at most 20,000."
+        )]
         radius_km: Option<f64>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(
+            default = 20,
+            desc = "How many stores to return: default 20, at most 100."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page of the same listing; the page starts after it."
+        )]
         after: Option<String>,
     ) -> Result<StoreSearchConnection> {
         let listing = store_listing(query, near, radius_km)?;
@@ -192,19 +208,25 @@ pub struct StoreSearchEdge {
     node: Store,
 }
 
+/// One store of a listing page, with its cursor.
 #[Object]
 impl StoreSearchEdge {
+    /// Opaque cursor of this store: pass it as `after`, with the same listing arguments, to
+    /// continue after it.
     async fn cursor(&self) -> &str {
         &self.cursor
     }
 
+    /// The store.
     async fn node(&self) -> &Store {
         &self.node
     }
 }
 
+/// A page of a store listing.
 #[Object]
 impl StoreSearchConnection {
+    /// The stores of this page with their cursors.
     async fn edges(&self) -> Vec<StoreSearchEdge> {
         self.page
             .rows
@@ -216,37 +238,47 @@ impl StoreSearchConnection {
             .collect()
     }
 
+    /// The stores of this page, without cursors.
     async fn nodes(&self) -> &[Store] {
         &self.page.rows
     }
 
+    /// Whether more stores follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         self.page.page_info(|s| self.cursor(s))
     }
 }
 
+/// A shop on the marketplace, run by one seller, pricing in its country's currency.
 #[Object]
 impl Store {
+    /// Opaque global id.
     pub async fn id(&self) -> ID {
         self.id.to_global()
     }
 
+    /// URL-friendly unique name, made from the name when the store opened; it does not
+    /// change when the store is renamed.
     async fn slug(&self) -> &str {
         &self.slug
     }
 
+    /// The store's name, 2 to 120 characters.
     async fn name(&self) -> &str {
         &self.name
     }
 
+    /// Sanitised HTML with a small set of formatting tags; empty when there is none.
     async fn description(&self) -> &str {
         &self.description
     }
 
+    /// The city the store is in.
     async fn city(&self) -> &str {
         &self.city
     }
 
+    /// The region (province, department) the store is in; null when unknown.
     async fn region(&self) -> Option<&str> {
         self.region.as_deref()
     }
@@ -261,6 +293,7 @@ impl Store {
         &self.currency_code
     }
 
+    /// Where the store is; null when the seller gave no location.
     async fn location(&self) -> Option<GeoPoint> {
         Some(GeoPoint {
             lat: self.latitude?,
@@ -273,6 +306,8 @@ impl Store {
         self.distance_km.map(|d| (d * 100.0).round() / 100.0)
     }
 
+    /// Average rating of every review of the store's products, 1 to 5 with 2 decimals;
+    /// null while there is none.
     async fn rating(&self) -> Option<f64> {
         self.rating.and_then(|r| r.try_into().ok())
     }
@@ -300,10 +335,23 @@ impl Store {
     async fn products(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Search text, at most 200 characters, matched against names, categories, attributes and descriptions (accents and case ignored, small typos tolerated); null or blank matches every product the filter lets through."
+        )]
         query: Option<String>,
+        #[graphql(
+            desc = "Conditions every listed product meets; null when there are none. A `storeIds` filter without this store matches nothing."
+        )]
         filter: Option<ProductFilter>,
-        #[graphql(default)] sort: ProductSort,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(default, desc = "The order of the listing.")] sort: ProductSort,
+        #[graphql(
+            default = 20,
+            desc = "How many products to return: default 20, at most 100."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "The `endCursor` of the previous page of the same listing (same query, filter and sort); the page starts after it."
+        )]
         after: Option<String>,
     ) -> Result<ProductSearchConnection> {
         let listing = listing_from_args(query, filter, sort, Some(self.id))?;
@@ -328,6 +376,7 @@ impl Store {
             .await?)
     }
 
+    /// When the store opened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
@@ -336,7 +385,8 @@ impl Store {
     async fn orders(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many orders to return: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; the page starts after it.")]
         after: Option<String>,
     ) -> Result<Option<OrderConnection>> {
         SelfOrAdmin(self.owner_id).check(ctx).await?;

@@ -23,12 +23,21 @@ const COUNTRIES: &[(&str, &str)] = &[
 /// `createStore`'s input.
 #[derive(InputObject)]
 pub struct CreateStoreInput {
+    /// The store's name, 2 to 120 characters after trimming; its slug is made from it.
     pub name: String,
+    /// What the store sells, at most 2,000 characters; HTML is reduced to a small set of
+    /// formatting tags.
     pub description: Option<String>,
+    /// The city the store is in, 1 to 80 characters after trimming.
     pub city: String,
+    /// The region (province, department) the store is in, 1 to 80 characters after
+    /// trimming. Required in practice: null or blank is `REQUIRED`.
     pub region: Option<String>,
+    /// Where the store is, so buyers can find it by distance; null leaves the store out of
+    /// searches by distance.
     pub location: Option<GeoPointInput>,
-    /// ISO country code; it fixes the store's currency.
+    /// ISO country code: AR, CL, UY, PY or PE (case ignored); it fixes the store's currency
+    /// (ARS, CLP, UYU, PYG or PEN).
     #[graphql(default = "AR")]
     pub country_code: String,
 }
@@ -36,17 +45,26 @@ pub struct CreateStoreInput {
 /// `updateStore`'s input: absent fields keep their value.
 #[derive(InputObject, Default)]
 pub struct UpdateStoreInput {
+    /// The new name, 2 to 120 characters after trimming (the slug stays).
     pub name: Option<String>,
+    /// The new description, at most 2,000 characters; HTML is reduced to a small set of
+    /// formatting tags.
     pub description: Option<String>,
+    /// The new city, 1 to 80 characters after trimming.
     pub city: Option<String>,
+    /// The new region, 1 to 80 characters after trimming.
     pub region: Option<String>,
+    /// The new location; null keeps the current one (it cannot be removed).
     pub location: Option<GeoPointInput>,
 }
 
 /// Result of the store mutations.
 #[derive(SimpleObject, Default)]
 pub struct StorePayload {
+    /// The store as written; null when there are user errors, and always for
+    /// `setStoreAllowance`.
     pub store: Option<Store>,
+    /// Why nothing was written; empty on success.
     pub user_errors: Vec<UserError>,
     /// Pass it as `consistencyToken` to a listing to be sure it includes this write.
     pub consistency_token: Option<String>,
@@ -142,12 +160,15 @@ pub struct StoreMutations;
 #[Object]
 impl StoreMutations {
     /// Opens a store for the caller, who becomes a seller. One store per seller unless an
-    /// admin raised the allowance. Restricted: signed in.
+    /// admin raised the allowance (`LIMIT_REACHED`); the caller's email address must be
+    /// verified first (`EMAIL_NOT_VERIFIED`).
+    /// User errors: INVALID, REQUIRED, TOO_SHORT, TOO_LONG, OUT_OF_RANGE, LIMIT_REACHED, EMAIL_NOT_VERIFIED.
+    /// Restricted: signed in.
     #[graphql(guard = "SignedIn")]
     async fn create_store(
         &self,
         ctx: &Context<'_>,
-        input: CreateStoreInput,
+        #[graphql(desc = "The new store.")] input: CreateStoreInput,
     ) -> Result<StorePayload> {
         let rc = RequestContext::of(ctx);
         let owner = rc.viewer.user_id().ok_or(ApiError::Unauthenticated)?;
@@ -246,12 +267,15 @@ impl StoreMutations {
         })
     }
 
-    /// Changes a store (its slug stays). Restricted: the store's seller and admins.
+    /// Changes a store (its slug, country and currency stay).
+    /// User errors: REQUIRED, TOO_SHORT, TOO_LONG, NOT_FOUND, OUT_OF_RANGE.
+    /// Restricted: the store's seller and admins.
     #[graphql(guard = "SignedIn")]
     async fn update_store(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The store's global id.")] id: ID,
+        #[graphql(desc = "The fields to change; absent ones keep their value.")]
         input: UpdateStoreInput,
     ) -> Result<StorePayload> {
         let rc = RequestContext::of(ctx);
@@ -324,13 +348,16 @@ impl StoreMutations {
         })
     }
 
-    /// Sets how many stores a user may run. Restricted: admins.
+    /// Sets how many stores a user may open (1 unless changed); stores already open stay
+    /// open.
+    /// User errors: NOT_FOUND, OUT_OF_RANGE.
+    /// Restricted: admins.
     #[graphql(guard = "AdminOnly")]
     async fn set_store_allowance(
         &self,
         ctx: &Context<'_>,
-        user_id: ID,
-        stores: i32,
+        #[graphql(desc = "The user's global id.")] user_id: ID,
+        #[graphql(desc = "How many stores the user may run in all: 0 to 100.")] stores: i32,
     ) -> Result<StorePayload> {
         let rc = RequestContext::of(ctx);
         let user = UserPublicId::from_global(&user_id)?;

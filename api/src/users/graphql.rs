@@ -35,12 +35,16 @@ impl UserQueries {
     }
 }
 
+/// A person with an account: a buyer, a seller who runs a store, or an administrator.
+/// Anyone may see the id and name; every other field is restricted to the user and admins.
 #[Object]
 impl User {
+    /// Opaque global id (random, so it reveals nothing about other accounts).
     pub async fn id(&self) -> ID {
         self.public_id.to_global()
     }
 
+    /// The display name; `Usuario eliminado` once the account is deleted.
     async fn name(&self) -> &str {
         &self.name
     }
@@ -97,7 +101,12 @@ impl User {
     async fn conversations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: Option<i32>,
+        #[graphql(
+            default = 20,
+            desc = "How many conversations to return: default 20, at most 100."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; the page starts after it.")]
         after: Option<String>,
     ) -> Result<Option<ConversationConnection>> {
         SelfOrAdmin(self.id).check(ctx).await?;
@@ -115,7 +124,8 @@ impl User {
     async fn orders(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
+        #[graphql(desc = "How many orders to return: default 20, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page; the page starts after it.")]
         after: Option<String>,
     ) -> Result<Option<OrderConnection>> {
         SelfOrAdmin(self.id).check(ctx).await?;

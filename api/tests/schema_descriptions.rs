@@ -1,0 +1,87 @@
+//! Every type, field, argument, enum value, input field and scalar of the schema has a
+//! description: client teams read the schema in their IDE and generated code, not our
+//! source. Lists everything that lacks one.
+
+use async_graphql::parser::parse_schema;
+use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+/// `Type.field(argument)` paths without a description.
+fn undescribed(sdl: &str) -> Vec<String> {
+    let document = parse_schema(sdl).expect("the schema parses");
+    let mut missing = Vec::new();
+    let mut check = |described: bool, path: String| {
+        if !described {
+            missing.push(path);
+        }
+    };
+    for definition in document.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        let ty = ty.node;
+        let name = ty.name.node.to_string();
+        check(ty.description.is_some(), name.clone());
+        match ty.kind {
+            TypeKind::Object(object) => {
+                for field in object.fields {
+                    let field = field.node;
+                    let path = format!("{name}.{}", field.name.node);
+                    check(field.description.is_some(), path.clone());
+                    for argument in field.arguments {
+                        let argument = argument.node;
+                        check(
+                            argument.description.is_some(),
+                            format!("{path}({})", argument.name.node),
+                        );
+                    }
+                }
+            }
+            TypeKind::Interface(interface) => {
+                for field in interface.fields {
+                    let field = field.node;
+                    check(
+                        field.description.is_some(),
+                        format!("{name}.{}", field.name.node),
+                    );
+                }
+            }
+            TypeKind::Enum(enumeration) => {
+                for value in enumeration.values {
+                    let value = value.node;
+                    check(
+                        value.description.is_some(),
+                        format!("{name}.{}", value.value.node),
+                    );
+                }
+            }
+            TypeKind::InputObject(input) => {
+                for field in input.fields {
+                    let field = field.node;
+                    check(
+                        field.description.is_some(),
+                        format!("{name}.{}", field.name.node),
+                    );
+                }
+            }
+            TypeKind::Scalar | TypeKind::Union(_) => {}
+        }
+    }
+    missing
+}
+
+#[test]
+fn every_part_of_the_schema_is_described() {
+    let missing = undescribed(&textisur_api::schema::sdl());
+    assert!(
+        missing.is_empty(),
+        "{} parts of the schema have no description:\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_check_sees_a_missing_description() {
+    let sdl = "\"A type.\" type Query { \"A field.\" a(x: Int): Int b: Int }";
+    assert_eq!(undescribed(sdl), ["Query.a(x)", "Query.b"]);
+}
