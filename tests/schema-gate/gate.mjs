@@ -12,7 +12,7 @@
 // Manifests are Apollo's persisted-query manifests ({ operations: [{ name, body }] }) or
 // GraphQL Codegen's hash-to-document maps.
 import { readFileSync } from "node:fs";
-import { buildSchema, parse, validate } from "graphql";
+import { Kind, buildASTSchema, parse, validate } from "graphql";
 import { diff, CriticalityLevel } from "@graphql-inspector/core";
 
 function args(argv) {
@@ -48,9 +48,23 @@ function announced(changelog) {
   return paths;
 }
 
+/**
+ * The schema of an SDL file. Declarations of the directives the spec defines (async-graphql
+ * prints some of them, with its own descriptions) are left to graphql-js's built-ins, so a
+ * server library's printing is never taken for a change to the API.
+ */
+function load(path) {
+  const document = parse(readFileSync(path, "utf8"));
+  const builtIn = new Set(["deprecated", "include", "skip", "specifiedBy", "oneOf"]);
+  const definitions = document.definitions.filter(
+    (d) => !(d.kind === Kind.DIRECTIVE_DEFINITION && builtIn.has(d.name.value)),
+  );
+  return buildASTSchema({ ...document, definitions });
+}
+
 const options = args(process.argv.slice(2));
-const released = buildSchema(readFileSync(options.released, "utf8"));
-const candidate = buildSchema(readFileSync(options.schema, "utf8"));
+const released = load(options.released);
+const candidate = load(options.schema);
 const listed = announced(readFileSync(options.changelog, "utf8"));
 
 const changes = await diff(released, candidate);

@@ -284,6 +284,28 @@ pub async fn set_suspended(db: &Db, user: UserId, suspended: bool) -> ApiResult<
     Ok(updated)
 }
 
+/// The `ILIKE` pattern of a user search: `text` anywhere, matched literally.
+fn user_pattern(text: Option<&str>) -> Option<String> {
+    text.map(|t| {
+        format!(
+            "%{}%",
+            t.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    })
+}
+
+/// How many users have `text` in their name or email (every user without text).
+pub async fn count_users(db: &Db, text: Option<&str>) -> ApiResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE ($1::text IS NULL OR email ILIKE $1 OR name ILIKE $1)",
+    )
+    .bind(user_pattern(text))
+    .fetch_one(db.executor())
+    .await?)
+}
+
 /// Users whose name or email contains `text`, by id, after `after`.
 pub async fn search_users(
     db: &Db,
@@ -291,14 +313,7 @@ pub async fn search_users(
     after: Option<UserId>,
     limit: usize,
 ) -> ApiResult<Vec<User>> {
-    let pattern = text.map(|t| {
-        format!(
-            "%{}%",
-            t.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    });
+    let pattern = user_pattern(text);
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users
          WHERE ($1::text IS NULL OR email ILIKE $1 OR name ILIKE $1) AND ($2::bigint IS NULL OR id > $2)

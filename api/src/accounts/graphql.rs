@@ -472,24 +472,58 @@ impl AccountQueries {
         let text = query.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let rows = db::search_users(&rc.db, text, cursor, first + 1).await?;
         let page = Page::from_overfetch(rows, first, cursor.is_some());
-        Ok(Some(UserConnection(page)))
+        Ok(Some(UserConnection {
+            page,
+            text: text.map(str::to_owned),
+        }))
     }
 }
 
 /// A page of users.
-pub struct UserConnection(Page<User>);
+pub struct UserConnection {
+    page: Page<User>,
+    /// The search text, for `totalCount`.
+    text: Option<String>,
+}
+
+/// One user of a page, with its cursor.
+#[derive(SimpleObject)]
+pub struct UserEdge {
+    /// Opaque cursor of this user: pass it as `after` to continue after it.
+    cursor: String,
+    /// The user.
+    node: User,
+}
 
 /// A page of users, oldest account first.
 #[Object]
 impl UserConnection {
+    /// The users of this page with their cursors.
+    async fn edges(&self) -> Vec<UserEdge> {
+        self.page
+            .rows
+            .iter()
+            .map(|u| UserEdge {
+                cursor: encode_cursor(&u.id),
+                node: u.clone(),
+            })
+            .collect()
+    }
+
     /// The users of this page.
     async fn nodes(&self) -> &[User] {
-        &self.0.rows
+        &self.page.rows
     }
 
     /// Whether more users follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
-        self.0.page_info(|u| encode_cursor(&u.id))
+        self.page.page_info(|u| encode_cursor(&u.id))
+    }
+
+    /// How many users match the search, over every page.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let rc = RequestContext::of(ctx);
+        Ok(db::count_users(&rc.db, self.text.as_deref()).await?)
     }
 }
 

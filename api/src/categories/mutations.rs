@@ -1,6 +1,6 @@
 //! Admin mutations on the category tree: create, rename, move.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
 use super::{Category, MAX_CATEGORIES};
 use crate::error::ApiError;
@@ -15,10 +15,14 @@ pub struct CategoryInput {
     /// The name, 2 to 80 characters after trimming; required by `createCategory`. The slug
     /// is made from it on creation and stays.
     pub name: Option<String>,
-    /// The new parent; `null` keeps the current one. Use `moveToRoot` to detach.
-    pub parent_id: Option<ID>,
+    /// The parent category. On update `null` makes the category top-level and leaving the
+    /// field out keeps its parent; on creation `null` or absent is top-level.
+    pub parent_id: MaybeUndefined<ID>,
     /// `updateCategory` only: true makes the category top-level, whatever `parentId` says.
-    #[graphql(default)]
+    #[graphql(
+        default,
+        deprecation = "Send `parentId: null` instead; removal not before 2027-06-06."
+    )]
     pub move_to_root: bool,
     /// Where the category goes among its siblings: lower first, ties by creation. Null: 0
     /// on creation, the current position on update.
@@ -71,7 +75,7 @@ impl CategoryMutations {
                 crate::tr!("category-name-length"),
             )));
         }
-        let parent = match &input.parent_id {
+        let parent = match input.parent_id.value() {
             Some(id) => match CategoryId::from_global(id).ok() {
                 Some(parent) if rc.loaders.categories.load_one(parent).await?.is_some() => {
                     Some(parent)
@@ -158,8 +162,9 @@ impl CategoryMutations {
             None
         } else {
             match &input.parent_id {
-                None => current.parent_id,
-                Some(raw) => {
+                MaybeUndefined::Undefined => current.parent_id,
+                MaybeUndefined::Null => None,
+                MaybeUndefined::Value(raw) => {
                     let Some(parent) = CategoryId::from_global(raw).ok() else {
                         return Ok(failed(UserError::at(
                             &["input", "parentId"],

@@ -6,7 +6,7 @@
 //! them checked.
 #![deny(clippy::arithmetic_side_effects)]
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use rust_decimal::Decimal;
 
 use super::input::{ProductFields, validate};
@@ -136,9 +136,9 @@ pub struct UpdateProductInput {
     pub sizes: Option<Vec<String>>,
     /// The new publication state (ARCHIVED takes it off sale, as `archiveProduct` does).
     pub status: Option<ProductStatus>,
-    /// The new SKU, under the rules of `CreateProductInput.sku`; an empty string removes
-    /// it.
-    pub sku: Option<String>,
+    /// The new SKU, under the rules of `CreateProductInput.sku`. `null` (or an empty
+    /// string) removes it; leaving the field out keeps it.
+    pub sku: MaybeUndefined<String>,
 }
 
 /// Result of the single-product mutations.
@@ -329,7 +329,11 @@ impl ProductMutations {
             colors: input.colors.unwrap_or(current.colors),
             sizes: input.sizes.unwrap_or(current.sizes),
             status: input.status.unwrap_or(current.status),
-            sku: input.sku.or(current.sku),
+            sku: match input.sku {
+                MaybeUndefined::Undefined => current.sku,
+                MaybeUndefined::Null => None,
+                MaybeUndefined::Value(sku) => Some(sku),
+            },
         };
         let category = match &input.category_id {
             Some(id) => category(rc, id, &prefix).await?,

@@ -27,29 +27,8 @@ pub async fn list(
     after: Option<&StoreCursor>,
     limit: usize,
 ) -> ApiResult<Vec<Store>> {
-    let mut qb = QueryBuilder::<Postgres>::new("SELECT * FROM (SELECT st.*, ");
-    match listing.near {
-        Some((lat, lon)) => push_distance(&mut qb, lat, lon),
-        None => {
-            qb.push("NULL::float8");
-        }
-    }
-    qb.push(" AS distance_km FROM stores st");
-    if listing.near.is_some() {
-        qb.push(" WHERE st.latitude IS NOT NULL");
-    } else {
-        qb.push(" WHERE true");
-    }
-    if let Some(text) = &listing.text {
-        let pattern = format!("%{}%", escape_like(text));
-        qb.push(" AND (st.name ILIKE ").push_bind(pattern.clone());
-        qb.push(" OR st.city ILIKE ").push_bind(pattern.clone());
-        qb.push(" OR st.region ILIKE ").push_bind(pattern).push(")");
-    }
-    qb.push(") s WHERE true");
-    if let Some(radius) = listing.radius_km {
-        qb.push(" AND s.distance_km <= ").push_bind(radius);
-    }
+    let mut qb = QueryBuilder::<Postgres>::new("SELECT * FROM ");
+    push_matches(&mut qb, listing);
     let key = if listing.near.is_some() {
         "s.distance_km"
     } else {
@@ -81,6 +60,43 @@ pub async fn list(
         .build_query_as::<Store>()
         .fetch_all(db.executor())
         .await?)
+}
+
+/// How many stores the listing matches, over every page.
+pub async fn count(db: &Db, listing: &StoreListing) -> ApiResult<i64> {
+    let mut qb = QueryBuilder::<Postgres>::new("SELECT count(*) FROM ");
+    push_matches(&mut qb, listing);
+    Ok(qb
+        .build_query_scalar::<i64>()
+        .fetch_one(db.executor())
+        .await?)
+}
+
+/// `(stores with their distance_km) s WHERE <the listing's filters>`, open for more `AND`s.
+fn push_matches(qb: &mut QueryBuilder<Postgres>, listing: &StoreListing) {
+    qb.push("(SELECT st.*, ");
+    match listing.near {
+        Some((lat, lon)) => push_distance(qb, lat, lon),
+        None => {
+            qb.push("NULL::float8");
+        }
+    }
+    qb.push(" AS distance_km FROM stores st");
+    if listing.near.is_some() {
+        qb.push(" WHERE st.latitude IS NOT NULL");
+    } else {
+        qb.push(" WHERE true");
+    }
+    if let Some(text) = &listing.text {
+        let pattern = format!("%{}%", escape_like(text));
+        qb.push(" AND (st.name ILIKE ").push_bind(pattern.clone());
+        qb.push(" OR st.city ILIKE ").push_bind(pattern.clone());
+        qb.push(" OR st.region ILIKE ").push_bind(pattern).push(")");
+    }
+    qb.push(") s WHERE true");
+    if let Some(radius) = listing.radius_km {
+        qb.push(" AND s.distance_km <= ").push_bind(radius);
+    }
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.

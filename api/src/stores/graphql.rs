@@ -92,6 +92,8 @@ impl StoreQueries {
         Ok(StoreSearchConnection {
             page: Page::from_overfetch(rows, first, cursor.is_some()),
             by_distance: listing.near.is_some(),
+            listing,
+            total: None,
             relevance: Vec::new(),
         })
     }
@@ -132,6 +134,10 @@ fn store_listing(
 /// A page of a store listing.
 pub struct StoreSearchConnection {
     page: Page<Store>,
+    /// The filters, for `totalCount` on PostgreSQL.
+    listing: StoreListing,
+    /// The match count the index gave with the page.
+    total: Option<u64>,
     by_distance: bool,
     /// Relevance of each row when a text search without `near` was answered by the index.
     relevance: Vec<(StoreId, f64)>,
@@ -196,6 +202,8 @@ impl StoreSearchConnection {
                 has_next_page: page.has_more,
                 has_previous_page: cursor.is_some(),
             },
+            listing: listing.clone(),
+            total: Some(page.total),
             by_distance: listing.near.is_some(),
             relevance,
         })
@@ -206,6 +214,10 @@ impl StoreSearchConnection {
 pub struct StoreSearchEdge {
     cursor: String,
     node: Store,
+}
+
+fn round_km(distance: Option<f64>) -> Option<f64> {
+    distance.map(|d| (d * 100.0).round() / 100.0)
 }
 
 /// One store of a listing page, with its cursor.
@@ -220,6 +232,12 @@ impl StoreSearchEdge {
     /// The store.
     async fn node(&self) -> &Store {
         &self.node
+    }
+
+    /// Kilometres from the `near` point of this search to the store, 2 decimals; null
+    /// without `near`.
+    async fn distance_km(&self) -> Option<f64> {
+        round_km(self.node.distance_km)
     }
 }
 
@@ -246,6 +264,14 @@ impl StoreSearchConnection {
     /// Whether more stores follow, and the cursors to continue from.
     async fn page_info(&self) -> PageInfo {
         self.page.page_info(|s| self.cursor(s))
+    }
+
+    /// How many stores the listing matches, over every page.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        match self.total {
+            Some(total) => Ok(i64::try_from(total).unwrap_or(i64::MAX)),
+            None => Ok(db::count(&RequestContext::of(ctx).db, &self.listing).await?),
+        }
     }
 }
 
@@ -302,8 +328,11 @@ impl Store {
     }
 
     /// Distance from the `near` point of the search that found this store.
+    #[graphql(
+        deprecation = "A distance belongs to a search, not to the store: use `StoreSearchEdge.distanceKm`. Removal not before 2027-06-06."
+    )]
     async fn distance_km(&self) -> Option<f64> {
-        self.distance_km.map(|d| (d * 100.0).round() / 100.0)
+        round_km(self.distance_km)
     }
 
     /// Average rating of every review of the store's products, 1 to 5 with 2 decimals;

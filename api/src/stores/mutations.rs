@@ -1,6 +1,6 @@
 //! Store mutations: `createStore` (which makes a buyer a seller) and `updateStore`.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
 use super::{GeoPointInput, Store};
 use crate::error::{ApiError, ApiResult};
@@ -54,8 +54,9 @@ pub struct UpdateStoreInput {
     pub city: Option<String>,
     /// The new region, 1 to 80 characters after trimming.
     pub region: Option<String>,
-    /// The new location; null keeps the current one (it cannot be removed).
-    pub location: Option<GeoPointInput>,
+    /// The new location. `null` removes it (the store leaves searches by distance);
+    /// leaving the field out keeps it.
+    pub location: MaybeUndefined<GeoPointInput>,
 }
 
 /// Result of the store mutations.
@@ -313,10 +314,11 @@ impl StoreMutations {
                 .map(|r| r.trim().to_owned())
                 .or(current.region)
                 .unwrap_or_default(),
-            location: input
-                .location
-                .map(|p| (p.lat, p.lon))
-                .or(current.latitude.zip(current.longitude)),
+            location: match input.location {
+                MaybeUndefined::Undefined => current.latitude.zip(current.longitude),
+                MaybeUndefined::Null => None,
+                MaybeUndefined::Value(p) => Some((p.lat, p.lon)),
+            },
         };
         let errors = validate(&fields);
         if !errors.is_empty() {
