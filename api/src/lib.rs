@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod guards;
+pub mod html;
 pub mod http;
 pub mod i18n;
 pub mod ids;

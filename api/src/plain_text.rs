@@ -47,6 +47,46 @@ pub fn sanitize(raw: &str) -> String {
     ammonia::Builder::empty().clean(raw).to_string()
 }
 
+/// Stored user text (tagless, `&`, `<` and `>` as entities) as the user typed it.
+pub fn decode(stored: &str) -> String {
+    html_escape::decode_html_entities(stored).into_owned()
+}
+
+/// The text of an HTML fragment (a sanitised description, or stored user text): tags go,
+/// paragraphs, line breaks and list items become line breaks, entities are decoded. What a
+/// client that does not render HTML shows.
+pub fn to_text(html: &str) -> String {
+    let mut spaced = String::with_capacity(html.len() + 16);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        spaced.push_str(&rest[..at]);
+        let tag_end = rest[at..].find('>').map_or(rest.len(), |end| at + end + 1);
+        let tag = rest[at..tag_end].to_ascii_lowercase();
+        let name: String = tag
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let closing = tag.starts_with("</");
+        let breaks = matches!(name.as_str(), "br")
+            || (closing && matches!(name.as_str(), "p" | "li" | "h3" | "h4" | "ul" | "ol"));
+        if breaks {
+            spaced.push('\n');
+        }
+        spaced.push_str(&rest[at..tag_end]);
+        rest = &rest[tag_end..];
+    }
+    spaced.push_str(rest);
+    let stripped = ammonia::Builder::empty().clean(&spaced).to_string();
+    let decoded = html_escape::decode_html_entities(&stripped);
+    let lines: Vec<&str> = decoded
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +108,26 @@ mod tests {
                 assert!(!text.contains(needle), "{hostile} -> {text}");
             }
         }
+    }
+
+    #[test]
+    fn html_reads_as_text() {
+        assert_eq!(
+            to_text(
+                "<p>Lino <b>crudo</b> &amp; lavado</p><ul><li>1,5 m</li><li>ancho &lt; 3 m</li></ul>"
+            ),
+            "Lino crudo & lavado\n1,5 m\nancho < 3 m"
+        );
+        assert_eq!(to_text("Año 2024 &amp; más &gt; 3"), "Año 2024 & más > 3");
+        assert_eq!(to_text("uno<br>dos<br/>tres"), "uno\ndos\ntres");
+        assert_eq!(to_text(""), "");
+    }
+
+    #[test]
+    fn stored_user_text_decodes_to_what_was_typed() {
+        let typed = "¿Tenés lino?\n\nAño 2024 & más > 3";
+        let stored = PlainText::parse(typed, 4000).expect("text");
+        assert_eq!(decode(stored.as_str()), typed);
     }
 
     #[test]

@@ -202,8 +202,17 @@ impl Message {
 
     /// HTML-safe text without any tag: markup was stripped when the message was sent, and
     /// `&`, `<` and `>` are escaped as entities.
+    #[graphql(
+        deprecation = "Entity-escaped text clients had to decode: use `text`. Removal not before 2027-06-06."
+    )]
     async fn body(&self) -> &str {
         &self.body
+    }
+
+    /// What the sender wrote, as plain text to show as it is (no markup, nothing to
+    /// decode): markup was stripped when it was sent.
+    async fn text(&self) -> String {
+        crate::plain_text::decode(&self.body)
     }
 
     /// When it was sent.

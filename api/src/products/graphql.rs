@@ -543,8 +543,23 @@ impl Product {
     }
 
     /// Sanitised HTML with a small set of formatting tags.
+    #[graphql(
+        deprecation = "HTML in a String: use `descriptionHtml` to render it, or `descriptionText` for plain text. Removal not before 2027-06-06."
+    )]
     async fn description(&self) -> &str {
         &self.description
+    }
+
+    /// The description as HTML to render: sanitised, formatting tags only; empty when
+    /// there is none.
+    async fn description_html(&self) -> crate::html::Html {
+        crate::html::Html(self.description.clone())
+    }
+
+    /// The description as plain text: no tags, entities decoded, paragraphs and list items
+    /// on lines of their own; empty when there is none.
+    async fn description_text(&self) -> String {
+        crate::plain_text::to_text(&self.description)
     }
 
     /// Price of one unit (one piece, one metre or one kilogram).

@@ -42,8 +42,17 @@ impl Review {
 
     /// HTML-safe text without any tag, as a message's body; empty when the buyer only
     /// rated (or deleted their account).
+    #[graphql(
+        deprecation = "Entity-escaped text clients had to decode: use `text`. Removal not before 2027-06-06."
+    )]
     async fn body(&self) -> &str {
         &self.body
+    }
+
+    /// What the buyer wrote, as plain text to show as it is (no markup, nothing to decode);
+    /// empty when they only rated (or deleted their account).
+    async fn text(&self) -> String {
+        crate::plain_text::decode(&self.body)
     }
 
     /// When the review was written.
