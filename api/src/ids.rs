@@ -29,6 +29,8 @@ pub enum NodeKind {
     Order,
     Conversation,
     Message,
+    /// A signed-in device (a refresh-token family), named by its UUID.
+    Session,
 }
 
 impl NodeKind {
@@ -42,6 +44,7 @@ impl NodeKind {
             Self::Order => "Order",
             Self::Conversation => "Conversation",
             Self::Message => "Message",
+            Self::Session => "Session",
         }
     }
 
@@ -55,6 +58,7 @@ impl NodeKind {
             "Order" => Self::Order,
             "Conversation" => Self::Conversation,
             "Message" => Self::Message,
+            "Session" => Self::Session,
             _ => return None,
         })
     }
@@ -72,6 +76,17 @@ pub enum GlobalRef {
     Row(NodeKind, i64),
     /// A user, by their public id.
     User(UserPublicId),
+    /// A session, by its UUID.
+    Session(Uuid),
+}
+
+/// The global id of a session.
+pub fn session_id(session: Uuid) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!(
+        "{}:{}",
+        NodeKind::Session.as_str(),
+        session.hyphenated()
+    )))
 }
 
 fn invalid(id: &ID) -> ApiError {
@@ -86,13 +101,17 @@ pub fn decode(id: &ID) -> ApiResult<GlobalRef> {
     let text = std::str::from_utf8(&raw).map_err(|_| invalid(id))?;
     let (kind, key) = text.split_once(':').ok_or_else(|| invalid(id))?;
     let kind = NodeKind::parse(kind).ok_or_else(|| invalid(id))?;
-    if kind == NodeKind::User {
-        // Only the hyphenated form, so one user has exactly one global id.
-        let public = Uuid::try_parse(key)
+    if matches!(kind, NodeKind::User | NodeKind::Session) {
+        // Only the hyphenated form, so one user or session has exactly one global id.
+        let uuid = Uuid::try_parse(key)
             .ok()
             .filter(|u| u.hyphenated().to_string() == key)
             .ok_or_else(|| invalid(id))?;
-        return Ok(GlobalRef::User(UserPublicId(public)));
+        return Ok(if kind == NodeKind::User {
+            GlobalRef::User(UserPublicId(uuid))
+        } else {
+            GlobalRef::Session(uuid)
+        });
     }
     let number: i64 = key.parse().map_err(|_| invalid(id))?;
     if number <= 0 {
@@ -118,7 +137,7 @@ impl UserPublicId {
     pub fn from_global(id: &ID) -> ApiResult<Self> {
         match decode(id)? {
             GlobalRef::User(public) => Ok(public),
-            GlobalRef::Row(..) => Err(ApiError::bad_input(crate::tr!(
+            GlobalRef::Row(..) | GlobalRef::Session(_) => Err(ApiError::bad_input(crate::tr!(
                 "id-wrong-kind",
                 id = format!("{:?}", id.as_str()),
                 kind = "user",

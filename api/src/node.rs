@@ -35,6 +35,7 @@ pub enum Node {
     Conversation(Conversation),
     Message(Message),
     Order(Order),
+    Session(crate::accounts::graphql::Session),
 }
 
 /// `node` and `nodes` root fields.
@@ -79,6 +80,11 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
         GlobalRef::User(public) => {
             return Ok(l.users_by_public_id.load_one(public).await?.map(Node::User));
         }
+        GlobalRef::Session(session) => {
+            return Ok(crate::accounts::graphql::visible_session(rc, session)
+                .await?
+                .map(Node::Session));
+        }
     };
     Ok(match kind {
         NodeKind::Product => l
@@ -93,8 +99,8 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
             .load_one(CategoryId(number))
             .await?
             .map(Node::Category),
-        // `decode` names users by public id only, handled above.
-        NodeKind::User => None,
+        // `decode` names users by public id and sessions by UUID, handled above.
+        NodeKind::User | NodeKind::Session => None,
         NodeKind::Review => l
             .reviews
             .load_one(ReviewId(number))

@@ -277,3 +277,76 @@ async fn connections_count_and_store_search_edges_carry_the_distance() {
     assert!(users["edges"][0]["cursor"].is_string());
     assert_eq!(users["pageInfo"]["hasNextPage"], true);
 }
+
+#[tokio::test]
+async fn sessions_are_nodes_their_owner_and_admins_can_find_and_end() {
+    let market = Market::open().await;
+    let app = &market.app;
+    let owner = app.register("sesiones@example.com", "Sesiones").await;
+    let other = app.quick_account("Otra", "BUYER").await;
+    let admin = app.quick_account("Admin", "ADMIN").await;
+    let (_, body) = app
+        .graphql_as(
+            &owner.access_token,
+            "{ me { sessions { id current } } }",
+            json!({}),
+        )
+        .await;
+    let session = body["data"]["me"]["sessions"][0]["id"]
+        .as_str()
+        .expect("session id")
+        .to_owned();
+    let find = "query($id: ID!) { node(id: $id) { __typename ... on Session { id current } } }";
+    let (_, body) = app
+        .graphql_as(&owner.access_token, find, json!({ "id": session }))
+        .await;
+    assert_eq!(body["data"]["node"]["__typename"], "Session", "{body}");
+    assert_eq!(body["data"]["node"]["id"], session.as_str());
+    assert_eq!(body["data"]["node"]["current"], true);
+    let (_, body) = app
+        .graphql_as(&admin.access_token, find, json!({ "id": session }))
+        .await;
+    assert_eq!(body["data"]["node"]["current"], false, "{body}");
+    let (_, body) = app
+        .graphql_as(&other.access_token, find, json!({ "id": session }))
+        .await;
+    assert_eq!(
+        body["data"]["node"],
+        Value::Null,
+        "a stranger sees nothing: {body}"
+    );
+
+    // `revokeSession` takes the global id, and still the bare UUID of the old shape.
+    let login = "mutation { login(input: {email: \"sesiones@example.com\", password: \"telas de lino azul\"}) { accessToken } }";
+    let (_, body) = app.graphql(login, json!({})).await;
+    let second = body["data"]["login"]["accessToken"]
+        .as_str()
+        .expect("login")
+        .to_owned();
+    let uuid: uuid::Uuid = sqlx::query_scalar(
+        "SELECT f.id FROM refresh_token_families f JOIN users u ON u.id = f.user_id
+         WHERE u.email = 'sesiones@example.com' ORDER BY f.created_at DESC LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("second session");
+    let revoke = "mutation($id: ID!) { revokeSession(id: $id) { ok userErrors { code } } }";
+    let (_, body) = app
+        .graphql_as(
+            &owner.access_token,
+            revoke,
+            json!({ "id": uuid.to_string() }),
+        )
+        .await;
+    assert_eq!(body["data"]["revokeSession"]["ok"], true, "{body}");
+    let (status, _) = app.graphql_as(&second, "{ me { id } }", json!({})).await;
+    assert_eq!(status, 401);
+    let (_, body) = app
+        .graphql_as(&admin.access_token, revoke, json!({ "id": session }))
+        .await;
+    assert_eq!(body["data"]["revokeSession"]["ok"], true, "{body}");
+    let (status, _) = app
+        .graphql_as(&owner.access_token, "{ me { id } }", json!({}))
+        .await;
+    assert_eq!(status, 401);
+}

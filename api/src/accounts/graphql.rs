@@ -81,10 +81,11 @@ pub struct UserPayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// A signed-in device or browser (one refresh-token family).
+/// A signed-in device or browser (one refresh-token family). Visible to its user and admins.
 #[derive(SimpleObject)]
 pub struct Session {
-    /// The session's id: pass it to `revokeSession` to end the session.
+    /// Opaque global id: pass it to `revokeSession` to end the session, or to `node`.
+    #[graphql(owned)]
     pub id: ID,
     /// The `User-Agent` header of the client that signed in; null when it sent none.
     pub user_agent: Option<String>,
@@ -327,7 +328,7 @@ impl AccountMutations {
                 user_errors: vec![error],
             }
         };
-        let Ok(family) = Uuid::parse_str(id.as_str()) else {
+        let Some(family) = session_uuid(&id) else {
             return Ok(not_found());
         };
         let owner = if rc.viewer.is_admin() {
@@ -527,22 +528,46 @@ impl UserConnection {
     }
 }
 
-/// The sessions field of `User`, kept with the rest of accounts.
-pub async fn sessions_of(ctx: &Context<'_>, user: UserId) -> Result<Vec<Session>> {
-    let rc = RequestContext::of(ctx);
+/// The UUID a session id names: its global id, or (as `Session.id` was before it became a
+/// node) the bare UUID, which `revokeSession` still takes.
+fn session_uuid(id: &ID) -> Option<Uuid> {
+    match crate::ids::decode(id) {
+        Ok(crate::ids::GlobalRef::Session(uuid)) => Some(uuid),
+        _ => Uuid::parse_str(id.as_str()).ok(),
+    }
+}
+
+fn session_node(rc: &RequestContext, s: db::Session) -> Session {
     let current = match rc.viewer {
         crate::viewer::Viewer::User { session, .. } => Some(session),
         crate::viewer::Viewer::Anonymous => None,
     };
+    Session {
+        id: crate::ids::session_id(s.id),
+        user_agent: s.user_agent,
+        created_at: s.created_at,
+        last_used_at: s.last_used_at,
+        current: Some(s.id) == current,
+    }
+}
+
+/// The sessions field of `User`, kept with the rest of accounts.
+pub async fn sessions_of(ctx: &Context<'_>, user: UserId) -> Result<Vec<Session>> {
+    let rc = RequestContext::of(ctx);
     Ok(db::sessions(&rc.db, user)
         .await?
         .into_iter()
-        .map(|s| Session {
-            id: ID(s.id.to_string()),
-            user_agent: s.user_agent,
-            created_at: s.created_at,
-            last_used_at: s.last_used_at,
-            current: Some(s.id) == current,
-        })
+        .map(|s| session_node(rc, s))
         .collect())
+}
+
+/// A live session by UUID, for `node`: only its user and admins see it.
+pub async fn visible_session(rc: &RequestContext, session: Uuid) -> ApiResult<Option<Session>> {
+    let Some(viewer) = rc.viewer.user_id() else {
+        return Ok(None);
+    };
+    let Some((owner, row)) = db::session(&rc.db, session).await? else {
+        return Ok(None);
+    };
+    Ok((owner == viewer || rc.viewer.is_admin()).then(|| session_node(rc, row)))
 }
