@@ -226,26 +226,24 @@ pub async fn sessions(db: &Db, user: UserId) -> ApiResult<Vec<Session>> {
     .await?)
 }
 
+/// A session with its user.
+#[derive(sqlx::FromRow)]
+struct OwnedSession {
+    user_id: UserId,
+    #[sqlx(flatten)]
+    session: Session,
+}
+
 /// A live session by UUID, with its user.
 pub async fn session(db: &Db, session: Uuid) -> ApiResult<Option<(UserId, Session)>> {
-    let row: Option<(UserId, Uuid, Option<String>, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+    let row: Option<OwnedSession> = sqlx::query_as(
         "SELECT user_id, id, user_agent, created_at, last_used_at FROM refresh_token_families
          WHERE id = $1 AND revoked_at IS NULL",
     )
     .bind(session)
     .fetch_optional(db.executor())
     .await?;
-    Ok(row.map(|(user, id, user_agent, created_at, last_used_at)| {
-        (
-            user,
-            Session {
-                id,
-                user_agent,
-                created_at,
-                last_used_at,
-            },
-        )
-    }))
+    Ok(row.map(|r| (r.user_id, r.session)))
 }
 
 /// The role of an access token's user, if the user exists, is not suspended and the session
