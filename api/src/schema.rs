@@ -88,12 +88,24 @@ const DECIMAL_DESCRIPTION: &str = "An exact decimal number, written as a string 
      the product's unit (pieces, metres or kilograms) with at most 3 decimals. Inputs may also be \
      JSON numbers, but only a string keeps every digit.";
 
+/// The description of `DateTime` (async-graphql's says how it is implemented).
+const DATETIME_DESCRIPTION: &str = "An instant, written as an RFC 3339 string in UTC such as \
+     `\"2026-12-06T14:30:00Z\"`. Inputs may carry any offset.";
+
+/// The description of `JSON`, which only `exportMyData` returns.
+const JSON_DESCRIPTION: &str = "Any JSON value (RFC 8259): a document whose shape the field's \
+     description gives.";
+
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, SubscriptionRoot> {
     // A backstop: `query_limits` holds every operation but introspection to `MAX_DEPTH`
     // before it runs.
     Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .limit_depth(INTROSPECTION_MAX_DEPTH)
         .override_output_type_description::<rust_decimal::Decimal>(DECIMAL_DESCRIPTION)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATETIME_DESCRIPTION)
+        .override_output_type_description::<async_graphql::Json<serde_json::Value>>(
+            JSON_DESCRIPTION,
+        )
 }
 
 /// The generated SDL, as committed in `schema.graphql`.

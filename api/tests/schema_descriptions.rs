@@ -85,3 +85,21 @@ fn the_check_sees_a_missing_description() {
     let sdl = "\"A type.\" type Query { \"A field.\" a(x: Int): Int b: Int }";
     assert_eq!(undescribed(sdl), ["Query.a(x)", "Query.b"]);
 }
+
+/// The scalars say where their format is specified, where async-graphql lets us say it:
+/// `DateTime` (RFC 3339) and our `HTML`. `Decimal` and `JSON` are async-graphql's own types,
+/// described in words.
+#[tokio::test]
+async fn scalars_name_their_specification() {
+    let schema = textisur_api::schema::build();
+    let response = schema
+        .execute("{ dt: __type(name: \"DateTime\") { specifiedByURL } html: __type(name: \"HTML\") { specifiedByURL } }")
+        .await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let data = response.data.into_json().expect("json");
+    assert_eq!(
+        data["dt"]["specifiedByURL"],
+        "https://datatracker.ietf.org/doc/html/rfc3339"
+    );
+    assert!(data["html"]["specifiedByURL"].is_string(), "{data}");
+}
