@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: starts PostgreSQL and Redis when they are not running (installing them
 # with apt-get where missing), installs cargo-nextest, Debian's Chromium, the browser
-# test's playwright-core, the Apollo Client test's and the schema gate's packages when missing, then runs
+# test's playwright-core, the Apollo Client test's, the schema gate's and the web client kit's
+# packages when missing, then runs
 # every test of the workspace against the real services. Each test creates and drops its
 # own database.
 set -euo pipefail

@@ -110,7 +110,9 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, SubscriptionRoot> 
 
 /// The generated SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    build().sdl()
+    // `@specifiedBy` on the scalars that name their specification (DateTime, HTML), so code
+    // generators reading the file see it too.
+    build().sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// Everything a resolver needs about the current request.

@@ -5,8 +5,9 @@
 // The manifest (build/generated/manifest/apollo/textisur/persistedQueryManifest.json) is
 // what each release registers before it ships:
 //   textisur persisted-queries push --manifest .../persistedQueryManifest.json
-// and the app then sends only ids (`ApolloClient.Builder().autoPersistedQueries(...)` with
-// `enableByDefault`, never falling back to text: production refuses text from non-admins).
+// and the app sends ids (`ApolloClient.Builder().autoPersistedQueries()`). Apollo's
+// interceptor resends the text when the server answers `PersistedQueryNotFound`; production
+// refuses that text from non-admins, which is why the manifest must be pushed first.
 //
 // This kit is not compiled here (no Android SDK or Gradle on the CI machine): the test
 // `tests/tests/client_kits.rs` checks a manifest of this format against the server's parser.
@@ -17,10 +18,21 @@ plugins {
     id("com.apollographql.apollo") version "4.3.1"
 }
 
+android {
+    namespace = "com.textisur.app"
+    compileSdk = 35
+    defaultConfig {
+        applicationId = "com.textisur.app"
+        // java.time.Instant (DateTime) without core-library desugaring.
+        minSdk = 26
+        targetSdk = 35
+    }
+}
+
 dependencies {
     implementation("com.apollographql.apollo:apollo-runtime:4.3.1")
-    // Instant for DateTime (RFC 3339 strings).
-    implementation("com.apollographql.adapters:apollo-adapters-kotlinx-datetime:0.0.4")
+    // JavaInstantAdapter for DateTime (RFC 3339 strings).
+    implementation("com.apollographql.adapters:apollo-adapters-core:0.7.0")
 }
 
 apollo {
@@ -43,8 +55,8 @@ apollo {
         )
         mapScalar(
             "DateTime",
-            "kotlinx.datetime.Instant",
-            "com.apollographql.adapter.datetime.KotlinxInstantAdapter",
+            "java.time.Instant",
+            "com.apollographql.adapter.core.JavaInstantAdapter",
         )
         mapScalarToKotlinString("HTML")
         mapScalarToKotlinAny("JSON")

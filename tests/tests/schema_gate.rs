@@ -1,6 +1,8 @@
 //! The breaking-change gate (`tests/schema-gate/gate.mjs`, graphql-inspector): the schema as
-//! it is passes against the last released one with every kept manifest; removing a field
-//! fails unless the changelog announces it with its deprecation date; deprecating it passes.
+//! it is passes against the last released one with every kept manifest (the embedded ones
+//! and `persisted-queries/kept/`). Removing a field fails unless the released schema had it
+//! deprecated and the changelog gives a deprecation date six months old or more;
+//! deprecating it passes; an operation of a kept manifest can never lose a field.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,8 +14,25 @@ fn root() -> PathBuf {
         .to_owned()
 }
 
-/// Runs the gate on `schema` with `changelog`; its exit status and output.
-fn gate(schema: &str, changelog: &str) -> (bool, String) {
+/// Every kept manifest: the embedded ones and those of supported releases.
+fn kept_manifests() -> Vec<PathBuf> {
+    let root = root();
+    let mut manifests = vec![
+        root.join("persisted-queries/manifests/apollo.json"),
+        root.join("persisted-queries/manifests/codegen.json"),
+    ];
+    let kept = std::fs::read_dir(root.join("persisted-queries/kept")).expect("kept manifests");
+    for entry in kept {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "json") {
+            manifests.push(path);
+        }
+    }
+    manifests
+}
+
+/// Runs the gate on `schema` against `released` with `changelog`; its exit status and output.
+fn gate_against(released: &str, schema: &str, changelog: &str) -> (bool, String) {
     let root = root();
     let dir = root.join("tests/schema-gate");
     assert!(
@@ -21,31 +40,41 @@ fn gate(schema: &str, changelog: &str) -> (bool, String) {
         "tests/schema-gate/node_modules is missing: run tests/run-all.sh, which installs it"
     );
     let work = tempfile::tempdir().expect("temp dir");
+    let released_path = work.path().join("released.graphql");
     let schema_path = work.path().join("schema.graphql");
     let changelog_path = work.path().join("CHANGELOG.md");
+    std::fs::write(&released_path, released).expect("write released");
     std::fs::write(&schema_path, schema).expect("write schema");
     std::fs::write(&changelog_path, changelog).expect("write changelog");
-    let output = Command::new("node")
+    let mut command = Command::new("node");
+    command
         .current_dir(&dir)
         .arg("gate.mjs")
         .arg("--released")
-        .arg("released.graphql")
+        .arg(&released_path)
         .arg("--schema")
         .arg(&schema_path)
         .arg("--changelog")
-        .arg(&changelog_path)
-        .arg("--manifest")
-        .arg(root.join("persisted-queries/manifests/apollo.json"))
-        .arg("--manifest")
-        .arg(root.join("persisted-queries/manifests/codegen.json"))
-        .output()
-        .expect("run node");
+        .arg(&changelog_path);
+    for manifest in kept_manifests() {
+        command.arg("--manifest").arg(manifest);
+    }
+    let output = command.output().expect("run node");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
     (output.status.success(), text)
+}
+
+/// The gate against the last released schema.
+fn gate(schema: &str, changelog: &str) -> (bool, String) {
+    gate_against(
+        &read("tests/schema-gate/released.graphql"),
+        schema,
+        changelog,
+    )
 }
 
 fn read(path: &str) -> String {
@@ -72,25 +101,35 @@ fn the_schema_as_it_is_passes_the_gate() {
 }
 
 #[test]
-fn a_removed_field_fails_unless_announced_and_a_deprecated_one_passes() {
+fn a_field_goes_only_after_deprecation_and_six_months_in_the_changelog() {
     let changelog = read("CHANGELOG.md");
     let removed = with_sales_count("  unitsSold: Int!");
     let (ok, output) = gate(&removed, &changelog);
-    assert!(
-        !ok,
-        "removing a field without a changelog entry must fail: {output}"
-    );
+    assert!(!ok, "removing a field without warning must fail: {output}");
     assert!(output.contains("Product.salesCount"), "{output}");
 
-    let announced =
-        format!("{changelog}\n### Removed\n- `Product.salesCount`, deprecated on 2026-12-06.\n");
-    let (ok, output) = gate(&removed, &announced);
-    assert!(ok, "an announced removal passes: {output}");
+    // Announced, but never deprecated in the released schema: still refused.
+    let announced = |date: &str| {
+        format!("{changelog}\n### Removed\n- `Product.salesCount`, deprecated on {date}.\n")
+    };
+    let (ok, output) = gate(&removed, &announced("2020-01-01"));
+    assert!(!ok, "a field that was never deprecated cannot go: {output}");
+    assert!(output.contains("did not deprecate"), "{output}");
 
+    // Deprecating it is not breaking.
     let deprecated =
         with_sales_count("  salesCount: Int! @deprecated(reason: \"Counts order lines.\")");
     let (ok, output) = gate(&deprecated, &changelog);
     assert!(ok, "deprecating is not breaking: {output}");
+
+    // Deprecated in the release: removal passes six months after the date, not before.
+    let (ok, output) = gate_against(&deprecated, &removed, &announced("2020-01-01"));
+    assert!(ok, "a deprecated field may go after its period: {output}");
+    let (ok, output) = gate_against(&deprecated, &removed, &announced("2999-01-01"));
+    assert!(!ok, "not before its period: {output}");
+    assert!(output.contains("six months"), "{output}");
+    let (ok, output) = gate_against(&deprecated, &removed, &changelog);
+    assert!(!ok, "nor without the changelog: {output}");
 }
 
 #[test]

@@ -43,6 +43,30 @@ async fn null_clears_an_optional_field_and_absence_keeps_it() {
         Value::Null,
         "null clears it"
     );
+    // A description: null empties it, absence keeps it.
+    let description = |input: Value| {
+        let app = &market.app;
+        let token = market.seller.access_token.clone();
+        let product = product.clone();
+        async move {
+            let (_, body) = app
+                .graphql_as(
+                    &token,
+                    "mutation($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) {
+                        product { descriptionText } userErrors { code } } }",
+                    json!({ "id": product, "input": input }),
+                )
+                .await;
+            body["data"]["updateProduct"]["product"]["descriptionText"].clone()
+        }
+    };
+    assert_eq!(
+        description(json!({ "description": "Lino lavado" })).await,
+        "Lino lavado"
+    );
+    assert_eq!(description(json!({ "stock": "8" })).await, "Lino lavado");
+    assert_eq!(description(json!({ "description": null })).await, "");
+
     let stored: Option<String> = sqlx::query_scalar("SELECT sku FROM products")
         .fetch_one(market.app.db.pool())
         .await

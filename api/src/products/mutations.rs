@@ -111,8 +111,8 @@ pub struct UpdateProductInput {
     /// The new name, 3 to 150 characters after trimming (the slug stays).
     pub name: Option<String>,
     /// The new description, at most 5,000 characters; HTML is reduced to a small set of
-    /// formatting tags.
-    pub description: Option<String>,
+    /// formatting tags. `null` empties it; leaving the field out keeps it.
+    pub description: MaybeUndefined<String>,
     /// The new price of one unit, in the store's currency: more than 0, less than
     /// 10,000,000,000, at most 2 decimals. Carts show the change as a warning.
     pub price: Option<Decimal>,
@@ -315,7 +315,11 @@ impl ProductMutations {
         let unit_changed = input.unit.is_some_and(|u| u != current.unit);
         let fields = ProductFields {
             name: input.name.unwrap_or(current.name),
-            description: input.description.unwrap_or(current.description),
+            description: match input.description {
+                MaybeUndefined::Undefined => current.description,
+                MaybeUndefined::Null => String::new(),
+                MaybeUndefined::Value(description) => description,
+            },
             price: input.price.unwrap_or(current.price),
             unit: input.unit.unwrap_or(current.unit),
             min_quantity: input

@@ -78,7 +78,7 @@ impl SearchQueries {
         prefix: String,
         #[graphql(
             default = 8,
-            desc = "Most suggestions to return: 0 to 20. Completed queries come first, then at most 2 categories, then stores and products."
+            desc = "Most suggestions to return: default 8, at most 20. Completed queries come first, then at most 2 categories, then stores and products."
         )]
         first: i32,
     ) -> Result<Vec<Suggestion>> {

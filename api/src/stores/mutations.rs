@@ -48,11 +48,12 @@ pub struct UpdateStoreInput {
     /// The new name, 2 to 120 characters after trimming (the slug stays).
     pub name: Option<String>,
     /// The new description, at most 2,000 characters; HTML is reduced to a small set of
-    /// formatting tags.
-    pub description: Option<String>,
+    /// formatting tags. `null` empties it; leaving the field out keeps it.
+    pub description: MaybeUndefined<String>,
     /// The new city, 1 to 80 characters after trimming.
     pub city: Option<String>,
-    /// The new region, 1 to 80 characters after trimming.
+    /// The new region, 1 to 80 characters after trimming. A store always has one, so
+    /// `null`, like leaving the field out, keeps the current one.
     pub region: Option<String>,
     /// The new location. `null` removes it (the store leaves searches by distance);
     /// leaving the field out keeps it.
@@ -304,7 +305,11 @@ impl StoreMutations {
                 .name
                 .map(|n| n.trim().to_owned())
                 .unwrap_or(current.name),
-            description: input.description.unwrap_or(current.description),
+            description: match input.description {
+                MaybeUndefined::Undefined => current.description,
+                MaybeUndefined::Null => String::new(),
+                MaybeUndefined::Value(description) => description,
+            },
             city: input
                 .city
                 .map(|c| c.trim().to_owned())
