@@ -9,8 +9,8 @@ use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
 fn undescribed(sdl: &str) -> Vec<String> {
     let document = parse_schema(sdl).expect("the schema parses");
     let mut missing = Vec::new();
-    let mut check = |described: bool, path: String| {
-        if !described {
+    let mut check = |description: Option<&str>, path: String| {
+        if description.is_none_or(|d| d.trim().is_empty()) {
             missing.push(path);
         }
     };
@@ -20,17 +20,23 @@ fn undescribed(sdl: &str) -> Vec<String> {
         };
         let ty = ty.node;
         let name = ty.name.node.to_string();
-        check(ty.description.is_some(), name.clone());
+        check(
+            ty.description.as_ref().map(|d| d.node.as_str()),
+            name.clone(),
+        );
         match ty.kind {
             TypeKind::Object(object) => {
                 for field in object.fields {
                     let field = field.node;
                     let path = format!("{name}.{}", field.name.node);
-                    check(field.description.is_some(), path.clone());
+                    check(
+                        field.description.as_ref().map(|d| d.node.as_str()),
+                        path.clone(),
+                    );
                     for argument in field.arguments {
                         let argument = argument.node;
                         check(
-                            argument.description.is_some(),
+                            argument.description.as_ref().map(|d| d.node.as_str()),
                             format!("{path}({})", argument.name.node),
                         );
                     }
@@ -39,17 +45,25 @@ fn undescribed(sdl: &str) -> Vec<String> {
             TypeKind::Interface(interface) => {
                 for field in interface.fields {
                     let field = field.node;
+                    let path = format!("{name}.{}", field.name.node);
                     check(
-                        field.description.is_some(),
-                        format!("{name}.{}", field.name.node),
+                        field.description.as_ref().map(|d| d.node.as_str()),
+                        path.clone(),
                     );
+                    for argument in field.arguments {
+                        let argument = argument.node;
+                        check(
+                            argument.description.as_ref().map(|d| d.node.as_str()),
+                            format!("{path}({})", argument.name.node),
+                        );
+                    }
                 }
             }
             TypeKind::Enum(enumeration) => {
                 for value in enumeration.values {
                     let value = value.node;
                     check(
-                        value.description.is_some(),
+                        value.description.as_ref().map(|d| d.node.as_str()),
                         format!("{name}.{}", value.value.node),
                     );
                 }
@@ -58,7 +72,7 @@ fn undescribed(sdl: &str) -> Vec<String> {
                 for field in input.fields {
                     let field = field.node;
                     check(
-                        field.description.is_some(),
+                        field.description.as_ref().map(|d| d.node.as_str()),
                         format!("{name}.{}", field.name.node),
                     );
                 }
@@ -82,8 +96,8 @@ fn every_part_of_the_schema_is_described() {
 
 #[test]
 fn the_check_sees_a_missing_description() {
-    let sdl = "\"A type.\" type Query { \"A field.\" a(x: Int): Int b: Int }";
-    assert_eq!(undescribed(sdl), ["Query.a(x)", "Query.b"]);
+    let sdl = "\"A type.\" type Query { \"A field.\" a(x: Int): Int b: Int \" \" c: Int }";
+    assert_eq!(undescribed(sdl), ["Query.a(x)", "Query.b", "Query.c"]);
 }
 
 /// The scalars say where their format is specified, where async-graphql lets us say it:
