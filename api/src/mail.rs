@@ -80,6 +80,8 @@ pub struct OutgoingMail {
     pub body: String,
 }
 
+/// Days a sent or given-up mail stays in the outbox.
+pub const KEEP_DAYS: i32 = 30;
 /// After this many failed attempts a mail is given up (and counted).
 pub const MAX_ATTEMPTS: i32 = 8;
 /// Mails one claim takes.
@@ -279,6 +281,28 @@ impl Mailer {
             "mail not delivered: {undelivered:?}"
         );
         Ok(())
+    }
+
+    /// Deletes mail sent or given up more than [`KEEP_DAYS`] days ago (the record of who was
+    /// written to is personal data too), and account tokens used or expired more than a week
+    /// ago. Returns how many rows went. The server calls it every hour.
+    pub async fn sweep(&self) -> anyhow::Result<u64> {
+        let mail = sqlx::query(
+            "DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL)
+                 AND created_at < now() - make_interval(days => $1)",
+        )
+        .bind(KEEP_DAYS)
+        .execute(self.db.pool())
+        .await
+        .context("sweep mail")?;
+        let tokens = sqlx::query(
+            "DELETE FROM account_tokens WHERE (used_at IS NOT NULL OR expires_at < now())
+                 AND created_at < now() - interval '7 days'",
+        )
+        .execute(self.db.pool())
+        .await
+        .context("sweep account tokens")?;
+        Ok(mail.rows_affected() + tokens.rows_affected())
     }
 
     /// The sender: delivers when woken and every few seconds, until the task is aborted.

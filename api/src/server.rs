@@ -419,9 +419,13 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     );
     let housekeeping = tokio::spawn({
         let state = state.clone();
+        let mailer = Arc::clone(&mailer);
         async move {
             // Keyed limiters forget callers whose buckets are full again: bounded memory.
             let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+            // Old mail and spent account tokens go (every process sweeps; deleting twice is
+            // harmless).
+            let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
             // Sessions ended through any process stop passing here at once, not after the
             // cache of live sessions expires.
             let mut ended = state.events.subscribe_sessions();
@@ -431,6 +435,11 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
                         state.auth.limits.forget_idle();
                         state.cost_limiter.forget_idle();
                     }
+                    _ = every_hour.tick() => match mailer.sweep().await {
+                        Ok(0) => {}
+                        Ok(rows) => tracing::info!(rows, "swept old mail and account tokens"),
+                        Err(error) => tracing::warn!(error = %format!("{error:#}"), "sweep"),
+                    },
                     event = ended.recv() => match event {
                         Ok(event) => state.auth.sessions.forget_ended(&event),
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {

@@ -211,6 +211,11 @@ impl TestApp {
         }
     }
 
+    /// The server's mail outbox.
+    pub fn mailer(&self) -> &std::sync::Arc<textisur_api::mail::Mailer> {
+        self.server.as_ref().expect("the server runs").mailer()
+    }
+
     /// Delivers every mail the server queued (and waits for work requests handed to the
     /// background): the mail outbox's drain step.
     pub async fn drain_mail(&self) {

@@ -937,3 +937,39 @@ async fn export_holds_everything_and_deletion_leaves_the_seller_an_anonymous_ord
         "{audit:?}"
     );
 }
+
+#[tokio::test]
+async fn old_mail_and_spent_tokens_are_swept_recent_ones_stay() {
+    let (app, mail) = app_with_mail().await;
+    register(&app, "vieja@lanas.pe", "Vieja").await;
+    let (_, token) = one_mail(&app, &mail, "vieja@lanas.pe")
+        .await
+        .link("/cuenta/verificar")
+        .expect("link");
+    app.graphql(VERIFY, json!({ "t": token })).await;
+    sqlx::query("UPDATE mail_outbox SET created_at = now() - interval '31 days'")
+        .execute(app.db.pool())
+        .await
+        .expect("age mail");
+    sqlx::query(
+        "UPDATE account_tokens SET created_at = now() - interval '8 days',
+                expires_at = now() - interval '6 days'",
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("age tokens");
+    register(&app, "nueva@lanas.pe", "Nueva").await;
+    one_mail(&app, &mail, "nueva@lanas.pe").await;
+
+    assert_eq!(app.mailer().sweep().await.expect("sweep"), 2);
+    let left: Vec<String> = sqlx::query_scalar("SELECT recipient FROM mail_outbox")
+        .fetch_all(app.db.pool())
+        .await
+        .expect("mail");
+    assert_eq!(left, ["nueva@lanas.pe"]);
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM account_tokens")
+        .fetch_one(app.db.pool())
+        .await
+        .expect("tokens");
+    assert_eq!(tokens, 1, "the new account's token stays");
+}

@@ -25,6 +25,10 @@ cart-insufficient-stock =
 cart-quantity-exceeds-stock = quantity exceeds the stock
 cart-product-missing = this product is not in the cart
 cart-full = a cart holds at most { $max } products
+cart-warning-unavailable = { $product } is no longer on sale
+cart-warning-price-changed = the price of { $product } changed from { $old } to { $new }
+cart-warning-insufficient-stock = only { $stock } of { $product } left in stock
+cart-warning-selling-out = { $product } is selling out
 
 # Checkout
 checkout-key-length = idempotencyKey must have { $min } to { $max } characters

@@ -25,6 +25,10 @@ cart-insufficient-stock =
 cart-quantity-exceeds-stock = la cantidad supera el stock
 cart-product-missing = este producto no está en el carrito
 cart-full = un carrito admite como máximo { $max } productos
+cart-warning-unavailable = { $product } ya no está a la venta
+cart-warning-price-changed = el precio de { $product } cambió de { $old } a { $new }
+cart-warning-insufficient-stock = solo quedan { $stock } de { $product } en stock
+cart-warning-selling-out = { $product } se está agotando
 
 # Pago
 checkout-key-length = la clave de idempotencia debe tener entre { $min } y { $max } caracteres

@@ -137,32 +137,34 @@ impl Cart {
             if product.status != ProductStatus::Active {
                 warn(
                     CartWarningCode::Unavailable,
-                    format!("{} is no longer on sale", product.name),
+                    crate::tr!("cart-warning-unavailable", product = product.name.as_str()),
                 );
                 continue;
             }
             if product.price != line.price_at_add {
                 warn(
                     CartWarningCode::PriceChanged,
-                    format!(
-                        "the price of {} changed from {} to {}",
-                        product.name, line.price_at_add, product.price
+                    crate::tr!(
+                        "cart-warning-price-changed",
+                        product = product.name.as_str(),
+                        old = line.price_at_add.to_string(),
+                        new = product.price.to_string()
                     ),
                 );
             }
             if product.stock < line.quantity {
                 warn(
                     CartWarningCode::InsufficientStock,
-                    format!(
-                        "only {} of {} left in stock",
-                        product.stock.normalize(),
-                        product.name
+                    crate::tr!(
+                        "cart-warning-insufficient-stock",
+                        stock = product.stock.normalize().to_string(),
+                        product = product.name.as_str()
                     ),
                 );
             } else if product.stock < line.stock_at_add {
                 warn(
                     CartWarningCode::StockDropped,
-                    format!("{} is selling out", product.name),
+                    crate::tr!("cart-warning-selling-out", product = product.name.as_str()),
                 );
             }
         }
