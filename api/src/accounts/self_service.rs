@@ -357,6 +357,8 @@ impl SelfServiceMutations {
                 Mailer::enqueue(&mut tx, &mail).await?;
                 db::audit(&mut tx, Some(account.id), "password_reset_requested", ip).await?;
                 tx.commit().await?;
+                // No wake: the sender's next poll (seconds) sends it. Waking it now would
+                // put SMTP work beside the next requests only when the address exists.
                 Ok(())
             }));
         Ok(AccountPayload::done(None))
