@@ -98,43 +98,26 @@ pub struct Catalogue {
     en: FluentBundle<FluentResource>,
 }
 
-/// The Fluent files of one language, one per part of the product.
-macro_rules! locale_files {
-    ($lang:literal) => {
+/// The Fluent sources (file name, text) of every language: one file per part of the
+/// product, the same names in every language.
+macro_rules! catalogue_sources {
+    ($($file:literal),* $(,)?) => {
         [
-            (
-                "common.ftl",
-                include_str!(concat!("../locales/", $lang, "/common.ftl")),
-            ),
-            (
-                "accounts.ftl",
-                include_str!(concat!("../locales/", $lang, "/accounts.ftl")),
-            ),
-            (
-                "mail.ftl",
-                include_str!(concat!("../locales/", $lang, "/mail.ftl")),
-            ),
-            (
-                "catalogue.ftl",
-                include_str!(concat!("../locales/", $lang, "/catalogue.ftl")),
-            ),
-            (
-                "commerce.ftl",
-                include_str!(concat!("../locales/", $lang, "/commerce.ftl")),
-            ),
-            (
-                "http.ftl",
-                include_str!(concat!("../locales/", $lang, "/http.ftl")),
-            ),
+            (Locale::Es, [$(($file, include_str!(concat!("../locales/es/", $file)))),*]),
+            (Locale::English, [$(($file, include_str!(concat!("../locales/en/", $file)))),*]),
         ]
     };
 }
 
 /// The Fluent sources (file name, text), by language.
-pub const SOURCES: [(Locale, [(&str, &str); 6]); 2] = [
-    (Locale::Es, locale_files!("es")),
-    (Locale::English, locale_files!("en")),
-];
+pub const SOURCES: [(Locale, [(&str, &str); 6]); 2] = catalogue_sources!(
+    "common.ftl",
+    "accounts.ftl",
+    "mail.ftl",
+    "catalogue.ftl",
+    "commerce.ftl",
+    "http.ftl",
+);
 
 static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(Catalogue::load);
 
@@ -183,21 +166,12 @@ impl Catalogue {
         self.bundle(locale).has_message(id)
     }
 
-    /// The text of message `id` (or of its attribute, `id.attribute`) in `locale` with
-    /// `args`. A missing message gives its id and an error in the log: a catalogue test
-    /// checks every id the code names, so this is a bug, never a client's doing.
+    /// The text of message `id` in `locale` with `args`. A missing message gives its id and
+    /// an error in the log: a catalogue test checks every id the code names, so this is a
+    /// bug, never a client's doing.
     pub fn format(&self, locale: Locale, id: &str, args: Option<&FluentArgs<'_>>) -> String {
         let bundle = self.bundle(locale);
-        let (name, attribute) = match id.split_once('.') {
-            Some((name, attribute)) => (name, Some(attribute)),
-            None => (id, None),
-        };
-        let pattern = bundle
-            .get_message(name)
-            .and_then(|message| match attribute {
-                Some(attribute) => message.get_attribute(attribute).map(|a| a.value()),
-                None => message.value(),
-            });
+        let pattern = bundle.get_message(id).and_then(|message| message.value());
         let Some(pattern) = pattern else {
             tracing::error!(message_id = id, locale = locale.tag(), "no such message");
             return id.to_owned();

@@ -3,7 +3,7 @@
 //! source. Lists everything that lacks one.
 
 use async_graphql::parser::parse_schema;
-use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+use async_graphql::parser::types::{InterfaceType, ObjectType, TypeKind, TypeSystemDefinition};
 
 /// `Type.field(argument)` paths without a description.
 fn undescribed(sdl: &str) -> Vec<String> {
@@ -25,25 +25,9 @@ fn undescribed(sdl: &str) -> Vec<String> {
             name.clone(),
         );
         match ty.kind {
-            TypeKind::Object(object) => {
-                for field in object.fields {
-                    let field = field.node;
-                    let path = format!("{name}.{}", field.name.node);
-                    check(
-                        field.description.as_ref().map(|d| d.node.as_str()),
-                        path.clone(),
-                    );
-                    for argument in field.arguments {
-                        let argument = argument.node;
-                        check(
-                            argument.description.as_ref().map(|d| d.node.as_str()),
-                            format!("{path}({})", argument.name.node),
-                        );
-                    }
-                }
-            }
-            TypeKind::Interface(interface) => {
-                for field in interface.fields {
+            TypeKind::Object(ObjectType { fields, .. })
+            | TypeKind::Interface(InterfaceType { fields, .. }) => {
+                for field in fields {
                     let field = field.node;
                     let path = format!("{name}.{}", field.name.node);
                     check(

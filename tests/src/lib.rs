@@ -257,11 +257,17 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> (StatusCode, Value) {
+        self.post_json(token, json!({ "query": query, "variables": variables }))
+            .await
+    }
+
+    /// POSTs `body` to `/graphql`, signed in with `token` if given.
+    async fn post_json(&self, token: Option<&str>, body: Value) -> (StatusCode, Value) {
         let mut request = self
             .client
             .post(self.url("/graphql"))
             .header("accept", "application/graphql-response+json")
-            .json(&json!({ "query": query, "variables": variables }));
+            .json(&body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -281,20 +287,8 @@ impl TestApp {
         id: &str,
         variables: Value,
     ) -> (StatusCode, Value) {
-        let mut request = self
-            .client
-            .post(self.url("/graphql"))
-            .header("accept", "application/graphql-response+json")
-            .json(&json!({ "documentId": format!("sha256:{id}"), "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("send graphql request");
-        let status = response.status();
-        (
-            status,
-            response.json().await.expect("graphql response is JSON"),
-        )
+        let body = json!({ "documentId": format!("sha256:{id}"), "variables": variables });
+        self.post_json(token, body).await
     }
 
     /// POSTs a query and returns `data`, failing the test on any error.

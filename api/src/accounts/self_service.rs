@@ -164,6 +164,19 @@ fn caller(rc: &RequestContext) -> Result<UserId> {
         .ok_or_else(|| ApiError::Unauthenticated.into())
 }
 
+/// The signed-in caller's account, locked in a new transaction (the guard already refused
+/// anonymous callers; a session whose account went is unauthenticated).
+async fn locked_caller(
+    rc: &RequestContext,
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, db::Account)> {
+    let user = caller(rc)?;
+    let mut tx = rc.db.begin().await?;
+    match db::account_for_update(&mut tx, user).await? {
+        Some(account) => Ok((tx, account)),
+        None => Err(ApiError::Unauthenticated.into()),
+    }
+}
+
 /// Checks `password` against the caller's, counted as a login attempt (so these mutations
 /// are no way around the login limits). `Err` is a user error at `path`.
 async fn check_password(
@@ -189,18 +202,25 @@ async fn check_password(
     }
 }
 
-/// Stores `hash` as the password of `account`, ends every session (every older access and
-/// refresh token is refused from the commit on), tells the owner by mail, commits `tx`, and
-/// opens a new session for the caller.
+/// Sets `new_password` (under the registration policy, else a user error and nothing
+/// written) as the password of `account`, ends every session (every older access and refresh
+/// token is refused from the commit on), tells the owner by mail, commits `tx`, and opens a
+/// new session for the caller.
 async fn apply_new_password(
     rc: &RequestContext,
     mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
     account: &db::Account,
-    hash: &str,
+    new_password: &str,
     action: &'static str,
 ) -> ApiResult<AuthPayload> {
+    if let Some(problem) = passwords::policy_violation(new_password, &account.email, &account.name)
+    {
+        // Dropping `tx` rolls back what the caller did in it (a spent reset token).
+        return Ok(AuthPayload::error(problem.user_error(&["newPassword"])));
+    }
+    let hash = passwords::hash(new_password).await?;
     let user = account.id;
-    db::set_password(&mut tx, user, hash).await?;
+    db::set_password(&mut tx, user, &hash).await?;
     db::end_all_sessions(&mut tx, user, action).await?;
     let notice = mail(
         MailKind::PasswordChanged,
@@ -234,11 +254,8 @@ impl SelfServiceMutations {
     #[graphql(guard = "SignedIn")]
     async fn request_email_verification(&self, ctx: &Context<'_>) -> Result<AccountPayload> {
         let rc = RequestContext::of(ctx);
-        let user = caller(rc)?;
-        let mut tx = rc.db.begin().await?;
-        let Some(account) = db::account_for_update(&mut tx, user).await? else {
-            return Err(ApiError::Unauthenticated.into());
-        };
+        let (mut tx, account) = locked_caller(rc).await?;
+        let user = account.id;
         if account.email_verified_at.is_some() {
             return Ok(AccountPayload::error(UserError::general(
                 UserErrorCode::Invalid,
@@ -392,15 +409,9 @@ impl SelfServiceMutations {
         }) else {
             return Ok(AuthPayload::error(token_error(&Presented::Unknown)));
         };
-        if let Some(problem) =
-            passwords::policy_violation(&new_password, &account.email, &account.name)
-        {
-            return Ok(AuthPayload::error(problem.user_error(&["newPassword"])));
-        }
-        let hash = passwords::hash(&new_password).await?;
         db::use_token(&mut tx, *id).await?;
         db::mark_verified(&mut tx, *user).await?;
-        Ok(apply_new_password(rc, tx, &account, &hash, "password_reset").await?)
+        Ok(apply_new_password(rc, tx, &account, &new_password, "password_reset").await?)
     }
 
     /// Changes the password; needs the current one (a wrong one counts as a failed login).
@@ -419,23 +430,13 @@ impl SelfServiceMutations {
         new_password: String,
     ) -> Result<AuthPayload> {
         let rc = RequestContext::of(ctx);
-        let user = caller(rc)?;
-        let mut tx = rc.db.begin().await?;
-        let Some(account) = db::account_for_update(&mut tx, user).await? else {
-            return Err(ApiError::Unauthenticated.into());
-        };
+        let (tx, account) = locked_caller(rc).await?;
         if let Err(error) =
             check_password(rc, &account, &current_password, "currentPassword").await?
         {
             return Ok(AuthPayload::error(error));
         }
-        if let Some(problem) =
-            passwords::policy_violation(&new_password, &account.email, &account.name)
-        {
-            return Ok(AuthPayload::error(problem.user_error(&["newPassword"])));
-        }
-        let hash = passwords::hash(&new_password).await?;
-        Ok(apply_new_password(rc, tx, &account, &hash, "password_changed").await?)
+        Ok(apply_new_password(rc, tx, &account, &new_password, "password_changed").await?)
     }
 
     /// Asks to move the account to `newEmail`; needs the password (a wrong one counts as a
@@ -455,11 +456,8 @@ impl SelfServiceMutations {
         new_email: String,
     ) -> Result<AccountPayload> {
         let rc = RequestContext::of(ctx);
-        let user = caller(rc)?;
-        let mut tx = rc.db.begin().await?;
-        let Some(account) = db::account_for_update(&mut tx, user).await? else {
-            return Err(ApiError::Unauthenticated.into());
-        };
+        let (mut tx, account) = locked_caller(rc).await?;
+        let user = account.id;
         if let Err(error) = check_password(rc, &account, &password, "password").await? {
             return Ok(AccountPayload::error(error));
         }
@@ -577,11 +575,8 @@ impl SelfServiceMutations {
         #[graphql(desc = "The account's current password.")] password: String,
     ) -> Result<AccountPayload> {
         let rc = RequestContext::of(ctx);
-        let user = caller(rc)?;
-        let mut tx = rc.db.begin().await?;
-        let Some(account) = db::account_for_update(&mut tx, user).await? else {
-            return Err(ApiError::Unauthenticated.into());
-        };
+        let (mut tx, account) = locked_caller(rc).await?;
+        let user = account.id;
         if let Err(error) = check_password(rc, &account, &password, "password").await? {
             return Ok(AccountPayload::error(error));
         }
