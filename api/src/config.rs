@@ -449,6 +449,12 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_ROW_CACHE_MIB", default_value_t = 128)]
     pub row_cache_mib: u64,
 
+    /// Most MiB of per-word match lists the search index keeps (each segment's documents
+    /// matching a typed word, with their scores), so a query intersects lists instead of
+    /// walking every form of every word again; 0 turns it off.
+    #[arg(long, env = "TEXTISUR_WORD_CACHE_MIB", default_value_t = 128)]
+    pub word_cache_mib: u64,
+
     #[command(flatten)]
     pub index: IndexStorageArgs,
 

@@ -78,6 +78,9 @@ pub struct HttpConfig {
     /// Most bytes of hot rows kept between requests ([`crate::row_cache`]); zero turns the
     /// row cache off.
     pub row_cache_bytes: u64,
+    /// Most bytes of the search index's per-word match lists
+    /// ([`textisur_search_index::set_word_cache_bytes`]); zero turns them off.
+    pub word_cache_bytes: u64,
     /// Where `/metrics` is served apart from the API. `None`: on the API port in
     /// development, nowhere in production (the metrics reveal traffic and operation names).
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -109,6 +112,7 @@ impl Default for HttpConfig {
             response_cache_ttl: std::time::Duration::from_secs(30),
             response_cache_bytes: 64 << 20,
             row_cache_bytes: 128 << 20,
+            word_cache_bytes: textisur_search_index::DEFAULT_WORD_CACHE_BYTES,
             metrics_listen: None,
         }
     }

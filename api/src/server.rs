@@ -92,6 +92,7 @@ impl ServerConfig {
                 .context("--response-cache-seconds must be a number of seconds, 0 or more")?,
                 response_cache_bytes: args.response_cache_mib.saturating_mul(1 << 20),
                 row_cache_bytes: args.row_cache_mib.saturating_mul(1 << 20),
+                word_cache_bytes: args.word_cache_mib.saturating_mul(1 << 20),
                 trusted_proxies: args.trusted_proxies.clone(),
                 cors_origins: match (args.cors_origins.is_empty(), args.environment) {
                     (true, Environment::Development) => {
@@ -396,6 +397,8 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
     let trusted = TrustedDocuments::embedded().context("trusted operations manifest")?;
     let db = db.with_row_cache(crate::row_cache::RowCache::new(config.http.row_cache_bytes));
+    // Before the first search: the word cache takes its bound when first used.
+    textisur_search_index::set_word_cache_bytes(config.http.word_cache_bytes);
     let row_listener = db
         .rows()
         .listen(db.pool())

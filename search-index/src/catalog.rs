@@ -236,6 +236,7 @@ impl SearchIndex {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let gone = seen.difference(&live).copied().collect();
             crate::collect::forget_columns(&gone);
+            crate::word_cache::forget_segments(&gone);
             *seen = live;
         }
         searcher

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::analysis::{self, Word};
+use tantivy::tokenizer::TokenStream;
+
+use crate::analysis;
 use crate::matching::TextPlan;
 
 /// Characters of description shown around the first match.
@@ -28,44 +30,29 @@ impl<'a> Highlighter<'a> {
         }
     }
 
-    fn matches(&mut self, token: &Word) -> bool {
-        if !self.stems.contains_key(&token.text) {
-            let stem = analysis::words(&mut self.stemmer, &token.text)
-                .into_iter()
-                .next()
-                .map(|w| w.text);
-            self.stems.insert(token.text.clone(), stem);
-        }
-        let stem = self.stems.get(&token.text).and_then(Option::as_deref);
-        let chars = token.text.chars().count();
-        self.plan.words.iter().any(|w| {
-            let exact = stem.is_some()
-                && (stem == w.stem.as_deref()
-                    || w.synonym_stems.iter().any(|s| Some(s.as_str()) == stem));
-            let typos = usize::from(w.typos());
-            // Words whose lengths differ by more than the budget cannot be within it.
-            let typo = !w.known
-                && typos > 0
-                && chars.abs_diff(w.folded.chars().count()) <= typos
-                && strsim::damerau_levenshtein(&token.text, &w.folded) <= typos;
-            let prefix = w.prefix && !w.known && token.text.starts_with(&w.folded);
-            exact || typo || prefix
-        })
-    }
-
     /// The matched words of `text` that start before byte `until` (after the first match).
+    /// Tokens are looked at as the analyzer streams them, without a copy of each, and the
+    /// walk stops at `until`: a description is often long and matches nowhere.
     fn marked_words(&mut self, text: &str, until: impl Fn(usize) -> usize) -> Vec<(usize, usize)> {
+        let Self {
+            plan,
+            folder,
+            stemmer,
+            stems,
+        } = self;
         let mut marks = Vec::new();
         let mut end = usize::MAX;
-        for token in analysis::words(&mut self.folder, text) {
-            if token.from >= end {
+        let mut stream = folder.token_stream(text);
+        while stream.advance() {
+            let token = stream.token();
+            if token.offset_from >= end {
                 break;
             }
-            if self.matches(&token) {
+            if matches(plan, stemmer, stems, &token.text) {
                 if marks.is_empty() {
-                    end = until(token.from);
+                    end = until(token.offset_from);
                 }
-                marks.push((token.from, token.to));
+                marks.push((token.offset_from, token.offset_to));
             }
         }
         marks
@@ -94,6 +81,38 @@ impl<'a> Highlighter<'a> {
         }
         Some(out)
     }
+}
+
+/// Whether a folded `token` of the text is one of the words of `plan`: as a stem or a
+/// synonym's stem, within the word's typo budget, or (a word still being typed) as a prefix.
+fn matches(
+    plan: &TextPlan,
+    stemmer: &mut tantivy::tokenizer::TextAnalyzer,
+    stems: &mut HashMap<String, Option<String>>,
+    token: &str,
+) -> bool {
+    if !stems.contains_key(token) {
+        let stem = analysis::words(stemmer, token)
+            .into_iter()
+            .next()
+            .map(|w| w.text);
+        stems.insert(token.to_owned(), stem);
+    }
+    let stem = stems.get(token).and_then(Option::as_deref);
+    let chars = token.chars().count();
+    plan.words.iter().any(|w| {
+        let exact = stem.is_some()
+            && (stem == w.stem.as_deref()
+                || w.synonym_stems.iter().any(|s| Some(s.as_str()) == stem));
+        let typos = usize::from(w.typos());
+        // Words whose lengths differ by more than the budget cannot be within it.
+        let typo = !w.known
+            && typos > 0
+            && chars.abs_diff(w.folded.chars().count()) <= typos
+            && strsim::damerau_levenshtein(token, &w.folded) <= typos;
+        let prefix = w.prefix && !w.known && token.starts_with(&w.folded);
+        exact || typo || prefix
+    })
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {

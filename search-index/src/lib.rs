@@ -20,6 +20,7 @@ mod query;
 mod search;
 mod suggest;
 mod synonyms;
+mod word_cache;
 
 pub use analysis::fold;
 pub use catalog::{Checkpoint, CommitMeta, Fingerprints, IndexRoot, IndexWriter, SearchIndex};
@@ -32,6 +33,7 @@ pub use query::{
 };
 pub use suggest::{Suggestion, SuggestionKind};
 pub use synonyms::Synonyms;
+pub use word_cache::{DEFAULT_WORD_CACHE_BYTES, set_word_cache_bytes};
 
 /// Bumped whenever the document schema or analysis changes; an index built under another
 /// version is rebuilt before it serves.

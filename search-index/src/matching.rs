@@ -19,6 +19,7 @@ use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analysis::{self, Word};
 use crate::synonyms::Synonyms;
+use crate::word_cache;
 
 /// Most words of a query that take part in matching (the rest is ignored).
 const MAX_WORDS: usize = 8;
@@ -258,7 +259,31 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
             should.push((Occur::Should, boost(boxed(query), 0.4 * f.boost)));
         }
     }
-    Ok(boxed(BooleanQuery::new(should)))
+    let key = word_key(word, fields, typo.is_some(), prefix.is_some());
+    Ok(word_cache::cached(boxed(BooleanQuery::new(should)), key))
+}
+
+/// What the clauses of `word` over `fields` are made of, as the word cache's key: equal keys
+/// build equal clauses. The typed text counts only when an automaton reads it, so "blanca"
+/// and "blancas" (one stem) share their matches.
+fn word_key(word: &WordPlan, fields: &[WeightedField], typo: bool, prefix: bool) -> String {
+    use std::fmt::Write;
+    let mut key = String::new();
+    for f in fields {
+        let folded = f.folded.map(|f| f.field_id());
+        let _ = write!(key, "{}/{:?}/{}|", f.stemmed.field_id(), folded, f.boost);
+    }
+    let _ = write!(key, "{:?}|{:?}", word.stem, word.synonym_stems);
+    if typo || prefix {
+        let _ = write!(
+            key,
+            "|{}|t{}|p{}",
+            word.folded,
+            u8::from(typo) * word.typos(),
+            prefix
+        );
+    }
+    key
 }
 
 /// Every word must match in one of `fields`.

@@ -1,0 +1,287 @@
+//! The matches of one typed word in one segment, worked out once and kept.
+//!
+//! A word of a query matches through a union of up to a dozen clauses: its stem, its
+//! synonyms, a typo and a prefix automaton, each in four fields with its own weight. Walking
+//! that union is most of a text search (the profile of the long-tail mix put tantivy's
+//! buffered unions and the automata's bit sets at two thirds of a search's own time), and
+//! shoppers type the same few thousand words in ever new combinations. So, as Meilisearch
+//! keeps a docid set per word, each (segment, word) keeps its matching documents in doc-id
+//! order with their scores, and a query intersects those lists instead of the unions.
+//!
+//! Why it stays right:
+//! - A segment never changes, only its deletes do. The lists hold every document the
+//!   postings hold, deleted or not, and the collectors skip the deleted ones against the
+//!   current searcher's alive bit set, exactly as they do for postings.
+//! - The key is the segment id and everything the word's clauses are made of (fields,
+//!   weights, stem, synonyms, and the typed text with the automata it turned on), so equal
+//!   keys are equal clauses. Entries of merged-away segments are dropped by
+//!   [`forget_segments`] and are never looked up again anyway.
+//! - It is bounded in bytes (moka, TinyLFU admission, so a one-off typo does not push out
+//!   the words everybody types); `0` turns it off and words run as plain unions.
+//!
+//! Metrics: `textisur_search_word_cache_lookups_total{result="hit"|"miss"}` and
+//! `textisur_search_word_cache_bytes`.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+
+use moka::sync::Cache;
+use tantivy::index::SegmentId;
+use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, TantivyError};
+
+/// Default bound of the cache: about the word lists of a long-tail vocabulary over a million
+/// products (a word matching 5 % of them takes 400 KB).
+pub const DEFAULT_WORD_CACHE_BYTES: u64 = 128 << 20;
+
+static CAPACITY: AtomicU64 = AtomicU64::new(DEFAULT_WORD_CACHE_BYTES);
+
+type Key = (SegmentId, Arc<str>);
+
+static CACHE: LazyLock<Cache<Key, Arc<WordMatches>>> = LazyLock::new(|| {
+    Cache::builder()
+        .max_capacity(CAPACITY.load(Ordering::Relaxed))
+        .weigher(|_: &Key, matches: &Arc<WordMatches>| matches.weight())
+        .support_invalidation_closures()
+        .build()
+});
+
+/// Sets the bound of the word cache in bytes; `0` turns it off. It takes effect only when
+/// called before the first text search of the process (the server calls it at start).
+pub fn set_word_cache_bytes(bytes: u64) {
+    CAPACITY.store(bytes, Ordering::Relaxed);
+}
+
+fn enabled() -> bool {
+    CAPACITY.load(Ordering::Relaxed) > 0
+}
+
+/// Drops the lists of segments merged away.
+pub(crate) fn forget_segments(gone: &HashSet<SegmentId>) {
+    if gone.is_empty() || !enabled() {
+        return;
+    }
+    let gone = gone.clone();
+    // Only fails when invalidation closures are not enabled, which they are above.
+    let _ = CACHE.invalidate_entries_if(move |(segment, _), _| gone.contains(segment));
+}
+
+/// The documents of one segment that match a word, ascending, and the word's score in each.
+struct WordMatches {
+    docs: Vec<DocId>,
+    scores: Vec<Score>,
+}
+
+impl WordMatches {
+    fn weight(&self) -> u32 {
+        let bytes = (self.docs.capacity() * size_of::<DocId>())
+            + (self.scores.capacity() * size_of::<Score>())
+            + 96;
+        u32::try_from(bytes).unwrap_or(u32::MAX)
+    }
+}
+
+/// `query` (the clauses of one word), with its matches kept per segment under `key`. With
+/// the cache off it is `query` itself.
+pub(crate) fn cached(query: Box<dyn Query>, key: String) -> Box<dyn Query> {
+    if !enabled() {
+        return query;
+    }
+    Box::new(CachedWord {
+        key: key.into(),
+        query,
+    })
+}
+
+#[derive(Debug)]
+struct CachedWord {
+    key: Arc<str>,
+    query: Box<dyn Query>,
+}
+
+impl Clone for CachedWord {
+    fn clone(&self) -> Self {
+        Self {
+            key: self.key.clone(),
+            query: self.query.box_clone(),
+        }
+    }
+}
+
+impl Query for CachedWord {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        // The lists keep scores whatever pass asks first, so they are built with scoring on,
+        // which needs the searcher. Without one (never on our paths) the word runs as is.
+        let Some(searcher) = scoring.searcher() else {
+            return self.query.weight(scoring);
+        };
+        Ok(Box::new(CachedWordWeight {
+            key: self.key.clone(),
+            query: self.query.box_clone(),
+            searcher: searcher.clone(),
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
+        self.query.query_terms(visitor);
+    }
+}
+
+struct CachedWordWeight {
+    key: Arc<str>,
+    query: Box<dyn Query>,
+    searcher: Searcher,
+}
+
+impl CachedWordWeight {
+    fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Arc<WordMatches>> {
+        let key = (reader.segment_id(), self.key.clone());
+        let entry = CACHE
+            .entry(key)
+            .or_try_insert_with(|| self.materialise(reader).map(Arc::new))
+            .map_err(|e| TantivyError::clone(&e))?;
+        let result = if entry.is_fresh() { "miss" } else { "hit" };
+        metrics::counter!("textisur_search_word_cache_lookups_total", "result" => result)
+            .increment(1);
+        if entry.is_fresh() {
+            metrics::gauge!("textisur_search_word_cache_bytes").set(CACHE.weighted_size() as f64);
+        }
+        Ok(entry.into_value())
+    }
+
+    /// Walks the word's clauses over the segment once.
+    fn materialise(&self, reader: &SegmentReader) -> tantivy::Result<WordMatches> {
+        let weight = self
+            .query
+            .weight(EnableScoring::enabled_from_searcher(&self.searcher))?;
+        let mut docs = Vec::new();
+        let mut scores = Vec::new();
+        weight.for_each(reader, &mut |doc, score| {
+            docs.push(doc);
+            scores.push(score);
+        })?;
+        docs.shrink_to_fit();
+        scores.shrink_to_fit();
+        Ok(WordMatches { docs, scores })
+    }
+}
+
+impl Weight for CachedWordWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let matches = self.matches(reader)?;
+        Ok(Box::new(ListScorer {
+            matches,
+            at: 0,
+            boost,
+        }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        Ok(Explanation::new("word matches", scorer.score()))
+    }
+}
+
+/// Walks a [`WordMatches`] list; seeks gallop, so an intersection led by a rarer word skips
+/// through a common one in logarithmic steps.
+struct ListScorer {
+    matches: Arc<WordMatches>,
+    at: usize,
+    boost: Score,
+}
+
+impl DocSet for ListScorer {
+    fn advance(&mut self) -> DocId {
+        if self.at < self.matches.docs.len() {
+            self.at += 1;
+        }
+        self.doc()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let rest = &self.matches.docs[self.at.min(self.matches.docs.len())..];
+        // Gallop to a window that holds the target, then search inside it.
+        let mut high = 1;
+        while high < rest.len() && rest[high] < target {
+            high *= 2;
+        }
+        let low = high / 2;
+        let high = (high + 1).min(rest.len());
+        self.at += low + rest[low..high].partition_point(|d| *d < target);
+        self.doc()
+    }
+
+    fn doc(&self) -> DocId {
+        self.matches
+            .docs
+            .get(self.at)
+            .copied()
+            .unwrap_or(TERMINATED)
+    }
+
+    fn size_hint(&self) -> u32 {
+        u32::try_from(self.matches.docs.len()).unwrap_or(u32::MAX)
+    }
+}
+
+impl Scorer for ListScorer {
+    fn score(&mut self) -> Score {
+        self.matches.scores.get(self.at).copied().unwrap_or(0.0) * self.boost
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(docs: &[DocId]) -> ListScorer {
+        ListScorer {
+            matches: Arc::new(WordMatches {
+                docs: docs.to_vec(),
+                scores: docs.iter().map(|d| *d as Score).collect(),
+            }),
+            at: 0,
+            boost: 1.0,
+        }
+    }
+
+    #[test]
+    fn seeks_land_on_the_first_doc_at_or_past_the_target() {
+        let docs: Vec<DocId> = (0..1000).map(|i| i * 3).collect();
+        for target in [0, 1, 2, 3, 299, 300, 1500, 2997, 2998] {
+            let mut scorer = list(&docs);
+            let expected = docs
+                .iter()
+                .copied()
+                .find(|d| *d >= target)
+                .unwrap_or(TERMINATED);
+            assert_eq!(scorer.seek(target), expected, "target {target}");
+            if expected != TERMINATED {
+                assert_eq!(scorer.score(), expected as Score);
+            }
+        }
+        // Seeks go forward from where the last one stopped, and a seek to the current doc
+        // stays put.
+        let mut scorer = list(&docs);
+        assert_eq!(scorer.seek(10), 12);
+        assert_eq!(scorer.seek(12), 12);
+        assert_eq!(scorer.advance(), 15);
+        assert_eq!(scorer.seek(2000), 2001);
+        assert_eq!(scorer.seek(TERMINATED), TERMINATED);
+        assert_eq!(scorer.advance(), TERMINATED);
+    }
+
+    #[test]
+    fn an_empty_list_is_terminated() {
+        let mut scorer = list(&[]);
+        assert_eq!(scorer.doc(), TERMINATED);
+        assert_eq!(scorer.seek(5), TERMINATED);
+        assert_eq!(scorer.advance(), TERMINATED);
+    }
+}
