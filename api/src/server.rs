@@ -356,6 +356,8 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     config.check()?;
     // Install the metrics recorder before anything records: earlier samples would be lost.
     crate::observability::metrics_handle();
+    // Before the index opens: the word cache takes its bound when first used.
+    textisur_search_index::set_word_cache_bytes(config.http.word_cache_bytes);
     let (metrics_addr, metrics) = match config.http.metrics_listen {
         Some(addr) => {
             let (bound, task) = crate::observability::serve_metrics(addr, db.clone()).await?;
@@ -397,8 +399,6 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
     let trusted = TrustedDocuments::embedded().context("trusted operations manifest")?;
     let db = db.with_row_cache(crate::row_cache::RowCache::new(config.http.row_cache_bytes));
-    // Before the first search: the word cache takes its bound when first used.
-    textisur_search_index::set_word_cache_bytes(config.http.word_cache_bytes);
     let row_listener = db
         .rows()
         .listen(db.pool())
