@@ -61,6 +61,32 @@ async fn expected(app: &TestApp, store_id: i64, walk: &Walk) -> HashSet<String> 
         .collect()
 }
 
+/// What a failed walk needs to be understood: the skipped rows' sort keys, and the rows the
+/// walk returned on either side of each in (rating, id) order, with their page positions.
+async fn describe_skip(app: &TestApp, missing: &[&String], seen: &[String]) -> String {
+    let ids = |globals: &[&String]| -> Vec<i64> {
+        globals
+            .iter()
+            .filter_map(|g| ProductId::from_global(&async_graphql::ID((*g).clone())).ok())
+            .map(|p| p.0)
+            .collect()
+    };
+    let missing_ids = ids(missing);
+    let rows: Vec<(i64, String, i32, String, i64)> = sqlx::query_as(
+        "SELECT id, rating::text, sales_count, created_at::text, store_id FROM products
+         WHERE id = ANY($1) ORDER BY id",
+    )
+    .bind(&missing_ids)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap_or_default();
+    let seen_refs: Vec<&String> = seen.iter().collect();
+    let seen_ids = ids(&seen_refs);
+    format!(
+        "skipped (id, rating, sales, created_at, store): {rows:?}; returned ids in order: {seen_ids:?}"
+    )
+}
+
 /// Rows the concurrent writer adds during one walk, at most.
 const INSERTS_PER_WALK: usize = 150;
 
@@ -181,12 +207,16 @@ fn paging_never_repeats_and_never_skips_while_rows_are_inserted() {
                 walk
             );
             let missing: Vec<&String> = before.iter().filter(|id| !unique.contains(id)).collect();
-            prop_assert!(
-                missing.is_empty(),
-                "{} rows skipped in {:?}",
-                missing.len(),
-                walk
-            );
+            if !missing.is_empty() {
+                let report = describe_skip(&app, &missing, &seen).await;
+                prop_assert!(
+                    false,
+                    "{} rows skipped in {:?}: {}",
+                    missing.len(),
+                    walk,
+                    report
+                );
+            }
             Ok(())
         })
     });
