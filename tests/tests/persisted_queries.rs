@@ -382,6 +382,67 @@ async fn a_hot_persisted_query_is_prepared_once_and_still_costed_by_its_variable
     assert_eq!(body["errors"][0]["extensions"]["limit"], "cost");
 }
 
+/// Text sent on its own (a web client posting a document's text) is prepared too, by the
+/// text's hash: the same text with new variables is parsed and walked once, still costed
+/// by its variables. Such a text never answers to its hash alone: that would let a text an
+/// admin once sent ad hoc run past the safelist by hash.
+#[tokio::test]
+async fn a_text_posted_again_is_prepared_once_but_never_found_by_its_hash() {
+    let app = TestApp::seeded(20).await;
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let query =
+        format!("query Posted($n: Int) {{ products(first: $n) {{ nodes {{ name }} }} }} # {nonce}");
+    let hits = || async {
+        let text = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        counter(&text, "textisur_prepared_documents_total{result=\"hit\"}")
+    };
+    let (status, body) = post(&app, json!({ "query": query, "variables": { "n": 1 } })).await;
+    assert_eq!(status, 200, "{body}");
+    let before = hits().await;
+    for n in [2u64, 4] {
+        let (status, body) = post(&app, json!({ "query": query, "variables": { "n": n } })).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            body["data"]["products"]["nodes"].as_array().map(Vec::len),
+            Some(n as usize)
+        );
+        assert_eq!(
+            body["extensions"]["cost"]["requestedQueryCost"],
+            2 + n,
+            "the cost of a prepared text follows its variables: {body}"
+        );
+    }
+    assert_eq!(
+        hits().await - before,
+        2.0,
+        "each repeat found the prepared text"
+    );
+
+    // A text that breaks a limit with these variables is still refused.
+    let (status, body) = post(&app, json!({ "query": query, "variables": { "n": 5_000 } })).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["limit"], "cost");
+
+    // Its hash alone names nothing: the text was never persisted.
+    let (status, body) = post(
+        &app,
+        json!({ "extensions": extensions(&sha256_hex(&query)) }),
+    )
+    .await;
+    assert_not_found(status, &body, "a text sent only ad hoc, asked by its hash");
+}
+
 /// Anonymous persisted GETs are answered from the response cache for a moment (as a CDN
 /// would, within the `max-age` the server advertises); callers with a token always run.
 #[tokio::test]

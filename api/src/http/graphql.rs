@@ -36,7 +36,7 @@ use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
 use super::persisted::{
-    PreparedDocument, prepared, prepared_key, refuses_ad_hoc, register, registration,
+    PreparedDocument, prepared, prepared_key_of, refuses_ad_hoc, register, registration,
     resolve_persisted,
 };
 use super::refusals::{
@@ -226,7 +226,7 @@ pub async fn get(
         };
         return serve_cached(&state, format, &caller, &params, &hit);
     }
-    let prepared = prepared(&state, &params);
+    let prepared = prepared(&state, prepared_key_of(&params).as_deref());
     if let Some(kind) = non_query_operation(&params, prepared.as_ref().map(|p| &*p.document)) {
         let message = crate::tr!("http-get-not-query", kind = kind);
         let mut response = http_error(
@@ -374,8 +374,9 @@ async fn execute(
         );
     }
     let limits = &state.config.query_limits;
-    let prepared = prepared(state, &params);
-    // A persisted text seen for the first time is prepared below, once it ran.
+    let prepared_key = prepared_key_of(&params);
+    let prepared = prepared(state, prepared_key.as_deref());
+    // A text seen for the first time is prepared below, once it ran.
     let mut to_prepare: Option<(String, Arc<str>, OperationCost)> = None;
     let (requested_cost, document) = match &prepared {
         Some(prepared) if !prepared.cost.cost_reads_variables => {
@@ -399,8 +400,7 @@ async fn execute(
             &state.shape,
         ) {
             Ok(Some(analysis)) => {
-                if let Some(hash) = &params.persisted_hash {
-                    let key = prepared_key(hash, params.operation_name.as_deref());
+                if let Some(key) = prepared_key {
                     let cost = OperationCost {
                         cost: analysis.cost,
                         cost_reads_variables: analysis.cost_reads_variables,

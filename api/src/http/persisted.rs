@@ -13,8 +13,9 @@ use super::params::GraphqlParams;
 use crate::error::ErrorCode;
 use crate::query_limits::OperationCost;
 
-/// A persisted operation as the server prepared it: its text, parsed, past the text limits
-/// and run once without a request error; a hit skips fetching, parsing and the limits walk
+/// An operation as the server prepared it (a persisted one, or a text sent on its own): its
+/// text, parsed, past the text limits and run once without a request error; a hit skips
+/// fetching, parsing and the limits walk
 /// (async-graphql still validates each run: its executor offers no way to skip that).
 pub(crate) struct PreparedDocument {
     /// The text, for the executor and the request log.
@@ -39,12 +40,26 @@ pub(super) fn prepared_key(hash: &str, operation_name: Option<&str>) -> String {
     format!("{hash}:{}", operation_name.unwrap_or(""))
 }
 
-/// The prepared document of a request whose text is a persisted document's.
-pub(super) fn prepared(state: &AppState, params: &GraphqlParams) -> Option<Arc<PreparedDocument>> {
-    let hash = params.persisted_hash.as_deref()?;
-    state
-        .prepared
-        .get(&prepared_key(hash, params.operation_name.as_deref()))
+/// The key a request's prepared document is kept under: a persisted document's hash, or, for
+/// text sent on its own, `text:` and the text's SHA-256, as Apollo Server's document store
+/// keeps parsed documents, so a client that posts the same text with new variables (a web
+/// client sending a trusted document's text) is parsed and walked once. The two kinds of
+/// key never meet: a hash alone must not find a text that was only ever sent ad hoc (an
+/// admin's, say), or it would run past the safelist.
+pub(super) fn prepared_key_of(params: &GraphqlParams) -> Option<String> {
+    match &params.persisted_hash {
+        Some(hash) => Some(prepared_key(hash, params.operation_name.as_deref())),
+        None if params.query.trim().is_empty() => None,
+        None => Some(prepared_key(
+            &format!("text:{}", sha256_hex(&params.query)),
+            params.operation_name.as_deref(),
+        )),
+    }
+}
+
+/// The prepared document kept under `key`.
+pub(super) fn prepared(state: &AppState, key: Option<&str>) -> Option<Arc<PreparedDocument>> {
+    state.prepared.get(key?)
 }
 
 type Refusal = (StatusCode, Value);
