@@ -16,7 +16,10 @@ pub struct Highlighter<'a> {
     plan: &'a TextPlan,
     folder: tantivy::tokenizer::TextAnalyzer,
     stemmer: tantivy::tokenizer::TextAnalyzer,
-    stems: HashMap<String, Option<String>>,
+    /// Whether each folded token seen so far matches: the page's names and descriptions
+    /// repeat their words, and a verdict costs a stemming and a typo distance per word of
+    /// the query (a fifth of a text search page's highlight time went to recomputing them).
+    verdicts: HashMap<String, bool>,
 }
 
 impl<'a> Highlighter<'a> {
@@ -26,7 +29,7 @@ impl<'a> Highlighter<'a> {
             plan,
             folder: analysis::folded(),
             stemmer: analysis::stemmed(),
-            stems: HashMap::new(),
+            verdicts: HashMap::new(),
         }
     }
 
@@ -38,7 +41,7 @@ impl<'a> Highlighter<'a> {
             plan,
             folder,
             stemmer,
-            stems,
+            verdicts,
         } = self;
         let mut marks = Vec::new();
         let mut end = usize::MAX;
@@ -48,7 +51,15 @@ impl<'a> Highlighter<'a> {
             if token.offset_from >= end {
                 break;
             }
-            if matches(plan, stemmer, stems, &token.text) {
+            let matched = match verdicts.get(token.text.as_str()) {
+                Some(matched) => *matched,
+                None => {
+                    let matched = matches(plan, stemmer, &token.text);
+                    verdicts.insert(token.text.clone(), matched);
+                    matched
+                }
+            };
+            if matched {
                 if marks.is_empty() {
                     end = until(token.offset_from);
                 }
@@ -85,20 +96,12 @@ impl<'a> Highlighter<'a> {
 
 /// Whether a folded `token` of the text is one of the words of `plan`: as a stem or a
 /// synonym's stem, within the word's typo budget, or (a word still being typed) as a prefix.
-fn matches(
-    plan: &TextPlan,
-    stemmer: &mut tantivy::tokenizer::TextAnalyzer,
-    stems: &mut HashMap<String, Option<String>>,
-    token: &str,
-) -> bool {
-    if !stems.contains_key(token) {
-        let stem = analysis::words(stemmer, token)
-            .into_iter()
-            .next()
-            .map(|w| w.text);
-        stems.insert(token.to_owned(), stem);
-    }
-    let stem = stems.get(token).and_then(Option::as_deref);
+fn matches(plan: &TextPlan, stemmer: &mut tantivy::tokenizer::TextAnalyzer, token: &str) -> bool {
+    let stem = analysis::words(stemmer, token)
+        .into_iter()
+        .next()
+        .map(|w| w.text);
+    let stem = stem.as_deref();
     let chars = token.chars().count();
     plan.words.iter().any(|w| {
         let exact = stem.is_some()

@@ -212,8 +212,20 @@ fn automata(word: &WordPlan, any_field: Field) -> tantivy::Result<WordAutomata> 
     Ok((typo, prefix))
 }
 
-/// The query for one word over `fields`: any of its forms in any of the fields.
+/// The query for one word over `fields`: any of its forms in any of the fields, through the
+/// word cache, which builds the clauses (automata included) only for a segment whose
+/// matches it does not keep.
 fn word_query(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<dyn Query>> {
+    let typos = word.typos() > 0 && !word.known;
+    let prefix = word.prefix && !word.known;
+    let folded = fields.iter().any(|f| f.folded.is_some());
+    let key = word_key(word, fields, typos && folded, prefix && folded);
+    let (word, fields) = (word.clone(), fields.to_vec());
+    word_cache::cached(key, Box::new(move || word_clauses(&word, &fields)))
+}
+
+/// The clauses of one word over `fields`.
+fn word_clauses(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<dyn Query>> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let (typo, prefix) = match fields.iter().find_map(|f| f.folded) {
         Some(field) => automata(word, field)?,
@@ -259,8 +271,7 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
             should.push((Occur::Should, boost(boxed(query), 0.4 * f.boost)));
         }
     }
-    let key = word_key(word, fields, typo.is_some(), prefix.is_some());
-    Ok(word_cache::cached(boxed(BooleanQuery::new(should)), key))
+    Ok(boxed(BooleanQuery::new(should)))
 }
 
 /// What the clauses of `word` over `fields` are made of, as the word cache's key: equal keys

@@ -317,13 +317,13 @@ impl SearchIndex {
                 let doc: TantivyDocument = searcher.doc(c.address)?;
                 let text = |field| {
                     doc.get_first(field)
-                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .and_then(|v| v.as_str())
                         .unwrap_or_default()
                 };
-                if let Some(s) = highlighter.whole(&text(f.name)) {
+                if let Some(s) = highlighter.whole(text(f.name)) {
                     snippets.push(("name".to_owned(), s));
                 }
-                if let Some(s) = highlighter.fragment(&text(f.description)) {
+                if let Some(s) = highlighter.fragment(text(f.description)) {
                     snippets.push(("description".to_owned(), s));
                 }
             }

@@ -24,7 +24,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use moka::sync::Cache;
 use tantivy::index::SegmentId;
@@ -82,30 +82,51 @@ impl WordMatches {
     }
 }
 
-/// `query` (the clauses of one word), with its matches kept per segment under `key`. With
-/// the cache off it is `query` itself.
-pub(crate) fn cached(query: Box<dyn Query>, key: String) -> Box<dyn Query> {
+/// Builds the clauses of one word.
+pub(crate) type Build = Box<dyn Fn() -> tantivy::Result<Box<dyn Query>> + Send + Sync>;
+
+/// The clauses `build` makes (one word's), with their matches kept per segment under `key`.
+/// They are built only when some segment's matches are not kept: on a hit a word costs a
+/// lookup, not its automata. With the cache off it is the clauses themselves.
+pub(crate) fn cached(key: String, build: Build) -> tantivy::Result<Box<dyn Query>> {
     if !enabled() {
-        return query;
+        return build();
     }
-    Box::new(CachedWord {
+    Ok(Box::new(CachedWord {
         key: key.into(),
-        query,
-    })
+        clauses: Arc::new(Clauses {
+            build,
+            built: OnceLock::new(),
+        }),
+    }))
 }
 
-#[derive(Debug)]
+/// A word's clauses, built on first use and shared by the query's clones.
+struct Clauses {
+    build: Build,
+    built: OnceLock<tantivy::Result<Box<dyn Query>>>,
+}
+
+impl Clauses {
+    fn get(&self) -> tantivy::Result<&dyn Query> {
+        match self.built.get_or_init(|| (self.build)()) {
+            Ok(query) => Ok(query.as_ref()),
+            Err(e) => Err(TantivyError::clone(e)),
+        }
+    }
+}
+
+#[derive(Clone)]
 struct CachedWord {
     key: Arc<str>,
-    query: Box<dyn Query>,
+    clauses: Arc<Clauses>,
 }
 
-impl Clone for CachedWord {
-    fn clone(&self) -> Self {
-        Self {
-            key: self.key.clone(),
-            query: self.query.box_clone(),
-        }
+impl std::fmt::Debug for CachedWord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedWord")
+            .field("key", &self.key)
+            .finish()
     }
 }
 
@@ -114,24 +135,29 @@ impl Query for CachedWord {
         // The lists keep scores whatever pass asks first, so they are built with scoring on,
         // which needs the searcher. Without one (never on our paths) the word runs as is.
         let Some(searcher) = scoring.searcher() else {
-            return self.query.weight(scoring);
+            return self.clauses.get()?.weight(scoring);
         };
         Ok(Box::new(CachedWordWeight {
             key: self.key.clone(),
-            query: self.query.box_clone(),
+            clauses: self.clauses.clone(),
             searcher: searcher.clone(),
+            weight: OnceLock::new(),
         }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
-        self.query.query_terms(visitor);
+        if let Ok(query) = self.clauses.get() {
+            query.query_terms(visitor);
+        }
     }
 }
 
 struct CachedWordWeight {
     key: Arc<str>,
-    query: Box<dyn Query>,
+    clauses: Arc<Clauses>,
     searcher: Searcher,
+    /// The clauses' weight, made for the first segment that misses and reused by the rest.
+    weight: OnceLock<tantivy::Result<Box<dyn Weight>>>,
 }
 
 impl CachedWordWeight {
@@ -141,20 +167,23 @@ impl CachedWordWeight {
             .entry(key)
             .or_try_insert_with(|| self.materialise(reader).map(Arc::new))
             .map_err(|e| TantivyError::clone(&e))?;
-        let result = if entry.is_fresh() { "miss" } else { "hit" };
-        metrics::counter!("textisur_search_word_cache_lookups_total", "result" => result)
-            .increment(1);
         if entry.is_fresh() {
+            MISSES.increment(1);
             metrics::gauge!("textisur_search_word_cache_bytes").set(CACHE.weighted_size() as f64);
+        } else {
+            HITS.increment(1);
         }
         Ok(entry.into_value())
     }
 
     /// Walks the word's clauses over the segment once.
     fn materialise(&self, reader: &SegmentReader) -> tantivy::Result<WordMatches> {
-        let weight = self
-            .query
-            .weight(EnableScoring::enabled_from_searcher(&self.searcher))?;
+        let weight = self.weight.get_or_init(|| {
+            self.clauses
+                .get()?
+                .weight(EnableScoring::enabled_from_searcher(&self.searcher))
+        });
+        let weight = weight.as_ref().map_err(TantivyError::clone)?;
         let mut docs = Vec::new();
         let mut scores = Vec::new();
         weight.for_each(reader, &mut |doc, score| {
@@ -166,6 +195,14 @@ impl CachedWordWeight {
         Ok(WordMatches { docs, scores })
     }
 }
+
+/// The lookup counters, registered once rather than found by their labels on every lookup.
+static HITS: LazyLock<metrics::Counter> = LazyLock::new(
+    || metrics::counter!("textisur_search_word_cache_lookups_total", "result" => "hit"),
+);
+static MISSES: LazyLock<metrics::Counter> = LazyLock::new(
+    || metrics::counter!("textisur_search_word_cache_lookups_total", "result" => "miss"),
+);
 
 impl Weight for CachedWordWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
