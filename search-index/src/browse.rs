@@ -30,6 +30,11 @@ pub(crate) struct KeyOrders {
 }
 
 impl KeyOrders {
+    /// Whether the order of `segment` by `field` is built already.
+    pub(crate) fn has(&self, segment: SegmentId, field: &'static str) -> bool {
+        self.lock().contains_key(&(segment, field))
+    }
+
     /// The order of `segment` by `field`, built on first use.
     fn of(
         &self,
@@ -98,6 +103,28 @@ pub(crate) fn browse_field(q: &ProductQuery) -> Option<&'static str> {
         crate::collect::KeySource::Field(name) => Some(name),
         _ => None,
     }
+}
+
+/// Most hits a page may ask for and still count as quick (see [`crate::SearchIndex::is_quick`]).
+const QUICK_LIMIT: usize = 100;
+
+/// Whether `q` is a browse without text or filters, so a page walks about `limit` documents
+/// per segment in key order.
+pub(crate) fn plain_browse(q: &ProductQuery) -> Option<&'static str> {
+    let unfiltered = q.category_ids.is_empty()
+        && q.store_ids.is_empty()
+        && q.only_ids.is_empty()
+        && q.materials.is_empty()
+        && q.colors.is_empty()
+        && q.sizes.is_empty()
+        && q.min_price_cents.is_none()
+        && q.max_price_cents.is_none()
+        && !q.in_stock
+        && q.min_rating.is_none();
+    let plain = q.text.is_none() && !q.highlights && !q.correct_spelling && unfiltered;
+    (plain && q.limit <= QUICK_LIMIT)
+        .then(|| browse_field(q))
+        .flatten()
 }
 
 /// Whether walking the key orders should visit fewer documents than collecting the match
@@ -380,6 +407,57 @@ mod tests {
             ..ProductQuery::default()
         };
         assert!(!cheaper(&seven, 2));
+    }
+
+    /// Only a plain browse over built orders is quick: text, a filter, counts, a page too
+    /// large or a segment whose order is still to build send it to a blocking thread.
+    #[test]
+    fn a_plain_browse_is_quick_once_its_orders_are_built() {
+        let index = index();
+        let newest = ProductQuery {
+            sort: SortOrder::Newest,
+            limit: 20,
+            ..ProductQuery::default()
+        };
+        assert!(!index.is_quick(&newest), "no order is built yet");
+        let page = index.search_products(&newest).expect("browse");
+        assert_eq!(page.hits.len(), 20);
+        assert!(index.is_quick(&newest));
+        assert!(
+            !index.is_quick(&ProductQuery {
+                sort: SortOrder::PriceAsc,
+                ..newest.clone()
+            }),
+            "another sort's orders are not built"
+        );
+        for slow in [
+            ProductQuery {
+                text: Some("camisa".to_owned()),
+                ..newest.clone()
+            },
+            ProductQuery {
+                category_ids: vec![1],
+                ..newest.clone()
+            },
+            ProductQuery {
+                in_stock: true,
+                ..newest.clone()
+            },
+            ProductQuery {
+                count_total: true,
+                ..newest.clone()
+            },
+            ProductQuery {
+                facets: true,
+                ..newest.clone()
+            },
+            ProductQuery {
+                limit: 101,
+                ..newest.clone()
+            },
+        ] {
+            assert!(!index.is_quick(&slow), "{slow:?}");
+        }
     }
 
     /// Filters so selective that search pages collect them rather than walk: the walk still

@@ -200,6 +200,23 @@ fn all_of(clauses: Vec<Box<dyn Query>>) -> BooleanQuery {
 }
 
 impl SearchIndex {
+    /// Whether [`Self::search_products`] answers `q` in microseconds: a browse without text,
+    /// filters, counts or facets, over segments whose key orders are built, walks about
+    /// `limit` documents per segment. Such a page may run on the caller's thread; handing it
+    /// to a blocking thread and back cost more than the walk (a tenth of the nested page's
+    /// time went to the two thread wake-ups). Building an order (a new merged segment) is
+    /// never quick.
+    pub fn is_quick(&self, q: &ProductQuery) -> bool {
+        let Some(field) = crate::browse::plain_browse(q) else {
+            return false;
+        };
+        let orders = &self.inner.orders;
+        self.searcher()
+            .segment_readers()
+            .iter()
+            .all(|segment| orders.has(segment.segment_id(), field))
+    }
+
     /// One page of products matching `q`, with the total, facets and highlights as asked.
     pub fn search_products(&self, q: &ProductQuery) -> SearchResult<ProductPage> {
         let f = &self.inner.fields;

@@ -329,7 +329,11 @@ impl ProductSearchConnection {
                 correct_spelling: wants.corrected_query,
             },
         );
-        let page = search::blocking(move || index.search_products(&query)).await?;
+        let page = if index.is_quick(&query) {
+            search::quick(|| index.search_products(&query))?
+        } else {
+            search::blocking(move || index.search_products(&query)).await?
+        };
         // Hydrate the page in one batch; PostgreSQL is the truth, so a hit whose product is
         // gone or no longer active since the last index commit is left out.
         let loaded = join_all(page.hits.iter().map(|hit| {
