@@ -2,8 +2,13 @@
 //! newest reviews, the rows nearly every page reads and few requests write. A hit costs a hash lookup and a clone instead of
 //! a statement, a pooled connection and the dataloader's batching.
 //!
-//! - **Bounded in bytes**: one moka cache weighed by each row's approximate heap size
-//!   (`--row-cache-mib`, 0 turns it off), evicting the least useful rows (TinyLFU).
+//! - **Bounded in bytes**: one quick_cache cache weighed by each row's approximate heap
+//!   size (`--row-cache-mib`, 0 turns it off), evicting the least useful rows (S3-FIFO, so
+//!   a scan of cold rows does not push out the hot ones). Not moka, as the other caches:
+//!   a nested page reads about 140 rows, and moka's read path (a read-log channel and
+//!   housekeeping on the reader's thread) took 9 % of that page's time; quick_cache's hit
+//!   is a hash probe under a shard's read lock and one atomic bit, as Lance found for its
+//!   hot caches.
 //! - **Invalidated by the writes themselves**: statement triggers on the five tables
 //!   (`migrations/20261205200000_row_cache_notify.sql`) send the changed ids on the channel
 //!   `textisur_rows` at commit, to every server process; each forgets them as it hears them.
@@ -217,11 +222,34 @@ pub struct RowCache {
     inner: Option<Arc<Inner>>,
 }
 
+/// Weighs a kept row by [`weight`].
+#[derive(Clone)]
+struct RowWeighter;
+
+impl quick_cache::Weighter<RowKey, Row> for RowWeighter {
+    fn weight(&self, _key: &RowKey, row: &Row) -> u64 {
+        u64::from(weight(row))
+    }
+}
+
+/// Weighs a remembered slug by its length and the entry around it.
+#[derive(Clone)]
+struct SlugWeighter;
+
+impl quick_cache::Weighter<Arc<str>, ProductId> for SlugWeighter {
+    fn weight(&self, slug: &Arc<str>, _: &ProductId) -> u64 {
+        slug.len() as u64 + 64
+    }
+}
+
+/// Bytes a kept row is expected to weigh, to size the cache's tables up front.
+const TYPICAL_ROW_BYTES: u64 = 600;
+
 struct Inner {
-    rows: moka::sync::Cache<RowKey, Row>,
+    rows: quick_cache::sync::Cache<RowKey, Row, RowWeighter>,
     /// Which product a slug named when last read. Never trusted alone: a kept product whose
     /// slug is no longer this one sends the lookup to PostgreSQL.
-    slugs: moka::sync::Cache<Arc<str>, ProductId>,
+    slugs: quick_cache::sync::Cache<Arc<str>, ProductId, SlugWeighter>,
     /// Bumped before every invalidation.
     generation: AtomicU64,
     /// Whether the listener is known to hear every change.
@@ -245,20 +273,20 @@ impl Inner {
         match ids {
             Some(ids) => {
                 for &id in ids {
-                    self.rows.invalidate(&RowKey(kind, id));
+                    self.rows.remove(&RowKey(kind, id));
                 }
             }
             None => {
-                // Invalidating by predicate needs moka's support for it turned on; forgetting
-                // everything is as correct and a rare event (bulk writes).
-                self.rows.invalidate_all();
+                // Forgetting everything is as correct as forgetting one kind, and rare (bulk
+                // writes).
+                self.rows.clear();
             }
         }
     }
 
     fn forget_everything(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.rows.invalidate_all();
+        self.rows.clear();
     }
 
     /// Applies one notification's payload; `false` when it does not parse.
@@ -322,16 +350,17 @@ impl RowCache {
             None => metrics::counter!(name, "kind" => kind.name()),
         };
         let lookups = "textisur_row_cache_lookups_total";
-        let rows = moka::sync::Cache::builder()
-            .max_capacity(max_bytes - max_bytes / 16)
-            .weigher(|_key: &RowKey, row: &Row| weight(row))
-            .build();
-        let slugs = moka::sync::Cache::builder()
-            .max_capacity(max_bytes / 16)
-            .weigher(|slug: &Arc<str>, _: &ProductId| {
-                u32::try_from(slug.len() + 64).unwrap_or(u32::MAX)
-            })
-            .build();
+        let row_bytes = max_bytes - max_bytes / 16;
+        let rows = quick_cache::sync::Cache::with_weighter(
+            usize::try_from(row_bytes / TYPICAL_ROW_BYTES).unwrap_or(usize::MAX),
+            row_bytes,
+            RowWeighter,
+        );
+        let slugs = quick_cache::sync::Cache::with_weighter(
+            usize::try_from(max_bytes / 16 / 96).unwrap_or(usize::MAX),
+            max_bytes / 16,
+            SlugWeighter,
+        );
         Self {
             inner: Some(Arc::new(Inner {
                 rows,
@@ -412,11 +441,11 @@ impl RowCache {
         // and already run: withdraw what was just kept.
         if inner.generation.load(Ordering::SeqCst) != ticket.0 {
             for key in &kept {
-                inner.rows.invalidate(key);
+                inner.rows.remove(key);
             }
         }
-        metrics::gauge!("textisur_row_cache_bytes").set(inner.rows.weighted_size() as f64);
-        metrics::gauge!("textisur_row_cache_entries").set(inner.rows.entry_count() as f64);
+        metrics::gauge!("textisur_row_cache_bytes").set(inner.rows.weight() as f64);
+        metrics::gauge!("textisur_row_cache_entries").set(inner.rows.len() as f64);
     }
 
     /// Listens on [`CHANNEL`] and serves once `LISTEN` is in place; runs until the process
@@ -545,6 +574,32 @@ mod tests {
         cache.fill(ticket, [(CategoryId(1), category(1, "New"))]);
         let kept = cache.get::<Category>(CategoryId(1)).expect("kept");
         assert_eq!(kept.name, "New");
+    }
+
+    /// Ten times more rows than fit: the cache keeps some, and never more bytes than its
+    /// budget (less the slugs' sixteenth).
+    #[test]
+    fn the_rows_kept_stay_within_their_byte_budget() {
+        let cache = live_cache();
+        let inner = cache.inner.as_ref().expect("on");
+        let budget = (1u64 << 20) - (1 << 20) / 16;
+        let row_weight = u64::from(weight(&category(1, &"x".repeat(500)).into_row()));
+        let rows = 10 * budget / row_weight;
+        for id in 0..rows as i64 {
+            let ticket = cache.ticket().expect("live");
+            cache.fill(ticket, [(CategoryId(id), category(id, &"x".repeat(500)))]);
+            assert!(
+                inner.rows.weight() <= budget,
+                "{} > {budget}",
+                inner.rows.weight()
+            );
+        }
+        assert!(inner.rows.len() > 0);
+        assert!(
+            (inner.rows.len() as u64) < rows / 5,
+            "{} of {rows} kept",
+            inner.rows.len()
+        );
     }
 
     #[test]
