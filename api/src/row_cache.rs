@@ -594,7 +594,7 @@ mod tests {
                 inner.rows.weight()
             );
         }
-        assert!(inner.rows.len() > 0);
+        assert!(!inner.rows.is_empty());
         assert!(
             (inner.rows.len() as u64) < rows / 5,
             "{} of {rows} kept",
