@@ -326,11 +326,12 @@ impl SearchIndex {
         highlights: bool,
     ) -> SearchResult<Vec<ProductHit>> {
         let f = &self.inner.fields;
-        let mut highlighter = Highlighter::new(plan);
+        // Made only when used: its two analyzers cost more to build than a browse's walk.
+        let mut highlighter = (highlights && !plan.is_empty()).then(|| Highlighter::new(plan));
         let mut hits = Vec::with_capacity(collected.len());
         for c in collected {
             let mut snippets = Vec::new();
-            if highlights && !plan.is_empty() {
+            if let Some(highlighter) = &mut highlighter {
                 let doc: TantivyDocument = searcher.doc(c.address)?;
                 let text = |field| {
                     doc.get_first(field)
