@@ -272,8 +272,9 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::Internal(format!("{e}")))
 }
 
-/// Runs index work the index says is quick ([`SearchIndex::is_quick`]) right here, in a
-/// `search.index` span: a few microseconds, less than a hand-over to a blocking thread.
+/// Runs index work right here, in a `search.index` span: for work the index says is quick
+/// ([`SearchIndex::is_quick`]), a few microseconds, less than a hand-over to a blocking
+/// thread.
 pub fn quick<T>(work: impl FnOnce() -> textisur_search_index::SearchResult<T>) -> ApiResult<T> {
     tracing::info_span!("search.index")
         .in_scope(work)

@@ -420,9 +420,15 @@ mod tests {
             ..ProductQuery::default()
         };
         assert!(!index.is_quick(&newest), "no order is built yet");
+        assert!(index.search_products_if_quick(&newest).is_none());
         let page = index.search_products(&newest).expect("browse");
         assert_eq!(page.hits.len(), 20);
         assert!(index.is_quick(&newest));
+        let quick = index
+            .search_products_if_quick(&newest)
+            .expect("quick now")
+            .expect("browse");
+        assert_eq!(quick, page);
         assert!(
             !index.is_quick(&ProductQuery {
                 sort: SortOrder::PriceAsc,

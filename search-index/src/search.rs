@@ -207,41 +207,61 @@ impl SearchIndex {
     /// time went to the two thread wake-ups). Building an order (a new merged segment) is
     /// never quick.
     pub fn is_quick(&self, q: &ProductQuery) -> bool {
+        self.is_quick_on(&self.searcher(), q)
+    }
+
+    fn is_quick_on(&self, searcher: &Searcher, q: &ProductQuery) -> bool {
         let Some(field) = crate::browse::plain_browse(q) else {
             return false;
         };
         let orders = &self.inner.orders;
-        self.searcher()
+        searcher
             .segment_readers()
             .iter()
             .all(|segment| orders.has(segment.segment_id(), field))
     }
 
+    /// [`Self::search_products`] if it is quick ([`Self::is_quick`]), run on the very
+    /// searcher that was checked, so a segment merged in between cannot make it build an
+    /// order; `None` when it is not quick.
+    pub fn search_products_if_quick(&self, q: &ProductQuery) -> Option<SearchResult<ProductPage>> {
+        let searcher = self.searcher();
+        self.is_quick_on(&searcher, q)
+            .then(|| self.search_products_on(&searcher, q))
+    }
+
     /// One page of products matching `q`, with the total, facets and highlights as asked.
     pub fn search_products(&self, q: &ProductQuery) -> SearchResult<ProductPage> {
+        self.search_products_on(&self.searcher(), q)
+    }
+
+    fn search_products_on(
+        &self,
+        searcher: &Searcher,
+        q: &ProductQuery,
+    ) -> SearchResult<ProductPage> {
         let f = &self.inner.fields;
-        let searcher = self.searcher();
         let mut plan = q
             .text
             .as_deref()
             .map(|t| TextPlan::new(t, &self.inner.synonyms))
             .unwrap_or_default();
         plan.mark_known(
-            &searcher,
+            searcher,
             &[f.name_fold, f.category_fold, f.attrs_fold],
             &[f.name, f.category, f.attrs, f.description],
         )?;
         let text_clauses = text_query(&plan, &product_fields(f))?;
         if text_clauses.is_empty()
             && let Some(field) = browse_field(q)
-            && walk_is_cheaper(&searcher, f, q, q.limit + 1)?
+            && walk_is_cheaper(searcher, f, q, q.limit + 1)?
         {
             let orders = &self.inner.orders;
-            let collected = browse(orders, &searcher, f.kind, field, q, q.limit + 1)?;
+            let collected = browse(orders, searcher, f.kind, field, q, q.limit + 1)?;
             let has_more = collected.len() > q.limit;
             let collected = &collected[..collected.len().min(q.limit)];
             return Ok(ProductPage {
-                hits: self.product_hits(&searcher, collected, &plan, q.highlights)?,
+                hits: self.product_hits(searcher, collected, &plan, q.highlights)?,
                 total: None,
                 has_more,
                 facets: None,
@@ -275,10 +295,10 @@ impl SearchIndex {
         // Without facets the facet collector would still be called on every match.
         let (collected, total, tally) = if q.facets {
             let ((collected, total), tally) =
-                self.run(&searcher, &main, &(page, FacetCollector::exact(main_set)))?;
+                self.run(searcher, &main, &(page, FacetCollector::exact(main_set)))?;
             (collected, total, Some(tally))
         } else {
-            let (collected, total) = self.run(&searcher, &main, &page)?;
+            let (collected, total) = self.run(searcher, &main, &page)?;
             (collected, total, None)
         };
         let facets = if let Some(tally) = tally {
@@ -292,7 +312,7 @@ impl SearchIndex {
                     .facet_pass_budget
                     .load(std::sync::atomic::Ordering::Relaxed);
                 let collector = FacetCollector::bounded(set, budget, searcher.num_docs());
-                let tally = self.run(&searcher, &build(Some(of)), &collector)?;
+                let tally = self.run(searcher, &build(Some(of)), &collector)?;
                 tally.fill(set, &mut facets);
             }
             Some(facets)
@@ -302,10 +322,10 @@ impl SearchIndex {
 
         let has_more = collected.len() > q.limit;
         let collected = &collected[..collected.len().min(q.limit)];
-        let hits = self.product_hits(&searcher, collected, &plan, q.highlights)?;
+        let hits = self.product_hits(searcher, collected, &plan, q.highlights)?;
         let corrected_query = match &q.text {
             Some(text) if q.correct_spelling && !plan.is_empty() => {
-                self.correction(&searcher, text, &plan)?
+                self.correction(searcher, text, &plan)?
             }
             _ => None,
         };

@@ -329,10 +329,9 @@ impl ProductSearchConnection {
                 correct_spelling: wants.corrected_query,
             },
         );
-        let page = if index.is_quick(&query) {
-            search::quick(|| index.search_products(&query))?
-        } else {
-            search::blocking(move || index.search_products(&query)).await?
+        let page = match search::quick(|| index.search_products_if_quick(&query).transpose())? {
+            Some(page) => page,
+            None => search::blocking(move || index.search_products(&query)).await?,
         };
         // Hydrate the page in one batch; PostgreSQL is the truth, so a hit whose product is
         // gone or no longer active since the last index commit is left out.
