@@ -321,6 +321,20 @@ fn counter(metrics: &str, name: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// How many lookups found a prepared document so far.
+async fn prepared_hits(app: &TestApp) -> f64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    counter(&text, "textisur_prepared_documents_total{result=\"hit\"}")
+}
+
 #[tokio::test]
 async fn a_hot_persisted_query_is_prepared_once_and_still_costed_by_its_variables() {
     let app = TestApp::seeded(20).await;
@@ -338,19 +352,7 @@ async fn a_hot_persisted_query_is_prepared_once_and_still_costed_by_its_variable
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let metrics = || async {
-        let text = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        counter(&text, "textisur_prepared_documents_total{result=\"hit\"}")
-    };
-    let hits_before = metrics().await;
+    let hits_before = prepared_hits(&app).await;
     for n in [1u64, 5, 50] {
         let variables = json!({ "n": n }).to_string();
         let extensions = extensions(&hash).to_string();
@@ -367,7 +369,7 @@ async fn a_hot_persisted_query_is_prepared_once_and_still_costed_by_its_variable
         );
     }
     // Each GET hit found the prepared document (once for the method check, once to run).
-    let hits = metrics().await - hits_before;
+    let hits = prepared_hits(&app).await - hits_before;
     assert!(hits >= 3.0, "{hits} prepared hits");
 
     // A prepared document still answers to the limits: a page too dear is refused.
@@ -395,21 +397,9 @@ async fn a_text_posted_again_is_prepared_once_but_never_found_by_its_hash() {
         .unwrap_or(0);
     let query =
         format!("query Posted($n: Int) {{ products(first: $n) {{ nodes {{ name }} }} }} # {nonce}");
-    let hits = || async {
-        let text = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        counter(&text, "textisur_prepared_documents_total{result=\"hit\"}")
-    };
     let (status, body) = post(&app, json!({ "query": query, "variables": { "n": 1 } })).await;
     assert_eq!(status, 200, "{body}");
-    let before = hits().await;
+    let before = prepared_hits(&app).await;
     for n in [2u64, 4] {
         let (status, body) = post(&app, json!({ "query": query, "variables": { "n": n } })).await;
         assert_eq!(status, 200, "{body}");
@@ -424,7 +414,7 @@ async fn a_text_posted_again_is_prepared_once_but_never_found_by_its_hash() {
         );
     }
     assert_eq!(
-        hits().await - before,
+        prepared_hits(&app).await - before,
         2.0,
         "each repeat found the prepared text"
     );
