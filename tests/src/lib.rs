@@ -246,6 +246,18 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The Prometheus text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// POSTs a query with variables; returns the status and the JSON body.
     pub async fn graphql(&self, query: &str, variables: Value) -> (StatusCode, Value) {
         self.post_graphql(None, query, variables).await

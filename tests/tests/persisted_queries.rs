@@ -177,15 +177,7 @@ async fn without_redis_queries_are_served_from_memory_and_nothing_fails() {
         .await;
         assert_eq!(status, 200);
     }
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("textisur_redis_breaker_open 1"),
         "the breaker opened"
@@ -323,15 +315,7 @@ fn counter(metrics: &str, name: &str) -> f64 {
 
 /// How many lookups found a prepared document so far.
 async fn prepared_hits(app: &TestApp) -> f64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics().await;
     counter(&text, "textisur_prepared_documents_total{result=\"hit\"}")
 }
 
