@@ -25,6 +25,17 @@ pub struct Category {
     pub position: i32,
 }
 
+impl crate::row_cache::Cached for Category {
+    const KIND: crate::row_cache::Kind = crate::row_cache::Kind::Category;
+    type Id = CategoryId;
+    fn number(id: CategoryId) -> i64 {
+        id.0
+    }
+    fn heap_bytes(&self) -> usize {
+        crate::row_cache::heap_of([&self.slug, &self.name])
+    }
+}
+
 impl crate::loaders::LoadById for Category {
     const NAME: &'static str = "category";
     type Id = CategoryId;
@@ -75,15 +86,12 @@ pub struct CategoryChildrenLoader {
     db: Db,
 }
 
-impl CategoryChildrenLoader {
-    /// A loader reading from `db`.
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
 impl BatchLoad for CategoryChildrenLoader {
     const NAME: &'static str = "category_children";
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
     type Key = CategoryId;
     type Value = Vec<Category>;
 

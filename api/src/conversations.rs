@@ -106,6 +106,7 @@ pub type MessageCursor = (DateTime<Utc>, MessageId);
 
 impl crate::loaders::LoadById for Conversation {
     const NAME: &'static str = "conversation";
+    const CHANGING: bool = true;
     type Id = ConversationId;
 
     fn id(&self) -> ConversationId {
@@ -119,6 +120,7 @@ impl crate::loaders::LoadById for Conversation {
 
 impl crate::loaders::LoadById for Message {
     const NAME: &'static str = "message";
+    const CHANGING: bool = true;
     type Id = MessageId;
 
     fn id(&self) -> MessageId {
@@ -155,15 +157,13 @@ pub struct MessagePageLoader {
     db: Db,
 }
 
-impl MessagePageLoader {
-    /// A loader reading from `db`.
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
 impl BatchLoad for MessagePageLoader {
     const NAME: &'static str = "message_page";
+    const CHANGING: bool = true;
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
     type Key = MessagePageKey;
     type Value = Vec<Message>;
 
@@ -200,15 +200,13 @@ pub struct MessageCountLoader {
     db: Db,
 }
 
-impl MessageCountLoader {
-    /// A loader reading from `db`.
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
 impl BatchLoad for MessageCountLoader {
     const NAME: &'static str = "message_count";
+    const CHANGING: bool = true;
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
     type Key = ConversationId;
     type Value = MessageCounts;
 

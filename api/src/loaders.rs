@@ -11,25 +11,18 @@
 //! up there first; a hit skips the batch entirely, and a miss's row is kept for the next
 //! request.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use dataloader::BatchFn;
 use dataloader::cached::Loader;
 
-use crate::categories::{Category, CategoryChildrenLoader};
-use crate::conversations::{Conversation, Message, MessageCountLoader, MessagePageLoader};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::orders::Order;
-use crate::orders::db::{OrderHistoryLoader, OrderLinesLoader};
-use crate::products::Product;
-use crate::reviews::{Review, ReviewPageLoader};
 use crate::row_cache::{RowCache, Ticket};
-use crate::stores::{Store, StoreByOwnerLoader, StoreProductCountLoader};
-use crate::users::{User, UserByPublicIdLoader};
 
 /// One batched lookup: many keys, one statement.
 pub trait BatchLoad: Send + Sync + 'static {
@@ -39,6 +32,13 @@ pub trait BatchLoad: Send + Sync + 'static {
     type Value: Clone + Send + Sync + 'static;
     /// The loader's name in metrics.
     const NAME: &'static str;
+    /// Whether what it loads changes while a subscription lives, in ways an event shows:
+    /// such a loader is forgotten between a subscription's events
+    /// ([`Loaders::forget_changing`]).
+    const CHANGING: bool = false;
+
+    /// The loader of one request.
+    fn build(db: &Db) -> Self;
 
     /// Loads the values of these keys; keys with no value are simply absent.
     fn load(
@@ -100,11 +100,6 @@ impl<B: BatchLoad> Clone for Batcher<B> {
 }
 
 impl<B: BatchLoad> Batcher<B> {
-    /// Forgets every cached value.
-    pub async fn clear_all(&self) {
-        self.inner.clear_all().await;
-    }
-
     /// Most keys in one statement.
     const MAX_BATCH: usize = 500;
 
@@ -116,15 +111,23 @@ impl<B: BatchLoad> Batcher<B> {
         }
     }
 
-    /// The value of one key, batched with every other key requested meanwhile.
-    pub async fn load_one(&self, key: B::Key) -> ApiResult<Option<B::Value>> {
-        if let Some(value) = self.batch.cached(&key) {
-            return Ok(Some(value));
-        }
-        match self.inner.try_load(key).await {
-            Ok(loaded) => loaded,
-            // The adapter answers every key, so this means a bug, not a client mistake.
-            Err(e) => Err(ApiError::Internal(format!("dataloader lost a key: {e}"))),
+    /// The value of one key, batched with every other key requested meanwhile. The future
+    /// holds its own handle on the cache, so it may outlive this `Batcher`.
+    pub fn load_one(
+        &self,
+        key: B::Key,
+    ) -> impl Future<Output = ApiResult<Option<B::Value>>> + Send + use<B> {
+        let kept = self.batch.cached(&key);
+        let inner = kept.is_none().then(|| self.inner.clone());
+        async move {
+            let Some(inner) = inner else {
+                return Ok(kept);
+            };
+            match inner.try_load(key).await {
+                Ok(loaded) => loaded,
+                // The adapter answers every key, so this means a bug, not a client mistake.
+                Err(e) => Err(ApiError::Internal(format!("dataloader lost a key: {e}"))),
+            }
         }
     }
 
@@ -138,6 +141,8 @@ impl<B: BatchLoad> Batcher<B> {
 pub trait LoadById: Clone + Send + Sync + 'static {
     /// The row's name in metrics.
     const NAME: &'static str;
+    /// See [`BatchLoad::CHANGING`].
+    const CHANGING: bool = false;
     /// The typed id.
     type Id: Copy + Eq + Hash + std::fmt::Debug + Send + Sync + 'static;
 
@@ -184,6 +189,14 @@ impl<T: LoadById> BatchLoad for ByIdLoader<T> {
     type Key = T::Id;
     type Value = T;
     const NAME: &'static str = T::NAME;
+    const CHANGING: bool = T::CHANGING;
+
+    fn build(db: &Db) -> Self {
+        Self {
+            db: db.clone(),
+            row: PhantomData,
+        }
+    }
 
     async fn load(&self, keys: &[T::Id]) -> ApiResult<HashMap<T::Id, T>> {
         // Taken before the read: a write invalidated meanwhile voids the offer.
@@ -203,68 +216,54 @@ impl<T: LoadById> BatchLoad for ByIdLoader<T> {
 /// Shorthand for a by-id loader.
 pub type ById<T> = Batcher<ByIdLoader<T>>;
 
-/// All dataloaders of one request (clones share the caches).
+/// The dataloaders of one request, each built on first use (clones share them). Features
+/// own their loaders; this registry knows them only by type, so it imports none of them.
 #[derive(Clone)]
 pub struct Loaders {
-    pub products: ById<Product>,
-    pub stores: ById<Store>,
-    pub categories: ById<Category>,
-    pub users: ById<User>,
-    pub users_by_public_id: Batcher<UserByPublicIdLoader>,
-    pub reviews: ById<Review>,
-    pub review_pages: Batcher<ReviewPageLoader>,
-    pub store_by_owner: Batcher<StoreByOwnerLoader>,
-    pub category_children: Batcher<CategoryChildrenLoader>,
-    pub store_product_counts: Batcher<StoreProductCountLoader>,
-    pub conversations: ById<Conversation>,
-    pub messages: ById<Message>,
-    pub message_pages: Batcher<MessagePageLoader>,
-    pub message_counts: Batcher<MessageCountLoader>,
-    pub orders: ById<Order>,
-    pub order_lines: Batcher<OrderLinesLoader>,
-    pub order_history: Batcher<OrderHistoryLoader>,
+    db: Db,
+    built: Arc<Mutex<HashMap<TypeId, Built>>>,
+}
+
+/// A loader built for a request.
+struct Built {
+    loader: Box<dyn Any + Send + Sync>,
+    changing: bool,
 }
 
 impl Loaders {
-    /// Forgets what changes while a subscription lives (orders, their histories,
-    /// conversations and messages, products), so each event resolves fresh rows. Every other
-    /// loader caches what does not change under a subscription's feet in ways it shows.
-    pub async fn forget_changing(&self) {
-        self.orders.clear_all().await;
-        self.order_history.clear_all().await;
-        self.conversations.clear_all().await;
-        self.messages.clear_all().await;
-        self.message_pages.clear_all().await;
-        self.message_counts.clear_all().await;
-        self.products.clear_all().await;
+    /// The loaders of one request: none built yet.
+    pub fn new(db: &Db) -> Self {
+        Self {
+            db: db.clone(),
+            built: Arc::default(),
+        }
     }
 
-    /// Builds the loaders of one request.
-    pub fn new(db: &Db) -> Self {
-        fn by_id<T: LoadById>(db: &Db) -> ById<T> {
-            Batcher::new(ByIdLoader {
-                db: db.clone(),
-                row: PhantomData,
-            })
+    /// This request's `B` loader, built on first use.
+    pub fn get<B: BatchLoad>(&self) -> Batcher<B> {
+        let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = built.entry(TypeId::of::<B>()).or_insert_with(|| Built {
+            loader: Box::new(Batcher::new(B::build(&self.db))),
+            changing: B::CHANGING,
+        });
+        match slot.loader.downcast_ref::<Batcher<B>>() {
+            Some(loader) => loader.clone(),
+            // The slot of `B`'s type id holds a `Batcher<B>`: never reached.
+            None => Batcher::new(B::build(&self.db)),
         }
-        Self {
-            products: by_id(db),
-            stores: by_id(db),
-            categories: by_id(db),
-            users: by_id(db),
-            users_by_public_id: Batcher::new(UserByPublicIdLoader(db.clone())),
-            reviews: by_id(db),
-            review_pages: Batcher::new(ReviewPageLoader::new(db.clone())),
-            store_by_owner: Batcher::new(StoreByOwnerLoader::new(db.clone())),
-            category_children: Batcher::new(CategoryChildrenLoader::new(db.clone())),
-            store_product_counts: Batcher::new(StoreProductCountLoader::new(db.clone())),
-            conversations: by_id(db),
-            messages: by_id(db),
-            message_pages: Batcher::new(MessagePageLoader::new(db.clone())),
-            message_counts: Batcher::new(MessageCountLoader::new(db.clone())),
-            orders: by_id(db),
-            order_lines: Batcher::new(OrderLinesLoader(db.clone())),
-            order_history: Batcher::new(OrderHistoryLoader(db.clone())),
-        }
+    }
+
+    /// This request's loader of `T` rows by id.
+    pub fn by_id<T: LoadById>(&self) -> ById<T> {
+        self.get::<ByIdLoader<T>>()
+    }
+
+    /// Forgets the loaders of what changes while a subscription lives (see
+    /// [`BatchLoad::CHANGING`]: orders, their histories, conversations and messages,
+    /// products), so each event resolves fresh rows. Every other loader keeps caching what
+    /// does not change under a subscription's feet in ways it shows.
+    pub fn forget_changing(&self) {
+        let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
+        built.retain(|_, loader| !loader.changing);
     }
 }

@@ -15,6 +15,7 @@ use crate::reviews::Review;
 use crate::schema::RequestContext;
 use crate::stores::Store;
 use crate::users::User;
+use crate::users::UserByPublicIdLoader;
 
 /// Most ids one `nodes` call may ask for.
 pub const MAX_NODES: usize = 100;
@@ -78,7 +79,11 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
     let (kind, number) = match ids::decode(id)? {
         GlobalRef::Row(kind, number) => (kind, number),
         GlobalRef::User(public) => {
-            return Ok(l.users_by_public_id.load_one(public).await?.map(Node::User));
+            return Ok(l
+                .get::<UserByPublicIdLoader>()
+                .load_one(public)
+                .await?
+                .map(Node::User));
         }
         GlobalRef::Session(session) => {
             return Ok(crate::accounts::graphql::visible_session(rc, session)
@@ -88,21 +93,25 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
     };
     Ok(match kind {
         NodeKind::Product => l
-            .products
+            .by_id::<Product>()
             .load_one(ProductId(number))
             .await?
             .filter(|p| p.visible_to(&rc.viewer))
             .map(Node::Product),
-        NodeKind::Store => l.stores.load_one(StoreId(number)).await?.map(Node::Store),
+        NodeKind::Store => l
+            .by_id::<Store>()
+            .load_one(StoreId(number))
+            .await?
+            .map(Node::Store),
         NodeKind::Category => l
-            .categories
+            .by_id::<Category>()
             .load_one(CategoryId(number))
             .await?
             .map(Node::Category),
         // `decode` names users by public id and sessions by UUID, handled above.
         NodeKind::User | NodeKind::Session => None,
         NodeKind::Review => l
-            .reviews
+            .by_id::<Review>()
             .load_one(ReviewId(number))
             .await?
             .map(Node::Review),

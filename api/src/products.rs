@@ -48,6 +48,29 @@ pub struct Product(std::sync::Arc<ProductRow>);
 
 crate::db::shared_row!(Product, ProductRow);
 
+impl crate::row_cache::Cached for Product {
+    const KIND: crate::row_cache::Kind = crate::row_cache::Kind::Product;
+    type Id = ProductId;
+    fn number(id: ProductId) -> i64 {
+        id.0
+    }
+    fn heap_bytes(&self) -> usize {
+        use crate::row_cache::heap_of;
+        std::mem::size_of::<ProductRow>()
+            + heap_of([
+                &self.slug,
+                &self.name,
+                &self.description,
+                &self.currency_code,
+            ])
+            + self.sku.as_ref().map_or(0, String::capacity)
+            + heap_of(&self.materials)
+            + heap_of(&self.colors)
+            + heap_of(&self.sizes)
+            + heap_of(&self.images)
+    }
+}
+
 /// The columns of a product.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ProductRow {

@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{ProductId, ReviewId, UserId};
-use crate::row_cache::NewestReviews;
 
 /// A review row.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -24,6 +23,35 @@ pub struct Review {
     pub rating: i16,
     pub body: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// The newest reviews of one product, newest first, kept between requests: at most
+/// [`NewestReviews::KEPT`] + 1, so a first page of up to `KEPT` knows whether more follow.
+/// Fewer means there are no more.
+#[derive(Clone, Debug)]
+pub struct NewestReviews {
+    pub product: ProductId,
+    /// Shared, so a hit copies only the reviews its page shows.
+    pub reviews: std::sync::Arc<[Review]>,
+}
+
+impl NewestReviews {
+    /// The longest first page served from the cache.
+    pub const KEPT: usize = 20;
+}
+
+impl crate::row_cache::Cached for NewestReviews {
+    const KIND: crate::row_cache::Kind = crate::row_cache::Kind::Reviews;
+    type Id = ProductId;
+    fn number(id: ProductId) -> i64 {
+        id.0
+    }
+    fn heap_bytes(&self) -> usize {
+        self.reviews
+            .iter()
+            .map(|r| std::mem::size_of::<Review>() + r.body.capacity())
+            .sum()
+    }
 }
 
 impl Review {
@@ -66,15 +94,12 @@ pub struct ReviewPageLoader {
     db: Db,
 }
 
-impl ReviewPageLoader {
-    /// A loader reading from `db`.
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
 impl BatchLoad for ReviewPageLoader {
     const NAME: &'static str = "review_page";
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
     type Key = ReviewPageKey;
     type Value = Vec<Review>;
 

@@ -30,6 +30,7 @@
 //! `textisur_row_cache_entries` (gauges, updated on fills), and
 //! `textisur_row_cache_listener_lost_total`.
 
+use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -38,13 +39,6 @@ use metrics::Counter;
 use sqlx::PgPool;
 use tokio::sync::watch;
 use uuid::Uuid;
-
-use crate::categories::Category;
-use crate::ids::{CategoryId, ProductId, StoreId, UserId};
-use crate::products::Product;
-use crate::reviews::Review;
-use crate::stores::Store;
-use crate::users::User;
 
 /// The PostgreSQL channel the triggers notify.
 pub const CHANNEL: &str = "textisur_rows";
@@ -93,123 +87,42 @@ impl Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RowKey(Kind, i64);
 
-/// A kept row.
+/// A kept row of any [`Cached`] type, with its weight worked out once, when kept.
 #[derive(Clone)]
-pub enum Row {
-    Product(Arc<Product>),
-    Store(Arc<Store>),
-    Category(Arc<Category>),
-    User(Arc<User>),
-    Reviews(Arc<NewestReviews>),
+pub struct Row {
+    value: Arc<dyn Any + Send + Sync>,
+    weight: u32,
 }
 
-/// The newest reviews of one product, newest first: at most [`NewestReviews::KEPT`] + 1, so
-/// a first page of up to `KEPT` knows whether more follow. Fewer means there are no more.
-#[derive(Clone, Debug)]
-pub struct NewestReviews {
-    pub product: ProductId,
-    /// Shared, so a hit copies only the reviews its page shows.
-    pub reviews: Arc<[Review]>,
-}
-
-impl NewestReviews {
-    /// The longest first page served from the cache.
-    pub const KEPT: usize = 20;
-}
-
-/// A row type the cache keeps.
-pub trait Cached: Clone + Sized {
+/// A row type the cache keeps. Each feature implements it for its own rows, so this module
+/// knows tables by name ([`Kind`]) and nothing of their columns.
+pub trait Cached: Clone + Send + Sync + 'static {
+    /// The table it comes from.
+    const KIND: Kind;
     /// The row's id.
     type Id: Copy;
-    /// The key of the row with this id.
-    fn key(id: Self::Id) -> RowKey;
-    /// Wraps the row for keeping.
-    fn into_row(self) -> Row;
-    /// The row, if `row` is one of this type.
-    fn from_row(row: &Row) -> Option<Self>;
+    /// The id's number, the table's primary key.
+    fn number(id: Self::Id) -> i64;
+    /// Approximate bytes the row holds beyond its struct: its strings' buffers and the like
+    /// (see [`heap_of`]).
+    fn heap_bytes(&self) -> usize;
 }
 
-macro_rules! cached {
-    ($ty:ty, $id:ty, $kind:ident) => {
-        impl Cached for $ty {
-            type Id = $id;
-            fn key(id: $id) -> RowKey {
-                RowKey(Kind::$kind, id.0)
-            }
-            fn into_row(self) -> Row {
-                Row::$kind(Arc::new(self))
-            }
-            fn from_row(row: &Row) -> Option<Self> {
-                match row {
-                    Row::$kind(row) => Some(Self::clone(row)),
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-cached!(Product, ProductId, Product);
-cached!(Store, StoreId, Store);
-cached!(Category, CategoryId, Category);
-cached!(User, UserId, User);
-
-impl Cached for NewestReviews {
-    type Id = ProductId;
-    fn key(id: ProductId) -> RowKey {
-        RowKey(Kind::Reviews, id.0)
-    }
-    fn into_row(self) -> Row {
-        Row::Reviews(Arc::new(self))
-    }
-    fn from_row(row: &Row) -> Option<Self> {
-        match row {
-            Row::Reviews(page) => Some(Self::clone(page)),
-            _ => None,
-        }
-    }
+/// Bytes the buffers of these strings hold, with their headers: a helper for
+/// [`Cached::heap_bytes`].
+pub fn heap_of<'a>(strings: impl IntoIterator<Item = &'a String>) -> usize {
+    strings.into_iter().map(|s| s.capacity() + 24).sum()
 }
 
-/// Approximate bytes a row holds: its struct, its strings' buffers and a little for the
-/// cache's own entry.
-fn weight(row: &Row) -> u32 {
-    fn strings<'a>(all: impl IntoIterator<Item = &'a String>) -> usize {
-        all.into_iter().map(|s| s.capacity() + 24).sum()
-    }
+fn key<T: Cached>(id: T::Id) -> RowKey {
+    RowKey(T::KIND, T::number(id))
+}
+
+/// Approximate bytes a row holds: its struct, its buffers and a little for the cache's own
+/// entry.
+fn weight<T: Cached>(row: &T) -> u32 {
     const ENTRY: usize = 96;
-    let bytes = match row {
-        Row::Product(p) => {
-            std::mem::size_of::<crate::products::ProductRow>()
-                + strings([&p.slug, &p.name, &p.description, &p.currency_code])
-                + p.sku.as_ref().map_or(0, String::capacity)
-                + strings(&p.materials)
-                + strings(&p.colors)
-                + strings(&p.sizes)
-                + strings(&p.images)
-        }
-        Row::Store(s) => {
-            std::mem::size_of::<crate::stores::StoreRow>()
-                + strings([
-                    &s.slug,
-                    &s.name,
-                    &s.description,
-                    &s.city,
-                    &s.country_code,
-                    &s.currency_code,
-                ])
-                + s.region.as_ref().map_or(0, String::capacity)
-        }
-        Row::Category(c) => std::mem::size_of::<Category>() + strings([&c.slug, &c.name]),
-        Row::User(u) => std::mem::size_of::<User>() + strings([&u.email, &u.name]),
-        Row::Reviews(page) => {
-            std::mem::size_of::<NewestReviews>()
-                + page
-                    .reviews
-                    .iter()
-                    .map(|r| std::mem::size_of::<Review>() + r.body.capacity())
-                    .sum::<usize>()
-        }
-    };
-    u32::try_from(bytes + ENTRY).unwrap_or(u32::MAX)
+    u32::try_from(std::mem::size_of::<T>() + row.heap_bytes() + ENTRY).unwrap_or(u32::MAX)
 }
 
 /// Proof of the generation a miss was read under; see the module's "no stale fill".
@@ -222,13 +135,13 @@ pub struct RowCache {
     inner: Option<Arc<Inner>>,
 }
 
-/// Weighs a kept row by [`weight`].
+/// Weighs a kept row by the weight it was kept with.
 #[derive(Clone)]
 struct RowWeighter;
 
 impl quick_cache::Weighter<RowKey, Row> for RowWeighter {
     fn weight(&self, _key: &RowKey, row: &Row) -> u64 {
-        u64::from(weight(row))
+        u64::from(row.weight)
     }
 }
 
@@ -236,8 +149,8 @@ impl quick_cache::Weighter<RowKey, Row> for RowWeighter {
 #[derive(Clone)]
 struct SlugWeighter;
 
-impl quick_cache::Weighter<Arc<str>, ProductId> for SlugWeighter {
-    fn weight(&self, slug: &Arc<str>, _: &ProductId) -> u64 {
+impl quick_cache::Weighter<(Kind, Arc<str>), i64> for SlugWeighter {
+    fn weight(&self, (_, slug): &(Kind, Arc<str>), _: &i64) -> u64 {
         slug.len() as u64 + 64
     }
 }
@@ -247,9 +160,9 @@ const TYPICAL_ROW_BYTES: u64 = 600;
 
 struct Inner {
     rows: quick_cache::sync::Cache<RowKey, Row, RowWeighter>,
-    /// Which product a slug named when last read. Never trusted alone: a kept product whose
-    /// slug is no longer this one sends the lookup to PostgreSQL.
-    slugs: quick_cache::sync::Cache<Arc<str>, ProductId, SlugWeighter>,
+    /// Which row a slug named when last read. Never trusted alone: a kept row whose slug is
+    /// no longer this one sends the lookup to PostgreSQL.
+    slugs: quick_cache::sync::Cache<(Kind, Arc<str>), i64, SlugWeighter>,
     /// Bumped before every invalidation.
     generation: AtomicU64,
     /// Whether the listener is known to hear every change.
@@ -387,12 +300,13 @@ impl RowCache {
     /// The kept row with this id, counted as a hit or a miss.
     pub fn get<T: Cached>(&self, id: T::Id) -> Option<T> {
         let inner = self.live()?;
-        let key = T::key(id);
-        let slot = key.0 as usize;
-        match inner.rows.get(&key).as_ref().and_then(T::from_row) {
+        let key = key::<T>(id);
+        let slot = T::KIND as usize;
+        let kept = inner.rows.get(&key);
+        match kept.as_ref().and_then(|row| row.value.downcast_ref::<T>()) {
             Some(row) => {
                 inner.hits[slot].increment(1);
-                Some(row)
+                Some(row.clone())
             }
             None => {
                 inner.misses[slot].increment(1);
@@ -401,22 +315,35 @@ impl RowCache {
         }
     }
 
-    /// The kept product whose slug is `slug`, if the slug was seen before and the kept row
-    /// still carries it.
-    pub fn product_by_slug(&self, slug: &str) -> Option<Product> {
+    /// The kept row whose slug is `slug`, if the slug was seen before and the kept row still
+    /// carries it (`slug_of` reads a row's slug).
+    pub fn by_slug<T: Cached>(&self, slug: &str, slug_of: fn(&T) -> &str) -> Option<T> {
         let inner = self.live()?;
-        let id = inner.slugs.get(slug)?;
-        self.get::<Product>(id)
-            .filter(|product| product.slug == slug)
+        let number = inner.slugs.get(&(T::KIND, Arc::from(slug)))?;
+        let kept = inner.rows.get(&RowKey(T::KIND, number));
+        let row = kept
+            .as_ref()
+            .and_then(|row| row.value.downcast_ref::<T>())
+            .filter(|row| slug_of(row) == slug);
+        match row {
+            Some(row) => {
+                inner.hits[T::KIND as usize].increment(1);
+                Some(row.clone())
+            }
+            None => {
+                inner.misses[T::KIND as usize].increment(1);
+                None
+            }
+        }
     }
 
-    /// Keeps `product`, read under `ticket`, and remembers its slug.
-    pub fn fill_product_by_slug(&self, ticket: Ticket, product: &Product) {
+    /// Keeps `row`, read under `ticket`, and remembers that `slug` names it.
+    pub fn fill_by_slug<T: Cached>(&self, ticket: Ticket, slug: &str, id: T::Id, row: &T) {
         let Some(inner) = self.live() else { return };
         inner
             .slugs
-            .insert(Arc::from(product.slug.as_str()), product.id);
-        self.fill(ticket, [(product.id, product.clone())]);
+            .insert((T::KIND, Arc::from(slug)), T::number(id));
+        self.fill(ticket, [(id, row.clone())]);
     }
 
     /// Take before reading rows to offer with [`RowCache::fill`]; `None` when nothing is kept.
@@ -433,8 +360,15 @@ impl RowCache {
         }
         let mut kept = Vec::new();
         for (id, row) in rows {
-            let key = T::key(id);
-            inner.rows.insert(key, row.into_row());
+            let key = key::<T>(id);
+            let weight = weight(&row);
+            inner.rows.insert(
+                key,
+                Row {
+                    value: Arc::new(row),
+                    weight,
+                },
+            );
             kept.push(key);
         }
         // An invalidation may have bumped the generation between the check and the inserts,
@@ -539,13 +473,33 @@ async fn listener_again(pool: &PgPool) -> Option<sqlx::postgres::PgListener> {
 mod tests {
     use super::*;
 
+    /// A row of the test's own, kept as categories are.
+    #[derive(Clone, Debug)]
+    struct Category {
+        id: CategoryId,
+        slug: String,
+        name: String,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct CategoryId(i64);
+
+    impl Cached for Category {
+        const KIND: Kind = Kind::Category;
+        type Id = CategoryId;
+        fn number(id: CategoryId) -> i64 {
+            id.0
+        }
+        fn heap_bytes(&self) -> usize {
+            heap_of([&self.slug, &self.name])
+        }
+    }
+
     fn category(id: i64, name: &str) -> Category {
         Category {
             id: CategoryId(id),
-            parent_id: None,
             slug: name.to_lowercase(),
             name: name.to_owned(),
-            position: 0,
         }
     }
 
@@ -583,7 +537,7 @@ mod tests {
         let cache = live_cache();
         let inner = cache.inner.as_ref().expect("on");
         let budget = (1u64 << 20) - (1 << 20) / 16;
-        let row_weight = u64::from(weight(&category(1, &"x".repeat(500)).into_row()));
+        let row_weight = u64::from(weight(&category(1, &"x".repeat(500))));
         let rows = 10 * budget / row_weight;
         for id in 0..rows as i64 {
             let ticket = cache.ticket().expect("live");
@@ -654,27 +608,23 @@ mod tests {
         assert!(cache.get::<Category>(CategoryId(1)).is_some());
     }
 
-    fn product(slug: &str) -> Product {
-        let mut product = Product::sample(slug, rust_decimal::Decimal::TEN);
-        product.id = ProductId(7);
-        product
-    }
-
     #[test]
-    fn a_slug_finds_a_kept_product_only_while_the_product_still_carries_it() {
+    fn a_slug_finds_a_kept_row_only_while_the_row_still_carries_it() {
         let cache = live_cache();
+        let slug_of: fn(&Category) -> &str = |c| c.slug.as_str();
         let ticket = cache.ticket().expect("live");
-        cache.fill_product_by_slug(ticket, &product("lino-crudo"));
+        let lino = category(7, "Lino");
+        cache.fill_by_slug(ticket, "lino", lino.id, &lino);
         assert_eq!(
-            cache.product_by_slug("lino-crudo").map(|p| p.id),
-            Some(ProductId(7))
+            cache.by_slug::<Category>("lino", slug_of).map(|c| c.id),
+            Some(CategoryId(7))
         );
-        // The product is renamed to another slug: the old slug no longer finds it.
-        assert!(hear(&cache, "product 7"));
+        // The row is renamed to another slug: the old slug no longer finds it.
+        assert!(hear(&cache, "category 7"));
         let ticket = cache.ticket().expect("live");
-        cache.fill(ticket, [(ProductId(7), product("lino-lavado"))]);
-        assert!(cache.product_by_slug("lino-crudo").is_none());
-        assert!(cache.product_by_slug("otro").is_none());
+        cache.fill(ticket, [(CategoryId(7), category(7, "Lienzo"))]);
+        assert!(cache.by_slug::<Category>("lino", slug_of).is_none());
+        assert!(cache.by_slug::<Category>("otro", slug_of).is_none());
     }
 
     #[test]

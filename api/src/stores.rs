@@ -23,6 +23,26 @@ pub struct Store(std::sync::Arc<StoreRow>);
 
 crate::db::shared_row!(Store, StoreRow);
 
+impl crate::row_cache::Cached for Store {
+    const KIND: crate::row_cache::Kind = crate::row_cache::Kind::Store;
+    type Id = StoreId;
+    fn number(id: StoreId) -> i64 {
+        id.0
+    }
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<StoreRow>()
+            + crate::row_cache::heap_of([
+                &self.slug,
+                &self.name,
+                &self.description,
+                &self.city,
+                &self.country_code,
+                &self.currency_code,
+            ])
+            + self.region.as_ref().map_or(0, String::capacity)
+    }
+}
+
 /// The columns of a store.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct StoreRow {
@@ -99,15 +119,12 @@ pub struct StoreByOwnerLoader {
     db: Db,
 }
 
-impl StoreByOwnerLoader {
-    /// A loader reading from `db`.
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
 impl BatchLoad for StoreByOwnerLoader {
     const NAME: &'static str = "store_by_owner";
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
     type Key = UserId;
     type Value = Store;
 
@@ -122,15 +139,12 @@ pub struct StoreProductCountLoader {
     db: Db,
 }
 
-impl StoreProductCountLoader {
-    /// A loader reading from `db`.
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-}
-
 impl BatchLoad for StoreProductCountLoader {
     const NAME: &'static str = "store_product_count";
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
     type Key = StoreId;
     type Value = i64;
 

@@ -88,7 +88,7 @@ where
             };
             // Nested fields (an order's history, say) must not come from this
             // subscription's cache of an earlier event.
-            loaders.forget_changing().await;
+            loaders.forget_changing();
             match envelope.row(|| load(db.clone(), key)).await {
                 Ok(Some(row)) => return Some((row, (events, loaders, db, pick, load))),
                 Ok(None) => continue,

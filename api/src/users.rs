@@ -53,6 +53,17 @@ pub struct User {
     pub email_verified_at: Option<DateTime<Utc>>,
 }
 
+impl crate::row_cache::Cached for User {
+    const KIND: crate::row_cache::Kind = crate::row_cache::Kind::User;
+    type Id = UserId;
+    fn number(id: UserId) -> i64 {
+        id.0
+    }
+    fn heap_bytes(&self) -> usize {
+        crate::row_cache::heap_of([&self.email, &self.name])
+    }
+}
+
 impl crate::loaders::LoadById for User {
     const NAME: &'static str = "user";
     type Id = UserId;
@@ -81,6 +92,10 @@ pub struct UserByPublicIdLoader(pub Db);
 
 impl BatchLoad for UserByPublicIdLoader {
     const NAME: &'static str = "user_by_public_id";
+
+    fn build(db: &Db) -> Self {
+        Self(db.clone())
+    }
     type Key = UserPublicId;
     type Value = User;
 

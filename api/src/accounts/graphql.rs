@@ -225,7 +225,7 @@ impl AccountMutations {
                 UserErrorCode::Suspended.message(),
             )));
         }
-        let user = rc.loaders.users.load_one(credentials.id).await?;
+        let user = rc.loaders.by_id::<User>().load_one(credentials.id).await?;
         let Some(user) = user else { return Ok(wrong()) };
         Ok(open_session(rc, user).await?)
     }
@@ -254,7 +254,7 @@ impl AccountMutations {
                 user,
                 family,
                 token,
-            } => match rc.loaders.users.load_one(user).await? {
+            } => match rc.loaders.by_id::<User>().load_one(user).await? {
                 Some(user) => Ok(issue(rc, user, family, token)),
                 None => Ok(invalid()),
             },

@@ -25,7 +25,7 @@ impl Cart {
         let rows = db::lines(&rc.db, user).await?;
         let products = futures::future::try_join_all(
             rows.iter()
-                .map(|l| rc.loaders.products.load_one(l.product_id)),
+                .map(|l| rc.loaders.by_id::<Product>().load_one(l.product_id)),
         )
         .await?;
         let lines = rows

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::Category;
+use crate::categories::CategoryChildrenLoader;
 use crate::schema::RequestContext;
 
 /// Category root fields.
@@ -17,7 +18,7 @@ impl CategoryQueries {
         let all = super::all(&rc.db).await?;
         for category in &all {
             rc.loaders
-                .categories
+                .by_id::<Category>()
                 .feed_one(category.id, category.clone())
                 .await;
         }
@@ -49,7 +50,7 @@ impl Category {
         match self.parent_id {
             Some(parent) => Ok(RequestContext::of(ctx)
                 .loaders
-                .categories
+                .by_id::<Category>()
                 .load_one(parent)
                 .await?),
             None => Ok(None),
@@ -60,7 +61,7 @@ impl Category {
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
         let children = RequestContext::of(ctx)
             .loaders
-            .category_children
+            .get::<CategoryChildrenLoader>()
             .load_one(self.id)
             .await?;
         Ok(children.unwrap_or_default())

@@ -77,7 +77,14 @@ impl CategoryMutations {
         }
         let parent = match input.parent_id.value() {
             Some(id) => match CategoryId::from_global(id).ok() {
-                Some(parent) if rc.loaders.categories.load_one(parent).await?.is_some() => {
+                Some(parent)
+                    if rc
+                        .loaders
+                        .by_id::<Category>()
+                        .load_one(parent)
+                        .await?
+                        .is_some() =>
+                {
                     Some(parent)
                 }
                 _ => {
@@ -142,7 +149,7 @@ impl CategoryMutations {
         let Ok(id) = CategoryId::from_global(&id) else {
             return Ok(not_found());
         };
-        let Some(current) = rc.loaders.categories.load_one(id).await? else {
+        let Some(current) = rc.loaders.by_id::<Category>().load_one(id).await? else {
             return Ok(not_found());
         };
         let name = input

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use super::{
     Conversation, ConversationCursor, Direction, Message, MessageCursor, MessagePageKey, db,
 };
+use crate::conversations::MessageCountLoader;
+use crate::conversations::MessagePageLoader;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::pagination::{MAX_PAGE_SIZE, Page, PageInfo, decode_cursor, encode_cursor, page_size};
@@ -41,7 +43,7 @@ pub async fn visible_conversation(
     rc: &RequestContext,
     id: ConversationId,
 ) -> ApiResult<Option<Conversation>> {
-    match rc.loaders.conversations.load_one(id).await? {
+    match rc.loaders.by_id::<Conversation>().load_one(id).await? {
         Some(conversation) => {
             check_visible(&conversation, &rc.viewer)?;
             Ok(Some(conversation))
@@ -61,7 +63,7 @@ pub fn check_visible(conversation: &Conversation, viewer: &Viewer) -> ApiResult<
 
 /// The message with this id, under the same rule as its conversation.
 pub async fn visible_message(rc: &RequestContext, id: MessageId) -> ApiResult<Option<Message>> {
-    let Some(message) = rc.loaders.messages.load_one(id).await? else {
+    let Some(message) = rc.loaders.by_id::<Message>().load_one(id).await? else {
         return Ok(None);
     };
     match visible_conversation(rc, message.conversation_id).await? {
@@ -83,7 +85,7 @@ impl Conversation {
     async fn buyer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .users
+            .by_id::<User>()
             .load_one(self.buyer_id)
             .await?)
     }
@@ -92,7 +94,7 @@ impl Conversation {
     async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .stores
+            .by_id::<Store>()
             .load_one(self.store_id)
             .await?)
     }
@@ -105,7 +107,7 @@ impl Conversation {
         let rc = RequestContext::of(ctx);
         Ok(rc
             .loaders
-            .products
+            .by_id::<Product>()
             .load_one(id)
             .await?
             .filter(|p| p.visible_to(&rc.viewer)))
@@ -144,7 +146,7 @@ impl Conversation {
             };
             RequestContext::of(ctx)
                 .loaders
-                .message_pages
+                .get::<MessagePageLoader>()
                 .load_one(overfetch)
                 .await?
                 .unwrap_or_default()
@@ -156,7 +158,11 @@ impl Conversation {
     /// party: those the store has not read).
     async fn unread_count(&self, ctx: &Context<'_>) -> Result<i64> {
         let rc = RequestContext::of(ctx);
-        let counts = rc.loaders.message_counts.load_one(self.id).await?;
+        let counts = rc
+            .loaders
+            .get::<MessageCountLoader>()
+            .load_one(self.id)
+            .await?;
         Ok(counts
             .unwrap_or_default()
             .unread_by(self.reading_side(&rc.viewer)))
@@ -186,7 +192,7 @@ impl Message {
     async fn conversation(&self, ctx: &Context<'_>) -> Result<Option<Conversation>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .conversations
+            .by_id::<Conversation>()
             .load_one(self.conversation_id)
             .await?)
     }
@@ -195,7 +201,7 @@ impl Message {
     async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .users
+            .by_id::<User>()
             .load_one(self.sender_id)
             .await?)
     }
@@ -337,7 +343,7 @@ impl MessageConnection {
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         let counts = RequestContext::of(ctx)
             .loaders
-            .message_counts
+            .get::<MessageCountLoader>()
             .load_one(self.conversation)
             .await?;
         Ok(counts.unwrap_or_default().total)
@@ -366,7 +372,7 @@ pub async fn conversations_of(
     };
     for conversation in &rows {
         rc.loaders
-            .conversations
+            .by_id::<Conversation>()
             .feed_one(conversation.id, conversation.clone())
             .await;
     }

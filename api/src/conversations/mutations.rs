@@ -12,7 +12,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::guards::SignedIn;
 use crate::ids::{ConversationId, ProductId, StoreId, UserId};
 use crate::plain_text::{PlainText, PlainTextError};
+use crate::products::Product;
 use crate::schema::RequestContext;
+use crate::stores::Store;
 use crate::user_errors::{UserError, UserErrorCode};
 
 /// Result of `startConversation` and `markConversationRead`.
@@ -63,7 +65,7 @@ async fn writable_conversation(rc: &RequestContext, id: &ID) -> ApiResult<Option
     let Ok(id) = ConversationId::from_global(id) else {
         return Ok(None);
     };
-    let Some(conversation) = rc.loaders.conversations.load_one(id).await? else {
+    let Some(conversation) = rc.loaders.by_id::<Conversation>().load_one(id).await? else {
         return Ok(None);
     };
     check_visible(&conversation, &rc.viewer)?;
@@ -107,7 +109,7 @@ async fn write_message(
             tx.commit().await?;
             let conversation = rc
                 .loaders
-                .conversations
+                .by_id::<Conversation>()
                 .load_one(id)
                 .await?
                 .ok_or_else(|| {
@@ -117,11 +119,11 @@ async fn write_message(
         }
     };
     rc.loaders
-        .conversations
+        .by_id::<Conversation>()
         .feed_one(conversation.id, conversation.clone())
         .await;
     rc.loaders
-        .messages
+        .by_id::<Message>()
         .feed_one(message.id, message.clone())
         .await;
     Ok((message, conversation))
@@ -164,7 +166,7 @@ impl ConversationMutations {
         }
         let mut errors = Vec::new();
         let store = match StoreId::from_global(&store_id) {
-            Ok(id) => rc.loaders.stores.load_one(id).await?,
+            Ok(id) => rc.loaders.by_id::<Store>().load_one(id).await?,
             Err(_) => None,
         };
         match &store {
@@ -186,7 +188,7 @@ impl ConversationMutations {
                 let found = match ProductId::from_global(id) {
                     Ok(id) => rc
                         .loaders
-                        .products
+                        .by_id::<Product>()
                         .load_one(id)
                         .await?
                         .filter(|p| p.visible_to(&rc.viewer)),

@@ -20,6 +20,7 @@ macro_rules! order_columns {
 
 impl LoadById for Order {
     const NAME: &'static str = "order";
+    const CHANGING: bool = true;
     type Id = OrderId;
 
     fn id(&self) -> OrderId {
@@ -52,6 +53,10 @@ pub struct OrderLinesLoader(pub Db);
 
 impl BatchLoad for OrderLinesLoader {
     const NAME: &'static str = "order_lines";
+
+    fn build(db: &Db) -> Self {
+        Self(db.clone())
+    }
     type Key = OrderId;
     type Value = Vec<OrderLine>;
 
@@ -72,6 +77,11 @@ pub struct OrderHistoryLoader(pub Db);
 
 impl BatchLoad for OrderHistoryLoader {
     const NAME: &'static str = "order_history";
+    const CHANGING: bool = true;
+
+    fn build(db: &Db) -> Self {
+        Self(db.clone())
+    }
     type Key = OrderId;
     type Value = Vec<StatusChange>;
 

@@ -13,6 +13,8 @@ use super::{Actor, Order, OrderLine, OrderStatus, Party, StatusChange, next_stat
 use crate::error::{ApiError, ApiResult};
 use crate::guards::SignedIn;
 use crate::ids::OrderId;
+use crate::orders::db::OrderHistoryLoader;
+use crate::orders::db::OrderLinesLoader;
 use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use crate::products::{Money, Product, ProductUnit};
 use crate::schema::RequestContext;
@@ -34,7 +36,7 @@ async fn party(rc: &RequestContext, order: &Order) -> ApiResult<Option<Party>> {
     let Some(actor) = actor(&rc.viewer) else {
         return Ok(None);
     };
-    let Some(store) = rc.loaders.stores.load_one(order.store_id).await? else {
+    let Some(store) = rc.loaders.by_id::<Store>().load_one(order.store_id).await? else {
         return Ok(None);
     };
     Ok(actor.party(order, store.owner_id))
@@ -43,7 +45,7 @@ async fn party(rc: &RequestContext, order: &Order) -> ApiResult<Option<Party>> {
 /// The order if the caller may see it: `None` when there is none, `FORBIDDEN` when it is
 /// someone else's.
 pub async fn visible_order(rc: &RequestContext, id: OrderId) -> ApiResult<Option<Order>> {
-    let Some(order) = rc.loaders.orders.load_one(id).await? else {
+    let Some(order) = rc.loaders.by_id::<Order>().load_one(id).await? else {
         return Ok(None);
     };
     match party(rc, &order).await? {
@@ -84,7 +86,7 @@ impl Order {
     async fn buyer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .users
+            .by_id::<User>()
             .load_one(self.buyer_id)
             .await?)
     }
@@ -93,7 +95,7 @@ impl Order {
     async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .stores
+            .by_id::<Store>()
             .load_one(self.store_id)
             .await?)
     }
@@ -101,7 +103,11 @@ impl Order {
     /// What was bought, one line per product, in product id order.
     async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
         let rc = RequestContext::of(ctx);
-        let lines = rc.loaders.order_lines.load_one(self.id).await?;
+        let lines = rc
+            .loaders
+            .get::<OrderLinesLoader>()
+            .load_one(self.id)
+            .await?;
         Ok(lines.unwrap_or_default())
     }
 
@@ -116,7 +122,11 @@ impl Order {
     /// Every status the order went through, oldest first, with who moved it and when.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<StatusChange>> {
         let rc = RequestContext::of(ctx);
-        let history = rc.loaders.order_history.load_one(self.id).await?;
+        let history = rc
+            .loaders
+            .get::<OrderHistoryLoader>()
+            .load_one(self.id)
+            .await?;
         Ok(history.unwrap_or_default())
     }
 
@@ -139,7 +149,7 @@ impl OrderLine {
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .products
+            .by_id::<Product>()
             .load_one(self.product_id)
             .await?)
     }
@@ -173,7 +183,7 @@ impl OrderLine {
 
 async fn money(ctx: &Context<'_>, order: OrderId, amount: Decimal) -> ApiResult<Money> {
     let rc = RequestContext::of(ctx);
-    let currency_code = match rc.loaders.orders.load_one(order).await? {
+    let currency_code = match rc.loaders.by_id::<Order>().load_one(order).await? {
         Some(order) => order.currency_code,
         None => return Err(ApiError::Internal("order line without its order".into())),
     };
@@ -203,7 +213,7 @@ impl StatusChange {
             return Ok(None);
         };
         let request = RequestContext::of(ctx);
-        let Some(user) = request.loaders.users.load_one(user).await? else {
+        let Some(user) = request.loaders.by_id::<User>().load_one(user).await? else {
             return Ok(None);
         };
         // Admins confirm payments now that sellers may not: naming them would hand every
@@ -233,7 +243,10 @@ impl OrderConnection {
         let cursor: Option<OrderCursor> = after.as_deref().map(decode_cursor).transpose()?;
         let rows = db::page(&rc.db, owner, first, cursor).await?;
         for order in &rows {
-            rc.loaders.orders.feed_one(order.id, order.clone()).await;
+            rc.loaders
+                .by_id::<Order>()
+                .feed_one(order.id, order.clone())
+                .await;
         }
         Ok(Self {
             page: Page::from_overfetch(rows, first, cursor.is_some()),

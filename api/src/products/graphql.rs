@@ -21,6 +21,7 @@ use crate::categories::Category;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CategoryId, ProductId, StoreId};
 use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::reviews::ReviewPageLoader;
 use crate::reviews::graphql::ReviewConnection;
 use crate::reviews::{ReviewCursor, ReviewPageKey};
 use crate::schema::RequestContext;
@@ -54,15 +55,17 @@ impl ProductQueries {
         let product = match (id, slug) {
             (Some(id), None) => {
                 let id = ProductId::from_global(&id)?;
-                rc.loaders.products.load_one(id).await?
+                rc.loaders.by_id::<Product>().load_one(id).await?
             }
-            (None, Some(slug)) => match rc.db.rows().product_by_slug(&slug) {
+            (None, Some(slug)) => match rc.db.rows().by_slug::<Product>(&slug, |p| &p.slug) {
                 Some(product) => Some(product),
                 None => {
                     let ticket = rc.db.rows().ticket();
                     let product = db::by_slug(&rc.db, &slug).await?;
                     if let (Some(ticket), Some(product)) = (ticket, &product) {
-                        rc.db.rows().fill_product_by_slug(ticket, product);
+                        rc.db
+                            .rows()
+                            .fill_by_slug(ticket, &product.slug, product.id, product);
                     }
                     product
                 }
@@ -337,7 +340,7 @@ impl ProductSearchConnection {
         // gone or no longer active since the last index commit is left out.
         let loaded = join_all(page.hits.iter().map(|hit| {
             rc.loaders
-                .products
+                .by_id::<Product>()
                 .load_one(ProductId(i64::try_from(hit.id).unwrap_or_default()))
         }))
         .await;
@@ -391,7 +394,7 @@ impl ProductSearchConnection {
         };
         for hit in &rows {
             rc.loaders
-                .products
+                .by_id::<Product>()
                 .feed_one(hit.product.id, hit.product.clone())
                 .await;
         }
@@ -607,7 +610,7 @@ impl Product {
     async fn category(&self, ctx: &Context<'_>) -> Result<Option<Category>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .categories
+            .by_id::<Category>()
             .load_one(self.category_id)
             .await?)
     }
@@ -616,7 +619,7 @@ impl Product {
     async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .stores
+            .by_id::<Store>()
             .load_one(self.store_id)
             .await?)
     }
@@ -693,7 +696,7 @@ impl Product {
         } else {
             RequestContext::of(ctx)
                 .loaders
-                .review_pages
+                .get::<ReviewPageLoader>()
                 .load_one(key)
                 .await?
                 .unwrap_or_default()
@@ -718,6 +721,7 @@ impl Product {
 
 impl crate::loaders::LoadById for Product {
     const NAME: &'static str = "product";
+    const CHANGING: bool = true;
     type Id = ProductId;
 
     fn id(&self) -> ProductId {

@@ -175,7 +175,7 @@ pub struct UpsertProductsPayload {
 
 /// The store, after checking that the caller runs it (or is an admin).
 async fn writable_store(rc: &RequestContext, store: StoreId) -> ApiResult<Option<Store>> {
-    let Some(store) = rc.loaders.stores.load_one(store).await? else {
+    let Some(store) = rc.loaders.by_id::<Store>().load_one(store).await? else {
         return Ok(None);
     };
     if rc.viewer.is_self_or_admin(store.owner_id) {
@@ -191,7 +191,7 @@ async fn writable_product(rc: &RequestContext, id: &ID) -> ApiResult<Option<Prod
     let Ok(product_id) = ProductId::from_global(id) else {
         return Ok(None);
     };
-    let Some(product) = rc.loaders.products.load_one(product_id).await? else {
+    let Some(product) = rc.loaders.by_id::<Product>().load_one(product_id).await? else {
         return Ok(None);
     };
     writable_store(rc, product.store_id).await?;

@@ -21,7 +21,7 @@ impl Review {
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .products
+            .by_id::<Product>()
             .load_one(self.product_id)
             .await?)
     }
@@ -30,7 +30,7 @@ impl Review {
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(RequestContext::of(ctx)
             .loaders
-            .users
+            .by_id::<User>()
             .load_one(self.author_id)
             .await?)
     }

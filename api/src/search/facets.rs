@@ -6,9 +6,11 @@ use rust_decimal::Decimal;
 use textisur_search_index as index;
 
 use super::amount;
+use crate::categories::Category;
 use crate::error::ApiResult;
 use crate::ids::{CategoryId, NodeKind, StoreId, encode};
 use crate::loaders::Loaders;
+use crate::stores::Store;
 
 /// A matched stretch of a field: HTML-escaped text, matches wrapped in `<mark>`.
 #[derive(Clone, Debug, SimpleObject)]
@@ -92,7 +94,7 @@ impl ProductFacets {
     pub async fn from_counts(counts: index::ProductFacets, loaders: &Loaders) -> ApiResult<Self> {
         let categories = join_all(counts.categories.iter().map(|c| async {
             let id = CategoryId(c.value.parse().unwrap_or_default());
-            let category = loaders.categories.load_one(id).await?;
+            let category = loaders.by_id::<Category>().load_one(id).await?;
             ApiResult::Ok(category.map(|cat| FacetValue {
                 value: encode(NodeKind::Category, id.0).0,
                 label: cat.name,
@@ -102,7 +104,7 @@ impl ProductFacets {
         .await;
         let stores = join_all(counts.stores.iter().map(|s| async {
             let id = StoreId(s.value.parse().unwrap_or_default());
-            let store = loaders.stores.load_one(id).await?;
+            let store = loaders.by_id::<Store>().load_one(id).await?;
             ApiResult::Ok(store.map(|st| FacetValue {
                 value: encode(NodeKind::Store, id.0).0,
                 label: st.name.clone(),

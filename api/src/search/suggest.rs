@@ -117,11 +117,12 @@ impl SearchQueries {
         };
         futures::future::join_all(
             ids(index::SuggestionKind::Product)
-                .map(|id| rc.loaders.products.load_one(ProductId(id))),
+                .map(|id| rc.loaders.by_id::<Product>().load_one(ProductId(id))),
         )
         .await;
         futures::future::join_all(
-            ids(index::SuggestionKind::Store).map(|id| rc.loaders.stores.load_one(StoreId(id))),
+            ids(index::SuggestionKind::Store)
+                .map(|id| rc.loaders.by_id::<Store>().load_one(StoreId(id))),
         )
         .await;
         let mut out = Vec::with_capacity(first);
@@ -152,7 +153,7 @@ impl SearchQueries {
             };
             match s.kind {
                 index::SuggestionKind::Store => {
-                    if let Some(store) = rc.loaders.stores.load_one(StoreId(id)).await? {
+                    if let Some(store) = rc.loaders.by_id::<Store>().load_one(StoreId(id)).await? {
                         out.push(Suggestion {
                             text: store.name.clone(),
                             kind: SuggestionKind::Store,
@@ -163,7 +164,11 @@ impl SearchQueries {
                     }
                 }
                 index::SuggestionKind::Product => {
-                    if let Some(product) = rc.loaders.products.load_one(ProductId(id)).await?
+                    if let Some(product) = rc
+                        .loaders
+                        .by_id::<Product>()
+                        .load_one(ProductId(id))
+                        .await?
                         && product.visible_to(&rc.viewer)
                     {
                         out.push(Suggestion {

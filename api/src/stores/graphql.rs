@@ -13,6 +13,7 @@ use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size}
 use crate::products::graphql::{ProductSearchConnection, Wants, listing_from_args};
 use crate::products::{ProductFilter, ProductSort};
 use crate::schema::RequestContext;
+use crate::stores::StoreProductCountLoader;
 use crate::users::User;
 use async_graphql::Guard;
 
@@ -33,7 +34,7 @@ impl StoreQueries {
         Ok(match (id, slug) {
             (Some(id), None) => {
                 rc.loaders
-                    .stores
+                    .by_id::<Store>()
                     .load_one(StoreId::from_global(&id)?)
                     .await?
             }
@@ -183,7 +184,7 @@ impl StoreSearchConnection {
         let loaded = futures::future::join_all(
             page.hits
                 .iter()
-                .map(|h| rc.loaders.stores.load_one(StoreId(h.id as i64))),
+                .map(|h| rc.loaders.by_id::<Store>().load_one(StoreId(h.id as i64))),
         )
         .await;
         let mut rows = Vec::with_capacity(page.hits.len());
@@ -371,7 +372,11 @@ impl Store {
                 }
             }
         }
-        let count = rc.loaders.store_product_counts.load_one(self.id).await?;
+        let count = rc
+            .loaders
+            .get::<StoreProductCountLoader>()
+            .load_one(self.id)
+            .await?;
         Ok(count.unwrap_or(0))
     }
 
@@ -415,7 +420,7 @@ impl Store {
         SelfOrAdmin(self.owner_id).check(ctx).await?;
         Ok(RequestContext::of(ctx)
             .loaders
-            .users
+            .by_id::<User>()
             .load_one(self.owner_id)
             .await?)
     }

@@ -293,7 +293,7 @@ impl StoreMutations {
         let Ok(store_id) = StoreId::from_global(&id) else {
             return Ok(not_found());
         };
-        let Some(current) = rc.loaders.stores.load_one(store_id).await? else {
+        let Some(current) = rc.loaders.by_id::<Store>().load_one(store_id).await? else {
             return Ok(not_found());
         };
         if !rc.viewer.is_self_or_admin(current.owner_id) {

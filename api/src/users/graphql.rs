@@ -18,6 +18,7 @@ use crate::orders::db::OrderOwner;
 use crate::orders::graphql::OrderConnection;
 use crate::schema::RequestContext;
 use crate::stores::Store;
+use crate::stores::StoreByOwnerLoader;
 
 /// User root fields.
 #[derive(Default)]
@@ -29,7 +30,7 @@ impl UserQueries {
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let rc = RequestContext::of(ctx);
         match rc.viewer.user_id() {
-            Some(id) => Ok(rc.loaders.users.load_one(id).await?),
+            Some(id) => Ok(rc.loaders.by_id::<User>().load_one(id).await?),
             None => Ok(None),
         }
     }
@@ -85,7 +86,7 @@ impl User {
         SelfOrAdmin(self.id).check(ctx).await?;
         Ok(RequestContext::of(ctx)
             .loaders
-            .store_by_owner
+            .get::<StoreByOwnerLoader>()
             .load_one(self.id)
             .await?)
     }
