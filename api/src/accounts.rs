@@ -8,6 +8,7 @@ pub mod graphql;
 pub mod limits;
 pub mod passwords;
 pub mod self_service;
+pub mod sessions;
 pub mod tokens;
 
 use std::net::IpAddr;

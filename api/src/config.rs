@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::telemetry::LogFormat;
+
 /// TextiSur: the GraphQL API of a marketplace of textile stores.
 #[derive(Debug, Parser)]
 #[command(name = "textisur", version, about)]
@@ -49,13 +51,6 @@ impl Cli {
                 .unwrap_or_else(|| default_name.to_owned()),
         }
     }
-}
-
-/// How log lines are written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Pretty,
-    Json,
 }
 
 /// Where the server runs.
@@ -490,4 +485,14 @@ pub struct ExportSchemaArgs {
     /// File to write; standard output when absent.
     #[arg(long)]
     pub output: Option<PathBuf>,
+}
+
+/// A configuration value that must never reach a log line.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }

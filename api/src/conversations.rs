@@ -10,14 +10,10 @@ pub mod db;
 pub mod graphql;
 pub mod mutations;
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 
 use crate::db::Db;
-use crate::error::ApiResult;
 use crate::ids::{ConversationId, MessageId, ProductId, StoreId, UserId};
-use crate::loaders::BatchLoad;
 use crate::viewer::Viewer;
 
 /// Longest message body, in characters, as typed and as stored.
@@ -104,34 +100,6 @@ pub type ConversationCursor = (DateTime<Utc>, ConversationId);
 /// Where a page of messages resumes (chronological order).
 pub type MessageCursor = (DateTime<Utc>, MessageId);
 
-impl crate::loaders::LoadById for Conversation {
-    const NAME: &'static str = "conversation";
-    const CHANGING: bool = true;
-    type Id = ConversationId;
-
-    fn id(&self) -> ConversationId {
-        self.id
-    }
-
-    async fn load(db: &Db, ids: &[ConversationId]) -> ApiResult<Vec<Self>> {
-        db::conversations_by_ids(db, ids).await
-    }
-}
-
-impl crate::loaders::LoadById for Message {
-    const NAME: &'static str = "message";
-    const CHANGING: bool = true;
-    type Id = MessageId;
-
-    fn id(&self) -> MessageId {
-        self.id
-    }
-
-    async fn load(db: &Db, ids: &[MessageId]) -> ApiResult<Vec<Self>> {
-        db::messages_by_ids(db, ids).await
-    }
-}
-
 /// Which end of a conversation a page of messages is read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Direction {
@@ -157,24 +125,6 @@ pub struct MessagePageLoader {
     db: Db,
 }
 
-impl BatchLoad for MessagePageLoader {
-    const NAME: &'static str = "message_page";
-    const CHANGING: bool = true;
-
-    fn build(db: &Db) -> Self {
-        Self { db: db.clone() }
-    }
-    type Key = MessagePageKey;
-    type Value = Vec<Message>;
-
-    async fn load(
-        &self,
-        keys: &[MessagePageKey],
-    ) -> ApiResult<HashMap<MessagePageKey, Vec<Message>>> {
-        db::message_pages(&self.db, keys).await
-    }
-}
-
 /// How many messages a conversation holds, and how many each side has not read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MessageCounts {
@@ -198,22 +148,4 @@ impl MessageCounts {
 /// Counts the messages of many conversations in one statement.
 pub struct MessageCountLoader {
     db: Db,
-}
-
-impl BatchLoad for MessageCountLoader {
-    const NAME: &'static str = "message_count";
-    const CHANGING: bool = true;
-
-    fn build(db: &Db) -> Self {
-        Self { db: db.clone() }
-    }
-    type Key = ConversationId;
-    type Value = MessageCounts;
-
-    async fn load(
-        &self,
-        keys: &[ConversationId],
-    ) -> ApiResult<HashMap<ConversationId, MessageCounts>> {
-        db::message_counts(&self.db, keys).await
-    }
 }

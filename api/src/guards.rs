@@ -8,9 +8,9 @@
 
 use async_graphql::{Context, Guard, Result};
 
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::ids::UserId;
-use crate::schema::RequestContext;
 
 /// Any signed-in user.
 pub struct SignedIn;

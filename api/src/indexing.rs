@@ -144,7 +144,7 @@ async fn index_until_stopped(args: &IndexerArgs, db: &Db) -> anyhow::Result<()> 
     }
     let task = indexer.spawn();
     tracing::info!(dir = %args.index.index_dir.display(), "search indexer running");
-    crate::server::shutdown_signal().await;
+    crate::shutdown::signal().await;
     tracing::info!("stopping the search indexer");
     task.stop().await
 }

@@ -21,10 +21,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sqlx::PgConnection;
 use tokio::sync::Notify;
 
+use crate::config::Secret;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::ids::UserId;
-use crate::server::Secret;
 
 /// Where mail goes and what its links point at.
 #[derive(Clone, Debug)]

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use crate::categories::Category;
+use crate::context::RequestContext;
 use crate::conversations::graphql::{visible_conversation, visible_message};
 use crate::conversations::{Conversation, Message};
 use crate::error::{ApiError, ApiResult};
@@ -12,7 +13,6 @@ use crate::orders::Order;
 use crate::orders::graphql::visible_order;
 use crate::products::Product;
 use crate::reviews::Review;
-use crate::schema::RequestContext;
 use crate::stores::Store;
 use crate::users::User;
 use crate::users::UserByPublicIdLoader;

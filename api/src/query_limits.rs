@@ -10,6 +10,7 @@
 
 mod bounds;
 mod cost;
+mod rejection;
 
 use std::collections::HashMap;
 
@@ -21,6 +22,15 @@ use serde_json::{Map, Value};
 
 use cost::CostWalker;
 pub use cost::{DEFAULT_PAGE, SchemaShape};
+pub use rejection::Rejection;
+
+/// Largest selection depth a query may have.
+pub const MAX_DEPTH: usize = 12;
+
+/// Largest selection depth of an operation that selects nothing but introspection: the
+/// standard introspection query (graphql-js `getIntrospectionQuery`, which GraphiQL and code
+/// generators send) nests `ofType` nine times. Introspection reads the schema in memory.
+pub const INTROSPECTION_MAX_DEPTH: usize = 15;
 
 /// The limits of one request.
 #[derive(Clone, Debug)]
@@ -44,37 +54,6 @@ impl Default for QueryLimits {
             max_directives: 30,
             max_mutations: 5,
             max_cost: 2_000,
-        }
-    }
-}
-
-/// Why a document was refused before running.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Rejection {
-    /// A limit was exceeded: `QUERY_TOO_COMPLEX`, naming it.
-    TooComplex {
-        limit: &'static str,
-        max: u64,
-        actual: u64,
-    },
-    /// The document is invalid in a way the walk found first (a fragment cycle): the
-    /// message, in the request's language.
-    Invalid(String),
-}
-
-impl Rejection {
-    /// The message of the error, in the request's language.
-    pub fn message(&self) -> String {
-        match self {
-            // The counts as text: a saturated cost is past what a Fluent number (an `f64`)
-            // writes exactly.
-            Self::TooComplex { limit, max, actual } => crate::tr!(
-                "limit-exceeded",
-                limit = *limit,
-                actual = actual.to_string(),
-                max = max.to_string()
-            ),
-            Self::Invalid(message) => message.clone(),
         }
     }
 }
@@ -251,7 +230,7 @@ pub fn check_operation(
     let max_depth = if introspection_only(&operation.selection_set.node) {
         // Introspection reads the schema in memory, never the database; every other limit
         // still applies.
-        limits.max_depth.max(crate::schema::INTROSPECTION_MAX_DEPTH)
+        limits.max_depth.max(INTROSPECTION_MAX_DEPTH)
     } else {
         limits.max_depth
     };
@@ -293,7 +272,7 @@ pub fn actual_cost(
     let operation = select_operation(document, operation_name)?;
     let root = shape.root(operation.ty);
     let set = &operation.selection_set.node;
-    let returned = cost::returned_pages(shape, document, set, root, data);
+    let returned = cost::returned::returned_pages(shape, document, set, root, data);
     let mut walker = CostWalker {
         shape,
         document,

@@ -108,6 +108,27 @@ impl SearchState {
     }
 }
 
+impl SearchState {
+    /// After a successful write of searchable data by `writer`: the token the payload
+    /// returns, remembered for the writer so their own next search includes the write. A
+    /// failure here must not turn a committed write into an error, so it is logged and the
+    /// token left out.
+    pub async fn after_write(&self, db: &Db, writer: Option<UserId>) -> Option<String> {
+        match consistency_token(db).await {
+            Ok(token) => {
+                if let Some(user) = writer {
+                    self.remember_write(user, token);
+                }
+                Some(token.to_string())
+            }
+            Err(error) => {
+                tracing::warn!(error = ?error, "could not take a consistency token");
+                None
+            }
+        }
+    }
+}
+
 /// A token that a later search can wait on: every transaction that committed before it was
 /// taken has an id below it (the `xmax` of a fresh snapshot).
 pub async fn consistency_token(db: &Db) -> ApiResult<u64> {
@@ -117,24 +138,6 @@ pub async fn consistency_token(db: &Db) -> ApiResult<u64> {
     token
         .parse()
         .map_err(|_| ApiError::Internal(format!("unexpected snapshot xmax {token}")))
-}
-
-/// After a successful write of searchable data: the token the payload returns, remembered
-/// for the writer so their own next search includes the write. A failure here must not turn
-/// a committed write into an error, so it is logged and the token left out.
-pub async fn after_write(rc: &crate::schema::RequestContext) -> Option<String> {
-    match consistency_token(&rc.db).await {
-        Ok(token) => {
-            if let Some(user) = rc.viewer.user_id() {
-                rc.search.remember_write(user, token);
-            }
-            Some(token.to_string())
-        }
-        Err(error) => {
-            tracing::warn!(error = ?error, "could not take a consistency token");
-            None
-        }
-    }
 }
 
 /// Parses a consistency token given by a client.

@@ -13,6 +13,7 @@ use textisur_persisted_queries::{PersistedQueryStore, StoreConfig, TrustedDocume
 use crate::accounts::Auth;
 use crate::accounts::limits::AuthLimitConfig;
 use crate::accounts::tokens::TokenKeys;
+use crate::config::Secret;
 use crate::config::{
     Command, Environment, IndexCommand, PersistedQueriesCommand, PushArgs, ServeArgs,
 };
@@ -37,16 +38,6 @@ pub struct ServerConfig {
     pub index: Option<IndexSetup>,
     /// Where mail goes (queued only, without an SMTP server).
     pub mail: crate::mail::MailConfig,
-}
-
-/// A configuration value that must never reach a log line.
-#[derive(Clone)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
 }
 
 /// Where a production server serves `/metrics` when `--metrics-listen` is not given.
@@ -114,12 +105,12 @@ impl ServerConfig {
                     None if production => Some(DEFAULT_METRICS_LISTEN.parse()?),
                     None => None,
                 },
-                ws: crate::http::ws::WsConfig {
+                ws: crate::http::state::WsConfig {
                     init_timeout: std::time::Duration::from_secs(args.ws_init_timeout_seconds),
                     max_subscriptions: args.ws_max_subscriptions,
                     max_connections_per_client: args.ws_max_connections_per_client,
                     idle_timeout: std::time::Duration::from_secs(args.ws_idle_timeout_seconds),
-                    ..crate::http::ws::WsConfig::default()
+                    ..crate::http::state::WsConfig::default()
                 },
             },
             persisted: StoreConfig {
@@ -247,7 +238,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => println!("  Metrics     {base}/metrics"),
     }
     println!("  Health      {base}/health/live  {base}/health/ready");
-    shutdown_signal().await;
+    crate::shutdown::signal().await;
     let grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
     tracing::info!(
         grace_seconds = grace.as_secs(),
@@ -259,28 +250,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tracing::warn!("grace period over: dropping the requests still running");
             Ok(())
         }
-    }
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        tokio::signal::ctrl_c().await.ok();
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }
 

@@ -4,16 +4,12 @@ pub mod db;
 pub mod graphql;
 pub mod mutations;
 
-use std::collections::HashMap;
-
-use crate::loaders::BatchLoad;
 use async_graphql::{InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
-use crate::error::ApiResult;
 use crate::ids::{StoreId, UserId};
 
 /// A store row; `distance_km` is set when the store was found by distance.
@@ -99,60 +95,12 @@ pub enum StoreCursor {
     Relevance(f64, StoreId),
 }
 
-impl crate::loaders::LoadById for Store {
-    const NAME: &'static str = "store";
-    type Id = StoreId;
-
-    fn id(&self) -> StoreId {
-        self.id
-    }
-
-    crate::loaders::kept_between_requests!();
-
-    async fn load(db: &Db, ids: &[StoreId]) -> ApiResult<Vec<Self>> {
-        db::by_ids(db, ids).await
-    }
-}
-
 /// Loads the (first) store each user owns.
 pub struct StoreByOwnerLoader {
     db: Db,
 }
 
-impl BatchLoad for StoreByOwnerLoader {
-    const NAME: &'static str = "store_by_owner";
-
-    fn build(db: &Db) -> Self {
-        Self { db: db.clone() }
-    }
-    type Key = UserId;
-    type Value = Store;
-
-    async fn load(&self, owners: &[UserId]) -> ApiResult<HashMap<UserId, Store>> {
-        let stores = db::by_owners(&self.db, owners).await?;
-        Ok(stores.into_iter().map(|s| (s.owner_id, s)).collect())
-    }
-}
-
 /// Counts each store's active products.
 pub struct StoreProductCountLoader {
     db: Db,
-}
-
-impl BatchLoad for StoreProductCountLoader {
-    const NAME: &'static str = "store_product_count";
-
-    fn build(db: &Db) -> Self {
-        Self { db: db.clone() }
-    }
-    type Key = StoreId;
-    type Value = i64;
-
-    async fn load(&self, stores: &[StoreId]) -> ApiResult<HashMap<StoreId, i64>> {
-        let counts = db::active_product_counts(&self.db, stores).await?;
-        Ok(stores
-            .iter()
-            .map(|s| (*s, counts.get(s).copied().unwrap_or(0)))
-            .collect())
-    }
 }

@@ -14,6 +14,7 @@ use crate::conversations::Message;
 use crate::conversations::graphql::visible_conversation;
 use std::sync::Arc;
 
+use crate::context::RequestContext;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Envelope, Event};
@@ -21,7 +22,6 @@ use crate::ids::{ConversationId, OrderId, StoreId};
 use crate::loaders::{LoadById, Loaders};
 use crate::orders::Order;
 use crate::orders::graphql::visible_order;
-use crate::schema::RequestContext;
 
 /// The root subscription type.
 #[derive(Default)]

@@ -16,12 +16,13 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 use textisur_api::accounts::limits::AuthLimitConfig;
 use textisur_api::config::IndexerMode;
+use textisur_api::config::Secret;
 use textisur_api::db::{self, Db};
 use textisur_api::http::HttpConfig;
 use textisur_api::indexing::IndexSetup;
 use textisur_api::search::{SearchBackend, SearchState};
 use textisur_api::seed::{self, SeedPlan};
-use textisur_api::server::{self, RunningServer, Secret, ServerConfig};
+use textisur_api::server::{self, RunningServer, ServerConfig};
 use textisur_indexer::IndexerConfig;
 use textisur_persisted_queries::StoreConfig;
 

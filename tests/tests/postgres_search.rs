@@ -129,7 +129,7 @@ async fn user_text_never_becomes_query_syntax() {
         db::count(&app.db, &listing)
             .await
             .unwrap_or_else(|e| panic!("count {q:?}: {}", e.message()));
-        db::facets(&app.db, &listing)
+        db::facet_counts::facets(&app.db, &listing)
             .await
             .unwrap_or_else(|e| panic!("facets {q:?}: {}", e.message()));
     }
@@ -189,7 +189,7 @@ async fn facets_are_disjunctive_and_agree_with_the_rows() {
         min_price: Some("1".parse().expect("a price")),
         ..text("ideal")
     };
-    let facets = db::facets(&app.db, &listing).await.expect("facets");
+    let facets = db::facet_counts::facets(&app.db, &listing).await.expect("facets");
 
     let tally = |values: Vec<String>| {
         let mut m: HashMap<String, u64> = HashMap::new();
@@ -281,7 +281,7 @@ async fn facets_are_disjunctive_and_agree_with_the_rows() {
         store_ids: vec![StoreId(some_store)],
         ..ProductListing::default()
     };
-    let facets = db::facets(&app.db, &within_store).await.expect("facets");
+    let facets = db::facet_counts::facets(&app.db, &within_store).await.expect("facets");
     let everything = count(&app, &ProductListing::default()).await;
     let stores: u64 = facets.stores.iter().map(|s| s.count).sum();
     assert!(

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use textisur_api::http::HttpConfig;
-use textisur_api::http::ws::WsConfig;
+use textisur_api::http::state::WsConfig;
 use textisur_tests::{Account, TestApp, TestOptions};
 use ws_client::{
     Ws, close_code_within, connect, init, init_with, receive, receive_within, replies_until_pong,

@@ -5,13 +5,14 @@ use async_graphql::{Context, Guard, ID, InputObject, Object, Result, SimpleObjec
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::tokens::{ACCESS_TTL, refresh_token_hash};
+use super::sessions::{AuthPayload, issue, open_session, throttled};
+use super::tokens::refresh_token_hash;
 use super::{db, normalize_email, passwords};
-use crate::error::{ApiError, ApiResult};
+use crate::context::RequestContext;
+use crate::error::ApiResult;
 use crate::guards::{AdminOnly, SignedIn};
 use crate::ids::UserId;
 use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
-use crate::schema::RequestContext;
 use crate::user_errors::{UserError, UserErrorCode};
 use crate::users::{User, UserRole};
 
@@ -37,30 +38,6 @@ pub struct LoginInput {
     pub email: String,
     /// The account's password.
     pub password: String,
-}
-
-/// Tokens of a session, or what went wrong.
-#[derive(SimpleObject, Default)]
-pub struct AuthPayload {
-    /// JWT for `Authorization: Bearer`, valid 15 minutes.
-    pub access_token: Option<String>,
-    /// Single-use token for `refreshSession`, valid 7 days.
-    pub refresh_token: Option<String>,
-    /// When the access token expires.
-    pub access_token_expires_at: Option<DateTime<Utc>>,
-    /// The signed-in user (their private fields included); null when there are user errors.
-    pub user: Option<User>,
-    /// Why no session was opened; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-impl AuthPayload {
-    pub(super) fn error(error: UserError) -> Self {
-        Self {
-            user_errors: vec![error],
-            ..Self::default()
-        }
-    }
 }
 
 /// Result of `logout` and `revokeSession`.
@@ -96,32 +73,6 @@ pub struct Session {
     pub last_used_at: DateTime<Utc>,
     /// Whether this is the session of the current request.
     pub current: bool,
-}
-
-pub(super) fn throttled(wait: std::time::Duration) -> async_graphql::Error {
-    metrics::counter!("textisur_rate_limit_rejections_total", "limit" => "auth").increment(1);
-    ApiError::Throttled {
-        retry_after_ms: wait.as_millis().max(1) as u64,
-    }
-    .into()
-}
-
-pub(super) async fn open_session(rc: &RequestContext, user: User) -> ApiResult<AuthPayload> {
-    let (family, refresh) =
-        db::start_session(&rc.db, user.id, rc.client.user_agent.as_deref()).await?;
-    Ok(issue(rc, user, family, refresh))
-}
-
-fn issue(rc: &RequestContext, user: User, family: Uuid, refresh: String) -> AuthPayload {
-    let now = Utc::now();
-    rc.signed_in(user.id);
-    AuthPayload {
-        access_token: Some(rc.auth.keys.issue(user.id, family, now)),
-        refresh_token: Some(refresh),
-        access_token_expires_at: Some(now + ACCESS_TTL),
-        user: Some(user),
-        user_errors: Vec::new(),
-    }
 }
 
 /// Account mutations.

@@ -24,14 +24,14 @@ use async_graphql::{Context, Json, Object, Result, SimpleObject};
 use chrono::Duration;
 
 use self::db::{Presented, Purpose};
-use super::graphql::{AuthPayload, open_session, throttled};
+use super::sessions::{AuthPayload, open_session, throttled};
 use super::{normalize_email, passwords};
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::guards::SignedIn;
 use crate::i18n::FluentValue;
 use crate::ids::UserId;
 use crate::mail::{MailKind, Mailer, OutgoingMail};
-use crate::schema::RequestContext;
 use crate::user_errors::{UserError, UserErrorCode};
 use crate::users::User;
 

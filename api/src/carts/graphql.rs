@@ -7,11 +7,11 @@ use rust_decimal::Decimal;
 
 use super::db::{self, LineChange, no_such_product};
 use super::{CartLine, line_amount};
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::guards::SignedIn;
 use crate::ids::{ProductId, UserId};
 use crate::products::{Money, Product, ProductStatus};
-use crate::schema::RequestContext;
 use crate::user_errors::UserError;
 
 /// A buyer's cart with the current state of its products.

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::Category;
 use crate::categories::CategoryChildrenLoader;
-use crate::schema::RequestContext;
+use crate::context::RequestContext;
 
 /// Category root fields.
 #[derive(Default)]

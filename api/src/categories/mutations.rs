@@ -3,10 +3,10 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
 use super::{Category, MAX_CATEGORIES};
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::guards::AdminOnly;
 use crate::ids::CategoryId;
-use crate::schema::RequestContext;
 use crate::user_errors::{UserError, UserErrorCode};
 
 /// Input of `createCategory` and `updateCategory` (absent fields keep their value on update).

@@ -11,10 +11,12 @@ use super::{
     Conversation, ConversationCursor, Direction, Message, MessageCounts, MessageCursor,
     MessagePageKey, Side,
 };
+use super::{MessageCountLoader, MessagePageLoader};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::events;
 use crate::ids::{ConversationId, MessageId, ProductId, StoreId, UserId};
+use crate::loaders::BatchLoad;
 use crate::plain_text::PlainText;
 
 /// The columns of [`Conversation`] (`c` is the conversation, `s` its store).
@@ -276,4 +278,68 @@ pub async fn message_counts(
             (id, counts)
         })
         .collect())
+}
+
+impl crate::loaders::LoadById for Conversation {
+    const NAME: &'static str = "conversation";
+    const CHANGING: bool = true;
+    type Id = ConversationId;
+
+    fn id(&self) -> ConversationId {
+        self.id
+    }
+
+    async fn load(db: &Db, ids: &[ConversationId]) -> ApiResult<Vec<Self>> {
+        conversations_by_ids(db, ids).await
+    }
+}
+
+impl crate::loaders::LoadById for Message {
+    const NAME: &'static str = "message";
+    const CHANGING: bool = true;
+    type Id = MessageId;
+
+    fn id(&self) -> MessageId {
+        self.id
+    }
+
+    async fn load(db: &Db, ids: &[MessageId]) -> ApiResult<Vec<Self>> {
+        messages_by_ids(db, ids).await
+    }
+}
+
+impl BatchLoad for MessagePageLoader {
+    const NAME: &'static str = "message_page";
+    const CHANGING: bool = true;
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
+    type Key = MessagePageKey;
+    type Value = Vec<Message>;
+
+    async fn load(
+        &self,
+        keys: &[MessagePageKey],
+    ) -> ApiResult<HashMap<MessagePageKey, Vec<Message>>> {
+        message_pages(&self.db, keys).await
+    }
+}
+
+impl BatchLoad for MessageCountLoader {
+    const NAME: &'static str = "message_count";
+    const CHANGING: bool = true;
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
+    type Key = ConversationId;
+    type Value = MessageCounts;
+
+    async fn load(
+        &self,
+        keys: &[ConversationId],
+    ) -> ApiResult<HashMap<ConversationId, MessageCounts>> {
+        message_counts(&self.db, keys).await
+    }
 }

@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use super::{
     Conversation, ConversationCursor, Direction, Message, MessageCursor, MessagePageKey, db,
 };
+use crate::context::RequestContext;
 use crate::conversations::MessageCountLoader;
 use crate::conversations::MessagePageLoader;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{ConversationId, MessageId, UserId};
 use crate::pagination::{MAX_PAGE_SIZE, Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use crate::products::Product;
-use crate::schema::RequestContext;
 use crate::stores::Store;
 use crate::users::User;
 use crate::viewer::Viewer;

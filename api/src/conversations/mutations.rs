@@ -8,12 +8,12 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use super::graphql::check_visible;
 use super::{Conversation, MESSAGE_MAX_CHARS, Message, db};
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::guards::SignedIn;
 use crate::ids::{ConversationId, ProductId, StoreId, UserId};
 use crate::plain_text::{PlainText, PlainTextError};
 use crate::products::Product;
-use crate::schema::RequestContext;
 use crate::stores::Store;
 use crate::user_errors::{UserError, UserErrorCode};
 

@@ -29,27 +29,26 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::body::{self, Body};
 use super::error_shape::{add_missing_code, only_unavailable, restore_null};
 use super::negotiate::{ResponseFormat, negotiate};
 use super::observe::GraphqlLog;
 use super::params::GraphqlParams;
 use super::persisted::{
-    PreparedDocument, prepared, prepared_key_of, refuses_ad_hoc, register, registration,
-    resolve_persisted,
+    prepared, prepared_key_of, refuses_ad_hoc, register, registration, resolve_persisted,
 };
 use super::refusals::{
-    cost_extension, rate_limit_headers, record_operation, refuse_document, throttle,
+    Caller, cost_extension, rate_limit_headers, record_operation, refuse_document, throttle,
 };
 use super::response_cache::CachedResponse;
+use super::state::AppState;
+use super::state::PreparedDocument;
 
+use crate::context::{ClientInfo, RequestContext};
 use crate::cost_limits::CallerKey;
 use crate::error::{ErrorCode, UNAVAILABLE_RETRY_AFTER_MS};
 use crate::query_limits::OperationCost;
 use crate::row_cache::RowCache;
-use crate::schema::{ClientInfo, RequestContext};
-use crate::viewer::Viewer;
 use crate::{accounts, observability, query_limits};
 
 /// `POST /graphql`: one request object, or a batch (an array) when batching is on.
@@ -590,12 +589,6 @@ async fn execute(
 /// A refusal's answer as a [`Body`].
 fn json((status, body, log): (StatusCode, Value, GraphqlLog)) -> (StatusCode, Body, GraphqlLog) {
     (status, Body::Json(body), log)
-}
-
-/// Who sends a request: the authenticated viewer and the client's address.
-pub(super) struct Caller {
-    pub(super) viewer: Viewer,
-    pub(super) client: ClientInfo,
 }
 
 /// A refusal decided before the request runs: no `data`, one error.

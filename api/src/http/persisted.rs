@@ -3,37 +3,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::ExecutableDocument;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use textisur_persisted_queries::{is_sha256_hex, sha256_hex};
 
-use super::AppState;
 use super::params::GraphqlParams;
+use super::state::{AppState, PreparedDocument};
 use crate::error::ErrorCode;
-use crate::query_limits::OperationCost;
-
-/// An operation as the server prepared it (a persisted one, or a text sent on its own): its
-/// text, parsed, past the text limits and run once without a request error; a hit skips
-/// fetching, parsing and the limits walk
-/// (async-graphql still validates each run: its executor offers no way to skip that).
-pub(crate) struct PreparedDocument {
-    /// The text, for the executor and the request log.
-    pub(crate) text: Arc<str>,
-    /// The parsed document.
-    pub(crate) document: Arc<ExecutableDocument>,
-    /// The operation's requested cost; walked again per request when it reads variables.
-    pub(crate) cost: OperationCost,
-}
-
-/// Bytes a prepared document is reckoned to hold per byte of its text: the text itself and
-/// its parsed document, whose nodes (names, positions, vectors) take several times the text.
-const PREPARED_BYTES_PER_TEXT_BYTE: u64 = 8;
-
-/// What a prepared document weighs in the prepared cache's byte budget.
-pub(crate) fn prepared_weight(prepared: &PreparedDocument) -> u64 {
-    (prepared.text.len() as u64).saturating_mul(PREPARED_BYTES_PER_TEXT_BYTE)
-}
 
 /// The key of a persisted operation's prepared document: its hash and the operation run.
 pub(super) fn prepared_key(hash: &str, operation_name: Option<&str>) -> String {

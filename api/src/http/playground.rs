@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use super::AppState;
+use super::state::AppState;
 
 /// `playground/dist`, the output of `playground/build.sh` (committed, so `cargo build` needs
 /// no npm). `debug-embed` embeds it in debug builds too: tests see what ships.

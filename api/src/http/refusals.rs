@@ -5,12 +5,19 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::graphql::Caller;
 use super::negotiate::ResponseFormat;
 use super::observe::GraphqlLog;
+use crate::context::ClientInfo;
 use crate::cost_limits::BucketState;
 use crate::error::ErrorCode;
 use crate::query_limits;
+use crate::viewer::Viewer;
+
+/// Who sends a request: the authenticated viewer and the client's address.
+pub(super) struct Caller {
+    pub(super) viewer: Viewer,
+    pub(super) client: ClientInfo,
+}
 
 /// `extensions.cost`: the requested cost, the actual cost (`null` when the operation did not
 /// run) and the caller's bucket after the unused part was refunded.

@@ -21,7 +21,7 @@
 //! requested cost when it starts, and each event the actual cost of what it delivers.
 //! Each client address may hold [`WsConfig::max_connections_per_client`] sockets.
 
-mod client_slots;
+pub mod client_slots;
 mod subscribe;
 
 use std::collections::HashMap;
@@ -39,49 +39,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
-use super::AppState;
+use super::state::AppState;
 use crate::accounts::{self, client_ip};
+use crate::context::ClientInfo;
 use crate::error::ErrorCode;
 use crate::events::Event;
-use crate::schema::ClientInfo;
 use crate::viewer::Viewer;
 
 /// The subprotocol spoken.
 pub const PROTOCOL: &str = "graphql-transport-ws";
-
-/// Limits of WebSocket connections.
-#[derive(Clone, Debug)]
-pub struct WsConfig {
-    /// How long a client has to send `connection_init`.
-    pub init_timeout: Duration,
-    /// Most subscriptions running at once on one connection.
-    pub max_subscriptions: usize,
-    /// Most connections one client address may hold open; more are refused with 429.
-    pub max_connections_per_client: usize,
-    /// How long a connection may stay silent before it is closed (4408). The server sends a
-    /// `ping` halfway through, so a client that answers `pong` stays connected.
-    pub idle_timeout: Duration,
-    /// How often a signed-in connection re-reads its session, should a notice of its end
-    /// have been lost (the listener reconnecting, say).
-    pub session_recheck: Duration,
-    /// How long one frame may wait for a client that stopped reading before the connection
-    /// is dropped; without it a full TCP window parked the loop, and with it the idle,
-    /// revocation and shutdown closes.
-    pub send_timeout: Duration,
-}
-
-impl Default for WsConfig {
-    fn default() -> Self {
-        Self {
-            init_timeout: Duration::from_secs(5),
-            max_subscriptions: 50,
-            max_connections_per_client: 100,
-            idle_timeout: Duration::from_secs(60),
-            session_recheck: Duration::from_secs(30),
-            send_timeout: Duration::from_secs(10),
-        }
-    }
-}
 
 pub use client_slots::ClientSlots;
 

@@ -10,12 +10,11 @@
 //! nothing as soon as it sees the words match, which costs well under a millisecond for
 //! common words.
 
-mod facet_counts;
+pub mod facet_counts;
 mod text_match;
 
 use sqlx::{Postgres, QueryBuilder};
 
-pub use self::facet_counts::facets;
 use self::text_match::TextMatch;
 use super::{Product, ProductCursor, ProductHit, ProductListing, ProductSort};
 use crate::db::Db;

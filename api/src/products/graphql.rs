@@ -18,13 +18,13 @@ use super::{
     ProductUnit, db, facet_keys,
 };
 use crate::categories::Category;
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{CategoryId, ProductId, StoreId};
 use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use crate::reviews::ReviewPageLoader;
 use crate::reviews::graphql::ReviewConnection;
 use crate::reviews::{ReviewCursor, ReviewPageKey};
-use crate::schema::RequestContext;
 use crate::search::facets::{Highlight, ProductFacets};
 use crate::search::{self, IndexCursor, PageRequest};
 use crate::stores::Store;
@@ -464,7 +464,7 @@ impl ProductSearchConnection {
             Source::Index { facets, .. } => Ok(facets.clone().unwrap_or_default()),
             Source::Postgres => {
                 let rc = RequestContext::of(ctx);
-                let counts = db::facets(&rc.db, &self.listing).await?;
+                let counts = db::facet_counts::facets(&rc.db, &self.listing).await?;
                 Ok(ProductFacets::from_counts(counts, &rc.loaders).await?)
             }
         }

@@ -11,11 +11,10 @@ use rust_decimal::Decimal;
 
 use super::input::{ProductFields, validate};
 use super::{Product, ProductStatus, ProductUnit, write};
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::guards::SignedIn;
 use crate::ids::{CategoryId, ProductId, StoreId};
-use crate::schema::RequestContext;
-use crate::search;
 use crate::stores::Store;
 use crate::user_errors::{UserError, UserErrorCode};
 
@@ -280,7 +279,7 @@ impl ProductMutations {
             Ok(product) => Ok(ProductPayload {
                 product: Some(product),
                 user_errors: Vec::new(),
-                consistency_token: search::after_write(rc).await,
+                consistency_token: rc.after_write().await,
             }),
             Err(e) if write::is_duplicate_sku(&e) => {
                 Ok(ProductPayload::errors(vec![sku_taken(&prefix)]))
@@ -355,7 +354,7 @@ impl ProductMutations {
             Ok(product) => Ok(ProductPayload {
                 product,
                 user_errors: Vec::new(),
-                consistency_token: search::after_write(rc).await,
+                consistency_token: rc.after_write().await,
             }),
             Err(e) if write::is_duplicate_sku(&e) => {
                 Ok(ProductPayload::errors(vec![sku_taken(&prefix)]))
@@ -385,7 +384,7 @@ impl ProductMutations {
         Ok(ProductPayload {
             product: write::archive(&rc.db, product_id).await?,
             user_errors: Vec::new(),
-            consistency_token: search::after_write(rc).await,
+            consistency_token: rc.after_write().await,
         })
     }
 
@@ -494,7 +493,7 @@ impl ProductMutations {
         Ok(UpsertProductsPayload {
             products: ordered,
             user_errors: Vec::new(),
-            consistency_token: search::after_write(rc).await,
+            consistency_token: rc.after_write().await,
         })
     }
 }

@@ -26,11 +26,10 @@ use async_graphql::{Name, Pos, Positioned};
 use async_graphql_value::{ConstValue, Value as GqlValue};
 use serde_json::{Map, Value};
 
-use super::Rejection;
 use super::bounds::{self, DEFAULT_LIST_CAP, LIST_CAPS, LISTS_BY_ARGUMENT, WORK};
+use super::rejection::Rejection;
 
-mod returned;
-pub(super) use returned::returned_pages;
+pub(super) mod returned;
 
 /// Page size of a paged field whose `first`/`last` is left out and has no default.
 pub const DEFAULT_PAGE: u64 = 20;

@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::Review;
+use crate::context::RequestContext;
 use crate::pagination::{Page, PageInfo, encode_cursor};
 use crate::products::Product;
-use crate::schema::RequestContext;
 use crate::users::User;
 
 /// A buyer's rating of a product delivered to them, with an optional text.

@@ -3,12 +3,11 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use super::{Review, db};
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::guards::SignedIn;
 use crate::ids::ProductId;
 use crate::plain_text::{PlainText, PlainTextError};
-use crate::schema::RequestContext;
-use crate::search;
 use crate::user_errors::{UserError, UserErrorCode};
 
 /// Longest review body, in characters, as typed and as stored.
@@ -110,7 +109,7 @@ impl ReviewMutations {
             Ok(review) => Ok(ReviewPayload {
                 review: Some(review),
                 user_errors: Vec::new(),
-                consistency_token: search::after_write(rc).await,
+                consistency_token: rc.after_write().await,
             }),
             Err(error) => Ok(ReviewPayload::errors(vec![error])),
         }

@@ -5,10 +5,10 @@ use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use textisur_search_index as index;
 
 use crate::categories::{self, Category};
+use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::ids::{ProductId, StoreId};
 use crate::products::Product;
-use crate::schema::RequestContext;
 use crate::stores::Store;
 
 /// Longest prefix accepted.

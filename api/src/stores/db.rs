@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use sqlx::{Postgres, QueryBuilder};
 
 use super::{Store, StoreCursor, StoreListing};
+use super::{StoreByOwnerLoader, StoreProductCountLoader};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{StoreId, UserId};
+use crate::loaders::BatchLoad;
 
 /// Great-circle distance in km from the bound point ($lat, $lon pushed by the caller).
 fn push_distance(qb: &mut QueryBuilder<Postgres>, lat: f64, lon: f64) {
@@ -153,6 +155,54 @@ pub async fn active_product_counts(
     .fetch_all(db.executor())
     .await?;
     Ok(rows.into_iter().collect())
+}
+
+impl crate::loaders::LoadById for Store {
+    const NAME: &'static str = "store";
+    type Id = StoreId;
+
+    fn id(&self) -> StoreId {
+        self.id
+    }
+
+    crate::loaders::kept_between_requests!();
+
+    async fn load(db: &Db, ids: &[StoreId]) -> ApiResult<Vec<Self>> {
+        by_ids(db, ids).await
+    }
+}
+
+impl BatchLoad for StoreByOwnerLoader {
+    const NAME: &'static str = "store_by_owner";
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
+    type Key = UserId;
+    type Value = Store;
+
+    async fn load(&self, owners: &[UserId]) -> ApiResult<HashMap<UserId, Store>> {
+        let stores = by_owners(&self.db, owners).await?;
+        Ok(stores.into_iter().map(|s| (s.owner_id, s)).collect())
+    }
+}
+
+impl BatchLoad for StoreProductCountLoader {
+    const NAME: &'static str = "store_product_count";
+
+    fn build(db: &Db) -> Self {
+        Self { db: db.clone() }
+    }
+    type Key = StoreId;
+    type Value = i64;
+
+    async fn load(&self, stores: &[StoreId]) -> ApiResult<HashMap<StoreId, i64>> {
+        let counts = active_product_counts(&self.db, stores).await?;
+        Ok(stores
+            .iter()
+            .map(|s| (*s, counts.get(s).copied().unwrap_or(0)))
+            .collect())
+    }
 }
 
 #[cfg(test)]

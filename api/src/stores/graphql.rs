@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::{GeoPoint, GeoPointInput, Store, StoreCursor, StoreListing, db};
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::guards::SelfOrAdmin;
 use crate::ids::StoreId;
@@ -12,7 +13,6 @@ use crate::orders::graphql::OrderConnection;
 use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use crate::products::graphql::{ProductSearchConnection, Wants, listing_from_args};
 use crate::products::{ProductFilter, ProductSort};
-use crate::schema::RequestContext;
 use crate::stores::StoreProductCountLoader;
 use crate::users::User;
 use async_graphql::Guard;

@@ -3,12 +3,11 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
 use super::{GeoPointInput, Store};
+use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
 use crate::guards::{AdminOnly, SignedIn};
 use crate::ids::{StoreId, UserPublicId};
 use crate::products::input::sanitize_description;
-use crate::schema::RequestContext;
-use crate::search;
 use crate::user_errors::{UserError, UserErrorCode};
 
 /// Countries the marketplace serves, with their currency.
@@ -265,7 +264,7 @@ impl StoreMutations {
         Ok(StorePayload {
             store: Some(store),
             user_errors: Vec::new(),
-            consistency_token: search::after_write(rc).await,
+            consistency_token: rc.after_write().await,
         })
     }
 
@@ -351,7 +350,7 @@ impl StoreMutations {
         Ok(StorePayload {
             store,
             user_errors: Vec::new(),
-            consistency_token: search::after_write(rc).await,
+            consistency_token: rc.after_write().await,
         })
     }
 

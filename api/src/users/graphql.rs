@@ -12,11 +12,11 @@ use crate::accounts::graphql::{Session, sessions_of};
 use async_graphql::Guard;
 
 use crate::carts::graphql::Cart;
+use crate::context::RequestContext;
 use crate::conversations::graphql::{ConversationConnection, conversations_of};
 use crate::guards::SelfOrAdmin;
 use crate::orders::db::OrderOwner;
 use crate::orders::graphql::OrderConnection;
-use crate::schema::RequestContext;
 use crate::stores::Store;
 use crate::stores::StoreByOwnerLoader;
 

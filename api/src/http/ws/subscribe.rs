@@ -10,13 +10,13 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::{Connection, FromTask};
+use crate::context::RequestContext;
 use crate::cost_limits::CallerKey;
 use crate::error::ErrorCode;
 use crate::http::params::GraphqlParams;
 use crate::http::persisted::{refuses_ad_hoc, resolve_persisted};
 use crate::query_limits;
 use crate::row_cache::RowCache;
-use crate::schema::RequestContext;
 use crate::text_arguments;
 use crate::viewer::Viewer;
 
