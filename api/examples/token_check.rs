@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use textisur_api::accounts::tokens::TokenKeys;
-use textisur_api::ids::UserId;
+use textisur_api::graphql::ids::UserId;
 
 fn main() {
     let keys = TokenKeys::generate();

@@ -10,6 +10,7 @@ pub mod passwords;
 pub mod self_service;
 pub mod sessions;
 pub mod tokens;
+pub mod users;
 
 use std::net::IpAddr;
 
@@ -18,11 +19,11 @@ use axum::http::header::AUTHORIZATION;
 
 use self::limits::{AuthLimitConfig, AuthLimits};
 use self::tokens::{TokenError, TokenKeys};
-use crate::db::Db;
-use crate::error::ApiResult;
-use crate::ids::UserId;
-use crate::users::UserRole;
-use crate::viewer::Viewer;
+use crate::accounts::users::UserRole;
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::UserId;
+use crate::graphql::viewer::Viewer;
+use crate::runtime::db::Db;
 use uuid::Uuid;
 
 /// Keys, limiters and the mail outbox shared by every request.
@@ -32,13 +33,13 @@ pub struct Auth {
     pub limits: AuthLimits,
     pub sessions: LiveSessions,
     /// Where account mail (verification, reset, email change) is queued.
-    pub mailer: std::sync::Arc<crate::mail::Mailer>,
+    pub mailer: std::sync::Arc<crate::runtime::mail::Mailer>,
 }
 
 /// How long this process trusts a session it found live without asking PostgreSQL again.
 /// Revocations, suspensions and role changes take effect at once: made through this process
 /// they call [`LiveSessions::forget_user`] or [`LiveSessions::forget_session`], and every
-/// process hears of them through [`crate::events`] ([`LiveSessions::forget_ended`]); this
+/// process hears of them through [`crate::runtime::events`] ([`LiveSessions::forget_ended`]); this
 /// long bounds a notice that was lost.
 pub const LIVE_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -75,9 +76,9 @@ impl LiveSessions {
         self.forget(move |(_, s)| *s == session);
     }
 
-    /// After another process ended sessions (see [`crate::events::Event::SessionsEnded`]).
-    pub fn forget_ended(&self, event: &crate::events::Event) {
-        if let crate::events::Event::SessionsEnded { user_id, session } = event {
+    /// After another process ended sessions (see [`crate::runtime::events::Event::SessionsEnded`]).
+    pub fn forget_ended(&self, event: &crate::runtime::events::Event) {
+        if let crate::runtime::events::Event::SessionsEnded { user_id, session } = event {
             match session {
                 Some(session) => self.forget_session(*session),
                 None => self.forget_user(*user_id),
@@ -125,7 +126,7 @@ impl Auth {
     pub fn new(
         keys: Option<TokenKeys>,
         limits: &AuthLimitConfig,
-        mailer: std::sync::Arc<crate::mail::Mailer>,
+        mailer: std::sync::Arc<crate::runtime::mail::Mailer>,
     ) -> Self {
         let keys = keys.unwrap_or_else(|| {
             tracing::warn!(

@@ -12,9 +12,9 @@ pub mod mutations;
 
 use chrono::{DateTime, Utc};
 
-use crate::db::Db;
-use crate::ids::{ConversationId, MessageId, ProductId, StoreId, UserId};
-use crate::viewer::Viewer;
+use crate::graphql::ids::{ConversationId, MessageId, ProductId, StoreId, UserId};
+use crate::graphql::viewer::Viewer;
+use crate::runtime::db::Db;
 
 /// Longest message body, in characters, as typed and as stored.
 pub const MESSAGE_MAX_CHARS: usize = 4000;
@@ -38,7 +38,7 @@ pub struct Message {
     pub id: MessageId,
     pub conversation_id: ConversationId,
     pub sender_id: UserId,
-    /// Sanitised: see [`crate::plain_text`].
+    /// Sanitised: see [`crate::graphql::plain_text`].
     pub body: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,

@@ -2,7 +2,8 @@
 //! the library.
 
 use clap::Parser;
-use textisur_api::{Cli, server, telemetry};
+use textisur_api::Cli;
+use textisur_api::runtime::{server, telemetry};
 
 /// mimalloc instead of the system allocator: a request allocates and frees thousands of small
 /// objects across threads, where glibc's malloc spent about 15 % of the server's time.

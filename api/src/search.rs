@@ -22,10 +22,10 @@ use serde::{Deserialize, Serialize};
 use textisur_indexer::LiveIndex;
 use textisur_search_index::{ProductQuery, SearchIndex, SortKey, SortOrder};
 
-use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
-use crate::ids::UserId;
-use crate::products::{ProductListing, ProductSort};
+use crate::catalogue::products::{ProductListing, ProductSort};
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::ids::UserId;
+use crate::runtime::db::Db;
 
 /// Longest a search waits for the index to catch up with the caller's own write before
 /// PostgreSQL answers instead.

@@ -20,8 +20,8 @@ use sqlx::{PgConnection, Postgres, Transaction};
 
 use self::copy::CopyRows;
 use self::vocab::{Gender, ProductType, Sizing};
-use crate::db::Db;
-use crate::products::ProductUnit;
+use crate::catalogue::products::ProductUnit;
+use crate::runtime::db::Db;
 
 /// How much demo data to make.
 #[derive(Clone, Debug)]

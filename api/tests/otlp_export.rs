@@ -114,7 +114,7 @@ async fn spans_of_a_request_reach_the_otlp_receiver_by_shutdown() {
         "POST /graphql",
         "dataloader.batch",
         "db.statement",
-        "api/src/stores/db.rs",
+        "api/src/catalogue/stores/db.rs",
         "Nested",
     ] {
         assert!(

@@ -69,7 +69,7 @@ fn undescribed(sdl: &str) -> Vec<String> {
 
 #[test]
 fn every_part_of_the_schema_is_described() {
-    let missing = undescribed(&textisur_api::schema::sdl());
+    let missing = undescribed(&textisur_api::graphql::schema::sdl());
     assert!(
         missing.is_empty(),
         "{} parts of the schema have no description:\n{}",
@@ -89,7 +89,7 @@ fn the_check_sees_a_missing_description() {
 /// described in words.
 #[tokio::test]
 async fn scalars_name_their_specification() {
-    let schema = textisur_api::schema::build();
+    let schema = textisur_api::graphql::schema::build();
     let response = schema
         .execute("{ dt: __type(name: \"DateTime\") { specifiedByURL } html: __type(name: \"HTML\") { specifiedByURL } }")
         .await;

@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use textisur_api::accounts::tokens::TokenKeys;
-use textisur_api::ids::{ProductId, StoreId, UserId};
+use textisur_api::graphql::ids::{ProductId, StoreId, UserId};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use sqlx::postgres::PgPoolOptions;
-use textisur_api::ids::ProductId;
+use textisur_api::graphql::ids::ProductId;
 
 /// Searches per polling request (the API refuses more than 30 aliases).
 const CHUNK: usize = 20;

@@ -82,7 +82,7 @@ PREFIX_WORDS = sorted(
 
 
 def global_id(kind, n):
-    """The API's global id: URL-safe base64 of `Kind:n`, without padding (api/src/ids.rs)."""
+    """The API's global id: URL-safe base64 of `Kind:n`, without padding (api/src/graphql/ids.rs)."""
     return base64.urlsafe_b64encode(f"{kind}:{n}".encode()).decode().rstrip("=")
 
 

@@ -15,14 +15,14 @@ use serde_json::{Value, json};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, PgConnection};
 use textisur_api::accounts::limits::AuthLimitConfig;
-use textisur_api::config::IndexerMode;
-use textisur_api::config::Secret;
-use textisur_api::db::{self, Db};
-use textisur_api::http::HttpConfig;
-use textisur_api::indexing::IndexSetup;
+use textisur_api::runtime::config::IndexerMode;
+use textisur_api::runtime::config::Secret;
+use textisur_api::runtime::db::{self, Db};
+use textisur_api::runtime::http::HttpConfig;
+use textisur_api::runtime::indexing::IndexSetup;
+use textisur_api::runtime::server::{self, RunningServer, ServerConfig};
 use textisur_api::search::{SearchBackend, SearchState};
 use textisur_api::seed::{self, SeedPlan};
-use textisur_api::server::{self, RunningServer, ServerConfig};
 use textisur_indexer::IndexerConfig;
 use textisur_persisted_queries::StoreConfig;
 
@@ -162,9 +162,9 @@ impl TestApp {
                     .unwrap_or(StoreConfig::default().local_capacity_bytes),
                 ..StoreConfig::default()
             },
-            mail: textisur_api::mail::MailConfig {
+            mail: textisur_api::runtime::mail::MailConfig {
                 smtp_url: options.smtp_url.map(Secret),
-                ..textisur_api::mail::MailConfig::default()
+                ..textisur_api::runtime::mail::MailConfig::default()
             },
         };
         let server = server::start(db.clone(), config).await?;
@@ -203,7 +203,7 @@ impl TestApp {
             search: SearchState::new(SearchBackend::Postgres, None),
             index: None,
             persisted: StoreConfig::default(),
-            mail: textisur_api::mail::MailConfig::default(),
+            mail: textisur_api::runtime::mail::MailConfig::default(),
         };
         let server = server::start(db, config).await.expect("start sibling");
         Sibling {
@@ -213,7 +213,7 @@ impl TestApp {
     }
 
     /// The server's mail outbox.
-    pub fn mailer(&self) -> &std::sync::Arc<textisur_api::mail::Mailer> {
+    pub fn mailer(&self) -> &std::sync::Arc<textisur_api::runtime::mail::Mailer> {
         self.server.as_ref().expect("the server runs").mailer()
     }
 
@@ -347,7 +347,7 @@ impl TestApp {
     /// token, skipping argon2: for tests that need dozens of buyers. It cannot log in.
     pub async fn quick_account(&self, name: &str, role: &str) -> Account {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let (user, public): (i64, textisur_api::ids::UserPublicId) = sqlx::query_as(
+        let (user, public): (i64, textisur_api::graphql::ids::UserPublicId) = sqlx::query_as(
             "INSERT INTO users (email, name, role, email_verified_at)
              VALUES ($1, $2, $3::user_role, now()) RETURNING id, public_id",
         )
@@ -357,7 +357,7 @@ impl TestApp {
         .fetch_one(self.db.pool())
         .await
         .expect("insert quick account");
-        let user = textisur_api::ids::UserId(user);
+        let user = textisur_api::graphql::ids::UserId(user);
         let (session, refresh_token) =
             textisur_api::accounts::db::start_session(&self.db, user, Some("tests"))
                 .await

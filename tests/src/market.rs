@@ -40,7 +40,7 @@ impl Market {
             app,
             seller,
             store,
-            category: textisur_api::ids::CategoryId(category)
+            category: textisur_api::graphql::ids::CategoryId(category)
                 .to_global()
                 .to_string(),
         }
@@ -74,7 +74,7 @@ impl Market {
 
     /// A product's stock as PostgreSQL prints it (`"10.000"`).
     pub async fn stock(&self, product: &str) -> String {
-        let id = textisur_api::ids::ProductId::from_global(&product.to_owned().into())
+        let id = textisur_api::graphql::ids::ProductId::from_global(&product.to_owned().into())
             .expect("product id");
         sqlx::query_scalar("SELECT stock::text FROM products WHERE id = $1")
             .bind(id.0)

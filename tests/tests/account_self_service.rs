@@ -707,7 +707,7 @@ async fn export_holds_everything_and_deletion_leaves_the_seller_an_anonymous_ord
     .fetch_one(app.db.pool())
     .await
     .expect("category");
-    let category = textisur_api::ids::CategoryId(category)
+    let category = textisur_api::graphql::ids::CategoryId(category)
         .to_global()
         .to_string();
     let seller = app.quick_account("Vendedora", "SELLER").await;

@@ -414,7 +414,11 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
         .fetch_one(app.db.pool())
         .await
         .expect("store");
-        store_ids.push(textisur_api::ids::StoreId(id).to_global().to_string());
+        store_ids.push(
+            textisur_api::graphql::ids::StoreId(id)
+                .to_global()
+                .to_string(),
+        );
     }
     let category: i64 = sqlx::query_scalar(
         "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
@@ -422,7 +426,7 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
     .fetch_one(app.db.pool())
     .await
     .expect("category");
-    let category = textisur_api::ids::CategoryId(category)
+    let category = textisur_api::graphql::ids::CategoryId(category)
         .to_global()
         .to_string();
     let product: i64 = sqlx::query_scalar(
@@ -433,7 +437,7 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
     .fetch_one(app.db.pool())
     .await
     .expect("product");
-    let product = textisur_api::ids::ProductId(product)
+    let product = textisur_api::graphql::ids::ProductId(product)
         .to_global()
         .to_string();
     let conversation: i64 = sqlx::query_scalar(
@@ -444,7 +448,7 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
     .fetch_one(app.db.pool())
     .await
     .expect("conversation");
-    let conversation = textisur_api::ids::ConversationId(conversation)
+    let conversation = textisur_api::graphql::ids::ConversationId(conversation)
         .to_global()
         .to_string();
     let mut orders = Vec::new();
@@ -459,14 +463,18 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
         )
         .bind(buyer.row_id())
         .bind(
-            textisur_api::ids::ProductId::from_global(&product.clone().into())
+            textisur_api::graphql::ids::ProductId::from_global(&product.clone().into())
                 .expect("id")
                 .0,
         )
         .fetch_one(app.db.pool())
         .await
         .expect("order");
-        orders.push(textisur_api::ids::OrderId(order).to_global().to_string());
+        orders.push(
+            textisur_api::graphql::ids::OrderId(order)
+                .to_global()
+                .to_string(),
+        );
     }
     let callers: [Option<&Account>; 6] = [
         None,

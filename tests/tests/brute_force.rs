@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use textisur_api::accounts::limits::AuthLimitConfig;
-use textisur_api::http::HttpConfig;
+use textisur_api::runtime::http::HttpConfig;
 use textisur_tests::{TEST_PASSWORD, TestApp, TestOptions};
 
 const LOGIN: &str =

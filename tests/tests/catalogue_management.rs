@@ -46,7 +46,7 @@ async fn shop() -> Shop {
         app,
         seller,
         store,
-        category: textisur_api::ids::CategoryId(category)
+        category: textisur_api::graphql::ids::CategoryId(category)
             .to_global()
             .to_string(),
     }
@@ -100,7 +100,11 @@ async fn every_validation_rule_names_its_field_and_writes_nothing() {
         ("sku", json!("con espacios"), "sku", "INVALID"),
         (
             "categoryId",
-            json!(textisur_api::ids::CategoryId(999).to_global().to_string()),
+            json!(
+                textisur_api::graphql::ids::CategoryId(999)
+                    .to_global()
+                    .to_string()
+            ),
             "categoryId",
             "NOT_FOUND",
         ),

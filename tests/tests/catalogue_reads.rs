@@ -43,7 +43,7 @@ async fn node_resolves_every_kind_and_unknown_ids_are_null() {
     assert_eq!(by_slug["product"]["id"], product["id"]);
 
     // A well-formed id of a row that does not exist is null, not an error.
-    let missing = textisur_api::ids::ProductId(999_999_999).to_global();
+    let missing = textisur_api::graphql::ids::ProductId(999_999_999).to_global();
     let data = app
         .data(
             "query($id: ID!) { node(id: $id) { id } }",
@@ -268,7 +268,7 @@ async fn drafts_are_hidden_from_the_public() {
         .fetch_one(app.db.pool())
         .await
         .expect("the seed has drafts");
-    let id = textisur_api::ids::ProductId(draft).to_global();
+    let id = textisur_api::graphql::ids::ProductId(draft).to_global();
     let data = app
         .data(
             "query($id: ID!) { node(id: $id) { id } product(id: $id) { id } }",

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
-use textisur_api::config::PushArgs;
-use textisur_api::http::HttpConfig;
+use textisur_api::runtime::config::PushArgs;
+use textisur_api::runtime::http::HttpConfig;
 use textisur_persisted_queries::{TrustedDocuments, sha256_hex};
 use textisur_tests::{TestApp, TestOptions};
 
@@ -46,7 +46,7 @@ fn redis_url() -> String {
 
 /// Pushes `manifest` to Redis as a release does.
 async fn push(manifest: PathBuf) -> usize {
-    textisur_api::server::push_persisted_queries(&PushArgs {
+    textisur_api::runtime::server::push_persisted_queries(&PushArgs {
         redis_url: redis_url(),
         manifests: vec![manifest],
     })

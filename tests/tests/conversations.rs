@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use sqlx::postgres::PgListener;
 use textisur_api::accounts::limits::AuthLimitConfig;
-use textisur_api::ids::{ProductId, StoreId};
+use textisur_api::graphql::ids::{ProductId, StoreId};
 use textisur_tests::{Account, TestApp, TestOptions};
 
 const START: &str = "mutation($s: ID!, $p: ID, $b: String!) {
@@ -269,7 +269,7 @@ async fn only_the_buyer_the_stores_seller_and_admins_see_and_write() {
     );
 
     // An unknown conversation is null without an error; a malformed id is bad input.
-    let unknown = textisur_api::ids::ConversationId(999_999)
+    let unknown = textisur_api::graphql::ids::ConversationId(999_999)
         .to_global()
         .to_string();
     let body = m
@@ -732,7 +732,7 @@ async fn every_message_is_announced_when_it_commits() {
         .await
         .expect("listen");
     listener
-        .listen(textisur_api::events::CHANNEL)
+        .listen(textisur_api::runtime::events::CHANNEL)
         .await
         .expect("listen");
     let conversation = m.start(&m.buyer, &m.store, None, "hola").await;
@@ -757,15 +757,17 @@ async fn every_message_is_announced_when_it_commits() {
         let event: Value = serde_json::from_str(notification.payload()).expect("json");
         events.push(event);
     }
-    let conversation_row = textisur_api::ids::ConversationId::from_global(
-        &textisur_api::ids::GlobalId::from(conversation.clone()),
+    let conversation_row = textisur_api::graphql::ids::ConversationId::from_global(
+        &textisur_api::graphql::ids::GlobalId::from(conversation.clone()),
     )
     .expect("conversation id")
     .0;
     let message_row = |message: &Value| {
-        textisur_api::ids::MessageId::from_global(&textisur_api::ids::GlobalId::from(
-            message["id"].as_str().unwrap_or_default().to_owned(),
-        ))
+        textisur_api::graphql::ids::MessageId::from_global(
+            &textisur_api::graphql::ids::GlobalId::from(
+                message["id"].as_str().unwrap_or_default().to_owned(),
+            ),
+        )
         .expect("message id")
         .0
     };

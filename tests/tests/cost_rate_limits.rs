@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use textisur_api::http::HttpConfig;
+use textisur_api::runtime::http::HttpConfig;
 use textisur_tests::{TestApp, TestOptions};
 
 const QUERY: &str = "{ products(first: 10) { nodes { name store { name } } } }"; // 2 + 10 × 2 = 22

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use reqwest::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use serde_json::{Value, json};
-use textisur_api::http::HttpConfig;
+use textisur_api::runtime::http::HttpConfig;
 use textisur_tests::{TestApp, TestOptions};
 
 const GRAPHQL_JSON: &str = "application/graphql-response+json";

@@ -615,7 +615,7 @@ async fn market(app: &TestApp) -> (Callers, Fixtures) {
     .fetch_one(app.db.pool())
     .await
     .expect("category");
-    let category = textisur_api::ids::CategoryId(category)
+    let category = textisur_api::graphql::ids::CategoryId(category)
         .to_global()
         .to_string();
     let seller = app.quick_account("Vendedora", "SELLER").await;

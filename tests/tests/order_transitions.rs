@@ -78,7 +78,7 @@ async fn every_transition_by_every_role() {
     let product = market
         .product("Manta de vicuña", "PIECE", "1", "1000", "500")
         .await;
-    let product_row = textisur_api::ids::ProductId::from_global(&product.clone().into())
+    let product_row = textisur_api::graphql::ids::ProductId::from_global(&product.clone().into())
         .expect("product id")
         .0;
     let buyer = app.quick_account("Compradora", "BUYER").await;
@@ -119,9 +119,10 @@ async fn every_transition_by_every_role() {
                     .as_str()
                     .unwrap_or_else(|| panic!("checkout: {body}"))
                     .to_owned();
-                let order_row = textisur_api::ids::OrderId::from_global(&order.clone().into())
-                    .expect("order id")
-                    .0;
+                let order_row =
+                    textisur_api::graphql::ids::OrderId::from_global(&order.clone().into())
+                        .expect("order id")
+                        .0;
                 sqlx::query("UPDATE orders SET status = $2::order_status WHERE id = $1")
                     .bind(order_row)
                     .bind(from)

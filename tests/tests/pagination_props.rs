@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
-use textisur_api::ids::ProductId;
+use textisur_api::graphql::ids::ProductId;
 use textisur_tests::TestApp;
 
 const SORTS: [&str; 6] = [

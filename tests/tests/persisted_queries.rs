@@ -496,7 +496,7 @@ async fn anonymous_persisted_gets_share_a_cached_answer_for_a_moment() {
     // With the cache off, anonymous callers see the change at once.
     let uncached = TestApp::spawn_with(TestOptions {
         seed_products: Some(20),
-        http: Some(textisur_api::http::HttpConfig {
+        http: Some(textisur_api::runtime::http::HttpConfig {
             response_cache_ttl: std::time::Duration::ZERO,
             ..Default::default()
         }),
@@ -576,7 +576,7 @@ async fn a_text_refused_by_a_limit_is_never_registered() {
 async fn a_query_run_by_hash_is_charged() {
     let app = TestApp::spawn_with(TestOptions {
         seed_products: Some(20),
-        http: Some(textisur_api::http::HttpConfig {
+        http: Some(textisur_api::runtime::http::HttpConfig {
             cost_bucket: 1_000,
             cost_restore_rate: 1,
             ..Default::default()

@@ -4,8 +4,9 @@
 use clap::Parser;
 use redis::AsyncCommands;
 use serde_json::{Value, json};
-use textisur_api::config::PushArgs;
-use textisur_api::{Cli, server};
+use textisur_api::Cli;
+use textisur_api::runtime::config::PushArgs;
+use textisur_api::runtime::server;
 use textisur_persisted_queries::{TrustedDocuments, redis_key, sha256_hex};
 use textisur_tests::TestApp;
 

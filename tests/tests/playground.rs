@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use textisur_api::http::HttpConfig;
+use textisur_api::runtime::http::HttpConfig;
 use textisur_tests::{TestApp, TestOptions};
 
 fn workspace_root() -> PathBuf {
@@ -99,7 +99,7 @@ async fn the_page_its_assets_and_the_trusted_operations_are_served_from_the_bina
     assert_eq!(header("cache-control"), "no-cache");
     assert_eq!(
         header("content-security-policy"),
-        textisur_api::http::playground::CONTENT_SECURITY_POLICY_VALUE
+        textisur_api::runtime::http::playground::CONTENT_SECURITY_POLICY_VALUE
     );
     let etag = header("etag");
     let html = page.text().await.expect("html");

@@ -4,9 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use textisur_api::ids::{CategoryId, StoreId};
-use textisur_api::products::db;
-use textisur_api::products::{Product, ProductCursor, ProductListing, ProductSort};
+use textisur_api::catalogue::products::db;
+use textisur_api::catalogue::products::{Product, ProductCursor, ProductListing, ProductSort};
+use textisur_api::graphql::ids::{CategoryId, StoreId};
 use textisur_tests::TestApp;
 
 fn text(q: &str) -> ProductListing {
@@ -189,7 +189,9 @@ async fn facets_are_disjunctive_and_agree_with_the_rows() {
         min_price: Some("1".parse().expect("a price")),
         ..text("ideal")
     };
-    let facets = db::facet_counts::facets(&app.db, &listing).await.expect("facets");
+    let facets = db::facet_counts::facets(&app.db, &listing)
+        .await
+        .expect("facets");
 
     let tally = |values: Vec<String>| {
         let mut m: HashMap<String, u64> = HashMap::new();
@@ -281,7 +283,9 @@ async fn facets_are_disjunctive_and_agree_with_the_rows() {
         store_ids: vec![StoreId(some_store)],
         ..ProductListing::default()
     };
-    let facets = db::facet_counts::facets(&app.db, &within_store).await.expect("facets");
+    let facets = db::facet_counts::facets(&app.db, &within_store)
+        .await
+        .expect("facets");
     let everything = count(&app, &ProductListing::default()).await;
     let stores: u64 = facets.stores.iter().map(|s| s.count).sum();
     assert!(

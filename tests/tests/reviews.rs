@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use textisur_api::accounts::limits::AuthLimitConfig;
-use textisur_api::ids::ProductId;
+use textisur_api::graphql::ids::ProductId;
 use textisur_tests::{Account, TestApp, TestOptions};
 
 const ADD: &str = "mutation($p: ID!, $r: Int!, $b: String) {

@@ -1,8 +1,8 @@
-//! The row cache (`api/src/row_cache.rs`): hot rows served without a statement, and no write
+//! The row cache (`api/src/runtime/row_cache.rs`): hot rows served without a statement, and no write
 //! ever hidden by it, on the writing process or any other.
 
 use serde_json::json;
-use textisur_api::http::HttpConfig;
+use textisur_api::runtime::http::HttpConfig;
 use textisur_tests::market::Market;
 use textisur_tests::{TestApp, TestOptions};
 
@@ -74,7 +74,8 @@ async fn name_on(base: &str, client: &reqwest::Client, product: &str) -> String 
 
 /// Changes a product's name behind the cache's back: with the triggers off, no process hears.
 async fn rename_unheard(app: &TestApp, product: &str, name: &str) {
-    let id = textisur_api::ids::ProductId::from_global(&product.to_owned().into()).expect("id");
+    let id =
+        textisur_api::graphql::ids::ProductId::from_global(&product.to_owned().into()).expect("id");
     let mut tx = app.db.pool().begin().await.expect("begin");
     sqlx::query("ALTER TABLE products DISABLE TRIGGER products_row_cache_update")
         .execute(&mut *tx)
@@ -163,7 +164,7 @@ async fn a_new_review_shows_in_the_kept_page_of_its_product() {
     .fetch_one(app.db.pool())
     .await
     .expect("a reviewed product");
-    let id = textisur_api::ids::ProductId(product)
+    let id = textisur_api::graphql::ids::ProductId(product)
         .to_global()
         .to_string();
     let query = "query($id: ID!) { product(id: $id) { reviews(first: 10) { nodes { body } } } }";

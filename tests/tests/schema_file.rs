@@ -6,7 +6,7 @@
 #[test]
 fn committed_sdl_matches_the_code() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema.graphql");
-    let generated = textisur_api::schema::sdl();
+    let generated = textisur_api::graphql::schema::sdl();
     if std::env::var_os("UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &generated).expect("write schema.graphql");
     }
@@ -58,7 +58,7 @@ fn signature(sdl: &str, type_name: &str, field_name: &str) -> Option<String> {
 
 #[test]
 fn contract_names_are_present() {
-    let sdl = textisur_api::schema::sdl();
+    let sdl = textisur_api::graphql::schema::sdl();
     for needle in [
         "interface Node",
         "type PageInfo",

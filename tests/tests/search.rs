@@ -145,7 +145,9 @@ async fn category(app: &TestApp, name: &str) -> String {
     .fetch_one(app.db.pool())
     .await
     .expect("category");
-    textisur_api::ids::CategoryId(id).to_global().to_string()
+    textisur_api::graphql::ids::CategoryId(id)
+        .to_global()
+        .to_string()
 }
 
 async fn catalogue() -> Catalogue {

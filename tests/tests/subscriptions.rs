@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use textisur_api::http::HttpConfig;
-use textisur_api::http::state::WsConfig;
+use textisur_api::runtime::http::HttpConfig;
+use textisur_api::runtime::http::state::WsConfig;
 use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
 use textisur_tests::market::Market;
 use textisur_tests::{Account, TestApp};

@@ -18,8 +18,8 @@ use std::path::PathBuf;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use textisur_api::http::HttpConfig;
-use textisur_api::ids::{ProductId, StoreId};
+use textisur_api::graphql::ids::{ProductId, StoreId};
+use textisur_api::runtime::http::HttpConfig;
 use textisur_api::seed::{ADMIN_EMAIL, DEMO_PASSWORD};
 use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
 use textisur_tests::mail::MailServer;
@@ -612,7 +612,7 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     let category_id = data["categories"][0]["id"].clone();
     assert_eq!(
         category_id,
-        json!(textisur_api::ids::CategoryId(category).to_global())
+        json!(textisur_api::graphql::ids::CategoryId(category).to_global())
     );
     let input = json!({ "storeId": store_id, "categoryId": category_id, "name": "Lino azul",
         "price": "12500", "stock": "40", "sku": "LINO-AZUL" });

@@ -134,7 +134,7 @@ async fn a_seller_cannot_buy_mark_paid_and_review_their_own_product() {
     // Even a delivered order of their own (one from before these rules, say) does not let
     // the store's owner review its products.
     let seller_row = seller.row_id();
-    let product_row = textisur_api::ids::ProductId::from_global(&poncho.clone().into())
+    let product_row = textisur_api::graphql::ids::ProductId::from_global(&poncho.clone().into())
         .expect("product id")
         .0;
     sqlx::query(

@@ -8,8 +8,8 @@ mod ws_client;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use textisur_api::http::HttpConfig;
-use textisur_api::http::state::WsConfig;
+use textisur_api::runtime::http::HttpConfig;
+use textisur_api::runtime::http::state::WsConfig;
 use textisur_tests::{Account, TestApp, TestOptions};
 use ws_client::{
     Ws, close_code_within, connect, init, init_with, receive, receive_within, replies_until_pong,
@@ -288,7 +288,7 @@ async fn a_silent_socket_is_closed_and_one_that_answers_pings_is_not() {
 
 /// A second session of `account`'s user, with its own access token.
 async fn second_session(app: &TestApp, account: &Account) -> String {
-    let user = textisur_api::ids::UserId(account.row_id());
+    let user = textisur_api::graphql::ids::UserId(account.row_id());
     let (session, _) = textisur_api::accounts::db::start_session(&app.db, user, Some("tests"))
         .await
         .expect("start session");

@@ -4,13 +4,13 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::tokens::{REFRESH_TTL, new_refresh_token};
-use crate::db::Db;
-use crate::error::ApiResult;
-use crate::events::{self, Event};
-use crate::ids::UserId;
-use crate::users::{User, UserRole};
+use crate::accounts::users::{User, UserRole};
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::UserId;
+use crate::runtime::db::Db;
+use crate::runtime::events::{self, Event};
 
-const USER_COLUMNS: &str = crate::users::user_columns!();
+const USER_COLUMNS: &str = crate::accounts::users::user_columns!();
 
 /// What login needs to know about an email.
 #[derive(Debug, sqlx::FromRow)]

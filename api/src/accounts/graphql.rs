@@ -8,13 +8,13 @@ use uuid::Uuid;
 use super::sessions::{AuthPayload, issue, open_session, throttled};
 use super::tokens::refresh_token_hash;
 use super::{db, normalize_email, passwords};
-use crate::context::RequestContext;
-use crate::error::ApiResult;
-use crate::guards::{AdminOnly, SignedIn};
-use crate::ids::UserId;
-use crate::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
-use crate::user_errors::{UserError, UserErrorCode};
-use crate::users::{User, UserRole};
+use crate::accounts::users::{User, UserRole};
+use crate::graphql::context::RequestContext;
+use crate::graphql::error::ApiResult;
+use crate::graphql::guards::{AdminOnly, SignedIn};
+use crate::graphql::ids::UserId;
+use crate::graphql::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::graphql::user_errors::{UserError, UserErrorCode};
 
 /// `register`'s input.
 #[derive(InputObject)]
@@ -309,7 +309,7 @@ impl AccountMutations {
         #[graphql(desc = "The role to give.")] role: UserRole,
     ) -> Result<UserPayload> {
         let rc = RequestContext::of(ctx);
-        let Some(id) = crate::users::resolve(&rc.db, &user_id).await? else {
+        let Some(id) = crate::accounts::users::resolve(&rc.db, &user_id).await? else {
             return Ok(user_not_found());
         };
         let changed = db::set_role(&rc.db, id, role).await?;
@@ -362,7 +362,7 @@ fn user_not_found() -> UserPayload {
 
 async fn set_suspended(ctx: &Context<'_>, user_id: ID, suspended: bool) -> Result<UserPayload> {
     let rc = RequestContext::of(ctx);
-    let Some(id) = crate::users::resolve(&rc.db, &user_id).await? else {
+    let Some(id) = crate::accounts::users::resolve(&rc.db, &user_id).await? else {
         return Ok(user_not_found());
     };
     if suspended && rc.viewer.user_id() == Some(id) {
@@ -482,19 +482,19 @@ impl UserConnection {
 /// The UUID a session id names: its global id, or (as `Session.id` was before it became a
 /// node) the bare UUID, which `revokeSession` still takes.
 fn session_uuid(id: &ID) -> Option<Uuid> {
-    match crate::ids::decode(id) {
-        Ok(crate::ids::GlobalRef::Session(uuid)) => Some(uuid),
+    match crate::graphql::ids::decode(id) {
+        Ok(crate::graphql::ids::GlobalRef::Session(uuid)) => Some(uuid),
         _ => Uuid::parse_str(id.as_str()).ok(),
     }
 }
 
 fn session_node(rc: &RequestContext, s: db::Session) -> Session {
     let current = match rc.viewer {
-        crate::viewer::Viewer::User { session, .. } => Some(session),
-        crate::viewer::Viewer::Anonymous => None,
+        crate::graphql::viewer::Viewer::User { session, .. } => Some(session),
+        crate::graphql::viewer::Viewer::Anonymous => None,
     };
     Session {
-        id: crate::ids::session_id(s.id),
+        id: crate::graphql::ids::session_id(s.id),
         user_agent: s.user_agent,
         created_at: s.created_at,
         last_used_at: s.last_used_at,

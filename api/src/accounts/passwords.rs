@@ -6,8 +6,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use crate::error::{ApiError, ApiResult};
-use crate::user_errors::{UserError, UserErrorCode};
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::user_errors::{UserError, UserErrorCode};
 
 /// OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
 pub const MEMORY_KIB: u32 = 19 * 1024;

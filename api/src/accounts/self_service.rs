@@ -26,14 +26,14 @@ use chrono::Duration;
 use self::db::{Presented, Purpose};
 use super::sessions::{AuthPayload, open_session, throttled};
 use super::{normalize_email, passwords};
-use crate::context::RequestContext;
-use crate::error::{ApiError, ApiResult};
-use crate::guards::SignedIn;
-use crate::i18n::FluentValue;
-use crate::ids::UserId;
-use crate::mail::{MailKind, Mailer, OutgoingMail};
-use crate::user_errors::{UserError, UserErrorCode};
-use crate::users::User;
+use crate::accounts::users::User;
+use crate::graphql::context::RequestContext;
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::guards::SignedIn;
+use crate::graphql::i18n::FluentValue;
+use crate::graphql::ids::UserId;
+use crate::graphql::user_errors::{UserError, UserErrorCode};
+use crate::runtime::mail::{MailKind, Mailer, OutgoingMail};
 
 /// How long a verification link works.
 pub const VERIFY_TTL: Duration = Duration::hours(48);
@@ -89,8 +89,8 @@ fn mail(
         kind,
         user_id: Some(user),
         to: to.to_owned(),
-        subject: crate::i18n::text(&format!("{prefix}-subject"), args),
-        body: crate::i18n::text(&format!("{prefix}-body"), args),
+        subject: crate::graphql::i18n::text(&format!("{prefix}-subject"), args),
+        body: crate::graphql::i18n::text(&format!("{prefix}-body"), args),
     }
 }
 
@@ -130,7 +130,7 @@ pub async fn register(
     let user: Option<User> = sqlx::query_as(concat!(
         "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
              ON CONFLICT (email) DO NOTHING RETURNING ",
-        crate::users::user_columns!()
+        crate::accounts::users::user_columns!()
     ))
     .bind(email)
     .bind(name)
@@ -342,10 +342,10 @@ impl SelfServiceMutations {
         let pool = rc.db.clone();
         let mailer = Arc::clone(&rc.auth.mailer);
         let ip = rc.client.ip;
-        let locale = crate::i18n::current();
+        let locale = crate::graphql::i18n::current();
         rc.auth
             .mailer
-            .in_background(crate::i18n::scope(locale, async move {
+            .in_background(crate::graphql::i18n::scope(locale, async move {
                 let mut tx = pool.begin().await?;
                 let account = db::account_by_email(&mut tx, &email).await?;
                 let Some(account) = account.filter(|a| a.suspended_at.is_none()) else {

@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use super::db;
 use super::tokens::ACCESS_TTL;
-use crate::context::RequestContext;
-use crate::error::{ApiError, ApiResult};
-use crate::user_errors::UserError;
-use crate::users::User;
+use crate::accounts::users::User;
+use crate::graphql::context::RequestContext;
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::user_errors::UserError;
 
 /// Tokens of a session, or what went wrong.
 #[derive(SimpleObject, Default)]

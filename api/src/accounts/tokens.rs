@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::ids::UserId;
+use crate::graphql::ids::UserId;
 
 /// Issuer claim of every access token.
 pub const ISSUER: &str = "textisur";

@@ -12,12 +12,12 @@ use super::{
     MessagePageKey, Side,
 };
 use super::{MessageCountLoader, MessagePageLoader};
-use crate::db::Db;
-use crate::error::ApiResult;
-use crate::events;
-use crate::ids::{ConversationId, MessageId, ProductId, StoreId, UserId};
-use crate::loaders::BatchLoad;
-use crate::plain_text::PlainText;
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::{ConversationId, MessageId, ProductId, StoreId, UserId};
+use crate::graphql::loaders::BatchLoad;
+use crate::graphql::plain_text::PlainText;
+use crate::runtime::db::Db;
+use crate::runtime::events;
 
 /// The columns of [`Conversation`] (`c` is the conversation, `s` its store).
 macro_rules! columns {
@@ -280,7 +280,7 @@ pub async fn message_counts(
         .collect())
 }
 
-impl crate::loaders::LoadById for Conversation {
+impl crate::graphql::loaders::LoadById for Conversation {
     const NAME: &'static str = "conversation";
     const CHANGING: bool = true;
     type Id = ConversationId;
@@ -294,7 +294,7 @@ impl crate::loaders::LoadById for Conversation {
     }
 }
 
-impl crate::loaders::LoadById for Message {
+impl crate::graphql::loaders::LoadById for Message {
     const NAME: &'static str = "message";
     const CHANGING: bool = true;
     type Id = MessageId;

@@ -7,16 +7,18 @@ use chrono::{DateTime, Utc};
 use super::{
     Conversation, ConversationCursor, Direction, Message, MessageCursor, MessagePageKey, db,
 };
-use crate::context::RequestContext;
+use crate::accounts::users::User;
+use crate::catalogue::products::Product;
+use crate::catalogue::stores::Store;
 use crate::conversations::MessageCountLoader;
 use crate::conversations::MessagePageLoader;
-use crate::error::{ApiError, ApiResult};
-use crate::ids::{ConversationId, MessageId, UserId};
-use crate::pagination::{MAX_PAGE_SIZE, Page, PageInfo, decode_cursor, encode_cursor, page_size};
-use crate::products::Product;
-use crate::stores::Store;
-use crate::users::User;
-use crate::viewer::Viewer;
+use crate::graphql::context::RequestContext;
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::ids::{ConversationId, MessageId, UserId};
+use crate::graphql::pagination::{
+    MAX_PAGE_SIZE, Page, PageInfo, decode_cursor, encode_cursor, page_size,
+};
+use crate::graphql::viewer::Viewer;
 
 /// Conversation root fields.
 #[derive(Default)]
@@ -218,7 +220,7 @@ impl Message {
     /// What the sender wrote, as plain text to show as it is (no markup, nothing to
     /// decode): markup was stripped when it was sent.
     async fn text(&self) -> String {
-        crate::plain_text::decode(&self.body)
+        crate::graphql::plain_text::decode(&self.body)
     }
 
     /// When it was sent.

@@ -8,14 +8,14 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
 use super::graphql::check_visible;
 use super::{Conversation, MESSAGE_MAX_CHARS, Message, db};
-use crate::context::RequestContext;
-use crate::error::{ApiError, ApiResult};
-use crate::guards::SignedIn;
-use crate::ids::{ConversationId, ProductId, StoreId, UserId};
-use crate::plain_text::{PlainText, PlainTextError};
-use crate::products::Product;
-use crate::stores::Store;
-use crate::user_errors::{UserError, UserErrorCode};
+use crate::catalogue::products::Product;
+use crate::catalogue::stores::Store;
+use crate::graphql::context::RequestContext;
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::guards::SignedIn;
+use crate::graphql::ids::{ConversationId, ProductId, StoreId, UserId};
+use crate::graphql::plain_text::{PlainText, PlainTextError};
+use crate::graphql::user_errors::{UserError, UserErrorCode};
 
 /// Result of `startConversation` and `markConversationRead`.
 #[derive(SimpleObject, Default)]

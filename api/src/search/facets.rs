@@ -6,11 +6,11 @@ use rust_decimal::Decimal;
 use textisur_search_index as index;
 
 use super::amount;
-use crate::categories::Category;
-use crate::error::ApiResult;
-use crate::ids::{CategoryId, NodeKind, StoreId, encode};
-use crate::loaders::Loaders;
-use crate::stores::Store;
+use crate::catalogue::categories::Category;
+use crate::catalogue::stores::Store;
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::{CategoryId, NodeKind, StoreId, encode};
+use crate::graphql::loaders::Loaders;
 
 /// A matched stretch of a field: HTML-escaped text, matches wrapped in `<mark>`.
 #[derive(Clone, Debug, SimpleObject)]

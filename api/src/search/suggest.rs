@@ -4,12 +4,12 @@
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use textisur_search_index as index;
 
-use crate::categories::{self, Category};
-use crate::context::RequestContext;
-use crate::error::ApiError;
-use crate::ids::{ProductId, StoreId};
-use crate::products::Product;
-use crate::stores::Store;
+use crate::catalogue::categories::{self, Category};
+use crate::catalogue::products::Product;
+use crate::catalogue::stores::Store;
+use crate::graphql::context::RequestContext;
+use crate::graphql::error::ApiError;
+use crate::graphql::ids::{ProductId, StoreId};
 
 /// Longest prefix accepted.
 const MAX_PREFIX_CHARS: usize = 100;

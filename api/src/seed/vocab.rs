@@ -1,7 +1,7 @@
 //! The words the demo catalogue is made of: Southern Cone cities with their coordinates,
 //! textile product types, materials, colours, patterns, names and review texts.
 
-use crate::products::ProductUnit;
+use crate::catalogue::products::ProductUnit;
 
 /// A city stores can be in.
 pub struct City {

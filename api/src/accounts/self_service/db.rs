@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 
 use crate::accounts::tokens::{new_refresh_token, refresh_token_hash};
-use crate::error::ApiResult;
-use crate::ids::UserId;
-use crate::users::User;
+use crate::accounts::users::User;
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::UserId;
 
 /// What a mailed token is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
@@ -147,7 +147,7 @@ pub async fn account_by_email(conn: &mut PgConnection, email: &str) -> ApiResult
 pub async fn user(conn: &mut PgConnection, user: UserId) -> ApiResult<Option<User>> {
     Ok(sqlx::query_as(concat!(
         "SELECT ",
-        crate::users::user_columns!(),
+        crate::accounts::users::user_columns!(),
         " FROM users WHERE id = $1"
     ))
     .bind(user.0)

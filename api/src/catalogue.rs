@@ -1,0 +1,8 @@
+//! The catalogue: products, the stores that sell them, categories and reviews. Each part
+//! owns its row types (`products.rs`), SQL (`products/db.rs`), resolvers
+//! (`products/graphql.rs`) and mutations.
+
+pub mod categories;
+pub mod products;
+pub mod reviews;
+pub mod stores;

@@ -1,0 +1,4 @@
+//! Buying: carts, checkout and orders.
+
+pub mod carts;
+pub mod orders;

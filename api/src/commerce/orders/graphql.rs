@@ -1,0 +1,462 @@
+//! GraphQL of orders: the `Order` type, `order(id)`, order pages, checkout and status moves.
+//!
+//! An order is visible to its buyer, the seller of its store and admins; to anyone else it
+//! is `null` with a `FORBIDDEN` error, as API.md asks of fields a caller may not see.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::checkout;
+use super::db::{self, ChangeRefused, OrderCursor, OrderOwner};
+use super::{Actor, Order, OrderLine, OrderStatus, Party, StatusChange, next_statuses};
+use crate::accounts::users::{User, UserRole};
+use crate::catalogue::products::{Money, Product, ProductUnit};
+use crate::catalogue::stores::Store;
+use crate::commerce::orders::db::OrderHistoryLoader;
+use crate::commerce::orders::db::OrderLinesLoader;
+use crate::graphql::context::RequestContext;
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::guards::SignedIn;
+use crate::graphql::ids::OrderId;
+use crate::graphql::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::graphql::user_errors::{UserError, UserErrorCode};
+use crate::graphql::viewer::Viewer;
+
+/// The actor a signed-in viewer is; `None` for anonymous callers.
+fn actor(viewer: &Viewer) -> Option<Actor> {
+    match *viewer {
+        Viewer::User { id, role, .. } => Some(Actor::User { id, role }),
+        Viewer::Anonymous => None,
+    }
+}
+
+/// How the caller relates to `order`, if at all.
+async fn party(rc: &RequestContext, order: &Order) -> ApiResult<Option<Party>> {
+    let Some(actor) = actor(&rc.viewer) else {
+        return Ok(None);
+    };
+    let Some(store) = rc.loaders.by_id::<Store>().load_one(order.store_id).await? else {
+        return Ok(None);
+    };
+    Ok(actor.party(order, store.owner_id))
+}
+
+/// The order if the caller may see it: `None` when there is none, `FORBIDDEN` when it is
+/// someone else's.
+pub async fn visible_order(rc: &RequestContext, id: OrderId) -> ApiResult<Option<Order>> {
+    let Some(order) = rc.loaders.by_id::<Order>().load_one(id).await? else {
+        return Ok(None);
+    };
+    match party(rc, &order).await? {
+        Some(_) => Ok(Some(order)),
+        None => Err(ApiError::Forbidden(crate::tr!("order-forbidden"))),
+    }
+}
+
+/// What a buyer bought from one store at checkout: its lines, total and status. Visible
+/// to its buyer, the store's seller and admins.
+#[Object]
+impl Order {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        self.id.to_global()
+    }
+
+    /// The number shown to people (`TS-100001`).
+    async fn number(&self) -> &str {
+        &self.number
+    }
+
+    /// Where the order stands now.
+    async fn status(&self) -> OrderStatus {
+        self.status
+    }
+
+    /// The statuses the caller may move this order to now.
+    async fn next_statuses(&self, ctx: &Context<'_>) -> Result<Vec<OrderStatus>> {
+        let rc = RequestContext::of(ctx);
+        Ok(match party(rc, self).await? {
+            Some(party) => next_statuses(party, self.status),
+            None => Vec::new(),
+        })
+    }
+
+    /// Who bought it (anonymised if they deleted their account).
+    async fn buyer(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .by_id::<User>()
+            .load_one(self.buyer_id)
+            .await?)
+    }
+
+    /// The store it was bought from.
+    async fn store(&self, ctx: &Context<'_>) -> Result<Option<Store>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .by_id::<Store>()
+            .load_one(self.store_id)
+            .await?)
+    }
+
+    /// What was bought, one line per product, in product id order.
+    async fn lines(&self, ctx: &Context<'_>) -> Result<Vec<OrderLine>> {
+        let rc = RequestContext::of(ctx);
+        let lines = rc
+            .loaders
+            .get::<OrderLinesLoader>()
+            .load_one(self.id)
+            .await?;
+        Ok(lines.unwrap_or_default())
+    }
+
+    /// The sum of the line totals, in the store's currency.
+    async fn total(&self) -> Money {
+        Money {
+            amount: self.total,
+            currency_code: self.currency_code.clone(),
+        }
+    }
+
+    /// Every status the order went through, oldest first, with who moved it and when.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<StatusChange>> {
+        let rc = RequestContext::of(ctx);
+        let history = rc
+            .loaders
+            .get::<OrderHistoryLoader>()
+            .load_one(self.id)
+            .await?;
+        Ok(history.unwrap_or_default())
+    }
+
+    /// When the order was placed (at checkout).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    /// When the status last changed (the checkout time until then).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+}
+
+/// One product of an order, as it was bought: a copy that later changes to the product do
+/// not touch.
+#[Object]
+impl OrderLine {
+    /// The product as it is now (null if it no longer exists).
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        Ok(RequestContext::of(ctx)
+            .loaders
+            .by_id::<Product>()
+            .load_one(self.product_id)
+            .await?)
+    }
+
+    /// The product's name when it was bought.
+    async fn product_name(&self) -> &str {
+        &self.product_name
+    }
+
+    /// The unit the product was sold in when it was bought.
+    async fn unit(&self) -> ProductUnit {
+        self.unit
+    }
+
+    /// How much was bought, in `unit` (pieces, metres or kilograms).
+    async fn quantity(&self) -> Decimal {
+        self.quantity.normalize()
+    }
+
+    /// The price paid per unit.
+    async fn unit_price(&self, ctx: &Context<'_>) -> Result<Money> {
+        Ok(money(ctx, self.order_id, self.unit_price).await?)
+    }
+
+    /// `quantity` times `unitPrice`, rounded to 2 decimals (halves away from zero), in the
+    /// store's currency.
+    async fn line_total(&self, ctx: &Context<'_>) -> Result<Money> {
+        Ok(money(ctx, self.order_id, self.line_total).await?)
+    }
+}
+
+async fn money(ctx: &Context<'_>, order: OrderId, amount: Decimal) -> ApiResult<Money> {
+    let rc = RequestContext::of(ctx);
+    let currency_code = match rc.loaders.by_id::<Order>().load_one(order).await? {
+        Some(order) => order.currency_code,
+        None => return Err(ApiError::Internal("order line without its order".into())),
+    };
+    Ok(Money {
+        amount,
+        currency_code,
+    })
+}
+
+/// One step of an order's history.
+#[Object(name = "OrderStatusChange")]
+impl StatusChange {
+    /// The status the order entered (PENDING for the first step, at checkout).
+    async fn status(&self) -> OrderStatus {
+        self.status
+    }
+
+    /// When the order entered it.
+    async fn at(&self) -> DateTime<Utc> {
+        self.changed_at
+    }
+
+    /// Who made the change; null when the marketplace did (a payment confirmation, or an
+    /// administrator, whom only administrators see named).
+    async fn by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(user) = self.changed_by else {
+            return Ok(None);
+        };
+        let request = RequestContext::of(ctx);
+        let Some(user) = request.loaders.by_id::<User>().load_one(user).await? else {
+            return Ok(None);
+        };
+        // Admins confirm payments now that sellers may not: naming them would hand every
+        // buyer and seller an administrator's id to aim at.
+        if user.role == UserRole::Admin && !request.viewer.is_self_or_admin(user.id) {
+            return Ok(None);
+        }
+        Ok(Some(user))
+    }
+}
+
+/// A page of orders, newest first.
+pub struct OrderConnection {
+    page: Page<Order>,
+    owner: OrderOwner,
+}
+
+impl OrderConnection {
+    /// Fetches a page of `owner`'s orders.
+    pub async fn fetch(
+        rc: &RequestContext,
+        owner: OrderOwner,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Self> {
+        let first = page_size(first)?;
+        let cursor: Option<OrderCursor> = after.as_deref().map(decode_cursor).transpose()?;
+        let rows = db::page(&rc.db, owner, first, cursor).await?;
+        for order in &rows {
+            rc.loaders
+                .by_id::<Order>()
+                .feed_one(order.id, order.clone())
+                .await;
+        }
+        Ok(Self {
+            page: Page::from_overfetch(rows, first, cursor.is_some()),
+            owner,
+        })
+    }
+}
+
+fn order_cursor(order: &Order) -> String {
+    encode_cursor(&(order.created_at, order.id))
+}
+
+/// One order of a page.
+pub struct OrderEdge(Order);
+
+/// One order of a page, with its cursor.
+#[Object]
+impl OrderEdge {
+    /// Opaque cursor of this order: pass it as `after` to continue after it.
+    async fn cursor(&self) -> String {
+        order_cursor(&self.0)
+    }
+
+    /// The order.
+    async fn node(&self) -> &Order {
+        &self.0
+    }
+}
+
+/// A page of orders, newest first.
+#[Object]
+impl OrderConnection {
+    /// The orders of this page with their cursors.
+    async fn edges(&self) -> Vec<OrderEdge> {
+        self.page.rows.iter().cloned().map(OrderEdge).collect()
+    }
+
+    /// The orders of this page, without cursors.
+    async fn nodes(&self) -> &[Order] {
+        &self.page.rows
+    }
+
+    /// Whether more orders follow, and the cursors to continue from.
+    async fn page_info(&self) -> PageInfo {
+        self.page.page_info(order_cursor)
+    }
+
+    /// Every order of the list (the buyer's, or the store's), in any status.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(db::count(&RequestContext::of(ctx).db, self.owner).await?)
+    }
+}
+
+/// Order root fields.
+#[derive(Default)]
+pub struct OrderQueries;
+
+#[Object]
+impl OrderQueries {
+    /// An order. Restricted: its buyer, its store's seller and admins.
+    async fn order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The order's global id; null comes back when there is no such order or the id is not an order's."
+        )]
+        id: ID,
+    ) -> Result<Option<Order>> {
+        let rc = RequestContext::of(ctx);
+        let Ok(id) = OrderId::from_global(&id) else {
+            return Ok(None);
+        };
+        Ok(visible_order(rc, id).await?)
+    }
+}
+
+/// Result of `checkout`: one order per store of the cart.
+#[derive(SimpleObject, Default)]
+pub struct CheckoutPayload {
+    /// The orders placed, one per store, in store id order; empty when there are user
+    /// errors.
+    pub orders: Vec<Order>,
+    /// Why nothing was ordered: several may come at once, one per cart line that cannot be
+    /// bought as it is; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of the order status mutations.
+#[derive(SimpleObject, Default)]
+pub struct OrderPayload {
+    /// The order in its new status; null when there are user errors.
+    pub order: Option<Order>,
+    /// Why the status did not change; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Checkout and order status mutations.
+#[derive(Default)]
+pub struct OrderMutations;
+
+async fn change(rc: &RequestContext, order_id: &ID, to: OrderStatus) -> Result<OrderPayload> {
+    let not_found = || OrderPayload {
+        order: None,
+        user_errors: vec![UserError::at(
+            &["orderId"],
+            UserErrorCode::NotFound,
+            crate::tr!("order-not-found"),
+        )],
+    };
+    let (Some(actor), Ok(id)) = (actor(&rc.viewer), OrderId::from_global(order_id)) else {
+        return Ok(not_found());
+    };
+    match db::change_status(&rc.db, id, to, actor).await? {
+        Ok(order) => Ok(OrderPayload {
+            order: Some(order),
+            user_errors: Vec::new(),
+        }),
+        Err(ChangeRefused::NotFound) => Ok(not_found()),
+        Err(ChangeRefused::Forbidden) => Err(ApiError::Forbidden(crate::tr!(
+            "order-move-forbidden",
+            status = status_name(to)
+        ))
+        .into()),
+        Err(ChangeRefused::InvalidTransition(from)) => Ok(OrderPayload {
+            order: None,
+            user_errors: vec![UserError::at(
+                &["status"],
+                UserErrorCode::InvalidTransition,
+                crate::tr!(
+                    "order-invalid-transition",
+                    from = status_name(from),
+                    to = status_name(to),
+                ),
+            )],
+        }),
+    }
+}
+
+fn status_name(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Pending => "PENDING",
+        OrderStatus::Paid => "PAID",
+        OrderStatus::Shipped => "SHIPPED",
+        OrderStatus::Delivered => "DELIVERED",
+        OrderStatus::Cancelled => "CANCELLED",
+    }
+}
+
+#[Object]
+impl OrderMutations {
+    /// Turns the caller's cart into one order per store, taking the stock. Retry-safe: the
+    /// same key returns the same orders; a different cart under a used key is a user error.
+    /// A line from a store the caller runs is refused (`OWN_STORE`), and so is one the
+    /// product's current status, minimum, step or stock no longer allows.
+    /// User errors: INVALID, OUT_OF_RANGE, NOT_MULTIPLE, UNAVAILABLE, INSUFFICIENT_STOCK, CART_EMPTY, IDEMPOTENCY_KEY_REUSED, OWN_STORE.
+    /// Restricted: signed-in users.
+    #[graphql(guard = "SignedIn")]
+    async fn checkout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A key the client makes up per checkout attempt and reuses on retries (a UUID, say): 8 to 128 characters, no control characters."
+        )]
+        idempotency_key: String,
+    ) -> Result<CheckoutPayload> {
+        let rc = RequestContext::of(ctx);
+        let buyer = rc.viewer.user_id().ok_or(ApiError::Unauthenticated)?;
+        Ok(
+            match checkout::checkout(&rc.db, buyer, &idempotency_key).await? {
+                Ok(orders) => CheckoutPayload {
+                    orders,
+                    user_errors: Vec::new(),
+                },
+                Err(user_errors) => CheckoutPayload {
+                    orders: Vec::new(),
+                    user_errors,
+                },
+            },
+        )
+    }
+
+    /// Moves an order along PENDING -> PAID -> SHIPPED -> DELIVERED, or to CANCELLED from
+    /// PENDING or PAID (which puts its stock back). A move that does not exist from the
+    /// current status is `INVALID_TRANSITION`; one that exists but is not the caller's to
+    /// make is a `FORBIDDEN` error.
+    /// User errors: NOT_FOUND, INVALID_TRANSITION.
+    /// Restricted: only the payment flow and admins mark an order PAID (the history records
+    /// which admin); the store's seller (and admins) ship and deliver it; the buyer may
+    /// only cancel a pending order.
+    #[graphql(guard = "SignedIn")]
+    async fn update_order_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's global id.")] order_id: ID,
+        #[graphql(desc = "The status to move the order to.")] status: OrderStatus,
+    ) -> Result<OrderPayload> {
+        change(RequestContext::of(ctx), &order_id, status).await
+    }
+
+    /// Cancels an order and puts its stock back; shipped, delivered and cancelled orders
+    /// cannot be (`INVALID_TRANSITION`).
+    /// User errors: NOT_FOUND, INVALID_TRANSITION.
+    /// Restricted: the buyer while it is pending; the store's seller while it is pending or
+    /// paid; admins.
+    #[graphql(guard = "SignedIn")]
+    async fn cancel_order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The order's global id.")] order_id: ID,
+    ) -> Result<OrderPayload> {
+        change(RequestContext::of(ctx), &order_id, OrderStatus::Cancelled).await
+    }
+}

@@ -1,0 +1,327 @@
+//! Mail: an outbox in PostgreSQL and a sender that delivers it over SMTP with lettre.
+//!
+//! Key rule: a mail is written to `mail_outbox` in the same transaction as the change it
+//! tells of (a token, an email change), so a mail is never sent for a change that rolled
+//! back and never lost for one that committed. The sender claims due rows with
+//! `FOR UPDATE SKIP LOCKED`, so any number of processes share one outbox; delivery is at
+//! least once. A sent mail keeps its subject for the record; its body, which may hold a
+//! live link, is wiped.
+//!
+//! Without `TEXTISUR_SMTP_URL` (local development) mail stays queued and the server says so
+//! once at start; nothing is lost, and setting the URL later sends it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use sqlx::PgConnection;
+use tokio::sync::Notify;
+
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::UserId;
+use crate::runtime::config::Secret;
+use crate::runtime::db::Db;
+
+/// Where mail goes and what its links point at.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// `smtp://host:port` (plain, a relay on the same network), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465`; `None` keeps mail queued.
+    pub smtp_url: Option<Secret>,
+    /// The sender, `TextiSur <no-responder@textisur.example>`.
+    pub from: String,
+    /// The web front end that opens the links in mails (`https://textisur.example`).
+    pub public_url: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: "TextiSur <no-responder@textisur.localhost>".to_owned(),
+            public_url: "http://localhost:5173".to_owned(),
+        }
+    }
+}
+
+/// What each kind of mail is, for the record and the metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailKind {
+    VerifyEmail,
+    ResetPassword,
+    ConfirmEmailChange,
+    EmailChanged,
+    PasswordChanged,
+}
+
+impl MailKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+            Self::ConfirmEmailChange => "confirm_email_change",
+            Self::EmailChanged => "email_changed",
+            Self::PasswordChanged => "password_changed",
+        }
+    }
+}
+
+/// A mail to queue.
+#[derive(Clone, Debug)]
+pub struct OutgoingMail {
+    pub kind: MailKind,
+    pub user_id: Option<UserId>,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// How long [`Mailer::in_background`] lets the answer go before its work starts.
+const BACKGROUND_DELAY: Duration = Duration::from_millis(25);
+/// Days a sent or given-up mail stays in the outbox.
+pub const KEEP_DAYS: i32 = 30;
+/// After this many failed attempts a mail is given up (and counted).
+pub const MAX_ATTEMPTS: i32 = 8;
+/// Mails one claim takes.
+const BATCH: i64 = 20;
+/// How often the sender looks for mail queued by other processes.
+const POLL: Duration = Duration::from_secs(5);
+
+/// The outbox's sender, and the requests' way to queue mail.
+pub struct Mailer {
+    db: Db,
+    config: MailConfig,
+    from: Mailbox,
+    transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    wake: Notify,
+    /// Work a request handed to the background (see [`Mailer::in_background`]).
+    background: AtomicUsize,
+    background_done: Notify,
+    /// One batch at a time in this process: a drain waits for the sender's batch in flight.
+    sending: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("smtp", &self.transport.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    /// A mailer for `config`; refuses a sender or SMTP URL that does not parse.
+    pub fn new(db: Db, config: MailConfig) -> anyhow::Result<Arc<Self>> {
+        let from: Mailbox = config.from.parse().context("TEXTISUR_MAIL_FROM")?;
+        let transport = match &config.smtp_url {
+            Some(url) => Some(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(&url.0)
+                    .context("TEXTISUR_SMTP_URL")?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build(),
+            ),
+            None => None,
+        };
+        Ok(Arc::new(Self {
+            db,
+            config,
+            from,
+            transport,
+            wake: Notify::new(),
+            background: AtomicUsize::new(0),
+            background_done: Notify::new(),
+            sending: tokio::sync::Mutex::new(()),
+        }))
+    }
+
+    /// Whether mail is delivered (an SMTP URL is configured).
+    pub fn delivers(&self) -> bool {
+        self.transport.is_some()
+    }
+
+    /// The link to `path` of the web front end with `token`: `https://…/cuenta/verificar?token=…`.
+    pub fn link(&self, path: &str, token: &str) -> String {
+        format!(
+            "{}{path}?token={token}",
+            self.config.public_url.trim_end_matches('/')
+        )
+    }
+
+    /// Queues `mail` inside the caller's transaction; call [`Mailer::wake`] after commit.
+    pub async fn enqueue(conn: &mut PgConnection, mail: &OutgoingMail) -> ApiResult<()> {
+        sqlx::query(
+            "INSERT INTO mail_outbox (kind, user_id, recipient, subject, body)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(mail.kind.as_str())
+        .bind(mail.user_id.map(|u| u.0))
+        .bind(&mail.to)
+        .bind(&mail.subject)
+        .bind(&mail.body)
+        .execute(conn)
+        .await?;
+        metrics::counter!("textisur_mail_queued_total", "kind" => mail.kind.as_str()).increment(1);
+        Ok(())
+    }
+
+    /// Tells the sender of this process that mail was queued.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs `work` after the request answered, counted so [`Mailer::drain`] can wait for it.
+    /// Used where the answer must not depend on what the work finds (a password reset for
+    /// an address that may not exist answers in the same time either way). The work starts
+    /// [`BACKGROUND_DELAY`] later, once the answer is on its way: started at once it shared
+    /// the CPU with the answer's last steps, and how much work it found (a token and a mail,
+    /// or nothing) showed in the answer's time.
+    pub fn in_background<F>(self: &Arc<Self>, work: F)
+    where
+        F: Future<Output = ApiResult<()>> + Send + 'static,
+    {
+        self.background.fetch_add(1, Ordering::SeqCst);
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(BACKGROUND_DELAY).await;
+            if let Err(error) = work.await {
+                // The conversion logs the cause; the client already has its answer.
+                let _ = async_graphql::Error::from(error);
+            }
+            this.background.fetch_sub(1, Ordering::SeqCst);
+            this.background_done.notify_waiters();
+        });
+    }
+
+    /// Delivers one batch of due mail; how many were delivered.
+    pub async fn send_due(&self) -> anyhow::Result<usize> {
+        let Some(transport) = &self.transport else {
+            return Ok(0);
+        };
+        let _one_batch = self.sending.lock().await;
+        // Claiming pushes the next attempt back first: a process that dies mid-send leaves
+        // the row to be retried later, never lost.
+        let claimed: Vec<(i64, String, String, String, String, i32)> = sqlx::query_as(
+            "UPDATE mail_outbox SET attempts = attempts + 1,
+                    next_attempt_at = now() + make_interval(secs => least(3600, 30 * 2 ^ attempts))
+             WHERE id IN (SELECT id FROM mail_outbox
+                          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+                          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+             RETURNING id, kind, recipient, subject, body, attempts",
+        )
+        .bind(BATCH)
+        .fetch_all(self.db.pool())
+        .await
+        .context("claim mail")?;
+        let mut sent = 0;
+        for (id, kind, to, subject, body, attempts) in claimed {
+            let outcome = match self.message(&to, &subject, body) {
+                Ok(message) => transport.send(message).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match outcome {
+                Ok(_) => {
+                    sqlx::query("UPDATE mail_outbox SET sent_at = now(), body = '' WHERE id = $1")
+                        .bind(id)
+                        .execute(self.db.pool())
+                        .await
+                        .context("mark mail sent")?;
+                    metrics::counter!("textisur_mail_sent_total", "kind" => kind).increment(1);
+                    sent += 1;
+                }
+                Err(error) => {
+                    let give_up = attempts >= MAX_ATTEMPTS;
+                    tracing::warn!(mail_id = id, %kind, attempts, give_up, %error, "mail not delivered");
+                    sqlx::query(
+                        "UPDATE mail_outbox SET last_error = left($2, 500),
+                                failed_at = CASE WHEN $3 THEN now() END
+                         WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(&error)
+                    .bind(give_up)
+                    .execute(self.db.pool())
+                    .await
+                    .context("record mail failure")?;
+                    let outcome = if give_up { "given_up" } else { "retry" };
+                    metrics::counter!("textisur_mail_failed_total", "kind" => kind, "outcome" => outcome)
+                        .increment(1);
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    fn message(&self, to: &str, subject: &str, body: String) -> anyhow::Result<Message> {
+        Ok(Message::builder()
+            .from(self.from.clone())
+            .to(to.parse::<Mailbox>().context("recipient")?)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)?)
+    }
+
+    /// Waits for work handed to the background, then delivers every due mail: what a test
+    /// calls instead of sleeping. Fails when mail cannot be delivered.
+    pub async fn drain(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.delivers(), "no SMTP server configured");
+        loop {
+            let done = self.background_done.notified();
+            if self.background.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            done.await;
+        }
+        while self.send_due().await? > 0 {}
+        let undelivered: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, last_error FROM mail_outbox WHERE sent_at IS NULL ORDER BY id LIMIT 5",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        anyhow::ensure!(
+            undelivered.is_empty(),
+            "mail not delivered: {undelivered:?}"
+        );
+        Ok(())
+    }
+
+    /// Deletes mail sent or given up more than [`KEEP_DAYS`] days ago (the record of who was
+    /// written to is personal data too), and account tokens used or expired more than a week
+    /// ago. Returns how many rows went. The server calls it every hour.
+    pub async fn sweep(&self) -> anyhow::Result<u64> {
+        let mail = sqlx::query(
+            "DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL)
+                 AND created_at < now() - make_interval(days => $1)",
+        )
+        .bind(KEEP_DAYS)
+        .execute(self.db.pool())
+        .await
+        .context("sweep mail")?;
+        let tokens = sqlx::query(
+            "DELETE FROM account_tokens WHERE (used_at IS NOT NULL OR expires_at < now())
+                 AND created_at < now() - interval '7 days'",
+        )
+        .execute(self.db.pool())
+        .await
+        .context("sweep account tokens")?;
+        Ok(mail.rows_affected() + tokens.rows_affected())
+    }
+
+    /// The sender: delivers when woken and every few seconds, until the task is aborted.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            match self.send_due().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %format!("{error:#}"), "mail sender"),
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+}
