@@ -16,4 +16,6 @@ bash clients/web/setup.sh
 
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 
-cargo nextest run --workspace --no-fail-fast "$@"
+# `crash-hook` builds the indexer's test-only crash hook into the binary under test
+# (api/tests/indexer_crash.rs); no other build has it.
+cargo nextest run --workspace --features textisur-api/crash-hook --no-fail-fast "$@"
