@@ -15,8 +15,5 @@ pub mod search;
 pub mod graphql;
 pub mod runtime;
 
-// Demo data.
-pub mod seed;
-
 pub use runtime::config::Cli;
 pub use runtime::server::{RunningServer, ServerConfig};

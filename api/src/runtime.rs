@@ -5,6 +5,7 @@
 pub mod config;
 pub mod cost_limits;
 pub mod db;
+pub mod demo;
 pub mod events;
 pub mod http;
 pub mod indexing;

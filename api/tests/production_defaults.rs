@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 use support::Scratch;
-use textisur_api::seed::{ADMIN_EMAIL, DEMO_PASSWORD};
+use textisur_api::runtime::demo::{ADMIN_EMAIL, DEMO_PASSWORD};
 use textisur_persisted_queries::TrustedDocuments;
 
 const JWT_KEYS: &str = "prod:dGV4dGlzdXItdGVzdC1rZXktMzItYnl0ZXMtbG9uZyEhIQ==";

@@ -8,7 +8,7 @@ every request here differs from every other, so nothing keyed on the request (a 
 cache, the search index's caches) can stand in for the engine:
 
     search    50 %  SearchPage: a product type, a colour agreeing with it and a material the
-                    type is made of, from api/src/seed/vocab.rs ("camisa blanca lino"), one
+                    type is made of, from api/seed/src/vocab.rs ("camisa blanca lino"), one
                     typo in 30 % of them; 0 to 2 random filters, a random page size, 30 % sorted
     product   20 %  ProductPage of a product drawn uniformly from the whole catalogue, without
                     repeating one until every product was drawn

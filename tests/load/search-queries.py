@@ -2,7 +2,7 @@
 """Writes tests/load/search-queries.json: the fixed mix of 200 Spanish product searches that
 tests/load/search.sh sends to both search backends.
 
-Deterministic (a fixed seed) and built from the seed vocabulary in api/src/seed/vocab.rs, so
+Deterministic (a fixed seed) and built from the seed vocabulary in api/seed/src/vocab.rs, so
 every query has something to find in a seeded catalogue:
 
     plain words (30), accent-less words (20), plurals (20), one typo in a word of five letters
@@ -22,7 +22,7 @@ import re
 import unicodedata
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-VOCAB = (ROOT / "api/src/seed/vocab.rs").read_text(encoding="utf-8")
+VOCAB = (ROOT / "api/seed/src/vocab.rs").read_text(encoding="utf-8")
 OUT = ROOT / "tests/load/search-queries.json"
 
 DOCUMENT = (

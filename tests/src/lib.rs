@@ -18,11 +18,11 @@ use textisur_api::accounts::limits::AuthLimitConfig;
 use textisur_api::runtime::config::IndexerMode;
 use textisur_api::runtime::config::Secret;
 use textisur_api::runtime::db::{self, Db};
+use textisur_api::runtime::demo::{self, SeedPlan};
 use textisur_api::runtime::http::HttpConfig;
 use textisur_api::runtime::indexing::IndexSetup;
 use textisur_api::runtime::server::{self, RunningServer, ServerConfig};
 use textisur_api::search::{SearchBackend, SearchState};
-use textisur_api::seed::{self, SeedPlan};
 use textisur_indexer::IndexerConfig;
 use textisur_persisted_queries::StoreConfig;
 
@@ -123,7 +123,7 @@ impl TestApp {
         let db = db::connect(&url, 8).await?;
         db::migrate(&db).await?;
         if let Some(products) = options.seed_products {
-            seed::seed(&db, &SeedPlan::for_products(products, 7), false).await?;
+            demo::seed(&db, &SeedPlan::for_products(products, 7), false).await?;
         }
         let index_dir = tempfile::tempdir().context("create index directory")?;
         let config = ServerConfig {

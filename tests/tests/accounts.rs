@@ -256,7 +256,7 @@ async fn suspension_ends_every_session_at_once() {
 async fn seeded_admin_can_log_in_with_the_demo_password() {
     let app = TestApp::seeded(20).await;
     let login = app
-        .data(LOGIN, json!({ "i": { "email": textisur_api::seed::ADMIN_EMAIL, "password": textisur_api::seed::DEMO_PASSWORD } }))
+        .data(LOGIN, json!({ "i": { "email": textisur_api::runtime::demo::ADMIN_EMAIL, "password": textisur_api::runtime::demo::DEMO_PASSWORD } }))
         .await;
     assert_eq!(login["login"]["userErrors"], json!([]));
     let token = login["login"]["accessToken"].as_str().expect("token");

@@ -4,8 +4,8 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use textisur_api::runtime::demo::{ADMIN_EMAIL, DEMO_PASSWORD};
 use textisur_api::runtime::http::HttpConfig;
-use textisur_api::seed::{ADMIN_EMAIL, DEMO_PASSWORD};
 use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
 use textisur_tests::{TestApp, TestOptions};
 

@@ -19,9 +19,9 @@ use crate::runtime::config::{
     Command, Environment, IndexCommand, PersistedQueriesCommand, PushArgs, ServeArgs,
 };
 use crate::runtime::db::{self, Db};
+use crate::runtime::demo;
 use crate::runtime::http::{self, HttpConfig};
 use crate::runtime::indexing::{self, IndexRuntime, IndexSetup};
-use crate::seed;
 
 /// What the HTTP server needs besides the database.
 #[derive(Clone, Debug)]
@@ -153,9 +153,9 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Seed(args) => {
             let db = db::connect(&args.db.database_url, args.db.db_max_connections).await?;
             db::migrate(&db).await?;
-            seed::seed(
+            demo::seed(
                 &db,
-                &seed::SeedPlan::for_products(args.products, args.seed),
+                &demo::SeedPlan::for_products(args.products, args.seed),
                 true,
             )
             .await
@@ -219,15 +219,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await?;
     db::migrate(&db).await?;
     let demo_data = !args.no_demo_data && args.demo_data.unwrap_or(!production);
-    if demo_data && seed::catalogue_is_empty(&db).await? {
+    if demo_data && demo::catalogue_is_empty(&db).await? {
         tracing::info!(
             products = args.demo_products,
             "empty database: seeding demo data"
         );
-        let mut plan = seed::SeedPlan::for_products(args.demo_products, 42);
+        let mut plan = demo::SeedPlan::for_products(args.demo_products, 42);
         // The demo password is published: in production nobody may sign in with it.
         plan.published_password = !production;
-        seed::seed(&db, &plan, true).await?;
+        demo::seed(&db, &plan, true).await?;
     }
     let server = start(db, config).await?;
     let base = format!("http://{}", server.addr);

@@ -1,7 +1,16 @@
 //! The words the demo catalogue is made of: Southern Cone cities with their coordinates,
 //! textile product types, materials, colours, patterns, names and review texts.
 
-use crate::catalogue::products::ProductUnit;
+/// How a demo product is sold; written as the `product_unit` enum's label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProductUnit {
+    /// By the piece (clothing, towels).
+    Piece,
+    /// By the metre (fabric off the roll).
+    Metre,
+    /// By the kilogram (yarn, fibre).
+    Kilogram,
+}
 
 /// A city stores can be in.
 pub struct City {

@@ -1,4 +1,6 @@
-//! Deterministic demo data: a Spanish textile catalogue in real Southern Cone cities.
+//! Deterministic demo data: a Spanish textile catalogue in real Southern Cone cities. Its own
+//! crate, so the API's code holds no demo data; the API runs it on `textisur seed` and on
+//! an empty database at `serve` (`textisur_api::runtime::demo`).
 //!
 //! The same plan and seed always give the same rows (ids included), so benchmarks and bug
 //! reports can name them. Everything is written in one transaction with COPY: a seed either
@@ -20,8 +22,9 @@ use sqlx::{PgConnection, Postgres, Transaction};
 
 use self::copy::CopyRows;
 use self::vocab::{Gender, ProductType, Sizing};
-use crate::catalogue::products::ProductUnit;
-use crate::runtime::db::Db;
+use sqlx::PgPool;
+
+use self::vocab::ProductUnit;
 
 /// How much demo data to make.
 #[derive(Clone, Debug)]
@@ -38,6 +41,20 @@ pub struct SeedPlan {
 }
 
 impl SeedPlan {
+    /// The password every seeded account gets: [`DEMO_PASSWORD`], or when it is not to be
+    /// published a random one that is never shown. Hash it once for [`seed`]: hashing
+    /// thousands would take minutes for nothing.
+    pub fn password(&self) -> String {
+        if self.published_password {
+            DEMO_PASSWORD.to_owned()
+        } else {
+            use rand::distr::{Alphanumeric, SampleString};
+            // A cryptographic generator seeded by the operating system, not the plan's
+            // reproducible one.
+            Alphanumeric.sample_string(&mut rand::rng(), 32)
+        }
+    }
+
     /// A plan scaled from the number of products.
     pub fn for_products(products: u32, seed: u64) -> Self {
         Self {
@@ -58,19 +75,25 @@ pub const ADMIN_EMAIL: &str = "admin@textisur.example";
 pub const DEMO_PASSWORD: &str = "lana de alpaca";
 
 /// Whether the database holds no users and no products (the only state `seed` writes into).
-pub async fn catalogue_is_empty(db: &Db) -> anyhow::Result<bool> {
+pub async fn catalogue_is_empty(pool: &PgPool) -> anyhow::Result<bool> {
     let empty: bool = sqlx::query_scalar(
         "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM products)",
     )
-    .fetch_one(db.pool())
+    .fetch_one(pool)
     .await?;
     Ok(empty)
 }
 
-/// Writes the plan's demo data into an empty database.
-pub async fn seed(db: &Db, plan: &SeedPlan, progress: bool) -> anyhow::Result<()> {
+/// Writes the plan's demo data into an empty database; every account gets the password
+/// whose hash is `password_hash` (see [`SeedPlan::password`]).
+pub async fn seed(
+    pool: &PgPool,
+    plan: &SeedPlan,
+    password_hash: String,
+    progress: bool,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = pool.begin().await?;
     // Two processes starting on one empty database must not both seed it.
     sqlx::query("SELECT pg_advisory_xact_lock(7357)")
         .execute(&mut *tx)
@@ -96,18 +119,6 @@ pub async fn seed(db: &Db, plan: &SeedPlan, progress: bool) -> anyhow::Result<()
     } else {
         ProgressBar::hidden()
     };
-    let password = if plan.published_password {
-        DEMO_PASSWORD.to_owned()
-    } else {
-        use rand::distr::{Alphanumeric, SampleString};
-        // A cryptographic generator seeded by the operating system, not the plan's
-        // reproducible one.
-        Alphanumeric.sample_string(&mut rand::rng(), 32)
-    };
-    // One hash for every demo account: hashing thousands would take minutes for nothing.
-    let password_hash = crate::accounts::passwords::hash(&password)
-        .await
-        .map_err(|e| anyhow::anyhow!("hash the demo password: {}", e.message()))?;
     let mut g = Generator::new(plan, password_hash);
     bar.set_message("stores");
     g.write_people_and_stores(&mut tx).await?;
