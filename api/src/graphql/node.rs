@@ -2,12 +2,17 @@
 
 use async_graphql::{Context, ID, Interface, Object, Result};
 
+use crate::accounts::graphql::visible_session;
 use crate::accounts::users::User;
-use crate::accounts::users::UserByPublicIdLoader;
+use crate::accounts::users::graphql::visible_user;
 use crate::catalogue::categories::Category;
+use crate::catalogue::categories::graphql::visible_category;
 use crate::catalogue::products::Product;
+use crate::catalogue::products::graphql::visible_product;
 use crate::catalogue::reviews::Review;
+use crate::catalogue::reviews::graphql::visible_review;
 use crate::catalogue::stores::Store;
+use crate::catalogue::stores::graphql::visible_store;
 use crate::commerce::orders::Order;
 use crate::commerce::orders::graphql::visible_order;
 use crate::conversations::graphql::{visible_conversation, visible_message};
@@ -76,53 +81,30 @@ impl NodeQueries {
     }
 }
 
+/// Finds the node a global id names through the feature that owns its kind: each feature
+/// names one public `visible_*` function that applies its own visibility rules, so this
+/// table reaches into no feature's loaders or rules.
 async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
-    let l = &rc.loaders;
-    let (kind, number) = match ids::decode(id)? {
+    let (kind, n) = match ids::decode(id)? {
         GlobalRef::Row(kind, number) => (kind, number),
-        GlobalRef::User(public) => {
-            return Ok(l
-                .get::<UserByPublicIdLoader>()
-                .load_one(public)
-                .await?
-                .map(Node::User));
-        }
+        GlobalRef::User(public) => return Ok(visible_user(rc, public).await?.map(Node::User)),
         GlobalRef::Session(session) => {
-            return Ok(crate::accounts::graphql::visible_session(rc, session)
-                .await?
-                .map(Node::Session));
+            return Ok(visible_session(rc, session).await?.map(Node::Session));
         }
     };
     Ok(match kind {
-        NodeKind::Product => l
-            .by_id::<Product>()
-            .load_one(ProductId(number))
-            .await?
-            .filter(|p| p.visible_to(&rc.viewer))
-            .map(Node::Product),
-        NodeKind::Store => l
-            .by_id::<Store>()
-            .load_one(StoreId(number))
-            .await?
-            .map(Node::Store),
-        NodeKind::Category => l
-            .by_id::<Category>()
-            .load_one(CategoryId(number))
+        NodeKind::Product => visible_product(rc, ProductId(n)).await?.map(Node::Product),
+        NodeKind::Store => visible_store(rc, StoreId(n)).await?.map(Node::Store),
+        NodeKind::Category => visible_category(rc, CategoryId(n))
             .await?
             .map(Node::Category),
-        // `decode` names users by public id and sessions by UUID, handled above.
-        NodeKind::User | NodeKind::Session => None,
-        NodeKind::Review => l
-            .by_id::<Review>()
-            .load_one(ReviewId(number))
-            .await?
-            .map(Node::Review),
-        NodeKind::Order => visible_order(rc, OrderId(number)).await?.map(Node::Order),
-        NodeKind::Conversation => visible_conversation(rc, ConversationId(number))
+        NodeKind::Review => visible_review(rc, ReviewId(n)).await?.map(Node::Review),
+        NodeKind::Order => visible_order(rc, OrderId(n)).await?.map(Node::Order),
+        NodeKind::Conversation => visible_conversation(rc, ConversationId(n))
             .await?
             .map(Node::Conversation),
-        NodeKind::Message => visible_message(rc, MessageId(number))
-            .await?
-            .map(Node::Message),
+        NodeKind::Message => visible_message(rc, MessageId(n)).await?.map(Node::Message),
+        // `decode` names users by public id and sessions by UUID, handled above.
+        NodeKind::User | NodeKind::Session => None,
     })
 }

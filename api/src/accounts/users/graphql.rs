@@ -11,6 +11,7 @@ use super::{User, UserRole};
 use crate::accounts::graphql::{Session, sessions_of};
 use async_graphql::Guard;
 
+use crate::accounts::users::UserByPublicIdLoader;
 use crate::catalogue::stores::Store;
 use crate::catalogue::stores::StoreByOwnerLoader;
 use crate::commerce::carts::graphql::Cart;
@@ -18,7 +19,14 @@ use crate::commerce::orders::db::OrderOwner;
 use crate::commerce::orders::graphql::OrderConnection;
 use crate::conversations::graphql::{ConversationConnection, conversations_of};
 use crate::graphql::context::RequestContext;
+use crate::graphql::error::ApiResult;
 use crate::graphql::guards::SelfOrAdmin;
+use crate::graphql::ids::UserPublicId;
+
+/// The user with this public id, for `node`: anyone may see a user's public fields.
+pub async fn visible_user(rc: &RequestContext, id: UserPublicId) -> ApiResult<Option<User>> {
+    rc.loaders.get::<UserByPublicIdLoader>().load_one(id).await
+}
 
 /// User root fields.
 #[derive(Default)]

@@ -5,6 +5,13 @@ use async_graphql::{Context, ID, Object, Result};
 use super::Category;
 use crate::catalogue::categories::CategoryChildrenLoader;
 use crate::graphql::context::RequestContext;
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::CategoryId;
+
+/// The category with this id, for `node`: every category is public.
+pub async fn visible_category(rc: &RequestContext, id: CategoryId) -> ApiResult<Option<Category>> {
+    rc.loaders.by_id::<Category>().load_one(id).await
+}
 
 /// Category root fields.
 #[derive(Default)]

@@ -38,6 +38,13 @@ const MAX_FILTER_VALUES: usize = 50;
 /// Most images a product shows (the query cost counts on it).
 pub const MAX_IMAGES: usize = 8;
 
+/// The product with this id if the caller may see it (drafts and archived products only by
+/// their seller and admins): `product(id:)` and `node` find products through it.
+pub async fn visible_product(rc: &RequestContext, id: ProductId) -> ApiResult<Option<Product>> {
+    let product = rc.loaders.by_id::<Product>().load_one(id).await?;
+    Ok(product.filter(|p| p.visible_to(&rc.viewer)))
+}
+
 /// Product root fields.
 #[derive(Default)]
 pub struct ProductQueries;
@@ -55,7 +62,7 @@ impl ProductQueries {
         let product = match (id, slug) {
             (Some(id), None) => {
                 let id = ProductId::from_global(&id)?;
-                rc.loaders.by_id::<Product>().load_one(id).await?
+                visible_product(rc, id).await?
             }
             (None, Some(slug)) => match rc.db.rows().by_slug::<Product>(&slug, |p| &p.slug) {
                 Some(product) => Some(product),

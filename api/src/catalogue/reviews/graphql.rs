@@ -7,7 +7,14 @@ use super::Review;
 use crate::accounts::users::User;
 use crate::catalogue::products::Product;
 use crate::graphql::context::RequestContext;
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::ReviewId;
 use crate::graphql::pagination::{Page, PageInfo, encode_cursor};
+
+/// The review with this id, for `node`: every review is public.
+pub async fn visible_review(rc: &RequestContext, id: ReviewId) -> ApiResult<Option<Review>> {
+    rc.loaders.by_id::<Review>().load_one(id).await
+}
 
 /// A buyer's rating of a product delivered to them, with an optional text.
 #[Object]

@@ -17,6 +17,11 @@ use crate::graphql::ids::StoreId;
 use crate::graphql::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use async_graphql::Guard;
 
+/// The store with this id, for `node`: every store is public.
+pub async fn visible_store(rc: &RequestContext, id: StoreId) -> ApiResult<Option<Store>> {
+    rc.loaders.by_id::<Store>().load_one(id).await
+}
+
 /// Store root fields.
 #[derive(Default)]
 pub struct StoreQueries;
