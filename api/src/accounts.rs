@@ -46,7 +46,9 @@ pub const LIVE_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs
 /// Sessions found live lately, with their user's role: a signed-in request's check costs a
 /// statement only once per session per [`LIVE_SESSION_TTL`].
 pub struct LiveSessions {
-    live: moka::sync::Cache<(UserId, Uuid), UserRole>,
+    /// The role, and when the session was found live.
+    live: quick_cache::sync::Cache<(UserId, Uuid), (UserRole, std::time::Instant)>,
+    ttl: std::time::Duration,
 }
 
 impl std::fmt::Debug for LiveSessions {
@@ -58,11 +60,8 @@ impl std::fmt::Debug for LiveSessions {
 impl LiveSessions {
     fn new(ttl: std::time::Duration) -> Self {
         Self {
-            live: moka::sync::Cache::builder()
-                .time_to_live(ttl)
-                .max_capacity(100_000)
-                .support_invalidation_closures()
-                .build(),
+            live: quick_cache::sync::Cache::new(100_000),
+            ttl,
         }
     }
 
@@ -88,12 +87,11 @@ impl LiveSessions {
 
     /// When notices of ended sessions were missed: every session is checked again.
     pub fn forget_all(&self) {
-        self.live.invalidate_all();
+        self.live.clear();
     }
 
-    fn forget(&self, matches: impl Fn(&(UserId, Uuid)) -> bool + Send + Sync + 'static) {
-        // Errs only when the cache was built without invalidation closures; `new` enables them.
-        let _ = self.live.invalidate_entries_if(move |key, _| matches(key));
+    fn forget(&self, matches: impl Fn(&(UserId, Uuid)) -> bool) {
+        self.live.retain(|key, _| !matches(key));
     }
 
     /// The role of `user` if `session` is live (not revoked, the user not suspended): from
@@ -104,12 +102,16 @@ impl LiveSessions {
         user: UserId,
         session: Uuid,
     ) -> ApiResult<Option<UserRole>> {
-        if let Some(role) = self.live.get(&(user, session)) {
+        if let Some((role, checked)) = self.live.get(&(user, session))
+            && checked.elapsed() < self.ttl
+        {
             return Ok(Some(role));
         }
+        // Counted from before the read, so the bound holds whatever the read took.
+        let checked = std::time::Instant::now();
         let role = db::live_role(db, user, session).await?;
         if let Some(role) = role {
-            self.live.insert((user, session), role);
+            self.live.insert((user, session), (role, checked));
         }
         Ok(role)
     }

@@ -1,5 +1,5 @@
 //! Automatic persisted queries: query texts stored by their SHA-256 in Redis (through
-//! bb8-redis), with an in-process cache in front, bounded by bytes (moka's weigher), so
+//! bb8-redis), with an in-process cache in front, bounded by bytes (quick_cache), so
 //! however long the texts, memory stays within the budget.
 //!
 //! Key rule: Redis is a dependency, not a single point of failure. Every Redis call has a
@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bb8_redis::RedisConnectionManager;
-use moka::sync::Cache;
+use quick_cache::sync::Cache;
 use redis::AsyncCommands;
 use sha2::{Digest, Sha256};
 
@@ -86,12 +86,22 @@ pub fn is_sha256_hex(hash: &str) -> bool {
 /// The persisted-query store.
 pub struct PersistedQueryStore {
     redis: bb8::Pool<RedisConnectionManager>,
-    local: Cache<String, Arc<str>>,
+    local: Cache<String, Arc<str>, TextWeigher>,
     breaker: Breaker,
     config: StoreConfig,
 }
 
 const KEY_PREFIX: &str = "textisur:apq:";
+
+/// Weighs a kept query text by its bytes and its hash's.
+#[derive(Clone)]
+struct TextWeigher;
+
+impl quick_cache::Weighter<String, Arc<str>> for TextWeigher {
+    fn weight(&self, hash: &String, query: &Arc<str>) -> u64 {
+        (hash.len() + query.len()) as u64
+    }
+}
 
 /// The Redis key a query registered under `hash` is stored at.
 pub fn redis_key(hash: &str) -> String {
@@ -106,12 +116,8 @@ impl PersistedQueryStore {
             .max_size(8)
             .connection_timeout(config.call_timeout)
             .build_unchecked(manager);
-        let local = Cache::builder()
-            .max_capacity(config.local_capacity_bytes)
-            .weigher(|hash: &String, query: &Arc<str>| {
-                u32::try_from(hash.len() + query.len()).unwrap_or(u32::MAX)
-            })
-            .build();
+        let items = usize::try_from(config.local_capacity_bytes / 2048).unwrap_or(usize::MAX);
+        let local = Cache::with_weighter(items.max(1), config.local_capacity_bytes, TextWeigher);
         Ok(Self {
             redis,
             local,
@@ -137,9 +143,6 @@ impl PersistedQueryStore {
 
     fn local_put(&self, hash: &str, query: Arc<str>) {
         self.local.insert(hash.to_owned(), query);
-        // Evict now rather than on moka's own schedule, so the budget holds at every moment
-        // (registrations are rare next to hits: the extra work is small).
-        self.local.run_pending_tasks();
     }
 
     /// The query registered under `hash`, from the process or from Redis.

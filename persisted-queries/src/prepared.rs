@@ -1,30 +1,43 @@
 //! An in-process cache of documents prepared from persisted query texts (parsed and checked
 //! by the caller), by hash, so a hot persisted query is neither fetched nor parsed again.
-//! Bounded by bytes as the caller weighs them (moka's weigher), like the texts' own cache:
+//! Bounded by bytes as the caller weighs them (a quick_cache weighter), like the texts' own cache:
 //! a prepared document holds its text, so counting entries would not bound memory.
 //! Generic over what "prepared" means, so this crate stays free of GraphQL.
 
 use std::sync::Arc;
 
-use moka::sync::Cache;
+use quick_cache::sync::Cache;
 
 /// Prepared documents by key (a persisted query's hash, with whatever else the preparation
 /// depends on).
 pub struct PreparedCache<T> {
-    entries: Cache<String, Arc<T>>,
+    entries: Cache<String, Arc<T>, Weigh<T>>,
 }
+
+/// Weighs a prepared document by its key and the caller's weight.
+struct Weigh<T>(fn(&T) -> u64);
+
+impl<T> Clone for Weigh<T> {
+    fn clone(&self) -> Self {
+        Self(self.0)
+    }
+}
+
+impl<T> quick_cache::Weighter<String, Arc<T>> for Weigh<T> {
+    fn weight(&self, key: &String, prepared: &Arc<T>) -> u64 {
+        (key.len() as u64).saturating_add((self.0)(prepared))
+    }
+}
+
+/// Bytes a prepared document is expected to weigh, to size the cache's tables up front.
+const TYPICAL_BYTES: u64 = 4096;
 
 impl<T: Send + Sync + 'static> PreparedCache<T> {
     /// A cache holding at most `capacity_bytes`, each document weighing `weigh(document)`
     /// bytes (one heavier than the whole budget is not kept).
     pub fn new(capacity_bytes: u64, weigh: fn(&T) -> u64) -> Self {
-        let entries = Cache::builder()
-            .max_capacity(capacity_bytes)
-            .weigher(move |key: &String, prepared: &Arc<T>| {
-                let bytes = (key.len() as u64).saturating_add(weigh(prepared));
-                u32::try_from(bytes).unwrap_or(u32::MAX)
-            })
-            .build();
+        let items = usize::try_from(capacity_bytes / TYPICAL_BYTES).unwrap_or(usize::MAX);
+        let entries = Cache::with_weighter(items.max(1), capacity_bytes, Weigh(weigh));
         Self { entries }
     }
 
@@ -39,14 +52,11 @@ impl<T: Send + Sync + 'static> PreparedCache<T> {
     /// Keeps `prepared` under `key`, evicting others when the budget is full.
     pub fn put(&self, key: String, prepared: Arc<T>) {
         self.entries.insert(key, prepared);
-        // Evict now, so the budget holds at every moment (preparations are rare next to hits).
-        self.entries.run_pending_tasks();
     }
 
     /// Bytes held, as weighed.
     pub fn weighted_bytes(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.weighted_size()
+        self.entries.weight()
     }
 }
 

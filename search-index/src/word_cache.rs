@@ -16,8 +16,10 @@
 //!   weights, stem, synonyms, and the typed text with the automata it turned on), so equal
 //!   keys are equal clauses. Entries of merged-away segments are dropped by
 //!   [`forget_segments`] and are never looked up again anyway.
-//! - It is bounded in bytes (moka, TinyLFU admission, so a one-off typo does not push out
-//!   the words everybody types); `0` turns it off and words run as plain unions.
+//! - It is bounded in bytes (quick_cache, S3-FIFO: a one-off typo enters a small probation
+//!   queue and leaves it without pushing out the words everybody types); `0` turns it off
+//!   and words run as plain unions. A first miss per key works the list out once while
+//!   other searches for it wait (quick_cache's placeholder guard).
 //!
 //! Metrics: `textisur_search_word_cache_lookups_total{result="hit"|"miss"}` and
 //! `textisur_search_word_cache_bytes`.
@@ -26,7 +28,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, OnceLock};
 
-use moka::sync::Cache;
+use quick_cache::sync::{Cache, GuardResult};
 use tantivy::index::SegmentId;
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, TantivyError};
@@ -39,12 +41,37 @@ static CAPACITY: AtomicU64 = AtomicU64::new(DEFAULT_WORD_CACHE_BYTES);
 
 type Key = (SegmentId, Arc<str>);
 
-static CACHE: LazyLock<Cache<Key, Arc<WordMatches>>> = LazyLock::new(|| {
-    Cache::builder()
-        .max_capacity(CAPACITY.load(Ordering::Relaxed))
-        .weigher(|_: &Key, matches: &Arc<WordMatches>| matches.weight())
-        .support_invalidation_closures()
-        .build()
+/// Weighs a kept list by its bytes.
+#[derive(Clone)]
+struct ListWeigher;
+
+impl quick_cache::Weighter<Key, Arc<WordMatches>> for ListWeigher {
+    fn weight(&self, _: &Key, matches: &Arc<WordMatches>) -> u64 {
+        matches.weight()
+    }
+}
+
+/// Bytes a kept list is expected to weigh, to size the cache's tables up front.
+const TYPICAL_LIST_BYTES: u64 = 16 << 10;
+
+/// At most this many shards, so that one shard (a fraction of the budget) holds the list of
+/// a word that matches a large share of a big segment.
+const SHARDS: usize = 4;
+
+static CACHE: LazyLock<Cache<Key, Arc<WordMatches>, ListWeigher>> = LazyLock::new(|| {
+    let bytes = CAPACITY.load(Ordering::Relaxed);
+    let items = usize::try_from(bytes / TYPICAL_LIST_BYTES).unwrap_or(usize::MAX);
+    let options = quick_cache::OptionsBuilder::new()
+        .estimated_items_capacity(items.max(1))
+        .weight_capacity(bytes)
+        .shards(SHARDS)
+        .build();
+    match options {
+        Ok(options) => {
+            Cache::with_options(options, ListWeigher, Default::default(), Default::default())
+        }
+        Err(_) => Cache::with_weighter(items.max(1), bytes, ListWeigher),
+    }
 });
 
 /// Sets the bound of the word cache in bytes; `0` turns it off. It takes effect only when
@@ -62,9 +89,7 @@ pub(crate) fn forget_segments(gone: &HashSet<SegmentId>) {
     if gone.is_empty() || !enabled() {
         return;
     }
-    let gone = gone.clone();
-    // Only fails when invalidation closures are not enabled, which they are above.
-    let _ = CACHE.invalidate_entries_if(move |(segment, _), _| gone.contains(segment));
+    CACHE.retain(|(segment, _), _| !gone.contains(segment));
 }
 
 /// The documents of one segment that match a word, ascending, and the word's score in each.
@@ -74,11 +99,10 @@ struct WordMatches {
 }
 
 impl WordMatches {
-    fn weight(&self) -> u32 {
-        let bytes = (self.docs.capacity() * size_of::<DocId>())
+    fn weight(&self) -> u64 {
+        ((self.docs.capacity() * size_of::<DocId>())
             + (self.scores.capacity() * size_of::<Score>())
-            + 96;
-        u32::try_from(bytes).unwrap_or(u32::MAX)
+            + 96) as u64
     }
 }
 
@@ -163,17 +187,22 @@ struct CachedWordWeight {
 impl CachedWordWeight {
     fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Arc<WordMatches>> {
         let key = (reader.segment_id(), self.key.clone());
-        let entry = CACHE
-            .entry(key)
-            .or_try_insert_with(|| self.materialise(reader).map(Arc::new))
-            .map_err(|e| TantivyError::clone(&e))?;
-        if entry.is_fresh() {
-            MISSES.increment(1);
-            metrics::gauge!("textisur_search_word_cache_bytes").set(CACHE.weighted_size() as f64);
-        } else {
-            HITS.increment(1);
+        match CACHE.get_value_or_guard(&key, None) {
+            GuardResult::Value(matches) => {
+                HITS.increment(1);
+                Ok(matches)
+            }
+            GuardResult::Guard(guard) => {
+                MISSES.increment(1);
+                // An error drops the guard: the next search tries again.
+                let matches = Arc::new(self.materialise(reader)?);
+                let _ = guard.insert(matches.clone());
+                metrics::gauge!("textisur_search_word_cache_bytes").set(CACHE.weight() as f64);
+                Ok(matches)
+            }
+            // Only a guard with a timeout times out; none is given.
+            GuardResult::Timeout => Ok(Arc::new(self.materialise(reader)?)),
         }
-        Ok(entry.into_value())
     }
 
     /// Walks the word's clauses over the segment once.

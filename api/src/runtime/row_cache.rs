@@ -4,7 +4,7 @@
 //!
 //! - **Bounded in bytes**: one quick_cache cache weighed by each row's approximate heap
 //!   size (`--row-cache-mib`, 0 turns it off), evicting the least useful rows (S3-FIFO, so
-//!   a scan of cold rows does not push out the hot ones). Not moka, as the other caches:
+//!   a scan of cold rows does not push out the hot ones). quick_cache, as every cache here:
 //!   a nested page reads about 140 rows, and moka's read path (a read-log channel and
 //!   housekeeping on the reader's thread) took 9 % of that page's time; quick_cache's hit
 //!   is a hash probe under a shard's read lock and one atomic bit, as Lance found for its

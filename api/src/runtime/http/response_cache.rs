@@ -47,22 +47,28 @@ impl CachedResponse {
 
 /// The cache; a no-op when its time to live is zero.
 pub struct ResponseCache {
-    entries: Option<moka::sync::Cache<String, Arc<CachedResponse>>>,
+    entries: Option<quick_cache::sync::Cache<String, Arc<CachedResponse>, ResponseWeigher>>,
+    ttl: Duration,
+}
+
+/// Weighs a kept response by its key and body.
+#[derive(Clone)]
+struct ResponseWeigher;
+
+impl quick_cache::Weighter<String, Arc<CachedResponse>> for ResponseWeigher {
+    fn weight(&self, key: &String, value: &Arc<CachedResponse>) -> u64 {
+        (key.len() + value.body.len() + 64) as u64
+    }
 }
 
 impl ResponseCache {
     /// A cache keeping responses for `ttl`, at most `max_bytes` of them.
     pub fn new(ttl: Duration, max_bytes: u64) -> Self {
         let entries = (!ttl.is_zero() && max_bytes > 0).then(|| {
-            moka::sync::Cache::builder()
-                .time_to_live(ttl)
-                .max_capacity(max_bytes)
-                .weigher(|key: &String, value: &Arc<CachedResponse>| {
-                    u32::try_from(key.len() + value.body.len() + 64).unwrap_or(u32::MAX)
-                })
-                .build()
+            let items = usize::try_from(max_bytes / 2048).unwrap_or(usize::MAX);
+            quick_cache::sync::Cache::with_weighter(items.max(1), max_bytes, ResponseWeigher)
         });
-        Self { entries }
+        Self { entries, ttl }
     }
 
     /// The key of a request whose answer may be shared: persisted, anonymous. `None` for
@@ -88,7 +94,15 @@ impl ResponseCache {
 
     /// The response stored under `key`, if still fresh.
     pub(super) fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
-        let found = self.entries.as_ref()?.get(key);
+        let entries = self.entries.as_ref()?;
+        // Expired entries are dropped when met; the byte bound evicts the rest.
+        let found = entries.get(key).filter(|found| {
+            let fresh = found.stored.elapsed() < self.ttl;
+            if !fresh {
+                entries.remove(key);
+            }
+            fresh
+        });
         let result = if found.is_some() { "hit" } else { "miss" };
         metrics::counter!("textisur_response_cache_total", "result" => result).increment(1);
         found
