@@ -17,6 +17,8 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use rustc_hash::FxHashMap;
+
 use dataloader::BatchFn;
 use dataloader::cached::Loader;
 
@@ -221,7 +223,7 @@ pub type ById<T> = Batcher<ByIdLoader<T>>;
 #[derive(Clone)]
 pub struct Loaders {
     db: Db,
-    built: Arc<Mutex<HashMap<TypeId, Built>>>,
+    built: Arc<Mutex<FxHashMap<TypeId, Built>>>,
 }
 
 /// A loader built for a request.
