@@ -1,12 +1,30 @@
-//! The one place where failures become GraphQL errors.
+//! Errors and their codes: every `errors[].extensions.code` the API emits is decided here.
 //!
-//! Policy: errors the client can act on carry a code from the closed set of API.md and a
-//! lowercase message; everything else is logged with its chain and reaches the client as
-//! `internal error` with code `INTERNAL_SERVER_ERROR`, so no SQL or stack detail leaks.
-//! PostgreSQL out of reach (down, restarting, every pooled connection busy past the acquire
-//! timeout) keeps that code but says `service unavailable` with `retryAfterMs`, and the HTTP
-//! handler answers 503 with `Retry-After` when nothing else came back: the same request is
-//! worth retrying shortly, and a load balancer or client can back off on the status alone.
+//! # Policy
+//!
+//! 1. **Codes come from types, never from message text.** Two enums carry them, and both
+//!    implement `ErrorExtensions`, which sets `code` and any extra member (`retryAfterMs`,
+//!    `limit`/`max`/`actual`):
+//!    - [`ApiError`]: what a resolver or the database layer fails with;
+//!    - [`RequestError`]: a request refused before it runs, or instead of running (unreadable
+//!      body, safelist, persisted lookup, limits, cost bucket, credentials).
+//! 2. **The client can act on every message it reads.** Messages are lowercase, in the
+//!    request's language ([`crate::graphql::i18n`]), and name what to change.
+//! 3. **Nothing internal leaks.** A bug or a database failure is logged with its cause and
+//!    reaches the client as `internal error` with `INTERNAL_SERVER_ERROR`; no SQL, no chain.
+//! 4. **Out of reach is not a bug.** PostgreSQL down, restarting or with every pooled
+//!    connection busy keeps `INTERNAL_SERVER_ERROR` but says `service unavailable` with
+//!    `retryAfterMs`; the HTTP layer answers 503 with `Retry-After` when nothing else came
+//!    back, so a load balancer or client can back off on the status alone.
+//! 5. **async-graphql's own errors are the request's fault.** The executor raises errors
+//!    without a code only for the document or its variables (syntax, validation, argument
+//!    coercion, its depth backstop): [`code_untyped`] gives them `BAD_USER_INPUT`. Our
+//!    resolvers cannot raise an uncoded error: [`ApiError`] has no `Display`, so `?` can only
+//!    convert it through `ErrorExtensions`.
+//! 6. **The status is the transport's business.** This module decides the code; HTTP
+//!    (`runtime/http/pipeline.rs`) and the WebSocket decide how to carry it.
+//! 7. **Expected failures of a mutation are data, not errors**: they are `userErrors` in the
+//!    payload ([`crate::graphql::user_errors`]), with their own field-level codes.
 
 use std::sync::Arc;
 
@@ -127,25 +145,187 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-impl From<ApiError> for async_graphql::Error {
-    fn from(error: ApiError) -> Self {
-        let code = error.code();
-        match &error {
-            ApiError::Database(source) => tracing::error!(error = %source, "database error"),
-            ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        match self {
+            Self::Database(source) => tracing::error!(error = %source, "database error"),
+            Self::Internal(detail) => tracing::error!(error = %detail, "internal error"),
             _ => {}
         }
-        let message = error.message();
-        async_graphql::Error::new(message).extend_with(|_, ext| {
-            ext.set("code", code.as_str());
-            if let ApiError::Throttled { retry_after_ms } = error {
-                ext.set("retryAfterMs", retry_after_ms);
-            } else if error.is_unavailable() {
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", self.code().as_str());
+            if let Self::Throttled { retry_after_ms } = self {
+                ext.set("retryAfterMs", *retry_after_ms);
+            } else if self.is_unavailable() {
                 ext.set("retryAfterMs", UNAVAILABLE_RETRY_AFTER_MS);
             }
         })
     }
 }
 
+/// What `?` uses in a resolver: the typed error with its code.
+impl From<ApiError> for async_graphql::Error {
+    fn from(error: ApiError) -> Self {
+        error.extend()
+    }
+}
+
 /// Result type of resolvers and the db layer.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Why a request was refused before it ran, or instead of running. Each variant decides its
+/// code here; the transport decides the status (`runtime/http/pipeline.rs`).
+#[derive(Clone, Debug)]
+pub enum RequestError {
+    /// The request could not be read: its JSON, its URL parameters, its operation's
+    /// parameters. The message says what is wrong.
+    Malformed(String),
+    /// The body is longer than `--max-body-bytes`.
+    BodyTooLarge { limit: usize },
+    /// `Content-Type` is not `application/json`.
+    UnsupportedMediaType,
+    /// `Accept` admits no format this server writes.
+    NotAcceptable,
+    /// A batch while batching is off (`--max-batch 0`).
+    BatchingDisabled,
+    /// A batch that is empty or longer than `--max-batch`.
+    BatchSize { max: usize, count: usize },
+    /// A mutation or subscription sent with GET (`kind` names it).
+    NotAQuery { kind: &'static str },
+    /// The credentials sent were refused; the message says why.
+    Unauthenticated(String),
+    /// The safelist: this caller runs only persisted operations.
+    PersistedOnly,
+    /// No document is known by the hash or id sent. Apollo clients look for this exact
+    /// message, then resend with the text.
+    PersistedNotFound,
+    /// `persistedQuery` or `documentId` is malformed, or the hash does not match the text.
+    PersistedInvalid(String),
+    /// The document broke the pre-execution limit named `limit` (`query_limits`).
+    TooComplex {
+        limit: &'static str,
+        max: u64,
+        actual: u64,
+    },
+    /// The document is invalid in a way the limits' walk found first (a fragment cycle).
+    InvalidDocument(String),
+    /// The caller's cost bucket cannot pay `cost` now.
+    Throttled { cost: u64, retry_after_ms: u64 },
+    /// One client address holds `max` WebSocket connections already.
+    TooManySockets { max: usize },
+    /// One connection runs `max` subscriptions already.
+    TooManySubscriptions { max: usize },
+    /// A query or mutation sent over the WebSocket, which serves subscriptions only.
+    SubscriptionsOnly,
+    /// The document selects no operation: its syntax error, or a missing or unknown name.
+    NoOperation(String),
+    /// Checking the request failed on our side (the session store, say).
+    Api(ApiError),
+}
+
+impl RequestError {
+    /// The code this refusal carries on the wire.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Malformed(_)
+            | Self::UnsupportedMediaType
+            | Self::NotAcceptable
+            | Self::BatchingDisabled
+            | Self::NotAQuery { .. }
+            | Self::PersistedInvalid(_)
+            | Self::TooManySubscriptions { .. }
+            | Self::SubscriptionsOnly
+            | Self::NoOperation(_)
+            | Self::InvalidDocument(_) => ErrorCode::BadUserInput,
+            Self::BodyTooLarge { .. } | Self::BatchSize { .. } | Self::TooComplex { .. } => {
+                ErrorCode::QueryTooComplex
+            }
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::PersistedOnly => ErrorCode::PersistedQueryNotAllowed,
+            Self::PersistedNotFound => ErrorCode::PersistedQueryNotFound,
+            Self::Throttled { .. } | Self::TooManySockets { .. } => ErrorCode::Throttled,
+            Self::Api(error) => error.code(),
+        }
+    }
+
+    /// The message the client reads, in the request's language.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Malformed(message)
+            | Self::PersistedInvalid(message)
+            | Self::NoOperation(message)
+            | Self::InvalidDocument(message)
+            | Self::Unauthenticated(message) => message.clone(),
+            Self::BodyTooLarge { limit } => crate::tr!("http-body-too-large", limit = *limit),
+            Self::UnsupportedMediaType => crate::tr!("http-content-type"),
+            Self::NotAcceptable => crate::tr!("http-not-acceptable"),
+            Self::BatchingDisabled => crate::tr!("http-batching-disabled"),
+            Self::BatchSize { max, count } => {
+                crate::tr!("http-batch-size", max = *max, count = *count)
+            }
+            Self::NotAQuery { kind } => crate::tr!("http-get-not-query", kind = *kind),
+            Self::PersistedOnly => crate::tr!("http-persisted-only"),
+            // The same in every language: clients match it.
+            Self::PersistedNotFound => "PersistedQueryNotFound".to_owned(),
+            // The counts as text: a saturated cost is past what a Fluent number (an `f64`)
+            // writes exactly.
+            Self::TooComplex { limit, max, actual } => crate::tr!(
+                "limit-exceeded",
+                limit = *limit,
+                actual = actual.to_string(),
+                max = max.to_string()
+            ),
+            Self::Throttled {
+                cost,
+                retry_after_ms,
+            } => crate::tr!(
+                "throttled-cost",
+                cost = *cost,
+                seconds = retry_after_ms.div_ceil(1000)
+            ),
+            Self::TooManySockets { max } => crate::tr!("ws-too-many-connections", max = *max),
+            Self::TooManySubscriptions { max } => {
+                crate::tr!("ws-too-many-subscriptions", max = *max)
+            }
+            Self::SubscriptionsOnly => crate::tr!("ws-subscriptions-only"),
+            Self::Api(error) => error.message(),
+        }
+    }
+}
+
+impl ErrorExtensions for RequestError {
+    fn extend(&self) -> async_graphql::Error {
+        if let Self::Api(error) = self {
+            return error.extend();
+        }
+        async_graphql::Error::new(self.message()).extend_with(|_, ext| {
+            ext.set("code", self.code().as_str());
+            match self {
+                Self::Throttled { retry_after_ms, .. } => ext.set("retryAfterMs", *retry_after_ms),
+                Self::TooComplex { limit, max, actual } => {
+                    ext.set("limit", *limit);
+                    ext.set("max", *max);
+                    ext.set("actual", *actual);
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+impl From<ApiError> for RequestError {
+    fn from(error: ApiError) -> Self {
+        Self::Api(error)
+    }
+}
+
+/// Gives a code to the errors async-graphql raised itself (policy 5): they come without one
+/// and are the document's or the variables' fault.
+pub fn code_untyped(errors: &mut [async_graphql::ServerError]) {
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", ErrorCode::BadUserInput.as_str());
+        }
+    }
+}

@@ -55,13 +55,18 @@ pub type ApiSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// Builds the schema. It holds no connections: each request brings its [`RequestContext`].
 pub fn build() -> ApiSchema {
-    builder().finish()
+    build_with_depth(crate::graphql::query_limits::MAX_DEPTH)
+}
+
+/// [`build`] for a server whose depth limit is `max_depth` (`--max-depth`).
+pub fn build_with_depth(max_depth: usize) -> ApiSchema {
+    builder(max_depth).finish()
 }
 
 /// The schema for callers who may not explore it (production, non-admins): no "did you
 /// mean" suggestions that would leak field names. Introspection is refused per request.
-pub fn build_public() -> ApiSchema {
-    builder().disable_suggestions().finish()
+pub fn build_public(max_depth: usize) -> ApiSchema {
+    builder(max_depth).disable_suggestions().finish()
 }
 
 /// The description of the `Decimal` scalar, which async-graphql defines without one.
@@ -78,11 +83,12 @@ const DATETIME_DESCRIPTION: &str = "An instant, written as an RFC 3339 string in
 const JSON_DESCRIPTION: &str = "Any JSON value (RFC 8259): a document whose shape the field's \
      description gives.";
 
-fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, SubscriptionRoot> {
-    // A backstop: `query_limits` holds every operation but introspection to its depth limit
-    // before it runs.
+fn builder(max_depth: usize) -> async_graphql::SchemaBuilder<Query, Mutation, SubscriptionRoot> {
+    // A backstop only: `query_limits` holds every operation to `max_depth` (introspection to
+    // at least `INTROSPECTION_MAX_DEPTH`) before it runs, with a typed `QUERY_TOO_COMPLEX`.
+    let backstop = max_depth.max(crate::graphql::query_limits::INTROSPECTION_MAX_DEPTH);
     Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
-        .limit_depth(crate::graphql::query_limits::INTROSPECTION_MAX_DEPTH)
+        .limit_depth(backstop)
         .override_output_type_description::<rust_decimal::Decimal>(DECIMAL_DESCRIPTION)
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(DATETIME_DESCRIPTION)
         .override_output_type_description::<async_graphql::Json<serde_json::Value>>(

@@ -1,8 +1,11 @@
 //! The HTTP surface: routes, shared state, health endpoints.
 //!
 //! GraphQL requests are handled by [`graphql`], written to the GraphQL-over-HTTP spec in
-//! front of `Schema::execute` rather than through the stock async-graphql-axum handler.
+//! front of `Schema::execute` rather than through the stock async-graphql-axum handler. It
+//! reads the request and writes the response; every stage between (admit, analyse, charge,
+//! run, finish) is [`pipeline`]'s, which the WebSocket shares.
 
+mod accounting;
 mod body;
 mod error_shape;
 pub mod graphql;
@@ -10,8 +13,8 @@ pub mod negotiate;
 pub mod observe;
 pub mod params;
 mod persisted;
+mod pipeline;
 pub mod playground;
-mod refusals;
 pub mod response_cache;
 pub mod state;
 pub mod ws;
@@ -114,8 +117,9 @@ async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 fn internal_error_response() -> Response {
+    let code = crate::graphql::error::ErrorCode::InternalServerError;
     let body = json!({ "errors": [{ "message": "internal error",
-        "extensions": { "code": "INTERNAL_SERVER_ERROR" } }] });
+        "extensions": { "code": code.as_str() } }] });
     (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
 }
 

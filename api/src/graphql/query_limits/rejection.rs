@@ -1,5 +1,7 @@
 //! Why a document is refused before it runs.
 
+use crate::graphql::error::RequestError;
+
 /// Why a document was refused before running.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rejection {
@@ -17,16 +19,15 @@ pub enum Rejection {
 impl Rejection {
     /// The message of the error, in the request's language.
     pub fn message(&self) -> String {
-        match self {
-            // The counts as text: a saturated cost is past what a Fluent number (an `f64`)
-            // writes exactly.
-            Self::TooComplex { limit, max, actual } => crate::tr!(
-                "limit-exceeded",
-                limit = *limit,
-                actual = actual.to_string(),
-                max = max.to_string()
-            ),
-            Self::Invalid(message) => message.clone(),
+        RequestError::from(self.clone()).message()
+    }
+}
+
+impl From<Rejection> for RequestError {
+    fn from(rejection: Rejection) -> Self {
+        match rejection {
+            Rejection::TooComplex { limit, max, actual } => Self::TooComplex { limit, max, actual },
+            Rejection::Invalid(message) => Self::InvalidDocument(message),
         }
     }
 }

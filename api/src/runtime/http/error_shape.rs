@@ -1,7 +1,8 @@
-//! How errors look on the wire: every error gets a code, and a failed field comes back as
-//! `null` instead of missing.
+//! How errors look on the wire over HTTP: a failed field comes back as `null` instead of
+//! missing, and an answer of nothing but "out of reach" is a 503. (Codes are
+//! `graphql/error.rs`'s.)
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::graphql::error::ErrorCode;
 
@@ -45,33 +46,6 @@ pub(super) fn restore_null(data: &mut Value, path: &[Value]) {
             _ => return,
         }
     }
-}
-
-/// Errors raised by async-graphql itself carry no code; give them one from the closed set.
-pub(super) fn add_missing_code(error: &mut Value, request_error: bool) {
-    let message = error
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
-    let Some(map) = error.as_object_mut() else {
-        return;
-    };
-    let extensions = map.entry("extensions").or_insert_with(|| json!({}));
-    let Some(extensions) = extensions.as_object_mut() else {
-        return;
-    };
-    if extensions.contains_key("code") {
-        return;
-    }
-    let code = if message.contains("nested too deep") || message.contains("too complex") {
-        ErrorCode::QueryTooComplex
-    } else if request_error || !message.is_empty() {
-        ErrorCode::BadUserInput
-    } else {
-        ErrorCode::InternalServerError
-    };
-    extensions.insert("code".to_owned(), Value::String(code.as_str().to_owned()));
 }
 
 /// Whether a response carries nothing but "PostgreSQL is out of reach": errors that all say

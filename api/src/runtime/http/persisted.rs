@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use textisur_persisted_queries::{is_sha256_hex, sha256_hex};
 
 use super::params::GraphqlParams;
 use super::state::{AppState, PreparedDocument};
-use crate::graphql::error::ErrorCode;
+use crate::graphql::error::RequestError;
 
 /// The key of a persisted operation's prepared document: its hash and the operation run.
 pub(super) fn prepared_key(hash: &str, operation_name: Option<&str>) -> String {
@@ -38,21 +37,19 @@ pub(super) fn prepared(state: &AppState, key: Option<&str>) -> Option<Arc<Prepar
     state.prepared.get(key?)
 }
 
-type Refusal = (StatusCode, Value);
-
 /// Replaces a persisted document's id (`documentId`, Relay's `doc_id`) or an automatic
 /// persisted query's hash (Apollo's APQ protocol) by its text, or checks the text sent with
-/// its hash (registered by [`register`] only once every limit passed); the error response
-/// when neither works.
+/// its hash (registered by [`register`] only once every limit passed); why, when neither
+/// works.
 pub(super) async fn resolve_persisted(
     state: &AppState,
     params: &mut GraphqlParams,
-) -> Result<(), Refusal> {
+) -> Result<(), RequestError> {
     if let Some(id) = params.document_id.take() {
-        let hash = document_hash(&id)?.ok_or_else(not_found)?;
+        let hash = document_hash(&id)?.ok_or(RequestError::PersistedNotFound)?;
         params.query = text_of(state, &hash, params.operation_name.as_deref())
             .await
-            .ok_or_else(not_found)?;
+            .ok_or(RequestError::PersistedNotFound)?;
         params.persisted = true;
         params.persisted_hash = Some(hash);
         return Ok(());
@@ -66,17 +63,21 @@ pub(super) async fn resolve_persisted(
         .and_then(Value::as_str)
         .map(str::to_ascii_lowercase);
     let Some(hash) = hash.filter(|h| version == Some(1) && is_sha256_hex(h)) else {
-        return Err(bad_request(&crate::tr!("http-persisted-query-invalid")));
+        return Err(RequestError::PersistedInvalid(crate::tr!(
+            "http-persisted-query-invalid"
+        )));
     };
     if params.query.trim().is_empty() {
         params.query = text_of(state, &hash, params.operation_name.as_deref())
             .await
-            .ok_or_else(not_found)?;
+            .ok_or(RequestError::PersistedNotFound)?;
         params.persisted = true;
         params.persisted_hash = Some(hash);
         Ok(())
     } else if sha256_hex(&params.query) != hash {
-        Err(bad_request(&crate::tr!("http-persisted-hash-mismatch")))
+        Err(RequestError::PersistedInvalid(crate::tr!(
+            "http-persisted-hash-mismatch"
+        )))
     } else {
         params.persisted_hash = Some(hash);
         Ok(())
@@ -102,10 +103,12 @@ pub(super) async fn register(state: &AppState, (hash, text): (String, Arc<str>))
 /// The SHA-256 a document id names: `sha256:<hex>`, or the bare hex GraphQL Codegen's
 /// manifests and Relay (persisting with SHA256) use as ids. `None` for an id of another
 /// kind, which this server cannot know (a miss, not a malformed request).
-fn document_hash(id: &str) -> Result<Option<String>, Refusal> {
+fn document_hash(id: &str) -> Result<Option<String>, RequestError> {
     match id.strip_prefix("sha256:") {
         Some(hex) if is_sha256_hex(hex) => Ok(Some(hex.to_ascii_lowercase())),
-        Some(_) => Err(bad_request(&crate::tr!("http-document-id-invalid"))),
+        Some(_) => Err(RequestError::PersistedInvalid(crate::tr!(
+            "http-document-id-invalid"
+        ))),
         None if is_sha256_hex(id) => Ok(Some(id.to_ascii_lowercase())),
         None => Ok(None),
     }
@@ -125,21 +128,6 @@ async fn lookup(state: &AppState, hash: &str) -> Option<String> {
         Some(trusted) => Some(trusted.body.clone()),
         None => state.persisted.get(hash).await.map(|q| q.to_string()),
     }
-}
-
-/// Apollo clients look for exactly this message, then resend with the text; clients of
-/// document ids get the same answer for an id the server does not know. Not a catalogue
-/// message: it is the same in every language.
-fn not_found() -> Refusal {
-    let body = json!({ "errors": [{ "message": "PersistedQueryNotFound",
-        "extensions": { "code": ErrorCode::PersistedQueryNotFound.as_str() } }] });
-    (StatusCode::OK, body)
-}
-
-fn bad_request(message: &str) -> Refusal {
-    let body = json!({ "errors": [{ "message": message,
-        "extensions": { "code": ErrorCode::BadUserInput.as_str() } }] });
-    (StatusCode::BAD_REQUEST, body)
 }
 
 /// The safelist (`--persisted-only`, on in production): a caller who is not an admin runs

@@ -149,7 +149,8 @@ impl AppState {
             config.cost_bucket,
             config.cost_restore_rate,
         ));
-        let schema = schema::build();
+        let max_depth = config.query_limits.max_depth;
+        let schema = schema::build_with_depth(max_depth);
         let responses = super::response_cache::ResponseCache::new(
             config
                 .response_cache_ttl
@@ -164,7 +165,7 @@ impl AppState {
             config,
             auth,
             cost_limiter,
-            public_schema: schema::build_public(),
+            public_schema: schema::build_public(max_depth),
             persisted,
             trusted,
             prepared,

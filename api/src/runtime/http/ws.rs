@@ -42,9 +42,10 @@ use tokio::sync::{broadcast, mpsc};
 use super::state::AppState;
 use crate::accounts::{self, client_ip};
 use crate::graphql::context::ClientInfo;
-use crate::graphql::error::ErrorCode;
+use crate::graphql::error::RequestError;
 use crate::graphql::viewer::Viewer;
 use crate::runtime::events::Event;
+use async_graphql::ErrorExtensions;
 
 /// The subprotocol spoken.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -122,10 +123,7 @@ pub fn upgrade(
 /// The answer to an upgrade over the address's cap: no socket at all.
 fn too_many_sockets(max: usize) -> Response {
     use axum::response::IntoResponse;
-    let body = json!({ "errors": [{
-        "message": crate::tr!("ws-too-many-connections", max = max),
-        "extensions": { "code": ErrorCode::Throttled.as_str() },
-    }] });
+    let body = json!({ "errors": [RequestError::TooManySockets { max }.extend()] });
     (axum::http::StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response()
 }
 
