@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use async_graphql_parser::types::{DocumentOperations, OperationType};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -193,67 +194,24 @@ impl TrustedDocuments {
     }
 }
 
-/// The kind and name of the first operation of a document, found by a scan of its top
-/// level (this crate does not parse GraphQL): `query Name(...) {`, `mutation Name {`, or a
-/// bare `{` (an anonymous query). Strings, block strings and comments are skipped, and
-/// fragment definitions before the operation are stepped over by their braces.
+/// The kind and name (empty when anonymous) of the first operation of a document, in
+/// source order; `None` when the document does not parse or holds no operation.
 fn operation_signature(document: &str) -> Option<(String, String)> {
-    let mut chars = document.char_indices().peekable();
-    let mut depth = 0usize;
-    let mut kind: Option<&str> = None;
-    let mut in_fragment = false;
-    while let Some((start, c)) = chars.next() {
-        match c {
-            '#' => while chars.next_if(|&(_, c)| c != '\n').is_some() {},
-            '"' if document[start..].starts_with("\"\"\"") => {
-                let end = document[start + 3..].find("\"\"\"")? + start + 6;
-                while chars.next_if(|&(i, _)| i < end).is_some() {}
-            }
-            '"' => {
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '{' if depth == 0 && kind.is_none() && !in_fragment => {
-                return Some(("query".to_owned(), String::new()));
-            }
-            '{' => {
-                depth += 1;
-                in_fragment = false;
-            }
-            '}' => depth = depth.saturating_sub(1),
-            '(' | '@' if depth == 0 && kind.is_some() => {
-                return kind.map(|kind| (kind.to_owned(), String::new()));
-            }
-            c if depth == 0 && (c.is_ascii_alphabetic() || c == '_') => {
-                let mut end = start + 1;
-                while let Some((i, _)) =
-                    chars.next_if(|&(_, c)| c.is_ascii_alphanumeric() || c == '_')
-                {
-                    end = i + 1;
-                }
-                let word = &document[start..end];
-                match kind {
-                    Some(kind) => return Some((kind.to_owned(), word.to_owned())),
-                    None if in_fragment => {}
-                    None if word == "fragment" => in_fragment = true,
-                    None => {
-                        kind = ["query", "mutation", "subscription"]
-                            .into_iter()
-                            .find(|k| *k == word);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    let document = async_graphql_parser::parse_query(document).ok()?;
+    let (name, operation) = match &document.operations {
+        DocumentOperations::Single(operation) => (String::new(), operation),
+        // A map: the first in the text is the one at the lowest position.
+        DocumentOperations::Multiple(operations) => operations
+            .iter()
+            .min_by_key(|(_, operation)| (operation.pos.line, operation.pos.column))
+            .map(|(name, operation)| (name.to_string(), operation))?,
+    };
+    let kind = match operation.node.ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    };
+    Some((kind.to_owned(), name))
 }
 
 #[cfg(test)]
@@ -308,6 +266,7 @@ mod tests {
             "fragment F on Query { me { id } }\nsubscription OnMessage { messageAdded(conversationId: \"{\") { id } }",
             "{ categories { name } }",
             "query($q: String = \"query X {\") { products(query: $q) { totalCount } }",
+            "query Zeta { me { id } }\nmutation Alpha { logout }",
         ];
         let map: serde_json::Map<String, Value> = documents
             .iter()
@@ -328,6 +287,7 @@ mod tests {
                 ("subscription", "OnMessage"),
                 ("query", ""),
                 ("query", ""),
+                ("query", "Zeta"),
             ]
         );
         let round_trip = TrustedDocuments::from_manifest(&trusted.to_document_map());

@@ -301,8 +301,8 @@ async fn remember(state: &AppState, analysed: &Analysed, ran: &Ran) {
     }
 }
 
-/// Finish: the actual cost and the refund of what was not used, every error coded, failed
-/// fields back as `null`, the cost extension, and the status the answer deserves.
+/// Finish: the actual cost and the refund of what was not used, the body (every error
+/// coded, failed fields back as `null`, the cost extension) and its status.
 fn finish(
     state: &AppState,
     format: ResponseFormat,
@@ -313,54 +313,88 @@ fn finish(
     ran: Ran,
 ) -> Finished {
     let Ran {
-        mut response,
+        response,
         elapsed,
         request_error,
     } = ran;
-    let requested_cost = analysed.requested_cost;
-    // Only an answer without errors is refunded: an error on a non-null field nulls its
-    // ancestors (`data` itself at the root) after its siblings have done their work, and
-    // counting what is left would refund that work.
-    let actual_cost = match (&analysed.document, requested_cost) {
+    let (actual_cost, bucket) = settle(state, analysed, charged, &response);
+    let cost = analysed
+        .requested_cost
+        .map(|cost| cost_extension(cost, actual_cost, &bucket));
+    let (status, body, outcome) = if response.errors.is_empty() {
+        record_operation(&operation, "ok", elapsed, &Value::Null);
+        (StatusCode::OK, clean_body(response, cost), "ok")
+    } else {
+        let outcome = if request_error {
+            "request_error"
+        } else {
+            "field_error"
+        };
+        let body = error_body(response, request_error, cost);
+        record_operation(&operation, outcome, elapsed, &body);
+        let status = match (request_error, format) {
+            (true, ResponseFormat::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
+            _ if only_unavailable(&body) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::OK,
+        };
+        (status, Body::Json(body), outcome)
+    };
+    let log = GraphqlLog {
+        operation,
+        user_id: caller.viewer.user_id().map(|u| u.0),
+        outcome,
+        bucket: Some(bucket),
+    };
+    Finished { status, body, log }
+}
+
+/// The actual cost of an answer and the caller's bucket once what it did not use went back.
+/// Only an answer without errors is refunded: an error on a non-null field nulls its
+/// ancestors (`data` itself at the root) after its siblings have done their work, and
+/// counting what is left would refund that work.
+fn settle(
+    state: &AppState,
+    analysed: &Analysed,
+    charged: Charged,
+    response: &async_graphql::Response,
+) -> (Option<u64>, BucketState) {
+    let actual_cost = match (&analysed.document, analysed.requested_cost) {
         (Some(_), Some(requested)) if !response.errors.is_empty() => Some(requested),
-        (Some(document), Some(requested)) => query_limits::actual_cost(
-            document,
-            analysed.name.as_deref(),
-            &state.shape,
-            &response.data,
-        )
-        .map(|actual| actual.min(requested)),
+        (Some(document), Some(requested)) => {
+            let name = analysed.name.as_deref();
+            query_limits::actual_cost(document, name, &state.shape, &response.data)
+                .map(|actual| actual.min(requested))
+        }
         _ => None,
     };
-    let bucket = match (requested_cost, actual_cost) {
+    let bucket = match (analysed.requested_cost, actual_cost) {
         (Some(requested), Some(actual)) if actual < requested => {
             state.cost_limiter.refund(&charged.key, requested - actual)
         }
         _ => charged.bucket,
     };
-    let cost = requested_cost.map(|cost| cost_extension(cost, actual_cost, &bucket));
-    let log = |outcome| GraphqlLog {
-        operation: operation.clone(),
-        user_id: caller.viewer.user_id().map(|u| u.0),
-        outcome,
-        bucket: Some(bucket),
-    };
-    if response.errors.is_empty() {
-        record_operation(&operation, "ok", elapsed, &Value::Null);
-        let mut extensions = serde_json::Map::new();
-        for (name, value) in std::mem::take(&mut response.extensions) {
-            extensions.insert(name, value.into_json().unwrap_or(Value::Null));
-        }
-        if let Some(cost) = cost {
-            extensions.insert("cost".to_owned(), cost);
-        }
-        let body = Body::clean(&response.data, extensions);
-        return Finished {
-            status: StatusCode::OK,
-            body,
-            log: log("ok"),
-        };
+    (actual_cost, bucket)
+}
+
+/// The body of an answer without errors, serialised once, with its extensions.
+fn clean_body(response: async_graphql::Response, cost: Option<Value>) -> Body {
+    let mut extensions = serde_json::Map::new();
+    for (name, value) in response.extensions {
+        extensions.insert(name, value.into_json().unwrap_or(Value::Null));
     }
+    if let Some(cost) = cost {
+        extensions.insert("cost".to_owned(), cost);
+    }
+    Body::clean(&response.data, extensions)
+}
+
+/// The body of an answer with errors: every error coded, every failed field back as
+/// `null`, no `data` after a request error (nothing executed: the spec forbids it).
+fn error_body(
+    mut response: async_graphql::Response,
+    request_error: bool,
+    cost: Option<Value>,
+) -> Value {
     code_untyped(&mut response.errors);
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     let paths: Vec<Vec<Value>> = body["errors"]
@@ -374,15 +408,8 @@ fn finish(
             restore_null(data, &path);
         }
     }
-    let outcome = if request_error {
-        "request_error"
-    } else {
-        "field_error"
-    };
-    record_operation(&operation, outcome, elapsed, &body);
     if let Some(map) = body.as_object_mut() {
         if request_error {
-            // A request error never started execution: the spec forbids a `data` entry.
             map.remove("data");
         }
         if let Some(cost) = cost {
@@ -392,16 +419,7 @@ fn finish(
             }
         }
     }
-    let status = match (request_error, format) {
-        (true, ResponseFormat::GraphqlResponseJson) => StatusCode::BAD_REQUEST,
-        _ if only_unavailable(&body) => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::OK,
-    };
-    Finished {
-        status,
-        body: Body::Json(body),
-        log: log(outcome),
-    }
+    body
 }
 
 /// The answer to a refused request: no `data`, one error; a throttled caller also gets the
