@@ -5,24 +5,16 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use textisur_tests::scratch::Scratch;
 
 const NESTED_PAGE: &str = "{ products(first: 100) { nodes { name store { name } category { name }
     reviews(first: 3) { nodes { rating author { name } } } } } }";
 
 #[tokio::test]
 async fn sigterm_lets_every_accepted_request_finish() {
-    let admin = std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let database = format!("textisur_shutdown_{}", std::process::id());
-    let url = format!(
-        "{}/{database}",
-        admin
-            .rsplit_once('/')
-            .map_or(admin.as_str(), |(base, _)| base)
-    );
-    let index_dir = tempfile::tempdir().expect("index dir");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_textisur"))
-        .args([
+    let scratch = Scratch::new("shutdown", env!("CARGO_BIN_EXE_textisur"));
+    let mut server = scratch
+        .command(&[
             "serve",
             "--listen",
             "127.0.0.1:0",
@@ -32,12 +24,7 @@ async fn sigterm_lets_every_accepted_request_finish() {
             "1000000",
             "--demo-products",
             "400",
-            "--database-url",
-            &url,
         ])
-        .arg("--index-dir")
-        .arg(index_dir.path())
-        .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .expect("start textisur");
@@ -109,11 +96,4 @@ async fn sigterm_lets_every_accepted_request_finish() {
 
     let refused = client.get(format!("{base}/health/live")).send().await;
     assert!(refused.is_err(), "nothing listens after shutdown");
-    let _ = Command::new("psql")
-        .args([
-            &admin,
-            "-qc",
-            &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"),
-        ])
-        .status();
 }

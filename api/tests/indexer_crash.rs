@@ -2,12 +2,10 @@
 //! index commit (before the acknowledgement) and in the middle of a batch (before the
 //! commit), then run it normally; `textisur index verify` must find no difference.
 
-mod support;
-
 use std::os::unix::process::ExitStatusExt;
 
-use support::Scratch;
 use textisur_search_index::{Checkpoint, IndexRoot, Synonyms};
+use textisur_tests::scratch::Scratch;
 
 const SIGABRT: i32 = 6;
 
@@ -48,7 +46,7 @@ async fn change_the_catalogue(pool: &sqlx::PgPool) {
 
 #[tokio::test]
 async fn a_crash_after_commit_or_mid_batch_loses_nothing() {
-    let scratch = Scratch::new("indexer_crash");
+    let scratch = Scratch::new("indexer_crash", env!("CARGO_BIN_EXE_textisur"));
     scratch.ok(&["seed", "--products", "2000"]);
     let built = scratch.ok(&["reindex"]);
     let pool = scratch.pool().await;
@@ -108,7 +106,7 @@ async fn a_crash_after_commit_or_mid_batch_loses_nothing() {
 
 #[tokio::test]
 async fn verify_reports_an_index_that_is_behind() {
-    let scratch = Scratch::new("indexer_behind");
+    let scratch = Scratch::new("indexer_behind", env!("CARGO_BIN_EXE_textisur"));
     scratch.ok(&["seed", "--products", "200"]);
     scratch.ok(&["reindex"]);
     let clean = scratch.ok(&["index", "verify"]);

@@ -1,13 +1,11 @@
 //! The standalone `textisur indexer` serves its own `/metrics` on `--metrics-listen`: index
 //! documents, lag and commit latency as it records them, plus its pool and process.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use support::Scratch;
+use textisur_tests::scratch::Scratch;
 
 struct Killed(Child);
 
@@ -29,7 +27,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn the_separate_indexer_serves_its_index_metrics() {
-    let scratch = Scratch::new("indexer_metrics");
+    let scratch = Scratch::new("indexer_metrics", env!("CARGO_BIN_EXE_textisur"));
     scratch.ok(&["seed", "--products", "40"]);
     let mut indexer = scratch
         .command(&[

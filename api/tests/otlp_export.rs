@@ -1,15 +1,13 @@
 //! OpenTelemetry export: `textisur serve --otlp-endpoint` sends its spans to a real OTLP/HTTP
 //! receiver (this test's), flushes them on SIGTERM, and joins the caller's trace.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use support::Scratch;
+use textisur_tests::scratch::Scratch;
 
 /// The trace id of the caller's `traceparent`.
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -55,7 +53,7 @@ fn trace_id_bytes() -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spans_of_a_request_reach_the_otlp_receiver_by_shutdown() {
     let (endpoint, received) = receiver().await;
-    let scratch = Scratch::new("otlp_export");
+    let scratch = Scratch::new("otlp_export", env!("CARGO_BIN_EXE_textisur"));
     scratch.ok(&["seed", "--products", "20"]);
     let mut server = scratch
         .command(&[

@@ -3,15 +3,13 @@
 //! published demo password), and serves `/metrics` only on the metrics address. Development
 //! keeps seeding and `/metrics` on the API port.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
-use support::Scratch;
 use textisur_api::runtime::demo::{ADMIN_EMAIL, DEMO_PASSWORD};
 use textisur_persisted_queries::TrustedDocuments;
+use textisur_tests::scratch::Scratch;
 
 const JWT_KEYS: &str = "prod:dGV4dGlzdXItdGVzdC1rZXktMzItYnl0ZXMtbG9uZyEhIQ==";
 
@@ -144,7 +142,7 @@ async fn count(scratch: &Scratch, table: &str) -> i64 {
 
 #[tokio::test]
 async fn production_refuses_to_start_without_jwt_keys() {
-    let scratch = Scratch::new("prod_no_keys");
+    let scratch = Scratch::new("prod_no_keys", env!("CARGO_BIN_EXE_textisur"));
     // Unset, and set but empty (an `.env` copied from `.env.example`).
     for keys in [None, Some("")] {
         let mut command = serve(
@@ -165,12 +163,12 @@ async fn production_refuses_to_start_without_jwt_keys() {
     // Refused before it touched PostgreSQL: the database was never created.
     let admin = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
-        .connect(&scratch.admin)
+        .connect(&textisur_tests::admin_url())
         .await
         .expect("connect");
     let created: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(&scratch.database)
+            .bind(&scratch.database.name)
             .fetch_one(&admin)
             .await
             .expect("look up the database");
@@ -179,7 +177,7 @@ async fn production_refuses_to_start_without_jwt_keys() {
 
 #[tokio::test]
 async fn production_seeds_nobody_and_serves_metrics_only_apart() {
-    let scratch = Scratch::new("prod_empty");
+    let scratch = Scratch::new("prod_empty", env!("CARGO_BIN_EXE_textisur"));
     let mut command = serve(
         &scratch,
         &[
@@ -218,7 +216,7 @@ async fn production_seeds_nobody_and_serves_metrics_only_apart() {
 
 #[tokio::test]
 async fn production_demo_data_publishes_no_password() {
-    let scratch = Scratch::new("prod_demo");
+    let scratch = Scratch::new("prod_demo", env!("CARGO_BIN_EXE_textisur"));
     let mut command = serve(
         &scratch,
         &[
@@ -248,7 +246,7 @@ async fn production_demo_data_publishes_no_password() {
 
 #[tokio::test]
 async fn development_keeps_demo_data_and_metrics_on_the_api_port() {
-    let scratch = Scratch::new("dev_defaults");
+    let scratch = Scratch::new("dev_defaults", env!("CARGO_BIN_EXE_textisur"));
     let command = serve(&scratch, &["--demo-products", "20"]);
     let server = start(command).unwrap_or_else(|(status, e)| panic!("{status:?}: {e}"));
 

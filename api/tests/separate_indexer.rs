@@ -1,14 +1,12 @@
 //! The separate deployment: `textisur indexer` writes the index, a server started with
 //! `--indexer off` only reads it and picks up each commit.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::Scratch;
+use textisur_tests::scratch::Scratch;
 
 struct Killed(Child);
 
@@ -40,7 +38,7 @@ async fn ready_until(base: &str, done: impl Fn(&Value) -> bool) -> Value {
 
 #[tokio::test]
 async fn a_reader_only_server_picks_up_what_a_separate_indexer_writes() {
-    let scratch = Scratch::new("separate_indexer");
+    let scratch = Scratch::new("separate_indexer", env!("CARGO_BIN_EXE_textisur"));
     scratch.ok(&["seed", "--products", "200"]);
     let _indexer = Killed(
         scratch

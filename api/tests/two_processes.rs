@@ -3,15 +3,13 @@
 //! 4403 within a second of its session's logout through the second. Both travel only through
 //! PostgreSQL (NOTIFY at commit, LISTEN in each process).
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use support::Scratch;
+use textisur_tests::scratch::Scratch;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -104,7 +102,7 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_on_one_process_hears_writes_and_logout_through_another() {
-    let scratch = Scratch::new("two_processes");
+    let scratch = Scratch::new("two_processes", env!("CARGO_BIN_EXE_textisur"));
     scratch.ok(&["seed", "--products", "50"]);
     let first = serve(&scratch, &[]);
     let second = serve(

@@ -3,10 +3,8 @@
 //! split a transaction, category fan-out next to the products' own rows, late committers,
 //! and a rebuild into a new generation while the live writer keeps applying.
 
-mod support;
-
-use support::TestDb;
 use textisur_indexer::{Indexer, IndexerConfig, rebuild, verify};
+use textisur_tests::catalogue_db::TestDb;
 
 /// Inserts `count` active products in one statement; returns their ids.
 async fn insert_products(db: &TestDb, prefix: &str, count: i64) -> Vec<i64> {

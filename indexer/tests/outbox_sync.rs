@@ -1,12 +1,10 @@
 //! The outbox path against a real PostgreSQL and a real index: commit order, deletes,
 //! category fan-out, small batches, trimming and read-your-writes.
 
-mod support;
-
 use std::time::Duration;
 
-use support::{TestDb, has_product};
 use textisur_indexer::{IndexerConfig, verify};
+use textisur_tests::catalogue_db::{TestDb, has_product};
 
 #[tokio::test]
 async fn a_late_committing_transaction_is_not_skipped() {

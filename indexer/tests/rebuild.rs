@@ -1,10 +1,8 @@
 //! Full builds: a fresh generation beside the live one, caught up and promoted, and the
 //! reasons that trigger one.
 
-mod support;
-
-use support::{TestDb, has_product};
 use textisur_indexer::{Indexer, IndexerConfig, LiveIndex, rebuild, rebuild_reason, verify};
+use textisur_tests::catalogue_db::{TestDb, has_product};
 
 #[tokio::test]
 async fn rebuild_promotes_a_new_generation_that_the_writer_follows() {

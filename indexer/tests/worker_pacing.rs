@@ -1,12 +1,10 @@
 //! The worker loop's pause between commits: writes arriving during it wait and share one
 //! commit, and a reader waiting for its own write ends the pause at once.
 
-mod support;
-
 use std::time::Duration;
 
-use support::TestDb;
 use textisur_indexer::IndexerConfig;
+use textisur_tests::catalogue_db::TestDb;
 
 #[tokio::test]
 async fn a_write_waits_for_the_pause_unless_a_reader_waits_for_it() {

@@ -25,7 +25,7 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 
-# The bodies, exactly as tests/tests/hostile_queries.rs builds them.
+# The bodies, exactly as tests/tests/scenarios/hostile_queries.rs builds them.
 python3 - "$OUT" <<'PY'
 import json, sys
 out = sys.argv[1]

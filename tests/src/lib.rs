@@ -4,16 +4,15 @@
 //! Key rule: nothing here is mocked. A [`TestApp`] owns its database and drops it (with
 //! `FORCE`) when the test ends, pass or fail.
 
+pub mod catalogue_db;
+pub mod database;
 pub mod mail;
 pub mod market;
-
-use std::sync::atomic::{AtomicU32, Ordering};
+pub mod scratch;
 
 use anyhow::Context;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection};
 use textisur_api::accounts::limits::AuthLimitConfig;
 use textisur_api::runtime::config::IndexerMode;
 use textisur_api::runtime::config::Secret;
@@ -33,11 +32,7 @@ pub const TEST_JWT_SECRET: &[u8] = b"textisur-test-key-32-bytes-long!!!";
 /// A password that passes the policy, for test accounts.
 pub const TEST_PASSWORD: &str = "telas de lino azul";
 
-/// PostgreSQL server the tests create their databases on.
-pub fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
+pub use database::{FreshDatabase, admin_url};
 
 /// How to start a [`TestApp`].
 #[derive(Clone, Debug, Default)]
@@ -82,13 +77,11 @@ pub struct TestApp {
     pub db: Db,
     /// An HTTP client for the test.
     pub client: reqwest::Client,
-    database: String,
+    database: FreshDatabase,
     server: Option<RunningServer>,
     /// The server's search index directory, removed with the app.
     _index_dir: tempfile::TempDir,
 }
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl TestApp {
     /// An empty, migrated database and a server on it.
@@ -111,16 +104,8 @@ impl TestApp {
     }
 
     async fn try_spawn(options: TestOptions) -> anyhow::Result<Self> {
-        let database = format!(
-            "textisur_test_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .subsec_nanos()
-        );
-        let url = database_url(&database)?;
-        let db = db::connect(&url, 8).await?;
+        let database = FreshDatabase::named("test");
+        let db = db::connect(&database.url, 8).await?;
         db::migrate(&db).await?;
         if let Some(products) = options.seed_products {
             demo::seed(&db, &SeedPlan::for_products(products, 7), false).await?;
@@ -168,7 +153,7 @@ impl TestApp {
             },
         };
         let server = server::start(db.clone(), config).await?;
-        // The suites compare messages in English; tests/tests/account_self_service.rs checks
+        // The suites compare messages in English; tests/tests/scenarios/account_self_service.rs checks
         // the Spanish default and the switch.
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
@@ -192,7 +177,7 @@ impl TestApp {
     /// with its own pools, event listener and caches, without a search index (listings
     /// fall back to PostgreSQL). Dropping the returned handle does not drop the database.
     pub async fn sibling(&self, http: HttpConfig) -> Sibling {
-        let db = db::connect(&database_url(&self.database).expect("url"), 8)
+        let db = db::connect(&self.database.url, 8)
             .await
             .expect("connect sibling");
         let config = ServerConfig {
@@ -334,7 +319,7 @@ impl TestApp {
         let payload = &body["data"]["register"];
         assert_eq!(payload["userErrors"], json!([]), "register {email}: {body}");
         // Other tests' accounts count as verified (they open stores and write to sellers);
-        // tests/tests/account_self_service.rs follows the mailed link instead.
+        // tests/tests/scenarios/account_self_service.rs follows the mailed link instead.
         sqlx::query("UPDATE users SET email_verified_at = now() WHERE email = lower($1)")
             .bind(email)
             .execute(self.db.pool())
@@ -346,7 +331,7 @@ impl TestApp {
     /// An account made directly in the database with a real session and a signed access
     /// token, skipping argon2: for tests that need dozens of buyers. It cannot log in.
     pub async fn quick_account(&self, name: &str, role: &str) -> Account {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let n = database::unique_number();
         let (user, public): (i64, textisur_api::graphql::ids::UserPublicId) = sqlx::query_as(
             "INSERT INTO users (email, name, role, email_verified_at)
              VALUES ($1, $2, $3::user_role, now()) RETURNING id, public_id",
@@ -444,39 +429,5 @@ impl Account {
             .verify(&self.access_token)
             .expect("a test server's token");
         claims.user_id().expect("numeric sub").0
-    }
-}
-
-fn database_url(database: &str) -> anyhow::Result<String> {
-    let mut url = reqwest::Url::parse(&admin_url()).context("parse TEST_DATABASE_URL")?;
-    url.set_path(database);
-    Ok(url.to_string())
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let database = self.database.clone();
-        // Drop runs inside the test's runtime, which cannot block on a future: use a thread
-        // with its own small runtime.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let options: PgConnectOptions = admin_url().parse()?;
-                let mut conn =
-                    PgConnection::connect_with(&options.disable_statement_logging()).await?;
-                let statement = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-                sqlx::query(sqlx::AssertSqlSafe(statement))
-                    .execute(&mut conn)
-                    .await?;
-                conn.close().await?;
-                anyhow::Ok(())
-            })
-        })
-        .join();
-        if let Ok(Err(e)) = dropped {
-            eprintln!("could not drop test database: {e:#}");
-        }
     }
 }

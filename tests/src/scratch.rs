@@ -1,39 +1,33 @@
-//! Running the real `textisur` binary against a scratch database and index directory.
-
-#![allow(dead_code)]
+//! Running the real `textisur` binary against a fresh database and index directory, for
+//! tests of the process itself (signals, exit codes, two processes, a separate indexer).
 
 use std::process::{Command, Output, Stdio};
 
-/// A database (dropped at the end) and an index directory (removed at the end).
+use crate::database::FreshDatabase;
+
+/// A database (dropped at the end) and an index directory (removed at the end) for runs
+/// of the binary at `binary` (`env!("CARGO_BIN_EXE_textisur")` in the api's tests).
 pub struct Scratch {
-    pub admin: String,
-    pub database: String,
+    pub database: FreshDatabase,
     pub url: String,
     pub index_dir: tempfile::TempDir,
+    binary: &'static str,
 }
 
 impl Scratch {
-    pub fn new(name: &str) -> Self {
-        let admin = std::env::var("TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let database = format!("textisur_{name}_{}", std::process::id());
-        let url = format!(
-            "{}/{database}",
-            admin
-                .rsplit_once('/')
-                .map_or(admin.as_str(), |(base, _)| base)
-        );
+    pub fn new(name: &str, binary: &'static str) -> Self {
+        let database = FreshDatabase::named(name);
         Self {
-            admin,
+            url: database.url.clone(),
             database,
-            url,
             index_dir: tempfile::tempdir().expect("index dir"),
+            binary,
         }
     }
 
     /// `textisur <args> --database-url URL [--index-dir DIR]`, quiet logs.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_textisur"));
+        let mut command = Command::new(self.binary);
         command
             .args(args)
             .args(["--database-url", &self.url])
@@ -69,19 +63,5 @@ impl Scratch {
             .connect(&self.url)
             .await
             .expect("connect scratch database")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                &self.admin,
-                "-qc",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
     }
 }

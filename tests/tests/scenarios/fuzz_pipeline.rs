@@ -5,7 +5,7 @@
 //! WebSocket that answers or closes with a protocol code, and a server that stays alive.
 //!
 //! Runs for `FUZZ_SECONDS` (default 20; the 10-minute run is
-//! `FUZZ_SECONDS=600 cargo nextest run -p textisur-tests --test fuzz_pipeline`), seeded by
+//! `FUZZ_SECONDS=600 cargo nextest run -p textisur-tests --test scenarios fuzz_pipeline`), seeded by
 //! `FUZZ_SEED` (printed, so a finding can be replayed).
 
 use std::time::{Duration, Instant};

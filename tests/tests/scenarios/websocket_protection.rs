@@ -3,18 +3,16 @@
 //! client address, closes silent sockets, and closes a session's sockets with 4403 on every
 //! server process as soon as the session ends.
 
-mod ws_client;
-
 use std::time::Duration;
 
+use crate::ws_client::{
+    Ws, close_code_within, connect, init, init_with, receive, receive_within, replies_until_pong,
+    send, try_connect,
+};
 use serde_json::{Value, json};
 use textisur_api::runtime::http::HttpConfig;
 use textisur_api::runtime::http::state::WsConfig;
 use textisur_tests::{Account, TestApp, TestOptions};
-use ws_client::{
-    Ws, close_code_within, connect, init, init_with, receive, receive_within, replies_until_pong,
-    send, try_connect,
-};
 
 fn app_with(http: HttpConfig) -> TestOptions {
     TestOptions {

@@ -1,22 +1,15 @@
-//! A fresh, migrated database per test with a tiny catalogue, and an index root in a
-//! temporary directory.
-
-#![allow(dead_code)]
-
-use std::sync::atomic::{AtomicU32, Ordering};
+//! For the indexer's tests: a fresh, migrated database with a tiny catalogue (one seller,
+//! one store, two categories), products added by hand, and an index root in a temporary
+//! directory. The indexer is driven by hand (`drain`), never waited for.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use sqlx::{ConnectOptions, PgConnection, PgPool};
 use textisur_indexer::{Indexer, IndexerConfig, LiveIndex};
 use textisur_search_index::IndexRoot;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
-static COUNTER: AtomicU32 = AtomicU32::new(0);
+use crate::database::FreshDatabase;
 
-fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// A test database with one seller, one store, a root category and a child category.
 pub struct TestDb {
@@ -25,28 +18,19 @@ pub struct TestDb {
     pub root_category: i64,
     pub child_category: i64,
     pub dir: tempfile::TempDir,
-    name: String,
+    /// Dropped last: the pool's connections go with the database.
+    _database: FreshDatabase,
 }
 
 impl TestDb {
     pub async fn new() -> Self {
-        let name = format!(
-            "textisur_indexer_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let admin: PgConnectOptions = admin_url().parse().expect("admin url");
-        let mut conn = PgConnection::connect_with(&admin)
-            .await
-            .expect("connect admin");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut conn)
+        let database = FreshDatabase::create("indexer")
             .await
             .expect("create database");
-        conn.close().await.ok();
+        let options: PgConnectOptions = database.url.parse().expect("database url");
         let pool = PgPoolOptions::new()
             .max_connections(6)
-            .connect_with(admin.database(&name).disable_statement_logging())
+            .connect_with(options.disable_statement_logging())
             .await
             .expect("connect test database");
         MIGRATOR.run(&pool).await.expect("migrate");
@@ -88,7 +72,7 @@ impl TestDb {
             root_category,
             child_category,
             dir: tempfile::tempdir().expect("temp dir"),
-            name,
+            _database: database,
         }
     }
 
@@ -159,26 +143,4 @@ pub fn has_product(indexer: &Indexer, id: i64) -> bool {
     index.reload().expect("reload");
     let fingerprints = index.fingerprints().expect("fingerprints");
     fingerprints.products.contains_key(&(id as u64))
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let options: PgConnectOptions = admin_url().parse()?;
-                let mut conn = PgConnection::connect_with(&options).await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                )))
-                .execute(&mut conn)
-                .await?;
-                anyhow::Ok(())
-            })
-        })
-        .join();
-    }
 }

@@ -318,7 +318,7 @@ async fn restricted_surface(app: &TestApp) -> BTreeSet<String> {
     }
     for ty in data["__schema"]["types"].as_array().into_iter().flatten() {
         let type_name = ty["name"].as_str().unwrap_or_default();
-        // Subscriptions run over WebSocket, not POST: tests/tests/subscriptions.rs tries
+        // Subscriptions run over WebSocket, not POST: tests/tests/scenarios/subscriptions.rs tries
         // them as strangers and anonymous callers.
         if type_name == "Subscription" {
             continue;

@@ -13,7 +13,7 @@ fn committed_sdl_matches_the_code() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "schema.graphql is stale: run `UPDATE_SCHEMA=1 cargo test -p textisur-tests --test schema_file` and commit it"
+        "schema.graphql is stale: run `UPDATE_SCHEMA=1 cargo test -p textisur-tests --test scenarios schema_file` and commit it"
     );
 }
 
