@@ -80,18 +80,6 @@ impl Conversation {
             Side::Store
         }
     }
-
-    /// The keyset position of this conversation in a most-recent-first list.
-    pub fn cursor_key(&self) -> ConversationCursor {
-        (self.last_message_at, self.id)
-    }
-}
-
-impl Message {
-    /// The keyset position of this message in a conversation's chronological order.
-    pub fn cursor_key(&self) -> MessageCursor {
-        (self.created_at, self.id)
-    }
 }
 
 /// Where a page of a user's conversations resumes (most recent activity first).

@@ -13,7 +13,7 @@ use crate::graphql::context::RequestContext;
 use crate::graphql::error::ApiResult;
 use crate::graphql::guards::{AdminOnly, SignedIn};
 use crate::graphql::ids::UserId;
-use crate::graphql::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::graphql::pagination::{Connection, Page, Paged, Total, decode_cursor, page_size};
 use crate::graphql::user_errors::{UserError, UserErrorCode};
 
 /// `register`'s input.
@@ -424,58 +424,31 @@ impl AccountQueries {
         let text = query.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let rows = db::search_users(&rc.db, text, cursor, first + 1).await?;
         let page = Page::from_overfetch(rows, first, cursor.is_some());
-        Ok(Some(UserConnection {
+        Ok(Some(Connection::new(
             page,
-            text: text.map(str::to_owned),
-        }))
+            UsersMatching(text.map(str::to_owned)),
+        )))
     }
-}
-
-/// A page of users.
-pub struct UserConnection {
-    page: Page<User>,
-    /// The search text, for `totalCount`.
-    text: Option<String>,
-}
-
-/// One user of a page, with its cursor.
-#[derive(SimpleObject)]
-pub struct UserEdge {
-    /// Opaque cursor of this user: pass it as `after` to continue after it.
-    cursor: String,
-    /// The user.
-    node: User,
 }
 
 /// A page of users, oldest account first.
-#[Object]
-impl UserConnection {
-    /// The users of this page with their cursors.
-    async fn edges(&self) -> Vec<UserEdge> {
-        self.page
-            .rows
-            .iter()
-            .map(|u| UserEdge {
-                cursor: encode_cursor(&u.id),
-                node: u.clone(),
-            })
-            .collect()
-    }
+pub type UserConnection = Connection<User, UsersMatching>;
 
-    /// The users of this page.
-    async fn nodes(&self) -> &[User] {
-        &self.page.rows
-    }
+/// `totalCount` of a page of users: how many match the search, over every page.
+pub struct UsersMatching(Option<String>);
 
-    /// Whether more users follow, and the cursors to continue from.
-    async fn page_info(&self) -> PageInfo {
-        self.page.page_info(|u| encode_cursor(&u.id))
+impl Total for UsersMatching {
+    async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        db::count_users(&RequestContext::of(ctx).db, self.0.as_deref()).await
     }
+}
 
-    /// How many users match the search, over every page.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let rc = RequestContext::of(ctx);
-        Ok(db::count_users(&rc.db, self.text.as_deref()).await?)
+impl Paged for User {
+    type Key = UserId;
+
+    /// The keyset position of this user in an oldest-first list: its id.
+    fn cursor_key(&self) -> UserId {
+        self.id
     }
 }
 

@@ -54,13 +54,6 @@ impl crate::runtime::row_cache::Cached for NewestReviews {
     }
 }
 
-impl Review {
-    /// The keyset position of this review in a newest-first page.
-    pub fn cursor_key(&self) -> ReviewCursor {
-        (self.created_at, self.id)
-    }
-}
-
 impl crate::graphql::loaders::LoadById for Review {
     const NAME: &'static str = "review";
     type Id = ReviewId;

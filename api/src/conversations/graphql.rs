@@ -16,7 +16,7 @@ use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{ConversationId, MessageId, UserId};
 use crate::graphql::pagination::{
-    MAX_PAGE_SIZE, Page, PageInfo, decode_cursor, encode_cursor, page_size,
+    Connection, MAX_PAGE_SIZE, Page, Paged, Total, decode_cursor, page_size,
 };
 use crate::graphql::viewer::Viewer;
 
@@ -153,7 +153,7 @@ impl Conversation {
                 .await?
                 .unwrap_or_default()
         };
-        Ok(MessageConnection::new(self.id, key, rows))
+        Ok(message_page(self.id, key, rows))
     }
 
     /// Messages from the other side the viewer has not read (for an admin who is not a
@@ -276,86 +276,76 @@ fn page_key(
 }
 
 /// A page of a conversation's messages, oldest first.
-pub struct MessageConnection {
-    conversation: ConversationId,
-    page: Page<Message>,
-}
+pub type MessageConnection = Connection<Message, MessagesOf>;
 
-impl MessageConnection {
-    /// Turns up to `key.limit + 1` rows fetched in `key.direction` into a page.
-    fn new(conversation: ConversationId, key: MessagePageKey, mut rows: Vec<Message>) -> Self {
-        let more = rows.len() > key.limit;
-        rows.truncate(key.limit);
-        let page = match key.direction {
-            Direction::Forward => Page {
-                rows,
-                has_next_page: more,
-                has_previous_page: key.after.is_some(),
-            },
-            Direction::Backward => {
-                rows.reverse();
-                Page {
-                    rows,
-                    has_next_page: key.before.is_some(),
-                    has_previous_page: more,
-                }
-            }
-        };
-        Self { conversation, page }
-    }
-}
+/// `totalCount` of a page of messages: every message of the conversation.
+pub struct MessagesOf(ConversationId);
 
-/// One message of a page.
-pub struct MessageEdge(Message);
-
-/// One message of a page, with its cursor.
-#[Object]
-impl MessageEdge {
-    /// Opaque cursor of this message: pass it as `after` or `before`.
-    async fn cursor(&self) -> String {
-        encode_cursor(&self.0.cursor_key())
-    }
-
-    /// The message.
-    async fn node(&self) -> &Message {
-        &self.0
-    }
-}
-
-/// A page of a conversation's messages, oldest first.
-#[Object]
-impl MessageConnection {
-    /// The messages of this page with their cursors, oldest first.
-    async fn edges(&self) -> Vec<MessageEdge> {
-        self.page.rows.iter().cloned().map(MessageEdge).collect()
-    }
-
-    /// The messages of this page, without cursors, oldest first.
-    async fn nodes(&self) -> &[Message] {
-        &self.page.rows
-    }
-
-    /// Whether older (`hasPreviousPage`) or newer (`hasNextPage`) messages lie beyond this
-    /// page, and the cursors to continue from.
-    async fn page_info(&self) -> PageInfo {
-        self.page.page_info(|m| encode_cursor(&m.cursor_key()))
-    }
-
-    /// Every message of the conversation.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+impl Total for MessagesOf {
+    async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         let counts = RequestContext::of(ctx)
             .loaders
             .get::<MessageCountLoader>()
-            .load_one(self.conversation)
+            .load_one(self.0)
             .await?;
         Ok(counts.unwrap_or_default().total)
     }
 }
 
+impl Paged for Message {
+    type Key = MessageCursor;
+
+    /// The keyset position of this message in a conversation's chronological order.
+    fn cursor_key(&self) -> MessageCursor {
+        (self.created_at, self.id)
+    }
+}
+
+/// Turns up to `key.limit + 1` rows fetched in `key.direction` into a page.
+fn message_page(
+    conversation: ConversationId,
+    key: MessagePageKey,
+    mut rows: Vec<Message>,
+) -> MessageConnection {
+    let more = rows.len() > key.limit;
+    rows.truncate(key.limit);
+    let page = match key.direction {
+        Direction::Forward => Page {
+            rows,
+            has_next_page: more,
+            has_previous_page: key.after.is_some(),
+        },
+        Direction::Backward => {
+            rows.reverse();
+            Page {
+                rows,
+                has_next_page: key.before.is_some(),
+                has_previous_page: more,
+            }
+        }
+    };
+    Connection::new(page, MessagesOf(conversation))
+}
+
 /// A page of a user's conversations, most recent activity first.
-pub struct ConversationConnection {
-    user: UserId,
-    page: Page<Conversation>,
+pub type ConversationConnection = Connection<Conversation, ConversationsOf>;
+
+/// `totalCount` of a page of conversations: every conversation of the user.
+pub struct ConversationsOf(UserId);
+
+impl Total for ConversationsOf {
+    async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        db::count_for_user(&RequestContext::of(ctx).db, self.0).await
+    }
+}
+
+impl Paged for Conversation {
+    type Key = ConversationCursor;
+
+    /// The keyset position of this conversation in a most-recent-first list.
+    fn cursor_key(&self) -> ConversationCursor {
+        (self.last_message_at, self.id)
+    }
 }
 
 /// `User.conversations`: the conversations `user` takes part in, as buyer or as seller.
@@ -378,54 +368,6 @@ pub async fn conversations_of(
             .feed_one(conversation.id, conversation.clone())
             .await;
     }
-    Ok(ConversationConnection {
-        user,
-        page: Page::from_overfetch(rows, first, after.is_some()),
-    })
-}
-
-/// One conversation of a page.
-pub struct ConversationEdge(Conversation);
-
-/// One conversation of a page, with its cursor.
-#[Object]
-impl ConversationEdge {
-    /// Opaque cursor of this conversation: pass it as `after` to continue after it.
-    async fn cursor(&self) -> String {
-        encode_cursor(&self.0.cursor_key())
-    }
-
-    /// The conversation.
-    async fn node(&self) -> &Conversation {
-        &self.0
-    }
-}
-
-/// A page of a user's conversations, most recent activity first.
-#[Object]
-impl ConversationConnection {
-    /// The conversations of this page with their cursors.
-    async fn edges(&self) -> Vec<ConversationEdge> {
-        self.page
-            .rows
-            .iter()
-            .cloned()
-            .map(ConversationEdge)
-            .collect()
-    }
-
-    /// The conversations of this page, without cursors.
-    async fn nodes(&self) -> &[Conversation] {
-        &self.page.rows
-    }
-
-    /// Whether more conversations follow, and the cursors to continue from.
-    async fn page_info(&self) -> PageInfo {
-        self.page.page_info(|c| encode_cursor(&c.cursor_key()))
-    }
-
-    /// Every conversation of the user.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        Ok(db::count_for_user(&RequestContext::of(ctx).db, self.user).await?)
-    }
+    let page = Page::from_overfetch(rows, first, after.is_some());
+    Ok(Connection::new(page, ConversationsOf(user)))
 }

@@ -25,7 +25,7 @@ use crate::catalogue::stores::Store;
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{CategoryId, ProductId, StoreId};
-use crate::graphql::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::graphql::pagination::{Known, Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use crate::graphql::viewer::Viewer;
 use crate::search::facets::{Highlight, ProductFacets};
 use crate::search::{self, IndexCursor, PageRequest};
@@ -710,7 +710,7 @@ impl Product {
         };
         Ok(ReviewConnection::new(
             Page::from_overfetch(rows, first, after.is_some()),
-            self.review_count,
+            Known(self.review_count.into()),
         ))
     }
 

@@ -3,13 +3,13 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::Review;
+use super::{Review, ReviewCursor};
 use crate::accounts::users::User;
 use crate::catalogue::products::Product;
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::ReviewId;
-use crate::graphql::pagination::{Page, PageInfo, encode_cursor};
+use crate::graphql::pagination::{Connection, Known, Paged};
 
 /// The review with this id, for `node`: every review is public.
 pub async fn visible_review(rc: &RequestContext, id: ReviewId) -> ApiResult<Option<Review>> {
@@ -68,56 +68,14 @@ impl Review {
     }
 }
 
-/// A page of reviews, newest first.
-pub struct ReviewConnection {
-    page: Page<Review>,
-    total: i32,
-}
-
-impl ReviewConnection {
-    /// Wraps a fetched page; `total` is the product's review count.
-    pub fn new(page: Page<Review>, total: i32) -> Self {
-        Self { page, total }
-    }
-}
-
-/// One review of a page.
-pub struct ReviewEdge(Review);
-
-/// One review of a page, with its cursor.
-#[Object]
-impl ReviewEdge {
-    /// Opaque cursor of this review: pass it as `after` to continue after it.
-    async fn cursor(&self) -> String {
-        encode_cursor(&self.0.cursor_key())
-    }
-
-    /// The review.
-    async fn node(&self) -> &Review {
-        &self.0
-    }
-}
-
 /// A page of a product's reviews, newest first.
-#[Object]
-impl ReviewConnection {
-    /// The reviews of this page with their cursors.
-    async fn edges(&self) -> Vec<ReviewEdge> {
-        self.page.rows.iter().cloned().map(ReviewEdge).collect()
-    }
+pub type ReviewConnection = Connection<Review, Known>;
 
-    /// The reviews of this page, without cursors.
-    async fn nodes(&self) -> &[Review] {
-        &self.page.rows
-    }
+impl Paged for Review {
+    type Key = ReviewCursor;
 
-    /// Whether more reviews follow, and the cursors to continue from.
-    async fn page_info(&self) -> PageInfo {
-        self.page.page_info(|r| encode_cursor(&r.cursor_key()))
-    }
-
-    /// Every review of the product (its `reviewCount`).
-    async fn total_count(&self) -> i32 {
-        self.total
+    /// The keyset position of this review in a newest-first page.
+    fn cursor_key(&self) -> ReviewCursor {
+        (self.created_at, self.id)
     }
 }

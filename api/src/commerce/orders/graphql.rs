@@ -19,7 +19,7 @@ use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::guards::SignedIn;
 use crate::graphql::ids::OrderId;
-use crate::graphql::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
+use crate::graphql::pagination::{Connection, Page, Paged, Total, decode_cursor, page_size};
 use crate::graphql::user_errors::{UserError, UserErrorCode};
 use crate::graphql::viewer::Viewer;
 
@@ -226,10 +226,7 @@ impl StatusChange {
 }
 
 /// A page of orders, newest first.
-pub struct OrderConnection {
-    page: Page<Order>,
-    owner: OrderOwner,
-}
+pub type OrderConnection = Connection<Order, OrderOwner>;
 
 impl OrderConnection {
     /// Fetches a page of `owner`'s orders.
@@ -248,55 +245,24 @@ impl OrderConnection {
                 .feed_one(order.id, order.clone())
                 .await;
         }
-        Ok(Self {
-            page: Page::from_overfetch(rows, first, cursor.is_some()),
-            owner,
-        })
+        let page = Page::from_overfetch(rows, first, cursor.is_some());
+        Ok(Connection::new(page, owner))
     }
 }
 
-fn order_cursor(order: &Order) -> String {
-    encode_cursor(&(order.created_at, order.id))
-}
+impl Paged for Order {
+    type Key = OrderCursor;
 
-/// One order of a page.
-pub struct OrderEdge(Order);
-
-/// One order of a page, with its cursor.
-#[Object]
-impl OrderEdge {
-    /// Opaque cursor of this order: pass it as `after` to continue after it.
-    async fn cursor(&self) -> String {
-        order_cursor(&self.0)
-    }
-
-    /// The order.
-    async fn node(&self) -> &Order {
-        &self.0
+    /// The keyset position of this order in a newest-first page.
+    fn cursor_key(&self) -> OrderCursor {
+        (self.created_at, self.id)
     }
 }
 
-/// A page of orders, newest first.
-#[Object]
-impl OrderConnection {
-    /// The orders of this page with their cursors.
-    async fn edges(&self) -> Vec<OrderEdge> {
-        self.page.rows.iter().cloned().map(OrderEdge).collect()
-    }
-
-    /// The orders of this page, without cursors.
-    async fn nodes(&self) -> &[Order] {
-        &self.page.rows
-    }
-
-    /// Whether more orders follow, and the cursors to continue from.
-    async fn page_info(&self) -> PageInfo {
-        self.page.page_info(order_cursor)
-    }
-
-    /// Every order of the list (the buyer's, or the store's), in any status.
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        Ok(db::count(&RequestContext::of(ctx).db, self.owner).await?)
+/// `totalCount`: every order of the list (the buyer's, or the store's), in any status.
+impl Total for OrderOwner {
+    async fn total(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        db::count(&RequestContext::of(ctx).db, *self).await
     }
 }
 
