@@ -175,6 +175,18 @@ async fn responses_carry_a_request_id_and_security_headers() {
         .unwrap_or("")
         .to_owned();
     assert_eq!(id.len(), 36, "a generated UUID: {id}");
+    // An id too long or not printable ASCII never reaches the logs: a new one replaces it.
+    for insane in ["x".repeat(129), "pedido 123".to_owned()] {
+        let replaced = app
+            .client
+            .get(app.url("/health/live"))
+            .header("x-request-id", insane.as_str())
+            .send()
+            .await
+            .expect("send");
+        let id = replaced.headers()["x-request-id"].to_str().unwrap_or("");
+        assert_eq!(id.len(), 36, "{insane:?} replaced by a UUID: {id}");
+    }
     for (header, value) in [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
