@@ -22,11 +22,13 @@ pub enum LineChange {
 
 /// The buyer's lines, oldest first.
 pub async fn lines(db: &Db, user: UserId) -> ApiResult<Vec<CartLine>> {
-    Ok(sqlx::query_as(
-        "SELECT product_id, quantity, price_at_add, stock_at_add, added_at, updated_at
-         FROM cart_lines WHERE user_id = $1 ORDER BY added_at, product_id",
+    Ok(sqlx::query_as!(
+        CartLine,
+        r#"SELECT product_id AS "product_id: ProductId", quantity, price_at_add, stock_at_add,
+                  added_at, updated_at
+           FROM cart_lines WHERE user_id = $1 ORDER BY added_at, product_id"#,
+        user.0
     )
-    .bind(user)
     .fetch_all(db.executor())
     .await?)
 }
@@ -52,11 +54,11 @@ pub async fn change_line(
     let Some(product) = product else {
         return Ok(Err(no_such_product()));
     };
-    let current: Option<Decimal> = sqlx::query_scalar(
+    let current: Option<Decimal> = sqlx::query_scalar!(
         "SELECT quantity FROM cart_lines WHERE user_id = $1 AND product_id = $2 FOR UPDATE",
+        user.0,
+        product_id.0
     )
-    .bind(user)
-    .bind(product_id)
     .fetch_optional(&mut *tx)
     .await?;
     let total = match (change, current) {
@@ -92,14 +94,18 @@ pub async fn change_line(
     }
     if current.is_none() {
         // Serialises the buyer's line inserts so the cap below holds under concurrency.
-        sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
-        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM cart_lines WHERE user_id = $1")
-            .bind(user)
-            .fetch_one(&mut *tx)
-            .await?;
+        sqlx::query_scalar!(
+            "SELECT 1 AS locked FROM users WHERE id = $1 FOR UPDATE",
+            user.0
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let count = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "count!" FROM cart_lines WHERE user_id = $1"#,
+            user.0
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         if count >= MAX_LINES {
             return Ok(Err(UserError::at(
                 &["productId"],
@@ -108,18 +114,18 @@ pub async fn change_line(
             )));
         }
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO cart_lines (user_id, product_id, quantity, price_at_add, stock_at_add)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (user_id, product_id) DO UPDATE
          SET quantity = excluded.quantity, price_at_add = excluded.price_at_add,
              stock_at_add = excluded.stock_at_add, updated_at = now()",
+        user.0,
+        product_id.0,
+        total,
+        product.price,
+        product.stock
     )
-    .bind(user)
-    .bind(product_id)
-    .bind(total)
-    .bind(product.price)
-    .bind(product.stock)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -132,12 +138,14 @@ pub async fn remove_line(
     user: UserId,
     product_id: ProductId,
 ) -> ApiResult<Result<(), UserError>> {
-    let removed = sqlx::query("DELETE FROM cart_lines WHERE user_id = $1 AND product_id = $2")
-        .bind(user)
-        .bind(product_id)
-        .execute(db.executor())
-        .await?
-        .rows_affected();
+    let removed = sqlx::query!(
+        "DELETE FROM cart_lines WHERE user_id = $1 AND product_id = $2",
+        user.0,
+        product_id.0
+    )
+    .execute(db.executor())
+    .await?
+    .rows_affected();
     Ok(if removed == 0 {
         Err(UserError::at(
             &["productId"],
