@@ -36,7 +36,6 @@ use axum::routing::get;
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -57,10 +56,6 @@ pub fn router(state: AppState) -> Router {
         // Messages in the language `Accept-Language` asks for (Spanish by default).
         .layer(middleware::from_fn(crate::graphql::i18n::layer))
         .layer(middleware::from_fn(observe::observe))
-        // `X-Request-Id`: the client's when sane, else a new UUID; echoed on the response.
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(middleware::map_request(observe::drop_insane_request_id))
         .layer(SetSensitiveRequestHeadersLayer::new([
             AUTHORIZATION,
             COOKIE,
