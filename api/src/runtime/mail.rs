@@ -153,15 +153,15 @@ impl Mailer {
 
     /// Queues `mail` inside the caller's transaction; call [`Mailer::wake`] after commit.
     pub async fn enqueue(conn: &mut PgConnection, mail: &OutgoingMail) -> ApiResult<()> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO mail_outbox (kind, user_id, recipient, subject, body)
              VALUES ($1, $2, $3, $4, $5)",
+            mail.kind.as_str(),
+            mail.user_id.map(|u| u.0),
+            &mail.to,
+            &mail.subject,
+            &mail.body
         )
-        .bind(mail.kind.as_str())
-        .bind(mail.user_id.map(|u| u.0))
-        .bind(&mail.to)
-        .bind(&mail.subject)
-        .bind(&mail.body)
         .execute(conn)
         .await?;
         metrics::counter!("textisur_mail_queued_total", "kind" => mail.kind.as_str()).increment(1);
@@ -204,45 +204,49 @@ impl Mailer {
         let _one_batch = self.sending.lock().await;
         // Claiming pushes the next attempt back first: a process that dies mid-send leaves
         // the row to be retried later, never lost.
-        let claimed: Vec<(i64, String, String, String, String, i32)> = sqlx::query_as(
+        let claimed = sqlx::query!(
             "UPDATE mail_outbox SET attempts = attempts + 1,
                     next_attempt_at = now() + make_interval(secs => least(3600, 30 * 2 ^ attempts))
              WHERE id IN (SELECT id FROM mail_outbox
                           WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
                           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
              RETURNING id, kind, recipient, subject, body, attempts",
+            BATCH
         )
-        .bind(BATCH)
         .fetch_all(self.db.pool())
         .await
         .context("claim mail")?;
         let mut sent = 0;
-        for (id, kind, to, subject, body, attempts) in claimed {
+        for mail in claimed {
+            let (id, kind, attempts) = (mail.id, mail.kind, mail.attempts);
+            let (to, subject, body) = (mail.recipient, mail.subject, mail.body);
             let outcome = match self.message(&to, &subject, body) {
                 Ok(message) => transport.send(message).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),
             };
             match outcome {
                 Ok(_) => {
-                    sqlx::query("UPDATE mail_outbox SET sent_at = now(), body = '' WHERE id = $1")
-                        .bind(id)
-                        .execute(self.db.pool())
-                        .await
-                        .context("mark mail sent")?;
+                    sqlx::query!(
+                        "UPDATE mail_outbox SET sent_at = now(), body = '' WHERE id = $1",
+                        id
+                    )
+                    .execute(self.db.pool())
+                    .await
+                    .context("mark mail sent")?;
                     metrics::counter!("textisur_mail_sent_total", "kind" => kind).increment(1);
                     sent += 1;
                 }
                 Err(error) => {
                     let give_up = attempts >= MAX_ATTEMPTS;
                     tracing::warn!(mail_id = id, %kind, attempts, give_up, %error, "mail not delivered");
-                    sqlx::query(
+                    sqlx::query!(
                         "UPDATE mail_outbox SET last_error = left($2, 500),
                                 failed_at = CASE WHEN $3 THEN now() END
                          WHERE id = $1",
+                        id,
+                        &error,
+                        give_up
                     )
-                    .bind(id)
-                    .bind(&error)
-                    .bind(give_up)
                     .execute(self.db.pool())
                     .await
                     .context("record mail failure")?;
@@ -276,11 +280,14 @@ impl Mailer {
             done.await;
         }
         while self.send_due().await? > 0 {}
-        let undelivered: Vec<(i64, Option<String>)> = sqlx::query_as(
-            "SELECT id, last_error FROM mail_outbox WHERE sent_at IS NULL ORDER BY id LIMIT 5",
+        let undelivered: Vec<(i64, Option<String>)> = sqlx::query!(
+            "SELECT id, last_error FROM mail_outbox WHERE sent_at IS NULL ORDER BY id LIMIT 5"
         )
         .fetch_all(self.db.pool())
-        .await?;
+        .await?
+        .into_iter()
+        .map(|mail| (mail.id, mail.last_error))
+        .collect();
         anyhow::ensure!(
             undelivered.is_empty(),
             "mail not delivered: {undelivered:?}"
@@ -292,17 +299,17 @@ impl Mailer {
     /// written to is personal data too), and account tokens used or expired more than a week
     /// ago. Returns how many rows went. The server calls it every hour.
     pub async fn sweep(&self) -> anyhow::Result<u64> {
-        let mail = sqlx::query(
+        let mail = sqlx::query!(
             "DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL)
                  AND created_at < now() - make_interval(days => $1)",
+            KEEP_DAYS
         )
-        .bind(KEEP_DAYS)
         .execute(self.db.pool())
         .await
         .context("sweep mail")?;
-        let tokens = sqlx::query(
+        let tokens = sqlx::query!(
             "DELETE FROM account_tokens WHERE (used_at IS NOT NULL OR expires_at < now())
-                 AND created_at < now() - interval '7 days'",
+                 AND created_at < now() - interval '7 days'"
         )
         .execute(self.db.pool())
         .await
