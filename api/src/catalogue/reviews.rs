@@ -64,10 +64,15 @@ impl crate::graphql::loaders::LoadById for Review {
 
     async fn load(db: &Db, ids: &[ReviewId]) -> ApiResult<Vec<Self>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        Ok(sqlx::query_as("SELECT * FROM reviews WHERE id = ANY($1)")
-            .bind(ids)
-            .fetch_all(db.executor())
-            .await?)
+        Ok(sqlx::query_as!(
+            Review,
+            r#"SELECT id AS "id: ReviewId", product_id AS "product_id: ProductId",
+                      author_id AS "author_id: UserId", rating, body, created_at
+               FROM reviews WHERE id = ANY($1)"#,
+            &ids
+        )
+        .fetch_all(db.executor())
+        .await?)
     }
 }
 
@@ -117,20 +122,26 @@ impl BatchLoad for ReviewPageLoader {
             } else {
                 first + 1
             };
-            let rows: Vec<Review> = sqlx::query_as(
-                "SELECT r.* FROM unnest($1::bigint[]) AS k(product_id)
-                 CROSS JOIN LATERAL (
-                     SELECT * FROM reviews
-                     WHERE product_id = k.product_id
-                       AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
-                     ORDER BY created_at DESC, id DESC
-                     LIMIT $2
-                 ) r",
+            // The columns come out of a lateral subquery, where PostgreSQL does not say they
+            // are NOT NULL: `!` says so (they are, in `reviews`).
+            let rows: Vec<Review> = sqlx::query_as!(
+                Review,
+                r#"SELECT r.id AS "id!: ReviewId", r.product_id AS "product_id!: ProductId",
+                          r.author_id AS "author_id!: UserId", r.rating AS "rating!",
+                          r.body AS "body!", r.created_at AS "created_at!"
+                   FROM unnest($1::bigint[]) AS k(product_id)
+                   CROSS JOIN LATERAL (
+                       SELECT * FROM reviews
+                       WHERE product_id = k.product_id
+                         AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
+                       ORDER BY created_at DESC, id DESC
+                       LIMIT $2
+                   ) r"#,
+                &products,
+                limit as i64,
+                after.map(|a| a.0),
+                after.map(|a| a.1.0)
             )
-            .bind(&products)
-            .bind(limit as i64)
-            .bind(after.map(|a| a.0))
-            .bind(after.map(|a| a.1.0))
             .fetch_all(self.db.executor())
             .await?;
             let mut by_product: HashMap<ProductId, Vec<Review>> = HashMap::new();

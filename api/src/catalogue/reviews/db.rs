@@ -2,7 +2,7 @@
 
 use super::Review;
 use crate::graphql::error::ApiResult;
-use crate::graphql::ids::{ProductId, StoreId, UserId};
+use crate::graphql::ids::{ProductId, ReviewId, StoreId, UserId};
 use crate::graphql::plain_text::PlainText;
 use crate::graphql::user_errors::{UserError, UserErrorCode};
 use crate::runtime::db::Db;
@@ -21,13 +21,15 @@ pub struct NewReview {
 /// update queues it for the search index). A user error, and nothing written, otherwise.
 pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserError>> {
     let mut tx = db.begin().await?;
-    let store: Option<(StoreId, UserId)> = sqlx::query_as(
-        "SELECT p.store_id, s.owner_id FROM products p JOIN stores s ON s.id = p.store_id
-         WHERE p.id = $1",
+    let store = sqlx::query!(
+        r#"SELECT p.store_id AS "store_id: StoreId", s.owner_id AS "owner_id: UserId"
+           FROM products p JOIN stores s ON s.id = p.store_id
+           WHERE p.id = $1"#,
+        review.product.0
     )
-    .bind(review.product)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|row| (row.store_id, row.owner_id));
     let Some((store, owner)) = store else {
         return Ok(Err(UserError::at(
             &["productId"],
@@ -46,17 +48,20 @@ pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserEr
     }
     // Reviews of one store take turns: each average below is then computed by a statement
     // that started after every earlier review committed, so none is left out.
-    sqlx::query("SELECT 1 FROM stores WHERE id = $1 FOR UPDATE")
-        .bind(store)
-        .execute(&mut *tx)
-        .await?;
-    let delivered: bool = sqlx::query_scalar(
-        "SELECT EXISTS (
-             SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.id
-             WHERE o.buyer_id = $1 AND l.product_id = $2 AND o.status = 'DELIVERED')",
+    sqlx::query_scalar!(
+        "SELECT 1 AS locked FROM stores WHERE id = $1 FOR UPDATE",
+        store.0
     )
-    .bind(review.author)
-    .bind(review.product)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let delivered = sqlx::query_scalar!(
+        r#"SELECT EXISTS (
+               SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.id
+               WHERE o.buyer_id = $1 AND l.product_id = $2 AND o.status = 'DELIVERED'
+           ) AS "delivered!""#,
+        review.author.0,
+        review.product.0
+    )
     .fetch_one(&mut *tx)
     .await?;
     if !delivered {
@@ -66,15 +71,17 @@ pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserEr
             crate::tr!("review-not-delivered"),
         )));
     }
-    let written: Option<Review> = sqlx::query_as(
-        "INSERT INTO reviews (product_id, author_id, rating, body) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (product_id, author_id) DO NOTHING
-         RETURNING *",
+    let written = sqlx::query_as!(
+        Review,
+        r#"INSERT INTO reviews (product_id, author_id, rating, body) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (product_id, author_id) DO NOTHING
+           RETURNING id AS "id: ReviewId", product_id AS "product_id: ProductId",
+                     author_id AS "author_id: UserId", rating, body, created_at"#,
+        review.product.0,
+        review.author.0,
+        review.rating,
+        review.body.as_ref().map_or("", PlainText::as_str)
     )
-    .bind(review.product)
-    .bind(review.author)
-    .bind(review.rating)
-    .bind(review.body.as_ref().map_or("", PlainText::as_str))
     .fetch_optional(&mut *tx)
     .await?;
     let Some(written) = written else {
@@ -84,22 +91,22 @@ pub async fn add(db: &Db, review: &NewReview) -> ApiResult<Result<Review, UserEr
             crate::tr!("review-taken"),
         )));
     };
-    sqlx::query(
+    sqlx::query!(
         "UPDATE products p SET rating = a.rating, review_count = a.n
          FROM (SELECT round(avg(rating), 2) AS rating, count(*) AS n
                FROM reviews WHERE product_id = $1) a
          WHERE p.id = $1",
+        review.product.0
     )
-    .bind(review.product)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE stores SET rating = (
              SELECT round(avg(r.rating), 2) FROM reviews r JOIN products p ON p.id = r.product_id
              WHERE p.store_id = $1)
          WHERE id = $1",
+        store.0
     )
-    .bind(store)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
