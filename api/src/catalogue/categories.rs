@@ -50,16 +50,21 @@ impl crate::graphql::loaders::LoadById for Category {
     /// row it gets, so a `parent` asked next (a product page's breadcrumb) is already there.
     async fn load(db: &Db, ids: &[CategoryId]) -> ApiResult<Vec<Self>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        Ok(sqlx::query_as(
-            "WITH RECURSIVE up AS (
-                 SELECT id, parent_id, slug, name, position FROM categories WHERE id = ANY($1)
-                 UNION
-                 SELECT c.id, c.parent_id, c.slug, c.name, c.position
-                 FROM categories c JOIN up ON c.id = up.parent_id
-             )
-             SELECT * FROM up",
+        // Columns of a recursive query carry no NOT NULL: `!` and `?` say what `categories`
+        // says.
+        Ok(sqlx::query_as!(
+            Category,
+            r#"WITH RECURSIVE up AS (
+                   SELECT id, parent_id, slug, name, position FROM categories WHERE id = ANY($1)
+                   UNION
+                   SELECT c.id, c.parent_id, c.slug, c.name, c.position
+                   FROM categories c JOIN up ON c.id = up.parent_id
+               )
+               SELECT id AS "id!: CategoryId", parent_id AS "parent_id?: CategoryId",
+                      slug AS "slug!", name AS "name!", position AS "position!"
+               FROM up"#,
+            &ids
         )
-        .bind(ids)
         .fetch_all(db.executor())
         .await?)
     }
@@ -67,16 +72,19 @@ impl crate::graphql::loaders::LoadById for Category {
 
 /// Every category, parents before children, siblings by position.
 pub async fn all(db: &Db) -> ApiResult<Vec<Category>> {
-    Ok(sqlx::query_as(
-        "WITH RECURSIVE tree AS (
-             SELECT c.*, ARRAY[c.position, c.id::int] AS path FROM categories c WHERE parent_id IS NULL
-             UNION ALL
-             SELECT c.*, tree.path || ARRAY[c.position, c.id::int] FROM categories c
-             JOIN tree ON c.parent_id = tree.id
-         )
-         SELECT id, parent_id, slug, name, position FROM tree ORDER BY path LIMIT $1",
+    Ok(sqlx::query_as!(
+        Category,
+        r#"WITH RECURSIVE tree AS (
+               SELECT c.*, ARRAY[c.position, c.id::int] AS path FROM categories c WHERE parent_id IS NULL
+               UNION ALL
+               SELECT c.*, tree.path || ARRAY[c.position, c.id::int] FROM categories c
+               JOIN tree ON c.parent_id = tree.id
+           )
+           SELECT id AS "id!: CategoryId", parent_id AS "parent_id?: CategoryId",
+                  slug AS "slug!", name AS "name!", position AS "position!"
+           FROM tree ORDER BY path LIMIT $1"#,
+        MAX_CATEGORIES as i64
     )
-    .bind(MAX_CATEGORIES as i64)
     .fetch_all(db.executor())
     .await?)
 }
@@ -100,10 +108,13 @@ impl BatchLoad for CategoryChildrenLoader {
         parents: &[CategoryId],
     ) -> Result<HashMap<CategoryId, Vec<Category>>, ApiError> {
         let ids: Vec<i64> = parents.iter().map(|id| id.0).collect();
-        let rows: Vec<Category> = sqlx::query_as(
-            "SELECT * FROM categories WHERE parent_id = ANY($1) ORDER BY position, id",
+        let rows = sqlx::query_as!(
+            Category,
+            r#"SELECT id AS "id: CategoryId", parent_id AS "parent_id: CategoryId", slug, name,
+                      position
+               FROM categories WHERE parent_id = ANY($1) ORDER BY position, id"#,
+            &ids
         )
-        .bind(ids)
         .fetch_all(self.db.executor())
         .await?;
         let mut children: HashMap<CategoryId, Vec<Category>> =

@@ -98,19 +98,22 @@ impl CategoryMutations {
             None => None,
         };
         let base = slug::slugify(&name);
-        let category: Option<Category> = sqlx::query_as(
-            "INSERT INTO categories (parent_id, slug, name, position)
-             SELECT $1, CASE WHEN NOT EXISTS (SELECT 1 FROM categories WHERE slug = $2) THEN $2
-                        ELSE $2 || '-' || (SELECT count(*) + 1 FROM categories WHERE slug LIKE $2 || '-%') END,
-                    $3, $4
-             WHERE (SELECT count(*) FROM categories) < $5
-             RETURNING id, parent_id, slug, name, position",
+        let category = sqlx::query_as!(
+            Category,
+            r#"INSERT INTO categories (parent_id, slug, name, position)
+               SELECT $1::bigint,
+                      CASE WHEN NOT EXISTS (SELECT 1 FROM categories WHERE slug = $2::text) THEN $2
+                           ELSE $2 || '-' || (SELECT count(*) + 1 FROM categories WHERE slug LIKE $2 || '-%') END,
+                      $3::text, $4::int
+               WHERE (SELECT count(*) FROM categories) < $5
+               RETURNING id AS "id: CategoryId", parent_id AS "parent_id: CategoryId", slug, name,
+                         position"#,
+            parent.map(|p| p.0),
+            &base,
+            &name,
+            input.position.unwrap_or(0),
+            MAX_CATEGORIES as i64
         )
-        .bind(parent.map(|p| p.0))
-        .bind(&base)
-        .bind(&name)
-        .bind(input.position.unwrap_or(0))
-        .bind(MAX_CATEGORIES as i64)
         .fetch_optional(rc.db.executor())
         .await
         .map_err(ApiError::from)?;
@@ -180,12 +183,12 @@ impl CategoryMutations {
                         )));
                     };
                     // Moving under itself or a descendant would cut the subtree off the tree.
-                    let cycle: Option<bool> = sqlx::query_scalar(
-                        "WITH RECURSIVE sub(id) AS (SELECT $1::bigint UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
-                         SELECT EXISTS (SELECT 1 FROM sub WHERE id = $2) FROM categories WHERE id = $2",
+                    let cycle = sqlx::query_scalar!(
+                        r#"WITH RECURSIVE sub(id) AS (SELECT $1::bigint UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id)
+                           SELECT EXISTS (SELECT 1 FROM sub WHERE id = $2) AS "cycle!" FROM categories WHERE id = $2"#,
+                        id.0,
+                        parent.0
                     )
-                    .bind(id.0)
-                    .bind(parent.0)
                     .fetch_optional(rc.db.executor())
                     .await
                     .map_err(ApiError::from)?;
@@ -209,14 +212,16 @@ impl CategoryMutations {
                 }
             }
         };
-        let category: Option<Category> = sqlx::query_as(
-            "UPDATE categories SET name = $2, parent_id = $3, position = $4 WHERE id = $1
-             RETURNING id, parent_id, slug, name, position",
+        let category = sqlx::query_as!(
+            Category,
+            r#"UPDATE categories SET name = $2, parent_id = $3, position = $4 WHERE id = $1
+               RETURNING id AS "id: CategoryId", parent_id AS "parent_id: CategoryId", slug, name,
+                         position"#,
+            id.0,
+            &name,
+            parent.map(|p| p.0),
+            input.position.unwrap_or(current.position)
         )
-        .bind(id.0)
-        .bind(&name)
-        .bind(parent.map(|p| p.0))
-        .bind(input.position.unwrap_or(current.position))
         .fetch_optional(rc.db.executor())
         .await
         .map_err(ApiError::from)?;
