@@ -9,8 +9,6 @@ use textisur_search_index::IndexRoot;
 
 use crate::database::FreshDatabase;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
-
 /// A test database with one seller, one store, a root category and a child category.
 pub struct TestDb {
     pub pool: PgPool,
@@ -33,7 +31,10 @@ impl TestDb {
             .connect_with(options.disable_statement_logging())
             .await
             .expect("connect test database");
-        MIGRATOR.run(&pool).await.expect("migrate");
+        textisur_api::runtime::db::MIGRATOR
+            .run(&pool)
+            .await
+            .expect("migrate");
         let user: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, name, role) VALUES ('seller@example.es', 'Seller', 'SELLER')
              RETURNING id",
