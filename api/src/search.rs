@@ -132,9 +132,10 @@ impl SearchState {
 /// A token that a later search can wait on: every transaction that committed before it was
 /// taken has an id below it (the `xmax` of a fresh snapshot).
 pub async fn consistency_token(db: &Db) -> ApiResult<u64> {
-    let token: String = sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
-        .fetch_one(db.executor())
-        .await?;
+    let token =
+        sqlx::query_scalar!(r#"SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS "xmax!""#)
+            .fetch_one(db.executor())
+            .await?;
     token
         .parse()
         .map_err(|_| ApiError::Internal(format!("unexpected snapshot xmax {token}")))

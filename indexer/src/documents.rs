@@ -11,59 +11,44 @@ use textisur_search_index::{ProductDoc, StoreDoc};
 
 use crate::plain_text::html_to_text;
 
-macro_rules! active_products {
-    () => {
-        "SELECT p.id, p.store_id, p.category_id, p.name, p.description,
-                p.materials, p.colors, p.sizes,
-                (p.price * 100)::int8 AS price_cents,
-                p.stock >= p.min_quantity AS in_stock,
-                p.rating::float8 AS rating,
-                p.review_count::int8 AS review_count,
-                p.sales_count::int8 AS sales_count,
-                (extract(epoch FROM p.created_at) * 1000000)::int8 AS created_at_micros
-         FROM products p WHERE p.status = 'ACTIVE' "
+/// A compile-checked statement over the active products `p` that returns [`ProductRow`]s:
+/// the SQL before the `SELECT` (a `WITH`, or nothing), the conditions after the status one,
+/// then the arguments. The one place a product's indexed columns are listed.
+macro_rules! query_active_products {
+    ($with:literal, $conditions:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            ProductRow,
+            $with
+                + r#"SELECT p.id, p.store_id, p.category_id, p.name, p.description,
+                       p.materials, p.colors, p.sizes,
+                       (p.price * 100)::int8 AS "price_cents!",
+                       p.stock >= p.min_quantity AS "in_stock!",
+                       p.rating::float8 AS "rating!",
+                       p.review_count::int8 AS "review_count!",
+                       p.sales_count::int8 AS "sales_count!",
+                       (extract(epoch FROM p.created_at) * 1000000)::int8 AS "created_at_micros!"
+                FROM products p WHERE p.status = 'ACTIVE' "#
+                + $conditions
+            $(, $arg)*
+        )
     };
 }
 
-const PRODUCTS_BY_ID: &str = concat!(active_products!(), "AND p.id = ANY($1) ORDER BY p.id");
-
-const PRODUCTS_AFTER: &str = concat!(active_products!(), "AND p.id > $1 ORDER BY p.id LIMIT $2");
-
-const PRODUCTS_IN_SUBTREES: &str = concat!(
-    "WITH RECURSIVE subtree (id) AS (
-         SELECT id FROM categories WHERE id = ANY($1)
-         UNION
-         SELECT c.id FROM categories c JOIN subtree s ON c.parent_id = s.id
-     ) ",
-    active_products!(),
-    "AND p.category_id IN (SELECT id FROM subtree) AND p.id > $2 ORDER BY p.id LIMIT $3"
-);
-
-macro_rules! stores {
-    () => {
-        "SELECT id, name, description, city, region, latitude, longitude,
-                COALESCE(rating, 0)::float8 AS rating
-         FROM stores "
+/// A compile-checked statement that returns [`StoreRow`]s: the SQL after `FROM stores`, then
+/// the arguments.
+macro_rules! query_stores {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            StoreRow,
+            r#"SELECT id, name, description, city, region, latitude, longitude,
+                      COALESCE(rating, 0)::float8 AS "rating!"
+               FROM stores "#
+                + $tail
+            $(, $arg)*
+        )
     };
 }
 
-const STORES_BY_ID: &str = concat!(stores!(), "WHERE id = ANY($1) ORDER BY id");
-
-const STORES_AFTER: &str = concat!(stores!(), "WHERE id > $1 ORDER BY id LIMIT $2");
-
-/// Each category with its ancestors up to the root (depth-bounded in case of a cycle).
-const CATEGORY_PATHS: &str = "
-    WITH RECURSIVE path (leaf, id, parent_id, name, depth) AS (
-        SELECT c.id, c.id, c.parent_id, c.name, 0 FROM categories c WHERE c.id = ANY($1)
-        UNION ALL
-        SELECT path.leaf, c.id, c.parent_id, c.name, path.depth + 1
-        FROM path JOIN categories c ON c.id = path.parent_id
-        WHERE path.depth < 32
-    )
-    SELECT leaf, array_agg(id ORDER BY depth), array_agg(name ORDER BY depth)
-    FROM path GROUP BY leaf";
-
-#[derive(sqlx::FromRow)]
 struct ProductRow {
     id: i64,
     store_id: i64,
@@ -81,7 +66,6 @@ struct ProductRow {
     created_at_micros: i64,
 }
 
-#[derive(sqlx::FromRow)]
 struct StoreRow {
     id: i64,
     name: String,
@@ -98,8 +82,7 @@ pub async fn products_by_id(
     conn: &mut PgConnection,
     ids: &[i64],
 ) -> anyhow::Result<Vec<ProductDoc>> {
-    let rows = sqlx::query_as(PRODUCTS_BY_ID)
-        .bind(ids)
+    let rows = query_active_products!("", "AND p.id = ANY($1) ORDER BY p.id", ids)
         .fetch_all(&mut *conn)
         .await
         .context("load products by id")?;
@@ -112,9 +95,7 @@ pub async fn products_after(
     after: i64,
     limit: i64,
 ) -> anyhow::Result<Vec<ProductDoc>> {
-    let rows = sqlx::query_as(PRODUCTS_AFTER)
-        .bind(after)
-        .bind(limit)
+    let rows = query_active_products!("", "AND p.id > $1 ORDER BY p.id LIMIT $2", after, limit)
         .fetch_all(&mut *conn)
         .await
         .context("load products page")?;
@@ -129,20 +110,26 @@ pub async fn products_in_subtrees(
     after: i64,
     limit: i64,
 ) -> anyhow::Result<Vec<ProductDoc>> {
-    let rows = sqlx::query_as(PRODUCTS_IN_SUBTREES)
-        .bind(categories)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&mut *conn)
-        .await
-        .context("load products of changed categories")?;
+    let rows = query_active_products!(
+        "WITH RECURSIVE subtree (id) AS (
+             SELECT id FROM categories WHERE id = ANY($1)
+             UNION
+             SELECT c.id FROM categories c JOIN subtree s ON c.parent_id = s.id
+         ) ",
+        "AND p.category_id IN (SELECT id FROM subtree) AND p.id > $2 ORDER BY p.id LIMIT $3",
+        categories,
+        after,
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("load products of changed categories")?;
     with_categories(conn, rows).await
 }
 
 /// The documents of the stores among `ids` that exist.
 pub async fn stores_by_id(conn: &mut PgConnection, ids: &[i64]) -> anyhow::Result<Vec<StoreDoc>> {
-    let rows: Vec<StoreRow> = sqlx::query_as(STORES_BY_ID)
-        .bind(ids)
+    let rows = query_stores!("WHERE id = ANY($1) ORDER BY id", ids)
         .fetch_all(conn)
         .await
         .context("load stores by id")?;
@@ -155,9 +142,7 @@ pub async fn stores_after(
     after: i64,
     limit: i64,
 ) -> anyhow::Result<Vec<StoreDoc>> {
-    let rows: Vec<StoreRow> = sqlx::query_as(STORES_AFTER)
-        .bind(after)
-        .bind(limit)
+    let rows = query_stores!("WHERE id > $1 ORDER BY id LIMIT $2", after, limit)
         .fetch_all(conn)
         .await
         .context("load stores page")?;
@@ -174,14 +159,27 @@ async fn with_categories(
     let paths: HashMap<i64, (Vec<i64>, Vec<String>)> = if leaves.is_empty() {
         HashMap::new()
     } else {
-        sqlx::query_as::<_, (i64, Vec<i64>, Vec<String>)>(CATEGORY_PATHS)
-            .bind(&leaves)
-            .fetch_all(conn)
-            .await
-            .context("load category paths")?
-            .into_iter()
-            .map(|(leaf, ids, names)| (leaf, (ids, names)))
-            .collect()
+        // Each category with its ancestors up to the root (depth-bounded in case of a cycle).
+        sqlx::query!(
+            r#"WITH RECURSIVE path (leaf, id, parent_id, name, depth) AS (
+                   SELECT c.id, c.id, c.parent_id, c.name, 0 FROM categories c
+                   WHERE c.id = ANY($1)
+                   UNION ALL
+                   SELECT path.leaf, c.id, c.parent_id, c.name, path.depth + 1
+                   FROM path JOIN categories c ON c.id = path.parent_id
+                   WHERE path.depth < 32
+               )
+               SELECT leaf AS "leaf!", array_agg(id ORDER BY depth) AS "ids!",
+                      array_agg(name ORDER BY depth) AS "names!"
+               FROM path GROUP BY leaf"#,
+            &leaves
+        )
+        .fetch_all(conn)
+        .await
+        .context("load category paths")?
+        .into_iter()
+        .map(|row| (row.leaf, (row.ids, row.names)))
+        .collect()
     };
     Ok(rows
         .into_iter()

@@ -43,14 +43,6 @@ pub struct OutboxBatch {
     pub xmin: u64,
 }
 
-#[derive(sqlx::FromRow)]
-struct RawRow {
-    id: i64,
-    entity: String,
-    entity_id: i64,
-    txid: String,
-}
-
 /// Reads up to `limit` rows after `after`, in commit order, from finished transactions only.
 pub async fn claim_outbox_batch(
     pool: &PgPool,
@@ -59,23 +51,25 @@ pub async fn claim_outbox_batch(
 ) -> anyhow::Result<OutboxBatch> {
     let mut tx = pool.begin().await.context("begin outbox read")?;
     // One snapshot for both statements: the rows and the bound they are complete below.
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
-    let xmin: String = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
-        .fetch_one(&mut *tx)
-        .await
-        .context("read snapshot xmin")?;
+    let xmin =
+        sqlx::query_scalar!(r#"SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS "xmin!""#)
+            .fetch_one(&mut *tx)
+            .await
+            .context("read snapshot xmin")?;
     let xmin = parse_txid(&xmin)?;
-    let rows: Vec<RawRow> = sqlx::query_as(
-        "SELECT id, entity, entity_id, txid::text AS txid FROM search_outbox
+    // Transaction ids travel as text: sqlx has no Rust type for xid8.
+    let rows = sqlx::query!(
+        r#"SELECT id, entity, entity_id, txid::text AS "txid!" FROM search_outbox
          WHERE (txid, id) > ($1::text::xid8, $2) AND txid < $3::text::xid8
-         ORDER BY txid, id LIMIT $4",
+         ORDER BY txid, id LIMIT $4"#,
+        after.txid.to_string(),
+        after.seq,
+        xmin.to_string(),
+        i64::try_from(limit).unwrap_or(i64::MAX)
     )
-    .bind(after.txid.to_string())
-    .bind(after.seq)
-    .bind(xmin.to_string())
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .fetch_all(&mut *tx)
     .await
     .context("claim outbox batch")?;
@@ -103,10 +97,11 @@ pub async fn claim_outbox_batch(
 /// The id the next transaction will get: every transaction committed before this call has a
 /// smaller one.
 pub async fn next_txid(pool: &PgPool) -> anyhow::Result<u64> {
-    let xmax: String = sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
-        .fetch_one(pool)
-        .await
-        .context("read snapshot xmax")?;
+    let xmax =
+        sqlx::query_scalar!(r#"SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS "xmax!""#)
+            .fetch_one(pool)
+            .await
+            .context("read snapshot xmax")?;
     parse_txid(&xmax)
 }
 
@@ -118,12 +113,12 @@ pub async fn acknowledge(
     checkpoint: Checkpoint,
 ) -> anyhow::Result<u64> {
     register_consumer(pool, generation, checkpoint).await?;
-    let deleted = sqlx::query(
+    let deleted = sqlx::query!(
         "DELETE FROM search_outbox o USING (
              SELECT checkpoint_txid, checkpoint_seq FROM search_index_consumers
              ORDER BY checkpoint_txid, checkpoint_seq LIMIT 1
          ) low
-         WHERE (o.txid, o.id) <= (low.checkpoint_txid, low.checkpoint_seq)",
+         WHERE (o.txid, o.id) <= (low.checkpoint_txid, low.checkpoint_seq)"
     )
     .execute(pool)
     .await
@@ -138,17 +133,17 @@ pub async fn register_consumer(
     generation: &str,
     checkpoint: Checkpoint,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO search_index_consumers (generation, checkpoint_txid, checkpoint_seq)
          VALUES ($1, $2::text::xid8, $3)
          ON CONFLICT (generation) DO UPDATE
          SET checkpoint_txid = EXCLUDED.checkpoint_txid,
              checkpoint_seq = EXCLUDED.checkpoint_seq,
              updated_at = now()",
+        generation,
+        checkpoint.txid.to_string(),
+        checkpoint.seq
     )
-    .bind(generation)
-    .bind(checkpoint.txid.to_string())
-    .bind(checkpoint.seq)
     .execute(pool)
     .await
     .context("record search index acknowledgement")?;
@@ -157,22 +152,26 @@ pub async fn register_consumer(
 
 /// Forgets `generation` (replaced or abandoned), so it no longer holds outbox rows back.
 pub async fn remove_consumer(pool: &PgPool, generation: &str) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM search_index_consumers WHERE generation = $1")
-        .bind(generation)
-        .execute(pool)
-        .await
-        .context("remove search index consumer")?;
+    sqlx::query!(
+        "DELETE FROM search_index_consumers WHERE generation = $1",
+        generation
+    )
+    .execute(pool)
+    .await
+    .context("remove search index consumer")?;
     Ok(())
 }
 
 /// Forgets every generation not in `existing` (left behind by a crashed rebuild).
 pub async fn remove_consumers_except(pool: &PgPool, existing: &[String]) -> anyhow::Result<u64> {
-    let removed = sqlx::query("DELETE FROM search_index_consumers WHERE generation <> ALL($1)")
-        .bind(existing)
-        .execute(pool)
-        .await
-        .context("remove stale search index consumers")?
-        .rows_affected();
+    let removed = sqlx::query!(
+        "DELETE FROM search_index_consumers WHERE generation <> ALL($1)",
+        existing
+    )
+    .execute(pool)
+    .await
+    .context("remove stale search index consumers")?
+    .rows_affected();
     Ok(removed)
 }
 
@@ -187,19 +186,19 @@ pub struct OutboxLag {
 
 /// Measures [`OutboxLag`] for an index at `checkpoint`.
 pub async fn outbox_lag(pool: &PgPool, checkpoint: Checkpoint) -> anyhow::Result<OutboxLag> {
-    let (rows, seconds): (i64, f64) = sqlx::query_as(
-        "SELECT count(*),
-                COALESCE(extract(epoch FROM now() - min(queued_at))::float8, 0)
-         FROM search_outbox WHERE (txid, id) > ($1::text::xid8, $2)",
+    let lag = sqlx::query!(
+        r#"SELECT count(*) AS "rows!",
+                COALESCE(extract(epoch FROM now() - min(queued_at))::float8, 0) AS "seconds!"
+         FROM search_outbox WHERE (txid, id) > ($1::text::xid8, $2)"#,
+        checkpoint.txid.to_string(),
+        checkpoint.seq
     )
-    .bind(checkpoint.txid.to_string())
-    .bind(checkpoint.seq)
     .fetch_one(pool)
     .await
     .context("measure search outbox lag")?;
     Ok(OutboxLag {
-        rows: u64::try_from(rows).unwrap_or(0),
-        seconds: seconds.max(0.0),
+        rows: u64::try_from(lag.rows).unwrap_or(0),
+        seconds: lag.seconds.max(0.0),
     })
 }
 

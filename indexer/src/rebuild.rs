@@ -122,12 +122,13 @@ async fn copy_snapshot(
     applier: &mut OutboxApplier,
 ) -> anyhow::Result<(u64, u64, u64)> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
-    let xmin: String = sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
-        .fetch_one(&mut *tx)
-        .await?;
+    let xmin =
+        sqlx::query_scalar!(r#"SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS "xmin!""#)
+            .fetch_one(&mut *tx)
+            .await?;
     let xmin: u64 = xmin.parse().context("parse snapshot xmin")?;
 
     let mut stores = 0;

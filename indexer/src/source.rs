@@ -14,10 +14,10 @@ const SOURCE: &str = "SOURCE";
 
 /// The cluster's system identifier, the database's oid and its name.
 pub async fn database_identity(pool: &PgPool) -> anyhow::Result<String> {
-    sqlx::query_scalar(
-        "SELECT (SELECT system_identifier::text FROM pg_control_system())
-                || ':' || oid::text || ':' || datname
-         FROM pg_database WHERE datname = current_database()",
+    sqlx::query_scalar!(
+        r#"SELECT (SELECT system_identifier::text FROM pg_control_system())
+                || ':' || oid::text || ':' || datname AS "identity!"
+         FROM pg_database WHERE datname = current_database()"#
     )
     .fetch_one(pool)
     .await

@@ -78,7 +78,7 @@ pub async fn verify(pool: &PgPool, index: &SearchIndex) -> anyhow::Result<Vec<Di
     .context("read index fingerprints")?;
 
     let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
     let mut differences = Vec::new();

@@ -76,12 +76,12 @@ pub const DEMO_PASSWORD: &str = "lana de alpaca";
 
 /// Whether the database holds no users and no products (the only state `seed` writes into).
 pub async fn catalogue_is_empty(pool: &PgPool) -> anyhow::Result<bool> {
-    let empty: bool = sqlx::query_scalar(
-        "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM products)",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM products)
+               AS "empty!""#
     )
     .fetch_one(pool)
-    .await?;
-    Ok(empty)
+    .await?)
 }
 
 /// Writes the plan's demo data into an empty database; every account gets the password
@@ -95,11 +95,12 @@ pub async fn seed(
     let started = std::time::Instant::now();
     let mut tx = pool.begin().await?;
     // Two processes starting on one empty database must not both seed it.
-    sqlx::query("SELECT pg_advisory_xact_lock(7357)")
-        .execute(&mut *tx)
+    sqlx::query!("SELECT pg_advisory_xact_lock(7357)")
+        .fetch_one(&mut *tx)
         .await?;
-    let empty: bool = sqlx::query_scalar(
-        "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM products)",
+    let empty = sqlx::query_scalar!(
+        r#"SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM products)
+               AS "empty!""#
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -159,7 +160,16 @@ async fn copy_in(
 
 /// Aggregates and sequences, once every row is in.
 async fn finish(tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<()> {
-    let statements = [
+    // Each statement on its own, each checked against the schema at compile time.
+    macro_rules! run_each {
+        ($($statement:literal),+ $(,)?) => {
+            $(sqlx::query!($statement)
+                .fetch_all(&mut **tx)
+                .await
+                .context($statement)?;)+
+        };
+    }
+    run_each!(
         "UPDATE products p SET rating = a.rating, review_count = a.n
          FROM (SELECT product_id, round(avg(rating), 2) AS rating, count(*) AS n
                FROM reviews GROUP BY product_id) a
@@ -179,13 +189,7 @@ async fn finish(tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<()> {
         "SELECT setval(pg_get_serial_sequence('conversations', 'id'), GREATEST(1, (SELECT max(id) FROM conversations)))",
         "SELECT setval(pg_get_serial_sequence('messages', 'id'), GREATEST(1, (SELECT max(id) FROM messages)))",
         "ANALYZE",
-    ];
-    for statement in statements {
-        sqlx::query(statement)
-            .execute(&mut **tx)
-            .await
-            .context(statement)?;
-    }
+    );
     Ok(())
 }
 

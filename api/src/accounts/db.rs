@@ -4,13 +4,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::tokens::{REFRESH_TTL, new_refresh_token};
-use crate::accounts::users::{User, UserRole};
+use crate::accounts::users::{User, UserRole, query_users};
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::UserId;
 use crate::runtime::db::Db;
 use crate::runtime::events::{self, Event};
-
-const USER_COLUMNS: &str = crate::accounts::users::user_columns!();
 
 /// What login needs to know about an email.
 #[derive(Debug, sqlx::FromRow)]
@@ -22,12 +20,13 @@ pub struct Credentials {
 
 /// The credentials of the user with this (normalised) email.
 pub async fn credentials(db: &Db, email: &str) -> ApiResult<Option<Credentials>> {
-    Ok(
-        sqlx::query_as("SELECT id, password_hash, suspended_at FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(db.executor())
-            .await?,
+    Ok(sqlx::query_as!(
+        Credentials,
+        r#"SELECT id AS "id: UserId", password_hash, suspended_at FROM users WHERE email = $1"#,
+        email
     )
+    .fetch_optional(db.executor())
+    .await?)
 }
 
 /// Opens a session for `user`: a new family and its first refresh token.
@@ -39,18 +38,16 @@ pub async fn start_session(
     let family = Uuid::new_v4();
     let (token, hash) = new_refresh_token();
     let mut tx = db.begin().await?;
-    sqlx::query("INSERT INTO refresh_token_families (id, user_id, user_agent) VALUES ($1, $2, $3)")
-        .bind(family)
-        .bind(user.0)
-        .bind(user_agent.map(|ua| ua.chars().take(200).collect::<String>()))
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO refresh_tokens (family_id, token_hash, expires_at) VALUES ($1, $2, now() + $3)")
-        .bind(family)
-        .bind(hash)
-        .bind(REFRESH_TTL)
-        .execute(&mut *tx)
-        .await?;
+    let user_agent = user_agent.map(|ua| ua.chars().take(200).collect::<String>());
+    sqlx::query!(
+        "INSERT INTO refresh_token_families (id, user_id, user_agent) VALUES ($1, $2, $3)",
+        family,
+        user.0,
+        user_agent
+    )
+    .execute(&mut *tx)
+    .await?;
+    insert_refresh_token(&mut tx, family, &hash).await?;
     tx.commit().await?;
     Ok((family, token))
 }
@@ -70,7 +67,6 @@ pub enum Rotation {
     Refused,
 }
 
-#[derive(sqlx::FromRow)]
 struct PresentedToken {
     id: i64,
     family_id: Uuid,
@@ -85,17 +81,20 @@ struct PresentedToken {
 pub async fn rotate(db: &Db, hash: &[u8]) -> ApiResult<Rotation> {
     let mut tx = db.begin().await?;
     // Row locks serialise two presentations of the same token: the second one sees it rotated.
-    let presented: Option<PresentedToken> = sqlx::query_as(
-        "SELECT t.id, t.family_id, f.user_id, t.expires_at <= now() AS expired,
-                t.rotated_at IS NOT NULL AS rotated, f.revoked_at IS NOT NULL AS family_revoked,
-                u.suspended_at IS NOT NULL AS suspended
+    let presented = sqlx::query_as!(
+        PresentedToken,
+        r#"SELECT t.id, t.family_id, f.user_id AS "user_id: UserId",
+                t.expires_at <= now() AS "expired!",
+                t.rotated_at IS NOT NULL AS "rotated!",
+                f.revoked_at IS NOT NULL AS "family_revoked!",
+                u.suspended_at IS NOT NULL AS "suspended!"
          FROM refresh_tokens t
          JOIN refresh_token_families f ON f.id = t.family_id
          JOIN users u ON u.id = f.user_id
          WHERE t.token_hash = $1
-         FOR UPDATE OF t, f",
+         FOR UPDATE OF t, f"#,
+        hash
     )
-    .bind(hash)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(t) = presented else {
@@ -114,20 +113,19 @@ pub async fn rotate(db: &Db, hash: &[u8]) -> ApiResult<Rotation> {
         });
     }
     let (token, new_hash) = new_refresh_token();
-    sqlx::query("UPDATE refresh_tokens SET rotated_at = now() WHERE id = $1")
-        .bind(t.id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO refresh_tokens (family_id, token_hash, expires_at) VALUES ($1, $2, now() + $3)")
-        .bind(t.family_id)
-        .bind(new_hash)
-        .bind(REFRESH_TTL)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE refresh_token_families SET last_used_at = now() WHERE id = $1")
-        .bind(t.family_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE refresh_tokens SET rotated_at = now() WHERE id = $1",
+        t.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    insert_refresh_token(&mut tx, t.family_id, &new_hash).await?;
+    sqlx::query!(
+        "UPDATE refresh_token_families SET last_used_at = now() WHERE id = $1",
+        t.family_id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Rotation::Rotated {
         user: t.user_id,
@@ -136,17 +134,35 @@ pub async fn rotate(db: &Db, hash: &[u8]) -> ApiResult<Rotation> {
     })
 }
 
+/// The next refresh token of `family`, valid for [`REFRESH_TTL`].
+async fn insert_refresh_token(
+    tx: &mut sqlx::PgConnection,
+    family: Uuid,
+    hash: &[u8],
+) -> ApiResult<()> {
+    sqlx::query!(
+        "INSERT INTO refresh_tokens (family_id, token_hash, expires_at)
+         VALUES ($1, $2, now() + make_interval(secs => $3))",
+        family,
+        hash,
+        REFRESH_TTL.num_seconds() as f64
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 async fn revoke_family_in(
     tx: &mut sqlx::PgConnection,
     family: Uuid,
     reason: &str,
 ) -> ApiResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE refresh_token_families SET revoked_at = now(), revoke_reason = $2
          WHERE id = $1 AND revoked_at IS NULL",
+        family,
+        reason
     )
-    .bind(family)
-    .bind(reason)
     .execute(tx)
     .await?;
     Ok(())
@@ -171,15 +187,16 @@ pub async fn sessions_ended(
 /// unknown.
 pub async fn logout(db: &Db, hash: &[u8]) -> ApiResult<Option<Uuid>> {
     let mut tx = db.begin().await?;
-    let revoked: Option<(Uuid, UserId)> = sqlx::query_as(
-        "UPDATE refresh_token_families f SET revoked_at = COALESCE(f.revoked_at, now()),
+    let revoked = sqlx::query!(
+        r#"UPDATE refresh_token_families f SET revoked_at = COALESCE(f.revoked_at, now()),
                 revoke_reason = COALESCE(f.revoke_reason, 'logout')
          FROM refresh_tokens t WHERE t.family_id = f.id AND t.token_hash = $1
-         RETURNING f.id, f.user_id",
+         RETURNING f.id, f.user_id AS "user_id: UserId""#,
+        hash
     )
-    .bind(hash)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|row| (row.id, row.user_id));
     if let Some((family, user)) = revoked {
         sessions_ended(&mut tx, user, Some(family)).await?;
     }
@@ -190,13 +207,13 @@ pub async fn logout(db: &Db, hash: &[u8]) -> ApiResult<Option<Uuid>> {
 /// Revokes one of `user`'s sessions (any user's when `user` is `None`); false when not found.
 pub async fn revoke_session(db: &Db, family: Uuid, user: Option<UserId>) -> ApiResult<bool> {
     let mut tx = db.begin().await?;
-    let owner: Option<UserId> = sqlx::query_scalar(
-        "UPDATE refresh_token_families SET revoked_at = now(), revoke_reason = 'revoked'
+    let owner = sqlx::query_scalar!(
+        r#"UPDATE refresh_token_families SET revoked_at = now(), revoke_reason = 'revoked'
          WHERE id = $1 AND ($2::bigint IS NULL OR user_id = $2) AND revoked_at IS NULL
-         RETURNING user_id",
+         RETURNING user_id AS "user_id: UserId""#,
+        family,
+        user.map(|u| u.0)
     )
-    .bind(family)
-    .bind(user.map(|u| u.0))
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(owner) = owner {
@@ -207,7 +224,7 @@ pub async fn revoke_session(db: &Db, family: Uuid, user: Option<UserId>) -> ApiR
 }
 
 /// A live session of a user.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct Session {
     pub id: Uuid,
     pub user_agent: Option<String>,
@@ -217,45 +234,46 @@ pub struct Session {
 
 /// The sessions of `user` that are not revoked, most recently used first.
 pub async fn sessions(db: &Db, user: UserId) -> ApiResult<Vec<Session>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Session,
         "SELECT id, user_agent, created_at, last_used_at FROM refresh_token_families
          WHERE user_id = $1 AND revoked_at IS NULL ORDER BY last_used_at DESC LIMIT 100",
+        user.0
     )
-    .bind(user.0)
     .fetch_all(db.executor())
     .await?)
 }
 
-/// A session with its user.
-#[derive(sqlx::FromRow)]
-struct OwnedSession {
-    user_id: UserId,
-    #[sqlx(flatten)]
-    session: Session,
-}
-
 /// A live session by UUID, with its user.
 pub async fn session(db: &Db, session: Uuid) -> ApiResult<Option<(UserId, Session)>> {
-    let row: Option<OwnedSession> = sqlx::query_as(
-        "SELECT user_id, id, user_agent, created_at, last_used_at FROM refresh_token_families
-         WHERE id = $1 AND revoked_at IS NULL",
+    let row = sqlx::query!(
+        r#"SELECT user_id AS "user_id: UserId", id, user_agent, created_at, last_used_at
+         FROM refresh_token_families WHERE id = $1 AND revoked_at IS NULL"#,
+        session
     )
-    .bind(session)
     .fetch_optional(db.executor())
     .await?;
-    Ok(row.map(|r| (r.user_id, r.session)))
+    Ok(row.map(|r| {
+        let session = Session {
+            id: r.id,
+            user_agent: r.user_agent,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        };
+        (r.user_id, session)
+    }))
 }
 
 /// The role of an access token's user, if the user exists, is not suspended and the session
 /// is live: one statement per authenticated request, so revocations act at once.
 pub async fn live_role(db: &Db, user: UserId, family: Uuid) -> ApiResult<Option<UserRole>> {
-    Ok(sqlx::query_scalar(
-        "SELECT u.role FROM users u
+    Ok(sqlx::query_scalar!(
+        r#"SELECT u.role AS "role: UserRole" FROM users u
          JOIN refresh_token_families f ON f.id = $2 AND f.user_id = u.id
-         WHERE u.id = $1 AND u.suspended_at IS NULL AND f.revoked_at IS NULL",
+         WHERE u.id = $1 AND u.suspended_at IS NULL AND f.revoked_at IS NULL"#,
+        user.0,
+        family
     )
-    .bind(user.0)
-    .bind(family)
     .fetch_optional(db.executor())
     .await?)
 }
@@ -263,14 +281,14 @@ pub async fn live_role(db: &Db, user: UserId, family: Uuid) -> ApiResult<Option<
 /// Sets a user's role; their open sockets, opened under the old one, close.
 pub async fn set_role(db: &Db, user: UserId, role: UserRole) -> ApiResult<Option<User>> {
     let mut tx = db.begin().await?;
-    let sql = format!(
-        "UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}"
-    );
-    let updated: Option<User> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(user.0)
-        .bind(role)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let updated = query_users!(
+        "UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING",
+        "",
+        user.0,
+        role as UserRole
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     if updated.is_some() {
         sessions_ended(&mut tx, user, None).await?;
     }
@@ -281,21 +299,21 @@ pub async fn set_role(db: &Db, user: UserId, role: UserRole) -> ApiResult<Option
 /// Suspends a user and revokes every session, or lifts the suspension.
 pub async fn set_suspended(db: &Db, user: UserId, suspended: bool) -> ApiResult<Option<User>> {
     let mut tx = db.begin().await?;
-    let sql = format!(
+    let updated = query_users!(
         "UPDATE users SET suspended_at = CASE WHEN $2 THEN COALESCE(suspended_at, now()) END,
-         updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}"
-    );
-    let updated: Option<User> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(user.0)
-        .bind(suspended)
-        .fetch_optional(&mut *tx)
-        .await?;
+         updated_at = now() WHERE id = $1 RETURNING",
+        "",
+        user.0,
+        suspended
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     if suspended && updated.is_some() {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE refresh_token_families SET revoked_at = now(), revoke_reason = 'suspended'
              WHERE user_id = $1 AND revoked_at IS NULL",
+            user.0
         )
-        .bind(user.0)
         .execute(&mut *tx)
         .await?;
         sessions_ended(&mut tx, user, None).await?;
@@ -318,10 +336,11 @@ fn user_pattern(text: Option<&str>) -> Option<String> {
 
 /// How many users have `text` in their name or email (every user without text).
 pub async fn count_users(db: &Db, text: Option<&str>) -> ApiResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM users WHERE ($1::text IS NULL OR email ILIKE $1 OR name ILIKE $1)",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM users
+         WHERE ($1::text IS NULL OR email ILIKE $1 OR name ILIKE $1)"#,
+        user_pattern(text)
     )
-    .bind(user_pattern(text))
     .fetch_one(db.executor())
     .await?)
 }
@@ -333,16 +352,16 @@ pub async fn search_users(
     after: Option<UserId>,
     limit: usize,
 ) -> ApiResult<Vec<User>> {
-    let pattern = user_pattern(text);
-    let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users
-         WHERE ($1::text IS NULL OR email ILIKE $1 OR name ILIKE $1) AND ($2::bigint IS NULL OR id > $2)
-         ORDER BY id LIMIT $3"
-    );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(pattern)
-        .bind(after.map(|a| a.0))
-        .bind(limit as i64)
-        .fetch_all(db.executor())
-        .await?)
+    Ok(query_users!(
+        "SELECT",
+        "FROM users
+         WHERE ($1::text IS NULL OR email ILIKE $1 OR name ILIKE $1)
+           AND ($2::bigint IS NULL OR id > $2)
+         ORDER BY id LIMIT $3",
+        user_pattern(text),
+        after.map(|a| a.0),
+        limit as i64
+    )
+    .fetch_all(db.executor())
+    .await?)
 }

@@ -26,7 +26,7 @@ use chrono::Duration;
 use self::db::{Presented, Purpose};
 use super::sessions::{AuthPayload, open_session, throttled};
 use super::{normalize_email, passwords};
-use crate::accounts::users::User;
+use crate::accounts::users::{User, query_users};
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::guards::SignedIn;
@@ -127,14 +127,14 @@ pub async fn register(
     password_hash: &str,
 ) -> ApiResult<Option<User>> {
     let mut tx = rc.db.begin().await?;
-    let user: Option<User> = sqlx::query_as(concat!(
+    let user: Option<User> = query_users!(
         "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)
-             ON CONFLICT (email) DO NOTHING RETURNING ",
-        crate::accounts::users::user_columns!()
-    ))
-    .bind(email)
-    .bind(name)
-    .bind(password_hash)
+         ON CONFLICT (email) DO NOTHING RETURNING",
+        "",
+        email,
+        name,
+        password_hash
+    )
     .fetch_optional(&mut *tx)
     .await?;
     let Some(user) = user else {
@@ -624,11 +624,12 @@ impl SelfServiceQueries {
 /// `EMAIL_NOT_VERIFIED` when `user` has not verified their address yet: for the steps that
 /// put it in front of other people (opening a store, writing to a seller).
 pub async fn unverified(rc: &RequestContext, user: UserId) -> ApiResult<Option<UserError>> {
-    let verified: Option<bool> =
-        sqlx::query_scalar("SELECT email_verified_at IS NOT NULL FROM users WHERE id = $1")
-            .bind(user.0)
-            .fetch_optional(rc.db.executor())
-            .await?;
+    let verified = sqlx::query_scalar!(
+        r#"SELECT email_verified_at IS NOT NULL AS "verified!" FROM users WHERE id = $1"#,
+        user.0
+    )
+    .fetch_optional(rc.db.executor())
+    .await?;
     Ok((verified != Some(true)).then(|| {
         UserError::general(
             UserErrorCode::EmailNotVerified,

@@ -31,13 +31,23 @@ pub enum UserRole {
     Admin,
 }
 
-/// The columns of [`User`], for `concat!` into every statement that reads users.
-macro_rules! user_columns {
-    () => {
-        "id, public_id, email, name, role, suspended_at, created_at, email_verified_at"
+/// A compile-checked statement that returns [`User`] rows: the SQL before the column list,
+/// the SQL after it, then the arguments. The one place that lists a user's columns.
+macro_rules! query_users {
+    ($head:literal, $tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            $crate::accounts::users::User,
+            $head
+                + r#" id AS "id: crate::graphql::ids::UserId",
+                    public_id AS "public_id: crate::graphql::ids::UserPublicId",
+                    email, name, role AS "role: crate::accounts::users::UserRole",
+                    suspended_at, created_at, email_verified_at "#
+                + $tail
+            $(, $arg)*
+        )
     };
 }
-pub(crate) use user_columns;
+pub(crate) use query_users;
 
 /// A user row (without the password hash, which never leaves the accounts module).
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -76,14 +86,11 @@ impl crate::graphql::loaders::LoadById for User {
 
     async fn load(db: &Db, ids: &[UserId]) -> ApiResult<Vec<Self>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        Ok(sqlx::query_as(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE id = ANY($1)"
-        ))
-        .bind(ids)
-        .fetch_all(db.executor())
-        .await?)
+        Ok(
+            query_users!("SELECT", "FROM users WHERE id = ANY($1)", &ids)
+                .fetch_all(db.executor())
+                .await?,
+        )
     }
 }
 
@@ -100,14 +107,10 @@ impl BatchLoad for UserByPublicIdLoader {
     type Value = User;
 
     async fn load(&self, keys: &[UserPublicId]) -> ApiResult<HashMap<UserPublicId, User>> {
-        let rows: Vec<User> = sqlx::query_as(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE public_id = ANY($1)"
-        ))
-        .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
-        .fetch_all(self.0.executor())
-        .await?;
+        let keys: Vec<uuid::Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = query_users!("SELECT", "FROM users WHERE public_id = ANY($1)", &keys)
+            .fetch_all(self.0.executor())
+            .await?;
         Ok(rows.into_iter().map(|u| (u.public_id, u)).collect())
     }
 }
@@ -115,10 +118,10 @@ impl BatchLoad for UserByPublicIdLoader {
 /// The row id of the user a global id names; `None` when there is none.
 pub async fn resolve(db: &Db, id: &async_graphql::ID) -> ApiResult<Option<UserId>> {
     let public = UserPublicId::from_global(id)?;
-    Ok(
-        sqlx::query_scalar("SELECT id FROM users WHERE public_id = $1")
-            .bind(public)
-            .fetch_optional(db.executor())
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id AS "id: UserId" FROM users WHERE public_id = $1"#,
+        public.0
     )
+    .fetch_optional(db.executor())
+    .await?)
 }

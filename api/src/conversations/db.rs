@@ -19,40 +19,56 @@ use crate::graphql::plain_text::PlainText;
 use crate::runtime::db::Db;
 use crate::runtime::events;
 
-/// The columns of [`Conversation`] (`c` is the conversation, `s` its store).
-macro_rules! columns {
-    () => {
-        "c.id, c.buyer_id, c.store_id, s.owner_id AS seller_id, c.product_id, c.created_at, \
-         c.last_message_at"
+/// A compile-checked statement that returns [`Conversation`]s, `c` being the conversation
+/// and `s` its store: the SQL after the column list, then the arguments.
+macro_rules! query_conversations {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Conversation,
+            r#"SELECT c.id AS "id: ConversationId", c.buyer_id AS "buyer_id: UserId",
+                      c.store_id AS "store_id: StoreId", s.owner_id AS "seller_id: UserId",
+                      c.product_id AS "product_id: ProductId", c.created_at, c.last_message_at "#
+                + $tail
+            $(, $arg)*
+        )
     };
 }
 
-/// The bounds of a message page: `$3, $4` after, `$5, $6` before, each optional.
-macro_rules! message_window {
-    () => {
-        " AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4))
-          AND ($5::timestamptz IS NULL OR (created_at, id) < ($5, $6))"
+/// A compile-checked statement that returns [`Message`]s, `m` being the message: the SQL
+/// after the column list, then the arguments. Non-null is stated, as `m` may be a lateral
+/// subquery whose columns PostgreSQL does not describe.
+macro_rules! query_messages {
+    ($tail:literal $(+ $more:literal)* $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Message,
+            r#"SELECT m.id AS "id!: MessageId", m.conversation_id AS "conversation_id!: ConversationId",
+                      m.sender_id AS "sender_id!: UserId", m.body AS "body!",
+                      m.created_at AS "created_at!", m.read_at "#
+                + $tail $(+ $more)*
+            $(, $arg)*
+        )
     };
 }
 
 /// Loads conversations by id, in any order; missing ids are absent.
 pub async fn conversations_by_ids(db: &Db, ids: &[ConversationId]) -> ApiResult<Vec<Conversation>> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM conversations c JOIN stores s ON s.id = c.store_id WHERE c.id = ANY($1)"
-    ))
-    .bind(ids.iter().map(|id| id.0).collect::<Vec<_>>())
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    Ok(query_conversations!(
+        "FROM conversations c JOIN stores s ON s.id = c.store_id WHERE c.id = ANY($1)",
+        &ids
+    )
     .fetch_all(db.executor())
     .await?)
 }
 
 /// Loads messages by id, in any order; missing ids are absent.
 pub async fn messages_by_ids(db: &Db, ids: &[MessageId]) -> ApiResult<Vec<Message>> {
-    Ok(sqlx::query_as("SELECT * FROM messages WHERE id = ANY($1)")
-        .bind(ids.iter().map(|id| id.0).collect::<Vec<_>>())
-        .fetch_all(db.executor())
-        .await?)
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    Ok(
+        query_messages!("FROM messages m WHERE m.id = ANY($1)", &ids)
+            .fetch_all(db.executor())
+            .await?,
+    )
 }
 
 /// The conversation of `buyer` with `store` about `product`, created when there is none.
@@ -64,23 +80,21 @@ pub async fn find_or_create(
 ) -> sqlx::Result<ConversationId> {
     // The no-op update makes `RETURNING` answer for an existing row too, and waits for a
     // concurrent first message of the same conversation instead of failing on it.
-    sqlx::query_scalar(
-        "INSERT INTO conversations (buyer_id, store_id, product_id) VALUES ($1, $2, $3)
+    sqlx::query_scalar!(
+        r#"INSERT INTO conversations (buyer_id, store_id, product_id) VALUES ($1, $2, $3)
          ON CONFLICT (buyer_id, store_id, COALESCE(product_id, 0))
          DO UPDATE SET buyer_id = EXCLUDED.buyer_id
-         RETURNING id",
+         RETURNING id AS "id: ConversationId""#,
+        buyer.0,
+        store.0,
+        product.map(|p| p.0)
     )
-    .bind(buyer)
-    .bind(store)
-    .bind(product)
     .fetch_one(conn)
     .await
 }
 
 /// A message just written, with the conversation's `last_message_at` after it.
-#[derive(sqlx::FromRow)]
 pub struct Written {
-    #[sqlx(flatten)]
     pub message: Message,
     pub last_message_at: chrono::DateTime<chrono::Utc>,
 }
@@ -99,8 +113,8 @@ pub async fn add_message<'e, E: sqlx::PgExecutor<'e>>(
     // conversation back in its parties' lists. The payload is `Event::MessageAdded` as serde
     // writes it (the subscription tests decode it); a missing conversation writes nothing,
     // as the insert's foreign key fails first.
-    sqlx::query_as(
-        "WITH m AS (
+    let row = sqlx::query!(
+        r#"WITH m AS (
            INSERT INTO messages (conversation_id, sender_id, body) VALUES ($1, $2, $3)
            RETURNING *
          ), c AS (
@@ -112,26 +126,41 @@ pub async fn add_message<'e, E: sqlx::PgExecutor<'e>>(
              'type', 'MessageAdded', 'conversation_id', m.conversation_id, 'message_id', m.id
            )::text) FROM m
          )
-         SELECT m.*, c.last_message_at FROM m, c, event",
+         SELECT m.id AS "id!: MessageId", m.conversation_id AS "conversation_id!: ConversationId",
+                m.sender_id AS "sender_id!: UserId", m.body AS "body!",
+                m.created_at AS "created_at!", m.read_at,
+                c.last_message_at AS "last_message_at!"
+         FROM m, c, event"#,
+        conversation.0,
+        sender.0,
+        body.as_str(),
+        events::CHANNEL
     )
-    .bind(conversation)
-    .bind(sender)
-    .bind(body.as_str())
-    .bind(events::CHANNEL)
     .fetch_one(executor)
-    .await
+    .await?;
+    Ok(Written {
+        message: Message {
+            id: row.id,
+            conversation_id: row.conversation_id,
+            sender_id: row.sender_id,
+            body: row.body,
+            created_at: row.created_at,
+            read_at: row.read_at,
+        },
+        last_message_at: row.last_message_at,
+    })
 }
 
 /// Marks the other side's unread messages as read by `reader`'s side; returns how many.
 pub async fn mark_read(db: &Db, conversation: &Conversation, reader: Side) -> ApiResult<u64> {
     let written_by_buyer = reader == Side::Store;
-    let result = sqlx::query(
+    let result = sqlx::query!(
         "UPDATE messages SET read_at = now()
          WHERE conversation_id = $1 AND read_at IS NULL AND (sender_id = $2) = $3",
+        conversation.id.0,
+        conversation.buyer_id.0,
+        written_by_buyer
     )
-    .bind(conversation.id)
-    .bind(conversation.buyer_id)
-    .bind(written_by_buyer)
     .execute(db.executor())
     .await?;
     Ok(result.rows_affected())
@@ -145,40 +174,37 @@ pub async fn for_user(
     after: Option<ConversationCursor>,
     limit: usize,
 ) -> ApiResult<Vec<Conversation>> {
-    // Two index-ordered branches (by buyer, by store) merged, rather than one `OR` that
-    // neither index can serve in order.
-    Ok(sqlx::query_as(concat!(
-        "SELECT * FROM (
-             (SELECT ",
-        columns!(),
-        " FROM conversations c JOIN stores s ON s.id = c.store_id
+    // Two index-ordered branches (by buyer, by store) pick the ids, rather than one `OR`
+    // that neither index can serve in order; the page's rows are then read by id.
+    Ok(query_conversations!(
+        "FROM conversations c JOIN stores s ON s.id = c.store_id
+         WHERE c.id IN (
+             (SELECT c.id FROM conversations c
               WHERE c.buyer_id = $1
                 AND ($2::timestamptz IS NULL OR (c.last_message_at, c.id) < ($2, $3))
               ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4)
-             UNION
-             (SELECT ",
-        columns!(),
-        " FROM stores s JOIN conversations c ON c.store_id = s.id
+             UNION ALL
+             (SELECT c.id FROM stores s JOIN conversations c ON c.store_id = s.id
               WHERE s.owner_id = $1
                 AND ($2::timestamptz IS NULL OR (c.last_message_at, c.id) < ($2, $3))
-              ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4)
-         ) t ORDER BY last_message_at DESC, id DESC LIMIT $4"
-    ))
-    .bind(user)
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1.0))
-    .bind(limit as i64)
+              ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4))
+         ORDER BY c.last_message_at DESC, c.id DESC LIMIT $4",
+        user.0,
+        after.map(|a| a.0),
+        after.map(|a| a.1.0),
+        limit as i64
+    )
     .fetch_all(db.executor())
     .await?)
 }
 
 /// How many conversations `user` takes part in.
 pub async fn count_for_user(db: &Db, user: UserId) -> ApiResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM conversations c JOIN stores s ON s.id = c.store_id
-         WHERE c.buyer_id = $1 OR s.owner_id = $1",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM conversations c JOIN stores s ON s.id = c.store_id
+         WHERE c.buyer_id = $1 OR s.owner_id = $1"#,
+        user.0
     )
-    .bind(user)
     .fetch_one(db.executor())
     .await?)
 }
@@ -203,31 +229,32 @@ pub async fn message_pages(
     }
     let mut pages = HashMap::new();
     for ((direction, limit, after, before), conversations) in groups {
-        let sql = match direction {
-            Direction::Forward => concat!(
-                "SELECT m.* FROM unnest($1::bigint[]) AS k(conversation_id)
-                 CROSS JOIN LATERAL (
-                     SELECT * FROM messages WHERE conversation_id = k.conversation_id",
-                message_window!(),
-                " ORDER BY created_at, id LIMIT $2) m"
-            ),
-            Direction::Backward => concat!(
-                "SELECT m.* FROM unnest($1::bigint[]) AS k(conversation_id)
-                 CROSS JOIN LATERAL (
-                     SELECT * FROM messages WHERE conversation_id = k.conversation_id",
-                message_window!(),
-                " ORDER BY created_at DESC, id DESC LIMIT $2) m"
-            ),
+        // The window: `$3, $4` after, `$5, $6` before, each optional. One statement per
+        // direction, so each walks its index in its own order.
+        macro_rules! page_in {
+            ($order:literal) => {
+                query_messages!(
+                    "FROM unnest($1::bigint[]) AS k(conversation_id)
+                     CROSS JOIN LATERAL (
+                         SELECT * FROM messages WHERE conversation_id = k.conversation_id
+                           AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4))
+                           AND ($5::timestamptz IS NULL OR (created_at, id) < ($5, $6))
+                         ORDER BY " + $order + " LIMIT $2) m",
+                    &conversations,
+                    limit as i64,
+                    after.map(|a| a.0),
+                    after.map(|a| a.1.0),
+                    before.map(|b| b.0),
+                    before.map(|b| b.1.0)
+                )
+                .fetch_all(db.executor())
+                .await?
+            };
+        }
+        let rows = match direction {
+            Direction::Forward => page_in!("created_at, id"),
+            Direction::Backward => page_in!("created_at DESC, id DESC"),
         };
-        let rows: Vec<Message> = sqlx::query_as(sql)
-            .bind(&conversations)
-            .bind(limit as i64)
-            .bind(after.map(|a| a.0))
-            .bind(after.map(|a| a.1.0))
-            .bind(before.map(|b| b.0))
-            .bind(before.map(|b| b.1.0))
-            .fetch_all(db.executor())
-            .await?;
         let mut by_conversation: HashMap<ConversationId, Vec<Message>> = HashMap::new();
         for row in rows {
             by_conversation
@@ -257,25 +284,28 @@ pub async fn message_counts(
     db: &Db,
     ids: &[ConversationId],
 ) -> ApiResult<HashMap<ConversationId, MessageCounts>> {
-    let rows: Vec<(ConversationId, i64, i64, i64)> = sqlx::query_as(
-        "SELECT c.id, count(m.id),
-             count(m.id) FILTER (WHERE m.read_at IS NULL AND m.sender_id <> c.buyer_id),
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let rows = sqlx::query!(
+        r#"SELECT c.id AS "id: ConversationId", count(m.id) AS "total!",
+             count(m.id) FILTER (WHERE m.read_at IS NULL AND m.sender_id <> c.buyer_id)
+                 AS "unread_by_buyer!",
              count(m.id) FILTER (WHERE m.read_at IS NULL AND m.sender_id = c.buyer_id)
+                 AS "unread_by_store!"
          FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id
-         WHERE c.id = ANY($1) GROUP BY c.id",
+         WHERE c.id = ANY($1) GROUP BY c.id"#,
+        &ids
     )
-    .bind(ids.iter().map(|id| id.0).collect::<Vec<_>>())
     .fetch_all(db.executor())
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, total, unread_by_buyer, unread_by_store)| {
+        .map(|row| {
             let counts = MessageCounts {
-                total,
-                unread_by_buyer,
-                unread_by_store,
+                total: row.total,
+                unread_by_buyer: row.unread_by_buyer,
+                unread_by_store: row.unread_by_store,
             };
-            (id, counts)
+            (row.id, counts)
         })
         .collect())
 }

@@ -153,12 +153,15 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Resul
     let mut admin = PgConnection::connect_with(&options.clone().database("postgres"))
         .await
         .context("connect to the postgres maintenance database")?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(&name)
-            .fetch_one(&mut admin)
-            .await?;
+    let exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists!""#,
+        &name
+    )
+    .fetch_one(&mut admin)
+    .await?;
     if !exists {
+        // A database's name is an identifier, which no statement can take as a parameter:
+        // this one is written at run time, quoted (the one exception to checked SQL here).
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {quoted}")))
             .execute(&mut admin)

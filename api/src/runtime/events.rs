@@ -60,10 +60,8 @@ impl Event {
 pub async fn notify(conn: &mut PgConnection, event: &Event) -> sqlx::Result<()> {
     let payload = serde_json::to_string(event)
         .map_err(|e| sqlx::Error::Protocol(format!("encode event: {e}")))?;
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(CHANNEL)
-        .bind(payload)
-        .execute(conn)
+    sqlx::query!("SELECT pg_notify($1, $2)", CHANNEL, payload)
+        .fetch_one(conn)
         .await?;
     Ok(())
 }

@@ -136,7 +136,7 @@ async fn live() -> Response {
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
-    let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(state.db.pool());
+    let ping = sqlx::query_scalar!(r#"SELECT 1 AS "one!""#).fetch_one(state.db.pool());
     let postgres = matches!(
         tokio::time::timeout(Duration::from_secs(2), ping).await,
         Ok(Ok(1))

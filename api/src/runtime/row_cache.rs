@@ -433,11 +433,13 @@ impl RowCache {
         let Some(inner) = self.live() else { return };
         let marker = inner.next_marker.fetch_add(1, Ordering::SeqCst);
         let mut heard = inner.heard.subscribe();
-        let sent = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(format!("marker {} {marker}", inner.id))
-            .execute(pool)
-            .await;
+        let sent = sqlx::query!(
+            "SELECT pg_notify($1, $2)",
+            CHANNEL,
+            format!("marker {} {marker}", inner.id)
+        )
+        .fetch_one(pool)
+        .await;
         let waited = match sent {
             Ok(_) => tokio::time::timeout(SETTLE_TIMEOUT, heard.wait_for(|h| *h >= marker))
                 .await

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
 
 use crate::accounts::tokens::{new_refresh_token, refresh_token_hash};
-use crate::accounts::users::User;
+use crate::accounts::users::{User, query_users};
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::UserId;
 
@@ -33,24 +33,24 @@ pub async fn issue_token(
     email: &str,
     ttl: Duration,
 ) -> ApiResult<String> {
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+        user.0,
+        purpose as Purpose
     )
-    .bind(user.0)
-    .bind(purpose)
     .execute(&mut *conn)
     .await?;
     // 32 random bytes, URL-safe base64: the same shape as refresh tokens.
     let (token, hash) = new_refresh_token();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO account_tokens (user_id, purpose, token_hash, email, expires_at)
-         VALUES ($1, $2, $3, $4, now() + $5)",
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))",
+        user.0,
+        purpose as Purpose,
+        &hash,
+        email,
+        ttl.num_seconds() as f64
     )
-    .bind(user.0)
-    .bind(purpose)
-    .bind(hash)
-    .bind(email)
-    .bind(ttl)
     .execute(&mut *conn)
     .await?;
     Ok(token)
@@ -76,37 +76,40 @@ pub async fn present_token(
     token: &str,
     purpose: Purpose,
 ) -> ApiResult<Presented> {
-    let row: Option<(i64, i64, String, bool, bool)> = sqlx::query_as(
-        "SELECT id, user_id, email, used_at IS NOT NULL, expires_at <= now()
-         FROM account_tokens WHERE token_hash = $1 AND purpose = $2 FOR UPDATE",
+    let row = sqlx::query!(
+        r#"SELECT id, user_id AS "user_id: UserId", email, used_at IS NOT NULL AS "used!",
+                expires_at <= now() AS "expired!"
+         FROM account_tokens WHERE token_hash = $1 AND purpose = $2 FOR UPDATE"#,
+        &refresh_token_hash(token.trim()),
+        purpose as Purpose
     )
-    .bind(refresh_token_hash(token.trim()))
-    .bind(purpose)
     .fetch_optional(&mut *conn)
     .await?;
     Ok(match row {
         None => Presented::Unknown,
-        Some((_, _, _, true, _)) => Presented::Used,
-        Some((_, _, _, _, true)) => Presented::Expired,
-        Some((id, user, email, false, false)) => Presented::Valid {
-            id,
-            user: UserId(user),
-            email,
+        Some(row) if row.used => Presented::Used,
+        Some(row) if row.expired => Presented::Expired,
+        Some(row) => Presented::Valid {
+            id: row.id,
+            user: row.user_id,
+            email: row.email,
         },
     })
 }
 
 /// Spends a token.
 pub async fn use_token(conn: &mut PgConnection, id: i64) -> ApiResult<()> {
-    sqlx::query("UPDATE account_tokens SET used_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE account_tokens SET used_at = now() WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// The account row as self-service needs it.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct Account {
     pub id: UserId,
     pub email: String,
@@ -117,42 +120,46 @@ pub struct Account {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, email, name, password_hash, email_verified_at, suspended_at, deleted_at";
+/// A compile-checked statement that returns [`Account`] rows, given the SQL after the
+/// column list and the arguments.
+macro_rules! query_accounts {
+    ($tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Account,
+            r#"SELECT id AS "id: UserId", email, name, password_hash, email_verified_at,
+                      suspended_at, deleted_at "# + $tail
+            $(, $arg)*
+        )
+    };
+}
 
 /// The account of `user`, locked for the caller's transaction.
 pub async fn account_for_update(
     conn: &mut PgConnection,
     user: UserId,
 ) -> ApiResult<Option<Account>> {
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1 FOR UPDATE");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(user.0)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        query_accounts!("FROM users WHERE id = $1 FOR UPDATE", user.0)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// The live account with this (normalised) email.
 pub async fn account_by_email(conn: &mut PgConnection, email: &str) -> ApiResult<Option<Account>> {
-    let sql =
-        format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE email = $1 AND deleted_at IS NULL");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(email)
-        .fetch_optional(conn)
-        .await?)
+    Ok(
+        query_accounts!("FROM users WHERE email = $1 AND deleted_at IS NULL", email)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// The user row straight from PostgreSQL (not the row cache, which hears of this
 /// transaction's change only after it commits).
 pub async fn user(conn: &mut PgConnection, user: UserId) -> ApiResult<Option<User>> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        crate::accounts::users::user_columns!(),
-        " FROM users WHERE id = $1"
-    ))
-    .bind(user.0)
-    .fetch_optional(conn)
-    .await?)
+    Ok(query_users!("SELECT", "FROM users WHERE id = $1", user.0)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Whether another account has this email.
@@ -161,43 +168,45 @@ pub async fn email_taken(
     email: &str,
     by_other_than: UserId,
 ) -> ApiResult<bool> {
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1 AND id <> $2)")
-            .bind(email)
-            .bind(by_other_than.0)
-            .fetch_one(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE email = $1 AND id <> $2) AS "taken!""#,
+        email,
+        by_other_than.0
     )
+    .fetch_one(conn)
+    .await?)
 }
 
 pub async fn mark_verified(conn: &mut PgConnection, user: UserId) -> ApiResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()), updated_at = now()
          WHERE id = $1",
+        user.0
     )
-    .bind(user.0)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 pub async fn set_password(conn: &mut PgConnection, user: UserId, hash: &str) -> ApiResult<()> {
-    sqlx::query("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1")
-        .bind(user.0)
-        .bind(hash)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1",
+        user.0,
+        hash
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Moves the account to a new, verified address. `false` when another account took it.
 pub async fn set_email(conn: &mut PgConnection, user: UserId, email: &str) -> ApiResult<bool> {
-    let changed = sqlx::query(
+    let changed = sqlx::query!(
         "UPDATE users SET email = $2, email_verified_at = now(), updated_at = now()
          WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE email = $2 AND id <> $1)",
+        user.0,
+        email
     )
-    .bind(user.0)
-    .bind(email)
     .execute(conn)
     .await?;
     Ok(changed.rows_affected() == 1)
@@ -210,12 +219,12 @@ pub async fn end_all_sessions(
     user: UserId,
     reason: &str,
 ) -> ApiResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE refresh_token_families SET revoked_at = now(), revoke_reason = $2
          WHERE user_id = $1 AND revoked_at IS NULL",
+        user.0,
+        reason
     )
-    .bind(user.0)
-    .bind(reason)
     .execute(&mut *conn)
     .await?;
     crate::accounts::db::sessions_ended(conn, user, None).await
@@ -228,23 +237,27 @@ pub async fn audit(
     action: &str,
     ip: IpAddr,
 ) -> ApiResult<()> {
-    sqlx::query("INSERT INTO account_audit (user_id, action, client_ip) VALUES ($1, $2, $3::inet)")
-        .bind(user.map(|u| u.0))
-        .bind(action)
-        .bind(ip.to_string())
-        .execute(conn)
-        .await?;
+    // Text cast to inet in SQL: sqlx's own inet type needs a feature this crate has no other
+    // use for.
+    sqlx::query!(
+        "INSERT INTO account_audit (user_id, action, client_ip) VALUES ($1, $2, $3::text::inet)",
+        user.map(|u| u.0),
+        action,
+        ip.to_string()
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Orders still open that involve `user`: as buyer, or in a store they run.
 pub async fn open_orders(conn: &mut PgConnection, user: UserId) -> ApiResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM orders o
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "open!" FROM orders o
          WHERE o.status IN ('PENDING', 'PAID', 'SHIPPED')
-           AND (o.buyer_id = $1 OR o.store_id IN (SELECT id FROM stores WHERE owner_id = $1))",
+           AND (o.buyer_id = $1 OR o.store_id IN (SELECT id FROM stores WHERE owner_id = $1))"#,
+        user.0
     )
-    .bind(user.0)
     .fetch_one(conn)
     .await?)
 }
@@ -261,7 +274,13 @@ pub const DELETED_NAME: &str = "Usuario eliminado";
 /// - sessions, tokens, cart, checkout keys and queued or sent mail to them are deleted;
 /// - the products of stores they ran are archived: nothing stays on sale without a seller.
 pub async fn anonymise(conn: &mut PgConnection, user: UserId) -> ApiResult<()> {
-    let statements = [
+    // Each statement on its own, each checked against the schema at compile time.
+    macro_rules! for_user {
+        ($($statement:literal),+ $(,)?) => {
+            $(sqlx::query!($statement, user.0).execute(&mut *conn).await?;)+
+        };
+    }
+    for_user!(
         "DELETE FROM refresh_token_families WHERE user_id = $1",
         "DELETE FROM account_tokens WHERE user_id = $1",
         "DELETE FROM cart_lines WHERE user_id = $1",
@@ -272,21 +291,15 @@ pub async fn anonymise(conn: &mut PgConnection, user: UserId) -> ApiResult<()> {
         "UPDATE reviews SET body = '' WHERE author_id = $1 AND body <> ''",
         "UPDATE products SET status = 'ARCHIVED', updated_at = now()
             WHERE status <> 'ARCHIVED' AND store_id IN (SELECT id FROM stores WHERE owner_id = $1)",
-    ];
-    for statement in statements {
-        sqlx::query(statement)
-            .bind(user.0)
-            .execute(&mut *conn)
-            .await?;
-    }
-    sqlx::query(
+    );
+    sqlx::query!(
         "UPDATE users SET name = $2, email = 'deleted-' || public_id || '@deleted.invalid',
                 password_hash = NULL, email_verified_at = NULL, deleted_at = now(),
                 updated_at = now()
          WHERE id = $1",
+        user.0,
+        DELETED_NAME
     )
-    .bind(user.0)
-    .bind(DELETED_NAME)
     .execute(&mut *conn)
     .await?;
     crate::accounts::db::sessions_ended(conn, user, None).await
@@ -295,8 +308,8 @@ pub async fn anonymise(conn: &mut PgConnection, user: UserId) -> ApiResult<()> {
 /// Everything held about `user`, as one JSON document (the law's right of access).
 pub async fn export(conn: &mut PgConnection, user: UserId) -> ApiResult<serde_json::Value> {
     // `json`, not `jsonb`: keys stay in the order written here.
-    Ok(sqlx::query_scalar::<_, serde_json::Value>(
-        r"SELECT json_build_object(
+    Ok(sqlx::query_scalar!(
+        r#"SELECT json_build_object(
             'exportedAt', now(),
             'profile', (SELECT json_build_object(
                 'name', u.name, 'email', u.email, 'role', u.role,
@@ -349,9 +362,9 @@ pub async fn export(conn: &mut PgConnection, user: UserId) -> ApiResult<serde_js
                 'action', a.action, 'at', a.created_at)
               ORDER BY a.id)
               FROM account_audit a WHERE a.user_id = $1), '[]'::json)
-          )",
+          ) AS "export!""#,
+        user.0
     )
-    .bind(user.0)
     .fetch_one(conn)
     .await?)
 }

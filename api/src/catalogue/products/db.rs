@@ -22,6 +22,9 @@ use crate::graphql::ids::ProductId;
 use crate::runtime::db::Db;
 
 /// The columns of [`Product`], prefixed `p.`; never `*`, which would ship the tsvector too.
+/// For the listings built at run time; statements written whole use [`query_products!`],
+/// whose list must name the same columns (a listing's rows decode by these names, so the
+/// listing tests fail when the two differ).
 macro_rules! columns {
     () => {
         "p.id, p.store_id, p.category_id, p.slug, p.sku, p.name, p.description, p.price, \
@@ -30,7 +33,29 @@ macro_rules! columns {
          p.updated_at"
     };
 }
-pub(crate) use columns;
+/// A compile-checked statement that returns [`ProductRow`](super::ProductRow)s, with `p`
+/// naming the products table: the SQL before the column list, the SQL after it, then the
+/// arguments. The one place a written-out statement lists a product's columns.
+macro_rules! query_products {
+    ($head:literal, $tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            $crate::catalogue::products::ProductRow,
+            $head
+                + r#" p.id AS "id: crate::graphql::ids::ProductId",
+                    p.store_id AS "store_id: crate::graphql::ids::StoreId",
+                    p.category_id AS "category_id: crate::graphql::ids::CategoryId",
+                    p.slug, p.sku, p.name, p.description, p.price, p.currency_code,
+                    p.unit AS "unit: crate::catalogue::products::ProductUnit",
+                    p.min_quantity, p.quantity_step, p.stock,
+                    p.status AS "status: crate::catalogue::products::ProductStatus",
+                    p.materials, p.colors, p.sizes, p.images, p.rating, p.review_count,
+                    p.sales_count, p.created_at, p.updated_at "#
+                + $tail
+            $(, $arg)*
+        )
+    };
+}
+pub(crate) use query_products;
 
 /// Which branch of a match set a select list is written for.
 #[derive(Clone, Copy)]
@@ -294,24 +319,16 @@ fn push_facet_condition(
 /// Loads products by id, in any order; missing ids are absent.
 pub async fn by_ids(db: &Db, ids: &[ProductId]) -> ApiResult<Vec<Product>> {
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM products p WHERE p.id = ANY($1)"
-    ))
-    .bind(ids)
-    .fetch_all(db.executor())
-    .await?)
+    let rows = query_products!("SELECT", "FROM products p WHERE p.id = ANY($1)", &ids)
+        .fetch_all(db.executor())
+        .await?;
+    Ok(rows.into_iter().map(Product::from).collect())
 }
 
 /// Loads one product by slug.
 pub async fn by_slug(db: &Db, slug: &str) -> ApiResult<Option<Product>> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM products p WHERE p.slug = $1"
-    ))
-    .bind(slug)
-    .fetch_optional(db.executor())
-    .await?)
+    let row = query_products!("SELECT", "FROM products p WHERE p.slug = $1", slug)
+        .fetch_optional(db.executor())
+        .await?;
+    Ok(row.map(Product::from))
 }

@@ -3,18 +3,47 @@
 
 use serde_json::json;
 
+use super::db::query_products;
 use super::input::ProductDraft;
-use super::{Product, ProductUnit};
+use super::{Product, ProductStatus, ProductUnit};
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::{CategoryId, ProductId, StoreId};
 use crate::runtime::db::Db;
 
-macro_rules! returning {
-    () => {
-        " RETURNING id, store_id, category_id, slug, sku, name, description, price, currency_code, \
-         unit, min_quantity, quantity_step, stock, status, materials, colors, sizes, images, rating, \
-         review_count, sales_count, created_at, updated_at"
-    };
+/// A compile-checked statement that writes a product from a draft and returns its row: the
+/// SQL (ending in `RETURNING`), the draft, then the arguments that come before the draft's.
+/// The draft's fifteen values follow them in this order, the one definition the insert and
+/// the update share: sku, name, description, price, unit, min_quantity, quantity_step,
+/// stock, status, materials, material_keys, colors, color_keys, sizes, size_keys.
+macro_rules! write_draft {
+    ($sql:literal, $draft:expr $(, $arg:expr)* $(,)?) => {{
+        let draft: &ProductDraft = $draft;
+        let (material_keys, color_keys, size_keys) = (
+            ProductDraft::keys(&draft.materials),
+            ProductDraft::keys(&draft.colors),
+            ProductDraft::keys(&draft.sizes),
+        );
+        query_products!(
+            $sql,
+            "",
+            $($arg,)*
+            draft.sku.as_deref(),
+            &draft.name,
+            &draft.description,
+            draft.price,
+            draft.unit as ProductUnit,
+            draft.min_quantity,
+            draft.quantity_step,
+            draft.stock,
+            draft.status as ProductStatus,
+            &draft.materials,
+            &material_keys,
+            &draft.colors,
+            &color_keys,
+            &draft.sizes,
+            &size_keys
+        )
+    }};
 }
 
 /// Whether a write failed on the per-store SKU uniqueness.
@@ -35,34 +64,21 @@ pub async fn insert(
     category: CategoryId,
     draft: &ProductDraft,
 ) -> Result<Product, sqlx::Error> {
-    sqlx::query_as(concat!(
-        "INSERT INTO products (store_id, category_id, slug, sku, name, description, price, currency_code,
-             unit, min_quantity, quantity_step, stock, status, materials, material_keys, colors,
-             color_keys, sizes, size_keys)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-        returning!()
-    ))
-    .bind(store.0)
-    .bind(category.0)
-    .bind(new_slug(&draft.name))
-    .bind(&draft.sku)
-    .bind(&draft.name)
-    .bind(&draft.description)
-    .bind(draft.price)
-    .bind(currency)
-    .bind(draft.unit)
-    .bind(draft.min_quantity)
-    .bind(draft.quantity_step)
-    .bind(draft.stock)
-    .bind(draft.status)
-    .bind(&draft.materials)
-    .bind(ProductDraft::keys(&draft.materials))
-    .bind(&draft.colors)
-    .bind(ProductDraft::keys(&draft.colors))
-    .bind(&draft.sizes)
-    .bind(ProductDraft::keys(&draft.sizes))
+    let row = write_draft!(
+        "INSERT INTO products AS p (store_id, category_id, slug, currency_code, sku, name,
+             description, price, unit, min_quantity, quantity_step, stock, status, materials,
+             material_keys, colors, color_keys, sizes, size_keys)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+         RETURNING",
+        draft,
+        store.0,
+        category.0,
+        new_slug(&draft.name),
+        currency
+    )
     .fetch_one(db.executor())
-    .await
+    .await?;
+    Ok(Product::from(row))
 }
 
 /// Replaces a product's editable fields.
@@ -72,44 +88,32 @@ pub async fn update(
     category: CategoryId,
     draft: &ProductDraft,
 ) -> Result<Option<Product>, sqlx::Error> {
-    sqlx::query_as(concat!(
-        "UPDATE products SET category_id = $2, sku = $3, name = $4, description = $5, price = $6,
-             unit = $7, min_quantity = $8, quantity_step = $9, stock = $10, status = $11,
-             materials = $12, material_keys = $13, colors = $14, color_keys = $15, sizes = $16,
-             size_keys = $17, updated_at = now()
-         WHERE id = $1",
-        returning!()
-    ))
-    .bind(id.0)
-    .bind(category.0)
-    .bind(&draft.sku)
-    .bind(&draft.name)
-    .bind(&draft.description)
-    .bind(draft.price)
-    .bind(draft.unit)
-    .bind(draft.min_quantity)
-    .bind(draft.quantity_step)
-    .bind(draft.stock)
-    .bind(draft.status)
-    .bind(&draft.materials)
-    .bind(ProductDraft::keys(&draft.materials))
-    .bind(&draft.colors)
-    .bind(ProductDraft::keys(&draft.colors))
-    .bind(&draft.sizes)
-    .bind(ProductDraft::keys(&draft.sizes))
+    let row = write_draft!(
+        "UPDATE products p SET category_id = $2, sku = $3, name = $4, description = $5,
+             price = $6, unit = $7, min_quantity = $8, quantity_step = $9, stock = $10,
+             status = $11, materials = $12, material_keys = $13, colors = $14, color_keys = $15,
+             sizes = $16, size_keys = $17, updated_at = now()
+         WHERE p.id = $1
+         RETURNING",
+        draft,
+        id.0,
+        category.0
+    )
     .fetch_optional(db.executor())
-    .await
+    .await?;
+    Ok(row.map(Product::from))
 }
 
 /// Archives a product.
 pub async fn archive(db: &Db, id: ProductId) -> ApiResult<Option<Product>> {
-    Ok(sqlx::query_as(concat!(
-        "UPDATE products SET status = 'ARCHIVED', updated_at = now() WHERE id = $1",
-        returning!()
-    ))
-    .bind(id.0)
+    let row = query_products!(
+        "UPDATE products p SET status = 'ARCHIVED', updated_at = now() WHERE p.id = $1 RETURNING",
+        "",
+        id.0
+    )
     .fetch_optional(db.executor())
-    .await?)
+    .await?;
+    Ok(row.map(Product::from))
 }
 
 /// Inserts or updates (by SKU) many products of one store in one statement: all or nothing.
@@ -133,7 +137,7 @@ pub async fn upsert_many(
             })
         })
         .collect();
-    Ok(sqlx::query_as(concat!(
+    let rows = query_products!(
         "INSERT INTO products AS p (store_id, category_id, slug, sku, name, description, price,
              currency_code, unit, min_quantity, quantity_step, stock, status, materials,
              material_keys, colors, color_keys, sizes, size_keys)
@@ -156,14 +160,16 @@ pub async fn upsert_many(
              stock = EXCLUDED.stock, status = EXCLUDED.status, materials = EXCLUDED.materials,
              material_keys = EXCLUDED.material_keys, colors = EXCLUDED.colors,
              color_keys = EXCLUDED.color_keys, sizes = EXCLUDED.sizes, size_keys = EXCLUDED.size_keys,
-             updated_at = now()",
-        returning!()
-    ))
-    .bind(store.0)
-    .bind(currency)
-    .bind(serde_json::Value::Array(rows))
+             updated_at = now()
+         RETURNING",
+        "",
+        store.0,
+        currency,
+        serde_json::Value::Array(rows)
+    )
     .fetch_all(db.executor())
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(Product::from).collect())
 }
 
 fn unit_label(unit: ProductUnit) -> &'static str {
@@ -185,10 +191,10 @@ fn status_label(status: super::ProductStatus) -> &'static str {
 /// Which of these categories exist.
 pub async fn existing_categories(db: &Db, ids: &[CategoryId]) -> ApiResult<Vec<CategoryId>> {
     let ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
-    Ok(
-        sqlx::query_scalar("SELECT id FROM categories WHERE id = ANY($1)")
-            .bind(ids)
-            .fetch_all(db.executor())
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id AS "id: CategoryId" FROM categories WHERE id = ANY($1)"#,
+        &ids
     )
+    .fetch_all(db.executor())
+    .await?)
 }

@@ -113,32 +113,54 @@ fn escape_like(text: &str) -> String {
     out
 }
 
+/// A compile-checked statement that returns [`StoreRow`](super::StoreRow)s: the SQL before
+/// the column list, the SQL after it, then the arguments. The one place a written-out
+/// statement lists a store's columns (listings built at run time select `*`).
+macro_rules! query_stores {
+    ($head:literal, $tail:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            $crate::catalogue::stores::StoreRow,
+            $head
+                + r#" id AS "id: crate::graphql::ids::StoreId",
+                    owner_id AS "owner_id: crate::graphql::ids::UserId",
+                    slug, name, description, city, region, country_code, currency_code,
+                    latitude, longitude, rating, created_at, updated_at,
+                    NULL::float8 AS distance_km "#
+                + $tail
+            $(, $arg)*
+        )
+    };
+}
+pub(crate) use query_stores;
+
 /// Loads stores by id.
 pub async fn by_ids(db: &Db, ids: &[StoreId]) -> ApiResult<Vec<Store>> {
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    Ok(sqlx::query_as("SELECT * FROM stores WHERE id = ANY($1)")
-        .bind(ids)
+    let rows = query_stores!("SELECT", "FROM stores WHERE id = ANY($1)", &ids)
         .fetch_all(db.executor())
-        .await?)
+        .await?;
+    Ok(rows.into_iter().map(Store::from).collect())
 }
 
 /// Loads one store by slug.
 pub async fn by_slug(db: &Db, slug: &str) -> ApiResult<Option<Store>> {
-    Ok(sqlx::query_as("SELECT * FROM stores WHERE slug = $1")
-        .bind(slug)
+    let row = query_stores!("SELECT", "FROM stores WHERE slug = $1", slug)
         .fetch_optional(db.executor())
-        .await?)
+        .await?;
+    Ok(row.map(Store::from))
 }
 
 /// Loads the oldest store of each owner.
 pub async fn by_owners(db: &Db, owners: &[UserId]) -> ApiResult<Vec<Store>> {
     let owners: Vec<i64> = owners.iter().map(|id| id.0).collect();
-    Ok(sqlx::query_as(
-        "SELECT DISTINCT ON (owner_id) * FROM stores WHERE owner_id = ANY($1) ORDER BY owner_id, id",
+    let rows = query_stores!(
+        "SELECT DISTINCT ON (owner_id)",
+        "FROM stores WHERE owner_id = ANY($1) ORDER BY owner_id, id",
+        &owners
     )
-    .bind(owners)
     .fetch_all(db.executor())
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(Store::from).collect())
 }
 
 /// Counts active products per store.
@@ -147,14 +169,14 @@ pub async fn active_product_counts(
     stores: &[StoreId],
 ) -> ApiResult<HashMap<StoreId, i64>> {
     let ids: Vec<i64> = stores.iter().map(|id| id.0).collect();
-    let rows: Vec<(StoreId, i64)> = sqlx::query_as(
-        "SELECT store_id, count(*) FROM products
-         WHERE store_id = ANY($1) AND status = 'ACTIVE' GROUP BY store_id",
+    let rows = sqlx::query!(
+        r#"SELECT store_id AS "store_id: StoreId", count(*) AS "count!" FROM products
+         WHERE store_id = ANY($1) AND status = 'ACTIVE' GROUP BY store_id"#,
+        &ids
     )
-    .bind(ids)
     .fetch_all(db.executor())
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|r| (r.store_id, r.count)).collect())
 }
 
 impl crate::graphql::loaders::LoadById for Store {

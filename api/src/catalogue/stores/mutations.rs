@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
+use super::db::query_stores;
 use super::{GeoPointInput, Store};
 use crate::catalogue::products::input::sanitize_description;
 use crate::graphql::context::RequestContext;
@@ -140,11 +141,12 @@ async fn free_slug(tx: &mut sqlx::PgConnection, name: &str) -> ApiResult<String>
     } else {
         base
     };
-    let taken: Vec<String> =
-        sqlx::query_scalar("SELECT slug FROM stores WHERE slug = $1 OR slug LIKE $1 || '-%'")
-            .bind(&base)
-            .fetch_all(&mut *tx)
-            .await?;
+    let taken = sqlx::query_scalar!(
+        "SELECT slug FROM stores WHERE slug = $1 OR slug LIKE $1 || '-%'",
+        &base
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     if !taken.contains(&base) {
         return Ok(base);
     }
@@ -210,15 +212,16 @@ impl StoreMutations {
         }
         let mut tx = rc.db.begin().await.map_err(ApiError::from)?;
         // The user row lock serialises concurrent createStore calls of one user.
-        let (allowance, owned): (i32, i64) = sqlx::query_as(
-            "SELECT u.store_allowance, (SELECT count(*) FROM stores WHERE owner_id = u.id)
-             FROM users u WHERE u.id = $1 FOR UPDATE",
+        let held = sqlx::query!(
+            r#"SELECT u.store_allowance,
+                      (SELECT count(*) FROM stores WHERE owner_id = u.id) AS "owned!"
+               FROM users u WHERE u.id = $1 FOR UPDATE"#,
+            owner.0
         )
-        .bind(owner.0)
         .fetch_one(&mut *tx)
         .await
         .map_err(ApiError::from)?;
-        if owned >= i64::from(allowance) {
+        if held.owned >= i64::from(held.store_allowance) {
             let error = UserError::general(
                 UserErrorCode::LimitReached,
                 crate::tr!("store-limit-reached"),
@@ -230,28 +233,30 @@ impl StoreMutations {
             });
         }
         let slug = free_slug(&mut tx, &fields.name).await?;
-        let store: Store = sqlx::query_as(
+        let store = query_stores!(
             "INSERT INTO stores (owner_id, slug, name, description, city, region, country_code,
                  currency_code, latitude, longitude)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *, NULL::float8 AS distance_km",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING",
+            "",
+            owner.0,
+            &slug,
+            &fields.name,
+            sanitize_description(&fields.description),
+            &fields.city,
+            &fields.region,
+            &country,
+            currency,
+            fields.location.map(|l| l.0),
+            fields.location.map(|l| l.1)
         )
-        .bind(owner.0)
-        .bind(&slug)
-        .bind(&fields.name)
-        .bind(sanitize_description(&fields.description))
-        .bind(&fields.city)
-        .bind(&fields.region)
-        .bind(&country)
-        .bind(currency)
-        .bind(fields.location.map(|l| l.0))
-        .bind(fields.location.map(|l| l.1))
         .fetch_one(&mut *tx)
         .await
+        .map(Store::from)
         .map_err(ApiError::from)?;
-        let promoted = sqlx::query(
+        let promoted = sqlx::query!(
             "UPDATE users SET role = 'SELLER', updated_at = now() WHERE id = $1 AND role = 'BUYER'",
+            owner.0
         )
-        .bind(owner.0)
         .execute(&mut *tx)
         .await
         .map_err(ApiError::from)?;
@@ -332,21 +337,23 @@ impl StoreMutations {
                 consistency_token: None,
             });
         }
-        let store: Option<Store> = sqlx::query_as(
+        let store = query_stores!(
             "UPDATE stores SET name = $2, description = $3, city = $4, region = $5, latitude = $6,
                  longitude = $7, updated_at = now()
-             WHERE id = $1 RETURNING *, NULL::float8 AS distance_km",
+             WHERE id = $1 RETURNING",
+            "",
+            store_id.0,
+            &fields.name,
+            sanitize_description(&fields.description),
+            &fields.city,
+            &fields.region,
+            fields.location.map(|l| l.0),
+            fields.location.map(|l| l.1)
         )
-        .bind(store_id.0)
-        .bind(&fields.name)
-        .bind(sanitize_description(&fields.description))
-        .bind(&fields.city)
-        .bind(&fields.region)
-        .bind(fields.location.map(|l| l.0))
-        .bind(fields.location.map(|l| l.1))
         .fetch_optional(rc.db.executor())
         .await
-        .map_err(ApiError::from)?;
+        .map_err(ApiError::from)?
+        .map(Store::from);
         Ok(StorePayload {
             store,
             user_errors: Vec::new(),
@@ -379,12 +386,14 @@ impl StoreMutations {
                 consistency_token: None,
             });
         }
-        let updated = sqlx::query("UPDATE users SET store_allowance = $2 WHERE public_id = $1")
-            .bind(user)
-            .bind(stores)
-            .execute(rc.db.executor())
-            .await
-            .map_err(ApiError::from)?;
+        let updated = sqlx::query!(
+            "UPDATE users SET store_allowance = $2 WHERE public_id = $1",
+            user.0,
+            stores
+        )
+        .execute(rc.db.executor())
+        .await
+        .map_err(ApiError::from)?;
         let user_errors = if updated.rows_affected() == 0 {
             vec![UserError::at(
                 &["userId"],

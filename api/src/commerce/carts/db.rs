@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::{CartLine, MAX_LINES, check_quantity};
 use crate::catalogue::products::Product;
-use crate::catalogue::products::db::columns;
+use crate::catalogue::products::db::query_products;
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::{ProductId, UserId};
 use crate::graphql::user_errors::{UserError, UserErrorCode};
@@ -43,14 +43,10 @@ pub async fn change_line(
     change: LineChange,
 ) -> ApiResult<Result<(), UserError>> {
     let mut tx = db.begin().await?;
-    let product: Option<Product> = sqlx::query_as(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM products p WHERE p.id = $1"
-    ))
-    .bind(product_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let product = query_products!("SELECT", "FROM products p WHERE p.id = $1", product_id.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(Product::from);
     let Some(product) = product else {
         return Ok(Err(no_such_product()));
     };

@@ -14,9 +14,10 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
+use super::db::query_orders;
 use super::{Order, OrderStatus};
-use crate::catalogue::products::Product;
-use crate::catalogue::products::db::columns;
+use crate::catalogue::products::db::query_products;
+use crate::catalogue::products::{Product, ProductUnit};
 use crate::commerce::carts::{check_quantity, line_amount};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{OrderId, ProductId, StoreId, UserId};
@@ -70,24 +71,30 @@ pub async fn checkout(
         ))));
     }
     let mut tx = db.begin().await?;
-    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
-        .bind(buyer)
-        .execute(&mut *tx)
-        .await?;
-    let stored: Option<(Vec<u8>, Vec<i64>)> = sqlx::query_as(
-        "SELECT request_hash, order_ids FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+    sqlx::query_scalar!(
+        r#"SELECT 1 AS "locked!" FROM users WHERE id = $1 FOR UPDATE"#,
+        buyer.0
     )
-    .bind(buyer)
-    .bind(key)
     .fetch_optional(&mut *tx)
     .await?;
-    let lines: Vec<(ProductId, Decimal)> = sqlx::query_as(
-        "SELECT product_id, quantity FROM cart_lines WHERE user_id = $1
-         ORDER BY product_id FOR UPDATE",
+    let stored = sqlx::query!(
+        "SELECT request_hash, order_ids FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        buyer.0,
+        key
     )
-    .bind(buyer)
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|row| (row.request_hash, row.order_ids));
+    let lines: Vec<(ProductId, Decimal)> = sqlx::query!(
+        r#"SELECT product_id AS "product_id: ProductId", quantity FROM cart_lines
+         WHERE user_id = $1 ORDER BY product_id FOR UPDATE"#,
+        buyer.0
+    )
     .fetch_all(&mut *tx)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|row| (row.product_id, row.quantity))
+    .collect();
     let hash = cart_hash(&lines);
     if let Some((stored_hash, order_ids)) = stored {
         tx.rollback().await?;
@@ -111,21 +118,24 @@ pub async fn checkout(
 
     // A seller buying from their own store could walk the order to DELIVERED and post a
     // "verified" review of their own product.
-    let own_stores: Vec<StoreId> = sqlx::query_scalar("SELECT id FROM stores WHERE owner_id = $1")
-        .bind(buyer)
-        .fetch_all(&mut *tx)
-        .await?;
+    let own_stores = sqlx::query_scalar!(
+        r#"SELECT id AS "id: StoreId" FROM stores WHERE owner_id = $1"#,
+        buyer.0
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let mut taken = Vec::with_capacity(lines.len());
     let mut errors = Vec::new();
     for (product_id, quantity) in lines {
-        let product: Product = sqlx::query_as(concat!(
-            "SELECT ",
-            columns!(),
-            " FROM products p WHERE p.id = $1 FOR UPDATE"
-        ))
-        .bind(product_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let product = Product::from(
+            query_products!(
+                "SELECT",
+                "FROM products p WHERE p.id = $1 FOR UPDATE",
+                product_id.0
+            )
+            .fetch_one(&mut *tx)
+            .await?,
+        );
         let global = product.id.to_global();
         if own_stores.contains(&product.store_id) {
             errors.push(UserError::at(
@@ -156,13 +166,13 @@ pub async fn checkout(
         return Ok(Err(errors));
     }
     for line in &taken {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE products SET stock = stock - $2, sales_count = sales_count + 1,
                     updated_at = now()
              WHERE id = $1",
+            line.product.id.0,
+            line.quantity
         )
-        .bind(line.product.id)
-        .bind(line.quantity)
         .execute(&mut *tx)
         .await?;
     }
@@ -185,45 +195,44 @@ pub async fn checkout(
             .iter()
             .try_fold(Decimal::ZERO, |sum, t| sum.checked_add(*t))
             .ok_or_else(overflow)?;
-        let order: Order = sqlx::query_as(
+        let order = query_orders!(
             "INSERT INTO orders (buyer_id, store_id, total, currency_code, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5)
-             RETURNING id, number, buyer_id, store_id, status, total, currency_code,
-                       created_at, updated_at",
+             VALUES ($1, $2, $3, $4, $5) RETURNING",
+            "",
+            buyer.0,
+            store.0,
+            total,
+            &lines[0].product.currency_code,
+            key
         )
-        .bind(buyer)
-        .bind(store)
-        .bind(total)
-        .bind(&lines[0].product.currency_code)
-        .bind(key)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query(
+        let product_ids: Vec<i64> = lines.iter().map(|l| l.product.id.0).collect();
+        let names: Vec<String> = lines.iter().map(|l| l.product.name.clone()).collect();
+        let units: Vec<ProductUnit> = lines.iter().map(|l| l.product.unit).collect();
+        let quantities: Vec<Decimal> = lines.iter().map(|l| l.quantity).collect();
+        let prices: Vec<Decimal> = lines.iter().map(|l| l.product.price).collect();
+        sqlx::query!(
             "INSERT INTO order_lines
                  (order_id, product_id, product_name, unit, quantity, unit_price, line_total)
              SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::product_unit[],
                                       $5::numeric[], $6::numeric[], $7::numeric[])",
+            order.id.0,
+            &product_ids,
+            &names,
+            &units as &[ProductUnit],
+            &quantities,
+            &prices,
+            &totals
         )
-        .bind(order.id)
-        .bind(lines.iter().map(|l| l.product.id.0).collect::<Vec<_>>())
-        .bind(
-            lines
-                .iter()
-                .map(|l| l.product.name.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(lines.iter().map(|l| l.product.unit).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.quantity).collect::<Vec<_>>())
-        .bind(lines.iter().map(|l| l.product.price).collect::<Vec<_>>())
-        .bind(&totals)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO order_status_history (order_id, status, changed_by) VALUES ($1, $2, $3)",
+            order.id.0,
+            OrderStatus::Pending as OrderStatus,
+            buyer.0
         )
-        .bind(order.id)
-        .bind(OrderStatus::Pending)
-        .bind(buyer)
         .execute(&mut *tx)
         .await?;
         events::notify(
@@ -237,21 +246,25 @@ pub async fn checkout(
         .await?;
         orders.push(order);
     }
-    sqlx::query(
+    let order_ids: Vec<i64> = orders.iter().map(|o| o.id.0).collect();
+    sqlx::query!(
         "INSERT INTO idempotency_keys (user_id, key, request_hash, order_ids)
          VALUES ($1, $2, $3, $4)",
+        buyer.0,
+        key,
+        &hash,
+        &order_ids
     )
-    .bind(buyer)
-    .bind(key)
-    .bind(&hash)
-    .bind(orders.iter().map(|o| o.id.0).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM cart_lines WHERE user_id = $1 AND product_id = ANY($2)")
-        .bind(buyer)
-        .bind(taken.iter().map(|l| l.product.id.0).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await?;
+    let bought: Vec<i64> = taken.iter().map(|l| l.product.id.0).collect();
+    sqlx::query!(
+        "DELETE FROM cart_lines WHERE user_id = $1 AND product_id = ANY($2)",
+        buyer.0,
+        &bought
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Ok(orders))
 }

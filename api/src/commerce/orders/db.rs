@@ -5,18 +5,32 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{Actor, MoveRefusal, Order, OrderLine, OrderStatus, StatusChange, allowed_move};
+use crate::catalogue::products::ProductUnit;
 use crate::graphql::error::ApiResult;
-use crate::graphql::ids::{OrderId, StoreId, UserId};
+use crate::graphql::ids::{OrderId, ProductId, StoreId, UserId};
 use crate::graphql::loaders::{BatchLoad, LoadById};
 use crate::runtime::db::Db;
 use crate::runtime::events::{self, Event};
 
-/// The columns of [`Order`].
-macro_rules! order_columns {
-    () => {
-        "id, number, buyer_id, store_id, status, total, currency_code, created_at, updated_at"
+/// A compile-checked statement that returns [`Order`] rows: the SQL before the column list,
+/// the SQL after it (literals joined by `+`), then the arguments. The one place that lists
+/// an order's columns.
+macro_rules! query_orders {
+    ($head:literal, $tail:literal $(+ $more:literal)* $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            $crate::commerce::orders::Order,
+            $head
+                + r#" id AS "id: crate::graphql::ids::OrderId", number,
+                    buyer_id AS "buyer_id: crate::graphql::ids::UserId",
+                    store_id AS "store_id: crate::graphql::ids::StoreId",
+                    status AS "status: crate::commerce::orders::OrderStatus",
+                    total, currency_code, created_at, updated_at "#
+                + $tail $(+ $more)*
+            $(, $arg)*
+        )
     };
 }
+pub(crate) use query_orders;
 
 impl LoadById for Order {
     const NAME: &'static str = "order";
@@ -28,14 +42,12 @@ impl LoadById for Order {
     }
 
     async fn load(db: &Db, ids: &[OrderId]) -> ApiResult<Vec<Self>> {
-        Ok(sqlx::query_as(concat!(
-            "SELECT ",
-            order_columns!(),
-            " FROM orders WHERE id = ANY($1)"
-        ))
-        .bind(ids.iter().map(|id| id.0).collect::<Vec<_>>())
-        .fetch_all(db.executor())
-        .await?)
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        Ok(
+            query_orders!("SELECT", "FROM orders WHERE id = ANY($1)", &ids)
+                .fetch_all(db.executor())
+                .await?,
+        )
     }
 }
 
@@ -61,11 +73,14 @@ impl BatchLoad for OrderLinesLoader {
     type Value = Vec<OrderLine>;
 
     async fn load(&self, keys: &[OrderId]) -> ApiResult<HashMap<OrderId, Vec<OrderLine>>> {
-        let rows: Vec<OrderLine> = sqlx::query_as(
-            "SELECT order_id, product_id, product_name, unit, quantity, unit_price, line_total
-             FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, product_id",
+        let keys: Vec<i64> = keys.iter().map(|id| id.0).collect();
+        let rows = sqlx::query_as!(
+            OrderLine,
+            r#"SELECT order_id AS "order_id: OrderId", product_id AS "product_id: ProductId",
+                    product_name, unit AS "unit: ProductUnit", quantity, unit_price, line_total
+             FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, product_id"#,
+            &keys
         )
-        .bind(keys.iter().map(|id| id.0).collect::<Vec<_>>())
         .fetch_all(self.0.executor())
         .await?;
         Ok(by_order(rows, |row| row.order_id))
@@ -86,11 +101,15 @@ impl BatchLoad for OrderHistoryLoader {
     type Value = Vec<StatusChange>;
 
     async fn load(&self, keys: &[OrderId]) -> ApiResult<HashMap<OrderId, Vec<StatusChange>>> {
-        let rows: Vec<StatusChange> = sqlx::query_as(
-            "SELECT order_id, status, changed_by, changed_at FROM order_status_history
-             WHERE order_id = ANY($1) ORDER BY order_id, changed_at, id",
+        let keys: Vec<i64> = keys.iter().map(|id| id.0).collect();
+        let rows = sqlx::query_as!(
+            StatusChange,
+            r#"SELECT order_id AS "order_id: OrderId", status AS "status: OrderStatus",
+                    changed_by AS "changed_by: UserId", changed_at
+             FROM order_status_history
+             WHERE order_id = ANY($1) ORDER BY order_id, changed_at, id"#,
+            &keys
         )
-        .bind(keys.iter().map(|id| id.0).collect::<Vec<_>>())
         .fetch_all(self.0.executor())
         .await?;
         Ok(by_order(rows, |row| row.order_id))
@@ -114,41 +133,52 @@ pub async fn page(
     first: usize,
     after: Option<OrderCursor>,
 ) -> ApiResult<Vec<Order>> {
+    // One statement per owner kind, so each keeps its own index and plan.
     macro_rules! newest_of {
-        ($column:literal) => {
-            concat!(
-                "SELECT ",
-                order_columns!(),
-                " FROM orders WHERE ",
-                $column,
-                " = $1 AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
-                 ORDER BY created_at DESC, id DESC LIMIT $2"
+        ($owned_by:literal, $id:expr) => {
+            query_orders!(
+                "SELECT",
+                "FROM orders WHERE "
+                    + $owned_by
+                    + " = $1
+                   AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
+                 ORDER BY created_at DESC, id DESC LIMIT $2",
+                $id,
+                (first + 1) as i64,
+                after.map(|a| a.0),
+                after.map(|a| a.1.0)
             )
+            .fetch_all(db.executor())
+            .await?
         };
     }
-    let (sql, id) = match owner {
-        OrderOwner::Buyer(user) => (newest_of!("buyer_id"), user.0),
-        OrderOwner::Store(store) => (newest_of!("store_id"), store.0),
-    };
-    Ok(sqlx::query_as(sql)
-        .bind(id)
-        .bind((first + 1) as i64)
-        .bind(after.map(|a| a.0))
-        .bind(after.map(|a| a.1.0))
-        .fetch_all(db.executor())
-        .await?)
+    Ok(match owner {
+        OrderOwner::Buyer(user) => newest_of!("buyer_id", user.0),
+        OrderOwner::Store(store) => newest_of!("store_id", store.0),
+    })
 }
 
 /// How many orders `owner` has.
 pub async fn count(db: &Db, owner: OrderOwner) -> ApiResult<i64> {
-    let (sql, id) = match owner {
-        OrderOwner::Buyer(user) => ("SELECT count(*) FROM orders WHERE buyer_id = $1", user.0),
-        OrderOwner::Store(store) => ("SELECT count(*) FROM orders WHERE store_id = $1", store.0),
+    let count = match owner {
+        OrderOwner::Buyer(user) => {
+            sqlx::query_scalar!(
+                r#"SELECT count(*) AS "count!" FROM orders WHERE buyer_id = $1"#,
+                user.0
+            )
+            .fetch_one(db.executor())
+            .await?
+        }
+        OrderOwner::Store(store) => {
+            sqlx::query_scalar!(
+                r#"SELECT count(*) AS "count!" FROM orders WHERE store_id = $1"#,
+                store.0
+            )
+            .fetch_one(db.executor())
+            .await?
+        }
     };
-    Ok(sqlx::query_scalar(sql)
-        .bind(id)
-        .fetch_one(db.executor())
-        .await?)
+    Ok(count)
 }
 
 /// Why a status change did not happen.
@@ -171,21 +201,18 @@ pub async fn change_status(
     actor: Actor,
 ) -> ApiResult<Result<Order, ChangeRefused>> {
     let mut tx = db.begin().await?;
-    let found: Option<Order> = sqlx::query_as(concat!(
-        "SELECT ",
-        order_columns!(),
-        " FROM orders WHERE id = $1 FOR UPDATE"
-    ))
-    .bind(order_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let found = query_orders!("SELECT", "FROM orders WHERE id = $1 FOR UPDATE", order_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some(order) = found else {
         return Ok(Err(ChangeRefused::NotFound));
     };
-    let owner: UserId = sqlx::query_scalar("SELECT owner_id FROM stores WHERE id = $1")
-        .bind(order.store_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let owner = sqlx::query_scalar!(
+        r#"SELECT owner_id AS "owner_id: UserId" FROM stores WHERE id = $1"#,
+        order.store_id.0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let Some(party) = actor.party(&order, owner) else {
         return Ok(Err(ChangeRefused::Forbidden));
     };
@@ -196,38 +223,38 @@ pub async fn change_status(
             return Ok(Err(ChangeRefused::InvalidTransition(order.status)));
         }
     }
-    let order: Order = sqlx::query_as(concat!(
-        "UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 RETURNING ",
-        order_columns!()
-    ))
-    .bind(order_id)
-    .bind(to)
+    let order = query_orders!(
+        "UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 RETURNING",
+        "",
+        order_id.0,
+        to as OrderStatus
+    )
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO order_status_history (order_id, status, changed_by) VALUES ($1, $2, $3)",
+        order_id.0,
+        to as OrderStatus,
+        actor.user_id().map(|u| u.0)
     )
-    .bind(order_id)
-    .bind(to)
-    .bind(actor.user_id())
     .execute(&mut *tx)
     .await?;
     if to == OrderStatus::Cancelled {
         // Locks the products in id order first, as checkout does, so the two never deadlock.
-        sqlx::query(
+        sqlx::query!(
             "SELECT id FROM products
              WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1)
              ORDER BY id FOR UPDATE",
+            order_id.0
         )
-        .bind(order_id)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "UPDATE products p SET stock = p.stock + l.quantity,
                     sales_count = greatest(p.sales_count - 1, 0), updated_at = now()
              FROM order_lines l WHERE l.order_id = $1 AND p.id = l.product_id",
+            order_id.0
         )
-        .bind(order_id)
         .execute(&mut *tx)
         .await?;
     }
