@@ -20,11 +20,13 @@ fn index_checkpoint(scratch: &Scratch) -> Checkpoint {
 }
 
 async fn acknowledged(pool: &sqlx::PgPool) -> Checkpoint {
-    let (txid, seq): (String, i64) =
-        sqlx::query_as("SELECT checkpoint_txid::text, checkpoint_seq FROM search_index_consumers")
-            .fetch_one(pool)
-            .await
-            .expect("one consumer");
+    let (txid, seq): (String, i64) = sqlx::query!(
+        r#"SELECT checkpoint_txid::text AS "txid!", checkpoint_seq FROM search_index_consumers"#
+    )
+    .fetch_one(pool)
+    .await
+    .map(|row| (row.txid, row.checkpoint_seq))
+    .expect("one consumer");
     Checkpoint {
         txid: txid.parse().expect("txid"),
         seq,
@@ -32,16 +34,19 @@ async fn acknowledged(pool: &sqlx::PgPool) -> Checkpoint {
 }
 
 async fn change_the_catalogue(pool: &sqlx::PgPool) {
-    for statement in [
+    macro_rules! run_each {
+        ($($statement:literal),+ $(,)?) => {
+            $(sqlx::query!($statement).execute(pool).await.expect($statement);)+
+        };
+    }
+    run_each!(
         "UPDATE products SET name = name || ' editado' WHERE id % 7 = 0",
         "UPDATE products SET status = 'ARCHIVED' WHERE id % 11 = 0",
         "UPDATE products SET stock = 0 WHERE id % 13 = 0",
         "UPDATE stores SET city = 'Cádiz' WHERE id % 3 = 0",
         "UPDATE categories SET name = name || ' y más'
          WHERE id = (SELECT min(id) FROM categories WHERE parent_id IS NULL)",
-    ] {
-        sqlx::query(statement).execute(pool).await.expect(statement);
-    }
+    );
 }
 
 #[tokio::test]
@@ -50,10 +55,12 @@ async fn a_crash_after_commit_or_mid_batch_loses_nothing() {
     scratch.ok(&["seed", "--products", "2000"]);
     let built = scratch.ok(&["reindex"]);
     let pool = scratch.pool().await;
-    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE status = 'ACTIVE'")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
+    let active = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "active!" FROM products WHERE status = 'ACTIVE'"#
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count");
     assert!(built.contains(&format!("({active} products")), "{built}");
     change_the_catalogue(&pool).await;
 
@@ -96,7 +103,7 @@ async fn a_crash_after_commit_or_mid_batch_loses_nothing() {
     scratch.ok(&["indexer", "--once", "--index-batch-size", "100"]);
     let verified = scratch.ok(&["index", "verify"]);
     assert!(verified.contains("index matches database ("), "{verified}");
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM search_outbox")
+    let left = sqlx::query_scalar!(r#"SELECT count(*) AS "left!" FROM search_outbox"#)
         .fetch_one(&pool)
         .await
         .expect("count");
@@ -114,21 +121,27 @@ async fn verify_reports_an_index_that_is_behind() {
 
     // No indexer runs: the index falls behind.
     let pool = scratch.pool().await;
-    let (renamed, archived): (i64, i64) =
-        sqlx::query_as("SELECT min(id), max(id) FROM products WHERE status = 'ACTIVE'")
-            .fetch_one(&pool)
-            .await
-            .expect("two active products");
-    sqlx::query("UPDATE products SET name = 'Poncho renombrado' WHERE id = $1")
-        .bind(renamed)
-        .execute(&pool)
-        .await
-        .expect("rename");
-    sqlx::query("UPDATE products SET status = 'ARCHIVED' WHERE id = $1")
-        .bind(archived)
-        .execute(&pool)
-        .await
-        .expect("archive");
+    let (renamed, archived): (i64, i64) = sqlx::query!(
+        r#"SELECT min(id) AS "min!", max(id) AS "max!" FROM products WHERE status = 'ACTIVE'"#
+    )
+    .fetch_one(&pool)
+    .await
+    .map(|row| (row.min, row.max))
+    .expect("two active products");
+    sqlx::query!(
+        "UPDATE products SET name = 'Poncho renombrado' WHERE id = $1",
+        renamed
+    )
+    .execute(&pool)
+    .await
+    .expect("rename");
+    sqlx::query!(
+        "UPDATE products SET status = 'ARCHIVED' WHERE id = $1",
+        archived
+    )
+    .execute(&pool)
+    .await
+    .expect("archive");
     pool.close().await;
 
     let behind = scratch.run(&["index", "verify"]);

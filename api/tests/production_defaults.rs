@@ -166,12 +166,13 @@ async fn production_refuses_to_start_without_jwt_keys() {
         .connect(&textisur_tests::admin_url())
         .await
         .expect("connect");
-    let created: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(&scratch.database.name)
-            .fetch_one(&admin)
-            .await
-            .expect("look up the database");
+    let created: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists!""#,
+        &scratch.database.name
+    )
+    .fetch_one(&admin)
+    .await
+    .expect("look up the database");
     assert!(!created, "a refused server created its database");
 }
 

@@ -75,9 +75,9 @@ async fn a_reader_only_server_picks_up_what_a_separate_indexer_writes() {
     assert_eq!(ready["status"], "ready", "{ready}");
 
     let pool = scratch.pool().await;
-    let txid: String = sqlx::query_scalar(
-        "UPDATE products SET name = 'Chal de vicuña andina' WHERE id = 7
-         RETURNING pg_current_xact_id()::text",
+    let txid = sqlx::query_scalar!(
+        r#"UPDATE products SET name = 'Chal de vicuña andina' WHERE id = 7
+         RETURNING pg_current_xact_id()::text AS "txid!""#
     )
     .fetch_one(&pool)
     .await

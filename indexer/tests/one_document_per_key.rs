@@ -8,30 +8,32 @@ use textisur_tests::catalogue_db::TestDb;
 
 /// Inserts `count` active products in one statement; returns their ids.
 async fn insert_products(db: &TestDb, prefix: &str, count: i64) -> Vec<i64> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO products (store_id, category_id, slug, name, description, price,
                                currency_code, stock, materials, colors)
          SELECT $1, $2, $3 || '-' || g, 'Camisa ' || $3 || ' ' || g,
                 '<p>Camisa de lino</p>', 10 + g, 'EUR', 10, '{Lino}', '{Azul}'
-         FROM generate_series(1, $4) g
+         FROM generate_series(1, $4::int8) g
          RETURNING id",
+        db.store,
+        db.child_category,
+        prefix,
+        count
     )
-    .bind(db.store)
-    .bind(db.child_category)
-    .bind(prefix)
-    .bind(count)
     .fetch_all(&db.pool)
     .await
     .expect("insert products")
 }
 
 async fn update_prices(db: &TestDb, ids: &[i64], by: f64) {
-    sqlx::query("UPDATE products SET price = price + $2::float8::numeric WHERE id = ANY($1)")
-        .bind(ids)
-        .bind(by)
-        .execute(&db.pool)
-        .await
-        .expect("update prices");
+    sqlx::query!(
+        "UPDATE products SET price = price + $2::float8::numeric WHERE id = ANY($1)",
+        ids,
+        by
+    )
+    .execute(&db.pool)
+    .await
+    .expect("update prices");
 }
 
 /// Checks every product of the database against the live index, key by key, and that the
@@ -40,10 +42,13 @@ async fn assert_one_document_per_key(db: &TestDb, indexer: &Indexer, gone: &[i64
     let index = indexer.live().current().expect("an index is live");
     index.reload().expect("reload");
     let products: Vec<(i64, bool)> =
-        sqlx::query_as("SELECT id, status = 'ACTIVE' FROM products ORDER BY id")
+        sqlx::query!(r#"SELECT id, status = 'ACTIVE' AS "active!" FROM products ORDER BY id"#)
             .fetch_all(&db.pool)
             .await
-            .expect("products");
+            .expect("products")
+            .into_iter()
+            .map(|row| (row.id, row.active))
+            .collect();
     let mut wrong = Vec::new();
     for (id, active) in &products {
         let copies = index.product_copies(*id as u64).expect("count copies");
@@ -89,43 +94,52 @@ async fn each_product_has_one_live_document_after_a_busy_workload() {
     }
     // A late committer: A takes its id first, B commits first, both touch products.
     let mut a = db.pool.begin().await.expect("begin a");
-    sqlx::query("UPDATE products SET name = name || ' (A)' WHERE id = ANY($1)")
-        .bind(&seeded[100..150])
-        .execute(&mut *a)
-        .await
-        .expect("update in a");
+    sqlx::query!(
+        "UPDATE products SET name = name || ' (A)' WHERE id = ANY($1)",
+        &seeded[100..150]
+    )
+    .execute(&mut *a)
+    .await
+    .expect("update in a");
     let mut b = db.pool.begin().await.expect("begin b");
-    sqlx::query("UPDATE products SET name = name || ' (B)' WHERE id = ANY($1)")
-        .bind(&seeded[150..200])
-        .execute(&mut *b)
-        .await
-        .expect("update in b");
+    sqlx::query!(
+        "UPDATE products SET name = name || ' (B)' WHERE id = ANY($1)",
+        &seeded[150..200]
+    )
+    .execute(&mut *b)
+    .await
+    .expect("update in b");
     b.commit().await.expect("commit b");
     indexer.drain().await.expect("drain while a is open");
     a.commit().await.expect("commit a");
     // Archive, delete and bring back; new products.
-    sqlx::query("UPDATE products SET status = 'ARCHIVED' WHERE id = ANY($1)")
-        .bind(&seeded[200..230])
-        .execute(&db.pool)
-        .await
-        .expect("archive");
-    sqlx::query("DELETE FROM products WHERE id = ANY($1)")
-        .bind(&seeded[230..240])
+    sqlx::query!(
+        "UPDATE products SET status = 'ARCHIVED' WHERE id = ANY($1)",
+        &seeded[200..230]
+    )
+    .execute(&db.pool)
+    .await
+    .expect("archive");
+    sqlx::query!("DELETE FROM products WHERE id = ANY($1)", &seeded[230..240])
         .execute(&db.pool)
         .await
         .expect("delete");
-    sqlx::query("UPDATE products SET status = 'ACTIVE' WHERE id = ANY($1)")
-        .bind(&seeded[200..215])
-        .execute(&db.pool)
-        .await
-        .expect("reactivate");
+    sqlx::query!(
+        "UPDATE products SET status = 'ACTIVE' WHERE id = ANY($1)",
+        &seeded[200..215]
+    )
+    .execute(&db.pool)
+    .await
+    .expect("reactivate");
     insert_products(&db, "nueva", 25).await;
     // A category rename fans out to every product below it, next to their own rows.
-    db.execute(
+    sqlx::query!(
         "UPDATE categories SET name = 'Tejidos' WHERE id = $1",
-        db.root_category,
+        db.root_category
     )
-    .await;
+    .execute(&db.pool)
+    .await
+    .expect("statement");
     update_prices(&db, &seeded[240..260], 2.0).await;
     indexer.drain_committed().await.expect("drain");
     let deleted = &seeded[230..240];

@@ -42,24 +42,30 @@ async fn deleting_or_archiving_a_product_removes_its_document() {
     let indexer = db.indexer().await;
     assert!(has_product(&indexer, archived) && has_product(&indexer, deleted));
 
-    db.execute(
+    sqlx::query!(
         "UPDATE products SET status = 'ARCHIVED' WHERE id = $1",
-        archived,
+        archived
     )
-    .await;
-    db.execute("DELETE FROM products WHERE id = $1", deleted)
-        .await;
+    .execute(&db.pool)
+    .await
+    .expect("statement");
+    sqlx::query!("DELETE FROM products WHERE id = $1", deleted)
+        .execute(&db.pool)
+        .await
+        .expect("statement");
     indexer.drain_committed().await.expect("drain");
 
     assert!(!has_product(&indexer, archived));
     assert!(!has_product(&indexer, deleted));
     assert!(has_product(&indexer, kept));
 
-    db.execute(
+    sqlx::query!(
         "UPDATE products SET status = 'ACTIVE' WHERE id = $1",
-        archived,
+        archived
     )
-    .await;
+    .execute(&db.pool)
+    .await
+    .expect("statement");
     indexer.drain_committed().await.expect("drain");
     assert!(
         has_product(&indexer, archived),
@@ -80,16 +86,18 @@ async fn renaming_a_category_reindexes_the_products_below_it() {
     assert_eq!(verify(&db.pool, &index).await.expect("verify"), vec![]);
 
     // The root's name is in every descendant's category path.
-    db.execute(
+    sqlx::query!(
         "UPDATE categories SET name = 'Tejidos' WHERE id = $1",
-        db.root_category,
+        db.root_category
     )
-    .await;
+    .execute(&db.pool)
+    .await
+    .expect("statement");
     let stale = verify(&db.pool, &index).await.expect("verify");
     assert_eq!(stale.len(), products.len(), "{stale:?}");
     // Keep only the category's own row, so the fan-out alone has to find the products
     // (a trigger may also queue the products it touched).
-    sqlx::query("DELETE FROM search_outbox WHERE entity <> 'category'")
+    sqlx::query!("DELETE FROM search_outbox WHERE entity <> 'category'")
         .execute(&db.pool)
         .await
         .expect("keep the category row");
@@ -106,14 +114,18 @@ async fn stores_are_upserted_and_deleted() {
     let stores = index.fingerprints().expect("fingerprints").stores;
     assert!(stores.contains_key(&(db.store as u64)));
 
-    db.execute("UPDATE stores SET city = 'Cádiz' WHERE id = $1", db.store)
-        .await;
+    sqlx::query!("UPDATE stores SET city = 'Cádiz' WHERE id = $1", db.store)
+        .execute(&db.pool)
+        .await
+        .expect("statement");
     assert_eq!(verify(&db.pool, &index).await.expect("verify").len(), 1);
     indexer.drain_committed().await.expect("drain");
     assert_eq!(verify(&db.pool, &index).await.expect("verify"), vec![]);
 
-    db.execute("DELETE FROM stores WHERE id = $1", db.store)
-        .await;
+    sqlx::query!("DELETE FROM stores WHERE id = $1", db.store)
+        .execute(&db.pool)
+        .await
+        .expect("statement");
     indexer.drain_committed().await.expect("drain");
     index.reload().expect("reload");
     assert!(
@@ -148,11 +160,13 @@ async fn small_batches_commit_in_order_and_trim_the_outbox() {
     assert_eq!(db.outbox_rows().await, 0, "every applied row is deleted");
     assert!(indexer.live().applied_below() >= applied);
     let checkpoint = indexer.live().checkpoint().expect("checkpoint");
-    let acknowledged: (String, i64) =
-        sqlx::query_as("SELECT checkpoint_txid::text, checkpoint_seq FROM search_index_consumers")
-            .fetch_one(&db.pool)
-            .await
-            .expect("one consumer row");
+    let acknowledged: (String, i64) = sqlx::query!(
+        r#"SELECT checkpoint_txid::text AS "txid!", checkpoint_seq FROM search_index_consumers"#
+    )
+    .fetch_one(&db.pool)
+    .await
+    .map(|row| (row.txid, row.checkpoint_seq))
+    .expect("one consumer row");
     assert_eq!(acknowledged, (checkpoint.txid.to_string(), checkpoint.seq));
 }
 

@@ -22,7 +22,7 @@ async fn rebuild_promotes_a_new_generation_that_the_writer_follows() {
         Some(report.generation.clone())
     );
     let consumers: Vec<String> =
-        sqlx::query_scalar("SELECT generation FROM search_index_consumers")
+        sqlx::query_scalar!("SELECT generation FROM search_index_consumers")
             .fetch_all(&db.pool)
             .await
             .expect("consumers");

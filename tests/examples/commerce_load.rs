@@ -104,20 +104,20 @@ async fn account(pool: &PgPool, keys: &TokenKeys, role: &str, n: usize) -> anyho
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_nanos();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (email, name, role) VALUES ($1, $2, $3::user_role) RETURNING id",
+    let id: i64 = sqlx::query_scalar!(
+        "INSERT INTO users (email, name, role) VALUES ($1, $2, $3::text::user_role) RETURNING id",
+        format!("load-{role}-{n}-{stamp}@example.com").to_lowercase(),
+        format!("Carga {n}"),
+        role
     )
-    .bind(format!("load-{role}-{n}-{stamp}@example.com").to_lowercase())
-    .bind(format!("Carga {n}"))
-    .bind(role)
     .fetch_one(pool)
     .await?;
     let session = uuid::Uuid::new_v4();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO refresh_token_families (id, user_id, user_agent) VALUES ($1, $2, 'load')",
+        session,
+        id
     )
-    .bind(session)
-    .bind(id)
     .execute(pool)
     .await?;
     Ok(keys.issue(UserId(id), session, chrono::Utc::now()))
@@ -153,7 +153,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn checkout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyhow::Result<()> {
-    let products: Vec<i64> = sqlx::query_scalar(
+    let products: Vec<i64> = sqlx::query_scalar!(
         "SELECT id FROM products WHERE status = 'ACTIVE' AND unit = 'PIECE'
          ORDER BY md5(id::text) LIMIT 5000",
     )
@@ -162,10 +162,12 @@ async fn checkout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> an
     if products.is_empty() {
         bail!("no active products: seed the database first");
     }
-    sqlx::query("UPDATE products SET stock = greatest(stock, 1000000) WHERE id = ANY($1)")
-        .bind(&products)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE products SET stock = greatest(stock, 1000000) WHERE id = ANY($1)",
+        &products
+    )
+    .execute(pool)
+    .await?;
     let products: Arc<Vec<String>> = Arc::new(
         products
             .into_iter()
@@ -294,15 +296,16 @@ async fn checkout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> an
 async fn fanout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyhow::Result<()> {
     // A store and its owner, made a seller with a live session.
     let (store, owner): (i64, i64) =
-        sqlx::query_as("SELECT id, owner_id FROM stores ORDER BY id LIMIT 1")
+        sqlx::query!("SELECT id, owner_id FROM stores ORDER BY id LIMIT 1")
             .fetch_one(pool)
-            .await?;
+            .await
+            .map(|r| (r.id, r.owner_id))?;
     let session = uuid::Uuid::new_v4();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO refresh_token_families (id, user_id, user_agent) VALUES ($1, $2, 'load')",
+        session,
+        owner
     )
-    .bind(session)
-    .bind(owner)
     .execute(pool)
     .await?;
     let seller = keys.issue(UserId(owner), session, chrono::Utc::now());

@@ -120,13 +120,16 @@ async fn main() -> anyhow::Result<()> {
         .context("connect to PostgreSQL")?;
     let client = reqwest::Client::new();
     let updates = options.rate * options.seconds;
-    let products: Vec<(i64, String)> = sqlx::query_as(
+    let products: Vec<(i64, String)> = sqlx::query!(
         "SELECT id, name FROM products WHERE status = 'ACTIVE' AND length(name) <= 140 \
          ORDER BY md5(id::text) LIMIT $1",
+        updates as i64
     )
-    .bind(updates as i64)
     .fetch_all(&pool)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect();
     if (products.len() as u64) < updates {
         bail!("need {updates} active products, found {}", products.len());
     }
@@ -149,12 +152,13 @@ async fn main() -> anyhow::Result<()> {
                 let (pool, shared) = (pool.clone(), shared.clone());
                 let token = token(k as u64, run);
                 writes.push(tokio::spawn(async move {
-                    let result =
-                        sqlx::query("UPDATE products SET name = name || ' ' || $2 WHERE id = $1")
-                            .bind(id)
-                            .bind(&token)
-                            .execute(&pool)
-                            .await;
+                    let result = sqlx::query!(
+                        "UPDATE products SET name = name || ' ' || $2 WHERE id = $1",
+                        id,
+                        &token
+                    )
+                    .execute(&pool)
+                    .await;
                     let committed = Instant::now();
                     let mut shared = shared.lock().unwrap_or_else(|e| e.into_inner());
                     match result {
@@ -218,12 +222,12 @@ async fn main() -> anyhow::Result<()> {
 
     // Put the names back (one statement; the index sees it as one more change each).
     let (ids, names): (Vec<i64>, Vec<String>) = products.into_iter().unzip();
-    sqlx::query(
+    sqlx::query!(
         "UPDATE products p SET name = o.name FROM unnest($1::bigint[], $2::text[]) AS o(id, name) \
          WHERE p.id = o.id",
+        &ids,
+        &names
     )
-    .bind(&ids)
-    .bind(&names)
     .execute(&pool)
     .await
     .context("restore names")?;

@@ -35,35 +35,35 @@ impl TestDb {
             .run(&pool)
             .await
             .expect("migrate");
-        let user: i64 = sqlx::query_scalar(
+        let user = sqlx::query_scalar!(
             "INSERT INTO users (email, name, role) VALUES ('seller@example.es', 'Seller', 'SELLER')
-             RETURNING id",
+             RETURNING id"
         )
         .fetch_one(&pool)
         .await
         .expect("user");
-        let store: i64 = sqlx::query_scalar(
+        let store = sqlx::query_scalar!(
             "INSERT INTO stores (owner_id, slug, name, description, city, region, country_code,
                                  currency_code, latitude, longitude)
              VALUES ($1, 'telas-sur', 'Telas del Sur', '<p>Tejidos &amp; más</p>', 'Sevilla',
                      'Andalucía', 'ES', 'EUR', 37.39, -5.99)
              RETURNING id",
+            user
         )
-        .bind(user)
         .fetch_one(&pool)
         .await
         .expect("store");
-        let root_category: i64 = sqlx::query_scalar(
-            "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
+        let root_category = sqlx::query_scalar!(
+            "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id"
         )
         .fetch_one(&pool)
         .await
         .expect("root category");
-        let child_category: i64 = sqlx::query_scalar(
+        let child_category = sqlx::query_scalar!(
             "INSERT INTO categories (parent_id, slug, name) VALUES ($1, 'lino', 'Lino')
              RETURNING id",
+            root_category
         )
-        .bind(root_category)
         .fetch_one(&pool)
         .await
         .expect("child category");
@@ -100,17 +100,17 @@ impl TestDb {
     /// Inserts an active product in the child category through `conn`.
     pub async fn insert_product(&self, conn: &mut PgConnection, name: &str) -> i64 {
         let slug = name.to_lowercase().replace(' ', "-");
-        sqlx::query_scalar(
+        sqlx::query_scalar!(
             "INSERT INTO products (store_id, category_id, slug, name, description, price,
                                    currency_code, stock, materials, colors)
              VALUES ($1, $2, $3, $4, '<p>Tela <b>suave</b></p>', 12.50, 'EUR', 10,
                      '{Lino}', '{Azul}')
              RETURNING id",
+            self.store,
+            self.child_category,
+            slug,
+            name
         )
-        .bind(self.store)
-        .bind(self.child_category)
-        .bind(slug)
-        .bind(name)
         .fetch_one(conn)
         .await
         .expect("insert product")
@@ -122,16 +122,8 @@ impl TestDb {
         self.insert_product(&mut conn, name).await
     }
 
-    pub async fn execute(&self, sql: &'static str, id: i64) {
-        sqlx::query(sql)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .expect("statement");
-    }
-
     pub async fn outbox_rows(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM search_outbox")
+        sqlx::query_scalar!(r#"SELECT count(*) AS "rows!" FROM search_outbox"#)
             .fetch_one(&self.pool)
             .await
             .expect("count outbox")

@@ -320,11 +320,13 @@ impl TestApp {
         assert_eq!(payload["userErrors"], json!([]), "register {email}: {body}");
         // Other tests' accounts count as verified (they open stores and write to sellers);
         // tests/tests/scenarios/account_self_service.rs follows the mailed link instead.
-        sqlx::query("UPDATE users SET email_verified_at = now() WHERE email = lower($1)")
-            .bind(email)
-            .execute(self.db.pool())
-            .await
-            .expect("verify test account");
+        sqlx::query!(
+            "UPDATE users SET email_verified_at = now() WHERE email = lower($1)",
+            email
+        )
+        .execute(self.db.pool())
+        .await
+        .expect("verify test account");
         Account::from_payload(payload)
     }
 
@@ -332,16 +334,20 @@ impl TestApp {
     /// token, skipping argon2: for tests that need dozens of buyers. It cannot log in.
     pub async fn quick_account(&self, name: &str, role: &str) -> Account {
         let n = database::unique_number();
-        let (user, public): (i64, textisur_api::graphql::ids::UserPublicId) = sqlx::query_as(
+        let row = sqlx::query!(
             "INSERT INTO users (email, name, role, email_verified_at)
-             VALUES ($1, $2, $3::user_role, now()) RETURNING id, public_id",
+             VALUES ($1, $2, $3::text::user_role, now()) RETURNING id, public_id",
+            format!("quick{n}-{}@example.com", std::process::id()),
+            name,
+            role
         )
-        .bind(format!("quick{n}-{}@example.com", std::process::id()))
-        .bind(name)
-        .bind(role)
         .fetch_one(self.db.pool())
         .await
         .expect("insert quick account");
+        let (user, public) = (
+            row.id,
+            textisur_api::graphql::ids::UserPublicId(row.public_id),
+        );
         let user = textisur_api::graphql::ids::UserId(user);
         let (session, refresh_token) =
             textisur_api::accounts::db::start_session(&self.db, user, Some("tests"))
@@ -358,12 +364,14 @@ impl TestApp {
 
     /// Sets an account's role directly in the database (there is no public way to become admin).
     pub async fn set_role(&self, account: &Account, role: &str) {
-        sqlx::query("UPDATE users SET role = $2::user_role WHERE id = $1")
-            .bind(account.row_id())
-            .bind(role)
-            .execute(self.db.pool())
-            .await
-            .expect("set role");
+        sqlx::query!(
+            "UPDATE users SET role = $2::text::user_role WHERE id = $1",
+            account.row_id(),
+            role
+        )
+        .execute(self.db.pool())
+        .await
+        .expect("set role");
     }
 
     /// Stops the server, letting in-flight requests finish.

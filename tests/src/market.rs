@@ -17,8 +17,8 @@ impl Market {
     /// A fresh server with one category and one seller's store.
     pub async fn open() -> Self {
         let app = TestApp::spawn().await;
-        let category: i64 = sqlx::query_scalar(
-            "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
+        let category = sqlx::query_scalar!(
+            "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id"
         )
         .fetch_one(app.db.pool())
         .await
@@ -76,10 +76,12 @@ impl Market {
     pub async fn stock(&self, product: &str) -> String {
         let id = textisur_api::graphql::ids::ProductId::from_global(&product.to_owned().into())
             .expect("product id");
-        sqlx::query_scalar("SELECT stock::text FROM products WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(self.app.db.pool())
-            .await
-            .expect("stock")
+        sqlx::query_scalar!(
+            r#"SELECT stock::text AS "stock!" FROM products WHERE id = $1"#,
+            id.0
+        )
+        .fetch_one(self.app.db.pool())
+        .await
+        .expect("stock")
     }
 }

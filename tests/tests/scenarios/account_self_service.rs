@@ -109,11 +109,13 @@ const CREATE_STORE: &str = "mutation { createStore(input: {name: \"Hilos de Ana\
     region: \"Cusco\", countryCode: \"PE\"}) { store { id } userErrors { code message } } }";
 
 async fn verified(app: &TestApp, email: &str) -> bool {
-    sqlx::query_scalar("SELECT email_verified_at IS NOT NULL FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("user")
+    sqlx::query_scalar!(
+        r#"SELECT email_verified_at IS NOT NULL AS "verified!" FROM users WHERE email = $1"#,
+        email
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("user")
 }
 
 #[tokio::test]
@@ -142,7 +144,7 @@ async fn the_mailed_link_verifies_once_and_unlocks_stores() {
         ["EMAIL_NOT_VERIFIED"],
         "{body}"
     );
-    let stores: i64 = sqlx::query_scalar("SELECT count(*) FROM stores")
+    let stores: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM stores"#)
         .fetch_one(app.db.pool())
         .await
         .expect("count");
@@ -234,7 +236,7 @@ async fn expired_and_foreign_verification_tokens_change_nothing() {
     assert!(!verified(&app, "beto@telas.cl").await);
 
     // Past its time: TOKEN_EXPIRED, nothing verified.
-    sqlx::query("UPDATE account_tokens SET created_at = now() - interval '3 days', expires_at = now() - interval '1 day'")
+    sqlx::query!("UPDATE account_tokens SET created_at = now() - interval '3 days', expires_at = now() - interval '1 day'")
         .execute(app.db.pool())
         .await
         .expect("age tokens");
@@ -245,11 +247,12 @@ async fn expired_and_foreign_verification_tokens_change_nothing() {
         "{body}"
     );
     assert!(!verified(&app, "ana@telas.cl").await);
-    let used: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM account_tokens WHERE used_at IS NOT NULL")
-            .fetch_one(app.db.pool())
-            .await
-            .expect("count");
+    let used: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM account_tokens WHERE used_at IS NOT NULL"#
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("count");
     assert_eq!(used, 0);
 }
 
@@ -673,14 +676,18 @@ async fn messages_are_spanish_by_default_and_english_on_request() {
 
 /// Every text column of every table that holds `needle` (case-insensitive), as `table.column`.
 async fn where_text_appears(app: &TestApp, needle: &str) -> Vec<String> {
-    let columns: Vec<(String, String)> = sqlx::query_as(
-        "SELECT table_name::text, column_name::text FROM information_schema.columns
-         WHERE table_schema = 'public' AND table_name NOT LIKE '\\_sqlx%'
-           AND data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY', 'USER-DEFINED')",
+    let columns: Vec<(String, String)> = sqlx::query!(
+        r#"SELECT table_name::text AS "table_name!", column_name::text AS "column_name!"
+         FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name NOT LIKE '\_sqlx%'
+           AND data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY', 'USER-DEFINED')"#,
     )
     .fetch_all(app.db.pool())
     .await
-    .expect("columns");
+    .expect("columns")
+    .into_iter()
+    .map(|r| (r.table_name, r.column_name))
+    .collect();
     let mut found = Vec::new();
     for (table, column) in columns {
         let sql = format!(
@@ -701,7 +708,7 @@ async fn where_text_appears(app: &TestApp, needle: &str) -> Vec<String> {
 #[tokio::test]
 async fn export_holds_everything_and_deletion_leaves_the_seller_an_anonymous_order() {
     let (app, mail) = app_with_mail().await;
-    let category: i64 = sqlx::query_scalar(
+    let category: i64 = sqlx::query_scalar!(
         "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
     )
     .fetch_one(app.db.pool())
@@ -839,11 +846,14 @@ async fn export_holds_everything_and_deletion_leaves_the_seller_an_anonymous_ord
     assert_eq!(export["profile"]["name"], name, "{body}");
     assert_eq!(export["profile"]["email"], email);
     assert!(export["profile"]["emailVerifiedAt"].is_string());
-    let (number, status, total, currency): (String, String, String, String) =
-        sqlx::query_as("SELECT number, status::text, total::text, currency_code::text FROM orders")
-            .fetch_one(app.db.pool())
-            .await
-            .expect("order row");
+    let (number, status, total, currency): (String, String, String, String) = sqlx::query!(
+        r#"SELECT number, status::text AS "status!", total::text AS "total!",
+                  currency_code::text AS "currency!" FROM orders"#
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .map(|r| (r.number, r.status, r.total, r.currency))
+    .expect("order row");
     let exported = &export["orders"][0];
     assert_eq!(export["orders"].as_array().map(Vec::len), Some(1));
     assert_eq!(exported["number"], number);
@@ -851,11 +861,14 @@ async fn export_holds_everything_and_deletion_leaves_the_seller_an_anonymous_ord
     assert_eq!(exported["total"].as_f64(), total.parse::<f64>().ok());
     assert_eq!(exported["currencyCode"], currency);
     assert_eq!(exported["store"], "Hilos de Ana");
-    let (line_name, quantity, unit_price): (String, String, String) =
-        sqlx::query_as("SELECT product_name, quantity::text, unit_price::text FROM order_lines")
-            .fetch_one(app.db.pool())
-            .await
-            .expect("line");
+    let (line_name, quantity, unit_price): (String, String, String) = sqlx::query!(
+        r#"SELECT product_name, quantity::text AS "quantity!", unit_price::text AS "unit_price!"
+           FROM order_lines"#
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .map(|r| (r.product_name, r.quantity, r.unit_price))
+    .expect("line");
     assert_eq!(exported["lines"][0]["productName"], line_name);
     assert_eq!(
         exported["lines"][0]["quantity"].as_f64(),
@@ -865,10 +878,13 @@ async fn export_holds_everything_and_deletion_leaves_the_seller_an_anonymous_ord
         exported["lines"][0]["unitPrice"].as_f64(),
         unit_price.parse::<f64>().ok()
     );
-    let messages: Vec<(String,)> = sqlx::query_as("SELECT body FROM messages ORDER BY id")
+    let messages: Vec<(String,)> = sqlx::query!("SELECT body FROM messages ORDER BY id")
         .fetch_all(app.db.pool())
         .await
-        .expect("messages");
+        .expect("messages")
+        .into_iter()
+        .map(|r| (r.body,))
+        .collect();
     let exported_messages = &export["conversations"][0]["messages"];
     assert_eq!(
         exported_messages.as_array().map(Vec::len),
@@ -876,9 +892,10 @@ async fn export_holds_everything_and_deletion_leaves_the_seller_an_anonymous_ord
     );
     assert_eq!(exported_messages[0]["body"], messages[0].0);
     assert_eq!(exported_messages[0]["sentByMe"], true);
-    let (rating, review_body): (i16, String) = sqlx::query_as("SELECT rating, body FROM reviews")
+    let (rating, review_body): (i16, String) = sqlx::query!("SELECT rating, body FROM reviews")
         .fetch_one(app.db.pool())
         .await
+        .map(|r| (r.rating, r.body))
         .expect("review");
     assert_eq!(export["reviews"][0]["rating"], rating);
     assert_eq!(export["reviews"][0]["body"], review_body);
@@ -928,7 +945,7 @@ async fn export_holds_everything_and_deletion_leaves_the_seller_an_anonymous_ord
     assert_eq!(seen["status"], "DELIVERED");
     assert_eq!(seen["buyer"]["name"], "Usuario eliminado");
     assert_eq!(seen["lines"][0]["productName"], "Alpaca gris");
-    let audit: Vec<String> = sqlx::query_scalar("SELECT action FROM account_audit ORDER BY id")
+    let audit: Vec<String> = sqlx::query_scalar!("SELECT action FROM account_audit ORDER BY id")
         .fetch_all(app.db.pool())
         .await
         .expect("audit");
@@ -947,11 +964,11 @@ async fn old_mail_and_spent_tokens_are_swept_recent_ones_stay() {
         .link("/cuenta/verificar")
         .expect("link");
     app.graphql(VERIFY, json!({ "t": token })).await;
-    sqlx::query("UPDATE mail_outbox SET created_at = now() - interval '31 days'")
+    sqlx::query!("UPDATE mail_outbox SET created_at = now() - interval '31 days'")
         .execute(app.db.pool())
         .await
         .expect("age mail");
-    sqlx::query(
+    sqlx::query!(
         "UPDATE account_tokens SET created_at = now() - interval '8 days',
                 expires_at = now() - interval '6 days'",
     )
@@ -962,12 +979,12 @@ async fn old_mail_and_spent_tokens_are_swept_recent_ones_stay() {
     one_mail(&app, &mail, "nueva@lanas.pe").await;
 
     assert_eq!(app.mailer().sweep().await.expect("sweep"), 2);
-    let left: Vec<String> = sqlx::query_scalar("SELECT recipient FROM mail_outbox")
+    let left: Vec<String> = sqlx::query_scalar!("SELECT recipient FROM mail_outbox")
         .fetch_all(app.db.pool())
         .await
         .expect("mail");
     assert_eq!(left, ["nueva@lanas.pe"]);
-    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM account_tokens")
+    let tokens: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM account_tokens"#)
         .fetch_one(app.db.pool())
         .await
         .expect("tokens");

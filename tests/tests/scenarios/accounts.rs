@@ -14,7 +14,7 @@ const LOGOUT: &str =
 const ME: &str = "{ me { id email sessions { id current } } }";
 
 async fn users(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM users")
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM users"#)
         .fetch_one(app.db.pool())
         .await
         .expect("count")
@@ -83,10 +83,11 @@ async fn registration_validates_and_writes_nothing_on_error() {
         .await;
     assert_eq!(again["register"]["userErrors"][0]["code"], "TAKEN");
     assert_eq!(users(&app).await, 1);
-    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("hash");
+    let stored: String =
+        sqlx::query_scalar!(r#"SELECT password_hash AS "password_hash!" FROM users"#)
+            .fetch_one(app.db.pool())
+            .await
+            .expect("hash");
     assert!(
         stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{stored}"

@@ -405,12 +405,12 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
         (&seller, "tienda-vendedora"),
         (&other_seller, "tienda-otro"),
     ] {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar!(
             "INSERT INTO stores (owner_id, slug, name, city, country_code, currency_code)
              VALUES ($1, $2, $2, 'Córdoba', 'AR', 'ARS') RETURNING id",
+            account.row_id(),
+            slug
         )
-        .bind(account.row_id())
-        .bind(slug)
         .fetch_one(app.db.pool())
         .await
         .expect("store");
@@ -420,7 +420,7 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
                 .to_string(),
         );
     }
-    let category: i64 = sqlx::query_scalar(
+    let category: i64 = sqlx::query_scalar!(
         "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
     )
     .fetch_one(app.db.pool())
@@ -429,7 +429,7 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
     let category = textisur_api::graphql::ids::CategoryId(category)
         .to_global()
         .to_string();
-    let product: i64 = sqlx::query_scalar(
+    let product: i64 = sqlx::query_scalar!(
         "INSERT INTO products (store_id, category_id, slug, name, price, currency_code, stock)
          SELECT s.id, c.id, 'lino-1', 'Lino', 10, 'ARS', 5 FROM stores s, categories c
          WHERE s.slug = 'tienda-vendedora' RETURNING id",
@@ -440,11 +440,11 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
     let product = textisur_api::graphql::ids::ProductId(product)
         .to_global()
         .to_string();
-    let conversation: i64 = sqlx::query_scalar(
+    let conversation: i64 = sqlx::query_scalar!(
         "INSERT INTO conversations (buyer_id, store_id)
          SELECT $1, id FROM stores WHERE slug = 'tienda-vendedora' RETURNING id",
+        buyer.row_id()
     )
-    .bind(buyer.row_id())
     .fetch_one(app.db.pool())
     .await
     .expect("conversation");
@@ -453,19 +453,17 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
         .to_string();
     let mut orders = Vec::new();
     for _ in 0..2 {
-        let order: i64 = sqlx::query_scalar(
+        let order: i64 = sqlx::query_scalar!(
             "WITH o AS (INSERT INTO orders (buyer_id, store_id, total, currency_code)
                         SELECT $1, id, 10, 'ARS' FROM stores WHERE slug = 'tienda-vendedora'
                         RETURNING id)
              INSERT INTO order_lines (order_id, product_id, product_name, unit, quantity,
                                       unit_price, line_total)
              SELECT o.id, $2, 'Lino', 'PIECE', 1, 10, 10 FROM o RETURNING order_id",
-        )
-        .bind(buyer.row_id())
-        .bind(
+            buyer.row_id(),
             textisur_api::graphql::ids::ProductId::from_global(&product.clone().into())
                 .expect("id")
-                .0,
+                .0
         )
         .fetch_one(app.db.pool())
         .await

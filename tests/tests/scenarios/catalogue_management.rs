@@ -28,7 +28,7 @@ async fn shop() -> Shop {
         ..TestOptions::default()
     })
     .await;
-    let category: i64 = sqlx::query_scalar(
+    let category: i64 = sqlx::query_scalar!(
         "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
     )
     .fetch_one(app.db.pool())
@@ -59,7 +59,7 @@ fn valid(shop: &Shop) -> Value {
 }
 
 async fn products(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM products")
+    sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM products"#)
         .fetch_one(app.db.pool())
         .await
         .expect("count")
@@ -158,10 +158,11 @@ async fn every_validation_rule_names_its_field_and_writes_nothing() {
         "trimmed, deduplicated, labels kept"
     );
     assert_eq!(product["unit"], "METRE");
-    let keys: Vec<String> = sqlx::query_scalar("SELECT unnest(material_keys) FROM products")
-        .fetch_all(shop.app.db.pool())
-        .await
-        .expect("keys");
+    let keys: Vec<String> =
+        sqlx::query_scalar!(r#"SELECT unnest(material_keys) AS "key!" FROM products"#)
+            .fetch_all(shop.app.db.pool())
+            .await
+            .expect("keys");
     assert_eq!(keys, vec!["lino", "algodón"]);
     // The SKU is unique within the store.
     let (_, body) = shop
@@ -177,11 +178,12 @@ async fn every_validation_rule_names_its_field_and_writes_nothing() {
         "TAKEN"
     );
     assert_eq!(products(&shop.app).await, 1);
-    let queued: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM search_outbox WHERE entity = 'product'")
-            .fetch_one(shop.app.db.pool())
-            .await
-            .expect("outbox");
+    let queued: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM search_outbox WHERE entity = 'product'"#
+    )
+    .fetch_one(shop.app.db.pool())
+    .await
+    .expect("outbox");
     assert_eq!(
         queued, 1,
         "the product reached the search outbox with its write"
@@ -201,7 +203,7 @@ async fn descriptions_are_stored_clean() {
         .app
         .graphql_as(&shop.seller.access_token, CREATE, json!({ "i": input }))
         .await;
-    let stored: String = sqlx::query_scalar("SELECT description FROM products")
+    let stored: String = sqlx::query_scalar!("SELECT description FROM products")
         .fetch_one(shop.app.db.pool())
         .await
         .expect("row");
@@ -249,7 +251,7 @@ async fn only_the_stores_seller_and_admins_change_its_products() {
         body["errors"][0]["extensions"]["code"], "FORBIDDEN",
         "{body}"
     );
-    let name: String = sqlx::query_scalar("SELECT name FROM products")
+    let name: String = sqlx::query_scalar!("SELECT name FROM products")
         .fetch_one(shop.app.db.pool())
         .await
         .expect("row");
@@ -445,7 +447,7 @@ async fn stores_get_folded_numbered_slugs_and_make_sellers() {
             "{body}"
         );
     }
-    let stores: i64 = sqlx::query_scalar("SELECT count(*) FROM stores")
+    let stores: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM stores"#)
         .fetch_one(shop.app.db.pool())
         .await
         .expect("count");

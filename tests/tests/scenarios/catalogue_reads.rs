@@ -120,9 +120,10 @@ async fn filters_narrow_and_totals_agree_with_postgres() {
         );
         assert_eq!(node["inStock"], true);
     }
-    let expected: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM products WHERE status = 'ACTIVE' AND 'algodón' = ANY(material_keys)
-         AND stock >= min_quantity",
+    let expected: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM products
+         WHERE status = 'ACTIVE' AND 'algodón' = ANY(material_keys)
+         AND stock >= min_quantity"#,
     )
     .fetch_one(app.db.pool())
     .await
@@ -264,7 +265,7 @@ async fn private_fields_are_null_with_forbidden_and_the_rest_still_comes_back() 
 #[tokio::test]
 async fn drafts_are_hidden_from_the_public() {
     let app = TestApp::seeded(300).await;
-    let draft: i64 = sqlx::query_scalar("SELECT id FROM products WHERE status = 'DRAFT' LIMIT 1")
+    let draft: i64 = sqlx::query_scalar!("SELECT id FROM products WHERE status = 'DRAFT' LIMIT 1")
         .fetch_one(app.db.pool())
         .await
         .expect("the seed has drafts");
@@ -276,10 +277,11 @@ async fn drafts_are_hidden_from_the_public() {
         )
         .await;
     assert!(data["node"].is_null() && data["product"].is_null());
-    let listed: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE status = 'ACTIVE'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count");
+    let listed: i64 =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM products WHERE status = 'ACTIVE'"#)
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count");
     let data = app.data("{ products { totalCount } }", json!({})).await;
     assert_eq!(data["products"]["totalCount"], listed);
 }
@@ -304,15 +306,20 @@ async fn store_products_stay_in_their_store() {
 async fn seeding_is_deterministic() {
     let a = TestApp::seeded(200).await;
     let b = TestApp::seeded(200).await;
-    let digest = "SELECT md5(string_agg(id || name || price || stock || slug, ',' ORDER BY id)) FROM products";
-    let da: String = sqlx::query_scalar(digest)
-        .fetch_one(a.db.pool())
-        .await
-        .expect("digest");
-    let db: String = sqlx::query_scalar(digest)
-        .fetch_one(b.db.pool())
-        .await
-        .expect("digest");
+    let da: String = sqlx::query_scalar!(
+        r#"SELECT md5(string_agg(id || name || price || stock || slug, ',' ORDER BY id)) AS "digest!"
+           FROM products"#
+    )
+    .fetch_one(a.db.pool())
+    .await
+    .expect("digest");
+    let db: String = sqlx::query_scalar!(
+        r#"SELECT md5(string_agg(id || name || price || stock || slug, ',' ORDER BY id)) AS "digest!"
+           FROM products"#
+    )
+    .fetch_one(b.db.pool())
+    .await
+    .expect("digest");
     assert_eq!(da, db);
 }
 
@@ -366,9 +373,10 @@ async fn a_store_counts_its_active_products_and_its_seller_sees_a_change_at_once
     assert_eq!(count(seller).await, 1);
 
     app.sync_search().await;
-    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE status = 'ACTIVE'")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count");
+    let active: i64 =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM products WHERE status = 'ACTIVE'"#)
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count");
     assert_eq!((count(None).await, active), (1, 1));
 }

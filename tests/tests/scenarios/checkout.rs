@@ -177,12 +177,13 @@ async fn fifty_buyers_race_for_ten(unit: &str, step: &str, stock: &str, quantity
         .count();
     assert_eq!((won, lost), (10, 40), "{results:?}");
     assert_eq!(market.stock(&product).await, "0.000");
-    let (orders, sold): (i64, String) = sqlx::query_as(
-        "SELECT count(DISTINCT o.id), sum(l.quantity)::text FROM orders o
-         JOIN order_lines l ON l.order_id = o.id",
+    let (orders, sold): (i64, String) = sqlx::query!(
+        r#"SELECT count(DISTINCT o.id) AS "orders!", sum(l.quantity)::text AS "sold!" FROM orders o
+         JOIN order_lines l ON l.order_id = o.id"#,
     )
     .fetch_one(app.db.pool())
     .await
+    .map(|r| (r.orders, r.sold))
     .expect("orders");
     assert_eq!(orders, 10);
     assert_eq!(sold.parse::<f64>().ok(), stock.parse::<f64>().ok());
@@ -209,7 +210,7 @@ async fn one_key_sent_five_times_at_once_makes_one_set_of_orders() {
     let ids: Vec<&Value> = results.iter().map(|r| &r["orders"][0]["id"]).collect();
     assert!(ids[0].is_string(), "{results:?}");
     assert!(ids.iter().all(|id| *id == ids[0]), "{results:?}");
-    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+    let orders: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM orders"#)
         .fetch_one(app.db.pool())
         .await
         .expect("count");
@@ -316,7 +317,7 @@ async fn a_checkout_cut_off_at_any_moment_and_retried_makes_one_order() {
     }
     let settled = checkout(app, &buyer, "corte-de-red").await;
     assert_eq!(codes(&settled), Vec::<String>::new(), "{settled}");
-    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+    let orders: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM orders"#)
         .fetch_one(app.db.pool())
         .await
         .expect("count");

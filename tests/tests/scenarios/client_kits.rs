@@ -148,12 +148,13 @@ async fn the_web_kit_generates_registers_and_buys_by_persisted_documents() {
     let orders = summary["orders"].as_array().expect("orders");
     assert_eq!(orders.len(), 1, "{summary}");
     assert_eq!(orders[0]["status"], "PENDING", "{summary}");
-    let (number,): (String,) = sqlx::query_as(
+    let (number,): (String,) = sqlx::query!(
         "SELECT o.number FROM orders o JOIN users u ON u.id = o.buyer_id WHERE u.email = $1",
+        &env()[1].1
     )
-    .bind(&env()[1].1)
     .fetch_one(app.db.pool())
     .await
+    .map(|r| (r.number,))
     .expect("the buyer's order is in PostgreSQL");
     assert_eq!(orders[0]["number"], number);
 }

@@ -54,7 +54,7 @@ async fn market() -> Market {
     app.set_role(&admin, "ADMIN").await;
     let store = insert_store(&app, &seller, "telas-nandu").await;
     let other_store = insert_store(&app, &other_seller, "lanas-del-sur").await;
-    let category: i64 = sqlx::query_scalar(
+    let category: i64 = sqlx::query_scalar!(
         "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
     )
     .fetch_one(app.db.pool())
@@ -79,25 +79,25 @@ async fn market() -> Market {
 }
 
 async fn insert_store(app: &TestApp, owner: &Account, slug: &str) -> i64 {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "INSERT INTO stores (owner_id, slug, name, city, country_code, currency_code)
          VALUES ($1, $2, $2, 'Rosario', 'AR', 'ARS') RETURNING id",
+        owner.row_id(),
+        slug
     )
-    .bind(owner.row_id())
-    .bind(slug)
     .fetch_one(app.db.pool())
     .await
     .expect("store")
 }
 
 async fn insert_product(app: &TestApp, store: i64, category: i64, slug: &str) -> String {
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar!(
         "INSERT INTO products (store_id, category_id, slug, name, price, currency_code, stock)
          VALUES ($1, $2, $3, 'Lino crudo', 10, 'ARS', 5) RETURNING id",
+        store,
+        category,
+        slug
     )
-    .bind(store)
-    .bind(category)
-    .bind(slug)
     .fetch_one(app.db.pool())
     .await
     .expect("product");
@@ -327,7 +327,7 @@ async fn one_conversation_per_buyer_store_and_product() {
     assert_eq!(bodies, ["primera pregunta", "segunda pregunta"]);
 
     // What cannot be started, and writes nothing.
-    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+    let before: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM messages"#)
         .fetch_one(m.app.db.pool())
         .await
         .expect("count");
@@ -377,7 +377,7 @@ async fn one_conversation_per_buyer_store_and_product() {
     // A seller may still write to another store as a buyer.
     m.start(&m.seller, &m.other_store, None, "consulta entre tiendas")
         .await;
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+    let after: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM messages"#)
         .fetch_one(m.app.db.pool())
         .await
         .expect("count");
@@ -451,10 +451,11 @@ async fn unread_counts_follow_each_side_until_marked_read() {
         json!(0),
         "{body}"
     );
-    let unread: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE read_at IS NULL")
-        .fetch_one(m.app.db.pool())
-        .await
-        .expect("count");
+    let unread: i64 =
+        sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM messages WHERE read_at IS NULL"#)
+            .fetch_one(m.app.db.pool())
+            .await
+            .expect("count");
     assert_eq!(unread, 0);
 }
 
@@ -473,7 +474,7 @@ async fn hostile_bodies_come_back_inert() {
         let message = m.send(&m.buyer, &conversation, text).await;
         returned.push(message["body"].as_str().expect("body").to_owned());
     }
-    let stored: Vec<String> = sqlx::query_scalar(
+    let stored: Vec<String> = sqlx::query_scalar!(
         "SELECT body FROM messages WHERE body <> 'hola' ORDER BY created_at, id",
     )
     .fetch_all(m.app.db.pool())
@@ -515,7 +516,7 @@ async fn hostile_bodies_come_back_inert() {
                  "message": "the message is empty once markup is removed" }]),
         "{body}"
     );
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM messages")
+    let count: i64 = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM messages"#)
         .fetch_one(m.app.db.pool())
         .await
         .expect("count");

@@ -609,7 +609,7 @@ async fn run(app: &TestApp, callers: &Callers, probes: &[Probe], findings: &mut 
 /// A category, a seller with a store and a product, a buyer with an order, a cart line and
 /// a conversation, a user to act on, and an admin.
 async fn market(app: &TestApp) -> (Callers, Fixtures) {
-    let category: i64 = sqlx::query_scalar(
+    let category: i64 = sqlx::query_scalar!(
         "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
     )
     .fetch_one(app.db.pool())

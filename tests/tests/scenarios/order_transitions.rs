@@ -123,12 +123,14 @@ async fn every_transition_by_every_role() {
                     textisur_api::graphql::ids::OrderId::from_global(&order.clone().into())
                         .expect("order id")
                         .0;
-                sqlx::query("UPDATE orders SET status = $2::order_status WHERE id = $1")
-                    .bind(order_row)
-                    .bind(from)
-                    .execute(app.db.pool())
-                    .await
-                    .expect("set status");
+                sqlx::query!(
+                    "UPDATE orders SET status = $2::text::order_status WHERE id = $1",
+                    order_row,
+                    from
+                )
+                .execute(app.db.pool())
+                .await
+                .expect("set status");
                 let stock_before = stock(app, product_row).await;
 
                 // Cancellation goes through `cancelOrder`, the rest through `updateOrderStatus`.
@@ -161,12 +163,13 @@ async fn every_transition_by_every_role() {
                     ));
                     continue;
                 }
-                let status: String =
-                    sqlx::query_scalar("SELECT status::text FROM orders WHERE id = $1")
-                        .bind(order_row)
-                        .fetch_one(app.db.pool())
-                        .await
-                        .expect("status");
+                let status: String = sqlx::query_scalar!(
+                    r#"SELECT status::text AS "status!" FROM orders WHERE id = $1"#,
+                    order_row
+                )
+                .fetch_one(app.db.pool())
+                .await
+                .expect("status");
                 let stock_after = stock(app, product_row).await;
                 if got == Outcome::Moved {
                     assert_eq!(body["data"][field]["order"]["status"], to, "{body}");
@@ -177,13 +180,14 @@ async fn every_transition_by_every_role() {
                         restored,
                         "{role:?} {from} -> {to}"
                     );
-                    let last: (String, Option<i64>) = sqlx::query_as(
-                        "SELECT status::text, changed_by FROM order_status_history
-                         WHERE order_id = $1 ORDER BY id DESC LIMIT 1",
+                    let last: (String, Option<i64>) = sqlx::query!(
+                        r#"SELECT status::text AS "status!", changed_by FROM order_status_history
+                         WHERE order_id = $1 ORDER BY id DESC LIMIT 1"#,
+                        order_row
                     )
-                    .bind(order_row)
                     .fetch_one(app.db.pool())
                     .await
+                    .map(|r| (r.status, r.changed_by))
                     .expect("history");
                     assert_eq!(last.0, to);
                     assert_eq!(last.1, account.map(Account::row_id));
@@ -260,9 +264,11 @@ async fn every_transition_by_every_role() {
 }
 
 async fn stock(app: &textisur_tests::TestApp, product: i64) -> i64 {
-    sqlx::query_scalar("SELECT stock::bigint FROM products WHERE id = $1")
-        .bind(product)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("stock")
+    sqlx::query_scalar!(
+        r#"SELECT stock::bigint AS "stock!" FROM products WHERE id = $1"#,
+        product
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("stock")
 }

@@ -46,13 +46,13 @@ fn walks() -> impl Strategy<Value = Walk> {
 
 /// Ids (global) of the active products the walk must see, read straight from PostgreSQL.
 async fn expected(app: &TestApp, store_id: i64, walk: &Walk) -> HashSet<String> {
-    let rows: Vec<i64> = sqlx::query_scalar(
+    let rows: Vec<i64> = sqlx::query_scalar!(
         "SELECT id FROM products WHERE status = 'ACTIVE'
            AND ($1::bigint IS NULL OR store_id = $1)
            AND ($2::text IS NULL OR search_document @@ websearch_to_tsquery('spanish', $2))",
+        walk.in_store.then_some(store_id),
+        walk.text
     )
-    .bind(walk.in_store.then_some(store_id))
-    .bind(walk.text)
     .fetch_all(app.db.pool())
     .await
     .expect("snapshot");
@@ -72,13 +72,19 @@ async fn describe_skip(app: &TestApp, missing: &[&String], seen: &[String]) -> S
             .collect()
     };
     let missing_ids = ids(missing);
-    let rows: Vec<(i64, String, i32, String, i64)> = sqlx::query_as(
-        "SELECT id, rating::text, sales_count, created_at::text, store_id FROM products
-         WHERE id = ANY($1) ORDER BY id",
+    let rows: Vec<(i64, String, i32, String, i64)> = sqlx::query!(
+        r#"SELECT id, rating::text AS "rating!", sales_count, created_at::text AS "created_at!",
+                  store_id FROM products
+         WHERE id = ANY($1) ORDER BY id"#,
+        &missing_ids
     )
-    .bind(&missing_ids)
     .fetch_all(app.db.pool())
     .await
+    .map(|rows| {
+        rows.into_iter()
+            .map(|r| (r.id, r.rating, r.sales_count, r.created_at, r.store_id))
+            .collect()
+    })
     .unwrap_or_default();
     let seen_refs: Vec<&String> = seen.iter().collect();
     let seen_ids = ids(&seen_refs);
@@ -146,19 +152,19 @@ fn spawn_inserter(
                 break;
             }
             let n = counter.fetch_add(1, Ordering::Relaxed);
-            let result = sqlx::query(
+            let result = sqlx::query!(
                 "INSERT INTO products (store_id, category_id, slug, sku, name, description, price,
                      currency_code, unit, min_quantity, quantity_step, stock, status, materials,
                      material_keys, colors, color_keys, sizes, size_keys, images, sales_count, created_at)
-                 SELECT CASE WHEN $1 % 2 = 0 THEN $2 ELSE store_id END, category_id,
+                 SELECT CASE WHEN $1::bigint % 2 = 0 THEN $2 ELSE store_id END, category_id,
                      'nuevo-' || $1, 'NEW-' || $1, name, description, 1 + ($1 * 7919 % 100000) / 100.0,
                      currency_code, unit, min_quantity, quantity_step, stock, 'ACTIVE', materials,
                      material_keys, colors, color_keys, sizes, size_keys, images, ($1 * 104729) % 2000,
                      now() - make_interval(secs => ($1 * 15485863) % 63072000)
                  FROM products ORDER BY id LIMIT 1 OFFSET ($1 % 200)",
+                n as i64,
+                store_id
             )
-            .bind(n as i64)
-            .bind(store_id)
             .execute(&pool)
             .await;
             if let Err(e) = result {
@@ -175,9 +181,10 @@ fn paging_never_repeats_and_never_skips_while_rows_are_inserted() {
     let app = runtime.block_on(TestApp::seeded(300));
     let (store_id, store_slug): (i64, String) = runtime
         .block_on(
-            sqlx::query_as("SELECT id, slug FROM stores ORDER BY id LIMIT 1")
+            sqlx::query!("SELECT id, slug FROM stores ORDER BY id LIMIT 1")
                 .fetch_one(app.db.pool()),
         )
+        .map(|r| (r.id, r.slug))
         .expect("a store");
     let counter = Arc::new(AtomicU64::new(0));
     let mut runner = TestRunner::new(Config {

@@ -457,7 +457,7 @@ async fn anonymous_persisted_gets_share_a_cached_answer_for_a_moment() {
     assert_eq!(body["data"]["categories"][0]["name"], first_name);
 
     // The database changes; anonymous callers keep the cached answer for a moment.
-    sqlx::query("UPDATE categories SET name = name || ' (renombrada)'")
+    sqlx::query!("UPDATE categories SET name = name || ' (renombrada)'")
         .execute(app.db.pool())
         .await
         .expect("rename categories");
@@ -511,7 +511,7 @@ async fn anonymous_persisted_gets_share_a_cached_answer_for_a_moment() {
         .await;
         assert!(body["data"]["categories"].is_array(), "{body}");
     }
-    sqlx::query("UPDATE categories SET name = name || ' (otra vez)'")
+    sqlx::query!("UPDATE categories SET name = name || ' (otra vez)'")
         .execute(uncached.db.pool())
         .await
         .expect("rename categories");

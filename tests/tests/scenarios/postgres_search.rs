@@ -85,7 +85,7 @@ async fn matching_forgives_accents_plurals_prefixes_and_a_typo() {
 
     // A typo and a word that matches: dresses of one colour (in the name or the colours).
     let dress: String =
-        sqlx::query_scalar("SELECT name FROM products WHERE name LIKE 'Vestido %' LIMIT 1")
+        sqlx::query_scalar!("SELECT name FROM products WHERE name LIKE 'Vestido %' LIMIT 1")
             .fetch_one(app.db.pool())
             .await
             .expect("a dress");
@@ -168,17 +168,18 @@ async fn pages_by_relevance_walk_every_match_once() {
 #[tokio::test]
 async fn facets_are_disjunctive_and_agree_with_the_rows() {
     let app = TestApp::seeded(600).await;
-    let parents: HashMap<i64, Option<i64>> = sqlx::query_as("SELECT id, parent_id FROM categories")
+    let parents: HashMap<i64, Option<i64>> = sqlx::query!("SELECT id, parent_id FROM categories")
         .fetch_all(app.db.pool())
         .await
         .expect("categories")
         .into_iter()
+        .map(|r| (r.id, r.parent_id))
         .collect();
-    let some_store: i64 = sqlx::query_scalar("SELECT store_id FROM products ORDER BY id LIMIT 1")
+    let some_store: i64 = sqlx::query_scalar!("SELECT store_id FROM products ORDER BY id LIMIT 1")
         .fetch_one(app.db.pool())
         .await
         .expect("a store");
-    let root: i64 = sqlx::query_scalar("SELECT id FROM categories WHERE slug = 'ropa'")
+    let root: i64 = sqlx::query_scalar!("SELECT id FROM categories WHERE slug = 'ropa'")
         .fetch_one(app.db.pool())
         .await
         .expect("a root category");
@@ -306,17 +307,20 @@ async fn facets_are_disjunctive_and_agree_with_the_rows() {
 #[tokio::test]
 async fn writes_keep_the_document_fresh() {
     let app = TestApp::seeded(100).await;
-    let (id, category): (i64, i64) = sqlx::query_as(
+    let (id, category): (i64, i64) = sqlx::query!(
         "SELECT id, category_id FROM products WHERE status = 'ACTIVE' ORDER BY id LIMIT 1",
     )
     .fetch_one(app.db.pool())
     .await
+    .map(|r| (r.id, r.category_id))
     .expect("a product");
-    sqlx::query("UPDATE products SET name = name || ' zqxmarcador' WHERE id = $1")
-        .bind(id)
-        .execute(app.db.pool())
-        .await
-        .expect("rename product");
+    sqlx::query!(
+        "UPDATE products SET name = name || ' zqxmarcador' WHERE id = $1",
+        id
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("rename product");
     let hits = db::list(&app.db, &text("zqxmarcador"), None, 5)
         .await
         .expect("list");
@@ -333,11 +337,13 @@ async fn writes_keep_the_document_fresh() {
         },
     )
     .await;
-    sqlx::query("UPDATE categories SET name = 'Categoría zqxrenombrada' WHERE id = $1")
-        .bind(category)
-        .execute(app.db.pool())
-        .await
-        .expect("rename category");
+    sqlx::query!(
+        "UPDATE categories SET name = 'Categoría zqxrenombrada' WHERE id = $1",
+        category
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("rename category");
     assert_eq!(count(&app, &text("zqxrenombrada")).await, in_category);
     assert_eq!(count(&app, &text("zqxrenombrada zqxmarcador")).await, 1);
 }

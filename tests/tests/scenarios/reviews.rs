@@ -29,20 +29,20 @@ async fn shop() -> Shop {
     .await;
     let seller = app.register("vendedora@correo.cl", "Vendedora").await;
     app.set_role(&seller, "SELLER").await;
-    let store: i64 = sqlx::query_scalar(
+    let store: i64 = sqlx::query_scalar!(
         "INSERT INTO stores (owner_id, slug, name, city, country_code, currency_code)
          VALUES ($1, 'telas-nandu', 'Telas Ñandú', 'Rosario', 'AR', 'ARS') RETURNING id",
+        seller.row_id()
     )
-    .bind(seller.row_id())
     .fetch_one(app.db.pool())
     .await
     .expect("store");
-    let product: i64 = sqlx::query_scalar(
+    let product: i64 = sqlx::query_scalar!(
         "WITH c AS (INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id)
          INSERT INTO products (store_id, category_id, slug, name, price, currency_code, stock)
          SELECT $1, c.id, 'lino-crudo', 'Lino crudo', 10, 'ARS', 50 FROM c RETURNING id",
+        store
     )
-    .bind(store)
     .fetch_one(app.db.pool())
     .await
     .expect("product");
@@ -58,23 +58,23 @@ impl Shop {
     /// Records an order of the product by `buyer` in `status`, as checkout and fulfilment
     /// would have left it.
     async fn order(&self, buyer: &Account, status: &str) {
-        let order: i64 = sqlx::query_scalar(
+        let order: i64 = sqlx::query_scalar!(
             "INSERT INTO orders (buyer_id, store_id, status, total, currency_code)
-             VALUES ($1, $2, $3::order_status, 10, 'ARS') RETURNING id",
+             VALUES ($1, $2, $3::text::order_status, 10, 'ARS') RETURNING id",
+            buyer.row_id(),
+            self.store,
+            status
         )
-        .bind(buyer.row_id())
-        .bind(self.store)
-        .bind(status)
         .fetch_one(self.app.db.pool())
         .await
         .expect("order");
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO order_lines (order_id, product_id, product_name, unit, quantity,
                  unit_price, line_total)
              VALUES ($1, $2, 'Lino crudo', 'PIECE', 1, 10, 10)",
+            order,
+            self.product
         )
-        .bind(order)
-        .bind(self.product)
         .execute(self.app.db.pool())
         .await
         .expect("order line");
@@ -93,18 +93,20 @@ impl Shop {
     }
 
     async fn ratings(&self) -> (String, i32, Option<String>) {
-        sqlx::query_as(
-            "SELECT p.rating::text, p.review_count, s.rating::text FROM products p
-             JOIN stores s ON s.id = p.store_id WHERE p.id = $1",
+        sqlx::query!(
+            r#"SELECT p.rating::text AS "product_rating!", p.review_count,
+                      s.rating::text AS "store_rating?" FROM products p
+             JOIN stores s ON s.id = p.store_id WHERE p.id = $1"#,
+            self.product
         )
-        .bind(self.product)
         .fetch_one(self.app.db.pool())
         .await
+        .map(|r| (r.product_rating, r.review_count, r.store_rating))
         .expect("ratings")
     }
 
     async fn review_rows(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM reviews")
+        sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM reviews"#)
             .fetch_one(self.app.db.pool())
             .await
             .expect("count")

@@ -77,17 +77,15 @@ async fn rename_unheard(app: &TestApp, product: &str, name: &str) {
     let id =
         textisur_api::graphql::ids::ProductId::from_global(&product.to_owned().into()).expect("id");
     let mut tx = app.db.pool().begin().await.expect("begin");
-    sqlx::query("ALTER TABLE products DISABLE TRIGGER products_row_cache_update")
+    sqlx::query!("ALTER TABLE products DISABLE TRIGGER products_row_cache_update")
         .execute(&mut *tx)
         .await
         .expect("disable");
-    sqlx::query("UPDATE products SET name = $2 WHERE id = $1")
-        .bind(id.0)
-        .bind(name)
+    sqlx::query!("UPDATE products SET name = $2 WHERE id = $1", id.0, name)
         .execute(&mut *tx)
         .await
         .expect("rename");
-    sqlx::query("ALTER TABLE products ENABLE TRIGGER products_row_cache_update")
+    sqlx::query!("ALTER TABLE products ENABLE TRIGGER products_row_cache_update")
         .execute(&mut *tx)
         .await
         .expect("enable");
@@ -157,12 +155,14 @@ async fn a_write_is_read_next_by_the_writer_and_by_every_other_process() {
 #[tokio::test]
 async fn a_new_review_shows_in_the_kept_page_of_its_product() {
     let app = TestApp::seeded(40).await;
-    let (product, reviews): (i64, i64) = sqlx::query_as(
-        "SELECT p.id, count(r.id) FROM products p JOIN reviews r ON r.product_id = p.id
-         WHERE p.status = 'ACTIVE' GROUP BY p.id ORDER BY p.id LIMIT 1",
+    let (product, reviews): (i64, i64) = sqlx::query!(
+        r#"SELECT p.id, count(r.id) AS "reviews!" FROM products p
+         JOIN reviews r ON r.product_id = p.id
+         WHERE p.status = 'ACTIVE' GROUP BY p.id ORDER BY p.id LIMIT 1"#,
     )
     .fetch_one(app.db.pool())
     .await
+    .map(|r| (r.id, r.reviews))
     .expect("a reviewed product");
     let id = textisur_api::graphql::ids::ProductId(product)
         .to_global()
@@ -178,18 +178,18 @@ async fn a_new_review_shows_in_the_kept_page_of_its_product() {
     };
     let before = bodies(app.data(query, json!({ "id": id })).await);
     assert_eq!(before.len() as i64, reviews.min(10));
-    let author: i64 = sqlx::query_scalar(
+    let author: i64 = sqlx::query_scalar!(
         "INSERT INTO users (email, name) VALUES ('nueva@example.com', 'Nueva') RETURNING id",
     )
     .fetch_one(app.db.pool())
     .await
     .expect("author");
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO reviews (product_id, author_id, rating, body, created_at)
          VALUES ($1, $2, 5, 'Hermosa tela', now() + interval '1 minute')",
+        product,
+        author
     )
-    .bind(product)
-    .bind(author)
     .execute(app.db.pool())
     .await
     .expect("review");
@@ -214,9 +214,9 @@ async fn a_lost_listener_drops_what_it_may_have_missed() {
         "Lana merino"
     );
     // The listening connection dies; a change made meanwhile is never heard.
-    let ended: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE datname = current_database() AND query = 'LISTEN \"textisur_rows\"'",
+    let ended: Vec<bool> = sqlx::query_scalar!(
+        r#"SELECT pg_terminate_backend(pid) AS "ended!" FROM pg_stat_activity
+         WHERE datname = current_database() AND query = 'LISTEN "textisur_rows"'"#,
     )
     .fetch_all(app.db.pool())
     .await

@@ -67,7 +67,7 @@ async fn null_clears_an_optional_field_and_absence_keeps_it() {
     assert_eq!(description(json!({ "stock": "8" })).await, "Lino lavado");
     assert_eq!(description(json!({ "description": null })).await, "");
 
-    let stored: Option<String> = sqlx::query_scalar("SELECT sku FROM products")
+    let stored: Option<String> = sqlx::query_scalar!("SELECT sku FROM products")
         .fetch_one(market.app.db.pool())
         .await
         .expect("product");
@@ -347,7 +347,7 @@ async fn sessions_are_nodes_their_owner_and_admins_can_find_and_end() {
         .as_str()
         .expect("login")
         .to_owned();
-    let uuid: uuid::Uuid = sqlx::query_scalar(
+    let uuid: uuid::Uuid = sqlx::query_scalar!(
         "SELECT f.id FROM refresh_token_families f JOIN users u ON u.id = f.user_id
          WHERE u.email = 'sesiones@example.com' ORDER BY f.created_at DESC LIMIT 1",
     )

@@ -136,12 +136,12 @@ const PRODUCTS: &[Row] = &[
 
 async fn category(app: &TestApp, name: &str) -> String {
     let slug = name.to_lowercase();
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar!(
         "INSERT INTO categories (slug, name) VALUES ($1, $2)
          ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+        slug,
+        name
     )
-    .bind(slug)
-    .bind(name)
     .fetch_one(app.db.pool())
     .await
     .expect("category");

@@ -92,7 +92,7 @@ async fn nodes_batches_by_kind() {
 #[tokio::test]
 async fn a_breadcrumb_of_categories_is_one_statement() {
     let app = uncached(60).await;
-    let slug: String = sqlx::query_scalar(
+    let slug: String = sqlx::query_scalar!(
         "SELECT p.slug FROM products p JOIN categories c ON c.id = p.category_id
          WHERE p.status = 'ACTIVE' AND c.parent_id IS NOT NULL ORDER BY p.id LIMIT 1",
     )

@@ -110,8 +110,7 @@ async fn forged_expired_and_tampered_access_tokens_are_refused() {
 async fn a_deleted_users_token_is_refused() {
     let app = TestApp::spawn().await;
     let ana = app.register("ana@correo.cl", "Ana").await;
-    sqlx::query("DELETE FROM users WHERE id = $1")
-        .bind(ana.row_id())
+    sqlx::query!("DELETE FROM users WHERE id = $1", ana.row_id())
         .execute(app.db.pool())
         .await
         .expect("delete");
@@ -149,10 +148,12 @@ async fn a_refresh_token_used_twice_kills_the_family_for_attacker_and_victim() {
         "INVALID_TOKEN"
     );
     assert_refused(&app, &victim_access, "access token of a revoked family").await;
-    let reason: String = sqlx::query_scalar("SELECT revoke_reason FROM refresh_token_families")
-        .fetch_one(app.db.pool())
-        .await
-        .expect("family");
+    let reason: String = sqlx::query_scalar!(
+        r#"SELECT revoke_reason AS "revoke_reason!" FROM refresh_token_families"#
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("family");
     assert_eq!(reason, "refresh token reused");
 
     // Other sessions of the same user are not affected.

@@ -285,18 +285,22 @@ async fn every_trusted_operation_runs_against_the_schema() {
     assert_eq!(data["logout"]["ok"], true, "{data}");
 
     // Two products of one store with stock for a few orders, and the store's seller.
-    let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
-        "SELECT p.id, p.min_quantity::text, s.id, u.email
+    let rows: Vec<(i64, String, i64, String)> = sqlx::query!(
+        r#"SELECT p.id AS product_id, p.min_quantity::text AS "min_quantity!", s.id AS store_id,
+                  u.email
            FROM products p JOIN stores s ON s.id = p.store_id JOIN users u ON u.id = s.owner_id
           WHERE p.status = 'ACTIVE' AND p.stock >= 4 * p.min_quantity AND p.store_id = (
                 SELECT store_id FROM products
                  WHERE status = 'ACTIVE' AND stock >= 4 * min_quantity
                  GROUP BY store_id HAVING count(*) >= 2 ORDER BY store_id LIMIT 1)
-          ORDER BY p.id LIMIT 2",
+          ORDER BY p.id LIMIT 2"#,
     )
     .fetch_all(r.app.db.pool())
     .await
-    .expect("products to buy");
+    .expect("products to buy")
+    .into_iter()
+    .map(|row| (row.product_id, row.min_quantity, row.store_id, row.email))
+    .collect();
     assert_eq!(rows.len(), 2, "two products of one store in stock");
     let [(a, a_min, store_row, seller_email), (b, b_min, ..)] = &rows[..] else {
         unreachable!()
@@ -567,7 +571,7 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     })
     .await;
     // Categories are the operators' (admins') business, not the apps'.
-    let category: i64 = sqlx::query_scalar(
+    let category: i64 = sqlx::query_scalar!(
         "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id",
     )
     .fetch_one(app.db.pool())

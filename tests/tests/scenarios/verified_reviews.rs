@@ -27,13 +27,6 @@ async fn buy(app: &TestApp, who: &Account, product: &str, key: &str) -> Value {
     call(app, who, CHECKOUT, json!({ "k": key })).await
 }
 
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count")
-}
-
 #[tokio::test]
 async fn a_seller_cannot_buy_mark_paid_and_review_their_own_product() {
     let market = Market::open().await;
@@ -49,7 +42,13 @@ async fn a_seller_cannot_buy_mark_paid_and_review_their_own_product() {
     assert_eq!(payload["orders"], json!([]), "{body}");
     assert_eq!(payload["userErrors"][0]["code"], "OWN_STORE", "{body}");
     assert_eq!(payload["userErrors"][0]["field"], json!(["cart", poncho]));
-    assert_eq!(count(app, "SELECT count(*) FROM orders").await, 0);
+    assert_eq!(
+        sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM orders"#)
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count"),
+        0
+    );
     assert_eq!(market.stock(&poncho).await, "5.000");
 
     // A real buyer's order: the seller may not mark it paid.
@@ -85,7 +84,7 @@ async fn a_seller_cannot_buy_mark_paid_and_review_their_own_product() {
         "{body}"
     );
     let paid_by: Option<i64> =
-        sqlx::query_scalar("SELECT changed_by FROM order_status_history WHERE status = 'PAID'")
+        sqlx::query_scalar!("SELECT changed_by FROM order_status_history WHERE status = 'PAID'")
             .fetch_one(app.db.pool())
             .await
             .expect("history");
@@ -137,7 +136,7 @@ async fn a_seller_cannot_buy_mark_paid_and_review_their_own_product() {
     let product_row = textisur_api::graphql::ids::ProductId::from_global(&poncho.clone().into())
         .expect("product id")
         .0;
-    sqlx::query(
+    sqlx::query!(
         "WITH o AS (
              INSERT INTO orders (buyer_id, store_id, status, total, currency_code)
              SELECT $1, store_id, 'DELIVERED', 80000, currency_code FROM products WHERE id = $2
@@ -145,9 +144,9 @@ async fn a_seller_cannot_buy_mark_paid_and_review_their_own_product() {
          INSERT INTO order_lines (order_id, product_id, product_name, unit, quantity,
                                   unit_price, line_total)
          SELECT o.id, $2, 'Poncho de alpaca', 'PIECE', 1, 80000, 80000 FROM o",
+        seller_row,
+        product_row
     )
-    .bind(seller_row)
-    .bind(product_row)
     .execute(app.db.pool())
     .await
     .expect("delivered order of the seller");
@@ -157,5 +156,11 @@ async fn a_seller_cannot_buy_mark_paid_and_review_their_own_product() {
         json!([{ "field": ["productId"], "code": "NOT_ELIGIBLE" }]),
         "{body}"
     );
-    assert_eq!(count(app, "SELECT count(*) FROM reviews").await, 1);
+    assert_eq!(
+        sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM reviews"#)
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count"),
+        1
+    );
 }

@@ -95,11 +95,13 @@ async fn named_queries_and_mutations_are_refused_over_websocket() {
         ],
         "{replies:?}"
     );
-    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(app.db.pool())
-        .await
-        .expect("count users");
+    let written: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM users WHERE email = $1"#,
+        email
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("count users");
     assert_eq!(written, 0, "the refused mutation wrote nothing");
 }
 
@@ -388,11 +390,13 @@ async fn a_session_ended_without_notice_is_caught_by_the_recheck() {
     init(&mut ws, &user).await;
     follow_orders(&mut ws).await;
     // Straight in the database, as if the notice had been lost on the way.
-    sqlx::query("UPDATE refresh_token_families SET revoked_at = now() WHERE user_id = $1")
-        .bind(user.row_id())
-        .execute(app.db.pool())
-        .await
-        .expect("revoke");
+    sqlx::query!(
+        "UPDATE refresh_token_families SET revoked_at = now() WHERE user_id = $1",
+        user.row_id()
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("revoke");
     // The recheck asks the cache of live sessions, which trusts an entry this long.
     let within = textisur_api::accounts::LIVE_SESSION_TTL + Duration::from_secs(2);
     assert_eq!(close_code_within(&mut ws, within).await, 4403);
