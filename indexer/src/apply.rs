@@ -7,7 +7,7 @@
 //! back from the commit payload. Every write is an idempotent upsert or delete.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use sqlx::PgPool;
@@ -17,7 +17,7 @@ use textisur_search_index::{
 
 use crate::crash::CrashPoint;
 use crate::live::{LiveIndex, applied_below};
-use crate::outbox::{self, Entity, OutboxBatch};
+use crate::outbox::{self, Consumer, Entity, OutboxBatch};
 use crate::{documents, index_metrics};
 
 /// Products loaded per statement when a category change fans out to its subtree.
@@ -28,6 +28,8 @@ pub(crate) const PRODUCT_CHUNK: i64 = 5_000;
 pub(crate) struct StepSettings {
     pub batch_size: usize,
     pub crash: Option<CrashPoint>,
+    /// Consumers silent for longer are expired (see [`outbox::acknowledge`]).
+    pub consumer_expiry: Duration,
 }
 
 /// What one step did.
@@ -51,19 +53,23 @@ pub(crate) enum WriteOp {
 
 /// The single writer of one generation, at a known checkpoint.
 pub(crate) struct OutboxApplier {
-    pub generation: String,
+    /// Whose acknowledgement row this writer moves: its root and generation.
+    pub consumer: Consumer,
     pub index: SearchIndex,
     writer: Option<IndexWriter>,
     pub checkpoint: Checkpoint,
+    /// When this writer last told PostgreSQL it is alive (an acknowledgement or a heartbeat).
+    pub touched: Instant,
 }
 
 impl OutboxApplier {
     /// Opens the writer of `index`, resuming from its last commit's checkpoint.
     pub async fn open(
-        generation: String,
+        consumer: Consumer,
         index: SearchIndex,
         writer_memory_bytes: usize,
     ) -> anyhow::Result<Self> {
+        let generation = consumer.generation.clone();
         let opened = index.clone();
         let (writer, meta) = blocking(move || {
             let meta = opened.meta()?;
@@ -74,20 +80,52 @@ impl OutboxApplier {
         .with_context(|| format!("open the writer of index generation {generation}"))?;
         let meta = meta.with_context(|| format!("index generation {generation} has no commit"))?;
         Ok(Self {
-            generation,
+            consumer,
             index,
             writer: Some(writer),
             checkpoint: meta.checkpoint,
+            touched: Instant::now(),
         })
     }
 
     /// A fresh generation's writer, before its first commit.
-    pub fn fresh(generation: String, index: SearchIndex, writer: IndexWriter) -> Self {
+    pub fn fresh(consumer: Consumer, index: SearchIndex, writer: IndexWriter) -> Self {
         Self {
-            generation,
+            consumer,
             index,
             writer: Some(writer),
             checkpoint: Checkpoint::default(),
+            touched: Instant::now(),
+        }
+    }
+
+    /// Refreshes this writer's acknowledgement row when it last did so over `every` ago, so
+    /// an idle replica is not taken for a gone one. [`outbox::ConsumerExpired`] when the row
+    /// was expired meanwhile.
+    pub async fn heartbeat(&mut self, pool: &PgPool, every: Duration) -> anyhow::Result<()> {
+        if self.touched.elapsed() < every {
+            return Ok(());
+        }
+        outbox::heartbeat(pool, &self.consumer).await?;
+        self.touched = Instant::now();
+        Ok(())
+    }
+
+    /// After a drain that applied nothing: the heartbeat when it is due, else a look at the
+    /// row, so a replica back from a long silence learns at once that it was expired (an
+    /// empty outbox proves nothing then: the rows it missed may have been trimmed).
+    pub async fn check_in(&mut self, pool: &PgPool, every: Duration) -> anyhow::Result<()> {
+        if self.touched.elapsed() >= every {
+            return self.heartbeat(pool, every).await;
+        }
+        if outbox::consumer_exists(pool, &self.consumer).await? {
+            Ok(())
+        } else {
+            Err(outbox::ConsumerExpired {
+                root: self.consumer.root.clone(),
+                generation: self.consumer.generation.clone(),
+            }
+            .into())
         }
     }
 
@@ -129,10 +167,11 @@ impl OutboxApplier {
         if let Some(live) = live {
             live.publish(checkpoint, applied);
         }
-        outbox::acknowledge(pool, &self.generation, checkpoint).await?;
+        outbox::acknowledge(pool, &self.consumer, checkpoint, settings.consumer_expiry).await?;
+        self.touched = Instant::now();
         metrics::counter!("textisur_index_documents_applied_total").increment(written as u64);
         tracing::debug!(
-            generation = self.generation,
+            generation = self.consumer.generation,
             rows,
             written,
             checkpoint_txid = checkpoint.txid,

@@ -4,6 +4,8 @@
 //! transaction with a smaller id has finished, and any row written later belongs to a
 //! transaction with a larger id, so a transaction that commits late is never skipped.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use sqlx::PgPool;
 use textisur_search_index::Checkpoint;
@@ -105,14 +107,58 @@ pub async fn next_txid(pool: &PgPool) -> anyhow::Result<u64> {
     parse_txid(&xmax)
 }
 
-/// Records that `generation` has applied everything up to `checkpoint`, then deletes the
-/// rows every registered generation has applied.
+/// Whose acknowledgement row: one generation of one index root. Every replica keeps its own
+/// root (named by its `ROOT_ID` file), so each replica's progress is its own row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consumer {
+    pub root: String,
+    pub generation: String,
+}
+
+/// A consumer's acknowledgement row is gone: it was silent for longer than the expiry, so
+/// the outbox may have been trimmed past its checkpoint. Its index must be built again.
+#[derive(Debug, thiserror::Error)]
+#[error("search index consumer {generation} of root {root} expired; its index must be rebuilt")]
+pub struct ConsumerExpired {
+    pub root: String,
+    pub generation: String,
+}
+
+impl ConsumerExpired {
+    fn of(consumer: &Consumer) -> Self {
+        Self {
+            root: consumer.root.clone(),
+            generation: consumer.generation.clone(),
+        }
+    }
+}
+
+/// Records that `consumer` has applied everything up to `checkpoint`, expires the consumers
+/// silent for longer than `expiry`, then deletes the rows every remaining consumer has
+/// applied. [`ConsumerExpired`] when `consumer`'s own row is gone.
 pub async fn acknowledge(
     pool: &PgPool,
-    generation: &str,
+    consumer: &Consumer,
     checkpoint: Checkpoint,
+    expiry: Duration,
 ) -> anyhow::Result<u64> {
-    register_consumer(pool, generation, checkpoint).await?;
+    let moved = sqlx::query!(
+        "UPDATE search_index_consumers
+         SET checkpoint_txid = $3::text::xid8, checkpoint_seq = $4, updated_at = now()
+         WHERE root_id = $1 AND generation = $2",
+        consumer.root,
+        consumer.generation,
+        checkpoint.txid.to_string(),
+        checkpoint.seq
+    )
+    .execute(pool)
+    .await
+    .context("record search index acknowledgement")?
+    .rows_affected();
+    if moved == 0 {
+        return Err(ConsumerExpired::of(consumer).into());
+    }
+    expire_silent(pool, expiry).await?;
     let deleted = sqlx::query!(
         "DELETE FROM search_outbox o USING (
              SELECT checkpoint_txid, checkpoint_seq FROM search_index_consumers
@@ -127,34 +173,102 @@ pub async fn acknowledge(
     Ok(deleted)
 }
 
-/// Inserts or moves `generation`'s acknowledgement row.
+/// Forgets the consumers whose rows nobody touched for longer than `expiry` (a replica
+/// stopped or cut off), so they no longer hold the outbox back. Each one is logged and
+/// counted in `textisur_index_consumers_expired_total`; its replica rebuilds its index when
+/// it comes back.
+async fn expire_silent(pool: &PgPool, expiry: Duration) -> anyhow::Result<()> {
+    let expired = sqlx::query!(
+        r#"DELETE FROM search_index_consumers
+           WHERE updated_at < now() - make_interval(secs => $1)
+           RETURNING root_id, generation,
+                     extract(epoch FROM now() - updated_at)::float8 AS "silent_seconds!""#,
+        expiry.as_secs_f64()
+    )
+    .fetch_all(pool)
+    .await
+    .context("expire silent search index consumers")?;
+    for row in expired {
+        metrics::counter!("textisur_index_consumers_expired_total").increment(1);
+        tracing::warn!(
+            root = row.root_id,
+            generation = row.generation,
+            silent_seconds = row.silent_seconds,
+            expiry_seconds = expiry.as_secs(),
+            "expired a silent search index consumer: the outbox no longer waits for it"
+        );
+    }
+    Ok(())
+}
+
+/// How often a consumer with nothing to acknowledge refreshes its row: a quarter of the
+/// expiry, between a tenth of a second and a minute.
+pub fn heartbeat_period(expiry: Duration) -> Duration {
+    (expiry / 4).clamp(Duration::from_millis(100), Duration::from_secs(60))
+}
+
+/// Tells the others that `consumer` is alive while it has nothing to acknowledge.
+/// [`ConsumerExpired`] when its row is gone.
+pub async fn heartbeat(pool: &PgPool, consumer: &Consumer) -> anyhow::Result<()> {
+    let touched = sqlx::query!(
+        "UPDATE search_index_consumers SET updated_at = now()
+         WHERE root_id = $1 AND generation = $2",
+        consumer.root,
+        consumer.generation
+    )
+    .execute(pool)
+    .await
+    .context("touch search index consumer")?
+    .rows_affected();
+    if touched == 0 {
+        return Err(ConsumerExpired::of(consumer).into());
+    }
+    Ok(())
+}
+
+/// Whether `consumer` still has its row (false: expired, or never registered).
+pub async fn consumer_exists(pool: &PgPool, consumer: &Consumer) -> anyhow::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM search_index_consumers
+                          WHERE root_id = $1 AND generation = $2) AS "exists!""#,
+        consumer.root,
+        consumer.generation
+    )
+    .fetch_one(pool)
+    .await
+    .context("look up search index consumer")?)
+}
+
+/// Inserts or moves `consumer`'s acknowledgement row (a build registers before it reads).
 pub async fn register_consumer(
     pool: &PgPool,
-    generation: &str,
+    consumer: &Consumer,
     checkpoint: Checkpoint,
 ) -> anyhow::Result<()> {
     sqlx::query!(
-        "INSERT INTO search_index_consumers (generation, checkpoint_txid, checkpoint_seq)
-         VALUES ($1, $2::text::xid8, $3)
-         ON CONFLICT (generation) DO UPDATE
+        "INSERT INTO search_index_consumers (root_id, generation, checkpoint_txid, checkpoint_seq)
+         VALUES ($1, $2, $3::text::xid8, $4)
+         ON CONFLICT (root_id, generation) DO UPDATE
          SET checkpoint_txid = EXCLUDED.checkpoint_txid,
              checkpoint_seq = EXCLUDED.checkpoint_seq,
              updated_at = now()",
-        generation,
+        consumer.root,
+        consumer.generation,
         checkpoint.txid.to_string(),
         checkpoint.seq
     )
     .execute(pool)
     .await
-    .context("record search index acknowledgement")?;
+    .context("register search index consumer")?;
     Ok(())
 }
 
-/// Forgets `generation` (replaced or abandoned), so it no longer holds outbox rows back.
-pub async fn remove_consumer(pool: &PgPool, generation: &str) -> anyhow::Result<()> {
+/// Forgets `consumer` (replaced or abandoned), so it no longer holds outbox rows back.
+pub async fn remove_consumer(pool: &PgPool, consumer: &Consumer) -> anyhow::Result<()> {
     sqlx::query!(
-        "DELETE FROM search_index_consumers WHERE generation = $1",
-        generation
+        "DELETE FROM search_index_consumers WHERE root_id = $1 AND generation = $2",
+        consumer.root,
+        consumer.generation
     )
     .execute(pool)
     .await
@@ -162,10 +276,16 @@ pub async fn remove_consumer(pool: &PgPool, generation: &str) -> anyhow::Result<
     Ok(())
 }
 
-/// Forgets every generation not in `existing` (left behind by a crashed rebuild).
-pub async fn remove_consumers_except(pool: &PgPool, existing: &[String]) -> anyhow::Result<u64> {
+/// Forgets the generations of `root` that are not in `existing` (left behind by a crashed
+/// rebuild). Other roots' rows are never touched: they belong to other replicas.
+pub async fn remove_generations_except(
+    pool: &PgPool,
+    root: &str,
+    existing: &[String],
+) -> anyhow::Result<u64> {
     let removed = sqlx::query!(
-        "DELETE FROM search_index_consumers WHERE generation <> ALL($1)",
+        "DELETE FROM search_index_consumers WHERE root_id = $1 AND generation <> ALL($2)",
+        root,
         existing
     )
     .execute(pool)

@@ -11,6 +11,7 @@ use sqlx::PgPool;
 use textisur_search_index::{Checkpoint, IndexRoot, Synonyms};
 
 use crate::apply::{OutboxApplier, PRODUCT_CHUNK, StepSettings, WriteOp, blocking};
+use crate::outbox::Consumer;
 use crate::worker::IndexerConfig;
 use crate::{documents, outbox, source};
 
@@ -39,11 +40,15 @@ pub async fn rebuild(
         .await
         .context("create index generation")?;
     tracing::info!(generation, "building search index generation");
-    match build(pool, root, config, &generation, index).await {
+    let consumer = Consumer {
+        root: source::root_id(root.path())?,
+        generation: generation.clone(),
+    };
+    match build(pool, root, config, &consumer, index).await {
         Ok(report) => Ok(report),
         Err(error) => {
             // Do not let an abandoned build hold outbox rows back.
-            if let Err(cleanup) = outbox::remove_consumer(pool, &generation).await {
+            if let Err(cleanup) = outbox::remove_consumer(pool, &consumer).await {
                 tracing::warn!(
                     error = format!("{cleanup:#}"),
                     "could not forget failed build"
@@ -62,23 +67,25 @@ async fn build(
     pool: &PgPool,
     root: &IndexRoot,
     config: &IndexerConfig,
-    generation: &str,
+    consumer: &Consumer,
     index: textisur_search_index::SearchIndex,
 ) -> anyhow::Result<RebuildReport> {
-    outbox::register_consumer(pool, generation, Checkpoint::default()).await?;
+    let generation = consumer.generation.as_str();
+    outbox::register_consumer(pool, consumer, Checkpoint::default()).await?;
     let writing = index.clone();
     let memory = config.writer_memory_bytes;
     let writer = blocking(move || writing.writer(memory)).await?;
-    let mut applier = OutboxApplier::fresh(generation.to_owned(), index, writer);
+    let mut applier = OutboxApplier::fresh(consumer.clone(), index, writer);
 
-    let (xmin, products, stores) = copy_snapshot(pool, &mut applier).await?;
+    let heartbeat = outbox::heartbeat_period(config.consumer_expiry);
+    let (xmin, products, stores) = copy_snapshot(pool, &mut applier, heartbeat).await?;
     let checkpoint = Checkpoint {
         txid: xmin.saturating_sub(1),
         seq: i64::MAX,
     };
     applier.commit(checkpoint, None).await?;
     applier.merge_all().await?;
-    outbox::acknowledge(pool, generation, checkpoint).await?;
+    outbox::acknowledge(pool, consumer, checkpoint, config.consumer_expiry).await?;
     tracing::info!(
         generation,
         products,
@@ -90,6 +97,7 @@ async fn build(
     let settings = StepSettings {
         batch_size: config.batch_size,
         crash: None,
+        consumer_expiry: config.consumer_expiry,
     };
     while !applier.step(pool, settings, None).await?.caught_up {}
     let checkpoint = applier.checkpoint;
@@ -102,6 +110,10 @@ async fn build(
         .await
         .context("promote index generation")?;
     if let Some(previous) = previous.filter(|p| p != generation) {
+        let previous = Consumer {
+            root: consumer.root.clone(),
+            generation: previous,
+        };
         outbox::remove_consumer(pool, &previous).await?;
     }
     let identity = source::database_identity(pool).await?;
@@ -120,6 +132,7 @@ async fn build(
 async fn copy_snapshot(
     pool: &PgPool,
     applier: &mut OutboxApplier,
+    heartbeat: std::time::Duration,
 ) -> anyhow::Result<(u64, u64, u64)> {
     let mut tx = pool.begin().await?;
     sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -158,6 +171,8 @@ async fn copy_snapshot(
         applier
             .write(docs.into_iter().map(WriteOp::UpsertProduct).collect(), None)
             .await?;
+        // A build of a large catalogue takes minutes: it must not be taken for a gone one.
+        applier.heartbeat(pool, heartbeat).await?;
         if full {
             tracing::info!(products, "copying products into the search index");
         } else {
@@ -168,8 +183,9 @@ async fn copy_snapshot(
     Ok((xmin, products, stores))
 }
 
-/// Forgets acknowledgement rows of generations that no longer exist on disk (a build that
-/// crashed), which would otherwise keep the outbox from being trimmed.
+/// Forgets this root's acknowledgement rows of generations that no longer exist on disk (a
+/// build that crashed), which would otherwise keep the outbox from being trimmed. Other
+/// roots' rows belong to other replicas and are left alone: they go only by expiry.
 pub(crate) async fn remove_stale_consumers(pool: &PgPool, root: &IndexRoot) -> anyhow::Result<()> {
     let mut existing = Vec::new();
     for entry in std::fs::read_dir(root.path()).context("list index generations")? {
@@ -178,7 +194,8 @@ pub(crate) async fn remove_stale_consumers(pool: &PgPool, root: &IndexRoot) -> a
             existing.push(name);
         }
     }
-    let removed = outbox::remove_consumers_except(pool, &existing).await?;
+    let root_id = source::root_id(root.path())?;
+    let removed = outbox::remove_generations_except(pool, &root_id, &existing).await?;
     if removed > 0 {
         tracing::info!(
             removed,

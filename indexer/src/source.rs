@@ -41,3 +41,22 @@ pub fn record_identity(root: &Path, identity: &str) -> anyhow::Result<()> {
     std::fs::rename(&tmp, root.join(SOURCE)).context("install index SOURCE file")?;
     Ok(())
 }
+
+const ROOT_ID: &str = "ROOT_ID";
+
+/// The name of the index root at `root`, made (random) and recorded the first time: what
+/// tells this replica's acknowledgement rows from every other replica's.
+pub fn root_id(root: &Path) -> anyhow::Result<String> {
+    match std::fs::read_to_string(root.join(ROOT_ID)) {
+        Ok(text) if !text.trim().is_empty() => return Ok(text.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).context("read index ROOT_ID file"),
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let tmp = root.join(format!("{ROOT_ID}.tmp"));
+    std::fs::write(&tmp, &id).context("write index ROOT_ID file")?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, root.join(ROOT_ID)).context("install index ROOT_ID file")?;
+    Ok(id)
+}

@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use crate::apply::{OutboxApplier, StepSettings, blocking};
 use crate::crash::CrashPoint;
 use crate::live::{LiveIndex, applied_below};
+use crate::outbox::{Consumer, ConsumerExpired};
 use crate::rebuild::{rebuild, remove_stale_consumers};
 use crate::{index_metrics, outbox, source};
 
@@ -46,6 +47,11 @@ pub struct IndexerConfig {
     pub commit_interval: Duration,
     /// Indexing buffer of the writer, in bytes.
     pub writer_memory_bytes: usize,
+    /// An index root (a replica) whose acknowledgement row nobody touched for this long is
+    /// expired: the outbox stops waiting for it, and it rebuilds its index when it comes
+    /// back. A live writer touches its row every quarter of this, kept between 100 ms and a
+    /// minute.
+    pub consumer_expiry: Duration,
     /// Test hook: abort at this point of a batch (see [`CrashPoint`]).
     pub crash: Option<CrashPoint>,
 }
@@ -57,6 +63,7 @@ impl Default for IndexerConfig {
             sweep: Duration::from_secs(5),
             commit_interval: Duration::from_millis(500),
             writer_memory_bytes: 64_000_000,
+            consumer_expiry: Duration::from_secs(3_600),
             crash: None,
         }
     }
@@ -71,6 +78,8 @@ pub struct Indexer {
 struct Shared {
     pool: PgPool,
     root: IndexRoot,
+    /// The root's `ROOT_ID`: names this replica's acknowledgement rows.
+    root_id: String,
     config: IndexerConfig,
     live: LiveIndex,
     applier: tokio::sync::Mutex<Option<OutboxApplier>>,
@@ -93,7 +102,7 @@ pub async fn rebuild_reason(
 ) -> anyhow::Result<Option<&'static str>> {
     let opening = root.clone();
     let current = blocking(move || opening.open_current(&Synonyms::default())).await?;
-    let Some((_, index)) = current else {
+    let Some((generation, index)) = current else {
         return Ok(Some("no index yet"));
     };
     if !blocking(move || index.is_current_schema()).await? {
@@ -102,6 +111,15 @@ pub async fn rebuild_reason(
     let identity = source::database_identity(pool).await?;
     if source::recorded_identity(root.path())?.as_deref() != Some(identity.as_str()) {
         return Ok(Some("index was built from another database"));
+    }
+    let consumer = Consumer {
+        root: source::root_id(root.path())?,
+        generation,
+    };
+    if !outbox::consumer_exists(pool, &consumer).await? {
+        // Silent past the expiry (or from before roots had names): the outbox may have been
+        // trimmed past this index's checkpoint.
+        return Ok(Some("this replica's outbox position expired"));
     }
     Ok(None)
 }
@@ -126,10 +144,12 @@ impl Indexer {
             );
         }
         remove_stale_consumers(&pool, &root).await?;
+        let root_id = source::root_id(root.path())?;
         let indexer = Self {
             shared: Arc::new(Shared {
                 pool,
                 root,
+                root_id,
                 config,
                 live,
                 applier: tokio::sync::Mutex::new(None),
@@ -150,13 +170,54 @@ impl Indexer {
     /// Applies every outbox row of the transactions that have finished (those below the
     /// current snapshot's `xmin`) and returns when they are searchable, with the bound:
     /// every transaction below it is applied. A transaction still open is not waited for.
+    ///
+    /// When this replica's acknowledgement row was expired (it was silent for longer than
+    /// [`IndexerConfig::consumer_expiry`]), events it needs may be gone from the outbox: the
+    /// index is built again, and searches keep reading the old one until the new one is live.
     pub async fn drain(&self) -> anyhow::Result<u64> {
+        match self.drain_live().await {
+            Err(error) if self.promoted_elsewhere(&error)? => {
+                // Another process promoted a new generation (and forgot the old one's row)
+                // while this writer was still applying to the old one: follow it.
+                self.drain_live().await
+            }
+            Err(error) if error.is::<ConsumerExpired>() => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "this replica's outbox position expired; rebuilding the search index"
+                );
+                metrics::counter!("textisur_index_rebuilds_total", "reason" => "expired")
+                    .increment(1);
+                let shared = &self.shared;
+                let report = rebuild(&shared.pool, &shared.root, &shared.config).await?;
+                tracing::info!(
+                    generation = report.generation,
+                    products = report.products,
+                    "search index rebuilt after expiry"
+                );
+                self.drain_live().await
+            }
+            other => other,
+        }
+    }
+
+    /// Whether `error` is the expiry of a generation that is no longer the live one.
+    fn promoted_elsewhere(&self, error: &anyhow::Error) -> anyhow::Result<bool> {
+        let Some(expired) = error.downcast_ref::<ConsumerExpired>() else {
+            return Ok(false);
+        };
+        let current = self.shared.root.current_name()?;
+        Ok(current.is_some_and(|name| name != expired.generation))
+    }
+
+    async fn drain_live(&self) -> anyhow::Result<u64> {
         let shared = &self.shared;
         let mut slot = shared.applier.lock().await;
         self.follow_current(&mut slot).await?;
         let settings = StepSettings {
             batch_size: shared.config.batch_size,
             crash: shared.config.crash,
+            consumer_expiry: shared.config.consumer_expiry,
         };
         let mut rows = 0;
         loop {
@@ -168,6 +229,13 @@ impl Indexer {
                 Ok(outcome) if outcome.caught_up => {
                     rows += outcome.rows;
                     shared.live.advance(outcome.applied_below);
+                    if rows == 0 {
+                        let period = outbox::heartbeat_period(shared.config.consumer_expiry);
+                        if let Err(error) = applier.check_in(&shared.pool, period).await {
+                            slot.take();
+                            return Err(error);
+                        }
+                    }
                     self.record_metrics(applier).await;
                     if rows > 0 {
                         tracing::debug!(
@@ -244,11 +312,15 @@ impl Indexer {
         let current = blocking(move || root.current_name())
             .await?
             .context("the index root has no live generation")?;
-        if slot.as_ref().is_some_and(|a| a.generation == current) {
+        if slot
+            .as_ref()
+            .is_some_and(|a| a.consumer.generation == current)
+        {
             return Ok(());
         }
         if let Some(old) = slot.take() {
-            let old_generation = old.generation.clone();
+            let old_consumer = old.consumer.clone();
+            let old_generation = old_consumer.generation.clone();
             tracing::info!(
                 from = old_generation,
                 to = current,
@@ -260,18 +332,18 @@ impl Indexer {
                     "could not finish the old writer"
                 );
             }
-            outbox::remove_consumer(&shared.pool, &old_generation).await?;
+            outbox::remove_consumer(&shared.pool, &old_consumer).await?;
         }
         let dir = shared.root.path().join(&current);
         let index = blocking(move || SearchIndex::open(&dir, Synonyms::default()))
             .await
             .with_context(|| format!("open index generation {current}"))?;
-        let applier = OutboxApplier::open(
-            current.clone(),
-            index.clone(),
-            shared.config.writer_memory_bytes,
-        )
-        .await?;
+        let consumer = Consumer {
+            root: shared.root_id.clone(),
+            generation: current.clone(),
+        };
+        let applier =
+            OutboxApplier::open(consumer, index.clone(), shared.config.writer_memory_bytes).await?;
         shared.live.swap(&current, index);
         shared
             .live

@@ -144,6 +144,17 @@ pub struct IndexStorageArgs {
     /// Indexing buffer of the index writer, in megabytes (at least 15).
     #[arg(long, env = "TEXTISUR_INDEX_WRITER_MEMORY_MB", default_value_t = 64)]
     pub index_writer_memory_mb: usize,
+
+    /// Seconds after which a replica's index writer that went silent (stopped, cut off) is
+    /// expired: the search outbox stops keeping rows for it, and the replica rebuilds its
+    /// index when it comes back. A live writer checks in every quarter of this, at most
+    /// every minute.
+    #[arg(
+        long,
+        env = "TEXTISUR_INDEX_CONSUMER_EXPIRY_SECONDS",
+        default_value_t = 3_600
+    )]
+    pub index_consumer_expiry_seconds: u64,
 }
 
 /// Options of `textisur indexer`.

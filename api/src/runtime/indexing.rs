@@ -48,6 +48,7 @@ fn indexer_config(args: &IndexStorageArgs) -> IndexerConfig {
         sweep: Duration::from_secs(args.index_sweep_seconds.max(1)),
         commit_interval: Duration::from_millis(args.index_commit_interval_ms),
         writer_memory_bytes: args.index_writer_memory_mb.max(15) * 1_000_000,
+        consumer_expiry: Duration::from_secs(args.index_consumer_expiry_seconds.max(1)),
         crash: CrashPoint::from_env(),
     }
 }
