@@ -228,7 +228,7 @@ pub async fn heartbeat(pool: &PgPool, consumer: &Consumer) -> anyhow::Result<()>
 
 /// Whether `consumer` still has its row (false: expired, or never registered).
 pub async fn consumer_exists(pool: &PgPool, consumer: &Consumer) -> anyhow::Result<bool> {
-    Ok(sqlx::query_scalar!(
+    sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM search_index_consumers
                           WHERE root_id = $1 AND generation = $2) AS "exists!""#,
         consumer.root,
@@ -236,7 +236,7 @@ pub async fn consumer_exists(pool: &PgPool, consumer: &Consumer) -> anyhow::Resu
     )
     .fetch_one(pool)
     .await
-    .context("look up search index consumer")?)
+    .context("look up search index consumer")
 }
 
 /// Inserts or moves `consumer`'s acknowledgement row (a build registers before it reads).
