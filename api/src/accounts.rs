@@ -129,6 +129,7 @@ impl Auth {
         keys: Option<TokenKeys>,
         limits: &AuthLimitConfig,
         mailer: std::sync::Arc<crate::runtime::mail::Mailer>,
+        global: std::sync::Arc<crate::runtime::global_limits::GlobalLimits>,
     ) -> Self {
         let keys = keys.unwrap_or_else(|| {
             tracing::warn!(
@@ -139,7 +140,7 @@ impl Auth {
         });
         Self {
             keys,
-            limits: AuthLimits::new(limits),
+            limits: AuthLimits::new(limits).shared(global),
             sessions: LiveSessions::new(LIVE_SESSION_TTL),
             mailer,
         }

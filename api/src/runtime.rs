@@ -7,6 +7,7 @@ pub mod cost_limits;
 pub mod db;
 pub mod demo;
 pub mod events;
+pub mod global_limits;
 pub mod http;
 pub mod indexing;
 pub mod mail;

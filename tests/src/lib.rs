@@ -151,6 +151,8 @@ impl TestApp {
                 smtp_url: options.smtp_url.map(Secret),
                 ..textisur_api::runtime::mail::MailConfig::default()
             },
+            // Keyed by this test's database in Redis, so parallel tests never share a bucket.
+            global_limits: true,
         };
         let server = server::start(db.clone(), config).await?;
         // The suites compare messages in English; tests/tests/scenarios/account_self_service.rs checks
@@ -189,6 +191,8 @@ impl TestApp {
             index: None,
             persisted: StoreConfig::default(),
             mail: textisur_api::runtime::mail::MailConfig::default(),
+            // Siblings share the first server's database, so they share its limits too.
+            global_limits: true,
         };
         let server = server::start(db, config).await.expect("start sibling");
         Sibling {

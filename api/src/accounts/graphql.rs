@@ -94,6 +94,7 @@ impl AccountMutations {
         rc.auth
             .limits
             .registration(rc.client.ip)
+            .await
             .map_err(throttled)?;
         let mut errors = Vec::new();
         let email = normalize_email(&input.email);
@@ -150,6 +151,7 @@ impl AccountMutations {
         rc.auth
             .limits
             .login_attempt(&email, rc.client.ip)
+            .await
             .map_err(throttled)?;
         let wrong = || {
             AuthPayload::error(UserError::general(

@@ -8,14 +8,23 @@
 //! tier (60 a minute) stops one address trying many accounts. An IPv6 client counts as its
 //! /64, so hopping through one's own network buys nothing. The keyed limiters forget idle
 //! keys every minute ([`AuthLimits::forget_idle`]) so their memory stays bounded.
+//!
+//! governor is the first stage, in this process. The same tiers are then checked together in
+//! Redis ([`GlobalLimits`], one round trip), so a guesser spreading attempts over replicas
+//! behind a load balancer gets one budget, not one per replica. Accounts are named in Redis
+//! by a hash of their address, never the address itself.
 
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+
+use crate::runtime::global_limits::{GlobalLimits, Tier};
 
 /// Attempts allowed before throttling.
 #[derive(Clone, Debug)]
@@ -58,6 +67,26 @@ pub struct AuthLimits {
     mail_address_hour: DefaultKeyedRateLimiter<String>,
     mail_ip_hour: DefaultKeyedRateLimiter<IpAddr>,
     clock: DefaultClock,
+    /// The same tiers in Redis, for every replica together.
+    global: Arc<GlobalLimits>,
+    tiers: Tiers,
+}
+
+/// The tiers' shapes, as Redis checks them.
+struct Tiers {
+    account_ip_minute: Tier,
+    account_ip_hour: Tier,
+    account_hour: Tier,
+    ip_minute: Tier,
+    register_ip_hour: Tier,
+    mail_address_hour: Tier,
+    mail_ip_hour: Tier,
+}
+
+/// An email address as a Redis key: a hash, so Redis holds no address.
+fn account_key(email: &str) -> String {
+    let digest = Sha256::digest(email.as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn per(n: u32, period: Duration) -> Quota {
@@ -102,6 +131,37 @@ impl AuthLimits {
             )),
             mail_ip_hour: RateLimiter::keyed(per(config.account_mail_per_ip_per_hour, hour)),
             clock: DefaultClock::default(),
+            global: Arc::new(GlobalLimits::off()),
+            tiers: Tiers {
+                account_ip_minute: Tier::per(config.login_per_account_and_ip_per_minute, minute),
+                account_ip_hour: Tier::per(config.login_per_account_and_ip_per_hour, hour),
+                account_hour: Tier::per(config.login_per_account_per_hour, hour),
+                ip_minute: Tier::per(config.login_per_ip_per_minute, minute),
+                register_ip_hour: Tier::per(config.register_per_ip_per_hour, hour),
+                mail_address_hour: Tier::per(config.account_mail_per_address_per_hour, hour),
+                mail_ip_hour: Tier::per(config.account_mail_per_ip_per_hour, hour),
+            },
+        }
+    }
+
+    /// These limits, checked in `global` too after this process's own.
+    pub fn shared(self, global: Arc<GlobalLimits>) -> Self {
+        Self { global, ..self }
+    }
+
+    /// The Redis stage these limits share with the cost buckets.
+    pub fn global(&self) -> &Arc<GlobalLimits> {
+        &self.global
+    }
+
+    /// The Redis stage: `Err` with the wait when a tier refuses there. Redis out of reach or
+    /// off: this process's limits have decided.
+    async fn check_global(&self, tiers: &[(&str, Tier)]) -> Result<(), Duration> {
+        match self.global.spend(tiers, 1).await {
+            Some(verdict) if !verdict.allowed => {
+                Err(verdict.retry_after.max(Duration::from_millis(1)))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -120,25 +180,53 @@ impl AuthLimits {
     /// The tiers are checked narrowest first and the first refusal stops: an address already
     /// throttled on an account spends nothing of that account's shared tier, so one stranger
     /// cannot drain it for everyone.
-    pub fn login_attempt(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
+    pub async fn login_attempt(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
         let ip = client_network(ip);
         let account_ip = (email.to_owned(), ip);
         self.check(&self.ip_minute, &ip)?;
         self.check(&self.account_ip_minute, &account_ip)?;
         self.check(&self.account_ip_hour, &account_ip)?;
-        self.check(&self.account_hour, &account_ip.0)
+        self.check(&self.account_hour, &account_ip.0)?;
+        let account = account_key(email);
+        let (by_ip, by_account_ip, by_account) = (
+            format!("login:ip:{ip}"),
+            format!("login:account-ip:{account}:{ip}"),
+            format!("login:account:{account}"),
+        );
+        let t = &self.tiers;
+        self.check_global(&[
+            (&by_ip, t.ip_minute),
+            (&format!("{by_account_ip}:minute"), t.account_ip_minute),
+            (&format!("{by_account_ip}:hour"), t.account_ip_hour),
+            (&by_account, t.account_hour),
+        ])
+        .await
     }
 
     /// Spends one registration from `ip`.
-    pub fn registration(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.check(&self.register_ip_hour, &client_network(ip))
+    pub async fn registration(&self, ip: IpAddr) -> Result<(), Duration> {
+        let ip = client_network(ip);
+        self.check(&self.register_ip_hour, &ip)?;
+        let key = format!("register:ip:{ip}");
+        self.check_global(&[(&key, self.tiers.register_ip_hour)])
+            .await
     }
 
     /// Spends one account mail to `email` asked for from `ip`. Counted per address whether
     /// or not an account has it, so the limit says nothing about who is registered.
-    pub fn account_mail(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
-        self.check(&self.mail_ip_hour, &client_network(ip))?;
-        self.check(&self.mail_address_hour, &email.to_owned())
+    pub async fn account_mail(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
+        let ip = client_network(ip);
+        self.check(&self.mail_ip_hour, &ip)?;
+        self.check(&self.mail_address_hour, &email.to_owned())?;
+        let (by_ip, by_address) = (
+            format!("mail:ip:{ip}"),
+            format!("mail:address:{}", account_key(email)),
+        );
+        self.check_global(&[
+            (&by_ip, self.tiers.mail_ip_hour),
+            (&by_address, self.tiers.mail_address_hour),
+        ])
+        .await
     }
 
     /// Drops the state of keys whose buckets are full again.
@@ -157,45 +245,60 @@ impl AuthLimits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_eleventh_attempt_in_a_minute_waits() {
+    #[tokio::test]
+    async fn the_eleventh_attempt_in_a_minute_waits() {
         let limits = AuthLimits::new(&AuthLimitConfig::default());
         let ip: IpAddr = [10, 0, 0, 1].into();
         for _ in 0..10 {
-            assert!(limits.login_attempt("a@b.cl", ip).is_ok());
+            assert!(limits.login_attempt("a@b.cl", ip).await.is_ok());
         }
-        let wait = limits.login_attempt("a@b.cl", ip).expect_err("throttled");
+        let wait = limits
+            .login_attempt("a@b.cl", ip)
+            .await
+            .expect_err("throttled");
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(6));
-        assert!(limits.login_attempt("c@d.cl", [10, 0, 0, 2].into()).is_ok());
+        assert!(
+            limits
+                .login_attempt("c@d.cl", [10, 0, 0, 2].into())
+                .await
+                .is_ok()
+        );
         // The same account from another address is not throttled by the first one's misses.
-        assert!(limits.login_attempt("a@b.cl", [10, 0, 0, 3].into()).is_ok());
+        assert!(
+            limits
+                .login_attempt("a@b.cl", [10, 0, 0, 3].into())
+                .await
+                .is_ok()
+        );
     }
 
-    #[test]
-    fn one_ipv6_network_counts_as_one_address() {
+    #[tokio::test]
+    async fn one_ipv6_network_counts_as_one_address() {
         let limits = AuthLimits::new(&AuthLimitConfig::default());
         for n in 0..10u16 {
             let ip = IpAddr::V6([0x2001, 0xdb8, 0, 1, 0, 0, 0, n].into());
-            assert!(limits.login_attempt("a@b.cl", ip).is_ok());
+            assert!(limits.login_attempt("a@b.cl", ip).await.is_ok());
         }
         let next: IpAddr = [0x2001, 0xdb8, 0, 1, 0xffff, 1, 2, 3].into();
-        assert!(limits.login_attempt("a@b.cl", next).is_err());
+        assert!(limits.login_attempt("a@b.cl", next).await.is_err());
         let elsewhere: IpAddr = [0x2001, 0xdb8, 0, 2, 0, 0, 0, 1].into();
-        assert!(limits.login_attempt("a@b.cl", elsewhere).is_ok());
+        assert!(limits.login_attempt("a@b.cl", elsewhere).await.is_ok());
     }
 
-    #[test]
-    fn many_addresses_together_reach_the_account_tier() {
+    #[tokio::test]
+    async fn many_addresses_together_reach_the_account_tier() {
         let limits = AuthLimits::new(&AuthLimitConfig {
             login_per_account_per_hour: 25,
             ..AuthLimitConfig::default()
         });
-        let spent = (0..40u8)
-            .take_while(|n| {
-                let ip: IpAddr = [10, 0, 1, *n / 5].into();
-                limits.login_attempt("a@b.cl", ip).is_ok()
-            })
-            .count();
+        let mut spent = 0;
+        for n in 0..40u8 {
+            let ip: IpAddr = [10, 0, 1, n / 5].into();
+            if limits.login_attempt("a@b.cl", ip).await.is_err() {
+                break;
+            }
+            spent += 1;
+        }
         assert_eq!(spent, 25);
     }
 }

@@ -188,6 +188,7 @@ async fn check_password(
     rc.auth
         .limits
         .login_attempt(&account.email, rc.client.ip)
+        .await
         .map_err(throttled)?;
     if password.chars().count() <= passwords::MAX_LENGTH
         && passwords::verify(password, account.password_hash.clone()).await
@@ -265,6 +266,7 @@ impl SelfServiceMutations {
         rc.auth
             .limits
             .account_mail(&account.email, rc.client.ip)
+            .await
             .map_err(throttled)?;
         queue_verification(
             &mut tx,
@@ -338,6 +340,7 @@ impl SelfServiceMutations {
         rc.auth
             .limits
             .account_mail(&email, rc.client.ip)
+            .await
             .map_err(throttled)?;
         let pool = rc.db.clone();
         let mailer = Arc::clone(&rc.auth.mailer);
@@ -485,6 +488,7 @@ impl SelfServiceMutations {
         rc.auth
             .limits
             .account_mail(&new_email, rc.client.ip)
+            .await
             .map_err(throttled)?;
         let token = db::issue_token(
             &mut tx,

@@ -279,6 +279,11 @@ mod tests {
                 let source = std::fs::read_to_string(&path).expect("read source");
                 for marker in ["tr!(", "i18n::text("] {
                     for (at, _) in source.match_indices(marker) {
+                        // `tr!(` inside another name (`include_str!(`) is not ours.
+                        let before = source[..at].chars().next_back();
+                        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                            continue;
+                        }
                         // rustfmt may put the id on the next line.
                         let rest = source[at + marker.len()..].trim_start();
                         let Some(rest) = rest.strip_prefix('"') else {

@@ -362,6 +362,19 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_COST_RESTORE_RATE", default_value_t = 100)]
     pub cost_restore_rate: u32,
 
+    /// Share the cost buckets and the sign-in, registration and account-mail limits with
+    /// every server on this Redis and database (one GCRA step in Redis per check, behind
+    /// this process's own limits), so replicas give a caller one budget. Redis down: each
+    /// process counts alone until it answers. `false`: always alone.
+    #[arg(
+        long,
+        env = "TEXTISUR_GLOBAL_LIMITS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub global_limits: bool,
+
     /// Login attempts per account from one client address per minute before `THROTTLED`
     /// (the strict tier: a stranger's guesses never throttle the owner's own address).
     #[arg(

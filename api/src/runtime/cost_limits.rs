@@ -8,18 +8,34 @@
 //! the time of its last update is the same arithmetic (a bucket of `maximum` points that
 //! regains `restore_rate` points a second) with a refund that is one addition. Request-rate
 //! limits elsewhere (sign-in) still use governor.
+//!
+//! [`CostBuckets`] puts these per-process buckets in front of the same bucket in Redis
+//! ([`crate::runtime::global_limits`]), so that all replicas together give a caller one
+//! budget: the local bucket refuses a flood without a round trip, Redis decides the rest.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::runtime::global_limits::{GlobalLimits, Tier};
 
 /// Whose bucket a request spends from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CallerKey {
     User(i64),
     Ip(IpAddr),
+}
+
+impl CallerKey {
+    /// The bucket's name in Redis.
+    fn redis_key(&self) -> String {
+        match self {
+            Self::User(id) => format!("cost:user:{id}"),
+            Self::Ip(ip) => format!("cost:ip:{ip}"),
+        }
+    }
 }
 
 /// The state of a caller's bucket after a request.
@@ -147,6 +163,71 @@ impl CostLimiter {
             .iter()
             .map(|shard| shard.lock().map(|b| b.len()).unwrap_or(0))
             .sum()
+    }
+}
+
+/// The cost buckets of a server: this process's, then the one all replicas share in Redis.
+pub struct CostBuckets {
+    local: CostLimiter,
+    global: Arc<GlobalLimits>,
+    tier: Tier,
+}
+
+impl CostBuckets {
+    /// Buckets of `maximum` points refilling at `restore_rate` points a second, here and in
+    /// `global` (which may be [`GlobalLimits::off`]).
+    pub fn new(maximum: u32, restore_rate: u32, global: Arc<GlobalLimits>) -> Self {
+        Self {
+            local: CostLimiter::new(maximum, restore_rate),
+            global,
+            tier: Tier::refilling(maximum, restore_rate),
+        }
+    }
+
+    /// Spends `cost` points (at least one, at most a full bucket) from `key`'s bucket here
+    /// and in Redis, or spends nothing and says how long until it could. Redis out of reach:
+    /// this process's bucket decides alone.
+    pub async fn spend(&self, key: &CallerKey, cost: u64) -> BucketState {
+        let local = self.local.spend(key, cost);
+        if local.retry_after.is_some() {
+            return local;
+        }
+        let wanted = cost.clamp(1, u64::from(self.local.maximum));
+        let redis_key = key.redis_key();
+        match self.global.spend(&[(&redis_key, self.tier)], wanted).await {
+            None => local,
+            Some(verdict) if verdict.allowed => BucketState {
+                remaining: local.remaining.min(verdict.remaining),
+                ..local
+            },
+            Some(verdict) => {
+                // Other replicas spent it: give this process's share back.
+                self.local.refund(key, wanted);
+                BucketState {
+                    remaining: verdict.remaining.min(self.local.maximum),
+                    retry_after: Some(verdict.retry_after.max(Duration::from_millis(1))),
+                    ..local
+                }
+            }
+        }
+    }
+
+    /// Gives `points` back to `key`'s buckets (never above full).
+    pub async fn refund(&self, key: &CallerKey, points: u64) -> BucketState {
+        let local = self.local.refund(key, points);
+        let redis_key = key.redis_key();
+        match self.global.refund(&redis_key, self.tier, points).await {
+            Some(verdict) => BucketState {
+                remaining: local.remaining.min(verdict.remaining),
+                ..local
+            },
+            None => local,
+        }
+    }
+
+    /// Drops this process's state of callers whose buckets are full again.
+    pub fn forget_idle(&self) {
+        self.local.forget_idle();
     }
 }
 

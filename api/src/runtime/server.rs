@@ -20,6 +20,7 @@ use crate::runtime::config::{
 };
 use crate::runtime::db::{self, Db};
 use crate::runtime::demo;
+use crate::runtime::global_limits::GlobalLimits;
 use crate::runtime::http::{self, HttpConfig};
 use crate::runtime::indexing::{self, IndexRuntime, IndexSetup};
 
@@ -39,7 +40,14 @@ pub struct ServerConfig {
     pub index: Option<IndexSetup>,
     /// Where mail goes (queued only, without an SMTP server).
     pub mail: crate::runtime::mail::MailConfig,
+    /// Whether rate limits are shared with every server on this Redis and database (see
+    /// [`crate::runtime::global_limits`]); `false`: each process counts alone.
+    pub global_limits: bool,
 }
+
+/// Longest wait for one shared rate-limit step in Redis before this process's limits decide
+/// alone.
+const GLOBAL_LIMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Where a production server serves `/metrics` when `--metrics-listen` is not given.
 pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9464";
@@ -138,6 +146,7 @@ impl ServerConfig {
                 from: args.mail_from.clone(),
                 public_url: args.public_url.clone(),
             },
+            global_limits: args.global_limits,
         })
     }
 }
@@ -365,7 +374,21 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         );
         None
     };
-    let auth = Arc::new(Auth::new(keys, &config.auth_limits, Arc::clone(&mailer)));
+    let global = Arc::new(if config.global_limits {
+        // The database's name keys the buckets: replicas of one deployment share them.
+        let options = db.pool().connect_options();
+        let namespace = options.get_database().unwrap_or("postgres");
+        GlobalLimits::new(&config.persisted.redis_url, namespace, GLOBAL_LIMIT_TIMEOUT)
+            .context("REDIS_URL")?
+    } else {
+        GlobalLimits::off()
+    });
+    let auth = Arc::new(Auth::new(
+        keys,
+        &config.auth_limits,
+        Arc::clone(&mailer),
+        global,
+    ));
     let persisted =
         Arc::new(PersistedQueryStore::new(config.persisted.clone()).context("REDIS_URL")?);
     let trusted = TrustedDocuments::embedded().context("trusted operations manifest")?;

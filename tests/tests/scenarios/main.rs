@@ -14,6 +14,7 @@ mod client_kits;
 mod conversations;
 mod cost_rate_limits;
 mod fuzz_pipeline;
+mod global_limits;
 mod hostile_queries;
 mod http_spec;
 mod input_sweep;

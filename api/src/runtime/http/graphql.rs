@@ -160,7 +160,7 @@ pub async fn get(
             Ok(caller) => caller,
             Err(refusal) => return refuse(format, refusal),
         };
-        return serve_cached(&state, format, &caller, &params, &hit);
+        return serve_cached(&state, format, &caller, &params, &hit).await;
     }
     if let Some(kind) = not_a_query(&state, &params) {
         return refuse(format, RequestError::NotAQuery { kind });
@@ -191,7 +191,7 @@ fn public_cache_control(state: &AppState) -> String {
 
 /// Answers from the response cache: the stored body with this caller's own cost report,
 /// after charging the bucket what running the request cost.
-fn serve_cached(
+async fn serve_cached(
     state: &AppState,
     format: ResponseFormat,
     caller: &Caller,
@@ -200,7 +200,7 @@ fn serve_cached(
 ) -> Response {
     let operation = observability::operation_label(params.operation_name.as_deref());
     let key = CallerKey::Ip(caller.client.network());
-    let bucket = state.cost_limiter.spend(&key, hit.actual_cost);
+    let bucket = state.cost_limiter.spend(&key, hit.actual_cost).await;
     if let Some(wait) = bucket.retry_after {
         let refused = pipeline::Refused {
             error: pipeline::throttled(hit.actual_cost, wait),

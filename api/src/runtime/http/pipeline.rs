@@ -102,7 +102,7 @@ pub(super) async fn http(
     let charged = async {
         admit(state, caller, &mut params).await?;
         let analysed = analyse(state, &params)?;
-        let charged = charge(state, caller, analysed.requested_cost.unwrap_or(1))?;
+        let charged = charge(state, caller, analysed.requested_cost.unwrap_or(1)).await?;
         Ok::<_, Refused>((analysed, charged))
     }
     .await;
@@ -112,7 +112,7 @@ pub(super) async fn http(
     };
     let ran = run(state, caller, params, &analysed).await;
     remember(state, &analysed, &ran).await;
-    finish(state, format, caller, operation, &analysed, charged, ran)
+    finish(state, format, caller, operation, &analysed, charged, ran).await
 }
 
 /// Admit: with the safelist on, a caller who is not an admin runs only persisted
@@ -182,12 +182,16 @@ pub(super) fn analyse(state: &AppState, params: &GraphqlParams) -> Result<Analys
 
 /// Charge: the caller's bucket (the user's, else the client network's) pays `cost` up
 /// front; what the answer did not use is refunded in [`finish`].
-pub(super) fn charge(state: &AppState, caller: &Caller, cost: u64) -> Result<Charged, Refused> {
+pub(super) async fn charge(
+    state: &AppState,
+    caller: &Caller,
+    cost: u64,
+) -> Result<Charged, Refused> {
     let key = match caller.viewer.user_id() {
         Some(user) => CallerKey::User(user.0),
         None => CallerKey::Ip(caller.client.network()),
     };
-    let bucket = state.cost_limiter.spend(&key, cost);
+    let bucket = state.cost_limiter.spend(&key, cost).await;
     match bucket.retry_after {
         Some(wait) => Err(Refused {
             error: throttled(cost, wait),
@@ -303,7 +307,7 @@ async fn remember(state: &AppState, analysed: &Analysed, ran: &Ran) {
 
 /// Finish: the actual cost and the refund of what was not used, the body (every error
 /// coded, failed fields back as `null`, the cost extension) and its status.
-fn finish(
+async fn finish(
     state: &AppState,
     format: ResponseFormat,
     caller: &Caller,
@@ -317,7 +321,7 @@ fn finish(
         elapsed,
         request_error,
     } = ran;
-    let (actual_cost, bucket) = settle(state, analysed, charged, &response);
+    let (actual_cost, bucket) = settle(state, analysed, charged, &response).await;
     let cost = analysed
         .requested_cost
         .map(|cost| cost_extension(cost, actual_cost, &bucket));
@@ -352,7 +356,7 @@ fn finish(
 /// Only an answer without errors is refunded: an error on a non-null field nulls its
 /// ancestors (`data` itself at the root) after its siblings have done their work, and
 /// counting what is left would refund that work.
-fn settle(
+async fn settle(
     state: &AppState,
     analysed: &Analysed,
     charged: Charged,
@@ -369,7 +373,10 @@ fn settle(
     };
     let bucket = match (analysed.requested_cost, actual_cost) {
         (Some(requested), Some(actual)) if actual < requested => {
-            state.cost_limiter.refund(&charged.key, requested - actual)
+            state
+                .cost_limiter
+                .refund(&charged.key, requested - actual)
+                .await
         }
         _ => charged.bucket,
     };

@@ -11,7 +11,7 @@ use textisur_persisted_queries::{PersistedQueryStore, PreparedCache, TrustedDocu
 
 use crate::accounts::Auth;
 use crate::graphql::schema::{self, ApiSchema};
-use crate::runtime::cost_limits::CostLimiter;
+use crate::runtime::cost_limits::CostBuckets;
 use crate::runtime::db::Db;
 
 /// Limits and caching of the HTTP layer.
@@ -108,7 +108,8 @@ pub struct AppStateInner {
     pub schema: ApiSchema,
     pub config: HttpConfig,
     pub auth: Arc<Auth>,
-    pub cost_limiter: Arc<CostLimiter>,
+    /// Each caller's cost bucket, here and shared with every replica in Redis.
+    pub cost_limiter: Arc<CostBuckets>,
     /// The schema's types and fields, as the cost rules need them.
     pub shape: crate::graphql::query_limits::SchemaShape,
     /// The schema for callers who may not explore it (see [`HttpConfig::production`]).
@@ -145,9 +146,11 @@ impl AppState {
         realtime: Realtime,
     ) -> Self {
         let Realtime { events, closing } = realtime;
-        let cost_limiter = Arc::new(CostLimiter::new(
+        // The cost buckets share the sign-in limits' Redis stage.
+        let cost_limiter = Arc::new(CostBuckets::new(
             config.cost_bucket,
             config.cost_restore_rate,
+            Arc::clone(auth.limits.global()),
         ));
         let max_depth = config.query_limits.max_depth;
         let schema = schema::build_with_depth(max_depth);

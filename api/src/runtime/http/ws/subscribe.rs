@@ -47,7 +47,8 @@ impl Connection {
             }
             // The same bucket as the caller's HTTP requests: a socket is no way around it.
             let charged =
-                pipeline::charge(&self.state, &caller, analysed.requested_cost.unwrap_or(1))?;
+                pipeline::charge(&self.state, &caller, analysed.requested_cost.unwrap_or(1))
+                    .await?;
             Ok::<_, Refused>((params, document, charged))
         }
         .await;
@@ -91,8 +92,10 @@ impl Connection {
                         query_limits::actual_cost(&document, name, &state.shape, &response.data)
                     })
                     .flatten();
-                let wait =
-                    event_cost.and_then(|cost| state.cost_limiter.spend(&key, cost).retry_after);
+                let wait = match event_cost {
+                    Some(cost) => state.cost_limiter.spend(&key, cost).await.retry_after,
+                    None => None,
+                };
                 let message = if let (Some(cost), Some(wait)) = (event_cost, wait) {
                     error(&task_id, &pipeline::throttled(cost, wait))
                 } else if refused {
