@@ -6,6 +6,7 @@
 #
 #   A=/path/to/old/textisur B=/path/to/new/textisur tests/load/ab.sh
 #   ROUNDS=4 DURATION=8 PRODUCTS=100000 tests/load/ab.sh
+#   A=$bin B=$bin A_ARGS="--global-limits false" tests/load/ab.sh   # one binary, two settings
 #
 # Bodies: `{ __typename }` (the HTTP and GraphQL pipeline alone), `product(id)`, and the
 # nested page of issue 22 (20 newest products with store, category, 3 reviews and their
@@ -40,8 +41,10 @@ results=$(mktemp)
 for round in $(seq "$ROUNDS"); do
   for side in A B; do
     BIN=${!side}
+    args_of_side=${side}_ARGS
+    # shellcheck disable=SC2086 # the extra arguments are words on purpose
     start_server "$PORT" "$OUT/ab-$side.log" --response-cache-seconds 0 \
-      --cost-bucket 100000000 --cost-restore-rate 100000000
+      --cost-bucket 100000000 --cost-restore-rate 100000000 ${!args_of_side:-}
     for body in typename product nested; do
       answer=$(curl -fsS -H 'content-type: application/json' --data @"$bodies/$body.json" \
         "http://127.0.0.1:$PORT/graphql")
