@@ -118,15 +118,8 @@ impl OutboxApplier {
         if self.touched.elapsed() >= every {
             return self.heartbeat(pool, every).await;
         }
-        if outbox::consumer_exists(pool, &self.consumer).await? {
-            Ok(())
-        } else {
-            Err(outbox::ConsumerExpired {
-                root: self.consumer.root.clone(),
-                generation: self.consumer.generation.clone(),
-            }
-            .into())
-        }
+        let found = outbox::consumer_exists(pool, &self.consumer).await?;
+        outbox::ConsumerExpired::unless_found(u64::from(found), &self.consumer)
     }
 
     /// Applies the next batch: claim, write, commit, reload, publish, acknowledge.

@@ -125,11 +125,16 @@ pub struct ConsumerExpired {
 }
 
 impl ConsumerExpired {
-    fn of(consumer: &Consumer) -> Self {
-        Self {
+    /// `Ok` when a statement on `consumer`'s row found it (`rows` is what it touched).
+    pub(crate) fn unless_found(rows: u64, consumer: &Consumer) -> anyhow::Result<()> {
+        if rows > 0 {
+            return Ok(());
+        }
+        Err(Self {
             root: consumer.root.clone(),
             generation: consumer.generation.clone(),
         }
+        .into())
     }
 }
 
@@ -155,9 +160,7 @@ pub async fn acknowledge(
     .await
     .context("record search index acknowledgement")?
     .rows_affected();
-    if moved == 0 {
-        return Err(ConsumerExpired::of(consumer).into());
-    }
+    ConsumerExpired::unless_found(moved, consumer)?;
     expire_silent(pool, expiry).await?;
     let deleted = sqlx::query!(
         "DELETE FROM search_outbox o USING (
@@ -220,10 +223,7 @@ pub async fn heartbeat(pool: &PgPool, consumer: &Consumer) -> anyhow::Result<()>
     .await
     .context("touch search index consumer")?
     .rows_affected();
-    if touched == 0 {
-        return Err(ConsumerExpired::of(consumer).into());
-    }
-    Ok(())
+    ConsumerExpired::unless_found(touched, consumer)
 }
 
 /// Whether `consumer` still has its row (false: expired, or never registered).

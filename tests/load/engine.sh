@@ -21,7 +21,10 @@
 # (textisur_graphql_errors_total), so a run full of errors does not pass as fast; every
 # single operation and the peer's page are first checked for an answer without `errors`.
 # The driver is one address: the cost bucket is lifted (--cost-bucket and
-# --cost-restore-rate 100000000) rather than spread over signed-in users.
+# --cost-restore-rate 100000000) rather than spread over signed-in users, and the limits'
+# Redis step is off (--global-limits false): this measures the engine. What the Redis step
+# costs per request is measured apart, by tests/load/ab.sh with A_ARGS="--global-limits
+# false" (BENCHMARKS.md, "Limits shared in Redis"); GLOBAL_LIMITS=true puts it back here.
 #
 # wrk (-t2, CONNECTIONS connections), the server, PostGraphile and PostgreSQL share the
 # machine's cores; our server is stopped before PostGraphile starts. PostGraphile runs as
@@ -139,7 +142,7 @@ for N in $SIZES; do
   : >"$LOG"
   # shellcheck disable=SC2086 # SERVER_ARGS is a list of flags
   start_server "$PORT" "$LOG" --response-cache-seconds 0 \
-    --cost-bucket 100000000 --cost-restore-rate 100000000 $SERVER_ARGS
+    --cost-bucket 100000000 --cost-restore-rate 100000000 --global-limits "${GLOBAL_LIMITS:-false}" $SERVER_ARGS
   echo "== $N products, wrk -t2 -c$CONNECTIONS, ${DURATION}s each after ${WARMUP}s ($BIN)"
   printf "%-54s %9s %8s %8s %6s\n" operation req/s p50_ms p99_ms errors
 

@@ -14,11 +14,12 @@
 //! deployment share its buckets, and two deployments (or two test servers) on one Redis never
 //! meet.
 
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
-use bb8_redis::RedisConnectionManager;
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
 use textisur_persisted_queries::Breaker;
 
 static SCRIPT: LazyLock<redis::Script> =
@@ -68,7 +69,11 @@ pub struct Verdict {
 
 /// The Redis side of the limits; [`GlobalLimits::off`] when they are per process only.
 pub struct GlobalLimits {
-    redis: Option<bb8::Pool<RedisConnectionManager>>,
+    redis: Option<redis::Client>,
+    /// One multiplexed connection: concurrent steps share it and are written together,
+    /// where a pool would pay a connection checkout and a write per step. Dropped on a
+    /// failure and made again by the next step.
+    connection: Mutex<Option<MultiplexedConnection>>,
     prefix: String,
     /// Longest wait for one step, connection included.
     timeout: Duration,
@@ -81,13 +86,9 @@ impl GlobalLimits {
     /// Limits in the Redis at `url`, keyed under `namespace` (the database's name). Redis need
     /// not be up yet: each call gives up after `timeout`.
     pub fn new(url: &str, namespace: &str, timeout: Duration) -> anyhow::Result<Self> {
-        let manager = RedisConnectionManager::new(url)?;
-        let redis = bb8::Pool::builder()
-            .max_size(16)
-            .connection_timeout(timeout)
-            .build_unchecked(manager);
         Ok(Self {
-            redis: Some(redis),
+            redis: Some(redis::Client::open(url)?),
+            connection: Mutex::new(None),
             prefix: format!("textisur:limits:{namespace}:"),
             timeout,
             breaker: Breaker::new(Duration::from_secs(1)),
@@ -99,6 +100,7 @@ impl GlobalLimits {
     pub fn off() -> Self {
         Self {
             redis: None,
+            connection: Mutex::new(None),
             prefix: String::new(),
             timeout: Duration::ZERO,
             breaker: Breaker::default(),
@@ -141,11 +143,8 @@ impl GlobalLimits {
             invocation.arg(tier.burst).arg(tier.interval_micros());
         }
         let call = async {
-            let mut conn = redis.get().await.map_err(|e| e.to_string())?;
-            invocation
-                .invoke_async::<(i64, i64, i64)>(&mut *conn)
-                .await
-                .map_err(|e| e.to_string())
+            let mut conn = self.connection(redis).await?;
+            invocation.invoke_async::<(i64, i64, i64)>(&mut conn).await
         };
         match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok((allowed, remaining, wait_micros))) => {
@@ -163,9 +162,13 @@ impl GlobalLimits {
             }
             failed => {
                 let error = match failed {
-                    Ok(Err(error)) => error,
+                    Ok(Err(error)) => error.to_string(),
                     _ => "timed out".to_owned(),
                 };
+                *self
+                    .connection
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = None;
                 self.breaker.record_failure();
                 metrics::counter!("textisur_global_limits_fallbacks_total").increment(1);
                 if !self.failing.swap(true, Ordering::Relaxed) {
@@ -177,6 +180,31 @@ impl GlobalLimits {
                 None
             }
         }
+    }
+}
+
+impl GlobalLimits {
+    /// The shared connection, made when there is none.
+    async fn connection(&self, redis: &redis::Client) -> redis::RedisResult<MultiplexedConnection> {
+        let held = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(connection) = held {
+            return Ok(connection);
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout));
+        let connection = redis
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        *self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
+        Ok(connection)
     }
 }
 
