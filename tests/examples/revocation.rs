@@ -1,0 +1,164 @@
+//! How long a logout through one replica takes to refuse the session's access token on the
+//! others, end to end.
+//!
+//! ```sh
+//! cargo run --release -p textisur-tests --example revocation -- \
+//!     --urls http://127.0.0.1:18201,http://127.0.0.1:18202,http://127.0.0.1:18203 --tries 100
+//! ```
+//!
+//! `tests/scale/revocation.sh` starts three servers on one database and runs it. Each try
+//! signs in through the first server, makes one signed-in request to every other server (so
+//! each holds the session in its 2 s cache of live sessions: the case a revocation must
+//! beat), logs out through the first, and then polls `{ me { id } }` on every other server
+//! until it answers `401`. A latency runs from the moment the logout's answer arrived to the
+//! moment the refusal arrived, so it is late by at most one poll (`--poll-ms`, 1) plus one
+//! request. Prints one summary line over all tries and servers:
+//!
+//! `REVOCATION refusals p50_ms p95_ms p99_ms max_ms over_100ms`
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+/// How long a server may keep accepting the token before the try counts as a failure.
+const GIVE_UP: Duration = Duration::from_secs(10);
+const PASSWORD: &str = "revocacion-medida-2026";
+
+struct Options {
+    urls: Vec<String>,
+    tries: usize,
+    poll: Duration,
+}
+
+fn options() -> anyhow::Result<Options> {
+    let mut options = Options {
+        urls: Vec::new(),
+        tries: 100,
+        poll: Duration::from_millis(1),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--urls" => {
+                options.urls = value
+                    .split(',')
+                    .map(|url| url.trim_end_matches('/').to_owned())
+                    .collect();
+            }
+            "--tries" => options.tries = value.parse().context("--tries")?,
+            "--poll-ms" => {
+                options.poll = Duration::from_millis(value.parse().context("--poll-ms")?)
+            }
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    if options.urls.len() < 2 {
+        bail!("--urls needs at least two servers, comma separated");
+    }
+    Ok(options)
+}
+
+async fn graphql(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: Value,
+) -> anyhow::Result<(u16, Value)> {
+    let mut request = client
+        .post(format!("{url}/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await?))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let options = options()?;
+    let client = reqwest::Client::new();
+    let (first, others) = options.urls.split_first().context("no servers")?;
+    let email = format!("revocacion-{}@example.com", std::process::id());
+    let register = json!({
+        "query": "mutation($i: RegisterInput!) { register(input: $i) { userErrors { code } } }",
+        "variables": { "i": { "email": email, "password": PASSWORD, "name": "Medición" } }
+    });
+    let (status, body) = graphql(&client, first, None, register).await?;
+    if status != 200 || body["data"]["register"]["userErrors"] != json!([]) {
+        bail!("register: {status} {body}");
+    }
+    let me = json!({ "query": "{ me { id } }" });
+    let mut latencies = Vec::new();
+    for attempt in 1..=options.tries {
+        let login = json!({
+            "query": "mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken userErrors { code } } }",
+            "variables": { "i": { "email": email, "password": PASSWORD } }
+        });
+        let (_, body) = graphql(&client, first, None, login).await?;
+        let access = body["data"]["login"]["accessToken"]
+            .as_str()
+            .with_context(|| format!("try {attempt}: login {body}"))?
+            .to_owned();
+        let refresh = body["data"]["login"]["refreshToken"]
+            .as_str()
+            .context("refresh token")?
+            .to_owned();
+        for url in others {
+            let (status, body) = graphql(&client, url, Some(&access), me.clone()).await?;
+            if status != 200 {
+                bail!("try {attempt}: {url} refused a live session: {status} {body}");
+            }
+        }
+        let logout = json!({
+            "query": "mutation($t: String!) { logout(refreshToken: $t) { ok } }",
+            "variables": { "t": refresh }
+        });
+        let (status, body) = graphql(&client, first, Some(&access), logout).await?;
+        if status != 200 || body["data"]["logout"]["ok"] != true {
+            bail!("try {attempt}: logout {status} {body}");
+        }
+        let logged_out = Instant::now();
+        // Every other server polled at once, so one's wait never adds to another's.
+        let refusals = others.iter().map(|url| {
+            let (client, access, me) = (&client, access.as_str(), &me);
+            async move {
+                loop {
+                    let (status, _) = graphql(client, url, Some(access), me.clone()).await?;
+                    if status == 401 {
+                        return anyhow::Ok(logged_out.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    if logged_out.elapsed() > GIVE_UP {
+                        bail!("try {attempt}: {url} still accepts the token after {GIVE_UP:?}");
+                    }
+                    tokio::time::sleep(options.poll).await;
+                }
+            }
+        });
+        for latency in futures::future::join_all(refusals).await {
+            latencies.push(latency?);
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let over = latencies.iter().filter(|ms| **ms > 100.0).count();
+    println!(
+        "REVOCATION {} {:.2} {:.2} {:.2} {:.2} {over}",
+        latencies.len(),
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 95.0),
+        percentile(&latencies, 99.0),
+        latencies.last().copied().unwrap_or(0.0),
+    );
+    Ok(())
+}
