@@ -12,14 +12,49 @@
 //! beat), logs out through the first, and then polls `{ me { id } }` on every other server
 //! until it answers `401`. A latency runs from the moment the logout's answer arrived to the
 //! moment the refusal arrived, so it is late by at most one poll (`--poll-ms`, 1) plus one
-//! request. Prints one summary line over all tries and servers:
+//! request. Each try also holds a signed-in WebSocket (`graphql-transport-ws`) on the last
+//! server and waits for it to close. Prints two summary lines over all tries and servers:
 //!
 //! `REVOCATION refusals p50_ms p95_ms p99_ms max_ms over_100ms`
+//! `SOCKETS closed_with_4403 of p50_ms p99_ms max_ms`
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A `graphql-transport-ws` socket on `url`, initialised with `token` and acknowledged.
+async fn signed_in_socket(url: &str, token: &str) -> anyhow::Result<Socket> {
+    let mut request =
+        format!("{}/graphql", url.replace("http://", "ws://")).into_client_request()?;
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket.send(Message::Text(init.to_string().into())).await?;
+    match socket.next().await {
+        Some(Ok(Message::Text(text))) if text.contains("connection_ack") => Ok(socket),
+        other => bail!("no connection_ack: {other:?}"),
+    }
+}
+
+/// The close code the server ends `socket` with (0: closed without one).
+async fn close_code(socket: &mut Socket) -> u16 {
+    loop {
+        match tokio::time::timeout(GIVE_UP, socket.next()).await {
+            Ok(Some(Ok(Message::Close(Some(frame))))) => return u16::from(frame.code),
+            Ok(Some(Ok(_))) => {}
+            _ => return 0,
+        }
+    }
+}
 
 /// How long a server may keep accepting the token before the try counts as a failure.
 const GIVE_UP: Duration = Duration::from_secs(10);
@@ -101,6 +136,8 @@ async fn main() -> anyhow::Result<()> {
     }
     let me = json!({ "query": "{ me { id } }" });
     let mut latencies = Vec::new();
+    let mut closes = Vec::new();
+    let mut closed_with_4403 = 0;
     for attempt in 1..=options.tries {
         let login = json!({
             "query": "mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken userErrors { code } } }",
@@ -121,6 +158,8 @@ async fn main() -> anyhow::Result<()> {
                 bail!("try {attempt}: {url} refused a live session: {status} {body}");
             }
         }
+        let last = others.last().context("another server")?;
+        let mut socket = signed_in_socket(last, &access).await?;
         let logout = json!({
             "query": "mutation($t: String!) { logout(refreshToken: $t) { ok } }",
             "variables": { "t": refresh }
@@ -146,10 +185,19 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         });
-        for latency in futures::future::join_all(refusals).await {
+        let closed = async {
+            let code = close_code(&mut socket).await;
+            (code, logged_out.elapsed().as_secs_f64() * 1000.0)
+        };
+        let (refused, (code, closed_ms)) =
+            futures::future::join(futures::future::join_all(refusals), closed).await;
+        for latency in refused {
             latencies.push(latency?);
         }
+        closed_with_4403 += usize::from(code == 4403);
+        closes.push(closed_ms);
     }
+    closes.sort_by(f64::total_cmp);
     latencies.sort_by(f64::total_cmp);
     let over = latencies.iter().filter(|ms| **ms > 100.0).count();
     println!(
@@ -159,6 +207,13 @@ async fn main() -> anyhow::Result<()> {
         percentile(&latencies, 95.0),
         percentile(&latencies, 99.0),
         latencies.last().copied().unwrap_or(0.0),
+    );
+    println!(
+        "SOCKETS {closed_with_4403} {} {:.2} {:.2} {:.2}",
+        closes.len(),
+        percentile(&closes, 50.0),
+        percentile(&closes, 99.0),
+        closes.last().copied().unwrap_or(0.0),
     );
     Ok(())
 }
