@@ -60,41 +60,18 @@ async fn close_code(socket: &mut Socket) -> u16 {
 const GIVE_UP: Duration = Duration::from_secs(10);
 const PASSWORD: &str = "revocacion-medida-2026";
 
+/// How many tries against which servers.
+#[derive(clap::Parser)]
 struct Options {
+    /// The servers, comma separated: logouts go to the first, the others are polled.
+    #[arg(long, value_delimiter = ',', num_args = 1.., required = true)]
     urls: Vec<String>,
+    /// Sign-in, logout and polling rounds.
+    #[arg(long, default_value_t = 100)]
     tries: usize,
-    poll: Duration,
-}
-
-fn options() -> anyhow::Result<Options> {
-    let mut options = Options {
-        urls: Vec::new(),
-        tries: 100,
-        poll: Duration::from_millis(1),
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .with_context(|| format!("{flag} needs a value"))?;
-        match flag.as_str() {
-            "--urls" => {
-                options.urls = value
-                    .split(',')
-                    .map(|url| url.trim_end_matches('/').to_owned())
-                    .collect();
-            }
-            "--tries" => options.tries = value.parse().context("--tries")?,
-            "--poll-ms" => {
-                options.poll = Duration::from_millis(value.parse().context("--poll-ms")?)
-            }
-            other => bail!("unknown flag {other}"),
-        }
-    }
-    if options.urls.len() < 2 {
-        bail!("--urls needs at least two servers, comma separated");
-    }
-    Ok(options)
+    /// Milliseconds between two polls of one server.
+    #[arg(long = "poll-ms", default_value_t = 1)]
+    poll_ms: u64,
 }
 
 async fn graphql(
@@ -122,7 +99,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let options = options()?;
+    let mut options = <Options as clap::Parser>::parse();
+    for url in &mut options.urls {
+        *url = url.trim_end_matches('/').to_owned();
+    }
+    if options.urls.len() < 2 {
+        bail!("--urls needs at least two servers, comma separated");
+    }
+    let poll = Duration::from_millis(options.poll_ms);
     let client = reqwest::Client::new();
     let (first, others) = options.urls.split_first().context("no servers")?;
     let email = format!("revocacion-{}@example.com", std::process::id());
@@ -181,7 +165,7 @@ async fn main() -> anyhow::Result<()> {
                     if logged_out.elapsed() > GIVE_UP {
                         bail!("try {attempt}: {url} still accepts the token after {GIVE_UP:?}");
                     }
-                    tokio::time::sleep(options.poll).await;
+                    tokio::time::sleep(poll).await;
                 }
             }
         });
