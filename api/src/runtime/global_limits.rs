@@ -108,11 +108,6 @@ impl GlobalLimits {
         }
     }
 
-    /// Whether checks go to Redis at all.
-    pub fn is_on(&self) -> bool {
-        self.redis.is_some()
-    }
-
     /// Spends `amount` points from each tier in turn, narrowest first, stopping at the first
     /// that cannot pay. `None` when the limits are off or Redis cannot answer now: the
     /// caller's per-process limits decide alone.

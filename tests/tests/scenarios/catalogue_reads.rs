@@ -302,25 +302,22 @@ async fn store_products_stay_in_their_store() {
     }
 }
 
+/// A fingerprint of every product row that seeding writes.
+async fn catalogue_digest(app: &TestApp) -> String {
+    sqlx::query_scalar!(
+        r#"SELECT md5(string_agg(id || name || price || stock || slug, ',' ORDER BY id)) AS "digest!"
+           FROM products"#
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("digest")
+}
+
 #[tokio::test]
 async fn seeding_is_deterministic() {
     let a = TestApp::seeded(200).await;
     let b = TestApp::seeded(200).await;
-    let da: String = sqlx::query_scalar!(
-        r#"SELECT md5(string_agg(id || name || price || stock || slug, ',' ORDER BY id)) AS "digest!"
-           FROM products"#
-    )
-    .fetch_one(a.db.pool())
-    .await
-    .expect("digest");
-    let db: String = sqlx::query_scalar!(
-        r#"SELECT md5(string_agg(id || name || price || stock || slug, ',' ORDER BY id)) AS "digest!"
-           FROM products"#
-    )
-    .fetch_one(b.db.pool())
-    .await
-    .expect("digest");
-    assert_eq!(da, db);
+    assert_eq!(catalogue_digest(&a).await, catalogue_digest(&b).await);
 }
 
 /// `productCount` is counted in the search index, like the `products` listing beside it. The
