@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts PostgreSQL (trust auth for local TCP, as on the development machines) and Redis
-# when they are not running, installing them with apt-get where missing.
+# when they are not running, installing them with apt-get where missing, and lets local
+# replication connections in (the standby tests).
 set -euo pipefail
 
 apt_updated=0
@@ -20,6 +21,15 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   fi
   pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   for _ in $(seq 1 60); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.5; done
+fi
+
+# The read-replica tests copy the cluster with pg_basebackup and stream from it: local
+# replication connections are trusted, as local ones are.
+version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+hba=/etc/postgresql/$version/main/pg_hba.conf
+if [ -n "$version" ] && [ -f "$hba" ] && ! grep -q '^host replication all 127.0.0.1/32 trust' "$hba"; then
+  sed -i '1i host replication all 127.0.0.1/32 trust' "$hba"
+  psql -h 127.0.0.1 -U postgres -qAtc 'SELECT pg_reload_conf()' >/dev/null
 fi
 
 if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then

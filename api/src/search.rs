@@ -25,7 +25,7 @@ use textisur_search_index::{ProductQuery, SearchIndex, SortKey, SortOrder};
 use crate::catalogue::products::{ProductListing, ProductSort};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::UserId;
-use crate::runtime::db::Db;
+use crate::runtime::db::{ConsistencyToken, Db};
 
 /// Longest a search waits for the index to catch up with the caller's own write before
 /// PostgreSQL answers instead.
@@ -46,7 +46,7 @@ pub enum SearchBackend {
 pub struct SearchState {
     pub backend: SearchBackend,
     pub live: Option<LiveIndex>,
-    recent: Arc<Mutex<HashMap<UserId, u64>>>,
+    recent: Arc<Mutex<HashMap<UserId, ConsistencyToken>>>,
 }
 
 impl std::fmt::Debug for SearchState {
@@ -75,29 +75,37 @@ impl SearchState {
         Self::new(SearchBackend::Postgres, None)
     }
 
-    /// Remembers that `user` wrote searchable data; their next searches wait for it.
-    pub fn remember_write(&self, user: UserId, token: u64) {
+    /// Remembers that `user` wrote; their next requests through this process wait for it
+    /// (searches for the index, hydration for a standby).
+    pub fn remember_write(&self, user: UserId, token: ConsistencyToken) {
         if let Ok(mut recent) = self.recent.lock() {
             if recent.len() >= MAX_REMEMBERED_WRITERS {
-                let mut tokens: Vec<u64> = recent.values().copied().collect();
+                let mut tokens: Vec<u64> = recent.values().map(|t| t.xid).collect();
                 tokens.sort_unstable();
                 let median = tokens[tokens.len() / 2];
-                recent.retain(|_, t| *t > median);
+                recent.retain(|_, t| t.xid > median);
             }
+            let token = match recent.get(&user) {
+                Some(earlier) => earlier.max(token),
+                None => token,
+            };
             recent.insert(user, token);
         }
     }
 
-    /// The index to answer from, after waiting (bounded) for `user`'s last write and for an
-    /// explicit consistency token; `None` means PostgreSQL answers.
-    pub async fn index_for(&self, user: Option<UserId>, token: Option<u64>) -> Option<SearchIndex> {
+    /// The last write `user` made through this process, if remembered.
+    pub fn remembered(&self, user: UserId) -> Option<ConsistencyToken> {
+        self.recent.lock().ok()?.get(&user).copied()
+    }
+
+    /// The index to answer from, after waiting (bounded) for the index to apply every
+    /// transaction below `xid` (a consistency token's); `None` means PostgreSQL answers.
+    pub async fn index_for(&self, xid: Option<u64>) -> Option<SearchIndex> {
         if self.backend == SearchBackend::Postgres {
             return None;
         }
         let live = self.live.as_ref()?;
-        let remembered = user.and_then(|u| self.recent.lock().ok()?.get(&u).copied());
-        let bound = remembered.into_iter().chain(token).max();
-        if let Some(bound) = bound
+        if let Some(bound) = xid
             && !live.wait_applied(bound, READ_YOUR_WRITES_WAIT).await
         {
             metrics::counter!("textisur_search_fallbacks_total", "reason" => "read_your_writes")
@@ -109,17 +117,16 @@ impl SearchState {
 }
 
 impl SearchState {
-    /// After a successful write of searchable data by `writer`: the token the payload
-    /// returns, remembered for the writer so their own next search includes the write. A
-    /// failure here must not turn a committed write into an error, so it is logged and the
-    /// token left out.
-    pub async fn after_write(&self, db: &Db, writer: Option<UserId>) -> Option<String> {
+    /// After a successful write by `writer`: the token the payload returns, remembered for
+    /// the writer so their own next request includes the write. A failure here must not
+    /// turn a committed write into an error, so it is logged and the token left out.
+    pub async fn after_write(&self, db: &Db, writer: Option<UserId>) -> Option<ConsistencyToken> {
         match consistency_token(db).await {
             Ok(token) => {
                 if let Some(user) = writer {
                     self.remember_write(user, token);
                 }
-                Some(token.to_string())
+                Some(token)
             }
             Err(error) => {
                 tracing::warn!(error = ?error, "could not take a consistency token");
@@ -129,23 +136,30 @@ impl SearchState {
     }
 }
 
-/// A token that a later search can wait on: every transaction that committed before it was
-/// taken has an id below it (the `xmax` of a fresh snapshot).
-pub async fn consistency_token(db: &Db) -> ApiResult<u64> {
-    let token =
-        sqlx::query_scalar!(r#"SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS "xmax!""#)
-            .fetch_one(db.executor())
-            .await?;
-    token
+/// A token that a later read can wait on (see [`ConsistencyToken`]): taken on the primary
+/// after the writes it covers committed.
+pub async fn consistency_token(db: &Db) -> ApiResult<ConsistencyToken> {
+    let row = sqlx::query!(
+        r#"SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS "xmax!",
+                  pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::int8 AS "lsn!""#
+    )
+    .fetch_one(db.executor())
+    .await?;
+    let xid = row
+        .xmax
         .parse()
-        .map_err(|_| ApiError::Internal(format!("unexpected snapshot xmax {token}")))
+        .map_err(|_| ApiError::Internal(format!("unexpected snapshot xmax {}", row.xmax)))?;
+    Ok(ConsistencyToken {
+        xid,
+        lsn: Some(row.lsn.max(0) as u64),
+    })
 }
 
 /// Parses a consistency token given by a client.
-pub fn parse_token(token: Option<&str>) -> ApiResult<Option<u64>> {
+pub fn parse_token(token: Option<&str>) -> ApiResult<Option<ConsistencyToken>> {
     token
         .map(|t| {
-            t.parse::<u64>()
+            t.parse::<ConsistencyToken>()
                 .map_err(|_| ApiError::bad_input(crate::tr!("search-consistency-token-invalid")))
         })
         .transpose()

@@ -9,6 +9,7 @@ pub mod database;
 pub mod mail;
 pub mod market;
 pub mod scratch;
+pub mod standby;
 
 use anyhow::Context;
 use reqwest::StatusCode;
@@ -56,6 +57,17 @@ pub struct TestOptions {
     pub without_search_index: bool,
     /// The SMTP server mail goes to (a [`mail::MailServer`]); queued only when `None`.
     pub smtp_url: Option<String>,
+    /// A streaming standby (a [`standby::Standby`]) the server may hydrate from.
+    pub replica: Option<ReplicaOptions>,
+}
+
+/// How a [`TestApp`] uses a standby.
+#[derive(Clone, Debug)]
+pub struct ReplicaOptions {
+    /// The standby's port on 127.0.0.1; the app reads its own database there.
+    pub port: u16,
+    pub max_lag: std::time::Duration,
+    pub check_every: std::time::Duration,
 }
 
 /// The tests' HTTP settings (cost limits lifted) with the row cache off, for tests that
@@ -153,6 +165,18 @@ impl TestApp {
             },
             // Keyed by this test's database in Redis, so parallel tests never share a bucket.
             global_limits: true,
+            replicas: match options.replica {
+                Some(replica) => textisur_api::runtime::db::ReplicaConfig {
+                    urls: vec![format!(
+                        "postgres://postgres@127.0.0.1:{}/{}",
+                        replica.port, database.name
+                    )],
+                    max_lag: replica.max_lag,
+                    check_every: replica.check_every,
+                    max_connections: 4,
+                },
+                None => textisur_api::runtime::db::ReplicaConfig::default(),
+            },
         };
         let server = server::start(db.clone(), config).await?;
         // The suites compare messages in English; tests/tests/scenarios/account_self_service.rs checks
@@ -193,6 +217,7 @@ impl TestApp {
             mail: textisur_api::runtime::mail::MailConfig::default(),
             // Siblings share the first server's database, so they share its limits too.
             global_limits: true,
+            replicas: textisur_api::runtime::db::ReplicaConfig::default(),
         };
         let server = server::start(db, config).await.expect("start sibling");
         Sibling {
@@ -246,6 +271,17 @@ impl TestApp {
             .text()
             .await
             .expect("metrics text")
+    }
+
+    /// The value of one series of `GET /metrics`, labels included
+    /// (`name{label="value"}`); 0 when absent.
+    pub async fn metric(&self, series: &str) -> f64 {
+        self.metrics()
+            .await
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0.0)
     }
 
     /// POSTs a query with variables; returns the status and the JSON body.

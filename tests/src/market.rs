@@ -16,7 +16,12 @@ pub struct Market {
 impl Market {
     /// A fresh server with one category and one seller's store.
     pub async fn open() -> Self {
-        let app = TestApp::spawn().await;
+        Self::open_with(crate::TestOptions::default()).await
+    }
+
+    /// [`Market::open`] on a server started as `options` say.
+    pub async fn open_with(options: crate::TestOptions) -> Self {
+        let app = TestApp::spawn_with(options).await;
         let category = sqlx::query_scalar!(
             "INSERT INTO categories (slug, name) VALUES ('telas', 'Telas') RETURNING id"
         )

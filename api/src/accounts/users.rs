@@ -75,6 +75,7 @@ impl crate::runtime::row_cache::Cached for User {
 }
 
 impl crate::graphql::loaders::LoadById for User {
+    const FROM_STANDBY: bool = true;
     const NAME: &'static str = "user";
     type Id = UserId;
 

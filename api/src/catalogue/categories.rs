@@ -37,6 +37,7 @@ impl crate::runtime::row_cache::Cached for Category {
 }
 
 impl crate::graphql::loaders::LoadById for Category {
+    const FROM_STANDBY: bool = true;
     const NAME: &'static str = "category";
     type Id = CategoryId;
 

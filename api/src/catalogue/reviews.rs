@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{ProductId, ReviewId, UserId};
-use crate::runtime::db::Db;
+use crate::runtime::db::{Db, Served};
 
 /// A review row.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -55,6 +55,7 @@ impl crate::runtime::row_cache::Cached for NewestReviews {
 }
 
 impl crate::graphql::loaders::LoadById for Review {
+    const FROM_STANDBY: bool = true;
     const NAME: &'static str = "review";
     type Id = ReviewId;
 
@@ -124,31 +125,39 @@ impl BatchLoad for ReviewPageLoader {
             };
             // The columns come out of a lateral subquery, where PostgreSQL does not say they
             // are NOT NULL: `!` says so (they are, in `reviews`).
-            let rows: Vec<Review> = sqlx::query_as!(
-                Review,
-                r#"SELECT r.id AS "id!: ReviewId", r.product_id AS "product_id!: ProductId",
-                          r.author_id AS "author_id!: UserId", r.rating AS "rating!",
-                          r.body AS "body!", r.created_at AS "created_at!"
-                   FROM unnest($1::bigint[]) AS k(product_id)
-                   CROSS JOIN LATERAL (
-                       SELECT * FROM reviews
-                       WHERE product_id = k.product_id
-                         AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
-                       ORDER BY created_at DESC, id DESC
-                       LIMIT $2
-                   ) r"#,
-                &products,
-                limit as i64,
-                after.map(|a| a.0),
-                after.map(|a| a.1.0)
-            )
-            .fetch_all(self.db.executor())
-            .await?;
+            // Hydration: a standby may answer (never kept when one did).
+            let keys = &products;
+            let (rows, served) = self
+                .db
+                .read(|db| async move {
+                    let rows: Vec<Review> = sqlx::query_as!(
+                        Review,
+                        r#"SELECT r.id AS "id!: ReviewId", r.product_id AS "product_id!: ProductId",
+                                  r.author_id AS "author_id!: UserId", r.rating AS "rating!",
+                                  r.body AS "body!", r.created_at AS "created_at!"
+                           FROM unnest($1::bigint[]) AS k(product_id)
+                           CROSS JOIN LATERAL (
+                               SELECT * FROM reviews
+                               WHERE product_id = k.product_id
+                                 AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
+                               ORDER BY created_at DESC, id DESC
+                               LIMIT $2
+                           ) r"#,
+                        keys,
+                        limit as i64,
+                        after.map(|a| a.0),
+                        after.map(|a| a.1.0)
+                    )
+                    .fetch_all(db.executor())
+                    .await?;
+                    Ok::<_, ApiError>(rows)
+                })
+                .await?;
             let mut by_product: HashMap<ProductId, Vec<Review>> = HashMap::new();
             for row in rows {
                 by_product.entry(row.product_id).or_default().push(row);
             }
-            if let Some(ticket) = ticket {
+            if let (Some(ticket), Served::Primary) = (ticket, served) {
                 let newest = products.iter().map(|&product| {
                     let product = ProductId(product);
                     let reviews = by_product.get(&product).map_or(&[][..], Vec::as_slice);

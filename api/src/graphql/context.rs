@@ -11,9 +11,10 @@ use crate::accounts::Auth;
 use crate::graphql::ids::UserId;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::viewer::Viewer;
-use crate::runtime::db::Db;
+use crate::runtime::db::{ConsistencyToken, Db};
 use crate::runtime::events::EventBus;
 use crate::search::SearchState;
+use textisur_search_index::SearchIndex;
 
 /// Everything a resolver needs about the current request.
 pub struct RequestContext {
@@ -26,9 +27,15 @@ pub struct RequestContext {
     pub search: SearchState,
     /// Events from every server process, for subscriptions.
     pub events: EventBus,
+    /// The writes this request must see: the `Consistency-Token` header, and the viewer's
+    /// own last write through this process.
+    pub consistency: Option<ConsistencyToken>,
     /// Users who proved their password or refresh token in this request (register, login,
     /// refresh): their payload may show their private fields.
     signed_in_now: std::sync::Mutex<Vec<UserId>>,
+    /// The token of this request's catalogue writes, once a resolver took one: the
+    /// response's `extensions.consistencyToken`.
+    written: Arc<std::sync::Mutex<Option<ConsistencyToken>>>,
 }
 
 /// Where a request comes from.
@@ -57,6 +64,7 @@ impl RequestContext {
         client: ClientInfo,
         search: SearchState,
         events: EventBus,
+        consistency: Option<ConsistencyToken>,
     ) -> Self {
         Self {
             db: db.clone(),
@@ -66,8 +74,15 @@ impl RequestContext {
             client,
             search,
             events,
+            consistency,
             signed_in_now: std::sync::Mutex::new(Vec::new()),
+            written: Arc::default(),
         }
+    }
+
+    /// Where the token of this request's writes will be, read once the request ran.
+    pub fn written(&self) -> Arc<std::sync::Mutex<Option<ConsistencyToken>>> {
+        Arc::clone(&self.written)
     }
 
     /// Records that `user` just authenticated in this request.
@@ -89,10 +104,34 @@ impl RequestContext {
 
     /// After a successful write of searchable data: the consistency token the payload
     /// returns, remembered for the writer so their own next search includes the write.
+    ///
+    /// Only writes of catalogue rows (the rows queries may read from a standby or the
+    /// index) take one: a token from every mutation would tell a caller whether it wrote
+    /// anything (its `xmax` moves), and so whether `requestPasswordReset`'s address has an
+    /// account.
     pub async fn after_write(&self) -> Option<String> {
-        self.search
+        let token = self
+            .search
             .after_write(&self.db, self.viewer.user_id())
-            .await
+            .await?;
+        if let Ok(mut written) = self.written.lock() {
+            *written = Some(written.map_or(token, |earlier| earlier.max(token)));
+        }
+        Some(token.to_string())
+    }
+
+    /// The search index a listing reads, after waiting (bounded) for the writes this
+    /// request must see and for the listing's own `consistencyToken`; `None`: PostgreSQL
+    /// answers. The listing's token also binds the standby its rows are hydrated from.
+    pub async fn index_for(&self, token: Option<ConsistencyToken>) -> Option<SearchIndex> {
+        if let Some(token) = token {
+            self.db.require(token);
+        }
+        let bound = match (self.consistency, token) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.search.index_for(bound.map(|t| t.xid)).await
     }
 
     /// The context of the request a resolver runs in.

@@ -12,7 +12,7 @@
 //! request.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,7 +23,7 @@ use dataloader::BatchFn;
 use dataloader::cached::Loader;
 
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::runtime::db::Db;
+use crate::runtime::db::{Db, Served};
 use crate::runtime::row_cache::{RowCache, Ticket};
 
 /// One batched lookup: many keys, one statement.
@@ -145,6 +145,9 @@ pub trait LoadById: Clone + Send + Sync + 'static {
     const NAME: &'static str;
     /// See [`BatchLoad::CHANGING`].
     const CHANGING: bool = false;
+    /// Whether a query may hydrate it from a standby ([`Db::read`]): catalogue rows, not
+    /// private or fast-changing ones.
+    const FROM_STANDBY: bool = false;
     /// The typed id.
     type Id: Copy + Eq + Hash + std::fmt::Debug + Send + Sync + 'static;
 
@@ -203,8 +206,28 @@ impl<T: LoadById> BatchLoad for ByIdLoader<T> {
     async fn load(&self, keys: &[T::Id]) -> ApiResult<HashMap<T::Id, T>> {
         // Taken before the read: a write invalidated meanwhile voids the offer.
         let ticket = self.db.rows().ticket();
-        let rows = T::load(&self.db, keys).await?;
-        if let Some(ticket) = ticket {
+        let (mut rows, served) = if T::FROM_STANDBY {
+            self.db
+                .read(|db| async move { T::load(&db, keys).await })
+                .await?
+        } else {
+            (T::load(&self.db, keys).await?, Served::Primary)
+        };
+        if served == Served::Standby && rows.len() < keys.len() {
+            // Written a moment ago and not replayed there yet, or not there at all: the
+            // primary knows.
+            let found: HashSet<T::Id> = rows.iter().map(T::id).collect();
+            let missing: Vec<T::Id> = keys
+                .iter()
+                .filter(|k| !found.contains(k))
+                .copied()
+                .collect();
+            metrics::counter!("textisur_db_standby_fallbacks_total", "reason" => "missing")
+                .increment(1);
+            rows.extend(T::load(&self.db.primary(), &missing).await?);
+        }
+        // What a standby answered may be older than an invalidation already heard.
+        if let (Some(ticket), Served::Primary) = (ticket, served) {
             T::keep(self.db.rows(), ticket, &rows);
         }
         Ok(rows.into_iter().map(|row| (row.id(), row)).collect())

@@ -232,6 +232,32 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// A streaming standby of the database (PostgreSQL replication) that queries may
+    /// hydrate catalogue rows from, with read-your-writes through consistency tokens. Give
+    /// the flag once per standby, or a comma-separated list in the variable.
+    #[arg(
+        long = "database-replica-url",
+        env = "TEXTISUR_DATABASE_REPLICA_URLS",
+        value_delimiter = ','
+    )]
+    pub database_replica_urls: Vec<String>,
+
+    /// Milliseconds of replay lag past which a standby is skipped (the primary answers).
+    #[arg(
+        long,
+        env = "TEXTISUR_DATABASE_REPLICA_MAX_LAG_MS",
+        default_value_t = 1000
+    )]
+    pub database_replica_max_lag_ms: u64,
+
+    /// Milliseconds between checks of each standby's replayed position, lag and health.
+    #[arg(
+        long,
+        env = "TEXTISUR_DATABASE_REPLICA_CHECK_MS",
+        default_value_t = 100
+    )]
+    pub database_replica_check_ms: u64,
+
     /// Seed demo data into an empty database. Unset: in development only. In production
     /// `--demo-data` seeds the catalogue, but every demo account gets a random password that
     /// is never shown (the published demo password signs nobody in).

@@ -7,8 +7,11 @@
 //! connection (see [`executor`] for what each metric measures).
 
 mod executor;
+mod options;
+pub mod replicas;
 
 pub use executor::StatementExecutor;
+pub use replicas::{ConsistencyToken, ReplicaConfig, Replicas};
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -16,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
 use crate::runtime::row_cache::RowCache;
@@ -31,6 +34,27 @@ pub struct Db {
     pool: PgPool,
     statements: Arc<AtomicU64>,
     rows: RowCache,
+    replicas: Option<Arc<Replicas>>,
+    route: Route,
+}
+
+/// Where this handle's statements go.
+#[derive(Clone, Debug)]
+enum Route {
+    /// The primary, always.
+    Primary,
+    /// The primary; [`Db::read`] may send a batch to a standby that has replayed at least
+    /// this request's bound (raised by the tokens the request carries).
+    Hydration(Arc<AtomicU64>),
+    /// One standby, picked by [`Db::read`] for one batch.
+    Standby(Arc<replicas::Standby>),
+}
+
+/// Who answered a [`Db::read`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Served {
+    Primary,
+    Standby,
 }
 
 impl std::fmt::Debug for Db {
@@ -49,6 +73,86 @@ impl Db {
             pool,
             statements: Arc::new(AtomicU64::new(0)),
             rows: RowCache::off(),
+            replicas: None,
+            route: Route::Primary,
+        }
+    }
+
+    /// This handle with standbys that [`Db::read`] may use.
+    pub fn with_replicas(self, replicas: Arc<Replicas>) -> Self {
+        Self {
+            replicas: Some(replicas),
+            ..self
+        }
+    }
+
+    /// A handle for one query's hydration: [`Db::read`] may answer from a standby that has
+    /// replayed `token`'s WAL position (any usable standby without a token). Every other
+    /// statement still reads the primary.
+    pub fn for_hydration(&self, token: Option<ConsistencyToken>) -> Self {
+        if self.replicas.is_none() {
+            return self.clone();
+        }
+        let bound = token.map_or(0, ConsistencyToken::read_bound);
+        Self {
+            route: Route::Hydration(Arc::new(AtomicU64::new(bound))),
+            ..self.clone()
+        }
+    }
+
+    /// Raises this request's hydration bound to `token` (a listing's `consistencyToken`).
+    pub fn require(&self, token: ConsistencyToken) {
+        if let Route::Hydration(bound) = &self.route {
+            bound.fetch_max(token.read_bound(), Ordering::Relaxed);
+        }
+    }
+
+    /// Runs a read-only batch `load` on a standby when this handle hydrates a query and a
+    /// standby may answer it, on the primary otherwise. A standby that fails the batch (it
+    /// went away) is marked down and the primary runs the batch again.
+    pub async fn read<T, E, F, Fut>(&self, load: F) -> Result<(T, Served), E>
+    where
+        F: Fn(Db) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: Unavailable,
+    {
+        let standby = match (&self.route, &self.replicas) {
+            (Route::Hydration(bound), Some(replicas)) => {
+                replicas.pick(bound.load(Ordering::Relaxed))
+            }
+            _ => None,
+        };
+        if let Some(standby) = standby {
+            let on_standby = Self {
+                route: Route::Standby(Arc::clone(&standby)),
+                ..self.clone()
+            };
+            match load(on_standby).await {
+                Err(error) if error.is_unavailable() => {
+                    standby.failed();
+                    metrics::counter!("textisur_db_standby_fallbacks_total", "reason" => "unavailable")
+                        .increment(1);
+                }
+                result => {
+                    metrics::counter!("textisur_db_reads_total", "target" => "standby")
+                        .increment(1);
+                    return result.map(|value| (value, Served::Standby));
+                }
+            }
+        }
+        metrics::counter!("textisur_db_reads_total", "target" => "primary").increment(1);
+        let primary = Self {
+            route: Route::Primary,
+            ..self.clone()
+        };
+        load(primary).await.map(|value| (value, Served::Primary))
+    }
+
+    /// The same handle, reading the primary only (what a standby did not find).
+    pub fn primary(&self) -> Self {
+        Self {
+            route: Route::Primary,
+            ..self.clone()
         }
     }
 
@@ -67,7 +171,11 @@ impl Db {
     #[track_caller]
     pub fn executor(&self) -> StatementExecutor<'_> {
         self.statements.fetch_add(1, Ordering::Relaxed);
-        StatementExecutor::new(&self.pool, std::panic::Location::caller())
+        let pool = match &self.route {
+            Route::Standby(standby) => &standby.pool,
+            Route::Primary | Route::Hydration(_) => &self.pool,
+        };
+        StatementExecutor::new(pool, std::panic::Location::caller())
     }
 
     /// Starts a transaction; the wait for its connection is measured like a statement's.
@@ -100,12 +208,8 @@ pub async fn connect_with_timeout(
     max_connections: u32,
     acquire_timeout: Duration,
 ) -> anyhow::Result<Db> {
-    let mut options = PgConnectOptions::from_str(database_url).context("parse DATABASE_URL")?;
-    // TLS to a server on the same machine only burns CPU (it cost a third of the API's CPU
-    // under load); an explicit `sslmode` in the URL still wins.
-    if !database_url.contains("sslmode=") && is_loopback(options.get_host()) {
-        options = options.ssl_mode(PgSslMode::Disable);
-    }
+    let options = PgConnectOptions::from_str(database_url).context("parse DATABASE_URL")?;
+    let options = options::local_options(database_url, options);
     create_database_if_missing(&options).await?;
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
@@ -135,13 +239,15 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.starts_with('/')
-        || host
-            .trim_matches(|c| c == '[' || c == ']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+/// An error that means the server could not be reached (so another may answer instead).
+pub trait Unavailable {
+    fn is_unavailable(&self) -> bool;
+}
+
+impl Unavailable for crate::graphql::error::ApiError {
+    fn is_unavailable(&self) -> bool {
+        crate::graphql::error::ApiError::is_unavailable(self)
+    }
 }
 
 async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {

@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
                     CONTENT_TYPE,
                     ACCEPT,
                     HeaderName::from_static("x-request-id"),
+                    HeaderName::from_static(graphql::CONSISTENCY_TOKEN),
                 ])
                 .expose_headers([HeaderName::from_static("x-request-id")])
                 .max_age(Duration::from_secs(600)),

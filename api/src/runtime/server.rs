@@ -43,6 +43,8 @@ pub struct ServerConfig {
     /// Whether rate limits are shared with every server on this Redis and database (see
     /// [`crate::runtime::global_limits`]); `false`: each process counts alone.
     pub global_limits: bool,
+    /// Streaming standbys that queries may hydrate from (none by default).
+    pub replicas: crate::runtime::db::ReplicaConfig,
 }
 
 /// Longest wait for one shared rate-limit step in Redis before this process's limits decide
@@ -147,6 +149,14 @@ impl ServerConfig {
                 public_url: args.public_url.clone(),
             },
             global_limits: args.global_limits,
+            replicas: crate::runtime::db::ReplicaConfig {
+                urls: args.database_replica_urls.clone(),
+                max_lag: std::time::Duration::from_millis(args.database_replica_max_lag_ms),
+                check_every: std::time::Duration::from_millis(
+                    args.database_replica_check_ms.max(10),
+                ),
+                max_connections: args.db.db_max_connections,
+            },
         })
     }
 }
@@ -278,6 +288,8 @@ pub struct RunningServer {
     listener: JoinHandle<()>,
     /// Hears row changes for the row cache (`None` when the cache is off).
     row_listener: Option<JoinHandle<()>>,
+    /// Checks the standbys' positions and lag (`None` without standbys).
+    replica_checker: Option<JoinHandle<()>>,
     task: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
     index: Option<IndexRuntime>,
@@ -315,6 +327,9 @@ impl RunningServer {
         }
         if let Some(rows) = &self.row_listener {
             rows.abort();
+        }
+        if let Some(checker) = &self.replica_checker {
+            checker.abort();
         }
         if let Some(metrics) = &self.metrics {
             metrics.abort();
@@ -395,6 +410,15 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     let db = db.with_row_cache(crate::runtime::row_cache::RowCache::new(
         config.http.row_cache_bytes,
     ));
+    let (db, replica_checker) = if config.replicas.urls.is_empty() {
+        (db, None)
+    } else {
+        let replicas = crate::runtime::db::Replicas::connect(&config.replicas)?;
+        let checker = tokio::spawn(
+            Arc::clone(&replicas).check_forever(db.pool().clone(), config.replicas.check_every),
+        );
+        (db.with_replicas(replicas), Some(checker))
+    };
     let row_listener = db
         .rows()
         .listen(db.pool())
@@ -473,6 +497,7 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         closing,
         listener: event_listener,
         row_listener,
+        replica_checker,
         task,
         housekeeping,
         index,

@@ -102,7 +102,7 @@ impl SearchQueries {
         if first == 0 || prefix.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let Some(index) = rc.search.index_for(None, None).await else {
+        let Some(index) = rc.search.index_for(None).await else {
             // Autocomplete is a convenience: without an index there is nothing to offer.
             return Ok(Vec::new());
         };

@@ -33,6 +33,7 @@ mod schema_file;
 mod schema_gate;
 mod schema_polish;
 mod search;
+mod standby_reads;
 mod statement_count;
 mod subscriptions;
 mod tokens;

@@ -42,15 +42,6 @@ async fn post(app: &TestApp, body: Value) -> Value {
     response.json().await.expect("json")
 }
 
-/// The value of one series of `/metrics` (0 when absent).
-async fn metric(app: &TestApp, series: &str) -> f64 {
-    let text = app.metrics().await;
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .and_then(|value| value.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 #[tokio::test]
 async fn pushed_manifests_are_served_from_redis_by_servers_that_never_saw_them() {
     let n = nonce();
@@ -104,7 +95,7 @@ async fn pushed_manifests_are_served_from_redis_by_servers_that_never_saw_them()
     // holds nothing: by documentId, by Relay's doc_id and by APQ hash.
     let fresh = TestApp::seeded(20).await;
     let from_redis = "textisur_persisted_queries_total{result=\"hit_redis\"}";
-    let redis_hits = metric(&fresh, from_redis).await;
+    let redis_hits = fresh.metric(from_redis).await;
     for app in [&running, &fresh] {
         let body = post(app, miss.clone()).await;
         assert!(body["data"]["categories"][0]["name"].is_string(), "{body}");
@@ -116,7 +107,7 @@ async fn pushed_manifests_are_served_from_redis_by_servers_that_never_saw_them()
         assert!(body["data"]["categories"][0]["slug"].is_string(), "{body}");
     }
     assert!(
-        metric(&fresh, from_redis).await >= redis_hits + 2.0,
+        fresh.metric(from_redis).await >= redis_hits + 2.0,
         "the fresh server fetched both from Redis"
     );
 

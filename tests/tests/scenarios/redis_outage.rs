@@ -167,15 +167,6 @@ async fn redis_health(app: &TestApp) -> String {
         .to_owned()
 }
 
-/// The value of one series of `/metrics` (0 when absent).
-async fn metric(app: &TestApp, series: &str) -> f64 {
-    let text = app.metrics().await;
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .and_then(|value| value.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 const ERRORS: &str = "textisur_redis_errors_total";
 const BREAKER_OPEN: &str = "textisur_redis_breaker_open";
 const LOCAL_HITS: &str = "textisur_persisted_queries_total{result=\"hit_local\"}";
@@ -185,7 +176,7 @@ const PREPARED_HITS: &str = "textisur_prepared_documents_total{result=\"hit\"}";
 
 /// Persisted queries served from the process's memory, in either cache.
 async fn memory_hits(app: &TestApp) -> f64 {
-    metric(app, LOCAL_HITS).await + metric(app, PREPARED_HITS).await
+    app.metric(LOCAL_HITS).await + app.metric(PREPARED_HITS).await
 }
 
 #[tokio::test]
@@ -209,7 +200,7 @@ async fn a_redis_outage_degrades_to_memory_and_heals_by_itself() {
         assert_eq!(redis.stored(&sha256_hex(query)).await.as_ref(), Some(query));
     }
     assert_eq!(redis_health(&app).await, "ok");
-    let errors_before = metric(&app, ERRORS).await;
+    let errors_before = app.metric(ERRORS).await;
     let local_hits_before = memory_hits(&app).await;
 
     redis.kill();
@@ -240,8 +231,8 @@ async fn a_redis_outage_degrades_to_memory_and_heals_by_itself() {
             "the breaker never opened with Redis down"
         );
     }
-    assert_eq!(metric(&app, BREAKER_OPEN).await, 1.0);
-    assert!(metric(&app, ERRORS).await > errors_before, "errors counted");
+    assert_eq!(app.metric(BREAKER_OPEN).await, 1.0);
+    assert!(app.metric(ERRORS).await > errors_before, "errors counted");
     assert!(
         memory_hits(&app).await >= local_hits_before + 2.0 * before.len() as f64,
         "hits served from memory"
@@ -277,17 +268,17 @@ async fn a_redis_outage_degrades_to_memory_and_heals_by_itself() {
         "back to Redis {healed:?} after its return"
     );
     assert_eq!(redis_health(&app).await, "ok");
-    assert_eq!(metric(&app, BREAKER_OPEN).await, 0.0);
+    assert_eq!(app.metric(BREAKER_OPEN).await, 0.0);
 
     // Reads go to Redis again too: a query only Redis knows is served.
     let elsewhere = unique_query("RegisteredElsewhere");
     let hash = sha256_hex(&elsewhere);
     let mut conn = redis.try_connect().await.expect("connect");
     let _: () = conn.set(redis_key(&hash), &elsewhere).await.expect("SET");
-    let redis_hits = metric(&app, REDIS_HITS).await;
+    let redis_hits = app.metric(REDIS_HITS).await;
     let body = post(&app, json!({ "extensions": persisted(&hash) })).await;
     assert!(body["data"]["categories"].is_array(), "{body}");
-    assert_eq!(metric(&app, REDIS_HITS).await, redis_hits + 1.0);
+    assert_eq!(app.metric(REDIS_HITS).await, redis_hits + 1.0);
     // And what was registered during the outage is still served from memory.
     for query in &during {
         hit(&app, query).await;

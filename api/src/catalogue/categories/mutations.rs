@@ -123,6 +123,8 @@ impl CategoryMutations {
                 crate::tr!("category-limit-reached", max = MAX_CATEGORIES),
             )));
         };
+        // For `extensions.consistencyToken`: the payload has no token field of its own.
+        rc.after_write().await;
         Ok(CategoryPayload {
             category: Some(category),
             user_errors: Vec::new(),
@@ -225,6 +227,9 @@ impl CategoryMutations {
         .fetch_optional(rc.db.executor())
         .await
         .map_err(ApiError::from)?;
+        if category.is_some() {
+            rc.after_write().await;
+        }
         Ok(CategoryPayload {
             category,
             user_errors: Vec::new(),

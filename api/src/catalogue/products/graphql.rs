@@ -286,18 +286,14 @@ impl ProductSearchConnection {
         first: Option<i32>,
         after: Option<String>,
         wants: Wants,
-        consistency_token: Option<u64>,
+        consistency_token: Option<crate::runtime::db::ConsistencyToken>,
     ) -> ApiResult<Self> {
         let first = page_size(first)?;
         let cursor: Option<AnyCursor> = after.as_deref().map(decode_cursor).transpose()?;
         let index = match &cursor {
             // A page of the other source cannot resume here.
             Some(AnyCursor::Postgres(_)) => None,
-            _ => {
-                rc.search
-                    .index_for(rc.viewer.user_id(), consistency_token)
-                    .await
-            }
+            _ => rc.index_for(consistency_token).await,
         };
         match (index, cursor) {
             (Some(index), cursor) => {
@@ -727,6 +723,7 @@ impl Product {
 }
 
 impl crate::graphql::loaders::LoadById for Product {
+    const FROM_STANDBY: bool = true;
     const NAME: &'static str = "product";
     const CHANGING: bool = true;
     type Id = ProductId;

@@ -180,6 +180,7 @@ pub async fn active_product_counts(
 }
 
 impl crate::graphql::loaders::LoadById for Store {
+    const FROM_STANDBY: bool = true;
     const NAME: &'static str = "store";
     type Id = StoreId;
 

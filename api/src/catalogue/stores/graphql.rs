@@ -83,7 +83,7 @@ impl StoreQueries {
         let searchable = listing.text.is_some() || listing.near.is_some();
         let resumable = !matches!(cursor, Some(StoreCursor::Name(..)));
         if searchable && resumable && first > 0 {
-            let index = rc.search.index_for(rc.viewer.user_id(), None).await;
+            let index = rc.index_for(None).await;
             if let Some(index) = index {
                 return Ok(
                     StoreSearchConnection::from_index(rc, index, &listing, first, cursor).await?,
@@ -368,7 +368,7 @@ impl Store {
         // Counted in the search index, like the `products` listing beside it, so the two
         // agree; PostgreSQL counts when there is no index or it has not caught up with the
         // caller's own last write.
-        if let Some(index) = rc.search.index_for(rc.viewer.user_id(), None).await {
+        if let Some(index) = rc.index_for(None).await {
             let store = u64::try_from(self.id.0).unwrap_or_default();
             match index.store_product_count(store) {
                 Ok(count) => return Ok(i64::try_from(count).unwrap_or(i64::MAX)),

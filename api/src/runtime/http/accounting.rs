@@ -14,6 +14,8 @@ use crate::runtime::cost_limits::BucketState;
 pub(super) struct Caller {
     pub(super) viewer: Viewer,
     pub(super) client: ClientInfo,
+    /// The `Consistency-Token` header: writes this request must see.
+    pub(super) consistency: Option<crate::runtime::db::ConsistencyToken>,
 }
 
 /// `extensions.cost`: the requested cost, the actual cost (`null` when the operation did not

@@ -41,6 +41,11 @@ use crate::accounts;
 use crate::graphql::context::ClientInfo;
 use crate::graphql::error::{RequestError, UNAVAILABLE_RETRY_AFTER_MS};
 use crate::runtime::cost_limits::CallerKey;
+use crate::runtime::db::ConsistencyToken;
+
+/// The request header that carries a [`ConsistencyToken`]: the answer includes the writes
+/// it covers, whichever replica serves it (Cosmos DB's session token works the same way).
+pub const CONSISTENCY_TOKEN: &str = "consistency-token";
 use crate::runtime::observability;
 
 /// `POST /graphql`: one request object, or a batch (an array) when batching is on.
@@ -151,7 +156,9 @@ pub async fn get(
     }
     // Only queries are ever stored, so a hit needs no operation-type check.
     let anonymous = !headers.contains_key(AUTHORIZATION);
-    let cache_key = state.responses.key(&params, format, anonymous);
+    // A request that must see a write is never answered from, nor stored in, the cache.
+    let shared = anonymous && !headers.contains_key(CONSISTENCY_TOKEN);
+    let cache_key = state.responses.key(&params, format, shared);
     if let Some(hit) = cache_key
         .as_deref()
         .and_then(|key| state.responses.get(key))
@@ -170,7 +177,7 @@ pub async fn get(
         Err(refusal) => return refuse(format, refusal),
     };
     let finished = pipeline::http(&state, format, &caller, params).await;
-    let cacheable = finished.status == StatusCode::OK && !finished.body.has_errors() && anonymous;
+    let cacheable = finished.status == StatusCode::OK && !finished.body.has_errors() && shared;
     let cache = if cacheable {
         if let (Some(key), Some(head)) = (cache_key, finished.body.shareable()) {
             let cost = finished.body.extension("cost").unwrap_or(&Value::Null);
@@ -286,8 +293,24 @@ impl Caller {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
         };
+        let consistency = match headers.get(CONSISTENCY_TOKEN) {
+            Some(value) => Some(
+                value
+                    .to_str()
+                    .ok()
+                    .and_then(|v| v.trim().parse::<ConsistencyToken>().ok())
+                    .ok_or_else(|| {
+                        RequestError::Malformed(crate::tr!("search-consistency-token-invalid"))
+                    })?,
+            ),
+            None => None,
+        };
         match accounts::authenticate(&state.auth, &state.db, headers).await {
-            Ok(Ok(viewer)) => Ok(Self { viewer, client }),
+            Ok(Ok(viewer)) => Ok(Self {
+                viewer,
+                client,
+                consistency,
+            }),
             Ok(Err(failure)) => Err(RequestError::Unauthenticated(failure.message())),
             // Logged with its cause; the client gets the code, the message and, when
             // PostgreSQL is out of reach, `retryAfterMs` and a 503.
@@ -319,7 +342,10 @@ fn respond_bytes(
     if let Ok(cache) = HeaderValue::from_str(cache) {
         headers.insert(CACHE_CONTROL, cache);
     }
-    headers.insert(VARY, HeaderValue::from_static("Accept, Authorization"));
+    headers.insert(
+        VARY,
+        HeaderValue::from_static("Accept, Authorization, Consistency-Token"),
+    );
     match status {
         StatusCode::SERVICE_UNAVAILABLE => {
             let seconds = UNAVAILABLE_RETRY_AFTER_MS.div_ceil(1000);

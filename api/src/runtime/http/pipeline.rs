@@ -213,9 +213,21 @@ pub(super) fn throttled(cost: u64, wait: Duration) -> RequestError {
 /// The request context of a request by `caller`. A mutation or a subscription reads rows
 /// from PostgreSQL, never from the row cache: what another process wrote a moment ago may
 /// not have been heard here yet (and events are heard on another listener than rows).
+///
+/// A query may hydrate catalogue rows from a standby that has replayed the writes the
+/// request must see: its `Consistency-Token` header and the viewer's own last write through
+/// this process (see [`crate::runtime::db::replicas`]).
 pub(super) fn context(state: &AppState, caller: &Caller, cached_rows: bool) -> RequestContext {
+    let remembered = caller
+        .viewer
+        .user_id()
+        .and_then(|user| state.search.remembered(user));
+    let consistency = match (caller.consistency, remembered) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
     let db = if cached_rows {
-        state.db.clone()
+        state.db.for_hydration(consistency)
     } else {
         state.db.clone().with_row_cache(RowCache::off())
     };
@@ -226,6 +238,7 @@ pub(super) fn context(state: &AppState, caller: &Caller, cached_rows: bool) -> R
         caller.client.clone(),
         state.search.clone(),
         state.events.clone(),
+        consistency,
     )
 }
 
@@ -267,8 +280,9 @@ pub(super) fn prepare_request<'s>(
 async fn run(state: &AppState, caller: &Caller, params: GraphqlParams, analysed: &Analysed) -> Ran {
     let mutation = analysed.operation == Some(OperationType::Mutation);
     let context = context(state, caller, !mutation);
+    let written = context.written();
     let started = Instant::now();
-    let response =
+    let mut response =
         match prepare_request(state, caller, params, analysed.document.as_deref(), context) {
             Ok((request, schema)) => schema.execute(request).await,
             Err(refused) => async_graphql::Response::from_errors(vec![refused]),
@@ -279,6 +293,15 @@ async fn run(state: &AppState, caller: &Caller, params: GraphqlParams, analysed:
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    // A read sent with this token sees the catalogue writes it covers, on any replica and
+    // any standby; the writer's own next requests here wait for them anyway.
+    let token = written.lock().ok().and_then(|token| *token);
+    if let Some(token) = token {
+        response.extensions.insert(
+            "consistencyToken".to_owned(),
+            async_graphql::Value::String(token.to_string()),
+        );
+    }
     Ran {
         response,
         elapsed: started.elapsed(),

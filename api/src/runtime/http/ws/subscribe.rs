@@ -29,6 +29,8 @@ impl Connection {
         let caller = Caller {
             viewer,
             client: self.client.clone(),
+            // Subscriptions read the primary.
+            consistency: None,
         };
         let started = async {
             let max = self.state.config.ws.max_subscriptions;
