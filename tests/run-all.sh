@@ -2,7 +2,7 @@
 # The test command: starts PostgreSQL and Redis when they are not running (installing them
 # with apt-get where missing), installs cargo-nextest, Debian's Chromium, the browser
 # test's playwright-core, the Apollo Client test's, the schema gate's and the web client kit's
-# packages when missing, then runs
+# packages and the deployment files' validators when missing, then runs
 # every test of the workspace against the real services. Each test creates and drops its
 # own database.
 set -euo pipefail
@@ -12,6 +12,7 @@ bash tests/start-services.sh
 bash tests/playground-e2e/setup.sh
 bash tests/apollo-client/setup.sh
 bash tests/schema-gate/setup.sh
+bash tests/deploy/setup.sh
 bash clients/web/setup.sh
 
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked

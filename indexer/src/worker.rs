@@ -95,6 +95,21 @@ impl std::fmt::Debug for Indexer {
     }
 }
 
+const NO_INDEX: &str = "no index yet";
+const SCHEMA_CHANGED: &str = "index schema version changed";
+const OTHER_DATABASE: &str = "index was built from another database";
+const EXPIRED: &str = "this replica's outbox position expired";
+
+/// The `reason` label of `textisur_index_rebuilds_total` for a [`rebuild_reason`].
+fn reason_label(reason: &str) -> &'static str {
+    match reason {
+        NO_INDEX => "missing",
+        SCHEMA_CHANGED => "schema",
+        OTHER_DATABASE => "other_database",
+        _ => "expired",
+    }
+}
+
 /// Why the live generation cannot be used as it is, if it cannot.
 pub async fn rebuild_reason(
     pool: &PgPool,
@@ -103,14 +118,14 @@ pub async fn rebuild_reason(
     let opening = root.clone();
     let current = blocking(move || opening.open_current(&Synonyms::default())).await?;
     let Some((generation, index)) = current else {
-        return Ok(Some("no index yet"));
+        return Ok(Some(NO_INDEX));
     };
     if !blocking(move || index.is_current_schema()).await? {
-        return Ok(Some("index schema version changed"));
+        return Ok(Some(SCHEMA_CHANGED));
     }
     let identity = source::database_identity(pool).await?;
     if source::recorded_identity(root.path())?.as_deref() != Some(identity.as_str()) {
-        return Ok(Some("index was built from another database"));
+        return Ok(Some(OTHER_DATABASE));
     }
     let consumer = Consumer {
         root: source::root_id(root.path())?,
@@ -119,7 +134,7 @@ pub async fn rebuild_reason(
     if !outbox::consumer_exists(pool, &consumer).await? {
         // Silent past the expiry (or from before roots had names): the outbox may have been
         // trimmed past this index's checkpoint.
-        return Ok(Some("this replica's outbox position expired"));
+        return Ok(Some(EXPIRED));
     }
     Ok(None)
 }
@@ -135,6 +150,8 @@ impl Indexer {
     ) -> anyhow::Result<Self> {
         if let Some(reason) = rebuild_reason(&pool, &root).await? {
             tracing::info!(reason, "building the search index");
+            metrics::counter!("textisur_index_rebuilds_total", "reason" => reason_label(reason))
+                .increment(1);
             let report = rebuild(&pool, &root, &config).await?;
             tracing::info!(
                 generation = report.generation,

@@ -238,15 +238,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await?;
     db::migrate(&db).await?;
     let demo_data = !args.no_demo_data && args.demo_data.unwrap_or(!production);
-    if demo_data && demo::catalogue_is_empty(&db).await? {
-        tracing::info!(
-            products = args.demo_products,
-            "empty database: seeding demo data"
-        );
+    if demo_data {
         let mut plan = demo::SeedPlan::for_products(args.demo_products, 42);
         // The demo password is published: in production nobody may sign in with it.
         plan.published_password = !production;
-        demo::seed(&db, &plan, true).await?;
+        demo::seed_if_empty(&db, &plan).await?;
     }
     let server = start(db, config).await?;
     let base = format!("http://{}", server.addr);

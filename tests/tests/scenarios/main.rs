@@ -13,6 +13,8 @@ mod checkout;
 mod client_kits;
 mod conversations;
 mod cost_rate_limits;
+mod demo_seed;
+mod deploy_files;
 mod fuzz_pipeline;
 mod global_limits;
 mod hostile_queries;
