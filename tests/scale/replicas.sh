@@ -172,6 +172,20 @@ mix_row "HAProxy, 2 replicas" "$LB"
 start_haproxy 1
 mix_row "HAProxy, 1 replica" "$LB"
 mix_row "1 replica, no balancer" "http://127.0.0.1:${PORTS[0]}"
+# What the standby and the Redis limit step cost: one more server on its own, without them.
+extra_row() { # extra_row LABEL ARGS...: the mix straight to a fourth server started with ARGS
+  local label=$1 replicas=("${METRICS_PORTS[@]}")
+  shift
+  INDEX_DIR="$OUT/replica-index-extra"
+  start_server 18214 "$OUT/replica-extra.log" --metrics-listen 127.0.0.1:19214 \
+    --response-cache-seconds 0 --cost-bucket 100000000 --cost-restore-rate 100000000 "$@"
+  METRICS_PORTS=(19214)
+  mix_row "$label" http://127.0.0.1:18214
+  METRICS_PORTS=("${replicas[@]}")
+  stop_server
+}
+extra_row "1 server, no standby, no balancer"
+extra_row "the same, and --global-limits false" --global-limits false
 start_haproxy 3
 {
   echo "| long-tail mix, $SIZE products, wrk -c$CONNECTIONS, ${DURATION} s | req/s | p50 ms | p99 ms | errors | hydration reads from the standby |"

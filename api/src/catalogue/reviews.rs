@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{ProductId, ReviewId, UserId};
-use crate::runtime::db::{Db, Served};
+use crate::runtime::db::Db;
 
 /// A review row.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -125,7 +125,7 @@ impl BatchLoad for ReviewPageLoader {
             };
             // The columns come out of a lateral subquery, where PostgreSQL does not say they
             // are NOT NULL: `!` says so (they are, in `reviews`).
-            // Hydration: a standby may answer (never kept when one did).
+            // Hydration: a standby may answer (kept under its window's rule when one did).
             let keys = &products;
             let (rows, served) = self
                 .db
@@ -157,7 +157,8 @@ impl BatchLoad for ReviewPageLoader {
             for row in rows {
                 by_product.entry(row.product_id).or_default().push(row);
             }
-            if let (Some(ticket), Served::Primary) = (ticket, served) {
+            let ticket = self.db.keep_ticket(ticket, served);
+            if let Some(ticket) = ticket {
                 let newest = products.iter().map(|&product| {
                     let product = ProductId(product);
                     let reviews = by_product.get(&product).map_or(&[][..], Vec::as_slice);

@@ -226,8 +226,10 @@ impl<T: LoadById> BatchLoad for ByIdLoader<T> {
                 .increment(1);
             rows.extend(T::load(&self.db.primary(), &missing).await?);
         }
-        // What a standby answered may be older than an invalidation already heard.
-        if let (Some(ticket), Served::Primary) = (ticket, served) {
+        // What a standby answered may be older than an invalidation already heard: the
+        // ticket says so, and the cache keeps only rows left alone for the standby's window.
+        let ticket = self.db.keep_ticket(ticket, served);
+        if let Some(ticket) = ticket {
             T::keep(self.db.rows(), ticket, &rows);
         }
         Ok(rows.into_iter().map(|row| (row.id(), row)).collect())

@@ -148,6 +148,27 @@ impl Db {
         load(primary).await.map(|value| (value, Served::Primary))
     }
 
+    /// How far behind the primary a standby [`Db::read`] uses may be (`None` without
+    /// standbys): the window a row read there must have been left alone for to be kept.
+    pub fn standby_window(&self) -> Option<std::time::Duration> {
+        self.replicas.as_ref().map(|replicas| replicas.window())
+    }
+
+    /// The ticket to offer rows under that were read under `ticket` and answered by
+    /// `served`: a standby's rows carry its window (see `runtime/row_cache.rs`, "Standby
+    /// reads").
+    pub fn keep_ticket(
+        &self,
+        ticket: Option<crate::runtime::row_cache::Ticket>,
+        served: Served,
+    ) -> Option<crate::runtime::row_cache::Ticket> {
+        match (served, self.standby_window()) {
+            (Served::Primary, _) => ticket,
+            (Served::Standby, Some(window)) => ticket.map(|t| t.from_standby(window)),
+            (Served::Standby, None) => None,
+        }
+    }
+
     /// The same handle, reading the primary only (what a standby did not find).
     pub fn primary(&self) -> Self {
         Self {

@@ -21,6 +21,12 @@
 //!   with a [`Ticket`] taken before the read. Every invalidation first bumps a generation;
 //!   a fill whose generation moved meanwhile is withdrawn, so a row read before a write can
 //!   never outlive that write's invalidation.
+//! - **Standby reads**: a row read from a streaming standby may be older than an
+//!   invalidation already heard (the standby had not replayed the write yet), and no later
+//!   invalidation would withdraw it. Such a fill carries the standby's window (its lag
+//!   bound plus two checks, [`crate::runtime::db::Db::standby_window`]): a row forgotten
+//!   within that window is not kept, nor anything when its whole kind or everything was.
+//!   Past the window the standby has replayed the write that caused the invalidation.
 //! - **Off while deaf**: until `LISTEN` is in place, and after the listening connection is
 //!   lost until a new one listens, nothing is served or kept; then everything kept before
 //!   is forgotten.
@@ -31,9 +37,10 @@
 //! `textisur_row_cache_listener_lost_total`.
 
 use std::any::Any;
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use metrics::Counter;
 use sqlx::PgPool;
@@ -127,7 +134,34 @@ fn weight<T: Cached>(row: &T) -> u32 {
 
 /// Proof of the generation a miss was read under; see the module's "no stale fill".
 #[derive(Clone, Copy, Debug)]
-pub struct Ticket(u64);
+pub struct Ticket {
+    generation: u64,
+    /// Set for rows read from a standby: how far behind the primary it may be.
+    standby_window: Option<Duration>,
+}
+
+impl Ticket {
+    /// This ticket, for rows read from a standby that shows the primary as it was at most
+    /// `window` ago: a row forgotten within the window is not kept (the standby may still
+    /// show it as it was before), nor any row when its kind or everything was.
+    pub fn from_standby(self, window: Duration) -> Self {
+        Self {
+            standby_window: Some(window),
+            ..self
+        }
+    }
+}
+
+/// When rows were last forgotten, for fills from a standby.
+#[derive(Default)]
+struct Forgotten {
+    rows: HashMap<RowKey, Instant>,
+    kinds: [Option<Instant>; 5],
+    everything: Option<Instant>,
+}
+
+/// Most forgotten rows remembered; past it they are replaced by "everything, now".
+const FORGOTTEN_KEPT: usize = 100_000;
 
 /// The shared row cache; clones share it. A cache built with [`RowCache::off`] keeps nothing.
 #[derive(Clone, Default)]
@@ -165,6 +199,8 @@ struct Inner {
     slugs: quick_cache::sync::Cache<(Kind, Arc<str>), i64, SlugWeighter>,
     /// Bumped before every invalidation.
     generation: AtomicU64,
+    /// When each row was last forgotten (see [`Ticket::from_standby`]).
+    forgotten: Mutex<Forgotten>,
     /// Whether the listener is known to hear every change.
     live: AtomicBool,
     /// Names this cache's markers: another process's marker says nothing of what this one
@@ -183,6 +219,25 @@ impl Inner {
     fn forget(&self, kind: Kind, ids: Option<&[i64]>) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.invalidations[kind as usize].increment(1);
+        {
+            let now = Instant::now();
+            let mut forgotten = self
+                .forgotten
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            match ids {
+                Some(ids) if forgotten.rows.len() + ids.len() <= FORGOTTEN_KEPT => {
+                    for &id in ids {
+                        forgotten.rows.insert(RowKey(kind, id), now);
+                    }
+                }
+                Some(_) => {
+                    forgotten.rows.clear();
+                    forgotten.everything = Some(now);
+                }
+                None => forgotten.kinds[kind as usize] = Some(now),
+            }
+        }
         match ids {
             Some(ids) => {
                 for &id in ids {
@@ -199,6 +254,14 @@ impl Inner {
 
     fn forget_everything(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+        {
+            let mut forgotten = self
+                .forgotten
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            forgotten.rows.clear();
+            forgotten.everything = Some(Instant::now());
+        }
         self.rows.clear();
     }
 
@@ -279,6 +342,7 @@ impl RowCache {
                 rows,
                 slugs,
                 generation: AtomicU64::new(0),
+                forgotten: Mutex::default(),
                 live: AtomicBool::new(false),
                 heard: watch::Sender::new(0),
                 next_marker: AtomicU64::new(1),
@@ -349,14 +413,31 @@ impl RowCache {
     /// Take before reading rows to offer with [`RowCache::fill`]; `None` when nothing is kept.
     pub fn ticket(&self) -> Option<Ticket> {
         let inner = self.live()?;
-        Some(Ticket(inner.generation.load(Ordering::SeqCst)))
+        Some(Ticket {
+            generation: inner.generation.load(Ordering::SeqCst),
+            standby_window: None,
+        })
     }
 
     /// Keeps rows read under `ticket`, unless an invalidation happened since it was taken.
     pub fn fill<T: Cached>(&self, ticket: Ticket, rows: impl IntoIterator<Item = (T::Id, T)>) {
         let Some(inner) = self.live() else { return };
-        if inner.generation.load(Ordering::SeqCst) != ticket.0 {
+        if inner.generation.load(Ordering::SeqCst) != ticket.generation {
             return;
+        }
+        let mut rows: Vec<(T::Id, T)> = rows.into_iter().collect();
+        if let Some(window) = ticket.standby_window {
+            let now = Instant::now();
+            let recent =
+                |at: &Option<Instant>| at.is_some_and(|at| now.duration_since(at) < window);
+            let forgotten = inner
+                .forgotten
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if recent(&forgotten.everything) || recent(&forgotten.kinds[T::KIND as usize]) {
+                return;
+            }
+            rows.retain(|(id, _)| !recent(&forgotten.rows.get(&key::<T>(*id)).copied()));
         }
         let mut kept = Vec::new();
         for (id, row) in rows {
@@ -373,7 +454,7 @@ impl RowCache {
         }
         // An invalidation may have bumped the generation between the check and the inserts,
         // and already run: withdraw what was just kept.
-        if inner.generation.load(Ordering::SeqCst) != ticket.0 {
+        if inner.generation.load(Ordering::SeqCst) != ticket.generation {
             for key in &kept {
                 inner.rows.remove(key);
             }

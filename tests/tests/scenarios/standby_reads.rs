@@ -220,3 +220,59 @@ async fn a_lagging_standby_is_skipped_and_a_stopped_one_costs_no_error() {
     }
     until_metric(app, &up(&standby), |v| v == 0.0).await;
 }
+
+#[tokio::test]
+async fn rows_from_the_standby_are_kept_only_when_no_write_is_newer_than_its_window() {
+    let standby = Standby::start().expect("start a standby");
+    // The row cache on (the default); the window is 300 ms + 2 checks of 20 ms.
+    let market = Market::open_with(TestOptions {
+        replica: Some(ReplicaOptions {
+            port: standby.port,
+            max_lag: Duration::from_millis(300),
+            check_every: Duration::from_millis(20),
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    let app = &market.app;
+    let product = market
+        .product("Lino natural", "METRE", "0.5", "40", "12000")
+        .await;
+    let token = rename(&market, &product, "Lino natural").await;
+    until_metric(app, &up(&standby), |v| v == 1.0).await;
+    until_standby_answers(app, &product, &token, "Lino natural").await;
+
+    // Once the row was left alone for the window, what the standby answers is kept: reads
+    // come from the cache.
+    let hits = r#"textisur_row_cache_lookups_total{kind="product",result="hit"}"#;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let before = app.metric(hits).await;
+        assert_eq!(name(app, &product, None).await, "Lino natural");
+        if app.metric(hits).await > before {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no standby row was ever kept");
+    }
+
+    // A write the standby has not replayed: a read right after it may get the old row from
+    // the standby (within the lag bound), but the cache must not keep it. The new name shows
+    // once the standby is skipped, and stays, before and after replay resumes.
+    standby.pause_replay().expect("pause replay");
+    rename(&market, &product, "Lino lavado").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while name(app, &product, None).await != "Lino lavado" {
+        assert!(
+            Instant::now() < deadline,
+            "an old row from the standby was kept"
+        );
+    }
+    for _ in 0..20 {
+        assert_eq!(name(app, &product, None).await, "Lino lavado");
+    }
+    standby.resume_replay().expect("resume replay");
+    until_metric(app, &up(&standby), |v| v == 1.0).await;
+    for _ in 0..20 {
+        assert_eq!(name(app, &product, None).await, "Lino lavado");
+    }
+}

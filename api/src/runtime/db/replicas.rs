@@ -23,9 +23,10 @@
 //!   check failed, is skipped until a check finds it well again.
 //! - **Failure.** A batch whose standby fails (connection refused, reset, timeout) marks it
 //!   down and runs again on the primary, so a standby going away costs no request an error.
-//! - **Row cache.** Rows read from a standby are never kept in the row cache: a standby
-//!   may still show a row older than an invalidation this process has heard, and the cache
-//!   would keep it until the next write.
+//! - **Row cache.** A standby may still show a row older than an invalidation this process
+//!   has heard, and the cache would keep it until the next write: rows read from a standby
+//!   are kept only when nothing forgot them within [`Replicas::window`] (see
+//!   `runtime/row_cache.rs`, "Standby reads").
 //!
 //! The replayed position the router compares with is the one read at the last check, so it
 //! is never ahead of the standby: a token may wait one check interval for its standby, never
@@ -157,6 +158,7 @@ impl Standby {
 pub struct Replicas {
     standbys: Vec<Arc<Standby>>,
     max_lag: Duration,
+    check_every: Duration,
     next: AtomicUsize,
 }
 
@@ -187,8 +189,16 @@ impl Replicas {
         Ok(Arc::new(Self {
             standbys,
             max_lag: config.max_lag,
+            check_every: config.check_every,
             next: AtomicUsize::new(0),
         }))
+    }
+
+    /// How far behind the primary a standby this router picks may be: the lag bound, plus
+    /// one check interval since the last check found it within the bound, plus one because
+    /// the primary may have passed the standby's position just after a check sampled it.
+    pub fn window(&self) -> Duration {
+        self.max_lag + self.check_every * 2
     }
 
     /// A usable standby that has replayed at least `bound`, taking turns among them.
