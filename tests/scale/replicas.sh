@@ -11,8 +11,8 @@
 #      repeat, response cache off) through HAProxy over 3, 2 and 1 replicas, and straight to
 #      one server (the balancer's cost): req/s, p50, p99, errors, and the share of hydration
 #      reads the standby served (>= 60 % with 3 replicas);
-#   3. login attempts for one account, round-robin over the replicas: the configured 10 a
-#      minute in all, not 10 per replica;
+#   3. one client's cost budget, and login attempts for one account, round-robin over the
+#      replicas: the configured budget and 10 attempts a minute in all, not one per replica;
 #   4. the standby stopped in the middle of a read load: no request fails;
 #   5. one replica killed with SIGKILL during a checkout load through HAProxy: under 0.5 %
 #      failed requests, no acknowledged order lost or doubled;
@@ -79,15 +79,24 @@ trap cleanup EXIT
 echo "== standby: pg_basebackup into $STANDBY_DIR, port $STANDBY_PORT" >&2
 make_standby "$STANDBY_PORT" "$STANDBY_DIR"
 
+# The driver is one address: its cost bucket is lifted, except in phase 3 (BUCKET_ARGS).
+BUCKET_ARGS=(--cost-bucket 100000000 --cost-restore-rate 100000000)
 start_replica() { # start_replica I
   local i=$1
   INDEX_DIR="$OUT/replica-index-$i"
   start_server "${PORTS[$i]}" "$OUT/replica-$i.log" \
     --database-replica-url "postgres://postgres@127.0.0.1:$STANDBY_PORT/$DB" \
     --metrics-listen "127.0.0.1:${METRICS_PORTS[$i]}" --response-cache-seconds 0 \
-    --cost-bucket 100000000 --cost-restore-rate 100000000 \
-    --index-consumer-expiry-seconds "$EXPIRY"
+    "${BUCKET_ARGS[@]}" --index-consumer-expiry-seconds "$EXPIRY"
   PIDS[$i]=$SERVER
+}
+restart_replicas() {
+  local i
+  for i in 0 1 2; do
+    kill "${PIDS[$i]}" 2>/dev/null || true
+    wait "${PIDS[$i]}" 2>/dev/null || true
+    start_replica "$i"
+  done
 }
 for i in 0 1 2; do
   rm -rf "$OUT/replica-index-$i"
@@ -192,6 +201,28 @@ start_haproxy 3
   echo "|---|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
 } >"$OUT/replicas.md"
+
+echo "== 3. one client's cost budget over the replicas" >&2
+# Ten queries of 22 points, regaining one point a second (as in
+# tests/tests/scenarios/global_limits.rs): three times that, round-robin through HAProxy.
+BUCKET_ARGS=(--cost-bucket 220 --cost-restore-rate 1)
+restart_replicas
+sleep 2 # HAProxy's health checks see every restarted replica up again (rise 2, every 500 ms)
+budget=0 other=0
+for n in $(seq 1 30); do
+  answer=$(curl -sS -H 'content-type: application/json' \
+    --data '{"query":"{ products(first: 10) { nodes { name store { name } } } }"}' "$LB/graphql")
+  if grep -q THROTTLED <<<"$answer"; then :
+  elif grep -q '"products"' <<<"$answer"; then budget=$((budget + 1))
+  else other=$((other + 1)); fi
+done
+check "30 budget queries: neither answered nor throttled" 0 "$other"
+check "30 queries of 22 points round-robin over 3 replicas, bucket of 220: allowed (10 +- 5 %)" \
+  true "$(holds "$budget >= 9.5 && $budget <= 10.5")"
+echo "allowed $budget of 30" >&2
+BUCKET_ARGS=(--cost-bucket 100000000 --cost-restore-rate 100000000)
+restart_replicas
+sleep 2
 
 echo "== 3. login attempts for one account over the replicas" >&2
 allowed=0

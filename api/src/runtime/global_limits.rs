@@ -12,7 +12,10 @@
 //!
 //! Keys are named after the database (`textisur:limits:<database>:...`): the replicas of one
 //! deployment share its buckets, and two deployments (or two test servers) on one Redis never
-//! meet.
+//! meet. They end with the tier's burst and interval (`...:<burst>:<interval µs>`): a bucket
+//! is its key and its shape, so a changed limit starts from full buckets instead of
+//! inheriting a debt counted at the old rate (a caller drained at 1 point a second would
+//! otherwise wait minutes after the limit was raised).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{LazyLock, Mutex, PoisonError};
@@ -134,7 +137,12 @@ impl GlobalLimits {
         let mut invocation = SCRIPT.prepare_invoke();
         invocation.arg(amount);
         for (key, tier) in tiers {
-            invocation.key(format!("{}{key}", self.prefix));
+            invocation.key(format!(
+                "{}{key}:{}:{}",
+                self.prefix,
+                tier.burst,
+                tier.interval_micros()
+            ));
             invocation.arg(tier.burst).arg(tier.interval_micros());
         }
         let call = async {

@@ -76,6 +76,34 @@ async fn three_times_the_budget_over_two_replicas_gets_the_budget_once() {
 }
 
 #[tokio::test]
+async fn a_raised_limit_starts_from_a_full_bucket_not_from_the_old_debt() {
+    let app = TestApp::spawn_with(TestOptions {
+        seed_products: Some(30),
+        http: Some(ten_queries()),
+        ..TestOptions::default()
+    })
+    .await;
+    let base = app.url("");
+    let base = base.trim_end_matches('/');
+    let query = json!({ "query": QUERY });
+    // The caller drains the shared bucket of 220 points, regaining 1 a second.
+    assert_eq!(
+        round_robin(&app.client, &[base], 12, query.clone()).await,
+        10
+    );
+    // A replica with the limit raised (a rolling configuration change) lets them through:
+    // the debt counted at 1 point a second is not carried into the new bucket.
+    let raised = app
+        .sibling(HttpConfig {
+            cost_bucket: 1_000_000,
+            cost_restore_rate: 1_000_000,
+            ..HttpConfig::default()
+        })
+        .await;
+    assert_eq!(round_robin(&app.client, &[&raised.base], 5, query).await, 5);
+}
+
+#[tokio::test]
 async fn login_attempts_are_counted_once_across_replicas() {
     let app = TestApp::spawn().await;
     app.register("ana@correo.cl", "Ana").await;
