@@ -202,7 +202,7 @@ start_haproxy 3
   printf '%s\n' "${ROWS[@]}"
 } >"$OUT/replicas.md"
 
-echo "== 3. one client's cost budget over the replicas" >&2
+echo "== 3a. one client's cost budget over the replicas" >&2
 # Ten queries of 22 points, regaining one point a second (as in
 # tests/tests/scenarios/global_limits.rs): three times that, round-robin through HAProxy.
 BUCKET_ARGS=(--cost-bucket 220 --cost-restore-rate 1)
@@ -224,7 +224,7 @@ BUCKET_ARGS=(--cost-bucket 100000000 --cost-restore-rate 100000000)
 restart_replicas
 sleep 2
 
-echo "== 3. login attempts for one account over the replicas" >&2
+echo "== 3b. login attempts for one account over the replicas" >&2
 allowed=0
 for n in $(seq 1 30); do
   answer=$(curl -fsS -H 'content-type: application/json' \
