@@ -38,6 +38,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use textisur_api::accounts::tokens::TokenKeys;
 use textisur_api::graphql::ids::{ProductId, StoreId, UserId};
+use textisur_tests::stats::percentile;
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -142,14 +143,6 @@ async fn post(
         bail!("{status}: {body}");
     }
     Ok(body)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 async fn checkout_load(options: &Options, pool: &PgPool, keys: &TokenKeys) -> anyhow::Result<()> {

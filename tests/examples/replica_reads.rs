@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
+use textisur_tests::stats::percentile;
 
 /// How many tries against which servers.
 #[derive(clap::Parser)]
@@ -85,14 +86,6 @@ fn word(i: usize) -> String {
         .enumerate()
         .map(|(k, step)| (b'a' + ((i * step + k * 9) % 26) as u8) as char);
     format!("replicax{}", letters.collect::<String>())
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 #[tokio::main]

@@ -160,16 +160,7 @@ check() { # check NAME EXPECTED ACTUAL
 }
 sql() { psql "$DB_URL" -tAc "$1"; }
 
-acked_ids=$(python3 - "$ACKED" <<'PY'
-import base64, sys
-ids = set()
-for line in open(sys.argv[1]):
-    key, gid = line.split()
-    kind, n = base64.urlsafe_b64decode(gid + "=" * (-len(gid) % 4)).decode().split(":")
-    ids.add(int(n))
-print(",".join(map(str, sorted(ids))) or "0")
-PY
-)
+acked_ids=$(python3 tests/faults/acked-ids.py "$ACKED")
 acked_count=$(sort -u "$ACKED" | wc -l)
 if [ "$FAULT" = indexer ]; then
   check "the reindex was killed mid-build both times" 2 "$KILLED_MID_BUILD"

@@ -266,16 +266,7 @@ checkouts=$(field checkouts) cerrors=$(field errors) retries=$(field retries)
 check "failed checkout requests under 0.5 % ($cerrors failed, $retries retried, $checkouts checkouts)" \
   true "$(holds "($cerrors + $retries) < 0.005 * ($checkouts + $cerrors + $retries)")"
 sql() { psql "$DB_URL" -tAc "$1"; }
-acked_ids=$(python3 - "$ACKED" <<'PY'
-import base64, sys
-ids = set()
-for line in open(sys.argv[1]):
-    key, gid = line.split()
-    kind, n = base64.urlsafe_b64decode(gid + "=" * (-len(gid) % 4)).decode().split(":")
-    ids.add(int(n))
-print(",".join(map(str, sorted(ids))) or "0")
-PY
-)
+acked_ids=$(python3 tests/faults/acked-ids.py "$ACKED")
 acked_count=$(sort -u "$ACKED" | wc -l)
 check "no acknowledged order lost ($acked_count acknowledged)" "$acked_count" "$(sql "SELECT count(*) FROM orders WHERE id IN ($acked_ids)")"
 check "no key with two orders at one store" 0 "$(sql "SELECT count(*) FROM (SELECT 1 FROM orders WHERE idempotency_key LIKE 'load-%' GROUP BY buyer_id, idempotency_key, store_id HAVING count(*) > 1) d")"

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod market;
 pub mod scratch;
 pub mod standby;
+pub mod stats;
 
 use anyhow::Context;
 use reqwest::StatusCode;

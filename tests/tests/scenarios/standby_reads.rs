@@ -14,10 +14,11 @@ use textisur_tests::{ReplicaOptions, TestApp, TestOptions, uncached_http};
 
 const PRODUCT: &str = "query($id: ID!) { product(id: $id) { name store { name } } }";
 
-/// The row cache is off: every read below is a statement, so where it ran is what is tested.
-fn options(standby: &Standby, max_lag: Duration) -> TestOptions {
+/// A server on `standby`. With `rows_off`, the row cache is off: every read is a statement,
+/// so where it ran is what is tested.
+fn options(standby: &Standby, max_lag: Duration, rows_off: bool) -> TestOptions {
     TestOptions {
-        http: Some(uncached_http()),
+        http: rows_off.then(uncached_http),
         replica: Some(ReplicaOptions {
             port: standby.port,
             max_lag,
@@ -118,7 +119,7 @@ async fn rename(market: &Market, product: &str, name: &str) -> String {
 #[tokio::test]
 async fn queries_hydrate_from_the_standby_and_a_token_reads_its_write() {
     let standby = Standby::start().expect("start a standby");
-    let market = Market::open_with(options(&standby, Duration::from_secs(600))).await;
+    let market = Market::open_with(options(&standby, Duration::from_secs(600), true)).await;
     let app = &market.app;
     let product = market
         .product("Lino natural", "METRE", "0.5", "40", "12000")
@@ -189,7 +190,7 @@ async fn queries_hydrate_from_the_standby_and_a_token_reads_its_write() {
 #[tokio::test]
 async fn a_lagging_standby_is_skipped_and_a_stopped_one_costs_no_error() {
     let mut standby = Standby::start().expect("start a standby");
-    let market = Market::open_with(options(&standby, Duration::from_millis(200))).await;
+    let market = Market::open_with(options(&standby, Duration::from_millis(200), true)).await;
     let app = &market.app;
     let product = market
         .product("Lino natural", "METRE", "0.5", "40", "12000")
@@ -225,15 +226,7 @@ async fn a_lagging_standby_is_skipped_and_a_stopped_one_costs_no_error() {
 async fn rows_from_the_standby_are_kept_only_when_no_write_is_newer_than_its_window() {
     let standby = Standby::start().expect("start a standby");
     // The row cache on (the default); the window is 300 ms + 2 checks of 20 ms.
-    let market = Market::open_with(TestOptions {
-        replica: Some(ReplicaOptions {
-            port: standby.port,
-            max_lag: Duration::from_millis(300),
-            check_every: Duration::from_millis(20),
-        }),
-        ..TestOptions::default()
-    })
-    .await;
+    let market = Market::open_with(options(&standby, Duration::from_millis(300), false)).await;
     let app = &market.app;
     let product = market
         .product("Lino natural", "METRE", "0.5", "40", "12000")
