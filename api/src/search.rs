@@ -85,11 +85,9 @@ impl SearchState {
                 let median = tokens[tokens.len() / 2];
                 recent.retain(|_, t| t.xid > median);
             }
-            let token = match recent.get(&user) {
-                Some(earlier) => earlier.max(token),
-                None => token,
-            };
-            recent.insert(user, token);
+            if let Some(token) = ConsistencyToken::latest(recent.get(&user).copied(), Some(token)) {
+                recent.insert(user, token);
+            }
         }
     }
 

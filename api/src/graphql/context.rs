@@ -115,7 +115,7 @@ impl RequestContext {
             .after_write(&self.db, self.viewer.user_id())
             .await?;
         if let Ok(mut written) = self.written.lock() {
-            *written = Some(written.map_or(token, |earlier| earlier.max(token)));
+            *written = ConsistencyToken::latest(*written, Some(token));
         }
         Some(token.to_string())
     }
@@ -127,10 +127,7 @@ impl RequestContext {
         if let Some(token) = token {
             self.db.require(token);
         }
-        let bound = match (self.consistency, token) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        let bound = ConsistencyToken::latest(self.consistency, token);
         self.search.index_for(bound.map(|t| t.xid)).await
     }
 

@@ -22,6 +22,7 @@ use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
+use crate::graphql::error::ApiResult;
 use crate::runtime::row_cache::RowCache;
 
 /// Migrations embedded in the binary (the `migrations/` folder at the repository root).
@@ -109,20 +110,19 @@ impl Db {
 
     /// Runs a read-only batch `load` on a standby when this handle hydrates a query and a
     /// standby may answer it, on the primary otherwise. A standby that fails the batch (it
-    /// went away) is marked down and the primary runs the batch again.
-    pub async fn read<T, E, F, Fut>(&self, load: F) -> Result<(T, Served), E>
+    /// went away) is marked down and the primary runs the batch again. Without standbys it
+    /// is `load` on this handle, nothing more.
+    pub async fn read<T, F, Fut>(&self, load: F) -> ApiResult<(T, Served)>
     where
         F: Fn(Db) -> Fut,
-        Fut: Future<Output = Result<T, E>>,
-        E: Unavailable,
+        Fut: Future<Output = ApiResult<T>>,
     {
-        let standby = match (&self.route, &self.replicas) {
-            (Route::Hydration(bound), Some(replicas)) => {
-                replicas.pick(bound.load(Ordering::Relaxed))
-            }
-            _ => None,
+        let (Route::Hydration(bound), Some(replicas)) = (&self.route, &self.replicas) else {
+            return load(self.clone())
+                .await
+                .map(|value| (value, Served::Primary));
         };
-        if let Some(standby) = standby {
+        if let Some(standby) = replicas.pick(bound.load(Ordering::Relaxed)) {
             let on_standby = Self {
                 route: Route::Standby(Arc::clone(&standby)),
                 ..self.clone()
@@ -141,11 +141,9 @@ impl Db {
             }
         }
         metrics::counter!("textisur_db_reads_total", "target" => "primary").increment(1);
-        let primary = Self {
-            route: Route::Primary,
-            ..self.clone()
-        };
-        load(primary).await.map(|value| (value, Served::Primary))
+        load(self.primary())
+            .await
+            .map(|value| (value, Served::Primary))
     }
 
     /// How far behind the primary a standby [`Db::read`] uses may be (`None` without
@@ -258,17 +256,6 @@ pub async fn connect_with_timeout(
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     MIGRATOR.run(db.pool()).await.context("run migrations")?;
     Ok(())
-}
-
-/// An error that means the server could not be reached (so another may answer instead).
-pub trait Unavailable {
-    fn is_unavailable(&self) -> bool;
-}
-
-impl Unavailable for crate::graphql::error::ApiError {
-    fn is_unavailable(&self) -> bool {
-        crate::graphql::error::ApiError::is_unavailable(self)
-    }
 }
 
 async fn create_database_if_missing(options: &PgConnectOptions) -> anyhow::Result<()> {

@@ -116,19 +116,25 @@ async fn rename(market: &Market, product: &str, name: &str) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn queries_hydrate_from_the_standby_and_a_token_reads_its_write() {
+/// A standby, a market hydrating from it (see [`options`]) and a product "Lino natural"
+/// that the standby has replayed and answered a read of.
+async fn on_standby(max_lag: Duration, rows_off: bool) -> (Standby, Market, String) {
     let standby = Standby::start().expect("start a standby");
-    let market = Market::open_with(options(&standby, Duration::from_secs(600), true)).await;
-    let app = &market.app;
+    let market = Market::open_with(options(&standby, max_lag, rows_off)).await;
     let product = market
         .product("Lino natural", "METRE", "0.5", "40", "12000")
         .await;
     let token = rename(&market, &product, "Lino natural").await;
-    until_metric(app, &up(&standby), |v| v == 1.0).await;
+    until_metric(&market.app, &up(&standby), |v| v == 1.0).await;
+    until_standby_answers(&market.app, &product, &token, "Lino natural").await;
+    (standby, market, product)
+}
 
+#[tokio::test]
+async fn queries_hydrate_from_the_standby_and_a_token_reads_its_write() {
     // Anonymous reads come from the standby once it has replayed the row.
-    until_standby_answers(app, &product, &token, "Lino natural").await;
+    let (standby, market, product) = on_standby(Duration::from_secs(600), true).await;
+    let app = &market.app;
 
     // The standby stops replaying: what is written now is only on the primary.
     standby.pause_replay().expect("pause replay");
@@ -224,16 +230,9 @@ async fn a_lagging_standby_is_skipped_and_a_stopped_one_costs_no_error() {
 
 #[tokio::test]
 async fn rows_from_the_standby_are_kept_only_when_no_write_is_newer_than_its_window() {
-    let standby = Standby::start().expect("start a standby");
     // The row cache on (the default); the window is 300 ms + 2 checks of 20 ms.
-    let market = Market::open_with(options(&standby, Duration::from_millis(300), false)).await;
+    let (standby, market, product) = on_standby(Duration::from_millis(300), false).await;
     let app = &market.app;
-    let product = market
-        .product("Lino natural", "METRE", "0.5", "40", "12000")
-        .await;
-    let token = rename(&market, &product, "Lino natural").await;
-    until_metric(app, &up(&standby), |v| v == 1.0).await;
-    until_standby_answers(app, &product, &token, "Lino natural").await;
 
     // Once the row was left alone for the window, what the standby answers is kept: reads
     // come from the cache.

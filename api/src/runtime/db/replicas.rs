@@ -70,6 +70,14 @@ impl ConsistencyToken {
         }
     }
 
+    /// The later of two tokens where either may be missing.
+    pub fn latest(a: Option<Self>, b: Option<Self>) -> Option<Self> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// The standby position a read with this token needs ([`PRIMARY_ONLY`] without one).
     pub fn read_bound(self) -> u64 {
         self.lsn.unwrap_or(PRIMARY_ONLY)

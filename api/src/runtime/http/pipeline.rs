@@ -222,10 +222,7 @@ pub(super) fn context(state: &AppState, caller: &Caller, cached_rows: bool) -> R
         .viewer
         .user_id()
         .and_then(|user| state.search.remembered(user));
-    let consistency = match (caller.consistency, remembered) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    };
+    let consistency = crate::runtime::db::ConsistencyToken::latest(caller.consistency, remembered);
     let db = if cached_rows {
         state.db.for_hydration(consistency)
     } else {
