@@ -11,6 +11,7 @@
 
 pub mod facets;
 pub mod suggest;
+pub mod vocabulary;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -46,6 +47,8 @@ pub enum SearchBackend {
 pub struct SearchState {
     pub backend: SearchBackend,
     pub live: Option<LiveIndex>,
+    /// The vocabulary queries are analysed with (built-in files and admins' entries).
+    pub vocabulary: vocabulary::LiveVocabulary,
     recent: Arc<Mutex<HashMap<UserId, ConsistencyToken>>>,
 }
 
@@ -66,6 +69,7 @@ impl SearchState {
         Self {
             backend,
             live,
+            vocabulary: vocabulary::LiveVocabulary::default(),
             recent: Arc::new(Mutex::new(HashMap::new())),
         }
     }
@@ -110,7 +114,7 @@ impl SearchState {
                 .increment(1);
             return None;
         }
-        live.current()
+        Some(live.current()?.with_synonyms(self.vocabulary.current()))
     }
 }
 

@@ -137,13 +137,15 @@ fn search_threads() -> usize {
 #[derive(Clone)]
 pub struct SearchIndex {
     pub(crate) inner: Arc<Inner>,
+    /// The vocabulary queries are analysed with; swapped per request by
+    /// [`SearchIndex::with_synonyms`], since it changes without the index changing.
+    pub(crate) synonyms: Synonyms,
 }
 
 pub(crate) struct Inner {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
-    pub synonyms: Synonyms,
     /// Per-segment key orders of listings without text.
     pub orders: KeyOrders,
     /// Most matches a facet pass of its own counts (see `facets.rs`).
@@ -203,14 +205,22 @@ impl SearchIndex {
                 index,
                 reader,
                 fields,
-                synonyms,
                 orders: KeyOrders::default(),
                 facet_pass_budget: crate::facets::PASS_BUDGET.into(),
                 in_flight: 0.into(),
                 columns_generation: u64::MAX.into(),
                 column_segments: Mutex::default(),
             }),
+            synonyms,
         })
+    }
+
+    /// The same index, analysing queries with `synonyms` (a vocabulary an admin changed).
+    pub fn with_synonyms(&self, synonyms: Synonyms) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            synonyms,
+        }
     }
 
     /// The current searcher. When its generation changed since the last call, the columns
@@ -539,6 +549,15 @@ impl IndexWriter {
         for value in doc.materials.iter().chain(&doc.colors).chain(&doc.sizes) {
             d.add_text(f.attrs, value);
             d.add_text(f.attrs_fold, value);
+        }
+        // Widths and lengths as one token each, however the seller wrote them.
+        let mut measures = crate::measures::tokens(&doc.name);
+        measures.extend(crate::measures::tokens(&doc.description));
+        measures.sort();
+        measures.dedup();
+        for token in measures {
+            d.add_text(f.attrs, &token);
+            d.add_text(f.attrs_fold, &token);
         }
         d.add_text(f.description, &doc.description);
         d.add_u64(f.store_id, doc.store_id);

@@ -187,6 +187,22 @@ pub fn rank(sales_count: u64, rating: f64) -> f64 {
     (1.0 + 0.05 * (sales_count as f64).ln_1p()) * (1.0 + 0.03 * rating)
 }
 
+/// The relevance key of a text score: the matched words first, then the rest of the score
+/// lifted by popularity and rating ([`rank`]), which can never make up for a word.
+pub fn relevance_key(score: Score, rank: Option<f64>) -> f64 {
+    let score = f64::from(score);
+    let word = f64::from(crate::matching::WORD_SCORE);
+    let words = (score / word).floor();
+    // Clause scores are multiples of 0.05, but their f32 sum depends on the order tantivy
+    // adds them in, which changes when segments merge. Rounding makes the key exact, so a
+    // cursor taken before a merge still finds its place after.
+    let rest = ((score - words * word) * 100.0).round() / 100.0;
+    words * WORDS_KEY + rest * rank.unwrap_or(1.0)
+}
+
+/// What a matched word is worth in a relevance key: more than any rest times any rank.
+const WORDS_KEY: f64 = 10_000.0;
+
 enum SegmentKey {
     Relevance(Column<f64>),
     Field(NumberColumn),
@@ -215,13 +231,7 @@ pub struct PageSegment {
 impl PageSegment {
     fn key_of(&self, doc: DocId, score: Score) -> Option<f64> {
         match &self.key {
-            SegmentKey::Relevance(rank) => {
-                // Clause scores are multiples of 0.05, but their f32 sum depends on the order
-                // tantivy adds them in, which changes when segments merge. Rounding makes the
-                // key exact, so a cursor taken before a merge still finds its place after.
-                let base = (f64::from(score) * 100.0).round() / 100.0;
-                Some(base * rank.first(doc).unwrap_or(1.0))
-            }
+            SegmentKey::Relevance(rank) => Some(relevance_key(score, rank.first(doc))),
             SegmentKey::Field(column) => column.get(doc),
             SegmentKey::Distance {
                 lat,

@@ -106,7 +106,7 @@ fn matches(plan: &TextPlan, stemmer: &mut tantivy::tokenizer::TextAnalyzer, toke
     plan.words.iter().any(|w| {
         let exact = stem.is_some()
             && (stem == w.stem.as_deref()
-                || w.synonym_stems.iter().any(|s| Some(s.as_str()) == stem));
+                || w.alternatives.iter().any(|(s, _)| Some(s.as_str()) == stem));
         let typos = usize::from(w.typos());
         // Words whose lengths differ by more than the budget cannot be within it.
         let typo = !w.known

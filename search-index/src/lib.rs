@@ -16,6 +16,7 @@ mod facets;
 mod fields;
 mod highlight;
 mod matching;
+mod measures;
 mod query;
 mod search;
 mod suggest;
@@ -32,9 +33,9 @@ pub use query::{
     SortOrder, StoreHit, StorePage, StoreQuery,
 };
 pub use suggest::{Suggestion, SuggestionKind};
-pub use synonyms::Synonyms;
+pub use synonyms::{Entry as VocabularyEntry, Synonyms};
 pub use word_cache::{DEFAULT_WORD_CACHE_BYTES, set_word_cache_bytes};
 
 /// Bumped whenever the document schema or analysis changes; an index built under another
 /// version is rebuilt before it serves.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;

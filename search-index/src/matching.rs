@@ -1,18 +1,26 @@
-//! From what a shopper typed to a tantivy query: every word must match, in its exact
-//! (stemmed) form, as a synonym, with a typo, or (the last word) as a prefix.
+//! From what a shopper typed to a tantivy query: each word matches in its exact (stemmed)
+//! form, as one of the words the vocabulary links it to ([`Synonyms`]), with a typo, or (the
+//! last word) as a prefix.
 //!
-//! Ranking follows from the boosts, rule-based like Meilisearch or Algolia rather than BM25:
-//! each form of a word found in a field adds a constant (name over category over attributes
-//! over description; exact stems over synonyms over typos and prefixes). A score depends on
-//! the document and the query only, never on corpus statistics, so it does not drift while
-//! other documents are indexed and a relevance cursor stays valid between pages.
+//! Ranking is rule-based like Meilisearch or Algolia rather than BM25, and written down in
+//! ARCHITECTURE.md ("Relevance"):
+//! 1. coverage: each matched word adds [`WORD_SCORE`], far above anything else, so a page
+//!    lists the products that match the most words first (a search normally asks for every
+//!    word; when that leaves too few, `search.rs` relaxes it to most of them);
+//! 2. then each form of a word found in a field adds a constant (name over category over
+//!    attributes over description; exact stems over vocabulary links over typos and
+//!    prefixes).
+//!
+//! A score depends on the document and the query only, never on corpus statistics, so it
+//! does not drift while other documents are indexed and a relevance cursor stays valid
+//! between pages.
 
 use std::sync::Arc;
 
 use tantivy::Term;
 use tantivy::query::{
     AutomatonWeight, BooleanQuery, ConstScoreQuery, DfaWrapper, EnableScoring, FuzzyTermQuery,
-    Occur, Query, TermQuery, Weight,
+    Occur, Query, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -24,6 +32,11 @@ use crate::word_cache;
 /// Most words of a query that take part in matching (the rest is ignored).
 const MAX_WORDS: usize = 8;
 
+/// What one matched word adds to a score: more than all of a word's forms and fields can
+/// (a few units), so the count of matched words ranks first. The page collector splits a
+/// score back into the count and the rest (`collect.rs`).
+pub const WORD_SCORE: f32 = 1000.0;
+
 /// Edits allowed for a word of `chars` characters: one from 5, two from 9.
 pub fn typo_budget(chars: usize) -> u8 {
     match chars {
@@ -32,6 +45,10 @@ pub fn typo_budget(chars: usize) -> u8 {
         _ => 2,
     }
 }
+
+/// Length of the short words that get one typo when another word of the query matches as
+/// typed ("buzo girs"): alone, a 4-letter word with a typo matches too much to mean anything.
+const SHORT_WORD_IN_CONTEXT: usize = 4;
 
 /// One typed word and the forms it matches in.
 #[derive(Clone, Debug)]
@@ -43,20 +60,26 @@ pub struct WordPlan {
     pub to: usize,
     /// Spanish stem; `None` for a stop word.
     pub stem: Option<String>,
-    /// Stems of the word's synonyms.
-    pub synonym_stems: Vec<String>,
+    /// Stems of the words the vocabulary links it to, with their weights.
+    pub alternatives: Vec<(String, f32)>,
     /// Matched as a prefix too (the last word while typing).
     pub prefix: bool,
     /// Whether the index holds the word as typed (or its stem). Typo matching only runs for
     /// words it does not know: a correctly spelled word gains nothing from it, and skipping
     /// the term-dictionary walk is most of a query's cost.
     pub known: bool,
+    /// A short word another word of the query vouches for: it gets one typo.
+    pub in_context: bool,
 }
 
 impl WordPlan {
     /// Edits allowed when matching this word with a typo.
     pub fn typos(&self) -> u8 {
-        typo_budget(self.folded.chars().count())
+        let chars = self.folded.chars().count();
+        if self.in_context && chars == SHORT_WORD_IN_CONTEXT {
+            return 1;
+        }
+        typo_budget(chars)
     }
 }
 
@@ -74,11 +97,17 @@ fn stem_of(stemmer: &mut TextAnalyzer, word: &str) -> Option<String> {
 }
 
 impl TextPlan {
-    /// Analyses `text`. Stop words drop out, except a last word still being typed.
+    /// Analyses `text`: measures become one token each (`measures.rs`), the vocabulary's stop
+    /// words drop out (unless nothing else is left), and so do the analyzer's, except a last
+    /// word still being typed.
     pub fn new(text: &str, synonyms: &Synonyms) -> Self {
+        let text = crate::measures::normalise(text);
         let mut folder = analysis::folded();
         let mut stemmer = analysis::stemmed();
-        let typed: Vec<Word> = analysis::words(&mut folder, text);
+        let mut typed: Vec<Word> = analysis::words(&mut folder, &text);
+        if typed.iter().any(|w| !synonyms.is_stop_word(&w.text)) {
+            typed.retain(|w| !synonyms.is_stop_word(&w.text));
+        }
         // A trailing space means the last word is finished: no prefix matching.
         let typing = !text.ends_with(char::is_whitespace);
         let count = typed.len();
@@ -90,19 +119,29 @@ impl TextPlan {
             if stem.is_none() && !prefix {
                 continue;
             }
-            let synonym_stems = synonyms
-                .of(&w.text)
-                .iter()
-                .filter_map(|s| stem_of(&mut stemmer, s))
-                .collect();
+            let mut alternatives: Vec<(String, f32)> = Vec::new();
+            for (word, weight) in synonyms.of(&w.text) {
+                let Some(alt) = stem_of(&mut stemmer, word) else {
+                    continue;
+                };
+                if Some(&alt) == stem.as_ref() {
+                    continue;
+                }
+                match alternatives.iter_mut().find(|(s, _)| *s == alt) {
+                    Some((_, kept)) => *kept = kept.max(*weight),
+                    None => alternatives.push((alt, *weight)),
+                }
+            }
+            alternatives.sort_by(|a, b| a.0.cmp(&b.0));
             words.push(WordPlan {
                 folded: w.text,
                 from: w.from,
                 to: w.to,
                 stem,
-                synonym_stems,
+                alternatives,
                 prefix,
                 known: false,
+                in_context: false,
             });
         }
         if words.len() > MAX_WORDS {
@@ -132,7 +171,16 @@ impl TextPlan {
             }
             word.known = known;
         }
+        let known = self.words.iter().filter(|w| w.known).count();
+        for word in &mut self.words {
+            word.in_context = !word.known && known > 0;
+        }
         Ok(())
+    }
+
+    /// How many words a relaxed search asks for: at least half.
+    pub fn relaxed_minimum(&self) -> usize {
+        self.words.len().div_ceil(2).max(1)
     }
 
     /// Whether nothing in the text can match (empty, or only punctuation).
@@ -242,13 +290,13 @@ fn word_clauses(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Bo
                 ),
             ));
         }
-        for synonym in &word.synonym_stems {
-            let term = Term::from_field_text(f.stemmed, synonym);
+        for (alternative, weight) in &word.alternatives {
+            let term = Term::from_field_text(f.stemmed, alternative);
             should.push((
                 Occur::Should,
                 boost(
                     boxed(TermQuery::new(term, IndexRecordOption::Basic)),
-                    f.boost * 0.8,
+                    f.boost * weight,
                 ),
             ));
         }
@@ -284,7 +332,7 @@ fn word_key(word: &WordPlan, fields: &[WeightedField], typo: bool, prefix: bool)
         let folded = f.folded.map(|f| f.field_id());
         let _ = write!(key, "{}/{:?}/{}|", f.stemmed.field_id(), folded, f.boost);
     }
-    let _ = write!(key, "{:?}|{:?}", word.stem, word.synonym_stems);
+    let _ = write!(key, "{:?}|{:?}", word.stem, word.alternatives);
     if typo || prefix {
         let _ = write!(
             key,
@@ -297,10 +345,93 @@ fn word_key(word: &WordPlan, fields: &[WeightedField], typo: bool, prefix: bool)
     key
 }
 
-/// Every word must match in one of `fields`.
+/// One query per word over `fields`, each worth [`WORD_SCORE`] more when it matches. A
+/// search asks for all of them, or for [`relaxed`] most of them.
 pub fn text_query(
     plan: &TextPlan,
     fields: &[WeightedField],
 ) -> tantivy::Result<Vec<Box<dyn Query>>> {
-    plan.words.iter().map(|w| word_query(w, fields)).collect()
+    plan.words
+        .iter()
+        .map(|w| Ok(boxed(Counted(word_query(w, fields)?))))
+        .collect()
+}
+
+/// Any `minimum` of `words` (from [`text_query`]).
+pub fn relaxed(words: &[Box<dyn Query>], minimum: usize) -> Box<dyn Query> {
+    let should = words
+        .iter()
+        .map(|w| (Occur::Should, w.box_clone()))
+        .collect();
+    boxed(BooleanQuery::with_minimum_required_clauses(should, minimum))
+}
+
+/// A word's query whose score counts the word once more ([`WORD_SCORE`]).
+#[derive(Debug)]
+struct Counted(Box<dyn Query>);
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        Self(self.0.box_clone())
+    }
+}
+
+impl Query for Counted {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(CountedWeight(self.0.weight(scoring)?)))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.0.query_terms(visitor);
+    }
+}
+
+struct CountedWeight(Box<dyn Weight>);
+
+impl Weight for CountedWeight {
+    fn scorer(
+        &self,
+        reader: &tantivy::SegmentReader,
+        boost: tantivy::Score,
+    ) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(CountedScorer(self.0.scorer(reader, boost)?)))
+    }
+
+    fn explain(
+        &self,
+        reader: &tantivy::SegmentReader,
+        doc: tantivy::DocId,
+    ) -> tantivy::Result<tantivy::query::Explanation> {
+        let inner = self.0.explain(reader, doc)?;
+        let mut explanation =
+            tantivy::query::Explanation::new("word matched", inner.value() + WORD_SCORE);
+        explanation.add_detail(inner);
+        Ok(explanation)
+    }
+}
+
+struct CountedScorer(Box<dyn Scorer>);
+
+impl tantivy::DocSet for CountedScorer {
+    fn advance(&mut self) -> tantivy::DocId {
+        self.0.advance()
+    }
+
+    fn seek(&mut self, target: tantivy::DocId) -> tantivy::DocId {
+        self.0.seek(target)
+    }
+
+    fn doc(&self) -> tantivy::DocId {
+        self.0.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.0.size_hint()
+    }
+}
+
+impl Scorer for CountedScorer {
+    fn score(&mut self) -> tantivy::Score {
+        self.0.score() + WORD_SCORE
+    }
 }

@@ -17,10 +17,15 @@ use crate::error::SearchResult;
 use crate::facets::{FacetCollector, FacetSet};
 use crate::fields::{Fields, PRODUCT, STORE};
 use crate::highlight::Highlighter;
-use crate::matching::{TextPlan, WeightedField, text_query};
+use crate::matching::{TextPlan, WeightedField, relaxed, text_query};
 use crate::query::{
     ProductFacets, ProductHit, ProductPage, ProductQuery, StoreHit, StorePage, StoreQuery,
 };
+
+/// Below this many products with every word of a text, those with most of its words join
+/// them (ranked below): about a page, so a search that every word narrows too far still
+/// fills its first page.
+const RELAX_BELOW: u64 = 20;
 
 /// A filter clause and the facet it belongs to (so that facet can leave it out).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,7 +249,7 @@ impl SearchIndex {
         let mut plan = q
             .text
             .as_deref()
-            .map(|t| TextPlan::new(t, &self.inner.synonyms))
+            .map(|t| TextPlan::new(t, &self.synonyms))
             .unwrap_or_default();
         plan.mark_known(
             searcher,
@@ -269,9 +274,49 @@ impl SearchIndex {
             });
         }
         let filters = product_filters(f, q);
+        let (mut collected, mut total, mut facets) =
+            self.product_matches(searcher, q, &text_clauses, &filters, !plan.is_empty())?;
+        // Too few products have every word: those with most of them join, below (their
+        // scores count fewer words). Decided by the index alone, so every page of a listing
+        // makes the same decision.
+        if plan.words.len() >= 2 && total < RELAX_BELOW {
+            let relaxed = [relaxed(&text_clauses, plan.relaxed_minimum())];
+            (collected, total, facets) =
+                self.product_matches(searcher, q, &relaxed, &filters, true)?;
+        }
+
+        let has_more = collected.len() > q.limit;
+        let collected = &collected[..collected.len().min(q.limit)];
+        let hits = self.product_hits(searcher, collected, &plan, q.highlights)?;
+        let corrected_query = match &q.text {
+            Some(text) if q.correct_spelling && !plan.is_empty() => {
+                self.correction(searcher, text, &plan)?
+            }
+            _ => None,
+        };
+        Ok(ProductPage {
+            hits,
+            total: Some(total),
+            has_more,
+            facets,
+            corrected_query,
+        })
+    }
+
+    /// The page, the total and the facets of the products that match all of `text` and
+    /// `filters`.
+    fn product_matches(
+        &self,
+        searcher: &Searcher,
+        q: &ProductQuery,
+        text: &[Box<dyn Query>],
+        filters: &[(FilterOf, Box<dyn Query>)],
+        has_text: bool,
+    ) -> SearchResult<(Vec<Collected>, u64, Option<ProductFacets>)> {
+        let f = &self.inner.fields;
         let build = |leave_out: Option<FilterOf>| {
             let mut clauses = vec![kind_query(f, PRODUCT)];
-            clauses.extend(text_clauses.iter().map(|c| c.box_clone()));
+            clauses.extend(text.iter().map(|c| c.box_clone()));
             clauses.extend(
                 filters
                     .iter()
@@ -281,7 +326,7 @@ impl SearchIndex {
             all_of(clauses)
         };
         let main = build(None);
-        let page = PageCollector::for_sort(q.sort, !plan.is_empty(), q.after, q.limit + 1);
+        let page = PageCollector::for_sort(q.sort, has_text, q.after, q.limit + 1);
 
         // Facets whose own filter is not set are counted in the main pass; each facet with a
         // filter of its own needs a pass without it.
@@ -319,23 +364,7 @@ impl SearchIndex {
         } else {
             None
         };
-
-        let has_more = collected.len() > q.limit;
-        let collected = &collected[..collected.len().min(q.limit)];
-        let hits = self.product_hits(searcher, collected, &plan, q.highlights)?;
-        let corrected_query = match &q.text {
-            Some(text) if q.correct_spelling && !plan.is_empty() => {
-                self.correction(searcher, text, &plan)?
-            }
-            _ => None,
-        };
-        Ok(ProductPage {
-            hits,
-            total: Some(total),
-            has_more,
-            facets,
-            corrected_query,
-        })
+        Ok((collected, total, facets))
     }
 
     fn product_hits(
@@ -434,7 +463,7 @@ impl SearchIndex {
         let mut plan = q
             .text
             .as_deref()
-            .map(|t| TextPlan::new(t, &self.inner.synonyms))
+            .map(|t| TextPlan::new(t, &self.synonyms))
             .unwrap_or_default();
         plan.mark_known(
             &searcher,

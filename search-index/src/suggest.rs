@@ -36,7 +36,7 @@ impl SearchIndex {
     /// Autocomplete for `prefix`: completed queries, then stores, then products (categories
     /// are the caller's: it holds the category tree).
     pub fn suggest(&self, prefix: &str, limit: usize) -> SearchResult<Vec<Suggestion>> {
-        let plan = TextPlan::new(prefix, &self.inner.synonyms);
+        let plan = TextPlan::new(prefix, &self.synonyms);
         let Some(last) = plan.words.last() else {
             return Ok(Vec::new());
         };

@@ -1,58 +1,250 @@
-//! Textile synonyms (jean, mezclilla, denim...), read from a plain-text file of groups.
+//! The shopper's vocabulary: which other words a typed word also matches, and which words
+//! carry no meaning. Kept as data files in `search-index/vocabulary/` (see its README) and
+//! applied when a query is analysed, never at indexing, so a change needs no reindex:
+//! - `synonyms.txt`, `garments.txt`: groups of interchangeable words (regional names of one
+//!   garment, a fabric's other names); each word matches the others at [`GROUP`];
+//! - `loanwords.txt`: `hoodie => buzo, canguro`, one direction, at [`GROUP`];
+//! - `colours.txt`: `family: shade, shade`, a line per shade; the words of one shade match
+//!   each other at [`GROUP`], a family's name matches its shades at [`FAMILY_TO_SHADE`] and a
+//!   shade matches its family's name at [`SHADE_TO_FAMILY`];
+//! - `intent.txt`: `invierno => lana, polar`, words of intent or occasion and what they
+//!   imply, one direction, at [`INTENT`];
+//! - `stopwords.txt`: words that are dropped from a query (quiero, busco, algo).
+//!
+//! Admins add entries at run time ([`Entry`], stored by the API in PostgreSQL); they merge
+//! over the built-in files in [`Synonyms::with_entries`].
+//!
+//! Every weight is a multiple of 0.05 whose products with the field boosts stay multiples of
+//! 0.05 (see `matching.rs`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::analysis;
 
-/// The synonyms shipped with the binary (`search-index/synonyms.txt`).
-const BUILT_IN: &str = include_str!("../synonyms.txt");
+/// Weight of a word of the same group (a synonym, a regional name, a loanword's Spanish).
+pub const GROUP: f32 = 0.8;
+/// Weight of a shade when the family's name was typed ("rojo" finds "bordó").
+pub const FAMILY_TO_SHADE: f32 = 0.7;
+/// Weight of the family's name when a shade was typed ("bordó" finds "rojo", lower).
+pub const SHADE_TO_FAMILY: f32 = 0.5;
+/// Weight of what a word of intent implies ("invierno" finds "polar").
+pub const INTENT: f32 = 0.6;
 
-/// Groups of interchangeable words, keyed by folded word.
+/// The built-in files, compiled into the binary.
+const SYNONYMS: &str = include_str!("../vocabulary/synonyms.txt");
+const GARMENTS: &str = include_str!("../vocabulary/garments.txt");
+const LOANWORDS: &str = include_str!("../vocabulary/loanwords.txt");
+const COLOURS: &str = include_str!("../vocabulary/colours.txt");
+const INTENTS: &str = include_str!("../vocabulary/intent.txt");
+const STOP_WORDS: &str = include_str!("../vocabulary/stopwords.txt");
+
+/// A vocabulary entry added at run time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// Interchangeable words, like a line of `garments.txt`.
+    Group(Vec<String>),
+    /// `word` also finds `implies`, like a line of `intent.txt` (weighted as intent).
+    Implies { word: String, implies: Vec<String> },
+    /// A word dropped from queries.
+    StopWord(String),
+}
+
+/// What the vocabulary makes of typed words. Cheap to clone (shared).
 #[derive(Clone, Debug)]
 pub struct Synonyms {
-    groups: Arc<HashMap<String, Vec<String>>>,
+    inner: Arc<Vocabulary>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Vocabulary {
+    /// Folded word → other folded words it matches and their weights (the best weight kept
+    /// per word).
+    alternatives: HashMap<String, Vec<(String, f32)>>,
+    stop_words: HashSet<String>,
 }
 
 impl Default for Synonyms {
+    /// The built-in vocabulary.
     fn default() -> Self {
-        Self::parse(BUILT_IN)
+        static BUILT_IN: std::sync::LazyLock<Synonyms> =
+            std::sync::LazyLock::new(|| Synonyms::from_vocabulary(Vocabulary::built_in()));
+        BUILT_IN.clone()
     }
 }
 
-impl Synonyms {
-    /// Parses one group per line, words separated by commas; `#` starts a comment.
-    pub fn parse(text: &str) -> Self {
-        let mut groups: HashMap<String, Vec<String>> = HashMap::new();
-        for line in text.lines() {
-            let line = line.split('#').next().unwrap_or_default();
-            let words: Vec<String> = line
-                .split(',')
-                .map(|w| analysis::fold(w.trim()))
-                .filter(|w| !w.is_empty() && !w.contains(char::is_whitespace))
-                .collect();
-            for word in &words {
-                let others = groups.entry(word.clone()).or_default();
-                for other in &words {
-                    if other != word && !others.contains(other) {
-                        others.push(other.clone());
-                    }
-                }
+/// The meaningful part of a data-file line, without its comment.
+fn content(line: &str) -> &str {
+    line.split('#').next().unwrap_or_default().trim()
+}
+
+/// Folded single words of a comma-separated list; entries with spaces are skipped (the
+/// engine matches word by word).
+fn word_list(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|w| analysis::fold(w.trim()))
+        .filter(|w| !w.is_empty() && !w.contains(char::is_whitespace))
+        .collect()
+}
+
+impl Vocabulary {
+    fn built_in() -> Self {
+        let mut v = Self::default();
+        v.add_groups(SYNONYMS);
+        v.add_groups(GARMENTS);
+        v.add_implications(LOANWORDS, GROUP);
+        v.add_colours(COLOURS);
+        v.add_implications(INTENTS, INTENT);
+        for line in STOP_WORDS.lines() {
+            let word = analysis::fold(content(line));
+            if !word.is_empty() && !word.contains(char::is_whitespace) {
+                v.stop_words.insert(word);
             }
         }
-        Self {
-            groups: Arc::new(groups),
+        v
+    }
+
+    fn link(&mut self, from: &str, to: &str, weight: f32) {
+        if from == to {
+            return;
+        }
+        let list = self.alternatives.entry(from.to_owned()).or_default();
+        match list.iter_mut().find(|(w, _)| w == to) {
+            Some((_, kept)) => *kept = kept.max(weight),
+            None => list.push((to.to_owned(), weight)),
         }
     }
 
-    /// Reads a synonyms file.
+    fn add_group(&mut self, words: &[String], weight: f32) {
+        for a in words {
+            for b in words {
+                self.link(a, b, weight);
+            }
+        }
+    }
+
+    fn add_groups(&mut self, text: &str) {
+        for line in text.lines() {
+            self.add_group(&word_list(content(line)), GROUP);
+        }
+    }
+
+    fn add_implications(&mut self, text: &str, weight: f32) {
+        for line in text.lines() {
+            let Some((word, implies)) = content(line).split_once("=>") else {
+                continue;
+            };
+            let word = analysis::fold(word.trim());
+            if word.is_empty() || word.contains(char::is_whitespace) {
+                continue;
+            }
+            for to in word_list(implies) {
+                self.link(&word, &to, weight);
+            }
+        }
+    }
+
+    fn add_colours(&mut self, text: &str) {
+        for line in text.lines() {
+            let Some((family, shade)) = content(line).split_once(':') else {
+                continue;
+            };
+            let family = analysis::fold(family.trim());
+            let shade = word_list(shade);
+            self.add_group(&shade, GROUP);
+            if family.is_empty() || family.contains(char::is_whitespace) {
+                continue;
+            }
+            for word in &shade {
+                self.link(&family, word, FAMILY_TO_SHADE);
+                self.link(word, &family, SHADE_TO_FAMILY);
+            }
+        }
+    }
+
+    fn add(&mut self, entry: &Entry) {
+        match entry {
+            Entry::Group(words) => {
+                let words: Vec<String> = words.iter().map(|w| analysis::fold(w.trim())).collect();
+                self.add_group(&words, GROUP);
+            }
+            Entry::Implies { word, implies } => {
+                let word = analysis::fold(word.trim());
+                for to in implies {
+                    self.link(&word, &analysis::fold(to.trim()), INTENT);
+                }
+            }
+            Entry::StopWord(word) => {
+                self.stop_words.insert(analysis::fold(word.trim()));
+            }
+        }
+    }
+}
+
+/// `word` as typed, then without a plural ending, then each with the other gender's ending:
+/// the forms a vocabulary entry may be listed under. Not a stemmer on purpose: a stem joins
+/// unrelated words ("bordó" and "bordado"), and the entries are listed under whole words.
+fn lookup_forms(word: &str) -> impl Iterator<Item = String> {
+    let mut singulars = vec![word.to_owned()];
+    if let Some(stem) = word.strip_suffix("es").filter(|s| s.chars().count() >= 3) {
+        singulars.push(stem.to_owned());
+    }
+    if let Some(stem) = word.strip_suffix('s').filter(|s| s.chars().count() >= 3) {
+        singulars.push(stem.to_owned());
+    }
+    let mut forms = singulars.clone();
+    for s in singulars {
+        let swapped = match s.chars().last() {
+            Some('a') => Some(format!("{}o", &s[..s.len() - 1])),
+            Some('o') => Some(format!("{}a", &s[..s.len() - 1])),
+            _ => None,
+        };
+        forms.extend(swapped);
+    }
+    forms.into_iter()
+}
+
+impl Synonyms {
+    fn from_vocabulary(v: Vocabulary) -> Self {
+        Self { inner: Arc::new(v) }
+    }
+
+    /// Groups only, one per line, words separated by commas; `#` starts a comment.
+    pub fn parse(text: &str) -> Self {
+        let mut v = Vocabulary::default();
+        v.add_groups(text);
+        Self::from_vocabulary(v)
+    }
+
+    /// Reads a file of groups.
     pub fn from_file(path: &std::path::Path) -> std::io::Result<Self> {
         Ok(Self::parse(&std::fs::read_to_string(path)?))
     }
 
-    /// The other words of `word`'s group (folded), empty when it has none.
-    pub fn of(&self, folded_word: &str) -> &[String] {
-        self.groups.get(folded_word).map_or(&[], Vec::as_slice)
+    /// This vocabulary with `entries` added over it.
+    pub fn with_entries(&self, entries: &[Entry]) -> Self {
+        if entries.is_empty() {
+            return self.clone();
+        }
+        let mut v = Vocabulary::clone(&self.inner);
+        for entry in entries {
+            v.add(entry);
+        }
+        Self::from_vocabulary(v)
+    }
+
+    /// The other words `folded_word` matches, folded, with their weights. The files list
+    /// singular forms, mostly masculine for adjectives; a plural or the other gender typed
+    /// ("remeras", "dorada") finds its entry through [`lookup_forms`].
+    pub fn of(&self, folded_word: &str) -> &[(String, f32)] {
+        lookup_forms(folded_word)
+            .find_map(|form| self.inner.alternatives.get(form.as_str()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a typed word carries no meaning for matching.
+    pub fn is_stop_word(&self, folded_word: &str) -> bool {
+        self.inner.stop_words.contains(folded_word)
     }
 }
 
@@ -60,12 +252,87 @@ impl Synonyms {
 mod tests {
     use super::*;
 
+    fn weight(s: &Synonyms, from: &str, to: &str) -> Option<f32> {
+        s.of(from).iter().find(|(w, _)| w == to).map(|(_, x)| *x)
+    }
+
     #[test]
     fn groups_are_symmetric_and_folded() {
         let s = Synonyms::default();
-        assert!(s.of("jean").contains(&"mezclilla".to_owned()));
-        assert!(s.of("mezclilla").contains(&"jean".to_owned()));
-        assert!(s.of("buzo").contains(&"poleron".to_owned()));
+        assert_eq!(weight(&s, "jean", "mezclilla"), Some(GROUP));
+        assert_eq!(weight(&s, "mezclilla", "jean"), Some(GROUP));
         assert!(s.of("nada").is_empty());
+    }
+
+    #[test]
+    fn every_data_file_parses_into_something() {
+        let mut v = Vocabulary::default();
+        for (name, text) in [
+            ("synonyms", SYNONYMS),
+            ("garments", GARMENTS),
+            ("loanwords", LOANWORDS),
+            ("colours", COLOURS),
+            ("intent", INTENTS),
+        ] {
+            let before = v.alternatives.len();
+            match name {
+                "loanwords" | "intent" => v.add_implications(text, INTENT),
+                "colours" => v.add_colours(text),
+                _ => v.add_groups(text),
+            }
+            assert!(v.alternatives.len() > before, "{name}.txt adds no word");
+        }
+        assert!(Synonyms::default().is_stop_word("quiero"));
+    }
+
+    #[test]
+    fn regional_words_loanwords_colours_and_intent_meet() {
+        let s = Synonyms::default();
+        // A t-shirt across countries.
+        assert!(weight(&s, "playera", "remera").is_some());
+        assert!(weight(&s, "polera", "remera").is_some());
+        // A loanword, one way.
+        assert_eq!(weight(&s, "hoodie", "buzo"), Some(GROUP));
+        // Shades of one colour, and the family both ways with lower weights.
+        assert_eq!(weight(&s, "bordo", "granate"), Some(GROUP));
+        assert_eq!(weight(&s, "rojo", "bordo"), Some(FAMILY_TO_SHADE));
+        assert_eq!(weight(&s, "bordo", "rojo"), Some(SHADE_TO_FAMILY));
+        // Intent.
+        assert_eq!(weight(&s, "invierno", "polar"), Some(INTENT));
+        // Plurals and the other gender find the singular entry.
+        assert!(weight(&s, "playeras", "remera").is_some());
+        assert!(weight(&s, "bordos", "granate").is_some());
+        assert_eq!(weight(&s, "polar", "invierno"), None);
+    }
+
+    #[test]
+    fn look_alikes_never_meet() {
+        let s = Synonyms::default();
+        for (a, b) in [
+            ("manta", "mantel"),
+            ("lino", "linon"),
+            ("seda", "sedal"),
+            ("polar", "polera"),
+            ("pana", "paño"),
+        ] {
+            assert_eq!(weight(&s, a, b), None, "{a} → {b}");
+            assert_eq!(weight(&s, b, a), None, "{b} → {a}");
+        }
+    }
+
+    #[test]
+    fn entries_added_at_run_time_merge_over_the_files() {
+        let s = Synonyms::default().with_entries(&[
+            Entry::Group(vec!["Guayabera".into(), "camisa".into()]),
+            Entry::Implies {
+                word: "fiesta".into(),
+                implies: vec!["lentejuelas".into()],
+            },
+            Entry::StopWord("porfa".into()),
+        ]);
+        assert_eq!(weight(&s, "guayabera", "camisa"), Some(GROUP));
+        assert_eq!(weight(&s, "fiesta", "lentejuelas"), Some(INTENT));
+        assert!(s.is_stop_word("porfa"));
+        assert!(!Synonyms::default().is_stop_word("porfa"));
     }
 }

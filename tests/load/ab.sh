@@ -7,11 +7,15 @@
 #   A=/path/to/old/textisur B=/path/to/new/textisur tests/load/ab.sh
 #   ROUNDS=4 DURATION=8 PRODUCTS=100000 tests/load/ab.sh
 #   A=$bin B=$bin A_ARGS="--global-limits false" tests/load/ab.sh   # one binary, two settings
+#   BODIES="search searchtypo search3" A=... B=... tests/load/ab.sh     # text searches only
 #
 # Bodies: `{ __typename }` (the HTTP and GraphQL pipeline alone), `product(id)`, and the
 # nested page of issue 22 (20 newest products with store, category, 3 reviews and their
-# authors). Both binaries read one index directory, built by the first start; they share
-# the machine's two cores with wrk and PostgreSQL, so compare the ratio within one run.
+# authors); `search`, `search3` and `searchtypo` are text searches of the engine benchmark's
+# shapes (two words; type, colour and material; the same with a typo), first 20, names only.
+# Each binary keeps its own index directory (built by its first start), so two builds of
+# different index schema versions compare without rebuilding each round; they share the
+# machine's two cores with wrk and PostgreSQL, so compare the ratio within one run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/load/common.sh
@@ -22,6 +26,7 @@ WARMUP=${WARMUP:-2}
 PRODUCTS=${PRODUCTS:-100000}
 CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-18140}
+BODIES=${BODIES:-typename product nested}
 need_tools
 BIN=$A
 ensure_seeded "$PRODUCTS"
@@ -36,16 +41,25 @@ jq -nc --arg id "$global" \
   >"$bodies/product.json"
 jq -nc '{query: "{ products(first: 20, sort: NEWEST) { nodes { name price { amount } store { name city } category { name } reviews(first: 3) { nodes { rating author { name } } } } } }"}' \
   >"$bodies/nested.json"
+for pair in 'search:camisa lino' 'search3:remera roja algodon' 'searchtypo:pantalon negor lana'; do
+  jq -nc --arg q "${pair#*:}" \
+    '{query: "query($q: String!) { products(first: 20, query: $q) { nodes { name } } }", variables: {q: $q}}' \
+    >"$bodies/${pair%%:*}.json"
+done
+SHARED_INDEX_DIR=$INDEX_DIR
+# Built anew each run: a side's index must hold this database's products.
+rm -rf "$SHARED_INDEX_DIR-A" "$SHARED_INDEX_DIR-B"
 
 results=$(mktemp)
 for round in $(seq "$ROUNDS"); do
   for side in A B; do
     BIN=${!side}
+    INDEX_DIR="$SHARED_INDEX_DIR-$side"
     args_of_side=${side}_ARGS
     # shellcheck disable=SC2086 # the extra arguments are words on purpose
     start_server "$PORT" "$OUT/ab-$side.log" --response-cache-seconds 0 \
       --cost-bucket 100000000 --cost-restore-rate 100000000 ${!args_of_side:-}
-    for body in typename product nested; do
+    for body in $BODIES; do
       answer=$(curl -fsS -H 'content-type: application/json' --data @"$bodies/$body.json" \
         "http://127.0.0.1:$PORT/graphql")
       if jq -e '.errors' <<<"$answer" >/dev/null; then
@@ -60,15 +74,16 @@ for round in $(seq "$ROUNDS"); do
       read -r _ rps p50 p95 p99 errors _ <<<"$line"
       printf '%s round %s %-9s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s\n' \
         "$side" "$round" "$body" "$rps" "$p50" "$p99" "$errors"
-      echo "$side $body $rps" >>"$results"
+      echo "$side $body $rps $p50" >>"$results"
     done
     stop_server
   done
 done
 echo "== mean req/s over $ROUNDS rounds (A=$A, B=$B)"
-awk '{ sum[$2 " " $1] += $3; n[$2 " " $1]++ }
-  END { for (k in sum) mean[k] = sum[k] / n[k];
-        split("typename product nested", bs, " ");
-        for (i = 1; i <= 3; i++) { b = bs[i];
-          printf "%-9s A %8.0f  B %8.0f  B/A %.3f\n", b, mean[b " A"], mean[b " B"], mean[b " B"] / mean[b " A"] } }' \
+awk -v bodies="$BODIES" '{ sum[$2 " " $1] += $3; p50[$2 " " $1] += $4; n[$2 " " $1]++ }
+  END { k = split(bodies, bs, " ");
+        for (i = 1; i <= k; i++) { b = bs[i]; a = b " A"; c = b " B";
+          printf "%-10s A %8.0f req/s p50 %6.2f ms  B %8.0f req/s p50 %6.2f ms  B/A req/s %.3f p50 %.3f\n", b,
+            sum[a] / n[a], p50[a] / n[a], sum[c] / n[c], p50[c] / n[c],
+            (sum[c] / n[c]) / (sum[a] / n[a]), (p50[c] / n[c]) / (p50[a] / n[a]) } }' \
   "$results"

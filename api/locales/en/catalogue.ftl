@@ -71,3 +71,11 @@ review-taken = you already reviewed this product
 # Search suggestions
 suggest-first-out-of-range = first must be between 0 and { $max }
 suggest-prefix-too-long = prefix may not exceed { $max } characters
+
+## Search vocabulary (admins)
+vocabulary-word-empty = a word is required
+vocabulary-word-invalid = a word is a single word of letters, digits or hyphens, at most { $max } characters
+vocabulary-synonyms-no-word = a SYNONYMS entry lists its words in `words` only
+vocabulary-word-count = this kind of entry lists { $least } to { $most } distinct words
+vocabulary-limit-reached = the search vocabulary holds at most { $max } entries
+vocabulary-not-found = no search vocabulary entry has this id

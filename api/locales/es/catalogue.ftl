@@ -89,3 +89,11 @@ review-taken = ya reseñaste este producto
 # Sugerencias de búsqueda
 suggest-first-out-of-range = first debe estar entre 0 y { $max }
 suggest-prefix-too-long = prefix no puede superar los { $max } caracteres
+
+## Vocabulario de búsqueda (administradores)
+vocabulary-word-empty = falta la palabra
+vocabulary-word-invalid = cada palabra es una sola palabra de letras, números o guiones, de hasta { $max } caracteres
+vocabulary-synonyms-no-word = una entrada SYNONYMS lleva sus palabras solo en `words`
+vocabulary-word-count = este tipo de entrada lleva entre { $least } y { $most } palabras distintas
+vocabulary-limit-reached = el vocabulario de búsqueda admite hasta { $max } entradas
+vocabulary-not-found = ninguna entrada del vocabulario de búsqueda tiene este id

@@ -31,6 +31,8 @@ pub enum NodeKind {
     Message,
     /// A signed-in device (a refresh-token family), named by its UUID.
     Session,
+    /// An entry of the run-time search vocabulary (not a `Node`: admins list them).
+    SearchVocabularyEntry,
 }
 
 impl NodeKind {
@@ -45,6 +47,7 @@ impl NodeKind {
             Self::Conversation => "Conversation",
             Self::Message => "Message",
             Self::Session => "Session",
+            Self::SearchVocabularyEntry => "SearchVocabularyEntry",
         }
     }
 
@@ -59,6 +62,7 @@ impl NodeKind {
             "Conversation" => Self::Conversation,
             "Message" => Self::Message,
             "Session" => Self::Session,
+            "SearchVocabularyEntry" => Self::SearchVocabularyEntry,
             _ => return None,
         })
     }
@@ -67,6 +71,15 @@ impl NodeKind {
 /// Encodes a row id as a global id.
 pub fn encode(kind: NodeKind, id: i64) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.as_str())))
+}
+
+/// The row id a global id names, when it is one of `kind`'s; `None` for anything else,
+/// malformed ids included.
+pub fn decode_row(id: &ID, kind: NodeKind) -> Option<i64> {
+    match decode(id).ok()? {
+        GlobalRef::Row(k, n) if k == kind => Some(n),
+        _ => None,
+    }
 }
 
 /// What a global id names.

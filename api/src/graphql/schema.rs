@@ -20,6 +20,7 @@ use crate::conversations::mutations::ConversationMutations;
 use crate::graphql::node::NodeQueries;
 use crate::graphql::subscriptions::SubscriptionRoot;
 use crate::search::suggest::SearchQueries;
+use crate::search::vocabulary::{VocabularyMutations, VocabularyQueries};
 
 /// The root query type.
 #[derive(MergedObject, Default)]
@@ -32,6 +33,7 @@ pub struct Query(
     AccountQueries,
     SelfServiceQueries,
     SearchQueries,
+    VocabularyQueries,
     ConversationQueries,
     OrderQueries,
 );
@@ -48,6 +50,7 @@ pub struct Mutation(
     ReviewMutations,
     CartMutations,
     OrderMutations,
+    VocabularyMutations,
 );
 
 /// The executable schema type.

@@ -41,6 +41,9 @@ pub enum Event {
         user_id: UserId,
         session: Option<Uuid>,
     },
+    /// An admin changed the search vocabulary (sent by a trigger on `search_vocabulary`):
+    /// every process reloads it.
+    VocabularyChanged,
 }
 
 impl Event {
@@ -119,6 +122,8 @@ pub struct EventBus {
     /// Ended sessions: every open socket of a signed-in user listens here.
     sessions: broadcast::Sender<Event>,
     conversations: Arc<Mutex<Conversations>>,
+    /// Woken when the search vocabulary changed (one waiter: the housekeeping task).
+    vocabulary: Arc<tokio::sync::Notify>,
 }
 
 /// The channels of the conversations someone in this process follows.
@@ -146,6 +151,7 @@ impl EventBus {
             sender,
             sessions,
             conversations: Arc::default(),
+            vocabulary: Arc::default(),
         }
     }
 
@@ -157,6 +163,11 @@ impl EventBus {
     /// A receiver of every [`Event::SessionsEnded`] from now on.
     pub fn subscribe_sessions(&self) -> broadcast::Receiver<Event> {
         self.sessions.subscribe()
+    }
+
+    /// Resolves when the search vocabulary changed since the last call returned.
+    pub async fn vocabulary_changed(&self) {
+        self.vocabulary.notified().await;
     }
 
     /// A receiver of the messages added to `conversation` from now on.
@@ -238,6 +249,7 @@ impl EventBus {
             Event::SessionsEnded { .. } => {
                 let _ = self.sessions.send(event);
             }
+            Event::VocabularyChanged => self.vocabulary.notify_one(),
         }
     }
 }

@@ -423,6 +423,11 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     let (events, event_listener) = crate::runtime::events::EventBus::start(db.pool())
         .await
         .context("listen for events")?;
+    // Loaded after the event listener is in place, so no change committed in between is
+    // missed; a failure leaves the built-in files, and the next reload tries again.
+    if let Err(error) = search.vocabulary.reload(db.pool()).await {
+        tracing::warn!(%error, "could not load the search vocabulary");
+    }
     let (closing, closing_rx) = tokio::sync::watch::channel(false);
     let state = http::AppState::new(
         db.clone(),
@@ -453,7 +458,10 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
                     _ = every_minute.tick() => {
                         state.auth.limits.forget_idle();
                         state.cost_limiter.forget_idle();
+                        // In case a vocabulary notice was lost while the listener reconnected.
+                        reload_vocabulary(&state).await;
                     }
+                    () = state.events.vocabulary_changed() => reload_vocabulary(&state).await,
                     _ = every_hour.tick() => match mailer.sweep().await {
                         Ok(0) => {}
                         Ok(rows) => tracing::info!(rows, "swept old mail and account tokens"),
@@ -569,5 +577,12 @@ mod tests {
         };
         let PersistedQueriesCommand::Push(push) = args.command;
         assert_eq!(push.manifests.len(), 2);
+    }
+}
+
+/// Reloads the search vocabulary; on failure the last one stays in use.
+async fn reload_vocabulary(state: &http::AppState) {
+    if let Err(error) = state.search.vocabulary.reload(state.db.pool()).await {
+        tracing::warn!(%error, "could not reload the search vocabulary");
     }
 }

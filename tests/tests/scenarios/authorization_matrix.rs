@@ -176,6 +176,21 @@ const TABLE: &[Row] = &[
         query: "mutation($category: ID!) { updateCategory(id: $category, input: {name: \"Telas finas\"}) { category { id } } }",
     },
     Row {
+        name: "Mutation.addSearchVocabulary",
+        expected: [U, F, F, F, F, A],
+        query: "mutation { addSearchVocabulary(input: {kind: STOP_WORD, word: \"porfa\"}) { entry { id } } }",
+    },
+    Row {
+        name: "Mutation.removeSearchVocabulary",
+        expected: [U, F, F, F, F, A],
+        query: "mutation { removeSearchVocabulary(id: \"bm9uZTox\") { userErrors { code } } }",
+    },
+    Row {
+        name: "Query.searchVocabulary",
+        expected: [U, F, F, F, F, A],
+        query: "{ searchVocabulary { id } }",
+    },
+    Row {
         name: "Mutation.startConversation",
         expected: [U, A, A, A, A, A],
         query: "mutation($store: ID!) { startConversation(storeId: $store, body: \"¿Tienen lino?\") { conversation { id } userErrors { code } } }",

@@ -1,0 +1,396 @@
+//! The search vocabulary admins change at run time: synonyms, words of intent and stop words
+//! added over the built-in files (`search-index/vocabulary/`), stored in PostgreSQL
+//! (`search_vocabulary`).
+//!
+//! Queries apply the vocabulary when they are analysed, so an entry changes results without
+//! a reindex. Each process keeps the merged vocabulary in memory and reloads it when a
+//! change is announced on `textisur_events` (a statement trigger sends `VocabularyChanged` at
+//! commit), and once a minute in case a notice was lost while the listener reconnected. The
+//! process that made the change reloads before it answers, so the admin's next search sees
+//! it; others within the event's delivery (milliseconds), well inside the index's freshness
+//! bound.
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use textisur_search_index::{Synonyms, VocabularyEntry};
+
+use crate::graphql::context::RequestContext;
+use crate::graphql::error::ApiError;
+use crate::graphql::guards::AdminOnly;
+use crate::graphql::ids::{NodeKind, decode_row, encode};
+use crate::graphql::user_errors::{UserError, UserErrorCode};
+
+/// Most entries the table may hold: each is merged into every process's vocabulary.
+pub const MAX_ENTRIES: i64 = 5_000;
+/// Longest word of an entry, in characters (the index drops longer tokens).
+const MAX_WORD_CHARS: usize = 40;
+/// Most words one entry lists.
+const MAX_WORDS: usize = 20;
+
+/// The vocabulary queries are analysed with: the built-in files plus the table. Cheap to
+/// clone (shared).
+#[derive(Clone, Default)]
+pub struct LiveVocabulary {
+    current: Arc<RwLock<Synonyms>>,
+}
+
+impl std::fmt::Debug for LiveVocabulary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveVocabulary").finish_non_exhaustive()
+    }
+}
+
+impl LiveVocabulary {
+    /// The vocabulary as last loaded.
+    pub fn current(&self) -> Synonyms {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reads the table and merges it over the built-in files.
+    pub async fn reload(&self, pool: &sqlx::PgPool) -> sqlx::Result<usize> {
+        let rows = sqlx::query!(
+            r#"SELECT kind, word, words FROM search_vocabulary ORDER BY id LIMIT $1"#,
+            MAX_ENTRIES
+        )
+        .fetch_all(pool)
+        .await?;
+        let entries: Vec<VocabularyEntry> = rows
+            .into_iter()
+            .filter_map(|row| entry(&row.kind, row.word, row.words))
+            .collect();
+        let merged = Synonyms::default().with_entries(&entries);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = merged;
+        metrics::gauge!("textisur_search_vocabulary_entries").set(entries.len() as f64);
+        Ok(entries.len())
+    }
+}
+
+fn entry(kind: &str, word: Option<String>, words: Vec<String>) -> Option<VocabularyEntry> {
+    match kind {
+        "SYNONYMS" => Some(VocabularyEntry::Group(words)),
+        "IMPLIES" => Some(VocabularyEntry::Implies {
+            word: word?,
+            implies: words,
+        }),
+        "STOP_WORD" => Some(VocabularyEntry::StopWord(word?)),
+        _ => None,
+    }
+}
+
+/// What an entry does.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchVocabularyKind {
+    /// `words` are interchangeable (regional names of one garment): each finds the others.
+    Synonyms,
+    /// `word` also finds `words`, ranked below exact matches ("invierno" finds "polar").
+    Implies,
+    /// `word` is dropped from queries (unless it is all the query says).
+    StopWord,
+}
+
+impl SearchVocabularyKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Synonyms => "SYNONYMS",
+            Self::Implies => "IMPLIES",
+            Self::StopWord => "STOP_WORD",
+        }
+    }
+
+    fn parse(kind: &str) -> Option<Self> {
+        match kind {
+            "SYNONYMS" => Some(Self::Synonyms),
+            "IMPLIES" => Some(Self::Implies),
+            "STOP_WORD" => Some(Self::StopWord),
+            _ => None,
+        }
+    }
+}
+
+/// An entry of the run-time search vocabulary.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SearchVocabularyEntry {
+    pub id: ID,
+    pub kind: SearchVocabularyKind,
+    /// The word an `IMPLIES` or `STOP_WORD` entry is about; null for `SYNONYMS`.
+    pub word: Option<String>,
+    /// The words of a `SYNONYMS` group, or what an `IMPLIES` word also finds.
+    pub words: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Input of `addSearchVocabulary`. Words are single words (no spaces) of at most 40
+/// characters, compared without case or accents.
+#[derive(InputObject, Debug)]
+pub struct SearchVocabularyInput {
+    pub kind: SearchVocabularyKind,
+    /// Required by `IMPLIES` and `STOP_WORD`; must be absent for `SYNONYMS`.
+    pub word: Option<String>,
+    /// `SYNONYMS`: 2 to 20 words. `IMPLIES`: 1 to 20. `STOP_WORD`: none.
+    #[graphql(default)]
+    pub words: Vec<String>,
+}
+
+/// Result of the vocabulary mutations.
+#[derive(SimpleObject, Default)]
+pub struct SearchVocabularyPayload {
+    /// The entry as written (or as it was, when removed); null when there are user errors.
+    pub entry: Option<SearchVocabularyEntry>,
+    /// Why nothing was written; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+fn failed(error: UserError) -> SearchVocabularyPayload {
+    SearchVocabularyPayload {
+        entry: None,
+        user_errors: vec![error],
+    }
+}
+
+/// A word of an entry, trimmed and lower-cased, or why it is refused.
+fn clean_word(word: &str) -> Result<String, String> {
+    let word = word.trim().to_lowercase();
+    if word.is_empty() {
+        return Err(crate::tr!("vocabulary-word-empty"));
+    }
+    if word.chars().count() > MAX_WORD_CHARS || word.contains(char::is_whitespace) {
+        return Err(crate::tr!("vocabulary-word-invalid", max = MAX_WORD_CHARS));
+    }
+    if !word.chars().all(|c| c.is_alphanumeric() || c == '-') {
+        return Err(crate::tr!("vocabulary-word-invalid", max = MAX_WORD_CHARS));
+    }
+    Ok(word)
+}
+
+/// The entry `input` asks for, or the user error that refuses it.
+fn validate(input: &SearchVocabularyInput) -> Result<(Option<String>, Vec<String>), UserError> {
+    let word = match (&input.word, input.kind) {
+        (Some(_), SearchVocabularyKind::Synonyms) => {
+            return Err(UserError::at(
+                &["input", "word"],
+                UserErrorCode::Invalid,
+                crate::tr!("vocabulary-synonyms-no-word"),
+            ));
+        }
+        (None, SearchVocabularyKind::Synonyms) => None,
+        (None, _) => {
+            return Err(UserError::at(
+                &["input", "word"],
+                UserErrorCode::Required,
+                crate::tr!("vocabulary-word-empty"),
+            ));
+        }
+        (Some(word), _) => Some(
+            clean_word(word)
+                .map_err(|m| UserError::at(&["input", "word"], UserErrorCode::Invalid, m))?,
+        ),
+    };
+    let mut words = Vec::with_capacity(input.words.len());
+    for (i, w) in input.words.iter().enumerate() {
+        let w = clean_word(w).map_err(|m| {
+            UserError::at(
+                &["input", "words", &i.to_string()],
+                UserErrorCode::Invalid,
+                m,
+            )
+        })?;
+        if !words.contains(&w) && word.as_ref() != Some(&w) {
+            words.push(w);
+        }
+    }
+    let (least, most) = match input.kind {
+        SearchVocabularyKind::Synonyms => (2, MAX_WORDS),
+        SearchVocabularyKind::Implies => (1, MAX_WORDS),
+        SearchVocabularyKind::StopWord => (0, 0),
+    };
+    if !(least..=most).contains(&words.len()) {
+        return Err(UserError::at(
+            &["input", "words"],
+            UserErrorCode::Invalid,
+            crate::tr!("vocabulary-word-count", least = least, most = most),
+        ));
+    }
+    Ok((word, words))
+}
+
+fn to_entry(
+    id: i64,
+    kind: &str,
+    word: Option<String>,
+    words: Vec<String>,
+    created_at: DateTime<Utc>,
+) -> Option<SearchVocabularyEntry> {
+    Some(SearchVocabularyEntry {
+        id: encode(NodeKind::SearchVocabularyEntry, id),
+        kind: SearchVocabularyKind::parse(kind)?,
+        word,
+        words,
+        created_at,
+    })
+}
+
+/// The vocabulary admins read.
+#[derive(Default)]
+pub struct VocabularyQueries;
+
+#[Object]
+impl VocabularyQueries {
+    /// The run-time search vocabulary, oldest first (the built-in files are not listed).
+    /// Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn search_vocabulary(&self, ctx: &Context<'_>) -> Result<Vec<SearchVocabularyEntry>> {
+        let rc = RequestContext::of(ctx);
+        let rows = sqlx::query!(
+            r#"SELECT id, kind, word, words, created_at FROM search_vocabulary ORDER BY id
+               LIMIT $1"#,
+            MAX_ENTRIES
+        )
+        .fetch_all(rc.db.executor())
+        .await
+        .map_err(ApiError::from)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| to_entry(r.id, &r.kind, r.word, r.words, r.created_at))
+            .collect())
+    }
+}
+
+/// The vocabulary mutations.
+#[derive(Default)]
+pub struct VocabularyMutations;
+
+#[Object]
+impl VocabularyMutations {
+    /// Adds an entry to the search vocabulary. Searches on every server use it within the
+    /// index's freshness bound, without a reindex; this server's next search already does.
+    /// User errors: INVALID, REQUIRED, LIMIT_REACHED.
+    /// Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn add_search_vocabulary(
+        &self,
+        ctx: &Context<'_>,
+        input: SearchVocabularyInput,
+    ) -> Result<SearchVocabularyPayload> {
+        let rc = RequestContext::of(ctx);
+        let (word, words) = match validate(&input) {
+            Ok(valid) => valid,
+            Err(error) => return Ok(failed(error)),
+        };
+        let row = sqlx::query!(
+            r#"INSERT INTO search_vocabulary (kind, word, words, created_by)
+               SELECT $1, $2, $3, $4
+               WHERE (SELECT count(*) FROM search_vocabulary) < $5
+               RETURNING id, created_at"#,
+            input.kind.as_str(),
+            word.as_deref(),
+            &words,
+            rc.viewer.user_id().map(|u| u.0),
+            MAX_ENTRIES
+        )
+        .fetch_optional(rc.db.executor())
+        .await
+        .map_err(ApiError::from)?;
+        let Some(row) = row else {
+            return Ok(failed(UserError::general(
+                UserErrorCode::LimitReached,
+                crate::tr!("vocabulary-limit-reached", max = MAX_ENTRIES),
+            )));
+        };
+        reload_here(rc).await;
+        Ok(SearchVocabularyPayload {
+            entry: to_entry(row.id, input.kind.as_str(), word, words, row.created_at),
+            user_errors: Vec::new(),
+        })
+    }
+
+    /// Removes an entry of the search vocabulary.
+    /// User errors: NOT_FOUND.
+    /// Restricted: admins.
+    #[graphql(guard = "AdminOnly")]
+    async fn remove_search_vocabulary(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<SearchVocabularyPayload> {
+        let rc = RequestContext::of(ctx);
+        let not_found = || {
+            failed(UserError::at(
+                &["id"],
+                UserErrorCode::NotFound,
+                crate::tr!("vocabulary-not-found"),
+            ))
+        };
+        let Some(row_id) = decode_row(&id, NodeKind::SearchVocabularyEntry) else {
+            return Ok(not_found());
+        };
+        let row = sqlx::query!(
+            r#"DELETE FROM search_vocabulary WHERE id = $1
+               RETURNING id, kind, word, words, created_at"#,
+            row_id
+        )
+        .fetch_optional(rc.db.executor())
+        .await
+        .map_err(ApiError::from)?;
+        let Some(r) = row else {
+            return Ok(not_found());
+        };
+        reload_here(rc).await;
+        Ok(SearchVocabularyPayload {
+            entry: to_entry(r.id, &r.kind, r.word, r.words, r.created_at),
+            user_errors: Vec::new(),
+        })
+    }
+}
+
+/// Reloads this process's vocabulary after a change it made; the other processes hear of it
+/// through the event. A failure leaves the change to the next reload, not an error: the
+/// entry is written.
+async fn reload_here(rc: &RequestContext) {
+    if let Err(error) = rc.search.vocabulary.reload(rc.db.pool()).await {
+        tracing::warn!(%error, "could not reload the search vocabulary");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(
+        kind: SearchVocabularyKind,
+        word: Option<&str>,
+        words: &[&str],
+    ) -> SearchVocabularyInput {
+        SearchVocabularyInput {
+            kind,
+            word: word.map(str::to_owned),
+            words: words.iter().map(|w| (*w).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn entries_are_checked_before_they_are_written() {
+        use SearchVocabularyKind::*;
+        assert!(validate(&input(Synonyms, None, &["Guayabera", "camisa"])).is_ok());
+        assert!(validate(&input(Synonyms, None, &["camisa"])).is_err());
+        assert!(validate(&input(Synonyms, Some("x"), &["a", "b"])).is_err());
+        assert!(validate(&input(Implies, None, &["lana"])).is_err());
+        assert!(validate(&input(Implies, Some("fiesta"), &[])).is_err());
+        assert!(validate(&input(Implies, Some("fiesta"), &["dos palabras"])).is_err());
+        assert!(validate(&input(StopWord, Some("porfa"), &[])).is_ok());
+        assert!(validate(&input(StopWord, Some("porfa"), &["x"])).is_err());
+        assert!(validate(&input(StopWord, Some("<script>"), &[])).is_err());
+        let (word, words) = validate(&input(
+            Implies,
+            Some(" Fiesta "),
+            &["Lentejuelas", "lentejuelas"],
+        ))
+        .expect("valid");
+        assert_eq!(word.as_deref(), Some("fiesta"));
+        assert_eq!(words, ["lentejuelas"]);
+    }
+}
