@@ -542,6 +542,9 @@ impl IndexWriter {
         d.add_u64(f.fingerprint, doc.fingerprint());
         d.add_text(f.name, &doc.name);
         d.add_text(f.name_fold, &doc.name);
+        let head = crate::fields::head_of(&doc.name);
+        d.add_text(f.head, &head);
+        d.add_text(f.head_fold, &head);
         for name in &doc.category_names {
             d.add_text(f.category, name);
             d.add_text(f.category_fold, name);

@@ -24,6 +24,10 @@ pub struct Fields {
     // Text, stemmed (ranking) and folded (typos, prefixes).
     pub name: Field,
     pub name_fold: Field,
+    /// Products: the head of the name, the word that says what the product is ("Remera"
+    /// in "Remera básica de algodón"), so a query's type word outranks its colour.
+    pub head: Field,
+    pub head_fold: Field,
     pub category: Field,
     pub category_fold: Field,
     /// Materials, colours and sizes as words.
@@ -76,6 +80,8 @@ impl Fields {
         let fingerprint = b.add_u64_field("fingerprint", FAST);
         let name = b.add_text_field("name", text(STEMMED, true));
         let name_fold = b.add_text_field("name_fold", text(FOLDED, false));
+        let head = b.add_text_field("head", text(STEMMED, false));
+        let head_fold = b.add_text_field("head_fold", text(FOLDED, false));
         let category = b.add_text_field("category", text(STEMMED, false));
         let category_fold = b.add_text_field("category_fold", text(FOLDED, false));
         let attrs = b.add_text_field("attrs", text(STEMMED, false));
@@ -105,6 +111,8 @@ impl Fields {
             fingerprint,
             name,
             name_fold,
+            head,
+            head_fold,
             category,
             category_fold,
             attrs,
@@ -139,4 +147,64 @@ impl Default for Fields {
 /// The lower-cased key a facet value is filtered and counted by.
 pub fn facet_key(label: &str) -> String {
     label.trim().to_lowercase()
+}
+
+/// Words a name may start with that say nothing of what the product is: the head is the
+/// word after them.
+const CONTAINERS: [&str; 6] = ["set", "juego", "pack", "kit", "combo", "lote"];
+
+/// Words kept with the one after them: a fabric's head is "tela" and the fabric's name.
+const KEEP_NEXT: [&str; 2] = ["tela", "tejido"];
+
+/// The head of a product name: its first word of three letters or more, after a leading
+/// one-word brand ("Puna - osito de algodón") and container words ("Juego de sábanas"),
+/// with the next word too after "tela" ("Tela lienzo").
+pub fn head_of(name: &str) -> String {
+    let mut segments = vec![name];
+    for separator in [" - ", " | ", " – "] {
+        segments = segments.iter().flat_map(|s| s.split(separator)).collect();
+    }
+    let segment = match segments.as_slice() {
+        [brand, rest, ..] if brand.split_whitespace().count() == 1 => rest,
+        [first, ..] => first,
+        [] => name,
+    };
+    let words: Vec<&str> = segment
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 3)
+        .filter(|w| {
+            !matches!(
+                w.to_lowercase().as_str(),
+                "con" | "para" | "los" | "las" | "del"
+            )
+        })
+        .collect();
+    let mut head = Vec::new();
+    for word in words {
+        let lower = word.to_lowercase();
+        if CONTAINERS.contains(&lower.as_str()) && head.is_empty() {
+            continue;
+        }
+        head.push(word);
+        if !KEEP_NEXT.contains(&lower.as_str()) {
+            break;
+        }
+    }
+    head.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::head_of;
+
+    #[test]
+    fn the_head_is_what_the_product_is() {
+        assert_eq!(head_of("Remera básica de algodón"), "Remera");
+        assert_eq!(head_of("Puna - osito de algodón blanco"), "osito");
+        assert_eq!(head_of("Remera básica - Algodón"), "Remera");
+        assert_eq!(head_of("Juego de sábanas 2 plazas"), "sábanas");
+        assert_eq!(head_of("Tela lienzo 2,80 de ancho"), "Tela lienzo");
+        assert_eq!(head_of("Canguro de frisa | Oversize"), "Canguro");
+        assert_eq!(head_of("REMERA MANGA LARGA"), "REMERA");
+    }
 }

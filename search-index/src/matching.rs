@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tantivy::Term;
 use tantivy::query::{
     AutomatonWeight, BooleanQuery, ConstScoreQuery, DfaWrapper, EnableScoring, FuzzyTermQuery,
-    Occur, Query, Scorer, TermQuery, Weight,
+    Occur, Query, Scorer, TermQuery, TermSetQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -60,7 +60,10 @@ pub struct WordPlan {
     pub to: usize,
     /// Spanish stem; `None` for a stop word.
     pub stem: Option<String>,
-    /// Stems of the words the vocabulary links it to, with their weights.
+    /// The word forms (folded: singular, plural, both genders) of the words the vocabulary
+    /// links it to, with their weights. They are matched as whole words in the folded
+    /// fields, not as stems: a stem joins unrelated words ("bordó" and "bordado", "polo"
+    /// and "polar") and would bring them in at a full word's coverage.
     pub alternatives: Vec<(String, f32)>,
     /// Matched as a prefix too (the last word while typing).
     pub prefix: bool,
@@ -83,10 +86,111 @@ impl WordPlan {
     }
 }
 
+/// Weight of the links a misspelt word borrows from the vocabulary word it meant.
+const TYPO_LINK: f32 = 0.4;
+
+/// Spellings that sound like `word` in Spanish, as shoppers mix them up: ll and y
+/// (yeísmo), b and v, z and s, a silent h, g and j before e and i, k for c or qu.
+pub fn sound_alikes(word: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |variant: String| {
+        if variant != word && !out.contains(&variant) {
+            out.push(variant);
+        }
+    };
+    add(word.replace("y", "ll"));
+    add(word.replace("ll", "y"));
+    add(word.replace('v', "b"));
+    add(word.replace('b', "v"));
+    add(word.replace('z', "s"));
+    add(word.replace("ge", "je").replace("gi", "ji"));
+    add(word.replace("je", "ge").replace("ji", "gi"));
+    add(word.replace("k", "qu"));
+    if !word.starts_with('h') {
+        add(format!("h{word}"));
+    }
+    add(word.replace('h', ""));
+    out
+}
+
+/// Whether the index holds `folded` as typed in a `folded` field, or `stem` in a `stemmed`
+/// field.
+fn holds(
+    searcher: &tantivy::Searcher,
+    folded: &[Field],
+    stemmed: &[Field],
+    word: &str,
+    stem: Option<&str>,
+) -> tantivy::Result<bool> {
+    for field in folded {
+        if searcher.doc_freq(&Term::from_field_text(*field, word))? > 0 {
+            return Ok(true);
+        }
+    }
+    if let Some(stem) = stem {
+        for field in stemmed {
+            if searcher.doc_freq(&Term::from_field_text(*field, stem))? > 0 {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
 /// The words of a query that take part in matching.
 #[derive(Clone, Debug, Default)]
 pub struct TextPlan {
     pub words: Vec<WordPlan>,
+}
+
+/// The forms a word is written in: as listed, plural, and the other gender for words that
+/// end in -o or -a ("blanco": blancos, blanca, blancas).
+pub fn inflections(word: &str) -> Vec<String> {
+    let mut forms = vec![word.to_owned()];
+    let plural = |w: &str| match w.chars().last() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("{w}s"),
+        Some('s') | None => w.to_owned(),
+        Some(_) => format!("{w}es"),
+    };
+    forms.push(plural(word));
+    let base = &word[..word.len().saturating_sub(1)];
+    let other = match word.chars().last() {
+        Some('o') => Some(format!("{base}a")),
+        Some('a') => Some(format!("{base}o")),
+        _ => None,
+    };
+    if let Some(other) = other {
+        forms.push(plural(&other));
+        forms.push(other);
+    }
+    forms.dedup();
+    forms
+}
+
+/// The alternatives of `word` (folded) in the vocabulary, as word forms with weights
+/// (times `factor`), leaving out the word's own forms.
+fn alternatives_of(
+    synonyms: &Synonyms,
+    word: &str,
+    stem: Option<&str>,
+    factor: f32,
+) -> Vec<(String, f32)> {
+    let own = inflections(word);
+    let mut out: Vec<(String, f32)> = Vec::new();
+    for (alternative, weight) in synonyms.of(word) {
+        for form in inflections(alternative) {
+            if own.contains(&form) || Some(form.as_str()) == stem {
+                continue;
+            }
+            let weight = weight * factor;
+            match out.iter_mut().find(|(f, _)| *f == form) {
+                Some((_, kept)) => *kept = kept.max(weight),
+                None => out.push((form, weight)),
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 fn stem_of(stemmer: &mut TextAnalyzer, word: &str) -> Option<String> {
@@ -119,20 +223,7 @@ impl TextPlan {
             if stem.is_none() && !prefix {
                 continue;
             }
-            let mut alternatives: Vec<(String, f32)> = Vec::new();
-            for (word, weight) in synonyms.of(&w.text) {
-                let Some(alt) = stem_of(&mut stemmer, word) else {
-                    continue;
-                };
-                if Some(&alt) == stem.as_ref() {
-                    continue;
-                }
-                match alternatives.iter_mut().find(|(s, _)| *s == alt) {
-                    Some((_, kept)) => *kept = kept.max(*weight),
-                    None => alternatives.push((alt, *weight)),
-                }
-            }
-            alternatives.sort_by(|a, b| a.0.cmp(&b.0));
+            let alternatives = alternatives_of(synonyms, &w.text, stem.as_deref(), 1.0);
             words.push(WordPlan {
                 folded: w.text,
                 from: w.from,
@@ -159,21 +250,74 @@ impl TextPlan {
         stemmed: &[Field],
     ) -> tantivy::Result<()> {
         for word in &mut self.words {
-            let mut known = false;
-            for field in folded {
-                known =
-                    known || searcher.doc_freq(&Term::from_field_text(*field, &word.folded))? > 0;
-            }
-            if let Some(stem) = &word.stem {
-                for field in stemmed {
-                    known = known || searcher.doc_freq(&Term::from_field_text(*field, stem))? > 0;
-                }
-            }
-            word.known = known;
+            word.known = holds(
+                searcher,
+                folded,
+                stemmed,
+                &word.folded,
+                word.stem.as_deref(),
+            )?;
         }
         let known = self.words.iter().filter(|w| w.known).count();
         for word in &mut self.words {
             word.in_context = !word.known && known > 0;
+        }
+        Ok(())
+    }
+
+    /// Gives each word the index does not know a second chance, before typo matching:
+    /// - a spelling that sounds the same in Spanish and that the index knows ("amariyas" is
+    ///   amarillas, "bufanda" typed "bufamda" is not one: see [`sound_alikes`]) replaces it;
+    /// - otherwise, a vocabulary word within its typo budget lends it its links at
+    ///   [`TYPO_LINK`] ("chaqeutas" finds the chaqueta's camperas and casacas too).
+    pub fn correct(
+        &mut self,
+        searcher: &tantivy::Searcher,
+        folded: &[Field],
+        stemmed: &[Field],
+        synonyms: &Synonyms,
+    ) -> tantivy::Result<()> {
+        let mut stemmer = analysis::stemmed();
+        for word in &mut self.words {
+            if word.known || word.stem.is_none() {
+                continue;
+            }
+            let mut found = None;
+            for variant in sound_alikes(&word.folded) {
+                let stem = stem_of(&mut stemmer, &variant);
+                if holds(searcher, folded, stemmed, &variant, stem.as_deref())? {
+                    found = Some((variant, stem));
+                    break;
+                }
+            }
+            if let Some((variant, stem)) = found {
+                word.alternatives = alternatives_of(synonyms, &variant, stem.as_deref(), 1.0);
+                word.folded = variant;
+                word.stem = stem;
+                word.known = true;
+                continue;
+            }
+            let budget = word.typos();
+            if budget == 0 {
+                continue;
+            }
+            if let Some(key) = synonyms.nearest(&word.folded, budget) {
+                let mut links: Vec<(String, f32)> = inflections(key)
+                    .into_iter()
+                    .map(|form| (form, TYPO_LINK))
+                    .collect();
+                links.extend(
+                    alternatives_of(synonyms, key, None, 1.0)
+                        .into_iter()
+                        .map(|(form, _)| (form, TYPO_LINK)),
+                );
+                for (form, weight) in links {
+                    if !word.alternatives.iter().any(|(f, _)| *f == form) {
+                        word.alternatives.push((form, weight));
+                    }
+                }
+                word.alternatives.sort_by(|a, b| a.0.cmp(&b.0));
+            }
         }
         Ok(())
     }
@@ -236,7 +380,11 @@ impl Query for AutomatonQuery {
 }
 
 /// The automata of the typo and the prefix forms of `word`, when it has them.
-type WordAutomata = (Option<Arc<DfaWrapper>>, Option<Arc<DfaWrapper>>);
+type WordAutomata = (
+    Option<Arc<DfaWrapper>>,
+    Option<Arc<DfaWrapper>>,
+    Option<Arc<DfaWrapper>>,
+);
 
 fn automata(word: &WordPlan, any_field: Field) -> tantivy::Result<WordAutomata> {
     let term = Term::from_field_text(any_field, &word.folded);
@@ -257,7 +405,15 @@ fn automata(word: &WordPlan, any_field: Field) -> tantivy::Result<WordAutomata> 
     } else {
         None
     };
-    Ok((typo, prefix))
+    // The stem with a typo, in the stemmed fields: a plural and a typo together
+    // ("camsiones" for camisón) are one edit from the stem, too many from the word.
+    let stem_typo = match &word.stem {
+        Some(stem) if typos > 0 && !word.known && *stem != word.folded => Some(Arc::new(
+            FuzzyTermQuery::new(Term::from_field_text(any_field, stem), typos, true).automaton()?,
+        )),
+        _ => None,
+    };
+    Ok((typo, prefix, stem_typo))
 }
 
 /// The query for one word over `fields`: any of its forms in any of the fields, through the
@@ -275,9 +431,9 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
 /// The clauses of one word over `fields`.
 fn word_clauses(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<dyn Query>> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let (typo, prefix) = match fields.iter().find_map(|f| f.folded) {
+    let (typo, prefix, stem_typo) = match fields.iter().find_map(|f| f.folded) {
         Some(field) => automata(word, field)?,
-        None => (None, None),
+        None => (None, None, None),
     };
     for f in fields {
         if let Some(stem) = &word.stem {
@@ -290,19 +446,32 @@ fn word_clauses(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Bo
                 ),
             ));
         }
-        for (alternative, weight) in &word.alternatives {
-            let term = Term::from_field_text(f.stemmed, alternative);
-            should.push((
-                Occur::Should,
-                boost(
-                    boxed(TermQuery::new(term, IndexRecordOption::Basic)),
-                    f.boost * weight,
-                ),
-            ));
-        }
         let Some(folded_field) = f.folded else {
             continue;
         };
+        // One term set per weight: forms of equal weight share a clause.
+        let mut weights: Vec<f32> = word.alternatives.iter().map(|(_, w)| *w).collect();
+        weights.sort_by(|a, b| b.total_cmp(a));
+        weights.dedup();
+        for weight in weights {
+            let terms: Vec<Term> = word
+                .alternatives
+                .iter()
+                .filter(|(_, w)| *w == weight)
+                .map(|(form, _)| Term::from_field_text(folded_field, form))
+                .collect();
+            should.push((
+                Occur::Should,
+                boost(boxed(TermSetQuery::new(terms)), f.boost * weight),
+            ));
+        }
+        if let Some(automaton) = &stem_typo {
+            let query = AutomatonQuery {
+                field: f.stemmed,
+                automaton: Arc::clone(automaton),
+            };
+            should.push((Occur::Should, boost(boxed(query), 0.3 * f.boost)));
+        }
         if let Some(automaton) = &typo {
             // Constant score: a typo match is worth less than most exact matches.
             let query = AutomatonQuery {

@@ -155,11 +155,16 @@ fn product_filters(f: &Fields, q: &ProductQuery) -> Vec<(FilterOf, Box<dyn Query
 }
 
 /// The text fields of products with their weights.
-fn product_fields(f: &Fields) -> [WeightedField; 4] {
+fn product_fields(f: &Fields) -> [WeightedField; 5] {
     [
         WeightedField {
             stemmed: f.name,
             folded: Some(f.name_fold),
+            boost: 3.0,
+        },
+        WeightedField {
+            stemmed: f.head,
+            folded: Some(f.head_fold),
             boost: 3.0,
         },
         WeightedField {
@@ -251,11 +256,13 @@ impl SearchIndex {
             .as_deref()
             .map(|t| TextPlan::new(t, &self.synonyms))
             .unwrap_or_default();
-        plan.mark_known(
-            searcher,
-            &[f.name_fold, f.category_fold, f.attrs_fold],
-            &[f.name, f.category, f.attrs, f.description],
-        )?;
+        let (folded, stemmed) = (
+            [f.name_fold, f.category_fold, f.attrs_fold],
+            [f.name, f.category, f.attrs, f.description],
+        );
+        // (The head is a word of the name: the name's fields know it already.)
+        plan.mark_known(searcher, &folded, &stemmed)?;
+        plan.correct(searcher, &folded, &stemmed, &self.synonyms)?;
         let text_clauses = text_query(&plan, &product_fields(f))?;
         if text_clauses.is_empty()
             && let Some(field) = browse_field(q)

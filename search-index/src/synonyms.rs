@@ -242,6 +242,30 @@ impl Synonyms {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The vocabulary word nearest to a misspelt `folded_word` within `budget` edits (one of
+    /// its forms against the word as listed), if any. Candidates share the first letter, as
+    /// typos rarely hit it, which keeps this to a few dozen comparisons.
+    pub fn nearest(&self, folded_word: &str, budget: u8) -> Option<&str> {
+        let budget = usize::from(budget);
+        let first = folded_word.chars().next()?;
+        let forms: Vec<String> = lookup_forms(folded_word).collect();
+        let chars = folded_word.chars().count();
+        self.inner
+            .alternatives
+            .keys()
+            .filter(|key| key.starts_with(first))
+            .filter(|key| key.chars().count().abs_diff(chars) <= budget + 2)
+            .filter_map(|key| {
+                let distance = forms
+                    .iter()
+                    .map(|form| strsim::damerau_levenshtein(form, key))
+                    .min()?;
+                (distance <= budget).then_some((distance, key.as_str()))
+            })
+            .min()
+            .map(|(_, key)| key)
+    }
+
     /// Whether a typed word carries no meaning for matching.
     pub fn is_stop_word(&self, folded_word: &str) -> bool {
         self.inner.stop_words.contains(folded_word)
@@ -302,6 +326,10 @@ mod tests {
         // Plurals and the other gender find the singular entry.
         assert!(weight(&s, "playeras", "remera").is_some());
         assert!(weight(&s, "bordos", "granate").is_some());
+        // A misspelt word finds the vocabulary word it meant.
+        assert_eq!(s.nearest("chaqeutas", 1), Some("chaqueta"));
+        assert_eq!(s.nearest("sudaedras", 2), Some("sudadera"));
+        assert_eq!(s.nearest("xyzzy", 2), None);
         assert_eq!(weight(&s, "polar", "invierno"), None);
     }
 

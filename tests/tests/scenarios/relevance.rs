@@ -255,6 +255,15 @@ async fn the_graded_set_ranks_above_its_thresholds_and_postgres() {
     let qrels = qrels();
     let app = TestApp::spawn().await;
     load(&app, &products).await;
+    let names: HashMap<String, String> = products
+        .iter()
+        .map(|p| {
+            (
+                p.reference.clone(),
+                format!("{} | {}", p.name, p.description),
+            )
+        })
+        .collect();
 
     let mut by_form: BTreeMap<String, (Tally, Tally)> = BTreeMap::new();
     let mut all = (Tally::default(), Tally::default());
@@ -270,6 +279,29 @@ async fn the_graded_set_ranks_above_its_thresholds_and_postgres() {
         all.0.add(na, a.is_empty());
         all.1.add(nb, b.is_empty());
         worst.push((na, query.id.clone(), query.q.clone()));
+        // RELEVANCE_DETAIL=0.8 lists what each query below 0.8 found, for tuning.
+        if let Some(below) = std::env::var("RELEVANCE_DETAIL")
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            && na < below
+        {
+            println!("{} [{}] {:?}: {na:.3}", query.id, query.form, query.q);
+            for r in &a {
+                let grade = grades.get(r).copied().unwrap_or(0);
+                println!(
+                    "    {grade} {r} {}",
+                    names.get(r).map_or("", String::as_str)
+                );
+            }
+            let mut best: Vec<(&String, &u8)> = grades.iter().collect();
+            best.sort_by(|x, y| y.1.cmp(x.1).then(x.0.cmp(y.0)));
+            for (r, g) in best.iter().take(4) {
+                println!(
+                    "    want {g} {r} {}",
+                    names.get(*r).map_or("", String::as_str)
+                );
+            }
+        }
     }
 
     println!(
