@@ -73,6 +73,9 @@ pub struct WordPlan {
     pub known: bool,
     /// A short word another word of the query vouches for: it gets one typo.
     pub in_context: bool,
+    /// What the word counts for in coverage: [`TYPE_WORD`] for a word that names what
+    /// products are (the head of some product's name), 1 for the rest.
+    pub weight: u8,
 }
 
 impl WordPlan {
@@ -85,6 +88,10 @@ impl WordPlan {
         typo_budget(chars)
     }
 }
+
+/// What a word naming a product type counts for in coverage: a remera that is not red
+/// answers "remera roja" better than a red cushion does.
+pub const TYPE_WORD: u8 = 2;
 
 /// Weight of the links a misspelt word borrows from the vocabulary word it meant.
 const TYPO_LINK: f32 = 0.4;
@@ -233,6 +240,7 @@ impl TextPlan {
                 prefix,
                 known: false,
                 in_context: false,
+                weight: 1,
             });
         }
         if words.len() > MAX_WORDS {
@@ -322,9 +330,30 @@ impl TextPlan {
         Ok(())
     }
 
-    /// How many words a relaxed search asks for: at least half.
-    pub fn relaxed_minimum(&self) -> usize {
-        self.words.len().div_ceil(2).max(1)
+    /// Marks the words that name a product type: found, or one of their links found, in a
+    /// product's head (`heads`: the stemmed and the folded head field).
+    pub fn mark_types(
+        &mut self,
+        searcher: &tantivy::Searcher,
+        heads: (Field, Field),
+    ) -> tantivy::Result<()> {
+        for word in &mut self.words {
+            let mut is_type = holds(
+                searcher,
+                &[heads.1],
+                &[heads.0],
+                &word.folded,
+                word.stem.as_deref(),
+            )?;
+            for (form, _) in &word.alternatives {
+                if is_type {
+                    break;
+                }
+                is_type = searcher.doc_freq(&Term::from_field_text(heads.1, form))? > 0;
+            }
+            word.weight = if is_type { TYPE_WORD } else { 1 };
+        }
+        Ok(())
     }
 
     /// Whether nothing in the text can match (empty, or only punctuation).
@@ -522,7 +551,10 @@ pub fn text_query(
 ) -> tantivy::Result<Vec<Box<dyn Query>>> {
     plan.words
         .iter()
-        .map(|w| Ok(boxed(Counted(word_query(w, fields)?))))
+        .map(|w| {
+            let worth = WORD_SCORE * f32::from(w.weight);
+            Ok(boxed(Counted(word_query(w, fields)?, worth)))
+        })
         .collect()
 }
 
@@ -535,19 +567,19 @@ pub fn relaxed(words: &[Box<dyn Query>], minimum: usize) -> Box<dyn Query> {
     boxed(BooleanQuery::with_minimum_required_clauses(should, minimum))
 }
 
-/// A word's query whose score counts the word once more ([`WORD_SCORE`]).
+/// A word's query whose score counts the word: [`WORD_SCORE`] times its weight more.
 #[derive(Debug)]
-struct Counted(Box<dyn Query>);
+struct Counted(Box<dyn Query>, f32);
 
 impl Clone for Counted {
     fn clone(&self) -> Self {
-        Self(self.0.box_clone())
+        Self(self.0.box_clone(), self.1)
     }
 }
 
 impl Query for Counted {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        Ok(Box::new(CountedWeight(self.0.weight(scoring)?)))
+        Ok(Box::new(CountedWeight(self.0.weight(scoring)?, self.1)))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -555,7 +587,7 @@ impl Query for Counted {
     }
 }
 
-struct CountedWeight(Box<dyn Weight>);
+struct CountedWeight(Box<dyn Weight>, f32);
 
 impl Weight for CountedWeight {
     fn scorer(
@@ -563,7 +595,10 @@ impl Weight for CountedWeight {
         reader: &tantivy::SegmentReader,
         boost: tantivy::Score,
     ) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(Box::new(CountedScorer(self.0.scorer(reader, boost)?)))
+        Ok(Box::new(CountedScorer(
+            self.0.scorer(reader, boost)?,
+            self.1,
+        )))
     }
 
     fn explain(
@@ -573,13 +608,13 @@ impl Weight for CountedWeight {
     ) -> tantivy::Result<tantivy::query::Explanation> {
         let inner = self.0.explain(reader, doc)?;
         let mut explanation =
-            tantivy::query::Explanation::new("word matched", inner.value() + WORD_SCORE);
+            tantivy::query::Explanation::new("word matched", inner.value() + self.1);
         explanation.add_detail(inner);
         Ok(explanation)
     }
 }
 
-struct CountedScorer(Box<dyn Scorer>);
+struct CountedScorer(Box<dyn Scorer>, f32);
 
 impl tantivy::DocSet for CountedScorer {
     fn advance(&mut self) -> tantivy::DocId {
@@ -601,6 +636,6 @@ impl tantivy::DocSet for CountedScorer {
 
 impl Scorer for CountedScorer {
     fn score(&mut self) -> tantivy::Score {
-        self.0.score() + WORD_SCORE
+        self.0.score() + self.1
     }
 }

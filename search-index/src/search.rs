@@ -263,6 +263,7 @@ impl SearchIndex {
         // (The head is a word of the name: the name's fields know it already.)
         plan.mark_known(searcher, &folded, &stemmed)?;
         plan.correct(searcher, &folded, &stemmed, &self.synonyms)?;
+        plan.mark_types(searcher, (f.head, f.head_fold))?;
         let text_clauses = text_query(&plan, &product_fields(f))?;
         if text_clauses.is_empty()
             && let Some(field) = browse_field(q)
@@ -286,10 +287,20 @@ impl SearchIndex {
         // Too few products have every word: those with most of them join, below (their
         // scores count fewer words). Decided by the index alone, so every page of a listing
         // makes the same decision.
+        // Each step asks for one word fewer, down to one, and stops once enough match: words
+        // that match nothing do not hold the others back, and the coverage ranking keeps
+        // the products with the most words first.
         if plan.words.len() >= 2 && total < RELAX_BELOW {
-            let relaxed = [relaxed(&text_clauses, plan.relaxed_minimum())];
-            (collected, total, facets) =
-                self.product_matches(searcher, q, &relaxed, &filters, true)?;
+            let mut minimum = plan.words.len() - 1;
+            loop {
+                let relaxed = [relaxed(&text_clauses, minimum)];
+                (collected, total, facets) =
+                    self.product_matches(searcher, q, &relaxed, &filters, true)?;
+                if total >= RELAX_BELOW || minimum == 1 {
+                    break;
+                }
+                minimum -= 1;
+            }
         }
 
         let has_more = collected.len() > q.limit;

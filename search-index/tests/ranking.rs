@@ -99,9 +99,14 @@ fn forgiving_matches_rank_their_target_first() {
 #[test]
 fn partial_matches_come_back_below_full_ones_only_when_few_match_everything() {
     let index = catalogue();
-    // No product has all three words: the one with two of them comes back, and those with
-    // only one do not (a relaxed search asks for at least half of the words).
-    assert_eq!(ids(&index, "camisa lino rojo"), vec![8]);
+    // No product has all three words: the one with two of them comes first, then those
+    // with one (the few products with two do not fill a page).
+    let page = ids(&index, "camisa lino rojo");
+    assert_eq!(page[0], 8, "camisa and lino");
+    assert!(
+        page.contains(&1) && page.contains(&9),
+        "camisa, or rojo alone: {page:?}"
+    );
     // A word that matches nothing does not empty the page.
     assert_eq!(ids(&index, "poncho xyzzy"), vec![3]);
 }
