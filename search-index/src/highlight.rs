@@ -105,7 +105,10 @@ fn matches(plan: &TextPlan, stemmer: &mut tantivy::tokenizer::TextAnalyzer, toke
     let chars = token.chars().count();
     plan.words.iter().any(|w| {
         let exact = stem.is_some()
-            && (stem == w.stem.as_deref() || w.alternatives.iter().any(|(form, _)| form == token));
+            && (stem == w.stem.as_deref()
+                || w.alternatives
+                    .iter()
+                    .any(|l| l.forms.iter().any(|f| f == token)));
         let typos = usize::from(w.typos());
         // Words whose lengths differ by more than the budget cannot be within it.
         let typo = !w.known

@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use tantivy::Term;
 use tantivy::query::{
-    AutomatonWeight, BooleanQuery, ConstScoreQuery, DfaWrapper, EnableScoring, FuzzyTermQuery,
-    Occur, Query, Scorer, TermQuery, TermSetQuery, Weight,
+    AutomatonWeight, BooleanQuery, ConstScoreQuery, DfaWrapper, DisjunctionMaxQuery, EnableScoring,
+    FuzzyTermQuery, Occur, Query, Scorer, TermQuery, TermSetQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -64,7 +64,7 @@ pub struct WordPlan {
     /// links it to, with their weights. They are matched as whole words in the folded
     /// fields, not as stems: a stem joins unrelated words ("bordó" and "bordado", "polo"
     /// and "polar") and would bring them in at a full word's coverage.
-    pub alternatives: Vec<(String, f32)>,
+    pub alternatives: Vec<Link>,
     /// Matched as a prefix too (the last word while typing).
     pub prefix: bool,
     /// Whether the index holds the word as typed (or its stem). Typo matching only runs for
@@ -89,6 +89,10 @@ impl WordPlan {
     }
 }
 
+/// What a word found in a name, head, category or attributes counts for in coverage, against
+/// 1 for a word found only in a description.
+const STRONG_FIELDS: f32 = 2.0;
+
 /// What a word naming a product type counts for in coverage: a remera that is not red
 /// answers "remera roja" better than a red cushion does.
 pub const TYPE_WORD: u8 = 2;
@@ -96,27 +100,47 @@ pub const TYPE_WORD: u8 = 2;
 /// Weight of the links a misspelt word borrows from the vocabulary word it meant.
 const TYPO_LINK: f32 = 0.4;
 
-/// Spellings that sound like `word` in Spanish, as shoppers mix them up: ll and y
-/// (yeísmo), b and v, z and s, a silent h, g and j before e and i, k for c or qu.
+/// Spelling swaps that keep a Spanish word's sound, as shoppers mix them up: ll and y
+/// (yeísmo), b and v, z and s, g and j before e and i, k for qu, a silent h.
+const SOUND_SWAPS: [(&str, &str); 12] = [
+    ("y", "ll"),
+    ("ll", "y"),
+    ("v", "b"),
+    ("b", "v"),
+    ("z", "s"),
+    ("s", "z"),
+    ("ge", "je"),
+    ("gi", "ji"),
+    ("je", "ge"),
+    ("ji", "gi"),
+    ("k", "qu"),
+    ("h", ""),
+];
+
+/// Spellings that sound like `word`: one or two of [`SOUND_SWAPS`] (each swap changes every
+/// occurrence), and a silent h added in front.
 pub fn sound_alikes(word: &str) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     let mut add = |variant: String| {
         if variant != word && !out.contains(&variant) {
             out.push(variant);
         }
     };
-    add(word.replace("y", "ll"));
-    add(word.replace("ll", "y"));
-    add(word.replace('v', "b"));
-    add(word.replace('b', "v"));
-    add(word.replace('z', "s"));
-    add(word.replace("ge", "je").replace("gi", "ji"));
-    add(word.replace("je", "ge").replace("ji", "gi"));
-    add(word.replace("k", "qu"));
+    let applicable: Vec<(&str, &str)> = SOUND_SWAPS
+        .iter()
+        .copied()
+        .filter(|(from, _)| word.contains(from))
+        .collect();
+    for (i, (from, to)) in applicable.iter().enumerate() {
+        let once = word.replace(from, to);
+        for (from2, to2) in &applicable[i + 1..] {
+            add(once.replace(from2, to2));
+        }
+        add(once);
+    }
     if !word.starts_with('h') {
         add(format!("h{word}"));
     }
-    add(word.replace('h', ""));
     out
 }
 
@@ -142,6 +166,16 @@ fn holds(
         }
     }
     Ok(false)
+}
+
+/// A word the vocabulary links a typed word to: its forms and their weight. Each link
+/// found adds its weight, so a product with more of a concept's words ranks higher
+/// ("joggers" finds pantalón and deportivo; a "pantalón deportivo" has both).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub word: String,
+    pub forms: Vec<String>,
+    pub weight: f32,
 }
 
 /// The words of a query that take part in matching.
@@ -174,30 +208,35 @@ pub fn inflections(word: &str) -> Vec<String> {
     forms
 }
 
-/// The alternatives of `word` (folded) in the vocabulary, as word forms with weights
-/// (times `factor`), leaving out the word's own forms.
-fn alternatives_of(
-    synonyms: &Synonyms,
-    word: &str,
-    stem: Option<&str>,
-    factor: f32,
-) -> Vec<(String, f32)> {
+/// The links of `word` (folded) in the vocabulary, with their weights times `factor`,
+/// leaving out the word's own forms.
+fn alternatives_of(synonyms: &Synonyms, word: &str, stem: Option<&str>, factor: f32) -> Vec<Link> {
     let own = inflections(word);
-    let mut out: Vec<(String, f32)> = Vec::new();
+    let mut out: Vec<Link> = Vec::new();
     for (alternative, weight) in synonyms.of(word) {
-        for form in inflections(alternative) {
-            if own.contains(&form) || Some(form.as_str()) == stem {
-                continue;
-            }
-            let weight = weight * factor;
-            match out.iter_mut().find(|(f, _)| *f == form) {
-                Some((_, kept)) => *kept = kept.max(weight),
-                None => out.push((form, weight)),
-            }
+        let forms: Vec<String> = inflections(alternative)
+            .into_iter()
+            .filter(|form| !own.contains(form) && Some(form.as_str()) != stem)
+            .collect();
+        if forms.is_empty() {
+            continue;
         }
+        out.push(Link {
+            word: alternative.clone(),
+            forms,
+            weight: weight * factor,
+        });
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort_by(|a, b| a.word.cmp(&b.word));
     out
+}
+
+/// Adds `link` unless a link to the same word is there already.
+fn add_link(links: &mut Vec<Link>, link: Link) {
+    if !links.iter().any(|l| l.word == link.word) {
+        links.push(link);
+        links.sort_by(|a, b| a.word.cmp(&b.word));
+    }
 }
 
 fn stem_of(stemmer: &mut TextAnalyzer, word: &str) -> Option<String> {
@@ -309,22 +348,24 @@ impl TextPlan {
             if budget == 0 {
                 continue;
             }
-            if let Some(key) = synonyms.nearest(&word.folded, budget) {
-                let mut links: Vec<(String, f32)> = inflections(key)
-                    .into_iter()
-                    .map(|form| (form, TYPO_LINK))
-                    .collect();
-                links.extend(
-                    alternatives_of(synonyms, key, None, 1.0)
-                        .into_iter()
-                        .map(|(form, _)| (form, TYPO_LINK)),
+            // The word as typed, or spelt as it sounds, within its budget of a vocabulary
+            // word ("mesclila": mezclila, one edit from mezclilla).
+            let key = std::iter::once(word.folded.clone())
+                .chain(sound_alikes(&word.folded))
+                .find_map(|w| synonyms.nearest(&w, budget).map(str::to_owned));
+            if let Some(key) = key {
+                add_link(
+                    &mut word.alternatives,
+                    Link {
+                        forms: inflections(&key),
+                        word: key.clone(),
+                        weight: TYPO_LINK,
+                    },
                 );
-                for (form, weight) in links {
-                    if !word.alternatives.iter().any(|(f, _)| *f == form) {
-                        word.alternatives.push((form, weight));
-                    }
+                for mut link in alternatives_of(synonyms, &key, None, 1.0) {
+                    link.weight = TYPO_LINK;
+                    add_link(&mut word.alternatives, link);
                 }
-                word.alternatives.sort_by(|a, b| a.0.cmp(&b.0));
             }
         }
         Ok(())
@@ -345,7 +386,7 @@ impl TextPlan {
                 &word.folded,
                 word.stem.as_deref(),
             )?;
-            for (form, _) in &word.alternatives {
+            for form in word.alternatives.iter().flat_map(|l| &l.forms) {
                 if is_type {
                     break;
                 }
@@ -478,20 +519,15 @@ fn word_clauses(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Bo
         let Some(folded_field) = f.folded else {
             continue;
         };
-        // One term set per weight: forms of equal weight share a clause.
-        let mut weights: Vec<f32> = word.alternatives.iter().map(|(_, w)| *w).collect();
-        weights.sort_by(|a, b| b.total_cmp(a));
-        weights.dedup();
-        for weight in weights {
-            let terms: Vec<Term> = word
-                .alternatives
+        for link in &word.alternatives {
+            let terms: Vec<Term> = link
+                .forms
                 .iter()
-                .filter(|(_, w)| *w == weight)
-                .map(|(form, _)| Term::from_field_text(folded_field, form))
+                .map(|form| Term::from_field_text(folded_field, form))
                 .collect();
             should.push((
                 Occur::Should,
-                boost(boxed(TermSetQuery::new(terms)), f.boost * weight),
+                boost(boxed(TermSetQuery::new(terms)), f.boost * link.weight),
             ));
         }
         if let Some(automaton) = &stem_typo {
@@ -549,11 +585,26 @@ pub fn text_query(
     plan: &TextPlan,
     fields: &[WeightedField],
 ) -> tantivy::Result<Vec<Box<dyn Query>>> {
+    // A word found in a field with a folded twin (name, head, category, attributes; a
+    // store's name and place) counts twice what a word found only in a description does:
+    // "ideal para joggers" does not make a fabric a jogger.
+    let (strong, weak): (Vec<WeightedField>, Vec<WeightedField>) =
+        fields.iter().partition(|f| f.folded.is_some());
     plan.words
         .iter()
         .map(|w| {
-            let worth = WORD_SCORE * f32::from(w.weight);
-            Ok(boxed(Counted(word_query(w, fields)?, worth)))
+            let units = f32::from(w.weight);
+            let mut parts = vec![boxed(Counted(
+                word_query(w, &strong)?,
+                WORD_SCORE * STRONG_FIELDS * units,
+            ))];
+            if !weak.is_empty() {
+                parts.push(boxed(Counted(word_query(w, &weak)?, WORD_SCORE * units)));
+            }
+            Ok(match parts.len() {
+                1 => parts.remove(0),
+                _ => boxed(DisjunctionMaxQuery::new(parts)),
+            })
         })
         .collect()
 }
