@@ -184,9 +184,10 @@ pub struct TextPlan {
     pub words: Vec<WordPlan>,
 }
 
-/// The forms a word is written in: as listed, plural, and the other gender for words that
-/// end in -o or -a ("blanco": blancos, blanca, blancas).
-pub fn inflections(word: &str) -> Vec<String> {
+/// The forms a word is written in: as listed and plural, and for an adjective ending in -o or
+/// -a the other gender ("blanco": blancos, blanca, blancas). A noun keeps its gender:
+/// "gorra" and "gorro" are two things.
+pub fn inflections(word: &str, adjective: bool) -> Vec<String> {
     let mut forms = vec![word.to_owned()];
     let plural = |w: &str| match w.chars().last() {
         Some('a' | 'e' | 'i' | 'o' | 'u') => format!("{w}s"),
@@ -196,8 +197,8 @@ pub fn inflections(word: &str) -> Vec<String> {
     forms.push(plural(word));
     let base = &word[..word.len().saturating_sub(1)];
     let other = match word.chars().last() {
-        Some('o') => Some(format!("{base}a")),
-        Some('a') => Some(format!("{base}o")),
+        Some('o') if adjective => Some(format!("{base}a")),
+        Some('a') if adjective => Some(format!("{base}o")),
         _ => None,
     };
     if let Some(other) = other {
@@ -211,10 +212,10 @@ pub fn inflections(word: &str) -> Vec<String> {
 /// The links of `word` (folded) in the vocabulary, with their weights times `factor`,
 /// leaving out the word's own forms.
 fn alternatives_of(synonyms: &Synonyms, word: &str, stem: Option<&str>, factor: f32) -> Vec<Link> {
-    let own = inflections(word);
+    let own = inflections(word, synonyms.is_adjective(word));
     let mut out: Vec<Link> = Vec::new();
     for (alternative, weight) in synonyms.of(word) {
-        let forms: Vec<String> = inflections(alternative)
+        let forms: Vec<String> = inflections(alternative, synonyms.is_adjective(alternative))
             .into_iter()
             .filter(|form| !own.contains(form) && Some(form.as_str()) != stem)
             .collect();
@@ -357,7 +358,7 @@ impl TextPlan {
                 add_link(
                     &mut word.alternatives,
                     Link {
-                        forms: inflections(&key),
+                        forms: inflections(&key, synonyms.is_adjective(&key)),
                         word: key.clone(),
                         weight: TYPO_LINK,
                     },

@@ -62,6 +62,9 @@ struct Vocabulary {
     /// per word).
     alternatives: HashMap<String, Vec<(String, f32)>>,
     stop_words: HashSet<String>,
+    /// Colour words: adjectives, written in both genders ("roja", "rojo"), unlike nouns
+    /// whose other gender is another thing ("gorra", "gorro").
+    adjectives: HashSet<String>,
 }
 
 impl Default for Synonyms {
@@ -152,6 +155,10 @@ impl Vocabulary {
             let family = analysis::fold(family.trim());
             let shade = word_list(shade);
             self.add_group(&shade, GROUP);
+            self.adjectives.extend(shade.iter().cloned());
+            if !family.is_empty() {
+                self.adjectives.insert(family.clone());
+            }
             if family.is_empty() || family.contains(char::is_whitespace) {
                 continue;
             }
@@ -264,6 +271,11 @@ impl Synonyms {
             })
             .min()
             .map(|(_, key)| key)
+    }
+
+    /// Whether `folded_word` is an adjective (a colour), written in both genders.
+    pub fn is_adjective(&self, folded_word: &str) -> bool {
+        self.inner.adjectives.contains(folded_word)
     }
 
     /// Whether a typed word carries no meaning for matching.
