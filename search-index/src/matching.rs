@@ -89,8 +89,8 @@ impl WordPlan {
     }
 }
 
-/// What a word found in a name, head, category or attributes counts for in coverage, against
-/// 1 for a word found only in a description.
+/// What a word found in a strong field ([`WeightedField::strong`]) counts for in coverage,
+/// against 1 for a word found only in a category or a description.
 const STRONG_FIELDS: f32 = 2.0;
 
 /// What a word naming a product type counts for in coverage: a remera that is not red
@@ -410,6 +410,10 @@ pub struct WeightedField {
     pub stemmed: Field,
     pub folded: Option<Field>,
     pub boost: f32,
+    /// Whether a word found here counts fully for coverage ([`STRONG_FIELDS`]): the name,
+    /// its head and the attributes say what the product is; a category ("Pantalones y
+    /// polleras") or a description ("ideal para joggers") only that it is near.
+    pub strong: bool,
 }
 
 fn boxed(query: impl Query) -> Box<dyn Query> {
@@ -586,11 +590,12 @@ pub fn text_query(
     plan: &TextPlan,
     fields: &[WeightedField],
 ) -> tantivy::Result<Vec<Box<dyn Query>>> {
-    // A word found in a field with a folded twin (name, head, category, attributes; a
-    // store's name and place) counts twice what a word found only in a description does:
-    // "ideal para joggers" does not make a fabric a jogger.
+    // A word found in a strong field (name, head, attributes; a store's name and place)
+    // counts twice what a word found only in a category or a description does: "ideal para
+    // joggers" does not make a fabric a jogger, nor "Pantalones y polleras" a pollera a
+    // pantalón.
     let (strong, weak): (Vec<WeightedField>, Vec<WeightedField>) =
-        fields.iter().partition(|f| f.folded.is_some());
+        fields.iter().partition(|f| f.strong);
     plan.words
         .iter()
         .map(|w| {

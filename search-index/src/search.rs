@@ -161,26 +161,31 @@ fn product_fields(f: &Fields) -> [WeightedField; 5] {
             stemmed: f.name,
             folded: Some(f.name_fold),
             boost: 3.0,
+            strong: true,
         },
         WeightedField {
             stemmed: f.head,
             folded: Some(f.head_fold),
             boost: 3.0,
+            strong: true,
         },
         WeightedField {
             stemmed: f.category,
             folded: Some(f.category_fold),
             boost: 2.0,
+            strong: false,
         },
         WeightedField {
             stemmed: f.attrs,
             folded: Some(f.attrs_fold),
             boost: 1.5,
+            strong: true,
         },
         WeightedField {
             stemmed: f.description,
             folded: None,
             boost: 0.5,
+            strong: false,
         },
     ]
 }
@@ -191,16 +196,19 @@ fn store_fields(f: &Fields) -> [WeightedField; 3] {
             stemmed: f.name,
             folded: Some(f.name_fold),
             boost: 3.0,
+            strong: true,
         },
         WeightedField {
             stemmed: f.place,
             folded: Some(f.place_fold),
             boost: 2.0,
+            strong: true,
         },
         WeightedField {
             stemmed: f.description,
             folded: None,
             boost: 0.5,
+            strong: false,
         },
     ]
 }
