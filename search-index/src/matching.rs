@@ -73,9 +73,10 @@ pub struct WordPlan {
     pub known: bool,
     /// A short word another word of the query vouches for: it gets one typo.
     pub in_context: bool,
-    /// What the word counts for in coverage: [`TYPE_WORD`] for a word that names what
-    /// products are (the head of some product's name), 1 for the rest.
-    pub weight: u8,
+    /// The word comes after "para", "que", "con" or "sin" and a word before it: it says
+    /// what the product is for or has ("tela para cortinas", "buzo con capucha"), not what
+    /// it is, so it never counts as a type word.
+    pub modifier: bool,
 }
 
 impl WordPlan {
@@ -89,13 +90,29 @@ impl WordPlan {
     }
 }
 
-/// What a word found in a strong field ([`WeightedField::strong`]) counts for in coverage,
-/// against 1 for a word found only in a category or a description.
-const STRONG_FIELDS: f32 = 2.0;
+/// Where a field says what a product is, and what a word found there counts for in
+/// coverage (times [`WORD_SCORE`]): a remera that is not red answers "remera roja" better
+/// than a red cushion does, and a fabric "ideal para joggers" is not a jogger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    /// The head of a product's name ("Remera" in "Remera básica de algodón"): the word names
+    /// what the product is. Counts [`HEAD_UNITS`] on top of its [`Tier::Strong`] units.
+    Head,
+    /// The name, the attributes (a store's name and place): [`STRONG_UNITS`].
+    Strong,
+    /// A category ("Pantalones y polleras") or a description: 1, only when the word is found
+    /// nowhere stronger.
+    Weak,
+}
 
-/// What a word naming a product type counts for in coverage: a remera that is not red
-/// answers "remera roja" better than a red cushion does.
-pub const TYPE_WORD: u8 = 2;
+/// Units a word found in a strong field counts for.
+const STRONG_UNITS: f32 = 2.0;
+/// Units a word found in the head adds (a word after "para" or "con" adds none: it says
+/// what the product is for or has, not what it is).
+const HEAD_UNITS: f32 = 2.0;
+
+/// Words after which a query says what the product is for or has, not what it is.
+const MODIFIER_LINKS: [&str; 4] = ["para", "que", "con", "sin"];
 
 /// Weight of the links a misspelt word borrows from the vocabulary word it meant.
 const TYPO_LINK: f32 = 0.4;
@@ -256,6 +273,13 @@ impl TextPlan {
         let mut folder = analysis::folded();
         let mut stemmer = analysis::stemmed();
         let mut typed: Vec<Word> = analysis::words(&mut folder, &text);
+        // Where the words that modify the product start: the first linking word after a
+        // word that says something.
+        let modifiers_from = typed
+            .iter()
+            .position(|w| MODIFIER_LINKS.contains(&w.text.as_str()))
+            .filter(|at| typed[..*at].iter().any(|w| !synonyms.is_stop_word(&w.text)))
+            .map_or(usize::MAX, |at| typed[at].from);
         if typed.iter().any(|w| !synonyms.is_stop_word(&w.text)) {
             typed.retain(|w| !synonyms.is_stop_word(&w.text));
         }
@@ -280,7 +304,7 @@ impl TextPlan {
                 prefix,
                 known: false,
                 in_context: false,
-                weight: 1,
+                modifier: w.from > modifiers_from,
             });
         }
         if words.len() > MAX_WORDS {
@@ -372,32 +396,6 @@ impl TextPlan {
         Ok(())
     }
 
-    /// Marks the words that name a product type: found, or one of their links found, in a
-    /// product's head (`heads`: the stemmed and the folded head field).
-    pub fn mark_types(
-        &mut self,
-        searcher: &tantivy::Searcher,
-        heads: (Field, Field),
-    ) -> tantivy::Result<()> {
-        for word in &mut self.words {
-            let mut is_type = holds(
-                searcher,
-                &[heads.1],
-                &[heads.0],
-                &word.folded,
-                word.stem.as_deref(),
-            )?;
-            for form in word.alternatives.iter().flat_map(|l| &l.forms) {
-                if is_type {
-                    break;
-                }
-                is_type = searcher.doc_freq(&Term::from_field_text(heads.1, form))? > 0;
-            }
-            word.weight = if is_type { TYPE_WORD } else { 1 };
-        }
-        Ok(())
-    }
-
     /// Whether nothing in the text can match (empty, or only punctuation).
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
@@ -410,10 +408,8 @@ pub struct WeightedField {
     pub stemmed: Field,
     pub folded: Option<Field>,
     pub boost: f32,
-    /// Whether a word found here counts fully for coverage ([`STRONG_FIELDS`]): the name,
-    /// its head and the attributes say what the product is; a category ("Pantalones y
-    /// polleras") or a description ("ideal para joggers") only that it is near.
-    pub strong: bool,
+    /// What a word found here counts for in coverage.
+    pub tier: Tier,
 }
 
 fn boxed(query: impl Query) -> Box<dyn Query> {
@@ -590,22 +586,39 @@ pub fn text_query(
     plan: &TextPlan,
     fields: &[WeightedField],
 ) -> tantivy::Result<Vec<Box<dyn Query>>> {
-    // A word found in a strong field (name, head, attributes; a store's name and place)
-    // counts twice what a word found only in a category or a description does: "ideal para
-    // joggers" does not make a fabric a jogger, nor "Pantalones y polleras" a pollera a
-    // pantalón.
-    let (strong, weak): (Vec<WeightedField>, Vec<WeightedField>) =
-        fields.iter().partition(|f| f.strong);
+    let tier = |t: Tier| -> Vec<WeightedField> {
+        fields.iter().filter(|f| f.tier == t).copied().collect()
+    };
+    let (head, strong, weak) = (tier(Tier::Head), tier(Tier::Strong), tier(Tier::Weak));
     plan.words
         .iter()
         .map(|w| {
-            let units = f32::from(w.weight);
-            let mut parts = vec![boxed(Counted(
-                word_query(w, &strong)?,
-                WORD_SCORE * STRONG_FIELDS * units,
-            ))];
+            // Strong and head parts add up (a word in the head is in the name too); a weak
+            // part counts only when nothing stronger matched.
+            let mut strong_parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            if !strong.is_empty() {
+                let units = WORD_SCORE * STRONG_UNITS;
+                strong_parts.push((
+                    Occur::Should,
+                    boxed(Counted(word_query(w, &strong)?, units)),
+                ));
+            }
+            if !head.is_empty() {
+                let units = if w.modifier {
+                    0.0
+                } else {
+                    WORD_SCORE * HEAD_UNITS
+                };
+                strong_parts.push((Occur::Should, boxed(Counted(word_query(w, &head)?, units))));
+            }
+            let mut parts: Vec<Box<dyn Query>> = Vec::new();
+            match strong_parts.len() {
+                0 => {}
+                1 => parts.push(strong_parts.remove(0).1),
+                _ => parts.push(boxed(BooleanQuery::new(strong_parts))),
+            }
             if !weak.is_empty() {
-                parts.push(boxed(Counted(word_query(w, &weak)?, WORD_SCORE * units)));
+                parts.push(boxed(Counted(word_query(w, &weak)?, WORD_SCORE)));
             }
             Ok(match parts.len() {
                 1 => parts.remove(0),

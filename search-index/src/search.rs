@@ -17,7 +17,7 @@ use crate::error::SearchResult;
 use crate::facets::{FacetCollector, FacetSet};
 use crate::fields::{Fields, PRODUCT, STORE};
 use crate::highlight::Highlighter;
-use crate::matching::{TextPlan, WeightedField, relaxed, text_query};
+use crate::matching::{TextPlan, Tier, WeightedField, relaxed, text_query};
 use crate::query::{
     ProductFacets, ProductHit, ProductPage, ProductQuery, StoreHit, StorePage, StoreQuery,
 };
@@ -161,31 +161,31 @@ fn product_fields(f: &Fields) -> [WeightedField; 5] {
             stemmed: f.name,
             folded: Some(f.name_fold),
             boost: 3.0,
-            strong: true,
+            tier: Tier::Strong,
         },
         WeightedField {
             stemmed: f.head,
             folded: Some(f.head_fold),
             boost: 3.0,
-            strong: true,
+            tier: Tier::Head,
         },
         WeightedField {
             stemmed: f.category,
             folded: Some(f.category_fold),
             boost: 2.0,
-            strong: false,
+            tier: Tier::Weak,
         },
         WeightedField {
             stemmed: f.attrs,
             folded: Some(f.attrs_fold),
             boost: 1.5,
-            strong: true,
+            tier: Tier::Strong,
         },
         WeightedField {
             stemmed: f.description,
             folded: None,
             boost: 0.5,
-            strong: false,
+            tier: Tier::Weak,
         },
     ]
 }
@@ -196,19 +196,19 @@ fn store_fields(f: &Fields) -> [WeightedField; 3] {
             stemmed: f.name,
             folded: Some(f.name_fold),
             boost: 3.0,
-            strong: true,
+            tier: Tier::Strong,
         },
         WeightedField {
             stemmed: f.place,
             folded: Some(f.place_fold),
             boost: 2.0,
-            strong: true,
+            tier: Tier::Strong,
         },
         WeightedField {
             stemmed: f.description,
             folded: None,
             boost: 0.5,
-            strong: false,
+            tier: Tier::Weak,
         },
     ]
 }
@@ -271,7 +271,6 @@ impl SearchIndex {
         // (The head is a word of the name: the name's fields know it already.)
         plan.mark_known(searcher, &folded, &stemmed)?;
         plan.correct(searcher, &folded, &stemmed, &self.synonyms)?;
-        plan.mark_types(searcher, (f.head, f.head_fold))?;
         let text_clauses = text_query(&plan, &product_fields(f))?;
         if text_clauses.is_empty()
             && let Some(field) = browse_field(q)
