@@ -193,6 +193,10 @@ pub struct Link {
     pub word: String,
     pub forms: Vec<String>,
     pub weight: f32,
+    /// Whether the linked word names the same thing (a synonym, a regional name, the word a
+    /// typo meant), as against what the word implies (a shade of a colour family, an
+    /// intent's products): only such links can say what a product is (its head).
+    pub names: bool,
 }
 
 /// The words of a query that take part in matching.
@@ -243,6 +247,7 @@ fn alternatives_of(synonyms: &Synonyms, word: &str, stem: Option<&str>, factor: 
             word: alternative.clone(),
             forms,
             weight: weight * factor,
+            names: *weight >= crate::synonyms::GROUP,
         });
     }
     out.sort_by(|a, b| a.word.cmp(&b.word));
@@ -385,6 +390,7 @@ impl TextPlan {
                         forms: inflections(&key, synonyms.is_adjective(&key)),
                         word: key.clone(),
                         weight: TYPO_LINK,
+                        names: true,
                     },
                 );
                 for mut link in alternatives_of(synonyms, &key, None, 1.0) {
@@ -604,12 +610,20 @@ pub fn text_query(
                 ));
             }
             if !head.is_empty() {
+                // Only the word, its typos and its synonyms name the product's type, not
+                // what it implies ("cortina" implies blackout; a blackout fabric is not a
+                // curtain).
+                let mut named = w.clone();
+                named.alternatives.retain(|l| l.names);
                 let units = if w.modifier {
                     0.0
                 } else {
                     WORD_SCORE * HEAD_UNITS
                 };
-                strong_parts.push((Occur::Should, boxed(Counted(word_query(w, &head)?, units))));
+                strong_parts.push((
+                    Occur::Should,
+                    boxed(Counted(word_query(&named, &head)?, units)),
+                ));
             }
             let mut parts: Vec<Box<dyn Query>> = Vec::new();
             match strong_parts.len() {
