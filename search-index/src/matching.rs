@@ -109,7 +109,7 @@ pub enum Tier {
 const STRONG_UNITS: f32 = 2.0;
 /// Units a word found in the head adds (a word after "para" or "con" adds none: it says
 /// what the product is for or has, not what it is).
-const HEAD_UNITS: f32 = 2.0;
+const HEAD_UNITS: f32 = 3.0;
 
 /// Words after which a query says what the product is for or has, not what it is.
 const MODIFIER_LINKS: [&str; 4] = ["para", "que", "con", "sin"];
