@@ -493,25 +493,27 @@ fn automata(word: &WordPlan, any_field: Field) -> tantivy::Result<WordAutomata> 
     Ok((typo, prefix, stem_typo))
 }
 
-/// The query for one word over `fields`: any of its forms in any of the fields, through the
-/// word cache, which builds the clauses (automata included) only for a segment whose
-/// matches it does not keep.
+/// The query for one word over `fields`, coverage units included ([`word_parts`]), through
+/// the word cache: a word is one kept list of documents and scores per segment, walked and
+/// sought like a posting list, however many fields, tiers and forms it is made of (a
+/// union of its parts per document cost a text search half its speed). Its clauses and
+/// automata are built only for a segment whose list is not kept.
 fn word_query(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<dyn Query>> {
     let typos = word.typos() > 0 && !word.known;
     let prefix = word.prefix && !word.known;
     let folded = fields.iter().any(|f| f.folded.is_some());
     let key = word_key(word, fields, typos && folded, prefix && folded);
     let (word, fields) = (word.clone(), fields.to_vec());
-    word_cache::cached(key, Box::new(move || word_clauses(&word, &fields)))
+    word_cache::cached(key, Box::new(move || word_parts(&word, &fields)))
 }
 
-/// The clauses of one word over `fields`.
-fn word_clauses(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<dyn Query>> {
+/// The clauses of one word over `fields`, with the word's typo and prefix automata.
+fn word_clauses(
+    word: &WordPlan,
+    fields: &[WeightedField],
+    (typo, prefix, stem_typo): &WordAutomata,
+) -> tantivy::Result<Box<dyn Query>> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let (typo, prefix, stem_typo) = match fields.iter().find_map(|f| f.folded) {
-        Some(field) => automata(word, field)?,
-        None => (None, None, None),
-    };
     for f in fields {
         if let Some(stem) = &word.stem {
             let term = Term::from_field_text(f.stemmed, stem);
@@ -568,10 +570,17 @@ fn word_clauses(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Bo
 /// and "blancas" (one stem) share their matches.
 fn word_key(word: &WordPlan, fields: &[WeightedField], typo: bool, prefix: bool) -> String {
     use std::fmt::Write;
-    let mut key = String::new();
+    let mut key = format!("m{}|", word.modifier);
     for f in fields {
         let folded = f.folded.map(|f| f.field_id());
-        let _ = write!(key, "{}/{:?}/{}|", f.stemmed.field_id(), folded, f.boost);
+        let _ = write!(
+            key,
+            "{}/{:?}/{}/{:?}|",
+            f.stemmed.field_id(),
+            folded,
+            f.boost,
+            f.tier
+        );
     }
     let _ = write!(key, "{:?}|{:?}", word.stem, word.alternatives);
     if typo || prefix {
@@ -586,60 +595,68 @@ fn word_key(word: &WordPlan, fields: &[WeightedField], typo: bool, prefix: bool)
     key
 }
 
-/// One query per word over `fields`, each worth [`WORD_SCORE`] more when it matches. A
-/// search asks for all of them, or for [`relaxed`] most of them.
+/// One query per word over `fields`, each worth its coverage units ([`Tier`]) times
+/// [`WORD_SCORE`] more when it matches. A search asks for all of them, or for [`relaxed`]
+/// most of them.
 pub fn text_query(
     plan: &TextPlan,
     fields: &[WeightedField],
 ) -> tantivy::Result<Vec<Box<dyn Query>>> {
+    plan.words.iter().map(|w| word_query(w, fields)).collect()
+}
+
+/// One word's clauses by tier, with their coverage units: the strong and head parts add
+/// up (a word in the head is in the name too); a weak part counts only when nothing
+/// stronger matched.
+fn word_parts(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<dyn Query>> {
     let tier = |t: Tier| -> Vec<WeightedField> {
         fields.iter().filter(|f| f.tier == t).copied().collect()
     };
     let (head, strong, weak) = (tier(Tier::Head), tier(Tier::Strong), tier(Tier::Weak));
-    plan.words
-        .iter()
-        .map(|w| {
-            // Strong and head parts add up (a word in the head is in the name too); a weak
-            // part counts only when nothing stronger matched.
-            let mut strong_parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            if !strong.is_empty() {
-                let units = WORD_SCORE * STRONG_UNITS;
-                strong_parts.push((
-                    Occur::Should,
-                    boxed(Counted(word_query(w, &strong)?, units)),
-                ));
-            }
-            if !head.is_empty() {
-                // Only the word, its typos and its synonyms name the product's type, not
-                // what it implies ("cortina" implies blackout; a blackout fabric is not a
-                // curtain).
-                let mut named = w.clone();
-                named.alternatives.retain(|l| l.names);
-                let units = if w.modifier {
-                    0.0
-                } else {
-                    WORD_SCORE * HEAD_UNITS
-                };
-                strong_parts.push((
-                    Occur::Should,
-                    boxed(Counted(word_query(&named, &head)?, units)),
-                ));
-            }
-            let mut parts: Vec<Box<dyn Query>> = Vec::new();
-            match strong_parts.len() {
-                0 => {}
-                1 => parts.push(strong_parts.remove(0).1),
-                _ => parts.push(boxed(BooleanQuery::new(strong_parts))),
-            }
-            if !weak.is_empty() {
-                parts.push(boxed(Counted(word_query(w, &weak)?, WORD_SCORE)));
-            }
-            Ok(match parts.len() {
-                1 => parts.remove(0),
-                _ => boxed(DisjunctionMaxQuery::new(parts)),
-            })
-        })
-        .collect()
+    // Built once for every part: a Levenshtein automaton of two edits is costly.
+    let automata = match fields.iter().find_map(|f| f.folded) {
+        Some(field) => automata(word, field)?,
+        None => (None, None, None),
+    };
+    let mut strong_parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if !strong.is_empty() {
+        let units = WORD_SCORE * STRONG_UNITS;
+        strong_parts.push((
+            Occur::Should,
+            boxed(Counted(word_clauses(word, &strong, &automata)?, units)),
+        ));
+    }
+    if !head.is_empty() {
+        // Only the word, its typos and its synonyms name the product's type, not what it
+        // implies ("cortina" implies blackout; a blackout fabric is not a curtain).
+        let mut named = word.clone();
+        named.alternatives.retain(|l| l.names);
+        let units = if word.modifier {
+            0.0
+        } else {
+            WORD_SCORE * HEAD_UNITS
+        };
+        strong_parts.push((
+            Occur::Should,
+            boxed(Counted(word_clauses(&named, &head, &automata)?, units)),
+        ));
+    }
+    let mut parts: Vec<Box<dyn Query>> = Vec::new();
+    match strong_parts.len() {
+        0 => {}
+        1 => parts.push(strong_parts.remove(0).1),
+        _ => parts.push(boxed(BooleanQuery::new(strong_parts))),
+    }
+    if !weak.is_empty() {
+        parts.push(boxed(Counted(
+            word_clauses(word, &weak, &automata)?,
+            WORD_SCORE,
+        )));
+    }
+    Ok(match parts.len() {
+        1 => parts.remove(0),
+        _ => boxed(DisjunctionMaxQuery::new(parts)),
+    })
 }
 
 /// Any `minimum` of `words` (from [`text_query`]).

@@ -8,6 +8,8 @@
 #   ROUNDS=4 DURATION=8 PRODUCTS=100000 tests/load/ab.sh
 #   A=$bin B=$bin A_ARGS="--global-limits false" tests/load/ab.sh   # one binary, two settings
 #   BODIES="search searchtypo search3" A=... B=... tests/load/ab.sh     # text searches only
+#   RESET_SQL="DROP TABLE ...; DELETE FROM _sqlx_migrations WHERE version = ..." \
+#     A=old B=new tests/load/ab.sh   # undo B's new migration before each start, for A
 #
 # Bodies: `{ __typename }` (the HTTP and GraphQL pipeline alone), `product(id)`, and the
 # nested page of issue 22 (20 newest products with store, category, 3 reviews and their
@@ -55,6 +57,9 @@ for round in $(seq "$ROUNDS"); do
   for side in A B; do
     BIN=${!side}
     INDEX_DIR="$SHARED_INDEX_DIR-$side"
+    if [ -n "${RESET_SQL:-}" ]; then
+      psql "$DB_URL" -qc "$RESET_SQL" >/dev/null
+    fi
     args_of_side=${side}_ARGS
     # shellcheck disable=SC2086 # the extra arguments are words on purpose
     start_server "$PORT" "$OUT/ab-$side.log" --response-cache-seconds 0 \
