@@ -14,7 +14,8 @@
 # Bodies: `{ __typename }` (the HTTP and GraphQL pipeline alone), `product(id)`, and the
 # nested page of issue 22 (20 newest products with store, category, 3 reviews and their
 # authors); `search`, `search3` and `searchtypo` are text searches of the engine benchmark's
-# shapes (two words; type, colour and material; the same with a typo), first 20, names only.
+# shapes (two words; type, colour and material; the same with a typo), first 20, names only;
+# `searchnone` is two words no seeded product has together (a partial-match search).
 # Each binary keeps its own index directory (built by its first start), so two builds of
 # different index schema versions compare without rebuilding each round; they share the
 # machine's two cores with wrk and PostgreSQL, so compare the ratio within one run.
@@ -43,7 +44,8 @@ jq -nc --arg id "$global" \
   >"$bodies/product.json"
 jq -nc '{query: "{ products(first: 20, sort: NEWEST) { nodes { name price { amount } store { name city } category { name } reviews(first: 3) { nodes { rating author { name } } } } } }"}' \
   >"$bodies/nested.json"
-for pair in 'search:camisa lino' 'search3:remera roja algodon' 'searchtypo:pantalon negor lana'; do
+for pair in 'search:camisa lino' 'search3:remera roja algodon' 'searchtypo:pantalon negor lana' \
+  'searchnone:pantalon lana'; do
   jq -nc --arg q "${pair#*:}" \
     '{query: "query($q: String!) { products(first: 20, query: $q) { nodes { name } } }", variables: {q: $q}}' \
     >"$bodies/${pair%%:*}.json"
