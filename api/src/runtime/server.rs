@@ -510,6 +510,13 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     })
 }
 
+/// Reloads the search vocabulary; on failure the last one stays in use.
+async fn reload_vocabulary(state: &http::AppState) {
+    if let Err(error) = state.search.vocabulary.reload(state.db.pool()).await {
+        tracing::warn!(%error, "could not reload the search vocabulary");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;
@@ -577,12 +584,5 @@ mod tests {
         };
         let PersistedQueriesCommand::Push(push) = args.command;
         assert_eq!(push.manifests.len(), 2);
-    }
-}
-
-/// Reloads the search vocabulary; on failure the last one stays in use.
-async fn reload_vocabulary(state: &http::AppState) {
-    if let Err(error) = state.search.vocabulary.reload(state.db.pool()).await {
-        tracing::warn!(%error, "could not reload the search vocabulary");
     }
 }
