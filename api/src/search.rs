@@ -10,6 +10,7 @@
 #![deny(clippy::arithmetic_side_effects)]
 
 pub mod facets;
+pub mod live_vocabulary;
 pub mod suggest;
 pub mod vocabulary;
 
@@ -48,7 +49,7 @@ pub struct SearchState {
     pub backend: SearchBackend,
     pub live: Option<LiveIndex>,
     /// The vocabulary queries are analysed with (built-in files and admins' entries).
-    pub vocabulary: vocabulary::LiveVocabulary,
+    pub vocabulary: live_vocabulary::LiveVocabulary,
     recent: Arc<Mutex<HashMap<UserId, ConsistencyToken>>>,
 }
 
@@ -69,7 +70,7 @@ impl SearchState {
         Self {
             backend,
             live,
-            vocabulary: vocabulary::LiveVocabulary::default(),
+            vocabulary: live_vocabulary::LiveVocabulary::default(),
             recent: Arc::new(Mutex::new(HashMap::new())),
         }
     }

@@ -1,86 +1,21 @@
-//! The search vocabulary admins change at run time: synonyms, words of intent and stop words
-//! added over the built-in files (`search-index/vocabulary/`), stored in PostgreSQL
-//! (`search_vocabulary`).
-//!
-//! Queries apply the vocabulary when they are analysed, so an entry changes results without
-//! a reindex. Each process keeps the merged vocabulary in memory and reloads it when a
-//! change is announced on `textisur_events` (a statement trigger sends `VocabularyChanged` at
-//! commit), and once a minute in case a notice was lost while the listener reconnected. The
-//! process that made the change reloads before it answers, so the admin's next search sees
-//! it; others within the event's delivery (milliseconds), well inside the index's freshness
-//! bound.
-
-use std::sync::{Arc, PoisonError, RwLock};
+//! The GraphQL side of the search vocabulary admins change at run time: synonyms, words of
+//! intent and stop words added over the built-in files (`search-index/vocabulary/`), stored
+//! in PostgreSQL (`search_vocabulary`). How every process keeps it: `live_vocabulary.rs`.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use textisur_search_index::{Synonyms, VocabularyEntry};
 
+use super::live_vocabulary::MAX_ENTRIES;
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::ApiError;
 use crate::graphql::guards::AdminOnly;
 use crate::graphql::ids::{NodeKind, decode_row, encode};
 use crate::graphql::user_errors::{UserError, UserErrorCode};
 
-/// Most entries the table may hold: each is merged into every process's vocabulary.
-pub const MAX_ENTRIES: i64 = 5_000;
 /// Longest word of an entry, in characters (the index drops longer tokens).
 const MAX_WORD_CHARS: usize = 40;
 /// Most words one entry lists.
 const MAX_WORDS: usize = 20;
-
-/// The vocabulary queries are analysed with: the built-in files plus the table. Cheap to
-/// clone (shared).
-#[derive(Clone, Default)]
-pub struct LiveVocabulary {
-    current: Arc<RwLock<Synonyms>>,
-}
-
-impl std::fmt::Debug for LiveVocabulary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveVocabulary").finish_non_exhaustive()
-    }
-}
-
-impl LiveVocabulary {
-    /// The vocabulary as last loaded.
-    pub fn current(&self) -> Synonyms {
-        self.current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Reads the table and merges it over the built-in files.
-    pub async fn reload(&self, pool: &sqlx::PgPool) -> sqlx::Result<usize> {
-        let rows = sqlx::query!(
-            r#"SELECT kind, word, words FROM search_vocabulary ORDER BY id LIMIT $1"#,
-            MAX_ENTRIES
-        )
-        .fetch_all(pool)
-        .await?;
-        let entries: Vec<VocabularyEntry> = rows
-            .into_iter()
-            .filter_map(|row| entry(&row.kind, row.word, row.words))
-            .collect();
-        let merged = Synonyms::default().with_entries(&entries);
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = merged;
-        metrics::gauge!("textisur_search_vocabulary_entries").set(entries.len() as f64);
-        Ok(entries.len())
-    }
-}
-
-fn entry(kind: &str, word: Option<String>, words: Vec<String>) -> Option<VocabularyEntry> {
-    match kind {
-        "SYNONYMS" => Some(VocabularyEntry::Group(words)),
-        "IMPLIES" => Some(VocabularyEntry::Implies {
-            word: word?,
-            implies: words,
-        }),
-        "STOP_WORD" => Some(VocabularyEntry::StopWord(word?)),
-        _ => None,
-    }
-}
 
 /// What an entry does.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,12 +50,15 @@ impl SearchVocabularyKind {
 /// An entry of the run-time search vocabulary.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct SearchVocabularyEntry {
+    /// The entry's id, for `removeSearchVocabulary`.
     pub id: ID,
+    /// What the entry does.
     pub kind: SearchVocabularyKind,
     /// The word an `IMPLIES` or `STOP_WORD` entry is about; null for `SYNONYMS`.
     pub word: Option<String>,
     /// The words of a `SYNONYMS` group, or what an `IMPLIES` word also finds.
     pub words: Vec<String>,
+    /// When the entry was added.
     pub created_at: DateTime<Utc>,
 }
 
@@ -128,6 +66,7 @@ pub struct SearchVocabularyEntry {
 /// characters, compared without case or accents.
 #[derive(InputObject, Debug)]
 pub struct SearchVocabularyInput {
+    /// What the entry does.
     pub kind: SearchVocabularyKind,
     /// Required by `IMPLIES` and `STOP_WORD`; must be absent for `SYNONYMS`.
     pub word: Option<String>,
@@ -274,7 +213,7 @@ impl VocabularyMutations {
     async fn add_search_vocabulary(
         &self,
         ctx: &Context<'_>,
-        input: SearchVocabularyInput,
+        #[graphql(desc = "The entry to add.")] input: SearchVocabularyInput,
     ) -> Result<SearchVocabularyPayload> {
         let rc = RequestContext::of(ctx);
         let (word, words) = match validate(&input) {
@@ -315,7 +254,7 @@ impl VocabularyMutations {
     async fn remove_search_vocabulary(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The entry's id (`SearchVocabularyEntry.id`).")] id: ID,
     ) -> Result<SearchVocabularyPayload> {
         let rc = RequestContext::of(ctx);
         let not_found = || {

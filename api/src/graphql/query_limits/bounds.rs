@@ -47,6 +47,12 @@ pub(super) const LIST_CAPS: &[(&str, &str, u64)] = &[
     ("UpsertProductsPayload", "products", UPSERT_MAX as u64),
     // `accounts::db::sessions` reads at most 100.
     ("User", "sessions", 100),
+    // Enforced by `addSearchVocabulary`, and the listing reads no more.
+    (
+        "Query",
+        "searchVocabulary",
+        crate::search::live_vocabulary::MAX_ENTRIES as u64,
+    ),
     ("*", "userErrors", MAX_USER_ERRORS as u64),
 ];
 
