@@ -319,13 +319,16 @@ impl SearchIndex {
         // the products with the most words first.
         if plan.words.len() >= 2 && total < RELAX_BELOW {
             let mut minimum = plan.words.len() - 1;
-            loop {
+            // The first step without facets: one intersection per left-out word.
+            if !q.facets {
+                (collected, total) =
+                    self.all_but_one(searcher, q, &text_clauses, &filters, collected, total)?;
+                minimum -= 1;
+            }
+            while total < RELAX_BELOW && minimum >= 1 {
                 let relaxed = [relaxed(&text_clauses, minimum)];
                 (collected, total, facets) =
                     self.product_matches(searcher, q, &relaxed, &filters, true)?;
-                if total >= RELAX_BELOW || minimum == 1 {
-                    break;
-                }
                 minimum -= 1;
             }
         }
@@ -346,6 +349,44 @@ impl SearchIndex {
             facets,
             corrected_query,
         })
+    }
+
+    /// The first relaxed step: the products with every word but one, added to `full` (the
+    /// page and total of those with every word). Each pass asks for all the words but one
+    /// and not that one, so the passes are disjoint: totals add up, and the page is the
+    /// best of each pass's best. Intersections led by the rarer words cost a fraction of a
+    /// walk of every word's union, which is what any `minimum` of the words asks for.
+    /// Facets would not add up from the passes' top values, so a page with facets takes
+    /// the union instead.
+    fn all_but_one(
+        &self,
+        searcher: &Searcher,
+        q: &ProductQuery,
+        words: &[Box<dyn Query>],
+        filters: &[(FilterOf, Box<dyn Query>)],
+        full: Vec<Collected>,
+        full_total: u64,
+    ) -> SearchResult<(Vec<Collected>, u64)> {
+        let (mut collected, mut total) = (full, full_total);
+        for left_out in 0..words.len() {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = words
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != left_out)
+                .map(|(_, w)| (Occur::Must, w.box_clone()))
+                .collect();
+            clauses.push((Occur::MustNot, words[left_out].box_clone()));
+            let part: [Box<dyn Query>; 1] = [Box::new(BooleanQuery::new(clauses))];
+            let (page, count, _) = self.product_matches(searcher, q, &part, filters, true)?;
+            collected.extend(page);
+            total += count;
+        }
+        let descending = q.sort.descending();
+        collected.sort_by(|a, b| crate::collect::compare(&a.key, &b.key, descending));
+        let mut seen = std::collections::HashSet::new();
+        collected.retain(|c| seen.insert(c.key.id));
+        collected.truncate(q.limit + 1);
+        Ok((collected, total))
     }
 
     /// The page, the total and the facets of the products that match all of `text` and
