@@ -354,14 +354,17 @@ impl TextPlan {
         stemmed: &[Field],
         synonyms: &Synonyms,
     ) -> tantivy::Result<()> {
-        let mut stemmer = analysis::stemmed();
+        // Built only for a word the index does not know: most queries have none, and an
+        // analyzer costs more to build than a quick search.
+        let mut stemmer: Option<TextAnalyzer> = None;
         for word in &mut self.words {
             if word.known || word.stem.is_none() {
                 continue;
             }
+            let stemmer = stemmer.get_or_insert_with(analysis::stemmed);
             let mut found = None;
             for variant in sound_alikes(&word.folded) {
-                let stem = stem_of(&mut stemmer, &variant);
+                let stem = stem_of(stemmer, &variant);
                 if holds(searcher, folded, stemmed, &variant, stem.as_deref())? {
                     found = Some((variant, stem));
                     break;

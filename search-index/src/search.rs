@@ -3,6 +3,7 @@
 
 use std::ops::Bound;
 
+use tantivy::collector::Collector;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
     TermSetQuery,
@@ -367,7 +368,7 @@ impl SearchIndex {
         full: Vec<Collected>,
         full_total: u64,
     ) -> SearchResult<(Vec<Collected>, u64)> {
-        let (mut collected, mut total) = (full, full_total);
+        let mut fruits = vec![(full, full_total)];
         for left_out in 0..words.len() {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = words
                 .iter()
@@ -378,15 +379,11 @@ impl SearchIndex {
             clauses.push((Occur::MustNot, words[left_out].box_clone()));
             let part: [Box<dyn Query>; 1] = [Box::new(BooleanQuery::new(clauses))];
             let (page, count, _) = self.product_matches(searcher, q, &part, filters, true)?;
-            collected.extend(page);
-            total += count;
+            fruits.push((page, count));
         }
-        let descending = q.sort.descending();
-        collected.sort_by(|a, b| crate::collect::compare(&a.key, &b.key, descending));
-        let mut seen = std::collections::HashSet::new();
-        collected.retain(|c| seen.insert(c.key.id));
-        collected.truncate(q.limit + 1);
-        Ok((collected, total))
+        // Merged as one collector merges its segments: best first, each id once, the page.
+        let page = PageCollector::for_sort(q.sort, true, q.after, q.limit + 1);
+        Ok(page.merge_fruits(fruits)?)
     }
 
     /// The page, the total and the facets of the products that match all of `text` and

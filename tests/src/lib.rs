@@ -330,6 +330,21 @@ impl TestApp {
         self.post_json(token, body).await
     }
 
+    /// The `field` (a string field of `Product`) of the first ten products of
+    /// `products(query: text)`, in the listing's order.
+    pub async fn search_field(&self, text: &str, field: &str) -> Vec<String> {
+        let query = format!(
+            "query($q: String!) {{ products(query: $q, first: 10) {{ nodes {{ {field} }} }} }}"
+        );
+        let data = self.data(&query, json!({ "q": text })).await;
+        data["products"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n[field].as_str().expect("a string field").to_owned())
+            .collect()
+    }
+
     /// POSTs a query and returns `data`, failing the test on any error.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let (status, body) = self.graphql(query, variables).await;

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use textisur_tests::TestApp;
 
 struct Product {
@@ -172,22 +172,6 @@ async fn load(app: &TestApp, products: &[Product]) {
     app.sync_search().await;
 }
 
-/// The first ten refs the server answers `q` with.
-async fn ours(app: &TestApp, q: &str) -> Vec<String> {
-    let data = app
-        .data(
-            "query($q: String!) { products(query: $q, first: 10) { nodes { slug } } }",
-            json!({ "q": q }),
-        )
-        .await;
-    data["products"]["nodes"]
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .map(|n| n["slug"].as_str().expect("slug").to_owned())
-        .collect()
-}
-
 /// The first ten refs of PostgreSQL full-text search: the products' own weighted document
 /// (name A, category and attributes B, description D, Spanish stems, accents folded), the
 /// query through `websearch_to_tsquery`, ranked by `ts_rank_cd`.
@@ -271,7 +255,10 @@ async fn the_graded_set_ranks_above_its_thresholds_and_postgres() {
     let none = HashMap::new();
     for query in &queries {
         let grades = qrels.get(&query.id).unwrap_or(&none);
-        let (a, b) = (ours(&app, &query.q).await, postgres(&app, &query.q).await);
+        let (a, b) = (
+            app.search_field(&query.q, "slug").await,
+            postgres(&app, &query.q).await,
+        );
         let (na, nb) = (ndcg(&a, grades), ndcg(&b, grades));
         let form = by_form.entry(query.form.clone()).or_default();
         form.0.add(na, a.is_empty());

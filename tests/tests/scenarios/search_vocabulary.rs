@@ -5,25 +5,15 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use textisur_api::runtime::http::HttpConfig;
 use textisur_tests::market::Market;
+use textisur_tests::{TestApp, TestOptions};
 
 /// The index's freshness bound: what a write may take to reach every search.
 const FRESHNESS: Duration = Duration::from_secs(2);
 
 async fn names(market: &Market, q: &str) -> Vec<String> {
-    let data = market
-        .app
-        .data(
-            "query($q: String!) { products(query: $q, first: 10) { nodes { name } } }",
-            json!({ "q": q }),
-        )
-        .await;
-    data["products"]["nodes"]
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .map(|n| n["name"].as_str().expect("name").to_owned())
-        .collect()
+    market.app.search_field(q, "name").await
 }
 
 #[tokio::test]
@@ -132,5 +122,48 @@ async fn vocabulary_entries_change_results_without_a_reindex() {
     assert_eq!(
         body["data"]["searchVocabulary"],
         json!([{ "kind": "IMPLIES", "word": "fiesta", "words": ["guayabera"] }])
+    );
+}
+
+/// In production (safelist on), operations that are not persisted are for admins only: the
+/// vocabulary operations (admins' own, from the playground, not in the apps' manifests) work
+/// there for an admin, and a seller sending the same text is refused before it runs.
+#[tokio::test]
+async fn admins_change_the_vocabulary_in_production() {
+    let app = TestApp::spawn_with(TestOptions {
+        http: Some(HttpConfig {
+            production: true,
+            safelist: true,
+            ..HttpConfig::default()
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    let seller = app.quick_account("Vendedora", "SELLER").await;
+    let admin = app.quick_account("Admin", "ADMIN").await;
+    let add = "mutation { addSearchVocabulary(input: {kind: SYNONYMS, words: [\"guayabera\", \"camisa\"]}) {
+        entry { words } userErrors { code } } }";
+    let (_, body) = app.graphql_as(&seller.access_token, add, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_ALLOWED",
+        "{body}"
+    );
+    let (_, body) = app.graphql_as(&admin.access_token, add, json!({})).await;
+    assert_eq!(
+        body["data"]["addSearchVocabulary"]["entry"]["words"],
+        json!(["guayabera", "camisa"]),
+        "{body}"
+    );
+    let (_, body) = app
+        .graphql_as(
+            &admin.access_token,
+            "{ searchVocabulary { kind } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["searchVocabulary"],
+        json!([{ "kind": "SYNONYMS" }]),
+        "{body}"
     );
 }
