@@ -60,6 +60,10 @@ pub struct WordPlan {
     pub to: usize,
     /// Spanish stem; `None` for a stop word.
     pub stem: Option<String>,
+    /// When the vocabulary gives the word's stem to a word of another meaning ("gorra" and
+    /// "gorro", [`Synonyms::stem_rivals`]): the word's own forms, matched whole in the
+    /// folded fields instead of the stem.
+    pub forms: Option<Vec<String>>,
     /// The word forms (folded: singular, plural, both genders) of the words the vocabulary
     /// links it to, with their weights. They are matched as whole words in the folded
     /// fields, not as stems: a stem joins unrelated words ("bordó" and "bordado", "polo"
@@ -73,9 +77,11 @@ pub struct WordPlan {
     pub known: bool,
     /// A short word another word of the query vouches for: it gets one typo.
     pub in_context: bool,
-    /// The word comes after "para", "que", "con" or "sin" and a word before it: it says
-    /// what the product is for or has ("tela para cortinas", "buzo con capucha"), not what
-    /// it is, so it never counts as a type word.
+    /// The word says what the product is for or has, not what it is: it comes after
+    /// "para", "que", "con" or "sin" and a word before it ("tela para cortinas", "buzo con
+    /// capucha"), or it is a word of intent ("abrigado", "verano"). It never counts as a
+    /// type word, and a description that says it ("ideal para cortinas") adds to a name
+    /// that matches it.
     pub modifier: bool,
 }
 
@@ -262,6 +268,29 @@ fn add_link(links: &mut Vec<Link>, link: Link) {
     }
 }
 
+/// The forms `word` is matched by when the stemmer joins it with a word of another meaning
+/// (`None` otherwise): its singular and plural and, unless that is one of the rivals, the
+/// other gender ("abrigado": abrigada, but "gorra" never gorro).
+fn own_forms(synonyms: &Synonyms, word: &str, stem: Option<&str>) -> Option<Vec<String>> {
+    let rivals = synonyms.stem_rivals(word, stem?);
+    if rivals.is_empty() {
+        return None;
+    }
+    let rival = |form: &String| rivals.iter().any(|r| inflections(r, false).contains(form));
+    // Forms that match nothing in the index (from a wrong guess at the singular) cost
+    // nothing.
+    let mut forms: Vec<String> = [Some(word), word.strip_suffix("es"), word.strip_suffix('s')]
+        .into_iter()
+        .flatten()
+        .filter(|s| s.chars().count() >= 3)
+        .flat_map(|s| inflections(s, true))
+        .collect();
+    forms.retain(|f| !rival(f));
+    forms.sort();
+    forms.dedup();
+    Some(forms)
+}
+
 fn stem_of(stemmer: &mut TextAnalyzer, word: &str) -> Option<String> {
     analysis::words(stemmer, word)
         .into_iter()
@@ -300,16 +329,19 @@ impl TextPlan {
                 continue;
             }
             let alternatives = alternatives_of(synonyms, &w.text, stem.as_deref(), 1.0);
+            let forms = own_forms(synonyms, &w.text, stem.as_deref());
+            let modifier = w.from > modifiers_from || synonyms.is_intent(&w.text);
             words.push(WordPlan {
                 folded: w.text,
                 from: w.from,
                 to: w.to,
                 stem,
+                forms,
                 alternatives,
                 prefix,
                 known: false,
                 in_context: false,
-                modifier: w.from > modifiers_from,
+                modifier,
             });
         }
         if words.len() > MAX_WORDS {
@@ -372,6 +404,7 @@ impl TextPlan {
             }
             if let Some((variant, stem)) = found {
                 word.alternatives = alternatives_of(synonyms, &variant, stem.as_deref(), 1.0);
+                word.forms = own_forms(synonyms, &variant, stem.as_deref());
                 word.folded = variant;
                 word.stem = stem;
                 word.known = true;
@@ -518,7 +551,16 @@ fn word_clauses(
 ) -> tantivy::Result<Box<dyn Query>> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for f in fields {
-        if let Some(stem) = &word.stem {
+        if let (Some(forms), Some(folded)) = (&word.forms, f.folded) {
+            let terms = forms
+                .iter()
+                .map(|form| Term::from_field_text(folded, form))
+                .collect::<Vec<_>>();
+            should.push((
+                Occur::Should,
+                boost(boxed(TermSetQuery::new(terms)), f.boost),
+            ));
+        } else if let Some(stem) = &word.stem {
             let term = Term::from_field_text(f.stemmed, stem);
             should.push((
                 Occur::Should,
@@ -585,7 +627,11 @@ fn word_key(word: &WordPlan, fields: &[WeightedField], typo: bool, prefix: bool)
             f.tier
         );
     }
-    let _ = write!(key, "{:?}|{:?}", word.stem, word.alternatives);
+    let _ = write!(
+        key,
+        "{:?}|{:?}|{:?}",
+        word.stem, word.forms, word.alternatives
+    );
     if typo || prefix {
         let _ = write!(
             key,
@@ -658,6 +704,10 @@ fn word_parts(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
     }
     Ok(match parts.len() {
         1 => parts.remove(0),
+        // What a product is for is said in its description as much as in its name.
+        _ if word.modifier => boxed(BooleanQuery::new(
+            parts.into_iter().map(|p| (Occur::Should, p)).collect(),
+        )),
         _ => boxed(DisjunctionMaxQuery::new(parts)),
     })
 }

@@ -54,6 +54,8 @@ pub enum Entry {
 #[derive(Clone, Debug)]
 pub struct Synonyms {
     inner: Arc<Vocabulary>,
+    /// Spanish stem → the vocabulary's words with that stem (see [`Synonyms::stem_rivals`]).
+    stems: Arc<HashMap<String, Vec<String>>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -192,13 +194,7 @@ impl Vocabulary {
 /// the forms a vocabulary entry may be listed under. Not a stemmer on purpose: a stem joins
 /// unrelated words ("bordó" and "bordado"), and the entries are listed under whole words.
 fn lookup_forms(word: &str) -> impl Iterator<Item = String> {
-    let mut singulars = vec![word.to_owned()];
-    if let Some(stem) = word.strip_suffix("es").filter(|s| s.chars().count() >= 3) {
-        singulars.push(stem.to_owned());
-    }
-    if let Some(stem) = word.strip_suffix('s').filter(|s| s.chars().count() >= 3) {
-        singulars.push(stem.to_owned());
-    }
+    let singulars = singulars(word);
     let mut forms = singulars.clone();
     for s in singulars {
         let swapped = match s.chars().last() {
@@ -211,9 +207,39 @@ fn lookup_forms(word: &str) -> impl Iterator<Item = String> {
     forms.into_iter()
 }
 
+/// `word`, and `word` without a plural ending when it has one.
+fn singulars(word: &str) -> Vec<String> {
+    let mut singulars = vec![word.to_owned()];
+    if let Some(stem) = word.strip_suffix("es").filter(|s| s.chars().count() >= 3) {
+        singulars.push(stem.to_owned());
+    }
+    if let Some(stem) = word.strip_suffix('s').filter(|s| s.chars().count() >= 3) {
+        singulars.push(stem.to_owned());
+    }
+    singulars
+}
+
 impl Synonyms {
     fn from_vocabulary(v: Vocabulary) -> Self {
-        Self { inner: Arc::new(v) }
+        let mut stemmer = analysis::stemmed();
+        let mut stems: HashMap<String, Vec<String>> = HashMap::new();
+        let words: HashSet<&String> = v
+            .alternatives
+            .iter()
+            .flat_map(|(word, links)| std::iter::once(word).chain(links.iter().map(|(w, _)| w)))
+            .collect();
+        for word in words {
+            if let Some(stem) = analysis::words(&mut stemmer, word).into_iter().next() {
+                stems.entry(stem.text).or_default().push(word.clone());
+            }
+        }
+        for list in stems.values_mut() {
+            list.sort();
+        }
+        Self {
+            inner: Arc::new(v),
+            stems: Arc::new(stems),
+        }
     }
 
     /// Groups only, one per line, words separated by commas; `#` starts a comment.
@@ -271,6 +297,43 @@ impl Synonyms {
             })
             .min()
             .map(|(_, key)| key)
+    }
+
+    /// The vocabulary's words that share `stem` with `folded_word` but mean something else:
+    /// neither a form of it (its singular, its plural) nor linked to it. The stemmer makes
+    /// one word of "gorra" (cap) and "gorro" (beanie), of "pana" (corduroy) and "paño"
+    /// (wool cloth), of "abrigado" (warm) and "abrigo" (coat); the vocabulary, which lists
+    /// them apart, says they are not.
+    pub fn stem_rivals(&self, folded_word: &str, stem: &str) -> Vec<&str> {
+        let Some(words) = self.stems.get(stem) else {
+            return Vec::new();
+        };
+        let own = singulars(folded_word);
+        let genders: Vec<String> = lookup_forms(folded_word).collect();
+        let named = |w: &str| self.of(w).iter().any(|(_, weight)| *weight >= GROUP);
+        let links = self.of(folded_word);
+        words
+            .iter()
+            // Its plural or singular.
+            .filter(|w| !own.contains(w) && !singulars(w).contains(&folded_word.to_owned()))
+            // Its other gender, unless both name things ("gorra", "gorro").
+            .filter(|w| {
+                !(genders.contains(w) || lookup_forms(w).any(|f| f == folded_word))
+                    || (named(w) && named(folded_word))
+            })
+            // Two words of intent ("manchar", "mancharme") are one meaning.
+            .filter(|w| named(w) || named(folded_word))
+            .filter(|w| !links.iter().any(|(l, _)| l == *w))
+            .filter(|w| !self.of(w).iter().any(|(l, _)| own.contains(l)))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Whether `folded_word` is only a word of intent ("invierno", "bebé", "abrigado"): it
+    /// implies products and never names one.
+    pub fn is_intent(&self, folded_word: &str) -> bool {
+        let links = self.of(folded_word);
+        !links.is_empty() && links.iter().all(|(_, w)| (w - INTENT).abs() < 1e-6)
     }
 
     /// Whether `folded_word` is an adjective (a colour), written in both genders.
@@ -358,6 +421,30 @@ mod tests {
             assert_eq!(weight(&s, a, b), None, "{a} → {b}");
             assert_eq!(weight(&s, b, a), None, "{b} → {a}");
         }
+    }
+
+    #[test]
+    fn words_the_stemmer_joins_but_the_vocabulary_keeps_apart_are_rivals() {
+        let s = Synonyms::default();
+        let rivals = |w: &str| {
+            let stem = analysis::words(&mut analysis::stemmed(), w)
+                .into_iter()
+                .next()
+                .map(|w| w.text)
+                .unwrap_or_default();
+            s.stem_rivals(w, &stem)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rivals("gorra"), ["gorro"]);
+        assert_eq!(rivals("gorras"), ["gorro"]);
+        assert_eq!(rivals("gorro"), ["gorra"]);
+        assert!(rivals("abrigado").contains(&"abrigo".to_owned()));
+        // A word's own plural, or a word linked to it, is no rival.
+        assert!(rivals("remera").is_empty());
+        assert!(rivals("remeras").is_empty());
+        assert!(rivals("rojo").is_empty(), "{:?}", rivals("rojo"));
     }
 
     #[test]
