@@ -83,6 +83,10 @@ pub struct WordPlan {
     /// type word, and a description that says it ("ideal para cortinas") adds to a name
     /// that matches it.
     pub modifier: bool,
+    /// Fewer edits than the word's length allows: the vocabulary word it meant is this
+    /// close ("camisteas" is one transposition from camisetas, so camisas, two edits away,
+    /// is not what was meant).
+    pub typo_cap: Option<u8>,
 }
 
 impl WordPlan {
@@ -92,7 +96,7 @@ impl WordPlan {
         if self.in_context && chars == SHORT_WORD_IN_CONTEXT {
             return 1;
         }
-        typo_budget(chars)
+        typo_budget(chars).min(self.typo_cap.unwrap_or(u8::MAX))
     }
 }
 
@@ -122,6 +126,9 @@ const MODIFIER_LINKS: [&str; 4] = ["para", "que", "con", "sin"];
 
 /// Weight of the links a misspelt word borrows from the vocabulary word it meant.
 const TYPO_LINK: f32 = 0.4;
+/// Weight of the links of that vocabulary word: below a direct match with a typo (0.3),
+/// so "pantalnoes" finds pantalones before the other words for trousers.
+const TYPO_ALTERNATIVE: f32 = 0.2;
 
 /// Spelling swaps that keep a Spanish word's sound, as shoppers mix them up: ll and y
 /// (yeísmo), b and v, z and s, g and j before e and i, k for qu, a silent h.
@@ -342,6 +349,7 @@ impl TextPlan {
                 known: false,
                 in_context: false,
                 modifier,
+                typo_cap: None,
             });
         }
         if words.len() > MAX_WORDS {
@@ -418,8 +426,16 @@ impl TextPlan {
             // word ("mesclila": mezclila, one edit from mezclilla).
             let key = std::iter::once(word.folded.clone())
                 .chain(sound_alikes(&word.folded))
-                .find_map(|w| synonyms.nearest(&w, budget).map(str::to_owned));
-            if let Some(key) = key {
+                .enumerate()
+                .find_map(|(i, w)| {
+                    synonyms
+                        .nearest_with_edits(&w, budget)
+                        .map(|(key, edits)| (key.to_owned(), (i == 0).then_some(edits)))
+                });
+            if let Some((key, edits)) = key {
+                if let Some(edits) = edits {
+                    word.typo_cap = Some(edits.max(1));
+                }
                 add_link(
                     &mut word.alternatives,
                     Link {
@@ -430,7 +446,7 @@ impl TextPlan {
                     },
                 );
                 for mut link in alternatives_of(synonyms, &key, None, 1.0) {
-                    link.weight = TYPO_LINK;
+                    link.weight = TYPO_ALTERNATIVE;
                     add_link(&mut word.alternatives, link);
                 }
             }
@@ -589,7 +605,10 @@ fn word_clauses(
                 field: f.stemmed,
                 automaton: Arc::clone(automaton),
             };
-            should.push((Occur::Should, boost(boxed(query), 0.3 * f.boost)));
+            // Below the word's own typo (0.3) and the links of the word it meant (0.2): a
+            // stem is shorter, so an edit there reaches further ("camisteas" is camisetas,
+            // but its stem "camist" is one edit from camisa's).
+            should.push((Occur::Should, boost(boxed(query), 0.1 * f.boost)));
         }
         if let Some(automaton) = &typo {
             // Constant score: a typo match is worth less than most exact matches.

@@ -56,6 +56,8 @@ pub struct Synonyms {
     inner: Arc<Vocabulary>,
     /// Spanish stem → the vocabulary's words with that stem (see [`Synonyms::stem_rivals`]).
     stems: Arc<HashMap<String, Vec<String>>>,
+    /// Every word the vocabulary lists, linked from or to, sorted.
+    words: Arc<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -228,6 +230,8 @@ impl Synonyms {
             .iter()
             .flat_map(|(word, links)| std::iter::once(word).chain(links.iter().map(|(w, _)| w)))
             .collect();
+        let mut all: Vec<String> = words.iter().map(|w| (*w).clone()).collect();
+        all.sort();
         for word in words {
             if let Some(stem) = analysis::words(&mut stemmer, word).into_iter().next() {
                 stems.entry(stem.text).or_default().push(word.clone());
@@ -239,6 +243,7 @@ impl Synonyms {
         Self {
             inner: Arc::new(v),
             stems: Arc::new(stems),
+            words: Arc::new(all),
         }
     }
 
@@ -275,17 +280,22 @@ impl Synonyms {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// The vocabulary word nearest to a misspelt `folded_word` within `budget` edits (one of
+    /// The vocabulary word (listed or linked to) nearest to a misspelt `folded_word` within `budget` edits (one of
     /// its forms against the word as listed), if any. Candidates share the first letter, as
     /// typos rarely hit it, which keeps this to a few dozen comparisons.
     pub fn nearest(&self, folded_word: &str, budget: u8) -> Option<&str> {
+        self.nearest_with_edits(folded_word, budget)
+            .map(|(key, _)| key)
+    }
+
+    /// [`Synonyms::nearest`], with the edits it is away.
+    pub fn nearest_with_edits(&self, folded_word: &str, budget: u8) -> Option<(&str, u8)> {
         let budget = usize::from(budget);
         let first = folded_word.chars().next()?;
         let forms: Vec<String> = lookup_forms(folded_word).collect();
         let chars = folded_word.chars().count();
-        self.inner
-            .alternatives
-            .keys()
+        self.words
+            .iter()
             .filter(|key| key.starts_with(first))
             .filter(|key| key.chars().count().abs_diff(chars) <= budget + 2)
             .filter_map(|key| {
@@ -296,7 +306,7 @@ impl Synonyms {
                 (distance <= budget).then_some((distance, key.as_str()))
             })
             .min()
-            .map(|(_, key)| key)
+            .map(|(distance, key)| (key, u8::try_from(distance).unwrap_or(u8::MAX)))
     }
 
     /// The vocabulary's words that share `stem` with `folded_word` but mean something else:
