@@ -154,7 +154,7 @@ pub fn facet_key(label: &str) -> String {
 const CONTAINERS: [&str; 6] = ["set", "juego", "pack", "kit", "combo", "lote"];
 
 /// Words kept with the one after them: a fabric's head is "tela" and the fabric's name.
-const KEEP_NEXT: [&str; 2] = ["tela", "tejido"];
+pub const KEEP_NEXT: [&str; 2] = ["tela", "tejido"];
 
 /// The head of a product name: its first word of three letters or more, after a leading
 /// one-word brand ("Puna - osito de algodón") and container words ("Juego de sábanas"),

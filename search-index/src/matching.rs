@@ -87,6 +87,12 @@ pub struct WordPlan {
     /// close ("camisteas" is one transposition from camisetas, so camisas, two edits away,
     /// is not what was meant).
     pub typo_cap: Option<u8>,
+    /// The word that says what the shopper wants: the query's first word that is not a
+    /// modifier, a colour or a number ("cortina" in "cortina de voile blanca"). Spanish
+    /// puts the noun first; only this word counts for a product's head, so a voile fabric
+    /// (head "voile") does not answer "cortina de voile" as a curtain does, and one head
+    /// is never counted twice (a "visillo" is a cortina and is voile).
+    pub head: bool,
 }
 
 impl WordPlan {
@@ -350,12 +356,40 @@ impl TextPlan {
                 in_context: false,
                 modifier,
                 typo_cap: None,
+                head: false,
             });
         }
         if words.len() > MAX_WORDS {
             words.truncate(MAX_WORDS);
         }
-        Self { words }
+        let mut plan = Self { words };
+        plan.choose_head(synonyms, false);
+        plan
+    }
+
+    /// Marks the words that say what the shopper wants ([`WordPlan::head`]): the first word
+    /// that is not a modifier, a colour or a number, and the next one too after "tela" (as
+    /// in a product's head, `fields::head_of`: "tela jersey" wants a jersey fabric). With
+    /// `matching`, only a word that matches something can be it: "tank top" wants a top.
+    fn choose_head(&mut self, synonyms: &Synonyms, matching: bool) {
+        let says_what = |w: &WordPlan| {
+            !w.modifier
+                && !synonyms.is_adjective(&w.folded)
+                && !w.folded.starts_with(|c: char| c.is_ascii_digit())
+                && (!matching || w.known || !w.alternatives.is_empty())
+        };
+        if matching && !self.words.iter().any(says_what) {
+            return;
+        }
+        for word in &mut self.words {
+            word.head = false;
+        }
+        for word in self.words.iter_mut().filter(|w| says_what(w)) {
+            word.head = true;
+            if !crate::fields::KEEP_NEXT.contains(&word.folded.as_str()) {
+                break;
+            }
+        }
     }
 
     /// Marks the words the index holds exactly, in any of the `folded` fields as typed or in
@@ -451,6 +485,7 @@ impl TextPlan {
                 }
             }
         }
+        self.choose_head(synonyms, true);
         Ok(())
     }
 
@@ -634,7 +669,7 @@ fn word_clauses(
 /// and "blancas" (one stem) share their matches.
 fn word_key(word: &WordPlan, fields: &[WeightedField], typo: bool, prefix: bool) -> String {
     use std::fmt::Write;
-    let mut key = format!("m{}|", word.modifier);
+    let mut key = format!("m{}|h{}|", word.modifier, word.head);
     for f in fields {
         let folded = f.folded.map(|f| f.field_id());
         let _ = write!(
@@ -699,10 +734,10 @@ fn word_parts(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
         // implies ("cortina" implies blackout; a blackout fabric is not a curtain).
         let mut named = word.clone();
         named.alternatives.retain(|l| l.names);
-        let units = if word.modifier {
-            0.0
-        } else {
+        let units = if word.head {
             WORD_SCORE * HEAD_UNITS
+        } else {
+            0.0
         };
         strong_parts.push((
             Occur::Should,
