@@ -67,7 +67,11 @@ fn main() {
             .expect("search");
         for hit in page.hits {
             let line = &names[hit.id as usize - 1];
-            println!("  {:?} {}", hit.key, &line[..line.len().min(110)]);
+            println!(
+                "  {:?} {}",
+                hit.key,
+                line.chars().take(110).collect::<String>()
+            );
         }
     }
 }

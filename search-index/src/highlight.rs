@@ -104,8 +104,16 @@ fn matches(plan: &TextPlan, stemmer: &mut tantivy::tokenizer::TextAnalyzer, toke
     let stem = stem.as_deref();
     let chars = token.chars().count();
     plan.words.iter().any(|w| {
+        // A word matched by its own forms (a phrase's words, a word whose stem means
+        // something else too) is marked in those forms only.
+        let own = match &w.forms {
+            Some(forms) => forms.iter().any(|f| {
+                f == token || (chars >= 3 && f.contains(' ') && f.split(' ').any(|p| p == token))
+            }),
+            None => stem == w.stem.as_deref(),
+        };
         let exact = stem.is_some()
-            && (stem == w.stem.as_deref()
+            && (own
                 || w.alternatives
                     .iter()
                     .any(|l| l.forms.iter().any(|f| f == token)));

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tantivy::Term;
 use tantivy::query::{
     AutomatonWeight, BooleanQuery, ConstScoreQuery, DfaWrapper, DisjunctionMaxQuery, EnableScoring,
-    FuzzyTermQuery, Occur, Query, Scorer, TermQuery, TermSetQuery, Weight,
+    FuzzyTermQuery, Occur, PhraseQuery, Query, Scorer, TermQuery, TermSetQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -93,6 +93,9 @@ pub struct WordPlan {
     /// (head "voile") does not answer "cortina de voile" as a curtain does, and one head
     /// is never counted twice (a "visillo" is a cortina and is voile).
     pub head: bool,
+    /// A phrase of the vocabulary ("verde agua", "zapatilla de casa"), one word of the
+    /// plan: matched as its words in a row, never as a stem, a typo or a prefix.
+    pub phrase: bool,
 }
 
 impl WordPlan {
@@ -228,6 +231,13 @@ pub struct TextPlan {
 /// -a the other gender ("blanco": blancos, blanca, blancas). A noun keeps its gender:
 /// "gorra" and "gorro" are two things.
 pub fn inflections(word: &str, adjective: bool) -> Vec<String> {
+    // A phrase inflects its first word ("zapatillas de casa", "blanca hueso").
+    if let Some((first, rest)) = word.split_once(' ') {
+        return inflections(first, adjective)
+            .into_iter()
+            .map(|f| format!("{f} {rest}"))
+            .collect();
+    }
     let mut forms = vec![word.to_owned()];
     let plural = |w: &str| match w.chars().last() {
         Some('a' | 'e' | 'i' | 'o' | 'u') => format!("{w}s"),
@@ -304,6 +314,31 @@ fn own_forms(synonyms: &Synonyms, word: &str, stem: Option<&str>) -> Option<Vec<
     Some(forms)
 }
 
+/// `typed` with each run of words that makes a vocabulary phrase joined into one word
+/// (its key, spanning the run's text).
+fn merge_phrases(typed: Vec<Word>, synonyms: &Synonyms) -> Vec<Word> {
+    let texts: Vec<&str> = typed.iter().map(|w| w.text.as_str()).collect();
+    let mut out = Vec::with_capacity(typed.len());
+    let mut i = 0;
+    while i < typed.len() {
+        match synonyms.phrase_at(&texts[i..]) {
+            Some((len, key)) => {
+                out.push(Word {
+                    text: key,
+                    from: typed[i].from,
+                    to: typed[i + len - 1].to,
+                });
+                i += len;
+            }
+            None => {
+                out.push(typed[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 fn stem_of(stemmer: &mut TextAnalyzer, word: &str) -> Option<String> {
     analysis::words(stemmer, word)
         .into_iter()
@@ -319,7 +354,7 @@ impl TextPlan {
         let text = crate::measures::normalise(text);
         let mut folder = analysis::folded();
         let mut stemmer = analysis::stemmed();
-        let mut typed: Vec<Word> = analysis::words(&mut folder, &text);
+        let mut typed: Vec<Word> = merge_phrases(analysis::words(&mut folder, &text), synonyms);
         // Where the words that modify the product start: the first linking word after a
         // word that says something.
         let modifiers_from = typed
@@ -336,13 +371,22 @@ impl TextPlan {
         let mut words = Vec::new();
         for (i, w) in typed.into_iter().enumerate() {
             let is_last = i + 1 == count;
-            let stem = stem_of(&mut stemmer, &w.text);
-            let prefix = is_last && typing && w.text.chars().count() >= 2;
-            if stem.is_none() && !prefix {
+            let phrase = w.text.contains(' ');
+            let stem = if phrase {
+                None
+            } else {
+                stem_of(&mut stemmer, &w.text)
+            };
+            let prefix = is_last && typing && !phrase && w.text.chars().count() >= 2;
+            if stem.is_none() && !prefix && !phrase {
                 continue;
             }
             let alternatives = alternatives_of(synonyms, &w.text, stem.as_deref(), 1.0);
-            let forms = own_forms(synonyms, &w.text, stem.as_deref());
+            let forms = if phrase {
+                Some(inflections(&w.text, synonyms.is_adjective(&w.text)))
+            } else {
+                own_forms(synonyms, &w.text, stem.as_deref())
+            };
             let modifier = w.from > modifiers_from || synonyms.is_intent(&w.text);
             words.push(WordPlan {
                 folded: w.text,
@@ -357,6 +401,7 @@ impl TextPlan {
                 modifier,
                 typo_cap: None,
                 head: false,
+                phrase,
             });
         }
         if words.len() > MAX_WORDS {
@@ -401,13 +446,14 @@ impl TextPlan {
         stemmed: &[Field],
     ) -> tantivy::Result<()> {
         for word in &mut self.words {
-            word.known = holds(
-                searcher,
-                folded,
-                stemmed,
-                &word.folded,
-                word.stem.as_deref(),
-            )?;
+            word.known = word.phrase
+                || holds(
+                    searcher,
+                    folded,
+                    stemmed,
+                    &word.folded,
+                    word.stem.as_deref(),
+                )?;
         }
         let known = self.words.iter().filter(|w| w.known).count();
         for word in &mut self.words {
@@ -594,6 +640,31 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
     word_cache::cached(key, Box::new(move || word_parts(&word, &fields)))
 }
 
+/// Any of `forms` as a whole word in `field`, a phrase's words in a row.
+fn forms_query(field: Field, forms: &[String]) -> Box<dyn Query> {
+    let (phrases, words): (Vec<&String>, Vec<&String>) =
+        forms.iter().partition(|f| f.contains(' '));
+    let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if !words.is_empty() {
+        let terms = words
+            .iter()
+            .map(|w| Term::from_field_text(field, w))
+            .collect::<Vec<_>>();
+        any.push((Occur::Should, boxed(TermSetQuery::new(terms))));
+    }
+    for phrase in phrases {
+        let terms = phrase
+            .split(' ')
+            .map(|w| Term::from_field_text(field, w))
+            .collect::<Vec<_>>();
+        any.push((Occur::Should, boxed(PhraseQuery::new(terms))));
+    }
+    match any.len() {
+        1 => any.remove(0).1,
+        _ => boxed(BooleanQuery::new(any)),
+    }
+}
+
 /// The clauses of one word over `fields`, with the word's typo and prefix automata.
 fn word_clauses(
     word: &WordPlan,
@@ -603,14 +674,7 @@ fn word_clauses(
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for f in fields {
         if let (Some(forms), Some(folded)) = (&word.forms, f.folded) {
-            let terms = forms
-                .iter()
-                .map(|form| Term::from_field_text(folded, form))
-                .collect::<Vec<_>>();
-            should.push((
-                Occur::Should,
-                boost(boxed(TermSetQuery::new(terms)), f.boost),
-            ));
+            should.push((Occur::Should, boost(forms_query(folded, forms), f.boost)));
         } else if let Some(stem) = &word.stem {
             let term = Term::from_field_text(f.stemmed, stem);
             should.push((
@@ -625,14 +689,12 @@ fn word_clauses(
             continue;
         };
         for link in &word.alternatives {
-            let terms: Vec<Term> = link
-                .forms
-                .iter()
-                .map(|form| Term::from_field_text(folded_field, form))
-                .collect();
             should.push((
                 Occur::Should,
-                boost(boxed(TermSetQuery::new(terms)), f.boost * link.weight),
+                boost(
+                    forms_query(folded_field, &link.forms),
+                    f.boost * link.weight,
+                ),
             ));
         }
         if let Some(automaton) = &stem_typo {

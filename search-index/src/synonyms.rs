@@ -58,6 +58,8 @@ pub struct Synonyms {
     stems: Arc<HashMap<String, Vec<String>>>,
     /// Every word the vocabulary lists, linked from or to, sorted.
     words: Arc<Vec<String>>,
+    /// The phrases it looks up (entries of several words), longest first: their words.
+    phrases: Arc<Vec<Vec<String>>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -85,12 +87,21 @@ fn content(line: &str) -> &str {
     line.split('#').next().unwrap_or_default().trim()
 }
 
-/// Folded single words of a comma-separated list; entries with spaces are skipped (the
-/// engine matches word by word).
+/// An entry as the engine compares it: folded words one space apart ("Off-White" is
+/// "off white"). An entry of several words is a phrase: it matches those words in a row.
+pub fn key_of(entry: &str) -> String {
+    analysis::fold(entry)
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The entries of a comma-separated list.
 fn word_list(list: &str) -> Vec<String> {
     list.split(',')
-        .map(|w| analysis::fold(w.trim()))
-        .filter(|w| !w.is_empty() && !w.contains(char::is_whitespace))
+        .map(key_of)
+        .filter(|w| !w.is_empty())
         .collect()
 }
 
@@ -141,8 +152,8 @@ impl Vocabulary {
             let Some((word, implies)) = content(line).split_once("=>") else {
                 continue;
             };
-            let word = analysis::fold(word.trim());
-            if word.is_empty() || word.contains(char::is_whitespace) {
+            let word = key_of(word);
+            if word.is_empty() {
                 continue;
             }
             for to in word_list(implies) {
@@ -156,14 +167,14 @@ impl Vocabulary {
             let Some((family, shade)) = content(line).split_once(':') else {
                 continue;
             };
-            let family = analysis::fold(family.trim());
+            let family = key_of(family);
             let shade = word_list(shade);
             self.add_group(&shade, GROUP);
             self.adjectives.extend(shade.iter().cloned());
             if !family.is_empty() {
                 self.adjectives.insert(family.clone());
             }
-            if family.is_empty() || family.contains(char::is_whitespace) {
+            if family.is_empty() {
                 continue;
             }
             for word in &shade {
@@ -176,13 +187,13 @@ impl Vocabulary {
     fn add(&mut self, entry: &Entry) {
         match entry {
             Entry::Group(words) => {
-                let words: Vec<String> = words.iter().map(|w| analysis::fold(w.trim())).collect();
+                let words: Vec<String> = words.iter().map(|w| key_of(w)).collect();
                 self.add_group(&words, GROUP);
             }
             Entry::Implies { word, implies } => {
-                let word = analysis::fold(word.trim());
+                let word = key_of(word);
                 for to in implies {
-                    self.link(&word, &analysis::fold(to.trim()), INTENT);
+                    self.link(&word, &key_of(to), INTENT);
                 }
             }
             Entry::StopWord(word) => {
@@ -230,6 +241,14 @@ impl Synonyms {
             .iter()
             .flat_map(|(word, links)| std::iter::once(word).chain(links.iter().map(|(w, _)| w)))
             .collect();
+        let (phrases, words): (HashSet<&String>, HashSet<&String>) =
+            words.into_iter().partition(|w| w.contains(' '));
+        let mut phrases: Vec<Vec<String>> = phrases
+            .into_iter()
+            .filter(|p| v.alternatives.contains_key(*p))
+            .map(|p| p.split(' ').map(str::to_owned).collect())
+            .collect();
+        phrases.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         let mut all: Vec<String> = words.iter().map(|w| (*w).clone()).collect();
         all.sort();
         for word in words {
@@ -244,6 +263,7 @@ impl Synonyms {
             inner: Arc::new(v),
             stems: Arc::new(stems),
             words: Arc::new(all),
+            phrases: Arc::new(phrases),
         }
     }
 
@@ -337,6 +357,22 @@ impl Synonyms {
             .filter(|w| !self.of(w).iter().any(|(l, _)| own.contains(l)))
             .map(String::as_str)
             .collect()
+    }
+
+    /// The longest phrase of the vocabulary that `typed` (folded words) starts with: its
+    /// length in words and its key. A typed word meets a phrase's word as written or as its
+    /// singular ("zapatillas de casa" is the phrase "zapatilla de casa").
+    pub fn phrase_at(&self, typed: &[&str]) -> Option<(usize, String)> {
+        self.phrases
+            .iter()
+            .find(|phrase| {
+                phrase.len() <= typed.len()
+                    && phrase
+                        .iter()
+                        .zip(typed)
+                        .all(|(p, t)| p == t || singulars(t).contains(p))
+            })
+            .map(|phrase| (phrase.len(), phrase.join(" ")))
     }
 
     /// Whether `folded_word` is only a word of intent ("invierno", "bebé", "abrigado"): it
