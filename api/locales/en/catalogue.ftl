@@ -74,7 +74,10 @@ suggest-prefix-too-long = prefix may not exceed { $max } characters
 
 ## Search vocabulary (admins)
 vocabulary-word-empty = a word is required
-vocabulary-word-invalid = a word is a single word of letters, digits or hyphens, at most { $max } characters
+vocabulary-word-invalid = a word is made of letters, digits or hyphens, at most { $max } characters in all; here it may have { $words ->
+    [one] one word
+   *[other] up to { $words } words (a phrase)
+}
 vocabulary-synonyms-no-word = a SYNONYMS entry lists its words in `words` only
 vocabulary-word-count = this kind of entry lists { $least } to { $most } distinct words
 vocabulary-limit-reached = the search vocabulary holds at most { $max } entries

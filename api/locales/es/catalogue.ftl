@@ -92,7 +92,10 @@ suggest-prefix-too-long = prefix no puede superar los { $max } caracteres
 
 ## Vocabulario de búsqueda (administradores)
 vocabulary-word-empty = falta la palabra
-vocabulary-word-invalid = cada palabra es una sola palabra de letras, números o guiones, de hasta { $max } caracteres
+vocabulary-word-invalid = cada palabra lleva letras, números o guiones, hasta { $max } caracteres en total; aquí puede tener { $words ->
+    [one] una sola palabra
+   *[other] hasta { $words } palabras (una frase)
+}
 vocabulary-synonyms-no-word = una entrada SYNONYMS lleva sus palabras solo en `words`
 vocabulary-word-count = este tipo de entrada lleva entre { $least } y { $most } palabras distintas
 vocabulary-limit-reached = el vocabulario de búsqueda admite hasta { $max } entradas

@@ -16,6 +16,8 @@ use crate::graphql::user_errors::{UserError, UserErrorCode};
 const MAX_WORD_CHARS: usize = 40;
 /// Most words one entry lists.
 const MAX_WORDS: usize = 20;
+/// Most words in a phrase ("zapatilla de casa").
+const MAX_PHRASE_WORDS: usize = 4;
 
 /// What an entry does.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,8 +64,9 @@ pub struct SearchVocabularyEntry {
     pub created_at: DateTime<Utc>,
 }
 
-/// Input of `addSearchVocabulary`. Words are single words (no spaces) of at most 40
-/// characters, compared without case or accents.
+/// Input of `addSearchVocabulary`. Words are words or phrases of up to 4 words (a phrase
+/// matches its words in a row: "verde agua"), at most 40 characters, compared without case
+/// or accents; a stop word is a single word.
 #[derive(InputObject, Debug)]
 pub struct SearchVocabularyInput {
     /// What the entry does.
@@ -91,17 +94,28 @@ fn failed(error: UserError) -> SearchVocabularyPayload {
     }
 }
 
-/// A word of an entry, trimmed and lower-cased, or why it is refused.
-fn clean_word(word: &str) -> Result<String, String> {
-    let word = word.trim().to_lowercase();
-    if word.is_empty() {
+/// A word or phrase of an entry, lower-cased with single spaces, or why it is refused. A
+/// phrase ("verde agua") matches its words in a row; a stop word is one word.
+fn clean_word(word: &str, phrase: bool) -> Result<String, String> {
+    let parts: Vec<String> = word.split_whitespace().map(str::to_lowercase).collect();
+    if parts.is_empty() {
         return Err(crate::tr!("vocabulary-word-empty"));
     }
-    if word.chars().count() > MAX_WORD_CHARS || word.contains(char::is_whitespace) {
-        return Err(crate::tr!("vocabulary-word-invalid", max = MAX_WORD_CHARS));
-    }
-    if !word.chars().all(|c| c.is_alphanumeric() || c == '-') {
-        return Err(crate::tr!("vocabulary-word-invalid", max = MAX_WORD_CHARS));
+    let word = parts.join(" ");
+    let invalid = || {
+        crate::tr!(
+            "vocabulary-word-invalid",
+            max = MAX_WORD_CHARS,
+            words = if phrase { MAX_PHRASE_WORDS } else { 1 }
+        )
+    };
+    if word.chars().count() > MAX_WORD_CHARS
+        || parts.len() > if phrase { MAX_PHRASE_WORDS } else { 1 }
+        || !parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_alphanumeric() || c == '-'))
+    {
+        return Err(invalid());
     }
     Ok(word)
 }
@@ -124,14 +138,14 @@ fn validate(input: &SearchVocabularyInput) -> Result<(Option<String>, Vec<String
                 crate::tr!("vocabulary-word-empty"),
             ));
         }
-        (Some(word), _) => Some(
-            clean_word(word)
+        (Some(word), kind) => Some(
+            clean_word(word, kind != SearchVocabularyKind::StopWord)
                 .map_err(|m| UserError::at(&["input", "word"], UserErrorCode::Invalid, m))?,
         ),
     };
     let mut words = Vec::with_capacity(input.words.len());
     for (i, w) in input.words.iter().enumerate() {
-        let w = clean_word(w).map_err(|m| {
+        let w = clean_word(w, true).map_err(|m| {
             UserError::at(
                 &["input", "words", &i.to_string()],
                 UserErrorCode::Invalid,

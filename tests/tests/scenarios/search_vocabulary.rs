@@ -64,6 +64,38 @@ async fn vocabulary_entries_change_results_without_a_reindex() {
         "{body}"
     );
 
+    // A phrase is one word of the query, matched as its words in a row: "camisa cubana"
+    // finds the guayabera it implies, not every camisa.
+    let (_, body) = market
+        .app
+        .graphql_as(
+            &admin.access_token,
+            add,
+            json!({ "i": { "kind": "IMPLIES", "word": "Camisa  Cubana", "words": ["guayabera"] } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["addSearchVocabulary"]["entry"]["word"], "camisa cubana",
+        "{body}"
+    );
+    assert_eq!(
+        names(&market, "camisas cubanas").await,
+        ["Guayabera de lino blanca"]
+    );
+    // A stop word is one word.
+    let (_, body) = market
+        .app
+        .graphql_as(
+            &admin.access_token,
+            add,
+            json!({ "i": { "kind": "STOP_WORD", "word": "por favor" } }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["addSearchVocabulary"]["userErrors"][0]["code"], "INVALID",
+        "{body}"
+    );
+
     // Written by another process: the trigger's event reloads this one.
     assert!(names(&market, "fiesta").await.is_empty());
     sqlx::query(
@@ -121,7 +153,10 @@ async fn vocabulary_entries_change_results_without_a_reindex() {
         .await;
     assert_eq!(
         body["data"]["searchVocabulary"],
-        json!([{ "kind": "IMPLIES", "word": "fiesta", "words": ["guayabera"] }])
+        json!([
+            { "kind": "IMPLIES", "word": "camisa cubana", "words": ["guayabera"] },
+            { "kind": "IMPLIES", "word": "fiesta", "words": ["guayabera"] }
+        ])
     );
 }
 
