@@ -130,6 +130,10 @@ const STRONG_UNITS: f32 = 2.0;
 /// what the product is for or has, not what it is).
 const HEAD_UNITS: f32 = 3.0;
 
+/// Words that name a whole class of products, not one: never a query's head ("ropa para
+/// ir al gimnasio" wants what is for the gym, not a "ropa de baño").
+const CLASS_WORDS: [&str; 4] = ["ropa", "prenda", "prendas", "cosas"];
+
 /// Words after which a query says what the product is for or has, not what it is.
 const MODIFIER_LINKS: [&str; 4] = ["para", "que", "con", "sin"];
 
@@ -413,12 +417,14 @@ impl TextPlan {
     }
 
     /// Marks the words that say what the shopper wants ([`WordPlan::head`]): the first word
-    /// that is not a modifier, a colour or a number, and the next one too after "tela" (as
-    /// in a product's head, `fields::head_of`: "tela jersey" wants a jersey fabric). With
-    /// `matching`, only a word that matches something can be it: "tank top" wants a top.
+    /// that is not a modifier, a colour, a number or a class word ("ropa"), and the next
+    /// one too after "tela" (as in a product's head, `fields::head_of`: "tela jersey" wants
+    /// a jersey fabric). With `matching`, only a word that matches something can be it:
+    /// "tank top" wants a top.
     fn choose_head(&mut self, synonyms: &Synonyms, matching: bool) {
         let says_what = |w: &WordPlan| {
-            !w.modifier
+            !CLASS_WORDS.contains(&w.folded.as_str())
+                && !w.modifier
                 && !synonyms.is_adjective(&w.folded)
                 && !w.folded.starts_with(|c: char| c.is_ascii_digit())
                 && (!matching || w.known || !w.alternatives.is_empty())
