@@ -4,6 +4,8 @@
 //! - `synonyms.txt`, `garments.txt`: groups of interchangeable words (regional names of one
 //!   garment, a fabric's other names); each word matches the others at [`GROUP`];
 //! - `loanwords.txt`: `hoodie => buzo, canguro`, one direction, at [`GROUP`];
+//! - `kinds.txt`: `pantalón => jean, jogging`, a general word and its kinds, one direction,
+//!   at [`GROUP`];
 //! - `colours.txt`: `family: shade, shade`, a line per shade; the words of one shade match
 //!   each other at [`GROUP`], a family's name matches its shades at [`FAMILY_TO_SHADE`] and a
 //!   shade matches its family's name at [`SHADE_TO_FAMILY`];
@@ -37,6 +39,7 @@ const GARMENTS: &str = include_str!("../vocabulary/garments.txt");
 const LOANWORDS: &str = include_str!("../vocabulary/loanwords.txt");
 const COLOURS: &str = include_str!("../vocabulary/colours.txt");
 const INTENTS: &str = include_str!("../vocabulary/intent.txt");
+const KINDS: &str = include_str!("../vocabulary/kinds.txt");
 const STOP_WORDS: &str = include_str!("../vocabulary/stopwords.txt");
 
 /// A vocabulary entry added at run time.
@@ -111,6 +114,7 @@ impl Vocabulary {
         v.add_groups(SYNONYMS);
         v.add_groups(GARMENTS);
         v.add_implications(LOANWORDS, GROUP);
+        v.add_implications(KINDS, GROUP);
         v.add_colours(COLOURS);
         v.add_implications(INTENTS, INTENT);
         for line in STOP_WORDS.lines() {
@@ -418,10 +422,11 @@ mod tests {
             ("loanwords", LOANWORDS),
             ("colours", COLOURS),
             ("intent", INTENTS),
+            ("kinds", KINDS),
         ] {
             let before = v.alternatives.len();
             match name {
-                "loanwords" | "intent" => v.add_implications(text, INTENT),
+                "loanwords" | "intent" | "kinds" => v.add_implications(text, INTENT),
                 "colours" => v.add_colours(text),
                 _ => v.add_groups(text),
             }
