@@ -150,6 +150,19 @@ pub fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Word> {
     out
 }
 
+/// The stems of `text` with their positions (stop words leave gaps), for a phrase query
+/// over a stemmed field.
+pub fn stems_at(text: &str) -> Vec<(usize, String)> {
+    let mut analyzer = stemmed();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        let t = stream.token();
+        out.push((t.position, t.text.clone()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +179,13 @@ mod tests {
             ["algodon", "paño", "pinguino"]
         );
         assert_ne!(texts(&mut a, "paño"), texts(&mut a, "pano"));
+    }
+
+    #[test]
+    fn a_phrase_keeps_the_gaps_of_its_stop_words() {
+        let stems = stems_at("ropa de bebé");
+        assert_eq!(stems.len(), 2);
+        assert_eq!(stems[1].0 - stems[0].0, 2, "{stems:?}");
     }
 
     #[test]

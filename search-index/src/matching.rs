@@ -681,6 +681,20 @@ fn word_clauses(
     for f in fields {
         if let (Some(forms), Some(folded)) = (&word.forms, f.folded) {
             should.push((Occur::Should, boost(forms_query(folded, forms), f.boost)));
+        } else if word.phrase {
+            // A field with no folded form (a description): the phrase's stems in a row.
+            let stems = analysis::stems_at(&word.folded);
+            if stems.len() >= 2 {
+                let first = stems[0].0;
+                let terms = stems
+                    .iter()
+                    .map(|(at, stem)| (at - first, Term::from_field_text(f.stemmed, stem)))
+                    .collect();
+                should.push((
+                    Occur::Should,
+                    boost(boxed(PhraseQuery::new_with_offset(terms)), f.boost),
+                ));
+            }
         } else if let Some(stem) = &word.stem {
             let term = Term::from_field_text(f.stemmed, stem);
             should.push((
