@@ -343,6 +343,20 @@ fn merge_phrases(typed: Vec<Word>, synonyms: &Synonyms) -> Vec<Word> {
     out
 }
 
+/// The forms a word of intent is matched by: as typed, its singular or plural, and the
+/// other gender ("abrigado": abrigada, abrigados).
+fn intent_forms(word: &str) -> Vec<String> {
+    let mut forms: Vec<String> = [Some(word), word.strip_suffix("es"), word.strip_suffix('s')]
+        .into_iter()
+        .flatten()
+        .filter(|s| s.chars().count() >= 3)
+        .flat_map(|s| inflections(s, true))
+        .collect();
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
 fn stem_of(stemmer: &mut TextAnalyzer, word: &str) -> Option<String> {
     analysis::words(stemmer, word)
         .into_iter()
@@ -388,6 +402,11 @@ impl TextPlan {
             let alternatives = alternatives_of(synonyms, &w.text, stem.as_deref(), 1.0);
             let forms = if phrase {
                 Some(inflections(&w.text, synonyms.is_adjective(&w.text)))
+            } else if synonyms.is_intent(&w.text) {
+                // A word of intent is often a verb, and a verb's stem is its participle's
+                // ("tejer" and "tejido", "secar" and "secado", "dormir" and "dormitorio"):
+                // it says what the product is for in its own forms only.
+                Some(intent_forms(&w.text))
             } else {
                 own_forms(synonyms, &w.text, stem.as_deref())
             };
