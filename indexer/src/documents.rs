@@ -26,7 +26,8 @@ macro_rules! query_active_products {
                        p.rating::float8 AS "rating!",
                        p.review_count::int8 AS "review_count!",
                        p.sales_count::int8 AS "sales_count!",
-                       (extract(epoch FROM p.created_at) * 1000000)::int8 AS "created_at_micros!"
+                       (extract(epoch FROM p.created_at) * 1000000)::int8 AS "created_at_micros!",
+                       (SELECT s.country_code FROM stores s WHERE s.id = p.store_id) AS "country!"
                 FROM products p WHERE p.status = 'ACTIVE' "#
                 + $conditions
             $(, $arg)*
@@ -64,6 +65,7 @@ struct ProductRow {
     review_count: i64,
     sales_count: i64,
     created_at_micros: i64,
+    country: String,
 }
 
 struct StoreRow {
@@ -194,6 +196,7 @@ fn product_doc(row: ProductRow, category_ids: Vec<i64>, category_names: Vec<Stri
     ProductDoc {
         id: id(row.id),
         store_id: id(row.store_id),
+        country: row.country.trim().to_owned(),
         category_ids: category_ids.into_iter().map(id).collect(),
         category_names,
         name: row.name,

@@ -34,6 +34,7 @@ fn main() {
         w.upsert_product(&ProductDoc {
             id: i as u64 + 1,
             store_id: 1,
+            country: s("country"),
             category_ids: vec![1],
             category_names: vec![s("category")],
             name: s("name"),

@@ -348,6 +348,7 @@ mod tests {
         ProductDoc {
             id,
             store_id: id % 7,
+            country: String::new(),
             category_ids: vec![id % 3],
             category_names: vec!["Camisas".to_owned()],
             name: format!("Camisa {id}"),

@@ -564,6 +564,9 @@ impl IndexWriter {
         }
         d.add_text(f.description, &doc.description);
         d.add_u64(f.store_id, doc.store_id);
+        if !doc.country.is_empty() {
+            d.add_text(f.country, doc.country.to_ascii_uppercase());
+        }
         for id in &doc.category_ids {
             d.add_u64(f.category_ids, *id);
         }
@@ -696,6 +699,7 @@ mod tests {
         ProductDoc {
             id,
             store_id: 1,
+            country: String::new(),
             category_ids: vec![1],
             category_names: vec!["Camisas".to_owned()],
             name: format!("Camisa {id}"),

@@ -8,6 +8,9 @@ use sha2::{Digest, Sha256};
 pub struct ProductDoc {
     pub id: u64,
     pub store_id: u64,
+    /// The store's country code (ISO 3166-1 alpha-2, upper case).
+    #[serde(default)]
+    pub country: String,
     /// The product's category first, then its ancestors up to the root.
     pub category_ids: Vec<u64>,
     /// Names of `category_ids`, in the same order.

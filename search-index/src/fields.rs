@@ -39,6 +39,9 @@ pub struct Fields {
     pub place_fold: Field,
     // Filters, facets and sort keys.
     pub store_id: Field,
+    /// Products: the store's country (ISO 3166-1 alpha-2), where a regional word means what
+    /// it means (a "polera" is a t-shirt in CL, a sweatshirt in PE).
+    pub country: Field,
     pub category_ids: Field,
     pub materials: Field,
     pub colors: Field,
@@ -90,6 +93,7 @@ impl Fields {
         let place = b.add_text_field("place", text(STEMMED, true));
         let place_fold = b.add_text_field("place_fold", text(FOLDED, false));
         let store_id = b.add_u64_field("store_id", INDEXED | FAST);
+        let country = b.add_text_field("country", STRING);
         let category_ids = b.add_u64_field("category_ids", INDEXED | FAST);
         let materials = b.add_text_field("materials", keyword());
         let colors = b.add_text_field("colors", keyword());
@@ -121,6 +125,7 @@ impl Fields {
             place,
             place_fold,
             store_id,
+            country,
             category_ids,
             materials,
             colors,

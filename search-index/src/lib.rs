@@ -38,4 +38,4 @@ pub use word_cache::{DEFAULT_WORD_CACHE_BYTES, set_word_cache_bytes};
 
 /// Bumped whenever the document schema or analysis changes; an index built under another
 /// version is rebuilt before it serves.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;

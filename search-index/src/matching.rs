@@ -223,6 +223,8 @@ pub struct Link {
     /// typo meant), as against what the word implies (a shade of a colour family, an
     /// intent's products): only such links can say what a product is (its head).
     pub names: bool,
+    /// The countries whose listings the link holds in; `None`: everywhere.
+    pub countries: Option<Vec<String>>,
 }
 
 /// The words of a query that take part in matching.
@@ -281,6 +283,7 @@ fn alternatives_of(synonyms: &Synonyms, word: &str, stem: Option<&str>, factor: 
             forms,
             weight: weight * factor,
             names: *weight >= crate::synonyms::GROUP,
+            countries: synonyms.only_in(word, alternative).map(<[String]>::to_vec),
         });
     }
     out.sort_by(|a, b| a.word.cmp(&b.word));
@@ -548,6 +551,7 @@ impl TextPlan {
                         word: key.clone(),
                         weight: TYPO_LINK,
                         names: true,
+                        countries: None,
                     },
                 );
                 for mut link in alternatives_of(synonyms, &key, None, 1.0) {
@@ -574,6 +578,8 @@ pub struct WeightedField {
     pub boost: f32,
     /// What a word found here counts for in coverage.
     pub tier: Tier,
+    /// The documents' country field, for links that hold in some countries only.
+    pub country: Option<Field>,
 }
 
 fn boxed(query: impl Query) -> Box<dyn Query> {
@@ -728,13 +734,18 @@ fn word_clauses(
             continue;
         };
         for link in &word.alternatives {
-            should.push((
-                Occur::Should,
-                boost(
-                    forms_query(folded_field, &link.forms),
-                    f.boost * link.weight,
-                ),
-            ));
+            let mut query = forms_query(folded_field, &link.forms);
+            if let (Some(countries), Some(country)) = (&link.countries, f.country) {
+                let terms = countries
+                    .iter()
+                    .map(|c| Term::from_field_text(country, c))
+                    .collect::<Vec<_>>();
+                query = boxed(BooleanQuery::new(vec![
+                    (Occur::Must, query),
+                    (Occur::Must, boxed(TermSetQuery::new(terms))),
+                ]));
+            }
+            should.push((Occur::Should, boost(query, f.boost * link.weight)));
         }
         if let Some(automaton) = &stem_typo {
             let query = AutomatonQuery {

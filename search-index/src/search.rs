@@ -163,30 +163,35 @@ fn product_fields(f: &Fields) -> [WeightedField; 5] {
             folded: Some(f.name_fold),
             boost: 3.0,
             tier: Tier::Strong,
+            country: Some(f.country),
         },
         WeightedField {
             stemmed: f.head,
             folded: Some(f.head_fold),
             boost: 3.0,
             tier: Tier::Head,
+            country: Some(f.country),
         },
         WeightedField {
             stemmed: f.category,
             folded: Some(f.category_fold),
             boost: 2.0,
             tier: Tier::Weak,
+            country: Some(f.country),
         },
         WeightedField {
             stemmed: f.attrs,
             folded: Some(f.attrs_fold),
             boost: 1.5,
             tier: Tier::Strong,
+            country: Some(f.country),
         },
         WeightedField {
             stemmed: f.description,
             folded: None,
             boost: 0.5,
             tier: Tier::Weak,
+            country: Some(f.country),
         },
     ]
 }
@@ -198,18 +203,21 @@ fn store_fields(f: &Fields) -> [WeightedField; 3] {
             folded: Some(f.name_fold),
             boost: 3.0,
             tier: Tier::Strong,
+            country: None,
         },
         WeightedField {
             stemmed: f.place,
             folded: Some(f.place_fold),
             boost: 2.0,
             tier: Tier::Strong,
+            country: None,
         },
         WeightedField {
             stemmed: f.description,
             folded: None,
             boost: 0.5,
             tier: Tier::Weak,
+            country: None,
         },
     ]
 }

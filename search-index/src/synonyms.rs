@@ -71,6 +71,9 @@ struct Vocabulary {
     /// per word).
     alternatives: HashMap<String, Vec<(String, f32)>>,
     stop_words: HashSet<String>,
+    /// Links that hold in some countries' listings only (`None`: seen without a tag, so
+    /// everywhere), by (from, to).
+    only_in: HashMap<(String, String), Option<Vec<String>>>,
     /// Colour words: adjectives, written in both genders ("roja", "rojo"), unlike nouns
     /// whose other gender is another thing ("gorra", "gorro").
     adjectives: HashSet<String>,
@@ -100,11 +103,24 @@ pub fn key_of(entry: &str) -> String {
         .join(" ")
 }
 
-/// The entries of a comma-separated list.
+/// The entries of a comma-separated list, country tags dropped.
 fn word_list(list: &str) -> Vec<String> {
+    tagged_list(list).into_iter().map(|(w, _)| w).collect()
+}
+
+/// The entries of a comma-separated list with their country tags: `polera@CL` is "polera"
+/// in listings from Chile only (`None`: everywhere).
+fn tagged_list(list: &str) -> Vec<(String, Option<Vec<String>>)> {
     list.split(',')
-        .map(key_of)
-        .filter(|w| !w.is_empty())
+        .filter_map(|entry| {
+            let mut parts = entry.split('@');
+            let word = key_of(parts.next()?);
+            let countries: Vec<String> = parts
+                .map(|c| c.trim().to_ascii_uppercase())
+                .filter(|c| !c.is_empty())
+                .collect();
+            (!word.is_empty()).then_some((word, (!countries.is_empty()).then_some(countries)))
+        })
         .collect()
 }
 
@@ -137,6 +153,29 @@ impl Vocabulary {
         }
     }
 
+    /// Restricts the link `from` → `to` to listings of `countries`, unless it holds
+    /// everywhere already (a link without countries wins; countries add up).
+    fn restrict(&mut self, from: &str, to: &str, countries: Option<&[String]>) {
+        if from == to {
+            return;
+        }
+        let key = (from.to_owned(), to.to_owned());
+        match (self.only_in.get_mut(&key), countries) {
+            (Some(None), _) => {}
+            (Some(kept), None) => *kept = None,
+            (Some(Some(kept)), Some(more)) => {
+                for c in more {
+                    if !kept.contains(c) {
+                        kept.push(c.clone());
+                    }
+                }
+            }
+            (None, countries) => {
+                self.only_in.insert(key, countries.map(<[String]>::to_vec));
+            }
+        }
+    }
+
     fn add_group(&mut self, words: &[String], weight: f32) {
         for a in words {
             for b in words {
@@ -145,9 +184,20 @@ impl Vocabulary {
         }
     }
 
+    /// A group whose words may be tagged: a tagged word means the group's thing only in its
+    /// countries' listings, so the others find it there only; typed, it finds them all.
+    fn add_tagged_group(&mut self, words: &[(String, Option<Vec<String>>)], weight: f32) {
+        for (a, _) in words {
+            for (b, countries) in words {
+                self.link(a, b, weight);
+                self.restrict(a, b, countries.as_deref());
+            }
+        }
+    }
+
     fn add_groups(&mut self, text: &str) {
         for line in text.lines() {
-            self.add_group(&word_list(content(line)), GROUP);
+            self.add_tagged_group(&tagged_list(content(line)), GROUP);
         }
     }
 
@@ -160,8 +210,9 @@ impl Vocabulary {
             if word.is_empty() {
                 continue;
             }
-            for to in word_list(implies) {
+            for (to, countries) in tagged_list(implies) {
                 self.link(&word, &to, weight);
+                self.restrict(&word, &to, countries.as_deref());
             }
         }
     }
@@ -299,9 +350,25 @@ impl Synonyms {
     /// singular forms, mostly masculine for adjectives; a plural or the other gender typed
     /// ("remeras", "dorada") finds its entry through [`lookup_forms`].
     pub fn of(&self, folded_word: &str) -> &[(String, f32)] {
+        self.entry(folded_word)
+            .map_or(&[], |(_, links)| links.as_slice())
+    }
+
+    /// The entry `folded_word` is listed under, and its links.
+    fn entry(&self, folded_word: &str) -> Option<(&String, &Vec<(String, f32)>)> {
         lookup_forms(folded_word)
-            .find_map(|form| self.inner.alternatives.get(form.as_str()))
-            .map_or(&[], Vec::as_slice)
+            .find_map(|form| self.inner.alternatives.get_key_value(form.as_str()))
+    }
+
+    /// The countries whose listings the link from `folded_word` to `to` (one of
+    /// [`Synonyms::of`]) holds in; `None` when it holds everywhere ("remera" finds a
+    /// "polera" in Chile, where it is a t-shirt, not in Peru, where it is a sweatshirt).
+    pub fn only_in(&self, folded_word: &str, to: &str) -> Option<&[String]> {
+        let (key, _) = self.entry(folded_word)?;
+        self.inner
+            .only_in
+            .get(&(key.clone(), to.to_owned()))?
+            .as_deref()
     }
 
     /// The vocabulary word (listed or linked to) nearest to a misspelt `folded_word` within `budget` edits (one of

@@ -23,6 +23,7 @@ fn product(id: u64) -> ProductDoc {
     ProductDoc {
         id,
         store_id: id % 5 + 1,
+        country: String::new(),
         category_ids: vec![id % 4 + 10, 1],
         category_names: vec![category.to_owned(), "Ropa".to_owned()],
         name: name.to_owned(),

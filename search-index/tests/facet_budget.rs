@@ -13,6 +13,7 @@ fn product(id: u64) -> ProductDoc {
     ProductDoc {
         id,
         store_id: id % 4 + 1,
+        country: String::new(),
         category_ids: vec![1],
         category_names: vec!["Telas".to_owned()],
         name: format!("Tela {id}"),

@@ -8,6 +8,7 @@ fn product(id: u64, name: &str, category: &str, materials: &[&str], colors: &[&s
     ProductDoc {
         id,
         store_id: id % 3 + 1,
+        country: String::new(),
         category_ids: vec![id % 4 + 10, 1],
         category_names: vec![category.to_owned(), "Ropa".to_owned()],
         name: name.to_owned(),

@@ -27,6 +27,7 @@ fn product(id: u64) -> ProductDoc {
     ProductDoc {
         id,
         store_id: id % 5 + 1,
+        country: String::new(),
         category_ids: vec![id % 3 + 10, 1],
         category_names: vec![format!("{kind}s"), "Ropa".to_owned()],
         name: format!("{kind} de {material} {color}"),
