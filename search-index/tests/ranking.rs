@@ -112,6 +112,66 @@ fn partial_matches_come_back_below_full_ones_only_when_few_match_everything() {
     assert_eq!(ids(&index, "poncho xyzzy"), vec![3]);
 }
 
+fn sorted(ids: &[u64]) -> Vec<u64> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids
+}
+
+/// An index of `(id, name, store country)`, nothing else set.
+fn listed(products: &[(u64, &str, &str)]) -> SearchIndex {
+    let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
+    let mut w = index.writer(50_000_000).expect("writer");
+    for (id, name, country) in products {
+        let mut doc = product(*id, name, "Varios", &[], &[]);
+        doc.description = String::new();
+        doc.country = (*country).to_owned();
+        w.upsert_product(&doc).expect("upsert");
+    }
+    w.commit(&CommitMeta {
+        schema_version: SCHEMA_VERSION,
+        checkpoint: Default::default(),
+    })
+    .expect("commit");
+    index.reload().expect("reload");
+    index
+}
+
+#[test]
+fn the_query_names_the_type_and_the_vocabulary_keeps_meanings_apart() {
+    let index = listed(&[
+        (1, "Voile blanco por metro", "AR"),
+        (2, "Cortina de voile blanca", "AR"),
+        (3, "Gorro de lana", "UY"),
+        (4, "Gorra con visera", "UY"),
+        (5, "Polera básica negra", "CL"),
+        (6, "Polera con capucha negra", "PE"),
+        (7, "Remera negra", "AR"),
+        (8, "Pantuflas de corderito", "AR"),
+        (9, "Zapatillas urbanas", "AR"),
+        (10, "Tanza de nylon", "AR"),
+    ]);
+    // The query's first word says what it wants: a voile curtain before voile fabric.
+    assert_eq!(ids(&index, "cortina de voile")[0], 2);
+    // The stemmer joins gorra and gorro; the vocabulary lists them apart.
+    assert_eq!(ids(&index, "gorra"), vec![4]);
+    assert_eq!(ids(&index, "gorros"), vec![3]);
+    // A phrase of the vocabulary is one word: slippers, not sneakers.
+    assert_eq!(ids(&index, "zapatillas de casa"), vec![8]);
+    // A polera is a t-shirt in Chile, a sweatshirt in Peru (with so few full matches, the
+    // products that are only black follow).
+    let remeras = ids(&index, "remera negra");
+    assert_eq!(sorted(&remeras[..2]), [5, 7], "{remeras:?}");
+    assert_eq!(remeras[2], 6, "{remeras:?}");
+    let hoodies = ids(&index, "buzo negro");
+    assert_eq!(hoodies[0], 6, "{hoodies:?}");
+    // Typed, a tagged word finds every meaning.
+    let poleras = ids(&index, "polera");
+    assert!(poleras.contains(&5) && poleras.contains(&6), "{poleras:?}");
+    // Regional names of one thing meet.
+    assert_eq!(ids(&index, "sedal"), vec![10]);
+}
+
 #[test]
 fn enye_keeps_words_apart_and_text_never_errors() {
     let index = catalogue();
