@@ -8,6 +8,7 @@
 #   ROUNDS=4 DURATION=8 PRODUCTS=100000 tests/load/ab.sh
 #   A=$bin B=$bin A_ARGS="--global-limits false" tests/load/ab.sh   # one binary, two settings
 #   BODIES="search searchtypo search3" A=... B=... tests/load/ab.sh     # text searches only
+#   BODIES="search longsearch" A=... B=... tests/load/ab.sh             # and the long tail's
 #   RESET_SQL="DROP TABLE ...; DELETE FROM _sqlx_migrations WHERE version = ..." \
 #     A=old B=new tests/load/ab.sh   # undo B's new migration before each start, for A
 #
@@ -15,7 +16,10 @@
 # nested page of issue 22 (20 newest products with store, category, 3 reviews and their
 # authors); `search`, `search3` and `searchtypo` are text searches of the engine benchmark's
 # shapes (two words; type, colour and material; the same with a typo), first 20, names only;
-# `searchnone` is two words no seeded product has together (a partial-match search).
+# `searchnone` is two words no seeded product has together (a partial-match search);
+# `longsearch` is the search half of engine.sh's long-tail mix (persisted GETs of a type, a
+# colour and a material, a typo in 30 %, random filters and page sizes; nearly every one
+# differs), replayed from the same start for each side.
 # Each binary keeps its own index directory (built by its first start), so two builds of
 # different index schema versions compare without rebuilding each round; they share the
 # machine's two cores with wrk and PostgreSQL, so compare the ratio within one run.
@@ -50,6 +54,11 @@ for pair in 'search:camisa lino' 'search3:remera roja algodon' 'searchtypo:panta
     '{query: "query($q: String!) { products(first: 20, query: $q) { nodes { name } } }", variables: {q: $q}}' \
     >"$bodies/${pair%%:*}.json"
 done
+if [[ " $BODIES " == *" longsearch "* ]]; then
+  python3 tests/load/longtail-requests.py --database-url "$DB_URL" --out "$bodies/longtail.tsv" \
+    --requests 60000 2>/dev/null
+  awk -F'\t' '$1 == "search"' "$bodies/longtail.tsv" >"$bodies/longsearch.tsv"
+fi
 SHARED_INDEX_DIR=$INDEX_DIR
 # Built anew each run: a side's index must hold this database's products.
 rm -rf "$SHARED_INDEX_DIR-A" "$SHARED_INDEX_DIR-B"
@@ -67,6 +76,18 @@ for round in $(seq "$ROUNDS"); do
     start_server "$PORT" "$OUT/ab-$side.log" --response-cache-seconds 0 \
       --cost-bucket 100000000 --cost-restore-rate 100000000 ${!args_of_side:-}
     for body in $BODIES; do
+      if [ "$body" = longsearch ]; then
+        # The same requests for each side and round: the file from its start, warm-up
+        # included (mix.lua's START).
+        line=$(MIX_FILE="$bodies/longsearch.tsv" START=0 WRK_THREADS=2 wrk -t2 \
+          -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s tests/load/mix.lua \
+          "http://127.0.0.1:$PORT" | grep '^RESULT')
+        read -r _ rps p50 p95 p99 errors _ <<<"$line"
+        printf '%s round %s %-9s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s\n' \
+          "$side" "$round" "$body" "$rps" "$p50" "$p99" "$errors"
+        echo "$side $body $rps $p50" >>"$results"
+        continue
+      fi
       answer=$(curl -fsS -H 'content-type: application/json' --data @"$bodies/$body.json" \
         "http://127.0.0.1:$PORT/graphql")
       if jq -e '.errors' <<<"$answer" >/dev/null; then
