@@ -190,14 +190,22 @@ pub fn rank(sales_count: u64, rating: f64) -> f64 {
 /// The relevance key of a text score: the matched words first, then the rest of the score
 /// lifted by popularity and rating ([`rank`]), which can never make up for a word.
 pub fn relevance_key(score: Score, rank: Option<f64>) -> f64 {
-    let score = f64::from(score);
+    let score = f64::from(score.max(0.0));
     let word = f64::from(crate::matching::WORD_SCORE);
-    let words = (score / word).floor();
+    // Scores are never negative, so a cast truncates as `floor` would and adding a half
+    // rounds as `round` would, without a libm call per match (`round` alone was a tenth of
+    // a relaxed search, which keys every partial match).
+    let words = units_of(score) as f64;
     // Clause scores are multiples of 0.05, but their f32 sum depends on the order tantivy
     // adds them in, which changes when segments merge. Rounding makes the key exact, so a
     // cursor taken before a merge still finds its place after.
-    let rest = ((score - words * word) * 100.0).round() / 100.0;
+    let rest = ((score - words * word) * 100.0 + 0.5) as u64 as f64 / 100.0;
     words * WORDS_KEY + rest * rank.unwrap_or(1.0)
+}
+
+/// The matched-word units of a (non-negative) text score.
+fn units_of(score: f64) -> u64 {
+    (score / f64::from(crate::matching::WORD_SCORE)) as u64
 }
 
 /// What a matched word is worth in a relevance key: more than any rest times any rank.
@@ -225,6 +233,8 @@ pub struct PageSegment {
     kept: Vec<Collected>,
     /// The worst kept key once `limit` are kept: nothing at or past it can enter the page.
     cut: Option<SortKey>,
+    /// Relevance, best first: the cut's matched-word units, below which nothing enters.
+    cut_units: Option<u64>,
     total: u64,
 }
 
@@ -253,6 +263,9 @@ impl PageSegment {
                 .kept
                 .select_nth_unstable_by(limit - 1, |a, b| compare(&a.key, &b.key, descending));
             self.cut = Some(worst.key);
+            if matches!(self.key, SegmentKey::Relevance(_)) && descending {
+                self.cut_units = Some((worst.key.value / WORDS_KEY) as u64);
+            }
             self.kept.truncate(limit);
         }
     }
@@ -300,6 +313,7 @@ impl Collector for PageCollector {
             limit: self.limit,
             kept: Vec::with_capacity(self.limit * 2 + 1),
             cut: None,
+            cut_units: None,
             total: 0,
         })
     }
@@ -325,6 +339,15 @@ impl SegmentCollector for PageSegment {
     type Fruit = (Vec<Collected>, u64);
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        // A match with fewer units than the cut cannot enter the page whatever its rank
+        // (the rest times the rank is worth less than a unit): counted, not keyed.
+        if self
+            .cut_units
+            .is_some_and(|cut| units_of(f64::from(score.max(0.0))) < cut)
+        {
+            self.total += 1;
+            return;
+        }
         let Some(value) = self.key_of(doc, score) else {
             return;
         };

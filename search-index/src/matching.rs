@@ -671,6 +671,28 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
     word_cache::cached(key, Box::new(move || word_parts(&word, &fields)))
 }
 
+/// Documents with any of `terms`. A few terms are a union of term queries: a term set
+/// builds an FST of its terms (and a registry table) for every weight, which cost a tenth of
+/// the server under the long tail's searches, where a word's clauses are built at its first
+/// sight in each segment.
+fn any_term(mut terms: Vec<Term>) -> Box<dyn Query> {
+    match terms.len() {
+        1 => boxed(TermQuery::new(terms.remove(0), IndexRecordOption::Basic)),
+        2..=32 => boxed(BooleanQuery::new(
+            terms
+                .into_iter()
+                .map(|t| {
+                    (
+                        Occur::Should,
+                        boxed(TermQuery::new(t, IndexRecordOption::Basic)),
+                    )
+                })
+                .collect(),
+        )),
+        _ => boxed(TermSetQuery::new(terms)),
+    }
+}
+
 /// Any of `forms` as a whole word in `field`, a phrase's words in a row.
 fn forms_query(field: Field, forms: &[String]) -> Box<dyn Query> {
     let (phrases, words): (Vec<&String>, Vec<&String>) =
@@ -681,7 +703,7 @@ fn forms_query(field: Field, forms: &[String]) -> Box<dyn Query> {
             .iter()
             .map(|w| Term::from_field_text(field, w))
             .collect::<Vec<_>>();
-        any.push((Occur::Should, boxed(TermSetQuery::new(terms))));
+        any.push((Occur::Should, any_term(terms)));
     }
     for phrase in phrases {
         let terms = phrase
@@ -742,7 +764,7 @@ fn word_clauses(
                     .collect::<Vec<_>>();
                 query = boxed(BooleanQuery::new(vec![
                     (Occur::Must, query),
-                    (Occur::Must, boxed(TermSetQuery::new(terms))),
+                    (Occur::Must, any_term(terms)),
                 ]));
             }
             should.push((Occur::Should, boost(query, f.boost * link.weight)));
@@ -878,13 +900,69 @@ fn word_parts(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
     })
 }
 
-/// Any `minimum` of `words` (from [`text_query`]).
+/// Most ways of choosing `minimum` of the words that [`relaxed`] spells out.
+const MAX_CHOICES: usize = 10;
+
+/// Any `minimum` of `words` (from [`text_query`]), scored by the words each document has.
+///
+/// Which documents match is a union of intersections, one per choice of `minimum` words
+/// (each leapfrogs its rarest list), with the words themselves as optional clauses for the
+/// score: tantivy's counting disjunction keeps every word's list in a heap and pops every
+/// posting of every word, which was a quarter of the server under the long tail's
+/// searches (every one with facets, so relaxed this way). One word of several is a plain
+/// union; more choices than [`MAX_CHOICES`] keep the counting disjunction.
 pub fn relaxed(words: &[Box<dyn Query>], minimum: usize) -> Box<dyn Query> {
-    let should = words
+    let should: Vec<(Occur, Box<dyn Query>)> = words
         .iter()
         .map(|w| (Occur::Should, w.box_clone()))
         .collect();
-    boxed(BooleanQuery::with_minimum_required_clauses(should, minimum))
+    if minimum <= 1 {
+        return boxed(BooleanQuery::new(should));
+    }
+    let choices = choose(words.len(), minimum);
+    if minimum >= words.len() || choices.len() > MAX_CHOICES {
+        return boxed(BooleanQuery::with_minimum_required_clauses(should, minimum));
+    }
+    let any_choice = choices
+        .into_iter()
+        .map(|chosen| {
+            let all = chosen
+                .into_iter()
+                .map(|i| (Occur::Must, words[i].box_clone()))
+                .collect();
+            (Occur::Should, boxed(BooleanQuery::new(all)))
+        })
+        .collect();
+    let which = boxed(ConstScoreQuery::new(
+        boxed(BooleanQuery::new(any_choice)),
+        0.0,
+    ));
+    let mut clauses = vec![(Occur::Must, which)];
+    clauses.extend(should);
+    boxed(BooleanQuery::new(clauses))
+}
+
+/// Every choice of `k` of the indices `0..n`, in order.
+fn choose(n: usize, k: usize) -> Vec<Vec<usize>> {
+    fn walk(from: usize, n: usize, k: usize, chosen: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if chosen.len() == k {
+            out.push(chosen.clone());
+            return;
+        }
+        for i in from..n {
+            if n - i < k - chosen.len() {
+                break;
+            }
+            chosen.push(i);
+            walk(i + 1, n, k, chosen, out);
+            chosen.pop();
+        }
+    }
+    let mut out = Vec::new();
+    if k <= n {
+        walk(0, n, k, &mut Vec::with_capacity(k), &mut out);
+    }
+    out
 }
 
 /// A word's query whose score counts the word: [`WORD_SCORE`] times its weight more.
@@ -957,5 +1035,18 @@ impl tantivy::DocSet for CountedScorer {
 impl Scorer for CountedScorer {
     fn score(&mut self) -> tantivy::Score {
         self.0.score() + self.1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn choices_are_every_subset_of_their_size() {
+        assert_eq!(
+            super::choose(3, 2),
+            vec![vec![0, 1], vec![0, 2], vec![1, 2]]
+        );
+        assert_eq!(super::choose(5, 3).len(), 10);
+        assert_eq!(super::choose(2, 3).len(), 0);
     }
 }
