@@ -333,7 +333,20 @@ mod tests {
         assert!(validate(&input(Synonyms, Some("x"), &["a", "b"])).is_err());
         assert!(validate(&input(Implies, None, &["lana"])).is_err());
         assert!(validate(&input(Implies, Some("fiesta"), &[])).is_err());
-        assert!(validate(&input(Implies, Some("fiesta"), &["dos palabras"])).is_err());
+        // A phrase of up to four words, spaces collapsed; a stop word is one word.
+        let (_, words) =
+            validate(&input(Implies, Some("fiesta"), &["vestido  de gala"])).expect("a phrase");
+        assert_eq!(words, ["vestido de gala"]);
+        assert!(
+            validate(&input(
+                Implies,
+                Some("fiesta"),
+                &["uno dos tres cuatro cinco"]
+            ))
+            .is_err()
+        );
+        assert!(validate(&input(StopWord, Some("por favor"), &[])).is_err());
+        assert!(validate(&input(Implies, Some("fiesta"), &["polera@CL"])).is_err());
         assert!(validate(&input(StopWord, Some("porfa"), &[])).is_ok());
         assert!(validate(&input(StopWord, Some("porfa"), &["x"])).is_err());
         assert!(validate(&input(StopWord, Some("<script>"), &[])).is_err());
