@@ -307,17 +307,8 @@ fn own_forms(synonyms: &Synonyms, word: &str, stem: Option<&str>) -> Option<Vec<
         return None;
     }
     let rival = |form: &String| rivals.iter().any(|r| inflections(r, false).contains(form));
-    // Forms that match nothing in the index (from a wrong guess at the singular) cost
-    // nothing.
-    let mut forms: Vec<String> = [Some(word), word.strip_suffix("es"), word.strip_suffix('s')]
-        .into_iter()
-        .flatten()
-        .filter(|s| s.chars().count() >= 3)
-        .flat_map(|s| inflections(s, true))
-        .collect();
+    let mut forms = word_forms(word);
     forms.retain(|f| !rival(f));
-    forms.sort();
-    forms.dedup();
     Some(forms)
 }
 
@@ -346,9 +337,10 @@ fn merge_phrases(typed: Vec<Word>, synonyms: &Synonyms) -> Vec<Word> {
     out
 }
 
-/// The forms a word of intent is matched by: as typed, its singular or plural, and the
-/// other gender ("abrigado": abrigada, abrigados).
-fn intent_forms(word: &str) -> Vec<String> {
+/// A word's own forms, as typed, its singular or plural, and the other gender ("abrigado":
+/// abrigada, abrigados): what a word of intent, or a word with a stem rival, is matched by.
+/// Forms that match nothing in the index (from a wrong guess at the singular) cost nothing.
+fn word_forms(word: &str) -> Vec<String> {
     let mut forms: Vec<String> = [Some(word), word.strip_suffix("es"), word.strip_suffix('s')]
         .into_iter()
         .flatten()
@@ -409,7 +401,7 @@ impl TextPlan {
                 // A word of intent is often a verb, and a verb's stem is its participle's
                 // ("tejer" and "tejido", "secar" and "secado", "dormir" and "dormitorio"):
                 // it says what the product is for in its own forms only.
-                Some(intent_forms(&w.text))
+                Some(word_forms(&w.text))
             } else {
                 own_forms(synonyms, &w.text, stem.as_deref())
             };
