@@ -667,7 +667,7 @@ fn word_query(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
 /// builds an FST of its terms (and a registry table) for every weight, which cost a tenth of
 /// the server under the long tail's searches, where a word's clauses are built at its first
 /// sight in each segment.
-fn any_term(mut terms: Vec<Term>) -> Box<dyn Query> {
+pub(crate) fn any_term(mut terms: Vec<Term>) -> Box<dyn Query> {
     match terms.len() {
         1 => boxed(TermQuery::new(terms.remove(0), IndexRecordOption::Basic)),
         2..=32 => boxed(BooleanQuery::new(

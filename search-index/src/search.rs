@@ -6,7 +6,6 @@ use std::ops::Bound;
 use tantivy::collector::Collector;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
-    TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
@@ -68,16 +67,11 @@ fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(query, 0.0))
 }
 
-/// A filter matching any of `terms`. One term (a store page's store, a single category) is a
-/// plain term query: a term set builds an FST of its terms on every search, which cost a
-/// few percent of the server under the request mix.
-fn term_set(mut terms: Vec<Term>) -> Box<dyn Query> {
-    if terms.len() == 1
-        && let Some(term) = terms.pop()
-    {
-        return filter(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
-    }
-    filter(Box::new(TermSetQuery::new(terms)))
+/// A filter matching any of `terms` ([`crate::matching::any_term`]: a term set builds an
+/// FST of its terms on every search, which cost a few percent of the server under the
+/// request mix).
+fn term_set(terms: Vec<Term>) -> Box<dyn Query> {
+    filter(crate::matching::any_term(terms))
 }
 
 fn kind_query(fields: &Fields, kind: &str) -> Box<dyn Query> {

@@ -26,8 +26,6 @@ fn product(id: u64, name: &str, category: &str, materials: &[&str], colors: &[&s
 }
 
 fn catalogue() -> SearchIndex {
-    let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
-    let mut w = index.writer(50_000_000).expect("writer");
     let docs = [
         product(1, "Camisa de algodón", "Camisas", &["Algodón"], &["Blanco"]),
         product(2, "Vestido de lino", "Vestidos", &["Lino"], &["Azul"]),
@@ -46,7 +44,14 @@ fn catalogue() -> SearchIndex {
         product(9, "Tela de seda", "Telas", &["Seda"], &["Rojo"]),
         product(10, "Pano de cocina", "Cocina", &["Algodón"], &["Blanco"]),
     ];
-    for d in &docs {
+    indexed(&docs)
+}
+
+/// An in-memory index of `docs`, committed and reloaded.
+fn indexed(docs: &[ProductDoc]) -> SearchIndex {
+    let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
+    let mut w = index.writer(50_000_000).expect("writer");
+    for d in docs {
         w.upsert_product(d).expect("upsert");
     }
     w.commit(&CommitMeta {
@@ -120,21 +125,16 @@ fn sorted(ids: &[u64]) -> Vec<u64> {
 
 /// An index of `(id, name, store country)`, nothing else set.
 fn listed(products: &[(u64, &str, &str)]) -> SearchIndex {
-    let index = SearchIndex::in_memory(Synonyms::default()).expect("index");
-    let mut w = index.writer(50_000_000).expect("writer");
-    for (id, name, country) in products {
-        let mut doc = product(*id, name, "Varios", &[], &[]);
-        doc.description = String::new();
-        doc.country = (*country).to_owned();
-        w.upsert_product(&doc).expect("upsert");
-    }
-    w.commit(&CommitMeta {
-        schema_version: SCHEMA_VERSION,
-        checkpoint: Default::default(),
-    })
-    .expect("commit");
-    index.reload().expect("reload");
-    index
+    let docs: Vec<ProductDoc> = products
+        .iter()
+        .map(|(id, name, country)| {
+            let mut doc = product(*id, name, "Varios", &[], &[]);
+            doc.description = String::new();
+            doc.country = (*country).to_owned();
+            doc
+        })
+        .collect();
+    indexed(&docs)
 }
 
 #[test]
