@@ -246,16 +246,19 @@ pub fn inflections(word: &str, adjective: bool) -> Vec<String> {
     }
     let mut forms = vec![word.to_owned()];
     let plural = |w: &str| match w.chars().last() {
-        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("{w}s"),
+        Some('a' | 'e' | 'i' | 'o' | 'u' | 'á' | 'é' | 'ó') => format!("{w}s"),
         Some('s') | None => w.to_owned(),
         Some(_) => format!("{w}es"),
     };
     forms.push(plural(word));
-    let base = &word[..word.len().saturating_sub(1)];
-    let other = match word.chars().last() {
-        Some('o') if adjective => Some(format!("{base}a")),
-        Some('a') if adjective => Some(format!("{base}o")),
-        _ => None,
+    // The other gender swaps a final `o` or `a`. Both are one byte, so what is left is a
+    // whole word's prefix; a word ending in `ñ` or an accent ("pañ" typed) has no such form.
+    let other = if !adjective {
+        None
+    } else if let Some(base) = word.strip_suffix('o') {
+        Some(format!("{base}a"))
+    } else {
+        word.strip_suffix('a').map(|base| format!("{base}o"))
     };
     if let Some(other) = other {
         forms.push(plural(&other));
@@ -364,7 +367,9 @@ impl TextPlan {
     /// words drop out (unless nothing else is left), and so do the analyzer's, except a last
     /// word still being typed.
     pub fn new(text: &str, synonyms: &Synonyms) -> Self {
-        let text = crate::measures::normalise(text);
+        let (text, replaced) = crate::measures::normalise_spans(text);
+        // Word spans are of the text as typed (a correction rewrites it there).
+        let typed_at = |at| crate::measures::typed_at(&replaced, at);
         let mut folder = analysis::folded();
         let mut stemmer = analysis::stemmed();
         let mut typed: Vec<Word> = merge_phrases(analysis::words(&mut folder, &text), synonyms);
@@ -408,8 +413,8 @@ impl TextPlan {
             let modifier = w.from > modifiers_from || synonyms.is_intent(&w.text);
             words.push(WordPlan {
                 folded: w.text,
-                from: w.from,
-                to: w.to,
+                from: typed_at(w.from),
+                to: typed_at(w.to),
                 stem,
                 forms,
                 alternatives,
@@ -1040,5 +1045,29 @@ mod tests {
         );
         assert_eq!(super::choose(5, 3).len(), 10);
         assert_eq!(super::choose(2, 3).len(), 0);
+    }
+
+    #[test]
+    fn words_ending_in_a_multibyte_letter_inflect_without_a_gender() {
+        // "pañ" (paño with its last letter lost) once split the `ñ` in two and panicked.
+        assert_eq!(super::inflections("pañ", true), ["pañ", "pañes"]);
+        assert_eq!(super::inflections("bordó", true), ["bordó", "bordós"]);
+        assert_eq!(
+            super::inflections("rojo", true),
+            ["rojo", "rojos", "rojas", "roja"]
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever a shopper types, planning it neither panics nor loses track of where
+        /// its words are.
+        #[test]
+        fn any_text_plans(text in "[a-zñáéíóúü ,.0-9-]{0,40}") {
+            let plan = super::TextPlan::new(&text, &crate::synonyms::Synonyms::default());
+            for word in &plan.words {
+                proptest::prop_assert!(text.is_char_boundary(word.from));
+                proptest::prop_assert!(text.is_char_boundary(word.to));
+            }
+        }
     }
 }

@@ -208,13 +208,24 @@ pub fn measures(text: &str) -> Vec<Measure> {
     out
 }
 
-/// `text` with each measure replaced by its tokens (what a query matches with).
-pub fn normalise(text: &str) -> String {
+/// Where one measure token of a normalised text came from: its byte span in the normalised
+/// text and the span of `text` it replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Replaced {
+    pub out: (usize, usize),
+    pub text: (usize, usize),
+}
+
+/// `text` with each measure replaced by its tokens (what a query matches with), and the
+/// spans it replaced (in order), so that a position in the result can be taken back to the
+/// text as typed ([`typed_at`]).
+pub fn normalise_spans(text: &str) -> (String, Vec<Replaced>) {
     let found = measures(text);
     if found.is_empty() {
-        return text.to_owned();
+        return (text.to_owned(), Vec::new());
     }
     let mut out = String::with_capacity(text.len());
+    let mut spans = Vec::with_capacity(found.len());
     let mut at = 0;
     for m in found {
         if m.from >= at {
@@ -222,11 +233,35 @@ pub fn normalise(text: &str) -> String {
         } else {
             out.push(' ');
         }
+        let start = out.len();
         out.push_str(&m.token());
+        // A second token of the same words replaces nothing more of the text.
+        let from = m.from.max(at);
         at = at.max(m.to);
+        spans.push(Replaced {
+            out: (start, out.len()),
+            text: (from, at),
+        });
     }
     out.push_str(&text[at..]);
-    out
+    (out, spans)
+}
+
+/// The byte position of the typed text that `at`, a position of its normalised form, stands
+/// for: the start of the measure a token position falls in, else shifted by what the
+/// measures before it changed.
+pub fn typed_at(spans: &[Replaced], at: usize) -> usize {
+    let mut typed = at;
+    for span in spans {
+        if at < span.out.0 {
+            break;
+        }
+        if at < span.out.1 {
+            return span.text.0;
+        }
+        typed = span.text.1 + (at - span.out.1);
+    }
+    typed
 }
 
 /// The tokens of every measure in `text`, for the index.
@@ -237,6 +272,10 @@ pub fn tokens(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn normalise(text: &str) -> String {
+        normalise_spans(text).0
+    }
 
     #[test]
     fn one_width_written_every_way() {
@@ -297,6 +336,10 @@ mod tests {
     #[test]
     fn queries_keep_their_other_words() {
         assert_eq!(normalise("tela ancho 280"), "tela 280cm");
+        assert_eq!(
+            normalise("cortinas 140 x 220 lino"),
+            "cortinas 140cm 220cm lino"
+        );
         assert_eq!(normalise("lienzo 2,80 m crudo"), "lienzo 280cm crudo");
         assert_eq!(normalise("remera roja"), "remera roja");
         assert_eq!(normalise("loneta 2,80 mts de ancho"), "loneta 280cm");
@@ -304,6 +347,28 @@ mod tests {
         assert_eq!(
             normalise("tela 1,50 de ancho algodon"),
             "tela 150cm algodon"
+        );
+    }
+
+    #[test]
+    fn positions_of_the_normalised_text_go_back_to_the_typed_one() {
+        for (typed, word) in [
+            ("280 camsia", "camsia"),
+            ("lienzo 2,80 m camsia", "camsia"),
+            ("cortinas 140 x 220 lino", "lino"),
+            ("ñandú 1,5 m pañ", "pañ"),
+        ] {
+            let (text, spans) = normalise_spans(typed);
+            let from = text.find(word).unwrap();
+            let (at, to) = (typed_at(&spans, from), typed_at(&spans, from + word.len()));
+            assert_eq!(&typed[at..to], word, "{typed}");
+        }
+        let (text, spans) = normalise_spans("tela ancho 280 lino");
+        let token = text.find("280cm").unwrap();
+        assert_eq!(typed_at(&spans, token), "tela ".len());
+        assert_eq!(
+            typed_at(&spans, token + "280cm".len()),
+            "tela ancho 280".len()
         );
     }
 }

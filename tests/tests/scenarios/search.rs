@@ -245,6 +245,15 @@ async fn forgiving_queries_find_their_target_in_the_top_three() {
     // A typo is offered its spelling, and exact matches outrank typo matches.
     let page = search(&c.app, json!({"q": "vestdo", "n": 10})).await;
     assert_eq!(page["correctedQuery"], "vestido");
+    // The spelling is offered in the text as typed, a measure before it (which the search
+    // rewrites as "280cm") included; this once cut the typed text at the rewritten one's
+    // positions and failed the search.
+    let page = search(&c.app, json!({"q": "ancho 280 vestdo", "n": 10})).await;
+    assert_eq!(page["correctedQuery"], "ancho 280 vestido");
+    // A word ending in a letter of two bytes once split it (and failed the search).
+    for query in ["pañ", "vestidó lino", "bordó"] {
+        search(&c.app, json!({"q": query, "n": 10})).await;
+    }
     let page = search(&c.app, json!({"q": "lino", "n": 10})).await;
     assert!(
         names(&page).iter().all(|n| n.contains("lino")),
