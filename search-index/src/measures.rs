@@ -359,12 +359,12 @@ mod tests {
             ("ñandú 1,5 m pañ", "pañ"),
         ] {
             let (text, spans) = normalise_spans(typed);
-            let from = text.find(word).unwrap();
+            let from = text.find(word).expect("the word is in the normalised text");
             let (at, to) = (typed_at(&spans, from), typed_at(&spans, from + word.len()));
             assert_eq!(&typed[at..to], word, "{typed}");
         }
         let (text, spans) = normalise_spans("tela ancho 280 lino");
-        let token = text.find("280cm").unwrap();
+        let token = text.find("280cm").expect("the measure is a token");
         assert_eq!(typed_at(&spans, token), "tela ".len());
         assert_eq!(
             typed_at(&spans, token + "280cm".len()),
