@@ -907,35 +907,43 @@ const MAX_CHOICES: usize = 10;
 /// score: tantivy's counting disjunction keeps every word's list in a heap and pops every
 /// posting of every word, which was a quarter of the server under the long tail's
 /// searches (every one with facets, so relaxed this way). One word of several is a plain
-/// union; more choices than [`MAX_CHOICES`] keep the counting disjunction.
+/// union; more choices than [`MAX_CHOICES`] keep the counting disjunction. The set is
+/// walked once per segment ([`crate::word_cache::memo`]) and replayed by the count, the
+/// page and the facet passes of the search that built it.
 pub fn relaxed(words: &[Box<dyn Query>], minimum: usize) -> Box<dyn Query> {
-    let should: Vec<(Occur, Box<dyn Query>)> = words
-        .iter()
-        .map(|w| (Occur::Should, w.box_clone()))
-        .collect();
-    if minimum <= 1 {
-        return boxed(BooleanQuery::new(should));
-    }
-    let choices = choose(words.len(), minimum);
-    if minimum >= words.len() || choices.len() > MAX_CHOICES {
-        return boxed(BooleanQuery::with_minimum_required_clauses(should, minimum));
-    }
-    let any_choice = choices
-        .into_iter()
-        .map(|chosen| {
-            let all = chosen
+    let should = || -> Vec<(Occur, Box<dyn Query>)> {
+        words
+            .iter()
+            .map(|w| (Occur::Should, w.box_clone()))
+            .collect()
+    };
+    // Ways of choosing the words, when a union of intersections spells them out.
+    let choices = (minimum > 1 && minimum < words.len())
+        .then(|| choose(words.len(), minimum))
+        .filter(|choices| choices.len() <= MAX_CHOICES);
+    let which = match choices {
+        _ if minimum <= 1 => boxed(BooleanQuery::new(should())),
+        None => boxed(BooleanQuery::with_minimum_required_clauses(
+            should(),
+            minimum,
+        )),
+        Some(choices) => {
+            let any_choice = choices
                 .into_iter()
-                .map(|i| (Occur::Must, words[i].box_clone()))
+                .map(|chosen| {
+                    let all = chosen
+                        .into_iter()
+                        .map(|i| (Occur::Must, words[i].box_clone()))
+                        .collect();
+                    (Occur::Should, boxed(BooleanQuery::new(all)))
+                })
                 .collect();
-            (Occur::Should, boxed(BooleanQuery::new(all)))
-        })
-        .collect();
-    let which = boxed(ConstScoreQuery::new(
-        boxed(BooleanQuery::new(any_choice)),
-        0.0,
-    ));
+            boxed(BooleanQuery::new(any_choice))
+        }
+    };
+    let which = crate::word_cache::memo(boxed(ConstScoreQuery::new(which, 0.0)));
     let mut clauses = vec![(Occur::Must, which)];
-    clauses.extend(should);
+    clauses.extend(should());
     boxed(BooleanQuery::new(clauses))
 }
 

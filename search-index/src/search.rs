@@ -328,11 +328,20 @@ impl SearchIndex {
                     self.all_but_one(searcher, q, &text_clauses, &filters, collected, total)?;
                 minimum -= 1;
             }
-            while total < RELAX_BELOW && minimum >= 1 {
-                let relaxed = [relaxed(&text_clauses, minimum)];
+            if total < RELAX_BELOW && minimum >= 1 {
+                // Which step is the last is decided by counting, which scores nothing; only
+                // that step is ranked and faceted (ranking and facets of every step were
+                // three quarters of a relaxed search with facets).
+                let mut words = relaxed(&text_clauses, minimum);
+                while minimum > 1
+                    && self.count_products(searcher, words.as_ref(), &filters)? < RELAX_BELOW
+                {
+                    minimum -= 1;
+                    words = relaxed(&text_clauses, minimum);
+                }
+                let relaxed = [words];
                 (collected, total, facets) =
                     self.product_matches(searcher, q, &relaxed, &filters, true)?;
-                minimum -= 1;
             }
         }
 
@@ -386,6 +395,19 @@ impl SearchIndex {
         // Merged as one collector merges its segments: best first, each id once, the page.
         let page = PageCollector::for_sort(q.sort, true, q.after, q.limit + 1);
         Ok(page.merge_fruits(fruits)?)
+    }
+
+    /// How many products match `text` and every filter, scoring none of them.
+    fn count_products(
+        &self,
+        searcher: &Searcher,
+        text: &dyn Query,
+        filters: &[(FilterOf, Box<dyn Query>)],
+    ) -> SearchResult<u64> {
+        let mut clauses = vec![text.box_clone()];
+        clauses.extend(filters.iter().map(|(_, c)| c.box_clone()));
+        let query = products_of(&self.inner.fields, clauses);
+        Ok(self.run(searcher, &query, &tantivy::collector::Count)? as u64)
     }
 
     /// The page, the total and the facets of the products that match all of `text` and

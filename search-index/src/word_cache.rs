@@ -24,9 +24,9 @@
 //! Metrics: `textisur_search_word_cache_lookups_total{result="hit"|"miss"}` and
 //! `textisur_search_word_cache_bytes`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use quick_cache::sync::{Cache, GuardResult};
 use tantivy::index::SegmentId;
@@ -254,6 +254,86 @@ impl Weight for CachedWordWeight {
     }
 }
 
+/// `query` with its matches walked once per segment and replayed by every later pass of the
+/// same search (clones share them): a relaxed search walks its match set for the page and
+/// again for each facet whose own filter is set, and that set is a union of intersections
+/// over a large share of the catalogue. Scores are not kept: what is memoised decides
+/// which documents match, and its clones score nothing.
+pub(crate) fn memo(query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(Memo(Arc::new(MemoInner {
+        query,
+        lists: Mutex::new(HashMap::new()),
+    })))
+}
+
+#[derive(Clone)]
+struct Memo(Arc<MemoInner>);
+
+struct MemoInner {
+    query: Box<dyn Query>,
+    lists: Mutex<HashMap<SegmentId, Arc<WordMatches>>>,
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Memo").field(&self.0.query).finish()
+    }
+}
+
+impl Query for Memo {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(MemoWeight {
+            inner: self.0.clone(),
+            weight: self.0.query.weight(scoring)?,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a tantivy::Term, bool)) {
+        self.0.query.query_terms(visitor);
+    }
+}
+
+struct MemoWeight {
+    inner: Arc<MemoInner>,
+    weight: Box<dyn Weight>,
+}
+
+impl MemoWeight {
+    fn matches(&self, reader: &SegmentReader) -> tantivy::Result<Arc<WordMatches>> {
+        let segment = reader.segment_id();
+        let lists = || self.inner.lists.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(matches) = lists().get(&segment) {
+            return Ok(matches.clone());
+        }
+        // Walked outside the lock: a search's passes run one after another, so two walks
+        // of one segment at once would only be a race between parallel segments' threads,
+        // and each walks its own segment.
+        let mut docs = Vec::new();
+        self.weight
+            .for_each_no_score(reader, &mut |block| docs.extend_from_slice(block))?;
+        let matches = Arc::new(WordMatches {
+            docs,
+            scores: Vec::new(),
+        });
+        lists().insert(segment, matches.clone());
+        Ok(matches)
+    }
+}
+
+impl Weight for MemoWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(ListScorer {
+            matches: self.matches(reader)?,
+            at: 0,
+            boost,
+        }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.weight.explain(reader, doc)
+    }
+}
+
 /// Walks a [`WordMatches`] list; seeks gallop, so an intersection led by a rarer word skips
 /// through a common one in logarithmic steps.
 struct ListScorer {
@@ -341,6 +421,38 @@ mod tests {
         assert_eq!(scorer.seek(2000), 2001);
         assert_eq!(scorer.seek(TERMINATED), TERMINATED);
         assert_eq!(scorer.advance(), TERMINATED);
+    }
+
+    #[test]
+    fn a_memo_replays_what_its_query_matches() -> tantivy::Result<()> {
+        use tantivy::collector::{Count, DocSetCollector};
+        use tantivy::query::TermQuery;
+        use tantivy::schema::{IndexRecordOption, STRING, Schema};
+        use tantivy::{Index, Term, doc};
+
+        let mut schema = Schema::builder();
+        let word = schema.add_text_field("word", STRING);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
+        for i in 0..500u32 {
+            writer.add_document(doc!(word => if i % 3 == 0 { "lino" } else { "lana" }))?;
+        }
+        writer.commit()?;
+        let searcher = index.reader()?.searcher();
+        let lino = TermQuery::new(
+            Term::from_field_text(word, "lino"),
+            IndexRecordOption::Basic,
+        );
+        let memo = memo(Box::new(lino.clone()));
+        // The first pass walks the query, the later ones (scored or not) replay the walk.
+        for _ in 0..2 {
+            assert_eq!(searcher.search(&memo, &Count)?, 167);
+            assert_eq!(
+                searcher.search(&memo, &DocSetCollector)?,
+                searcher.search(&lino, &DocSetCollector)?
+            );
+        }
+        Ok(())
     }
 
     #[test]
