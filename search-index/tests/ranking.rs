@@ -1,5 +1,6 @@
 //! The shopper's forgiveness rules of API.md, on a small catalogue in an in-memory index.
 
+use proptest::strategy::Strategy;
 use textisur_search_index::{
     CommitMeta, ProductDoc, ProductQuery, SCHEMA_VERSION, SearchIndex, SortOrder, Synonyms,
 };
@@ -323,6 +324,54 @@ fn the_first_relaxed_step_gives_the_same_page_by_intersections_as_by_the_union()
                 (a.total, a.has_more),
                 (b.total, b.has_more),
                 "{text} first {limit}"
+            );
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Whatever a shopper types (accents, ñ, measures, punctuation, half a word), the search
+    /// with everything a page asks for and the autocomplete answer; a completion keeps the
+    /// words typed before the one it completes. A word ending in `ñ` once panicked, and a
+    /// measure before the last word cut the typed text at the rewritten text's positions
+    /// ("280 añ" panicked in the autocomplete).
+    #[test]
+    fn any_text_searches_and_completes(
+        text in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[a-zA-ZñÑáéíóúü,.0-9x-]{1,8}",
+                proptest::sample::select(vec![
+                    "ancho", "280", "2,80", "1,5", "m", "mts", "x", "140", "de", "cam", "camisa",
+                    "vestdo", "pañ", "bordó", "lino", "azul", "para", "algo",
+                ]).prop_map(str::to_owned),
+            ],
+            0..6,
+        ).prop_map(|words| words.join(" ")),
+        trailing_space in proptest::bool::ANY,
+    ) {
+        let text = if trailing_space { format!("{text} ") } else { text };
+        static INDEX: std::sync::LazyLock<SearchIndex> = std::sync::LazyLock::new(catalogue);
+        let page = INDEX.search_products(&ProductQuery {
+            text: Some(text.clone()),
+            limit: 5,
+            facets: true,
+            highlights: true,
+            correct_spelling: true,
+            colors: vec!["azul".to_owned()],
+            ..ProductQuery::default()
+        });
+        proptest::prop_assert!(page.is_ok(), "{text:?}: {page:?}");
+        let suggestions = INDEX.suggest(&text, 8);
+        proptest::prop_assert!(suggestions.is_ok(), "{text:?}");
+        for s in suggestions.iter().flatten().filter(|s| !s.text.is_empty()) {
+            // The words before the completed one are the first words typed, as typed.
+            let words: Vec<&str> = s.text.split_whitespace().collect();
+            let before = &words[..words.len().saturating_sub(1)];
+            proptest::prop_assert!(
+                text.split_whitespace().take(before.len()).eq(before.iter().copied()),
+                "{text:?} completed as {:?}", s.text
             );
         }
     }
