@@ -897,77 +897,18 @@ fn word_parts(word: &WordPlan, fields: &[WeightedField]) -> tantivy::Result<Box<
     })
 }
 
-/// Most ways of choosing `minimum` of the words that [`relaxed`] spells out.
-const MAX_CHOICES: usize = 10;
-
-/// Any `minimum` of `words` (from [`text_query`]), scored by the words each document has.
-///
-/// Which documents match is a union of intersections, one per choice of `minimum` words
-/// (each leapfrogs its rarest list), with the words themselves as optional clauses for the
-/// score: tantivy's counting disjunction keeps every word's list in a heap and pops every
-/// posting of every word, which was a quarter of the server under the long tail's
-/// searches (every one with facets, so relaxed this way). One word of several is a plain
-/// union; more choices than [`MAX_CHOICES`] keep the counting disjunction. The set is
-/// walked once per segment ([`crate::word_cache::memo`]) and replayed by the count, the
-/// page and the facet passes of the search that built it.
+/// Any `minimum` of `words` (from [`text_query`]), scored by the words each document has:
+/// the documents with enough of the words ([`crate::word_cache::at_least`], worked out once
+/// per segment for the count, the page and the facet passes of the search), with the words
+/// themselves as optional clauses for the score. (tantivy's counting disjunction kept every
+/// word's list in a heap and popped every posting, a quarter of the server under the long
+/// tail's searches; a union of intersections, one per choice of words, then spent an eighth
+/// in its intersections' seeks.)
 pub fn relaxed(words: &[Box<dyn Query>], minimum: usize) -> Box<dyn Query> {
-    let should = || -> Vec<(Occur, Box<dyn Query>)> {
-        words
-            .iter()
-            .map(|w| (Occur::Should, w.box_clone()))
-            .collect()
-    };
-    // Ways of choosing the words, when a union of intersections spells them out.
-    let choices = (minimum > 1 && minimum < words.len())
-        .then(|| choose(words.len(), minimum))
-        .filter(|choices| choices.len() <= MAX_CHOICES);
-    let which = match choices {
-        _ if minimum <= 1 => boxed(BooleanQuery::new(should())),
-        None => boxed(BooleanQuery::with_minimum_required_clauses(
-            should(),
-            minimum,
-        )),
-        Some(choices) => {
-            let any_choice = choices
-                .into_iter()
-                .map(|chosen| {
-                    let all = chosen
-                        .into_iter()
-                        .map(|i| (Occur::Must, words[i].box_clone()))
-                        .collect();
-                    (Occur::Should, boxed(BooleanQuery::new(all)))
-                })
-                .collect();
-            boxed(BooleanQuery::new(any_choice))
-        }
-    };
-    let which = crate::word_cache::memo(boxed(ConstScoreQuery::new(which, 0.0)));
+    let which = crate::word_cache::at_least(words.iter().map(|w| w.box_clone()).collect(), minimum);
     let mut clauses = vec![(Occur::Must, which)];
-    clauses.extend(should());
+    clauses.extend(words.iter().map(|w| (Occur::Should, w.box_clone())));
     boxed(BooleanQuery::new(clauses))
-}
-
-/// Every choice of `k` of the indices `0..n`, in order.
-fn choose(n: usize, k: usize) -> Vec<Vec<usize>> {
-    fn walk(from: usize, n: usize, k: usize, chosen: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-        if chosen.len() == k {
-            out.push(chosen.clone());
-            return;
-        }
-        for i in from..n {
-            if n - i < k - chosen.len() {
-                break;
-            }
-            chosen.push(i);
-            walk(i + 1, n, k, chosen, out);
-            chosen.pop();
-        }
-    }
-    let mut out = Vec::new();
-    if k <= n {
-        walk(0, n, k, &mut Vec::with_capacity(k), &mut out);
-    }
-    out
 }
 
 /// A word's query whose score counts the word: [`WORD_SCORE`] times its weight more.
@@ -1045,16 +986,6 @@ impl Scorer for CountedScorer {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn choices_are_every_subset_of_their_size() {
-        assert_eq!(
-            super::choose(3, 2),
-            vec![vec![0, 1], vec![0, 2], vec![1, 2]]
-        );
-        assert_eq!(super::choose(5, 3).len(), 10);
-        assert_eq!(super::choose(2, 3).len(), 0);
-    }
-
     #[test]
     fn words_ending_in_a_multibyte_letter_inflect_without_a_gender() {
         // "pañ" (paño with its last letter lost) once split the `ñ` in two and panicked.
