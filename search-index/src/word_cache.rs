@@ -23,6 +23,9 @@
 //!
 //! Metrics: `textisur_search_word_cache_lookups_total{result="hit"|"miss"}` and
 //! `textisur_search_word_cache_bytes`.
+//!
+//! The same lists serve one search's relaxed match set ([`at_least`]): the documents with
+//! enough of its words, worked out once per segment and dropped with the search.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
