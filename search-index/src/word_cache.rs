@@ -247,13 +247,9 @@ impl Weight for CachedWordWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(TantivyError::InvalidArgument(format!(
-                "document {doc} does not match"
-            )));
-        }
-        Ok(Explanation::new("word matches", scorer.score()))
+        explain_in(self.matches(reader)?, doc, "word matches", || {
+            format!("document {doc} does not match")
+        })
     }
 }
 
@@ -363,15 +359,36 @@ impl Weight for AtLeastWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(TantivyError::InvalidArgument(format!(
-                "document {doc} has fewer than {} of the words",
-                self.inner.minimum
-            )));
-        }
-        Ok(Explanation::new("has enough of the words", 0.0))
+        explain_in(
+            self.matches(reader)?,
+            doc,
+            "has enough of the words",
+            || {
+                format!(
+                    "document {doc} has fewer than {} of the words",
+                    self.inner.minimum
+                )
+            },
+        )
     }
+}
+
+/// `doc`'s explanation from a kept list: `matched` with its score, or `missing` as an error.
+fn explain_in(
+    matches: Arc<WordMatches>,
+    doc: DocId,
+    matched: &'static str,
+    missing: impl FnOnce() -> String,
+) -> tantivy::Result<Explanation> {
+    let mut scorer = ListScorer {
+        matches,
+        at: 0,
+        boost: 1.0,
+    };
+    if scorer.seek(doc) != doc {
+        return Err(TantivyError::InvalidArgument(missing()));
+    }
+    Ok(Explanation::new(matched, scorer.score()))
 }
 
 /// Walks a [`WordMatches`] list; seeks gallop, so an intersection led by a rarer word skips
