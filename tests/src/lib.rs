@@ -16,6 +16,7 @@ use anyhow::Context;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use textisur_api::accounts::limits::AuthLimitConfig;
+use textisur_api::commerce::orders::expiry::OrdersConfig;
 use textisur_api::runtime::config::IndexerMode;
 use textisur_api::runtime::config::Secret;
 use textisur_api::runtime::db::{self, Db};
@@ -60,6 +61,8 @@ pub struct TestOptions {
     pub smtp_url: Option<String>,
     /// A streaming standby (a [`standby::Standby`]) the server may hydrate from.
     pub replica: Option<ReplicaOptions>,
+    /// How orders wait for their payment; the defaults of `textisur serve` when `None`.
+    pub orders: Option<OrdersConfig>,
 }
 
 /// How a [`TestApp`] uses a standby.
@@ -92,6 +95,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     database: FreshDatabase,
     server: Option<RunningServer>,
+    orders: OrdersConfig,
     /// The server's search index directory, removed with the app.
     _index_dir: tempfile::TempDir,
 }
@@ -178,7 +182,9 @@ impl TestApp {
                 },
                 None => textisur_api::runtime::db::ReplicaConfig::default(),
             },
+            orders: options.orders.unwrap_or_default(),
         };
+        let orders = config.orders;
         let server = server::start(db.clone(), config).await?;
         // The suites compare messages in English; tests/tests/scenarios/account_self_service.rs checks
         // the Spanish default and the switch.
@@ -196,6 +202,7 @@ impl TestApp {
                 .context("http client")?,
             database,
             server: Some(server),
+            orders,
             _index_dir: index_dir,
         })
     }
@@ -219,6 +226,7 @@ impl TestApp {
             // Siblings share the first server's database, so they share its limits too.
             global_limits: true,
             replicas: textisur_api::runtime::db::ReplicaConfig::default(),
+            orders: self.orders,
         };
         let server = server::start(db, config).await.expect("start sibling");
         Sibling {
@@ -237,6 +245,13 @@ impl TestApp {
     pub async fn drain_mail(&self) {
         let server = self.server.as_ref().expect("the server runs");
         server.mailer().drain().await.expect("deliver mail");
+    }
+
+    /// Cancels the unpaid orders past their deadline now (the order sweeper's drain step);
+    /// returns how many this call cancelled.
+    pub async fn expire_orders(&self) -> usize {
+        let server = self.server.as_ref().expect("the server runs");
+        server.expire_orders().await.expect("sweep unpaid orders")
     }
 
     /// Waits until the server has heard every row change committed so far (the row cache's
@@ -452,6 +467,15 @@ impl Sibling {
     pub async fn settle_rows(&self) {
         let db = &self.server.db;
         db.rows().settle(db.pool()).await;
+    }
+
+    /// Cancels the unpaid orders past their deadline now, as this process's sweeper does;
+    /// returns how many this call cancelled.
+    pub async fn expire_orders(&self) -> usize {
+        self.server
+            .expire_orders()
+            .await
+            .expect("sweep unpaid orders")
     }
 
     /// Stops the server.

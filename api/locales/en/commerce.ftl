@@ -35,6 +35,7 @@ checkout-key-length = idempotencyKey must have { $min } to { $max } characters
 checkout-key-control-characters = idempotencyKey may not contain control characters
 checkout-key-reused = this idempotency key was used for a different cart
 checkout-line-problem = { $product }: { $problem }
+checkout-unpaid-orders-limit = this checkout would add { $new } orders to the { $unpaid } you have not paid yet, and at most { $max } may wait for payment at once: pay or cancel one first
 
 # Orders
 order-not-found = no such order

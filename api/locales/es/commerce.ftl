@@ -35,6 +35,7 @@ checkout-key-length = la clave de idempotencia debe tener entre { $min } y { $ma
 checkout-key-control-characters = la clave de idempotencia no puede contener caracteres de control
 checkout-key-reused = esta clave de idempotencia ya se usó para otro carrito
 checkout-line-problem = { $product }: { $problem }
+checkout-unpaid-orders-limit = ya tienes { $unpaid } pedidos sin pagar y esta compra sumaría { $new }, pero solo puede haber { $max } esperando el pago a la vez: paga o cancela alguno primero
 
 # Pedidos
 order-not-found = no existe ese pedido

@@ -13,6 +13,7 @@
 
 pub mod checkout;
 pub mod db;
+pub mod expiry;
 pub mod graphql;
 
 use async_graphql::Enum;
@@ -63,6 +64,9 @@ pub struct Order {
     pub status: OrderStatus,
     pub total: Decimal,
     pub currency_code: String,
+    /// While PENDING: when the order is cancelled unless paid (see [`expiry`]); `None` for
+    /// an order without a deadline (the demo seed's, which took no stock).
+    pub payment_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -86,6 +90,18 @@ pub struct StatusChange {
     pub status: OrderStatus,
     pub changed_by: Option<UserId>,
     pub changed_at: DateTime<Utc>,
+    /// Why, when the mover alone does not say it.
+    pub reason: Option<ChangeReason>,
+}
+
+/// Why an order's status changed, recorded when the mover alone does not say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type, Serialize, Deserialize)]
+#[sqlx(type_name = "order_change_reason", rename_all = "SCREAMING_SNAKE_CASE")]
+#[graphql(name = "OrderChangeReason")]
+pub enum ChangeReason {
+    /// The payment did not arrive before the order's deadline: the marketplace cancelled it
+    /// and put its stock back.
+    PaymentExpired,
 }
 
 /// Who makes a move, as the state machine sees them.

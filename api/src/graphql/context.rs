@@ -30,6 +30,8 @@ pub struct RequestContext {
     /// The writes this request must see: the `Consistency-Token` header, and the viewer's
     /// own last write through this process.
     pub consistency: Option<ConsistencyToken>,
+    /// How orders wait for their payment (checkout's deadline and unpaid-order limit).
+    pub orders: crate::commerce::orders::expiry::OrdersConfig,
     /// Users who proved their password or refresh token in this request (register, login,
     /// refresh): their payload may show their private fields.
     signed_in_now: std::sync::Mutex<Vec<UserId>>,
@@ -75,9 +77,16 @@ impl RequestContext {
             search,
             events,
             consistency,
+            orders: crate::commerce::orders::expiry::OrdersConfig::default(),
             signed_in_now: std::sync::Mutex::new(Vec::new()),
             written: Arc::default(),
         }
+    }
+
+    /// This context with the server's order settings.
+    pub fn with_orders(mut self, orders: crate::commerce::orders::expiry::OrdersConfig) -> Self {
+        self.orders = orders;
+        self
     }
 
     /// Where the token of this request's writes will be, read once the request ran.

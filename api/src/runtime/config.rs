@@ -453,6 +453,22 @@ pub struct ServeArgs {
     )]
     pub account_mail_per_ip_per_hour: u32,
 
+    /// Minutes a PENDING order holds its stock waiting for its payment; past them the
+    /// order is cancelled by the marketplace and its stock put back. Fractions are allowed
+    /// (`0.5` is thirty seconds).
+    #[arg(long, env = "TEXTISUR_PAYMENT_TIMEOUT_MINUTES", default_value_t = 30.0)]
+    pub payment_timeout_minutes: f64,
+
+    /// Most unpaid orders (PENDING, within their deadline) one buyer may hold at once; a
+    /// checkout that would make more is a `LIMIT_REACHED` user error.
+    #[arg(long, env = "TEXTISUR_MAX_UNPAID_ORDERS", default_value_t = 5)]
+    pub max_unpaid_orders: u32,
+
+    /// Seconds between two sweeps of unpaid orders past their deadline (every process
+    /// sweeps; they share the work).
+    #[arg(long, env = "TEXTISUR_ORDER_SWEEP_SECONDS", default_value_t = 15)]
+    pub order_sweep_seconds: u64,
+
     /// SMTP server for mail: `smtp://host:port` (a relay on the local network, no TLS),
     /// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`.
     /// Unset, mail stays queued in PostgreSQL (`mail_outbox`) until a server is configured.

@@ -45,6 +45,9 @@ pub struct ServerConfig {
     pub global_limits: bool,
     /// Streaming standbys that queries may hydrate from (none by default).
     pub replicas: crate::runtime::db::ReplicaConfig,
+    /// How orders wait for their payment: the deadline, the unpaid-order limit and the
+    /// sweeper's pace.
+    pub orders: crate::commerce::orders::expiry::OrdersConfig,
 }
 
 /// Longest wait for one shared rate-limit step in Redis before this process's limits decide
@@ -156,6 +159,16 @@ impl ServerConfig {
                     args.database_replica_check_ms.max(10),
                 ),
                 max_connections: args.db.db_max_connections,
+            },
+            orders: crate::commerce::orders::expiry::OrdersConfig {
+                payment_timeout: std::time::Duration::try_from_secs_f64(
+                    args.payment_timeout_minutes * 60.0,
+                )
+                .ok()
+                .filter(|timeout| !timeout.is_zero())
+                .context("--payment-timeout-minutes must be a number of minutes above 0")?,
+                max_unpaid_orders: args.max_unpaid_orders,
+                sweep_every: std::time::Duration::from_secs(args.order_sweep_seconds.max(1)),
             },
         })
     }
@@ -288,6 +301,8 @@ pub struct RunningServer {
     replica_checker: Option<JoinHandle<()>>,
     task: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
+    /// Cancels unpaid orders past their deadline.
+    order_sweeper: JoinHandle<()>,
     index: Option<IndexRuntime>,
     mailer: Arc<crate::runtime::mail::Mailer>,
     /// Delivers the mail outbox (`None` without an SMTP server).
@@ -310,6 +325,12 @@ impl RunningServer {
         &self.mailer
     }
 
+    /// Runs one sweep of unpaid orders past their deadline now, as the sweeper does on its
+    /// tick (tests call it instead of waiting); returns how many it cancelled.
+    pub async fn expire_orders(&self) -> crate::graphql::error::ApiResult<usize> {
+        crate::commerce::orders::expiry::expire_due(&self.db).await
+    }
+
     /// Stops accepting, lets in-flight requests finish, waits for the server to end, then
     /// stops the search indexer after a last commit.
     pub async fn stop(self) -> anyhow::Result<()> {
@@ -317,6 +338,7 @@ impl RunningServer {
         let _ = self.closing.send(true);
         let _ = self.shutdown.send(());
         self.housekeeping.abort();
+        self.order_sweeper.abort();
         self.listener.abort();
         if let Some(sender) = &self.mail_sender {
             sender.abort();
@@ -440,7 +462,12 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
             events,
             closing: closing_rx,
         },
+        config.orders,
     );
+    let order_sweeper = tokio::spawn(crate::commerce::orders::expiry::sweep_forever(
+        db.clone(),
+        config.orders.sweep_every,
+    ));
     let housekeeping = tokio::spawn({
         let state = state.clone();
         let mailer = Arc::clone(&mailer);
@@ -504,6 +531,7 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         replica_checker,
         task,
         housekeeping,
+        order_sweeper,
         index,
         mailer,
         mail_sender,

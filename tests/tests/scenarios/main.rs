@@ -21,6 +21,7 @@ mod hostile_queries;
 mod http_spec;
 mod input_sweep;
 mod observability;
+mod order_expiry;
 mod order_transitions;
 mod pagination_props;
 mod persisted_queries;

@@ -73,7 +73,16 @@ fn outcome(body: &Value, field: &str) -> Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_transition_by_every_role() {
-    let market = Market::open().await;
+    // One buyer places the table's 150 orders, many left PENDING: the unpaid-order limit
+    // (tested in order_expiry.rs) is lifted.
+    let market = Market::open_with(textisur_tests::TestOptions {
+        orders: Some(textisur_api::commerce::orders::expiry::OrdersConfig {
+            max_unpaid_orders: u32::MAX,
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await;
     let app = &market.app;
     let product = market
         .product("Manta de vicuña", "PIECE", "1", "1000", "500")

@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
 use super::db::query_orders;
+use super::expiry::OrdersConfig;
 use super::{Order, OrderStatus};
 use crate::catalogue::products::db::query_products;
 use crate::catalogue::products::{Product, ProductUnit};
@@ -52,11 +53,14 @@ fn key_error(message: String) -> Vec<UserError> {
 }
 
 /// Checks out `buyer`'s cart under `key`; user errors (and nothing written) when the cart is
-/// empty, a line cannot be bought as it is, or the key was used for a different cart.
+/// empty, a line cannot be bought as it is, the key was used for a different cart, or the
+/// new orders would take the buyer past `config`'s unpaid orders. Each order must be paid
+/// within `config`'s payment timeout (see [`super::expiry`]).
 pub async fn checkout(
     db: &Db,
     buyer: UserId,
     key: &str,
+    config: &OrdersConfig,
 ) -> ApiResult<Result<Vec<Order>, Vec<UserError>>> {
     if !KEY_LENGTH.contains(&key.chars().count()) {
         return Ok(Err(key_error(crate::tr!(
@@ -165,6 +169,33 @@ pub async fn checkout(
         tx.rollback().await?;
         return Ok(Err(errors));
     }
+    // Counted under the buyer's lock, so two checkouts at once cannot both pass. Orders past
+    // their deadline are the sweeper's, about to give their stock back.
+    let unpaid = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "unpaid!" FROM orders
+         WHERE buyer_id = $1 AND status = 'PENDING' AND payment_due_at > now()"#,
+        buyer.0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let new_orders = taken
+        .iter()
+        .map(|l| l.product.store_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let allowed = i64::from(config.max_unpaid_orders);
+    if unpaid.saturating_add(i64::try_from(new_orders).unwrap_or(i64::MAX)) > allowed {
+        tx.rollback().await?;
+        return Ok(Err(vec![UserError::general(
+            UserErrorCode::LimitReached,
+            crate::tr!(
+                "checkout-unpaid-orders-limit",
+                max = config.max_unpaid_orders,
+                unpaid = unpaid,
+                new = new_orders,
+            ),
+        )]));
+    }
     for line in &taken {
         sqlx::query!(
             "UPDATE products SET stock = stock - $2, sales_count = sales_count + 1,
@@ -196,14 +227,16 @@ pub async fn checkout(
             .try_fold(Decimal::ZERO, |sum, t| sum.checked_add(*t))
             .ok_or_else(overflow)?;
         let order = query_orders!(
-            "INSERT INTO orders (buyer_id, store_id, total, currency_code, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5) RETURNING",
+            "INSERT INTO orders
+                 (buyer_id, store_id, total, currency_code, idempotency_key, payment_due_at)
+             VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) RETURNING",
             "",
             buyer.0,
             store.0,
             total,
             &lines[0].product.currency_code,
-            key
+            key,
+            config.payment_timeout.as_secs_f64()
         )
         .fetch_one(&mut *tx)
         .await?;

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Actor, MoveRefusal, Order, OrderLine, OrderStatus, StatusChange, allowed_move};
+use super::{
+    Actor, ChangeReason, MoveRefusal, Order, OrderLine, OrderStatus, StatusChange, allowed_move,
+};
 use crate::catalogue::products::ProductUnit;
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::{OrderId, ProductId, StoreId, UserId};
@@ -24,7 +26,7 @@ macro_rules! query_orders {
                     buyer_id AS "buyer_id: crate::graphql::ids::UserId",
                     store_id AS "store_id: crate::graphql::ids::StoreId",
                     status AS "status: crate::commerce::orders::OrderStatus",
-                    total, currency_code, created_at, updated_at "#
+                    total, currency_code, payment_due_at, created_at, updated_at "#
                 + $tail $(+ $more)*
             $(, $arg)*
         )
@@ -105,7 +107,8 @@ impl BatchLoad for OrderHistoryLoader {
         let rows = sqlx::query_as!(
             StatusChange,
             r#"SELECT order_id AS "order_id: OrderId", status AS "status: OrderStatus",
-                    changed_by AS "changed_by: UserId", changed_at
+                    changed_by AS "changed_by: UserId", changed_at,
+                    reason AS "reason: ChangeReason"
              FROM order_status_history
              WHERE order_id = ANY($1) ORDER BY order_id, changed_at, id"#,
             &keys
@@ -207,13 +210,30 @@ pub async fn change_status(
     let Some(order) = found else {
         return Ok(Err(ChangeRefused::NotFound));
     };
+    let moved = apply_move(&mut tx, &order, to, actor, None).await?;
+    if moved.is_ok() {
+        tx.commit().await?;
+    }
+    Ok(moved)
+}
+
+/// Moves `order`, read under `FOR UPDATE` in `tx`, to `to` if `actor` may: records the move
+/// (with `reason`, when given), restores stock when cancelling, and tells subscribers at
+/// commit. Writes nothing when the move is refused; the caller commits.
+pub(super) async fn apply_move(
+    tx: &mut sqlx::PgConnection,
+    order: &Order,
+    to: OrderStatus,
+    actor: Actor,
+    reason: Option<ChangeReason>,
+) -> ApiResult<Result<Order, ChangeRefused>> {
     let owner = sqlx::query_scalar!(
         r#"SELECT owner_id AS "owner_id: UserId" FROM stores WHERE id = $1"#,
         order.store_id.0
     )
     .fetch_one(&mut *tx)
     .await?;
-    let Some(party) = actor.party(&order, owner) else {
+    let Some(party) = actor.party(order, owner) else {
         return Ok(Err(ChangeRefused::Forbidden));
     };
     match allowed_move(party, order.status, to) {
@@ -223,8 +243,12 @@ pub async fn change_status(
             return Ok(Err(ChangeRefused::InvalidTransition(order.status)));
         }
     }
+    let order_id = order.id;
+    // Past PENDING, a deadline for the payment means nothing.
     let order = query_orders!(
-        "UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 RETURNING",
+        "UPDATE orders SET status = $2, updated_at = now(),
+                payment_due_at = CASE WHEN $2 = 'PENDING'::order_status THEN payment_due_at END
+         WHERE id = $1 RETURNING",
         "",
         order_id.0,
         to as OrderStatus
@@ -232,10 +256,12 @@ pub async fn change_status(
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query!(
-        "INSERT INTO order_status_history (order_id, status, changed_by) VALUES ($1, $2, $3)",
+        "INSERT INTO order_status_history (order_id, status, changed_by, reason)
+         VALUES ($1, $2, $3, $4)",
         order_id.0,
         to as OrderStatus,
-        actor.user_id().map(|u| u.0)
+        actor.user_id().map(|u| u.0),
+        reason as Option<ChangeReason>
     )
     .execute(&mut *tx)
     .await?;
@@ -259,7 +285,7 @@ pub async fn change_status(
         .await?;
     }
     events::notify(
-        &mut tx,
+        &mut *tx,
         &Event::OrderUpdated {
             order_id,
             buyer_id: order.buyer_id,
@@ -267,6 +293,5 @@ pub async fn change_status(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(Ok(order))
 }

@@ -9,7 +9,9 @@ use rust_decimal::Decimal;
 
 use super::checkout;
 use super::db::{self, ChangeRefused, OrderCursor, OrderOwner};
-use super::{Actor, Order, OrderLine, OrderStatus, Party, StatusChange, next_statuses};
+use super::{
+    Actor, ChangeReason, Order, OrderLine, OrderStatus, Party, StatusChange, next_statuses,
+};
 use crate::accounts::users::{User, UserRole};
 use crate::catalogue::products::{Money, Product, ProductUnit};
 use crate::catalogue::stores::Store;
@@ -130,6 +132,14 @@ impl Order {
         Ok(history.unwrap_or_default())
     }
 
+    /// While the order is PENDING: when it is cancelled, and its stock put back, unless it
+    /// is paid by then. Null once it left PENDING, and for orders placed without a
+    /// deadline.
+    async fn payment_due_at(&self) -> Option<DateTime<Utc>> {
+        self.payment_due_at
+            .filter(|_| self.status == OrderStatus::Pending)
+    }
+
     /// When the order was placed (at checkout).
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
@@ -204,6 +214,12 @@ impl StatusChange {
     /// When the order entered it.
     async fn at(&self) -> DateTime<Utc> {
         self.changed_at
+    }
+
+    /// Why, when the mover alone does not say it: `PAYMENT_EXPIRED` for an order the
+    /// marketplace cancelled because its payment did not arrive in time. Null otherwise.
+    async fn reason(&self) -> Option<ChangeReason> {
+        self.reason
     }
 
     /// Who made the change; null when the marketplace did (a payment confirmation, or an
@@ -367,7 +383,10 @@ impl OrderMutations {
     /// same key returns the same orders; a different cart under a used key is a user error.
     /// A line from a store the caller runs is refused (`OWN_STORE`), and so is one the
     /// product's current status, minimum, step or stock no longer allows.
-    /// User errors: INVALID, OUT_OF_RANGE, NOT_MULTIPLE, UNAVAILABLE, INSUFFICIENT_STOCK, CART_EMPTY, IDEMPOTENCY_KEY_REUSED, OWN_STORE.
+    /// Each order must be paid before its `paymentDueAt`, or the marketplace cancels it and
+    /// puts its stock back; a buyer may hold only a few unpaid orders at once (5 by default),
+    /// and a checkout that would make more is `LIMIT_REACHED`.
+    /// User errors: INVALID, OUT_OF_RANGE, NOT_MULTIPLE, UNAVAILABLE, INSUFFICIENT_STOCK, CART_EMPTY, IDEMPOTENCY_KEY_REUSED, OWN_STORE, LIMIT_REACHED.
     /// Restricted: signed-in users.
     #[graphql(guard = "SignedIn")]
     async fn checkout(
@@ -381,7 +400,7 @@ impl OrderMutations {
         let rc = RequestContext::of(ctx);
         let buyer = rc.viewer.user_id().ok_or(ApiError::Unauthenticated)?;
         Ok(
-            match checkout::checkout(&rc.db, buyer, &idempotency_key).await? {
+            match checkout::checkout(&rc.db, buyer, &idempotency_key, &rc.orders).await? {
                 Ok(orders) => CheckoutPayload {
                     orders,
                     user_errors: Vec::new(),

@@ -130,12 +130,15 @@ pub struct AppStateInner {
     pub closing: tokio::sync::watch::Receiver<bool>,
     /// Open WebSockets per client address.
     pub ws_slots: Arc<super::ws::client_slots::ClientSlots>,
+    /// How orders wait for their payment .
+    pub orders: crate::commerce::orders::expiry::OrdersConfig,
 }
 
 impl AppState {
     /// Builds the state from a database handle, the HTTP configuration, the auth keys, the
     /// persisted and trusted operations, the search index, the event bus and the shutdown
-    /// signal.
+    /// signal, and the order settings.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: Db,
         config: HttpConfig,
@@ -144,6 +147,7 @@ impl AppState {
         trusted: TrustedDocuments,
         search: crate::search::SearchState,
         realtime: Realtime,
+        orders: crate::commerce::orders::expiry::OrdersConfig,
     ) -> Self {
         let Realtime { events, closing } = realtime;
         // The cost buckets share the sign-in limits' Redis stage.
@@ -177,6 +181,7 @@ impl AppState {
             events,
             closing,
             ws_slots: Arc::default(),
+            orders,
         }))
     }
 }
