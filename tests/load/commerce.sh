@@ -51,9 +51,10 @@ ulimit -n "$(ulimit -Hn)"
 KEYS="load:$(head -c 32 /dev/urandom | base64 -w0)"
 LOG="$OUT/commerce-$N.log"
 # Every socket comes from one address and holds still: lift the per-address cap and the
-# idle close.
+# idle close. Each of the 16 buyers checks out again and again: lift the unpaid-order cap.
 RUST_LOG=warn TEXTISUR_JWT_KEYS="$KEYS" "$BIN" serve --database-url "$DB_URL" --no-demo-data \
   --cost-bucket 100000000 --cost-restore-rate 100000000 --db-max-connections 32 \
+  --max-unpaid-orders 1000000000 \
   --index-dir "$INDEX_DIR" --ws-max-subscriptions 10 --listen "127.0.0.1:$PORT" \
   --ws-max-connections-per-client 1000000 --ws-idle-timeout-seconds 3600 >"$LOG" 2>&1 &
 SERVER=$!

@@ -37,8 +37,10 @@ ulimit -n "$(ulimit -Hn)"
 ensure_seeded "$N"
 LOG="$OUT/soak-server-$N.log"
 : >"$LOG"
+# A few seeded buyers stand for many shoppers: the unpaid-order cap is lifted with the cost
+# bucket, or their checkouts would turn into LIMIT_REACHED after five.
 start_server "$PORT" "$LOG" --cost-bucket 100000000 --cost-restore-rate 100000000 \
-  --db-max-connections 32
+  --max-unpaid-orders 1000000000 --db-max-connections 32
 URL="http://127.0.0.1:$PORT"
 prepare_mix "$URL" "$N"
 echo "warming up for ${WARMUP}s" >&2
