@@ -1,4 +1,14 @@
-//! Buying: carts, checkout and orders.
+//! Buying: carts, checkout, orders and their payments.
 
 pub mod carts;
 pub mod orders;
+pub mod payments;
+
+/// What the buying side of a server is configured with: how orders wait for their payment,
+/// and the payment provider when one is configured.
+#[derive(Clone, Default)]
+pub struct Commerce {
+    pub orders: orders::expiry::OrdersConfig,
+    /// `None`: no provider; orders are paid by hand (an admin confirms them).
+    pub payments: Option<payments::Payments>,
+}

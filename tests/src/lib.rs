@@ -8,6 +8,7 @@ pub mod catalogue_db;
 pub mod database;
 pub mod mail;
 pub mod market;
+pub mod mercadopago;
 pub mod scratch;
 pub mod standby;
 pub mod stats;
@@ -63,6 +64,9 @@ pub struct TestOptions {
     pub replica: Option<ReplicaOptions>,
     /// How orders wait for their payment; the defaults of `textisur serve` when `None`.
     pub orders: Option<OrdersConfig>,
+    /// The payment provider (a [`mercadopago::MercadoPagoSimulator`]'s setup); none when
+    /// `None`.
+    pub payments: Option<textisur_api::commerce::payments::PaymentsSetup>,
 }
 
 /// How a [`TestApp`] uses a standby.
@@ -183,6 +187,7 @@ impl TestApp {
                 None => textisur_api::runtime::db::ReplicaConfig::default(),
             },
             orders: options.orders.unwrap_or_default(),
+            payments: options.payments,
         };
         let orders = config.orders;
         let server = server::start(db.clone(), config).await?;
@@ -227,6 +232,7 @@ impl TestApp {
             global_limits: true,
             replicas: textisur_api::runtime::db::ReplicaConfig::default(),
             orders: self.orders,
+            payments: None,
         };
         let server = server::start(db, config).await.expect("start sibling");
         Sibling {

@@ -51,3 +51,10 @@ conversation-product-not-in-store = no such product in this store
 conversation-first-or-last = give first or last, not both
 message-empty = the message is empty once markup is removed
 message-too-long = a message may have at most { $max } characters
+
+payment-order-not-found = there is no such order
+payment-buyer-only = only the order's buyer pays it
+payment-order-not-pending = the order is not waiting for a payment
+payment-unavailable = online payment is not available for this order right now: try again later, or ask the store
+payment-code-refused = Mercado Pago did not accept this authorization code: connect the account again
+payment-account-taken = this Mercado Pago account already collects for another store

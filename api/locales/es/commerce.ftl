@@ -51,3 +51,10 @@ conversation-product-not-in-store = no existe ese producto en esta tienda
 conversation-first-or-last = indica first o last, no ambos
 message-empty = el mensaje queda vacío al quitarle el formato
 message-too-long = un mensaje puede tener como máximo { $max } caracteres
+
+payment-order-not-found = no existe ese pedido
+payment-buyer-only = solo quien compró el pedido puede pagarlo
+payment-order-not-pending = el pedido no está esperando un pago
+payment-unavailable = el pago en línea no está disponible para este pedido ahora: inténtalo más tarde o consulta a la tienda
+payment-code-refused = Mercado Pago no aceptó este código de autorización: vuelve a conectar la cuenta
+payment-account-taken = esta cuenta de Mercado Pago ya cobra para otra tienda

@@ -30,8 +30,9 @@ pub struct RequestContext {
     /// The writes this request must see: the `Consistency-Token` header, and the viewer's
     /// own last write through this process.
     pub consistency: Option<ConsistencyToken>,
-    /// How orders wait for their payment (checkout's deadline and unpaid-order limit).
-    pub orders: crate::commerce::orders::expiry::OrdersConfig,
+    /// How orders wait for their payment (checkout's deadline and unpaid-order limit), and
+    /// the payment provider.
+    pub commerce: crate::commerce::Commerce,
     /// Users who proved their password or refresh token in this request (register, login,
     /// refresh): their payload may show their private fields.
     signed_in_now: std::sync::Mutex<Vec<UserId>>,
@@ -77,15 +78,15 @@ impl RequestContext {
             search,
             events,
             consistency,
-            orders: crate::commerce::orders::expiry::OrdersConfig::default(),
+            commerce: crate::commerce::Commerce::default(),
             signed_in_now: std::sync::Mutex::new(Vec::new()),
             written: Arc::default(),
         }
     }
 
-    /// This context with the server's order settings.
-    pub fn with_orders(mut self, orders: crate::commerce::orders::expiry::OrdersConfig) -> Self {
-        self.orders = orders;
+    /// This context with the server's buying side.
+    pub fn with_commerce(mut self, commerce: crate::commerce::Commerce) -> Self {
+        self.commerce = commerce;
         self
     }
 

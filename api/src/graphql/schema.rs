@@ -15,6 +15,7 @@ use crate::catalogue::stores::graphql::StoreQueries;
 use crate::catalogue::stores::mutations::StoreMutations;
 use crate::commerce::carts::graphql::CartMutations;
 use crate::commerce::orders::graphql::{OrderMutations, OrderQueries};
+use crate::commerce::payments::graphql::PaymentMutations;
 use crate::conversations::graphql::ConversationQueries;
 use crate::conversations::mutations::ConversationMutations;
 use crate::graphql::node::NodeQueries;
@@ -50,6 +51,7 @@ pub struct Mutation(
     ReviewMutations,
     CartMutations,
     OrderMutations,
+    PaymentMutations,
     VocabularyMutations,
 );
 

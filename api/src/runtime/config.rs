@@ -469,6 +469,48 @@ pub struct ServeArgs {
     #[arg(long, env = "TEXTISUR_ORDER_SWEEP_SECONDS", default_value_t = 15)]
     pub order_sweep_seconds: u64,
 
+    /// Mercado Pago's API (the marketplace's payment provider).
+    #[arg(
+        long,
+        env = "TEXTISUR_MERCADOPAGO_BASE_URL",
+        default_value = "https://api.mercadopago.com"
+    )]
+    pub mercadopago_base_url: String,
+
+    /// The marketplace application's id at Mercado Pago. With the secret and the webhook
+    /// secret it turns online payments on; without them an admin confirms payments by hand.
+    #[arg(long, env = "TEXTISUR_MERCADOPAGO_CLIENT_ID")]
+    pub mercadopago_client_id: Option<String>,
+
+    /// The marketplace application's secret at Mercado Pago (OAuth with sellers).
+    #[arg(
+        long,
+        env = "TEXTISUR_MERCADOPAGO_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub mercadopago_client_secret: Option<String>,
+
+    /// The secret Mercado Pago signs webhooks with (`x-signature`).
+    #[arg(
+        long,
+        env = "TEXTISUR_MERCADOPAGO_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub mercadopago_webhook_secret: Option<String>,
+
+    /// This API's public address, which the payment provider sends webhooks to
+    /// (`<url>/webhooks/mercadopago`); unset, the address the server listens on.
+    #[arg(long, env = "TEXTISUR_PUBLIC_API_URL")]
+    pub public_api_url: Option<String>,
+
+    /// The marketplace's commission on each payment, in percent of the order's total.
+    #[arg(
+        long,
+        env = "TEXTISUR_MARKETPLACE_COMMISSION_PERCENT",
+        default_value = "10"
+    )]
+    pub marketplace_commission_percent: rust_decimal::Decimal,
+
     /// SMTP server for mail: `smtp://host:port` (a relay on the local network, no TLS),
     /// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtps://user:password@host:465`.
     /// Unset, mail stays queued in PostgreSQL (`mail_outbox`) until a server is configured.

@@ -50,6 +50,10 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
+        .route(
+            "/webhooks/mercadopago",
+            axum::routing::post(mercadopago_webhook),
+        )
         .merge(playground::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -106,6 +110,25 @@ pub fn router(state: AppState) -> Router {
             internal_error_response()
         }))
         .with_state(state)
+}
+
+/// `POST /webhooks/mercadopago` (see [`crate::commerce::payments::webhook`]).
+async fn mercadopago_webhook(
+    State(state): State<AppState>,
+    axum::extract::Query(params): axum::extract::Query<
+        crate::commerce::payments::webhook::NotificationParams,
+    >,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    crate::commerce::payments::webhook::receive(
+        &state.db,
+        state.commerce.payments.as_ref(),
+        params,
+        &headers,
+        &body,
+    )
+    .await
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -48,6 +48,8 @@ pub struct ServerConfig {
     /// How orders wait for their payment: the deadline, the unpaid-order limit and the
     /// sweeper's pace.
     pub orders: crate::commerce::orders::expiry::OrdersConfig,
+    /// The payment provider; `None`: an admin confirms payments by hand.
+    pub payments: Option<crate::commerce::payments::PaymentsSetup>,
 }
 
 /// Longest wait for one shared rate-limit step in Redis before this process's limits decide
@@ -170,8 +172,55 @@ impl ServerConfig {
                 max_unpaid_orders: args.max_unpaid_orders,
                 sweep_every: std::time::Duration::from_secs(args.order_sweep_seconds.max(1)),
             },
+            payments: payments_setup(args)?,
         })
     }
+}
+
+/// The payment provider the flags configure: all three of Mercado Pago's client id, client
+/// secret and webhook secret, or none of them.
+fn payments_setup(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<crate::commerce::payments::PaymentsSetup>> {
+    use crate::commerce::payments::{
+        PaymentsConfig, PaymentsSetup, mercadopago::MercadoPagoConfig,
+    };
+    let (id, secret, webhook) = match (
+        &args.mercadopago_client_id,
+        &args.mercadopago_client_secret,
+        &args.mercadopago_webhook_secret,
+    ) {
+        (None, None, None) => return Ok(None),
+        (Some(id), Some(secret), Some(webhook)) => (id, secret, webhook),
+        _ => anyhow::bail!(
+            "online payments need TEXTISUR_MERCADOPAGO_CLIENT_ID, TEXTISUR_MERCADOPAGO_CLIENT_SECRET \
+             and TEXTISUR_MERCADOPAGO_WEBHOOK_SECRET together"
+        ),
+    };
+    let percent = args.marketplace_commission_percent;
+    anyhow::ensure!(
+        (rust_decimal::Decimal::ZERO..=rust_decimal::Decimal::ONE_HUNDRED).contains(&percent),
+        "--marketplace-commission-percent must be between 0 and 100"
+    );
+    Ok(Some(PaymentsSetup {
+        mercadopago: MercadoPagoConfig {
+            base_url: args.mercadopago_base_url.clone(),
+            client_id: id.clone(),
+            client_secret: Secret(secret.clone()),
+            webhook_secret: Secret(webhook.clone()),
+            notification_url: args
+                .public_api_url
+                .as_deref()
+                .map(|url| format!("{}/webhooks/mercadopago", url.trim_end_matches('/')))
+                .unwrap_or_default(),
+            back_url: format!("{}/cuenta/pedidos", args.public_url.trim_end_matches('/')),
+            signature_tolerance: std::time::Duration::from_secs(300),
+            timeout: std::time::Duration::from_secs(10),
+        },
+        config: PaymentsConfig {
+            commission_percent: percent,
+        },
+    }))
 }
 
 /// Runs one command of the binary to completion.
@@ -462,7 +511,22 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
             events,
             closing: closing_rx,
         },
-        config.orders,
+        crate::commerce::Commerce {
+            orders: config.orders,
+            payments: config
+                .payments
+                .clone()
+                .map(|mut setup| {
+                    // Without a public address given, the provider is told this server's
+                    // own (a local run, a test).
+                    if setup.mercadopago.notification_url.is_empty() {
+                        setup.mercadopago.notification_url =
+                            format!("http://{addr}/webhooks/mercadopago");
+                    }
+                    setup.start()
+                })
+                .transpose()?,
+        },
     );
     let order_sweeper = tokio::spawn(crate::commerce::orders::expiry::sweep_forever(
         db.clone(),

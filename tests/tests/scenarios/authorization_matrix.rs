@@ -253,6 +253,19 @@ const TABLE: &[Row] = &[
         query: "mutation($pendingOrder: ID!) { cancelOrder(orderId: $pendingOrder) { order { status } userErrors { code } } }",
     },
     Row {
+        // Only the order's buyer pays it (here without a provider: a user error, allowed).
+        name: "Mutation.payOrder",
+        expected: [U, A, F, F, F, F],
+        query: "mutation($pendingOrder: ID!) { payOrder(orderId: $pendingOrder) { userErrors { code } } }",
+    },
+    Row {
+        // The store's seller connects the account the store collects with (here without a
+        // provider: a user error, allowed).
+        name: "Mutation.connectMercadoPago",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($store: ID!) { connectMercadoPago(storeId: $store, code: \"TG-1\", redirectUri: \"https://textisur.localhost/vender\") { connected userErrors { code } } }",
+    },
+    Row {
         name: "Query.order",
         expected: [F, A, F, A, F, A],
         query: "query($order: ID!) { order(id: $order) { id } }",

@@ -24,6 +24,7 @@ mod observability;
 mod order_expiry;
 mod order_transitions;
 mod pagination_props;
+mod payments;
 mod persisted_queries;
 mod persisted_queries_push;
 mod playground;

@@ -220,7 +220,7 @@ pub async fn change_status(
 /// Moves `order`, read under `FOR UPDATE` in `tx`, to `to` if `actor` may: records the move
 /// (with `reason`, when given), restores stock when cancelling, and tells subscribers at
 /// commit. Writes nothing when the move is refused; the caller commits.
-pub(super) async fn apply_move(
+pub(crate) async fn apply_move(
     tx: &mut sqlx::PgConnection,
     order: &Order,
     to: OrderStatus,

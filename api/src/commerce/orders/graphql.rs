@@ -132,6 +132,19 @@ impl Order {
         Ok(history.unwrap_or_default())
     }
 
+    /// How the order is paid online: the provider's link and reference, and where the
+    /// payment stands; null when its store takes no online payment (an admin confirms the
+    /// payment by hand) or no link could be made yet (`payOrder` makes it).
+    async fn payment(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::commerce::payments::Payment>> {
+        Ok(
+            crate::commerce::payments::order_payment(&RequestContext::of(ctx).loaders, self.id)
+                .await?,
+        )
+    }
+
     /// While the order is PENDING: when it is cancelled, and its stock put back, unless it
     /// is paid by then. Null once it left PENDING, and for orders placed without a
     /// deadline.
@@ -311,6 +324,10 @@ pub struct CheckoutPayload {
     /// The orders placed, one per store, in store id order; empty when there are user
     /// errors.
     pub orders: Vec<Order>,
+    /// How to pay, when the checkout made one order and its store takes online payments:
+    /// the link the buyer pays the order at. A checkout of several stores makes one order
+    /// (and one payment) per store, each in its order's `payment`; this is then null.
+    pub payment: Option<crate::commerce::payments::Payment>,
     /// Why nothing was ordered: several may come at once, one per cart line that cannot be
     /// bought as it is; empty on success.
     pub user_errors: Vec<UserError>,
@@ -400,13 +417,30 @@ impl OrderMutations {
         let rc = RequestContext::of(ctx);
         let buyer = rc.viewer.user_id().ok_or(ApiError::Unauthenticated)?;
         Ok(
-            match checkout::checkout(&rc.db, buyer, &idempotency_key, &rc.orders).await? {
-                Ok(orders) => CheckoutPayload {
-                    orders,
-                    user_errors: Vec::new(),
-                },
+            match checkout::checkout(&rc.db, buyer, &idempotency_key, &rc.commerce.orders).await? {
+                Ok(orders) => {
+                    // After the orders committed: the provider is never waited on inside
+                    // checkout's transaction, and an order whose link could not be made
+                    // gets it from `payOrder`.
+                    let mut payments = Vec::with_capacity(orders.len());
+                    if let Some(provider) = &rc.commerce.payments {
+                        for order in &orders {
+                            payments.push(provider.for_order(&rc.db, order).await?);
+                        }
+                    }
+                    let payment = match payments.as_slice() {
+                        [Some(only)] if orders.len() == 1 => Some(only.clone().into()),
+                        _ => None,
+                    };
+                    CheckoutPayload {
+                        orders,
+                        payment,
+                        user_errors: Vec::new(),
+                    }
+                }
                 Err(user_errors) => CheckoutPayload {
                     orders: Vec::new(),
+                    payment: None,
                     user_errors,
                 },
             },

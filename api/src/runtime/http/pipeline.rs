@@ -237,7 +237,7 @@ pub(super) fn context(state: &AppState, caller: &Caller, cached_rows: bool) -> R
         state.events.clone(),
         consistency,
     )
-    .with_orders(state.orders)
+    .with_commerce(state.commerce.clone())
 }
 
 /// The executor's request for a document that passed the stages before. Text arguments

@@ -130,14 +130,14 @@ pub struct AppStateInner {
     pub closing: tokio::sync::watch::Receiver<bool>,
     /// Open WebSockets per client address.
     pub ws_slots: Arc<super::ws::client_slots::ClientSlots>,
-    /// How orders wait for their payment .
-    pub orders: crate::commerce::orders::expiry::OrdersConfig,
+    /// How orders wait for their payment, and the payment provider.
+    pub commerce: crate::commerce::Commerce,
 }
 
 impl AppState {
     /// Builds the state from a database handle, the HTTP configuration, the auth keys, the
     /// persisted and trusted operations, the search index, the event bus and the shutdown
-    /// signal, and the order settings.
+    /// signal, and the buying side's settings.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: Db,
@@ -147,7 +147,7 @@ impl AppState {
         trusted: TrustedDocuments,
         search: crate::search::SearchState,
         realtime: Realtime,
-        orders: crate::commerce::orders::expiry::OrdersConfig,
+        commerce: crate::commerce::Commerce,
     ) -> Self {
         let Realtime { events, closing } = realtime;
         // The cost buckets share the sign-in limits' Redis stage.
@@ -181,7 +181,7 @@ impl AppState {
             events,
             closing,
             ws_slots: Arc::default(),
-            orders,
+            commerce,
         }))
     }
 }

@@ -1,0 +1,309 @@
+//! Payments: each order is paid through Mercado Pago's marketplace model. The store's
+//! seller collects (the preference is made with the token of the seller's connected
+//! account) and the marketplace keeps its commission as the preference's
+//! `marketplace_fee`. Only the provider's webhook, checked against the provider's API,
+//! moves an order to PAID ([`webhook`]).
+//!
+//! Checkout does not wait on the provider inside its transaction: the orders commit first,
+//! then each gets its preference. A provider that is down leaves an order without a
+//! payment link (and a warning in the log); asking for the order's payment again
+//! (`payOrder`) makes it. A store without a connected account takes no online payment: an
+//! admin confirms such orders by hand, as before.
+//!
+//! One provider exists today; a second one (Stripe Connect) would add its own module and a
+//! `provider` value, not a trait written ahead of it.
+
+pub mod graphql;
+pub mod mercadopago;
+pub mod webhook;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::{Enum, SimpleObject};
+use chrono::{DateTime, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use self::mercadopago::{BackUrls, MercadoPago, PreferenceItem, PreferenceRequest};
+use super::orders::Order;
+use crate::catalogue::products::Money;
+use crate::graphql::error::ApiResult;
+use crate::graphql::ids::{OrderId, StoreId};
+use crate::graphql::loaders::{BatchLoad, Loaders};
+use crate::runtime::db::Db;
+
+/// Where a payment stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type)]
+#[sqlx(type_name = "payment_status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentStatus {
+    /// The link is ready; nothing paid yet.
+    Pending,
+    /// Paid: the provider approved the payment, and the order is PAID.
+    Approved,
+    /// The provider refused the last attempt; the buyer may pay again through the link.
+    Rejected,
+    /// Paid back.
+    Refunded,
+    /// A refund is owed and not done yet.
+    RefundPending,
+}
+
+/// Who moves the money.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum PaymentProvider {
+    /// Mercado Pago (Argentina, Chile, Uruguay, Peru; Paraguay through the same API).
+    Mercadopago,
+}
+
+/// What the marketplace keeps of each payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaymentsConfig {
+    /// The marketplace's commission, in percent of the order's total.
+    pub commission_percent: Decimal,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        Self {
+            commission_percent: Decimal::TEN,
+        }
+    }
+}
+
+/// How a server reaches its payment provider, before it starts.
+#[derive(Clone, Debug)]
+pub struct PaymentsSetup {
+    pub mercadopago: mercadopago::MercadoPagoConfig,
+    pub config: PaymentsConfig,
+}
+
+impl PaymentsSetup {
+    /// The provider's client.
+    pub fn start(&self) -> anyhow::Result<Payments> {
+        Ok(Payments {
+            provider: Arc::new(MercadoPago::new(self.mercadopago.clone())?),
+            config: self.config,
+        })
+    }
+}
+
+/// The payment provider of a server, when one is configured.
+#[derive(Clone)]
+pub struct Payments {
+    pub provider: Arc<MercadoPago>,
+    pub config: PaymentsConfig,
+}
+
+/// An order's payment.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub order_id: OrderId,
+    pub preference_id: String,
+    pub init_point: String,
+    pub payment_id: Option<String>,
+    pub status: PaymentStatus,
+    pub amount: Decimal,
+    pub currency_code: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How an order is paid: the provider's link and reference, and where the payment stands.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct Payment {
+    /// Where the payment stands.
+    pub status: PaymentStatus,
+    /// Who moves the money.
+    pub provider: PaymentProvider,
+    /// The provider's reference: its payment id once one was made, its preference id
+    /// before.
+    pub reference: String,
+    /// What is to be paid.
+    pub amount: Money,
+    /// Where the buyer pays (the provider's checkout page); null once paid.
+    pub url: Option<String>,
+}
+
+impl From<PaymentRow> for Payment {
+    fn from(row: PaymentRow) -> Self {
+        Self {
+            status: row.status,
+            provider: PaymentProvider::Mercadopago,
+            reference: row.payment_id.unwrap_or(row.preference_id),
+            amount: Money {
+                amount: row.amount,
+                currency_code: row.currency_code,
+            },
+            url: matches!(row.status, PaymentStatus::Pending | PaymentStatus::Rejected)
+                .then_some(row.init_point),
+        }
+    }
+}
+
+/// Decimals of an amount in `currency`: none for Chilean pesos and guaraníes, two for the
+/// others (ISO 4217).
+pub fn currency_decimals(currency: &str) -> u32 {
+    match currency {
+        "CLP" | "PYG" => 0,
+        _ => 2,
+    }
+}
+
+/// The marketplace's fee on `total`: `percent` of it, rounded half up to the currency's
+/// decimals.
+pub fn marketplace_fee(total: Decimal, percent: Decimal, currency: &str) -> Decimal {
+    (total * percent / Decimal::ONE_HUNDRED).round_dp_with_strategy(
+        currency_decimals(currency),
+        RoundingStrategy::MidpointAwayFromZero,
+    )
+}
+
+/// The payment of this order, if one was made.
+pub async fn of_order(db: &Db, order: OrderId) -> ApiResult<Option<PaymentRow>> {
+    Ok(sqlx::query_as!(
+        PaymentRow,
+        r#"SELECT order_id AS "order_id: OrderId", preference_id, init_point, payment_id,
+                  status AS "status: PaymentStatus", amount, currency_code, updated_at
+           FROM payments WHERE order_id = $1"#,
+        order.0
+    )
+    .fetch_optional(db.executor())
+    .await?)
+}
+
+/// Loads the payments of many orders in one statement.
+pub struct PaymentLoader(Db);
+
+impl BatchLoad for PaymentLoader {
+    type Key = OrderId;
+    type Value = PaymentRow;
+    const NAME: &'static str = "payment";
+    const CHANGING: bool = true;
+
+    fn build(db: &Db) -> Self {
+        Self(db.clone())
+    }
+
+    async fn load(&self, keys: &[OrderId]) -> ApiResult<HashMap<OrderId, PaymentRow>> {
+        let ids: Vec<i64> = keys.iter().map(|id| id.0).collect();
+        let rows = sqlx::query_as!(
+            PaymentRow,
+            r#"SELECT order_id AS "order_id: OrderId", preference_id, init_point, payment_id,
+                      status AS "status: PaymentStatus", amount, currency_code, updated_at
+               FROM payments WHERE order_id = ANY($1)"#,
+            &ids
+        )
+        .fetch_all(self.0.executor())
+        .await?;
+        Ok(rows.into_iter().map(|row| (row.order_id, row)).collect())
+    }
+}
+
+/// The payment of an order, batched with the other orders of the request.
+pub async fn order_payment(loaders: &Loaders, order: OrderId) -> ApiResult<Option<Payment>> {
+    Ok(loaders
+        .get::<PaymentLoader>()
+        .load_one(order)
+        .await?
+        .map(Payment::from))
+}
+
+/// The seller's token for a store's connected account, if the store connected one.
+async fn store_token(db: &Db, store: StoreId) -> ApiResult<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT access_token FROM store_payment_accounts
+         WHERE store_id = $1 AND provider = 'MERCADOPAGO'",
+        store.0
+    )
+    .fetch_optional(db.executor())
+    .await?)
+}
+
+impl Payments {
+    /// The payment of `order`, made with the provider now when the order has none yet and
+    /// is still PENDING. `None` when its store takes no online payment, or when the
+    /// provider cannot be reached (logged; asking again retries).
+    pub async fn for_order(&self, db: &Db, order: &Order) -> ApiResult<Option<PaymentRow>> {
+        if let Some(existing) = of_order(db, order.id).await? {
+            return Ok(Some(existing));
+        }
+        if order.status != super::orders::OrderStatus::Pending {
+            return Ok(None);
+        }
+        let Some(token) = store_token(db, order.store_id).await? else {
+            return Ok(None);
+        };
+        let config = &self.provider.config;
+        let fee = marketplace_fee(
+            order.total,
+            self.config.commission_percent,
+            &order.currency_code,
+        );
+        let request = PreferenceRequest {
+            items: vec![PreferenceItem {
+                id: order.number.clone(),
+                title: format!("Pedido {} en TextiSur", order.number),
+                quantity: 1,
+                unit_price: order.total,
+                currency_id: order.currency_code.clone(),
+            }],
+            external_reference: order.number.clone(),
+            marketplace_fee: fee,
+            notification_url: config.notification_url.clone(),
+            back_urls: BackUrls {
+                success: config.back_url.clone(),
+                pending: config.back_url.clone(),
+                failure: config.back_url.clone(),
+            },
+            auto_return: "approved",
+            // The link stops working when the order stops holding its stock.
+            expires: order.payment_due_at.is_some(),
+            expiration_date_to: order.payment_due_at,
+        };
+        let preference = match self
+            .provider
+            .create_preference(&token, &format!("preference-{}", order.number), &request)
+            .await
+        {
+            Ok(preference) => preference,
+            Err(error) => {
+                tracing::warn!(order = %order.number, %error, "no payment link for the order yet");
+                metrics::counter!("textisur_payment_links_failed_total").increment(1);
+                return Ok(None);
+            }
+        };
+        // Two requests at once may both have made one (the provider's idempotency key
+        // gives them the same preference): the first row stays.
+        sqlx::query!(
+            "INSERT INTO payments (order_id, provider, preference_id, init_point, amount,
+                                   currency_code, marketplace_fee)
+             VALUES ($1, 'MERCADOPAGO', $2, $3, $4, $5, $6)
+             ON CONFLICT (order_id) DO NOTHING",
+            order.id.0,
+            preference.id,
+            preference.init_point,
+            order.total,
+            order.currency_code,
+            fee
+        )
+        .execute(db.executor())
+        .await?;
+        of_order(db, order.id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fees_round_half_up_to_the_currencys_decimals() {
+        let fee = |total: i64, scale: u32, currency: &str| {
+            marketplace_fee(Decimal::new(total, scale), Decimal::TEN, currency).to_string()
+        };
+        assert_eq!(fee(1005, 0, "CLP"), "101"); // 100.5 -> 101
+        assert_eq!(fee(1004, 0, "PYG"), "100"); // 100.4 -> 100
+        assert_eq!(fee(12345, 2, "ARS"), "12.35"); // 12.345 -> 12.35
+        assert_eq!(fee(12344, 2, "PEN"), "12.34");
+        assert_eq!(fee(0, 0, "UYU"), "0");
+    }
+}

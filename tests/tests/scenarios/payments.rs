@@ -1,0 +1,262 @@
+//! Payments through Mercado Pago, against the provider's simulator
+//! (`tests/src/mercadopago.rs`): a seller connects their account, checkout makes the
+//! payment link, and only a signed webhook whose payment the provider's API confirms, for
+//! the order's exact amount and currency, makes the order PAID. Bad signatures, stale
+//! timestamps, replays, wrong amounts and currencies, unknown orders and a provider that is
+//! down change nothing.
+
+use serde_json::{Value, json};
+use textisur_tests::market::Market;
+use textisur_tests::mercadopago::{MercadoPagoSimulator, Signing};
+use textisur_tests::{Account, TestApp, TestOptions};
+
+const CHECKOUT: &str = "mutation($k: String!) { checkout(idempotencyKey: $k) {
+    orders { id number status total { amount currencyCode } payment { status url reference } }
+    payment { status provider reference url amount { amount currencyCode } }
+    userErrors { field code message } } }";
+const ORDER: &str = "query($id: ID!) { order(id: $id) {
+    status history { status by { id } } payment { status reference url } } }";
+
+async fn paying_market(simulator: &MercadoPagoSimulator) -> Market {
+    Market::open_with(TestOptions {
+        payments: Some(simulator.setup()),
+        ..TestOptions::default()
+    })
+    .await
+}
+
+async fn connect(market: &Market, simulator: &MercadoPagoSimulator, collector: &str) -> Value {
+    let code = simulator.authorize(collector);
+    let (_, body) = market
+        .app
+        .graphql_as(
+            &market.seller.access_token,
+            "mutation($s: ID!, $c: String!) { connectMercadoPago(storeId: $s, code: $c,
+                redirectUri: \"https://textisur.localhost/vender/mercadopago\") {
+                connected userErrors { field code } } }",
+            json!({ "s": market.store, "c": code }),
+        )
+        .await;
+    body["data"]["connectMercadoPago"].clone()
+}
+
+async fn buy(app: &TestApp, buyer: &Account, product: &str, quantity: &str, key: &str) -> Value {
+    let (_, body) = app
+        .graphql_as(
+            &buyer.access_token,
+            "mutation($p: ID!, $q: Decimal!) { addToCart(productId: $p, quantity: $q) { userErrors { code } } }",
+            json!({ "p": product, "q": quantity }),
+        )
+        .await;
+    assert_eq!(body["data"]["addToCart"]["userErrors"], json!([]), "{body}");
+    let (status, body) = app
+        .graphql_as(&buyer.access_token, CHECKOUT, json!({ "k": key }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["checkout"]["userErrors"], json!([]), "{body}");
+    body["data"]["checkout"].clone()
+}
+
+async fn order(app: &TestApp, viewer: &Account, id: &Value) -> Value {
+    let (_, body) = app
+        .graphql_as(&viewer.access_token, ORDER, json!({ "id": id }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["order"].clone()
+}
+
+#[tokio::test]
+async fn a_signed_webhook_confirmed_by_the_providers_api_pays_the_order_and_nothing_else_does() {
+    let simulator = MercadoPagoSimulator::start().await;
+    let market = paying_market(&simulator).await;
+    let app = &market.app;
+    assert_eq!(
+        connect(&market, &simulator, "5001").await,
+        json!({ "connected": true, "userErrors": [] })
+    );
+    let linen = market
+        .product("Lino natural", "METRE", "0.5", "10", "1234.50")
+        .await;
+    let buyer = app.quick_account("Compradora", "BUYER").await;
+    let checkout = buy(app, &buyer, &linen, "2", "pago-lino-1").await;
+    let placed = &checkout["orders"][0];
+    let number = placed["number"].as_str().expect("number");
+    assert_eq!(
+        placed["total"],
+        json!({ "amount": "2469.00", "currencyCode": "CLP" })
+    );
+
+    // The link, made as the seller (the collector), with the marketplace's 10 %.
+    let payment = &checkout["payment"];
+    assert_eq!(payment["status"], "PENDING", "{checkout}");
+    assert_eq!(payment["provider"], "MERCADOPAGO");
+    let preference_id = simulator.preference_for(number).expect("a preference");
+    assert_eq!(payment["reference"], preference_id.as_str());
+    assert!(
+        payment["url"]
+            .as_str()
+            .is_some_and(|u| u.contains(&preference_id)),
+        "{payment}"
+    );
+    let preference = simulator.preference(&preference_id);
+    assert_eq!(preference["collector_id"], "5001");
+    assert_eq!(
+        preference["marketplace_fee"].as_f64(),
+        Some(247.0),
+        "10 %, and CLP has no decimals: {preference}"
+    );
+    assert_eq!(preference["items"][0]["unit_price"].as_f64(), Some(2469.0));
+    assert_eq!(preference["items"][0]["currency_id"], "CLP");
+    let webhooks = app.url("/webhooks/mercadopago");
+    assert_eq!(preference["notification_url"], webhooks.as_str());
+    assert!(
+        preference["expiration_date_to"].is_string(),
+        "the link ends with the order's deadline"
+    );
+
+    let pending = |body: &Value| {
+        assert_eq!(body["status"], "PENDING", "{body}");
+        assert_eq!(body["payment"]["status"], "PENDING", "{body}");
+    };
+    let paid = simulator.pay(&preference_id, "approved", None, None);
+    // Signed with another secret, stale, or not at all: 401, and nothing changes.
+    for signing in [Signing::WrongSecret, Signing::Stale, Signing::Missing] {
+        let status = simulator
+            .deliver(&simulator.webhook(&paid, &webhooks, signing))
+            .await;
+        assert_eq!(status, 401, "{signing:?}");
+        pending(&order(app, &buyer, &placed["id"]).await);
+    }
+    // A payment for another amount, or in another currency: acknowledged, nothing moves.
+    for (amount, currency) in [(Some("2468"), None), (None, Some("ARS"))] {
+        let wrong = simulator.pay(&preference_id, "approved", amount, currency);
+        let status = simulator
+            .deliver(&simulator.webhook(&wrong, &webhooks, Signing::Valid))
+            .await;
+        assert_eq!(status, 200);
+        pending(&order(app, &buyer, &placed["id"]).await);
+    }
+    // A payment for an order this server has not committed: 404, so the provider retries.
+    let early = simulator.pay_reference("5001", "TS-999999", "2469", "CLP");
+    let status = simulator
+        .deliver(&simulator.webhook(&early, &webhooks, Signing::Valid))
+        .await;
+    assert_eq!(status, 404);
+    // A rejected attempt leaves the order waiting, and the link usable.
+    let rejected = simulator.pay(&preference_id, "rejected", None, None);
+    let status = simulator
+        .deliver(&simulator.webhook(&rejected, &webhooks, Signing::Valid))
+        .await;
+    assert_eq!(status, 200);
+    let after_rejection = order(app, &buyer, &placed["id"]).await;
+    assert_eq!(after_rejection["status"], "PENDING");
+    assert_eq!(after_rejection["payment"]["status"], "REJECTED");
+    assert!(after_rejection["payment"]["url"].is_string());
+
+    // The real one.
+    let delivery = simulator.webhook(&paid, &webhooks, Signing::Valid);
+    assert_eq!(simulator.deliver(&delivery).await, 200);
+    let done = order(app, &buyer, &placed["id"]).await;
+    assert_eq!(done["status"], "PAID", "{done}");
+    assert_eq!(
+        done["payment"],
+        json!({ "status": "APPROVED", "reference": paid, "url": null })
+    );
+    assert_eq!(
+        done["history"],
+        json!([
+            { "status": "PENDING", "by": { "id": buyer.id } },
+            { "status": "PAID", "by": null },
+        ]),
+        "the marketplace moved it"
+    );
+    // Replayed, and an older "pending" arriving late: nothing moves twice, nothing back.
+    assert_eq!(simulator.deliver(&delivery).await, 200);
+    simulator.set_status(&rejected, "pending");
+    let late = simulator.webhook(&rejected, &webhooks, Signing::Valid);
+    assert_eq!(simulator.deliver(&late).await, 200);
+    let still = order(app, &buyer, &placed["id"]).await;
+    assert_eq!(still["status"], "PAID");
+    assert_eq!(
+        still["history"].as_array().map(Vec::len),
+        Some(2),
+        "{still}"
+    );
+
+    // Every payment was read from the provider's API, not from the webhook's body.
+    let reads = simulator
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("GET /v1/payments/"))
+        .count();
+    assert!(reads >= 6, "{:?}", simulator.calls());
+}
+
+#[tokio::test]
+async fn checkout_goes_on_while_the_provider_is_down_and_pay_order_makes_the_link_later() {
+    let simulator = MercadoPagoSimulator::start().await;
+    let market = paying_market(&simulator).await;
+    let app = &market.app;
+    connect(&market, &simulator, "5002").await;
+    let wool = market
+        .product("Lana merino", "KILOGRAM", "0.5", "20", "100")
+        .await;
+    let buyer = app.quick_account("Comprador", "BUYER").await;
+    // Every attempt (three) of the preference fails.
+    simulator.fail_next(3);
+    let checkout = buy(app, &buyer, &wool, "1", "sin-proveedor-1").await;
+    let placed = &checkout["orders"][0];
+    assert_eq!(
+        placed["status"], "PENDING",
+        "the order is taken: {checkout}"
+    );
+    assert_eq!(checkout["payment"], Value::Null);
+    assert_eq!(placed["payment"], Value::Null);
+
+    let pay = "mutation($o: ID!) { payOrder(orderId: $o) { payment { status url } userErrors { code } } }";
+    let (_, body) = app
+        .graphql_as(&buyer.access_token, pay, json!({ "o": placed["id"] }))
+        .await;
+    let payment = &body["data"]["payOrder"];
+    assert_eq!(payment["userErrors"], json!([]), "{body}");
+    assert_eq!(payment["payment"]["status"], "PENDING");
+    assert!(payment["payment"]["url"].is_string(), "{body}");
+    // Asked again, the same link: no second preference.
+    let (_, again) = app
+        .graphql_as(&buyer.access_token, pay, json!({ "o": placed["id"] }))
+        .await;
+    assert_eq!(again["data"]["payOrder"], body["data"]["payOrder"]);
+    let made = simulator
+        .calls()
+        .iter()
+        .filter(|c| c.as_str() == "POST /checkout/preferences")
+        .count();
+    assert_eq!(
+        made,
+        4,
+        "three failed attempts, then one: {:?}",
+        simulator.calls()
+    );
+
+    // Someone else's order: FORBIDDEN; a bad OAuth code: a user error.
+    let stranger = app.quick_account("Otra", "BUYER").await;
+    let (_, body) = app
+        .graphql_as(&stranger.access_token, pay, json!({ "o": placed["id"] }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{body}"
+    );
+    let (_, body) = app
+        .graphql_as(
+            &market.seller.access_token,
+            "mutation($s: ID!) { connectMercadoPago(storeId: $s, code: \"TG-inventado\",
+                redirectUri: \"https://textisur.localhost/vender\") { connected userErrors { field code } } }",
+            json!({ "s": market.store }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["connectMercadoPago"],
+        json!({ "connected": false, "userErrors": [{ "field": ["code"], "code": "INVALID_TOKEN" }] })
+    );
+}
