@@ -1,6 +1,7 @@
 //! Buying: carts, checkout, orders and their payments.
 
 pub mod carts;
+pub mod ledger;
 pub mod orders;
 pub mod payments;
 

@@ -19,8 +19,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use textisur_api::commerce::payments::PaymentsSetup;
 use textisur_api::commerce::payments::mercadopago::MercadoPagoConfig;
-use textisur_api::commerce::payments::{PaymentsConfig, PaymentsSetup};
 use textisur_api::runtime::config::Secret;
 
 /// The marketplace application the simulator knows.
@@ -264,7 +264,6 @@ impl MercadoPagoSimulator {
                 signature_tolerance: std::time::Duration::from_secs(300),
                 timeout: std::time::Duration::from_secs(5),
             },
-            config: PaymentsConfig::default(),
         }
     }
 

@@ -55,26 +55,10 @@ pub enum PaymentProvider {
     Mercadopago,
 }
 
-/// What the marketplace keeps of each payment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PaymentsConfig {
-    /// The marketplace's commission, in percent of the order's total.
-    pub commission_percent: Decimal,
-}
-
-impl Default for PaymentsConfig {
-    fn default() -> Self {
-        Self {
-            commission_percent: Decimal::TEN,
-        }
-    }
-}
-
 /// How a server reaches its payment provider, before it starts.
 #[derive(Clone, Debug)]
 pub struct PaymentsSetup {
     pub mercadopago: mercadopago::MercadoPagoConfig,
-    pub config: PaymentsConfig,
 }
 
 impl PaymentsSetup {
@@ -82,7 +66,6 @@ impl PaymentsSetup {
     pub fn start(&self) -> anyhow::Result<Payments> {
         Ok(Payments {
             provider: Arc::new(MercadoPago::new(self.mercadopago.clone())?),
-            config: self.config,
         })
     }
 }
@@ -91,7 +74,6 @@ impl PaymentsSetup {
 #[derive(Clone)]
 pub struct Payments {
     pub provider: Arc<MercadoPago>,
-    pub config: PaymentsConfig,
 }
 
 /// An order's payment.
@@ -207,35 +189,44 @@ pub async fn order_payment(loaders: &Loaders, order: OrderId) -> ApiResult<Optio
         .map(Payment::from))
 }
 
-/// The seller's token for a store's connected account, if the store connected one.
-async fn store_token(db: &Db, store: StoreId) -> ApiResult<Option<String>> {
-    Ok(sqlx::query_scalar!(
-        "SELECT access_token FROM store_payment_accounts
-         WHERE store_id = $1 AND provider = 'MERCADOPAGO'",
+/// The seller's token for a store's connected account, if the store connected one, and
+/// the store's own commission percent, if it has one.
+async fn store_account(db: &Db, store: StoreId) -> ApiResult<Option<(String, Option<Decimal>)>> {
+    Ok(sqlx::query!(
+        "SELECT a.access_token, s.commission_percent FROM store_payment_accounts a
+         JOIN stores s ON s.id = a.store_id
+         WHERE a.store_id = $1 AND a.provider = 'MERCADOPAGO'",
         store.0
     )
     .fetch_optional(db.executor())
-    .await?)
+    .await?
+    .map(|row| (row.access_token, row.commission_percent)))
 }
 
 impl Payments {
     /// The payment of `order`, made with the provider now when the order has none yet and
-    /// is still PENDING. `None` when its store takes no online payment, or when the
+    /// is still PENDING; its marketplace fee is the store's commission, or
+    /// `default_percent`. `None` when its store takes no online payment, or when the
     /// provider cannot be reached (logged; asking again retries).
-    pub async fn for_order(&self, db: &Db, order: &Order) -> ApiResult<Option<PaymentRow>> {
+    pub async fn for_order(
+        &self,
+        db: &Db,
+        order: &Order,
+        default_percent: Decimal,
+    ) -> ApiResult<Option<PaymentRow>> {
         if let Some(existing) = of_order(db, order.id).await? {
             return Ok(Some(existing));
         }
         if order.status != super::orders::OrderStatus::Pending {
             return Ok(None);
         }
-        let Some(token) = store_token(db, order.store_id).await? else {
+        let Some((token, own_percent)) = store_account(db, order.store_id).await? else {
             return Ok(None);
         };
         let config = &self.provider.config;
         let fee = marketplace_fee(
             order.total,
-            self.config.commission_percent,
+            own_percent.unwrap_or(default_percent),
             &order.currency_code,
         );
         let request = PreferenceRequest {

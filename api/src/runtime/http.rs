@@ -124,6 +124,7 @@ async fn mercadopago_webhook(
     crate::commerce::payments::webhook::receive(
         &state.db,
         state.commerce.payments.as_ref(),
+        state.commerce.orders.commission_percent,
         params,
         &headers,
         &body,

@@ -171,6 +171,7 @@ impl ServerConfig {
                 .context("--payment-timeout-minutes must be a number of minutes above 0")?,
                 max_unpaid_orders: args.max_unpaid_orders,
                 sweep_every: std::time::Duration::from_secs(args.order_sweep_seconds.max(1)),
+                commission_percent: commission_percent(args)?,
             },
             payments: payments_setup(args)?,
         })
@@ -182,9 +183,7 @@ impl ServerConfig {
 fn payments_setup(
     args: &ServeArgs,
 ) -> anyhow::Result<Option<crate::commerce::payments::PaymentsSetup>> {
-    use crate::commerce::payments::{
-        PaymentsConfig, PaymentsSetup, mercadopago::MercadoPagoConfig,
-    };
+    use crate::commerce::payments::{PaymentsSetup, mercadopago::MercadoPagoConfig};
     let (id, secret, webhook) = match (
         &args.mercadopago_client_id,
         &args.mercadopago_client_secret,
@@ -197,11 +196,6 @@ fn payments_setup(
              and TEXTISUR_MERCADOPAGO_WEBHOOK_SECRET together"
         ),
     };
-    let percent = args.marketplace_commission_percent;
-    anyhow::ensure!(
-        (rust_decimal::Decimal::ZERO..=rust_decimal::Decimal::ONE_HUNDRED).contains(&percent),
-        "--marketplace-commission-percent must be between 0 and 100"
-    );
     Ok(Some(PaymentsSetup {
         mercadopago: MercadoPagoConfig {
             base_url: args.mercadopago_base_url.clone(),
@@ -217,10 +211,17 @@ fn payments_setup(
             signature_tolerance: std::time::Duration::from_secs(300),
             timeout: std::time::Duration::from_secs(10),
         },
-        config: PaymentsConfig {
-            commission_percent: percent,
-        },
     }))
+}
+
+/// The default commission, checked to be a percentage.
+fn commission_percent(args: &ServeArgs) -> anyhow::Result<rust_decimal::Decimal> {
+    let percent = args.marketplace_commission_percent;
+    anyhow::ensure!(
+        (rust_decimal::Decimal::ZERO..=rust_decimal::Decimal::ONE_HUNDRED).contains(&percent),
+        "--marketplace-commission-percent must be between 0 and 100"
+    );
+    Ok(percent)
 }
 
 /// Runs one command of the binary to completion.

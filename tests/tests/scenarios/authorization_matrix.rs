@@ -271,6 +271,11 @@ const TABLE: &[Row] = &[
         query: "query($order: ID!) { order(id: $order) { id } }",
     },
     Row {
+        name: "Store.earnings",
+        expected: [F, F, F, A, F, A],
+        query: "query($store: ID!) { node(id: $store) { ... on Store { earnings(from: \"2026-01-01T00:00:00Z\", to: \"2027-01-01T00:00:00Z\") { gross } } } }",
+    },
+    Row {
         name: "Store.orders",
         expected: [F, F, F, A, F, A],
         query: "query($store: ID!) { node(id: $store) { ... on Store { orders { totalCount } } } }",

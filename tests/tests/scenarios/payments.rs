@@ -5,6 +5,8 @@
 //! timestamps, replays, wrong amounts and currencies, unknown orders and a provider that is
 //! down change nothing.
 
+use futures::future::join_all;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use textisur_tests::market::Market;
 use textisur_tests::mercadopago::{MercadoPagoSimulator, Signing};
@@ -259,4 +261,118 @@ async fn checkout_goes_on_while_the_provider_is_down_and_pay_order_makes_the_lin
         body["data"]["connectMercadoPago"],
         json!({ "connected": false, "userErrors": [{ "field": ["code"], "code": "INVALID_TOKEN" }] })
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_checkouts_with_webhooks_twice_and_out_of_order_are_each_paid_once() {
+    let simulator = MercadoPagoSimulator::start().await;
+    let market = paying_market(&simulator).await;
+    let app = &market.app;
+    connect(&market, &simulator, "5003").await;
+    let cloth = market
+        .product("Tela de algodón", "METRE", "0.5", "1000", "1999.99")
+        .await;
+    let buyers = join_all(
+        (0..200).map(|i| async move { app.quick_account(&format!("Compra {i}"), "BUYER").await }),
+    )
+    .await;
+    // 200 checkouts at once, of 0.5 to 2.5 metres each.
+    let checkouts = join_all(buyers.iter().enumerate().map(|(i, buyer)| {
+        let cloth = cloth.clone();
+        async move {
+            let metres = format!("{}.5", i % 3);
+            buy(app, buyer, &cloth, &metres, &format!("doscientos-{i:03}")).await
+        }
+    }))
+    .await;
+    let numbers: Vec<String> = checkouts
+        .iter()
+        .map(|c| {
+            c["orders"][0]["number"]
+                .as_str()
+                .expect("number")
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        checkouts
+            .iter()
+            .all(|c| c["payment"]["status"] == "PENDING")
+    );
+
+    // Each paid, and each webhook delivered twice, in an order unlike the checkouts'.
+    let webhooks = app.url("/webhooks/mercadopago");
+    let mut deliveries = Vec::new();
+    for number in &numbers {
+        let preference = simulator.preference_for(number).expect("preference");
+        let paid = simulator.pay(&preference, "approved", None, None);
+        let delivery = simulator.webhook(&paid, &webhooks, Signing::Valid);
+        deliveries.push(delivery.clone());
+        deliveries.push(delivery);
+    }
+    // A fixed shuffle: odd positions from the end, then even ones from the start.
+    let (odd, even): (Vec<_>, Vec<_>) = deliveries
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 1);
+    let shuffled: Vec<_> = odd.into_iter().rev().chain(even).map(|(_, d)| d).collect();
+    for chunk in shuffled.chunks(25) {
+        let statuses = join_all(chunk.iter().map(|d| simulator.deliver(d))).await;
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    }
+
+    let db = app.db.pool();
+    let paid_once = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM (
+               SELECT o.id FROM orders o JOIN order_status_history h ON h.order_id = o.id
+               WHERE o.status = 'PAID' AND h.status = 'PAID' AND h.changed_by IS NULL
+               GROUP BY o.id HAVING count(*) = 1) once"#
+    )
+    .fetch_one(db)
+    .await
+    .expect("count");
+    assert_eq!(paid_once, 200, "every order paid, each exactly once");
+    let sums = sqlx::query!(
+        r#"SELECT (SELECT sum(total) FROM orders WHERE status = 'PAID') AS "orders!",
+                  sum(l.gross) AS "gross!", sum(l.commission) AS "commission!",
+                  sum(l.net) AS "net!", count(*) AS "entries!",
+                  (SELECT sum(marketplace_fee) FROM payments WHERE status = 'APPROVED') AS "fees!"
+           FROM ledger_entries l"#
+    )
+    .fetch_one(db)
+    .await
+    .expect("sums");
+    assert_eq!(sums.entries, 200);
+    assert_eq!(
+        sums.gross, sums.orders,
+        "the ledger's gross is what the orders cost"
+    );
+    assert_eq!(
+        sums.commission, sums.fees,
+        "the commission is what the provider was told"
+    );
+    assert_eq!(sums.commission + sums.net, sums.gross);
+
+    // The seller's view of the same.
+    let (_, body) = app
+        .graphql_as(
+            &market.seller.access_token,
+            "query($s: ID!) { node(id: $s) { ... on Store {
+                earnings(from: \"2000-01-01T00:00:00Z\", to: \"2100-01-01T00:00:00Z\") {
+                    gross commission net currencyCode orders } } } }",
+            json!({ "s": market.store }),
+        )
+        .await;
+    let earnings = &body["data"]["node"]["earnings"];
+    let decimal = |v: &Value| {
+        v.as_str()
+            .expect("decimal")
+            .parse::<Decimal>()
+            .expect("decimal")
+    };
+    assert_eq!(decimal(&earnings["gross"]), sums.gross, "{body}");
+    assert_eq!(decimal(&earnings["commission"]), sums.commission);
+    assert_eq!(decimal(&earnings["net"]), sums.net);
+    assert_eq!(earnings["orders"], 200);
+    assert_eq!(earnings["currencyCode"], "CLP");
 }

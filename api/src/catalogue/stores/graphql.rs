@@ -435,6 +435,23 @@ impl Store {
         self.created_at
     }
 
+    /// What the store's paid orders earned over a period, split between the seller and the
+    /// marketplace's commission, in the store's currency: orders paid at or after `from`
+    /// and before `to`. Restricted: the owner and admins.
+    async fn earnings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The period's start (included).")] from: DateTime<Utc>,
+        #[graphql(desc = "The period's end (excluded).")] to: DateTime<Utc>,
+    ) -> Result<Option<crate::commerce::ledger::Earnings>> {
+        SelfOrAdmin(self.owner_id).check(ctx).await?;
+        let rc = RequestContext::of(ctx);
+        Ok(Some(
+            crate::commerce::ledger::earnings(&rc.db, self.id, &self.currency_code, from, to)
+                .await?,
+        ))
+    }
+
     /// The store's orders, newest first. Restricted: the owner and admins.
     async fn orders(
         &self,

@@ -196,12 +196,15 @@ pub enum ChangeRefused {
 }
 
 /// Moves an order to `to` if `actor` may: locks the order, checks the move from its current
-/// status, records it, restores stock when cancelling, and tells subscribers at commit.
+/// status, records it, restores stock when cancelling, writes the ledger's sale when it is
+/// paid (`commission_percent` for stores without their own), and tells subscribers at
+/// commit.
 pub async fn change_status(
     db: &Db,
     order_id: OrderId,
     to: OrderStatus,
     actor: Actor,
+    commission_percent: rust_decimal::Decimal,
 ) -> ApiResult<Result<Order, ChangeRefused>> {
     let mut tx = db.begin().await?;
     let found = query_orders!("SELECT", "FROM orders WHERE id = $1 FOR UPDATE", order_id.0)
@@ -212,6 +215,9 @@ pub async fn change_status(
     };
     let moved = apply_move(&mut tx, &order, to, actor, None).await?;
     if moved.is_ok() {
+        if to == OrderStatus::Paid {
+            crate::commerce::ledger::record_sale(&mut tx, order_id, commission_percent).await?;
+        }
         tx.commit().await?;
     }
     Ok(moved)

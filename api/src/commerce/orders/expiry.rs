@@ -30,6 +30,9 @@ pub struct OrdersConfig {
     pub max_unpaid_orders: u32,
     /// How often each process looks for orders past their deadline.
     pub sweep_every: Duration,
+    /// The marketplace's commission on a paid order, in percent of its total, for stores
+    /// without their own (see [`crate::commerce::ledger`]).
+    pub commission_percent: rust_decimal::Decimal,
 }
 
 impl Default for OrdersConfig {
@@ -38,6 +41,7 @@ impl Default for OrdersConfig {
             payment_timeout: Duration::from_secs(30 * 60),
             max_unpaid_orders: 5,
             sweep_every: Duration::from_secs(15),
+            commission_percent: rust_decimal::Decimal::TEN,
         }
     }
 }

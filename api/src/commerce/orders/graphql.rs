@@ -358,7 +358,7 @@ async fn change(rc: &RequestContext, order_id: &ID, to: OrderStatus) -> Result<O
     let (Some(actor), Ok(id)) = (actor(&rc.viewer), OrderId::from_global(order_id)) else {
         return Ok(not_found());
     };
-    match db::change_status(&rc.db, id, to, actor).await? {
+    match db::change_status(&rc.db, id, to, actor, rc.commerce.orders.commission_percent).await? {
         Ok(order) => Ok(OrderPayload {
             order: Some(order),
             user_errors: Vec::new(),
@@ -425,7 +425,11 @@ impl OrderMutations {
                     let mut payments = Vec::with_capacity(orders.len());
                     if let Some(provider) = &rc.commerce.payments {
                         for order in &orders {
-                            payments.push(provider.for_order(&rc.db, order).await?);
+                            payments.push(
+                                provider
+                                    .for_order(&rc.db, order, rc.commerce.orders.commission_percent)
+                                    .await?,
+                            );
                         }
                     }
                     let payment = match payments.as_slice() {

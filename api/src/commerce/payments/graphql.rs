@@ -82,7 +82,11 @@ impl PaymentMutations {
             ));
         }
         let made = match &rc.commerce.payments {
-            Some(payments) => payments.for_order(&rc.db, &order).await?,
+            Some(payments) => {
+                payments
+                    .for_order(&rc.db, &order, rc.commerce.orders.commission_percent)
+                    .await?
+            }
             None => None,
         };
         Ok(match made {

@@ -52,6 +52,7 @@ fn answer(status: StatusCode, outcome: &'static str) -> Response {
 pub async fn receive(
     db: &Db,
     payments: Option<&Payments>,
+    default_commission: rust_decimal::Decimal,
     params: NotificationParams,
     headers: &HeaderMap,
     body: &[u8],
@@ -121,7 +122,7 @@ pub async fn receive(
             return answer(StatusCode::BAD_GATEWAY, "provider_refused");
         }
     };
-    match apply(db, account.store_id, &payment).await {
+    match apply(db, account.store_id, &payment, default_commission).await {
         Ok(outcome) => outcome,
         Err(error) => {
             tracing::error!(?error, "could not apply a payment");
@@ -135,6 +136,7 @@ async fn apply(
     db: &Db,
     store: StoreId,
     payment: &ProviderPayment,
+    default_commission: rust_decimal::Decimal,
 ) -> Result<Response, crate::graphql::error::ApiError> {
     let Some(reference) = payment.external_reference.as_deref() else {
         return Ok(answer(StatusCode::OK, "no_reference"));
@@ -208,6 +210,7 @@ async fn apply(
                     tracing::error!(order = %order.number, ?refused, "a paid order could not move");
                     return Ok(answer(StatusCode::SERVICE_UNAVAILABLE, "not_moved"));
                 }
+                crate::commerce::ledger::record_sale(&mut tx, order.id, default_commission).await?;
             } else {
                 // Cancelled (its deadline passed) before the payment arrived: the money is
                 // owed back.
