@@ -23,6 +23,7 @@ use textisur_api::runtime::demo::{ADMIN_EMAIL, DEMO_PASSWORD};
 use textisur_api::runtime::http::HttpConfig;
 use textisur_persisted_queries::{TrustedDocuments, TrustedOperation, sha256_hex};
 use textisur_tests::mail::MailServer;
+use textisur_tests::mercadopago::{MercadoPagoSimulator, Signing};
 use textisur_tests::{TEST_PASSWORD, TestApp, TestOptions};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -504,6 +505,9 @@ const SELLING: &[&str] = &[
     "UpdateProduct",
     "ArchiveProduct",
     "UpsertProducts",
+    "ConnectMercadoPago",
+    "PayOrder",
+    "StoreEarnings",
     "RequestEmailVerification",
     "VerifyEmail",
     "RequestPasswordReset",
@@ -565,8 +569,10 @@ impl Runner {
 #[tokio::test]
 async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production() {
     let mail = MailServer::start();
+    let provider = MercadoPagoSimulator::start().await;
     let app = TestApp::spawn_with(TestOptions {
         smtp_url: Some(mail.url()),
+        payments: Some(provider.setup()),
         http: Some(HttpConfig {
             production: true,
             safelist: true,
@@ -616,6 +622,11 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     );
     let data = r.run(Some(seller), "Me", json!({})).await;
     assert_eq!(data["me"]["store"]["id"], store_id.as_str(), "{data}");
+    // It connects its Mercado Pago account (the code its OAuth redirect brought back).
+    let variables = json!({ "storeId": store_id, "code": provider.authorize("7001"),
+        "redirectUri": "https://textisur.localhost/vender/mercadopago" });
+    let data = r.run(Some(seller), "ConnectMercadoPago", variables).await;
+    assert_eq!(no_user_errors(&data, "connectMercadoPago")["connected"], true);
 
     // It lists products: one by one, and a batch by sku, one of which it takes off sale.
     let data = r.run(None, "Categories", json!({})).await;
@@ -684,24 +695,43 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     let orders = no_user_errors(&data, "checkout")["orders"].clone();
     assert_eq!(orders.as_array().map(Vec::len), Some(1), "{data}");
     let order = orders[0]["id"].as_str().expect("order id").to_owned();
+    let number = orders[0]["number"].as_str().expect("order number").to_owned();
+    let link = data["checkout"]["payment"].clone();
+    assert_eq!(link["status"], "PENDING", "{data}");
+    assert!(link["url"].is_string(), "the link to pay: {data}");
+    assert!(orders[0]["paymentDueAt"].is_string(), "{data}");
     let data = r.run(Some(buyer), "MyOrders", json!({})).await;
     assert_eq!(data["me"]["orders"]["nodes"][0]["id"], order.as_str());
+    // Back in the app later, the same link.
+    let data = r
+        .run(Some(buyer), "PayOrder", json!({ "orderId": order }))
+        .await;
+    assert_eq!(no_user_errors(&data, "payOrder")["payment"], link, "{data}");
 
-    // Payment is confirmed (by an admin until a payment provider calls in: sellers may no
-    // longer mark their own orders paid), then the seller ships it, as its buttons
+    // The buyer pays at the provider, whose signed webhook makes the order PAID (sellers
+    // may not mark their own orders paid); then the seller ships it, as its buttons
     // (`nextStatuses`) offer; the buyer hears of both.
     let mut order_events = r
         .subscribe(buyer, "OrderUpdated", json!({ "orderId": order }))
         .await;
-    let admin = r.app.quick_account("Operaciones", "ADMIN").await;
-    let variables = json!({ "orderId": order, "status": "PAID" });
-    let data = r
-        .run(Some(&admin.access_token), "UpdateOrderStatus", variables)
+    let preference = provider.preference_for(&number).expect("a preference");
+    let paid = provider.pay(&preference, "approved", None, None);
+    let webhooks = r.app.url("/webhooks/mercadopago");
+    let delivered = provider
+        .deliver(&provider.webhook(&paid, &webhooks, Signing::Valid))
         .await;
-    let paid = no_user_errors(&data, "updateOrderStatus");
-    assert_eq!(paid["order"]["status"], "PAID", "{data}");
+    assert_eq!(delivered, 200);
     let event = next_event(&mut order_events).await;
     assert_eq!(event["orderUpdated"]["status"], "PAID", "{event}");
+    let data = r.run(Some(buyer), "OrderPage", json!({ "id": order })).await;
+    assert_eq!(data["order"]["payment"]["status"], "APPROVED", "{data}");
+    assert_eq!(data["order"]["payment"]["reference"], paid.as_str());
+    let variables = json!({ "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z" });
+    let data = r.run(Some(seller), "StoreEarnings", variables).await;
+    let earnings = &data["me"]["store"]["earnings"];
+    assert_eq!(earnings["gross"], "23800.00", "{data}");
+    assert_eq!(earnings["commission"], "2380.00", "{data}");
+    assert_eq!(earnings["orders"], 1);
     let data = r.run(Some(seller), "StoreOrders", json!({})).await;
     let seen = &data["me"]["store"]["orders"]["nodes"][0];
     assert_eq!(seen["id"], order.as_str(), "{data}");
