@@ -8,8 +8,9 @@ CREATE TABLE ledger_entries (
     id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     order_id       BIGINT NOT NULL REFERENCES orders (id),
     store_id       BIGINT NOT NULL REFERENCES stores (id),
-    -- SALE when the order is paid (refunds will add their own kind, never edit a sale).
-    kind           TEXT NOT NULL CHECK (kind IN ('SALE')),
+    -- SALE when the order is paid; REFUND, its negation, when the payment went back. A
+    -- refund adds an entry, never edits the sale.
+    kind           TEXT NOT NULL CHECK (kind IN ('SALE', 'REFUND')),
     gross          NUMERIC(14, 2) NOT NULL,
     commission     NUMERIC(14, 2) NOT NULL,
     net            NUMERIC(14, 2) NOT NULL CHECK (net = gross - commission),

@@ -4,6 +4,7 @@ pub mod carts;
 pub mod ledger;
 pub mod orders;
 pub mod payments;
+pub mod worker;
 
 /// What the buying side of a server is configured with: how orders wait for their payment,
 /// and the payment provider when one is configured.

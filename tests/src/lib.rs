@@ -260,6 +260,13 @@ impl TestApp {
         server.expire_orders().await.expect("sweep unpaid orders")
     }
 
+    /// Issues the refunds still owed now (the commerce worker's drain step); how many went
+    /// through.
+    pub async fn retry_refunds(&self) -> usize {
+        let server = self.server.as_ref().expect("the server runs");
+        server.retry_refunds().await.expect("retry refunds")
+    }
+
     /// Waits until the server has heard every row change committed so far (the row cache's
     /// drain step).
     pub async fn settle_rows(&self) {

@@ -1,6 +1,7 @@
 //! A **simulator** of Mercado Pago's API, for tests: the provider lies outside this network,
 //! so the tests run the API against this stand-in. It serves the documented endpoints the
-//! API calls (`POST /oauth/token`, `POST /checkout/preferences`, `GET /v1/payments/{id}`)
+//! API calls (`POST /oauth/token`, `POST /checkout/preferences`, `GET /v1/payments/{id}`,
+//! `POST /v1/payments/{id}/refunds`)
 //! and sends signed webhooks the way the provider documents them (`x-signature:
 //! ts=<seconds>,v1=<HMAC-SHA256 hex of id:<data.id>;request-id:<x-request-id>;ts:<ts>;>`,
 //! `?data.id=<id>&type=payment`, a JSON body with `type`, `action`, `data.id` and
@@ -43,6 +44,11 @@ struct World {
     next: u64,
     /// Calls still to answer with 500 (the provider down).
     failures: u32,
+    /// Refunds still to refuse (400, as for a seller without the funds).
+    refusals: u32,
+    /// Refunds made, by payment id; and by idempotency key, the payment they refunded.
+    refunds: HashMap<String, u32>,
+    refund_keys: HashMap<String, String>,
     /// Every call, `METHOD path`.
     calls: Vec<String>,
 }
@@ -227,6 +233,69 @@ pub struct Delivery {
     body: Value,
 }
 
+async fn refund(
+    State(world): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let mut world = world.lock().expect("world");
+    if let Some(down) = failing(&mut world, format!("POST /v1/payments/{id}/refunds")) {
+        return down;
+    }
+    let collector = collector_of(&world, &headers);
+    let Some(payment) = world.payments.get(&id).cloned() else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "Payment not found"})),
+        )
+            .into_response();
+    };
+    if collector.as_deref() != payment["collector_id"].as_str() {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "Payment not found"})),
+        )
+            .into_response();
+    }
+    let key = headers
+        .get("x-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(done) = world.refund_keys.get(&key)
+        && *done == id
+    {
+        return (
+            StatusCode::CREATED,
+            axum::Json(json!({"payment_id": id, "status": "approved"})),
+        )
+            .into_response();
+    }
+    if world.refusals > 0 {
+        world.refusals -= 1;
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"message": "insufficient_funds", "status": 400})),
+        )
+            .into_response();
+    }
+    if payment["status"] == "refunded" {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"message": "Payment already refunded", "status": 400})),
+        )
+            .into_response();
+    }
+    *world.refunds.entry(id.clone()).or_default() += 1;
+    world.refund_keys.insert(key, id.clone());
+    world.payments.get_mut(&id).expect("payment")["status"] = json!("refunded");
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"id": world.next, "payment_id": id, "amount": payment["transaction_amount"], "status": "approved"})),
+    )
+        .into_response()
+}
+
 impl MercadoPagoSimulator {
     /// Starts the simulator on an ephemeral port.
     pub async fn start() -> Self {
@@ -235,6 +304,7 @@ impl MercadoPagoSimulator {
             .route("/oauth/token", post(oauth_token))
             .route("/checkout/preferences", post(create_preference))
             .route("/v1/payments/{id}", get(payment))
+            .route("/v1/payments/{id}/refunds", post(refund))
             .with_state(world.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -280,6 +350,22 @@ impl MercadoPagoSimulator {
     /// The next `n` calls answer 500.
     pub fn fail_next(&self, n: u32) {
         self.world.lock().expect("world").failures = n;
+    }
+
+    /// The next `n` refunds are refused (400).
+    pub fn refuse_refunds(&self, n: u32) {
+        self.world.lock().expect("world").refusals = n;
+    }
+
+    /// How many times this payment was refunded.
+    pub fn refunds(&self, payment: &str) -> u32 {
+        self.world
+            .lock()
+            .expect("world")
+            .refunds
+            .get(payment)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// Every call so far (`POST /checkout/preferences`, ...).

@@ -44,10 +44,25 @@ pub async fn record_sale(
     Ok(())
 }
 
+/// Writes the `REFUND` entry of `order`, whose payment was just given back in `tx`: the
+/// negation of its sale. Writing it twice keeps the first.
+pub async fn record_refund(tx: &mut sqlx::PgConnection, order: OrderId) -> ApiResult<()> {
+    sqlx::query!(
+        "INSERT INTO ledger_entries (order_id, store_id, kind, gross, commission, net, currency_code)
+         SELECT order_id, store_id, 'REFUND', -gross, -commission, -net, currency_code
+         FROM ledger_entries WHERE order_id = $1 AND kind = 'SALE'
+         ON CONFLICT (order_id, kind) DO NOTHING",
+        order.0
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// A store's takings over a period.
 #[derive(Clone, Debug, Default, async_graphql::SimpleObject)]
 pub struct Earnings {
-    /// What buyers paid for the period's orders.
+    /// What buyers paid for the period's orders, less what was refunded.
     pub gross: Decimal,
     /// What the marketplace kept.
     pub commission: Decimal,
@@ -55,11 +70,12 @@ pub struct Earnings {
     pub net: Decimal,
     /// The store's currency.
     pub currency_code: String,
-    /// How many orders were paid in the period.
+    /// How many orders were paid in the period, less those refunded.
     pub orders: i64,
 }
 
-/// The takings of `store` from orders paid at or after `from` and before `to`.
+/// The takings of `store` from entries recorded at or after `from` and before `to` (sales
+/// less refunds).
 pub async fn earnings(
     db: &Db,
     store: StoreId,
@@ -69,19 +85,26 @@ pub async fn earnings(
 ) -> ApiResult<Earnings> {
     let row = sqlx::query!(
         r#"SELECT coalesce(sum(gross), 0) AS "gross!", coalesce(sum(commission), 0) AS "commission!",
-                  coalesce(sum(net), 0) AS "net!", count(*) AS "orders!"
+                  coalesce(sum(net), 0) AS "net!",
+                  count(*) FILTER (WHERE kind = 'SALE') - count(*) FILTER (WHERE kind = 'REFUND')
+                      AS "orders!"
            FROM ledger_entries
-           WHERE store_id = $1 AND kind = 'SALE' AND recorded_at >= $2 AND recorded_at < $3"#,
+           WHERE store_id = $1 AND recorded_at >= $2 AND recorded_at < $3"#,
         store.0,
         from,
         to
     )
     .fetch_one(db.executor())
     .await?;
+    // Two decimals, as every amount of the API (a sum of nothing is "0.00" too).
+    let cents = |mut amount: Decimal| {
+        amount.rescale(2);
+        amount
+    };
     Ok(Earnings {
-        gross: row.gross,
-        commission: row.commission,
-        net: row.net,
+        gross: cents(row.gross),
+        commission: cents(row.commission),
+        net: cents(row.net),
         currency_code: currency_code.to_owned(),
         orders: row.orders,
     })

@@ -282,6 +282,71 @@ impl Payments {
     }
 }
 
+impl Payments {
+    /// Issues the refund `order` owes (its payment is `REFUND_PENDING`): the provider gives
+    /// the payment back, the payment becomes `REFUNDED` and the ledger gets the refund, in
+    /// one transaction that holds the payment's row, so two processes never issue it at
+    /// once (and the provider's idempotency key covers a retry after a lost answer).
+    /// `false` when nothing was owed or the provider did not take it (it stays
+    /// `REFUND_PENDING`, for [`Payments::retry_refunds`]).
+    pub async fn refund(&self, db: &Db, order: OrderId) -> ApiResult<bool> {
+        let mut tx = db.begin().await?;
+        let owed = sqlx::query!(
+            r#"SELECT p.payment_id AS "payment_id!", a.access_token, o.number
+               FROM payments p
+               JOIN orders o ON o.id = p.order_id
+               JOIN store_payment_accounts a ON a.store_id = o.store_id
+               WHERE p.order_id = $1 AND p.status = 'REFUND_PENDING'
+                 AND p.payment_id IS NOT NULL
+               FOR UPDATE OF p SKIP LOCKED"#,
+            order.0
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(owed) = owed else {
+            return Ok(false);
+        };
+        let key = format!("refund-{}", owed.number);
+        if let Err(error) = self
+            .provider
+            .refund(&owed.access_token, &owed.payment_id, &key)
+            .await
+        {
+            tracing::warn!(order = %owed.number, %error, "a refund is still owed");
+            metrics::counter!("textisur_refunds_failed_total").increment(1);
+            return Ok(false);
+        }
+        sqlx::query!(
+            "UPDATE payments SET status = 'REFUNDED', updated_at = now() WHERE order_id = $1",
+            order.0
+        )
+        .execute(&mut *tx)
+        .await?;
+        crate::commerce::ledger::record_refund(&mut tx, order).await?;
+        tx.commit().await?;
+        metrics::counter!("textisur_refunds_total").increment(1);
+        Ok(true)
+    }
+
+    /// Issues every refund still owed (each as [`Payments::refund`]); how many went
+    /// through.
+    pub async fn retry_refunds(&self, db: &Db) -> ApiResult<usize> {
+        let owed = sqlx::query_scalar!(
+            r#"SELECT order_id AS "order_id: OrderId" FROM payments
+               WHERE status = 'REFUND_PENDING' ORDER BY updated_at LIMIT 100"#
+        )
+        .fetch_all(db.executor())
+        .await?;
+        let mut done = 0;
+        for order in owed {
+            if self.refund(db, order).await? {
+                done += 1;
+            }
+        }
+        Ok(done)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -351,8 +351,9 @@ pub struct RunningServer {
     replica_checker: Option<JoinHandle<()>>,
     task: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
-    /// Cancels unpaid orders past their deadline.
+    /// Cancels unpaid orders past their deadline, retries refunds.
     order_sweeper: JoinHandle<()>,
+    commerce: crate::commerce::Commerce,
     index: Option<IndexRuntime>,
     mailer: Arc<crate::runtime::mail::Mailer>,
     /// Delivers the mail outbox (`None` without an SMTP server).
@@ -379,6 +380,15 @@ impl RunningServer {
     /// tick (tests call it instead of waiting); returns how many it cancelled.
     pub async fn expire_orders(&self) -> crate::graphql::error::ApiResult<usize> {
         crate::commerce::orders::expiry::expire_due(&self.db).await
+    }
+
+    /// Issues the refunds still owed now, as the worker does on its tick; how many went
+    /// through.
+    pub async fn retry_refunds(&self) -> crate::graphql::error::ApiResult<usize> {
+        match &self.commerce.payments {
+            Some(payments) => payments.retry_refunds(&self.db).await,
+            None => Ok(0),
+        }
     }
 
     /// Stops accepting, lets in-flight requests finish, waits for the server to end, then
@@ -529,9 +539,10 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
                 .transpose()?,
         },
     );
-    let order_sweeper = tokio::spawn(crate::commerce::orders::expiry::sweep_forever(
+    let state_commerce = state.commerce.clone();
+    let order_sweeper = tokio::spawn(crate::commerce::worker::run(
         db.clone(),
-        config.orders.sweep_every,
+        state_commerce.clone(),
     ));
     let housekeeping = tokio::spawn({
         let state = state.clone();
@@ -597,6 +608,7 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         task,
         housekeeping,
         order_sweeper,
+        commerce: state_commerce,
         index,
         mailer,
         mail_sender,

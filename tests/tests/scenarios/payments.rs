@@ -376,3 +376,104 @@ async fn two_hundred_checkouts_with_webhooks_twice_and_out_of_order_are_each_pai
     assert_eq!(earnings["orders"], 200);
     assert_eq!(earnings["currencyCode"], "CLP");
 }
+
+/// A paid order of one piece, through the provider; its id and its payment's.
+async fn paid_order(
+    market: &Market,
+    simulator: &MercadoPagoSimulator,
+    buyer: &Account,
+    product: &str,
+    key: &str,
+) -> (Value, String) {
+    let app = &market.app;
+    let checkout = buy(app, buyer, product, "1", key).await;
+    let number = checkout["orders"][0]["number"].as_str().expect("number");
+    let preference = simulator.preference_for(number).expect("preference");
+    let paid = simulator.pay(&preference, "approved", None, None);
+    let webhooks = app.url("/webhooks/mercadopago");
+    let delivery = simulator.webhook(&paid, &webhooks, Signing::Valid);
+    assert_eq!(simulator.deliver(&delivery).await, 200);
+    (checkout["orders"][0]["id"].clone(), paid)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_paid_order_refunds_it_once_and_a_refused_refund_is_retried() {
+    let simulator = MercadoPagoSimulator::start().await;
+    let market = paying_market(&simulator).await;
+    let app = &market.app;
+    connect(&market, &simulator, "5004").await;
+    let poncho = market.product("Poncho", "PIECE", "1", "10", "50000").await;
+    let buyer = app.quick_account("Comprador", "BUYER").await;
+    let (order_id, payment) = paid_order(&market, &simulator, &buyer, &poncho, "reembolso-1").await;
+    assert_eq!(market.stock(&poncho).await, "9.000");
+
+    // The seller cancels it twice at once: one cancel, one refund.
+    let cancel =
+        "mutation($o: ID!) { cancelOrder(orderId: $o) { order { status } userErrors { code } } }";
+    let (first, second) = tokio::join!(
+        app.graphql_as(
+            &market.seller.access_token,
+            cancel,
+            json!({ "o": order_id })
+        ),
+        app.graphql_as(
+            &market.seller.access_token,
+            cancel,
+            json!({ "o": order_id })
+        ),
+    );
+    let mut outcomes = vec![
+        first.1["data"]["cancelOrder"].to_string(),
+        second.1["data"]["cancelOrder"].to_string(),
+    ];
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        vec![
+            json!({ "order": null, "userErrors": [{ "code": "INVALID_TRANSITION" }] }).to_string(),
+            json!({ "order": { "status": "CANCELLED" }, "userErrors": [] }).to_string(),
+        ]
+    );
+    assert_eq!(simulator.refunds(&payment), 1);
+    let done = order(app, &buyer, &order_id).await;
+    assert_eq!(done["status"], "CANCELLED");
+    assert_eq!(done["payment"]["status"], "REFUNDED", "{done}");
+    assert_eq!(market.stock(&poncho).await, "10.000");
+    assert_eq!(app.retry_refunds().await, 0, "nothing is owed");
+
+    // A refund the provider refuses: visible as REFUND_PENDING, then retried to success.
+    let (order_id, payment) = paid_order(&market, &simulator, &buyer, &poncho, "reembolso-2").await;
+    simulator.refuse_refunds(1);
+    let admin = app.quick_account("Administración", "ADMIN").await;
+    let (_, body) = app
+        .graphql_as(&admin.access_token, cancel, json!({ "o": order_id }))
+        .await;
+    assert_eq!(
+        body["data"]["cancelOrder"]["order"]["status"], "CANCELLED",
+        "{body}"
+    );
+    let owed = order(app, &buyer, &order_id).await;
+    assert_eq!(owed["payment"]["status"], "REFUND_PENDING", "{owed}");
+    assert_eq!(simulator.refunds(&payment), 0);
+    assert_eq!(app.retry_refunds().await, 1);
+    let refunded = order(app, &buyer, &order_id).await;
+    assert_eq!(refunded["payment"]["status"], "REFUNDED", "{refunded}");
+    assert_eq!(simulator.refunds(&payment), 1);
+    assert_eq!(app.retry_refunds().await, 0);
+
+    // The ledger: two sales, two refunds, nothing earned.
+    let (_, body) = app
+        .graphql_as(
+            &market.seller.access_token,
+            "query($s: ID!) { node(id: $s) { ... on Store {
+                earnings(from: \"2000-01-01T00:00:00Z\", to: \"2100-01-01T00:00:00Z\") {
+                    gross net orders } } } }",
+            json!({ "s": market.store }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["node"]["earnings"],
+        json!({ "gross": "0.00", "net": "0.00", "orders": 0 }),
+        "{body}"
+    );
+}

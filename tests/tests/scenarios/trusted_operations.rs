@@ -626,7 +626,10 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     let variables = json!({ "storeId": store_id, "code": provider.authorize("7001"),
         "redirectUri": "https://textisur.localhost/vender/mercadopago" });
     let data = r.run(Some(seller), "ConnectMercadoPago", variables).await;
-    assert_eq!(no_user_errors(&data, "connectMercadoPago")["connected"], true);
+    assert_eq!(
+        no_user_errors(&data, "connectMercadoPago")["connected"],
+        true
+    );
 
     // It lists products: one by one, and a batch by sku, one of which it takes off sale.
     let data = r.run(None, "Categories", json!({})).await;
@@ -695,7 +698,10 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     let orders = no_user_errors(&data, "checkout")["orders"].clone();
     assert_eq!(orders.as_array().map(Vec::len), Some(1), "{data}");
     let order = orders[0]["id"].as_str().expect("order id").to_owned();
-    let number = orders[0]["number"].as_str().expect("order number").to_owned();
+    let number = orders[0]["number"]
+        .as_str()
+        .expect("order number")
+        .to_owned();
     let link = data["checkout"]["payment"].clone();
     assert_eq!(link["status"], "PENDING", "{data}");
     assert!(link["url"].is_string(), "the link to pay: {data}");
@@ -723,7 +729,9 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     assert_eq!(delivered, 200);
     let event = next_event(&mut order_events).await;
     assert_eq!(event["orderUpdated"]["status"], "PAID", "{event}");
-    let data = r.run(Some(buyer), "OrderPage", json!({ "id": order })).await;
+    let data = r
+        .run(Some(buyer), "OrderPage", json!({ "id": order }))
+        .await;
     assert_eq!(data["order"]["payment"]["status"], "APPROVED", "{data}");
     assert_eq!(data["order"]["payment"]["reference"], paid.as_str());
     let variables = json!({ "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z" });

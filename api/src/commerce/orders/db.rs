@@ -250,6 +250,7 @@ pub(crate) async fn apply_move(
         }
     }
     let order_id = order.id;
+    let from = order.status;
     // Past PENDING, a deadline for the payment means nothing.
     let order = query_orders!(
         "UPDATE orders SET status = $2, updated_at = now(),
@@ -271,6 +272,17 @@ pub(crate) async fn apply_move(
     )
     .execute(&mut *tx)
     .await?;
+    if to == OrderStatus::Cancelled && from == OrderStatus::Paid {
+        // The payment is owed back: recorded here, with the move, and issued after commit
+        // (and retried until the provider takes it) by `payments::Payments::refund`.
+        sqlx::query!(
+            "UPDATE payments SET status = 'REFUND_PENDING', updated_at = now()
+             WHERE order_id = $1 AND status = 'APPROVED'",
+            order_id.0
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     if to == OrderStatus::Cancelled {
         // Locks the products in id order first, as checkout does, so the two never deadlock.
         sqlx::query!(

@@ -28,7 +28,8 @@ pub struct OrdersConfig {
     /// Most PENDING orders (within their deadline) one buyer may hold; the next checkout
     /// is a `LIMIT_REACHED` user error.
     pub max_unpaid_orders: u32,
-    /// How often each process looks for orders past their deadline.
+    /// How often each process looks for orders past their deadline (and refunds still
+    /// owed: [`crate::commerce::worker`]).
     pub sweep_every: Duration,
     /// The marketplace's commission on a paid order, in percent of its total, for stores
     /// without their own (see [`crate::commerce::ledger`]).
@@ -93,17 +94,4 @@ pub async fn expire_due(db: &Db) -> ApiResult<usize> {
         metrics::counter!("textisur_orders_expired_total").increment(cancelled as u64);
     }
     Ok(cancelled)
-}
-
-/// The sweeper of one process: every `sweep_every`, cancels what [`expire_due`] finds.
-/// Errors are logged and the next tick tries again.
-pub async fn sweep_forever(db: Db, every: Duration) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        if let Err(error) = expire_due(&db).await {
-            tracing::warn!(?error, "could not sweep unpaid orders");
-        }
-    }
 }

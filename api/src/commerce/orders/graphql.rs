@@ -359,10 +359,20 @@ async fn change(rc: &RequestContext, order_id: &ID, to: OrderStatus) -> Result<O
         return Ok(not_found());
     };
     match db::change_status(&rc.db, id, to, actor, rc.commerce.orders.commission_percent).await? {
-        Ok(order) => Ok(OrderPayload {
-            order: Some(order),
-            user_errors: Vec::new(),
-        }),
+        Ok(order) => {
+            // A paid order cancelled owes its payment back: issued now, after the move
+            // committed; when the provider does not take it, the payment shows
+            // REFUND_PENDING and the worker retries.
+            if to == OrderStatus::Cancelled
+                && let Some(payments) = &rc.commerce.payments
+            {
+                payments.refund(&rc.db, order.id).await?;
+            }
+            Ok(OrderPayload {
+                order: Some(order),
+                user_errors: Vec::new(),
+            })
+        }
         Err(ChangeRefused::NotFound) => Ok(not_found()),
         Err(ChangeRefused::Forbidden) => Err(ApiError::Forbidden(crate::tr!(
             "order-move-forbidden",
