@@ -28,9 +28,10 @@ use self::mercadopago::{BackUrls, MercadoPago, PreferenceItem, PreferenceRequest
 use super::orders::Order;
 use crate::catalogue::products::Money;
 use crate::graphql::error::ApiResult;
-use crate::graphql::ids::{OrderId, StoreId};
+use crate::graphql::ids::{OrderId, StoreId, UserId};
 use crate::graphql::loaders::{BatchLoad, Loaders};
 use crate::runtime::db::Db;
+use crate::runtime::events::{self, Event};
 
 /// Where a payment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, sqlx::Type)]
@@ -292,7 +293,8 @@ impl Payments {
     pub async fn refund(&self, db: &Db, order: OrderId) -> ApiResult<bool> {
         let mut tx = db.begin().await?;
         let owed = sqlx::query!(
-            r#"SELECT p.payment_id AS "payment_id!", a.access_token, o.number
+            r#"SELECT p.payment_id AS "payment_id!", a.access_token, o.number,
+                      o.buyer_id AS "buyer_id: UserId", o.store_id AS "store_id: StoreId"
                FROM payments p
                JOIN orders o ON o.id = p.order_id
                JOIN store_payment_accounts a ON a.store_id = o.store_id
@@ -323,6 +325,16 @@ impl Payments {
         .execute(&mut *tx)
         .await?;
         crate::commerce::ledger::record_refund(&mut tx, order).await?;
+        // Subscribers of the order see its payment come back.
+        events::notify(
+            &mut tx,
+            &Event::OrderUpdated {
+                order_id: order,
+                buyer_id: owed.buyer_id,
+                store_id: owed.store_id,
+            },
+        )
+        .await?;
         tx.commit().await?;
         metrics::counter!("textisur_refunds_total").increment(1);
         Ok(true)

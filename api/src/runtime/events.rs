@@ -28,7 +28,8 @@ pub enum Event {
         conversation_id: ConversationId,
         message_id: MessageId,
     },
-    /// An order was created or changed status.
+    /// An order was created, changed status, or its payment changed (approved, refused,
+    /// refunded).
     OrderUpdated {
         order_id: OrderId,
         buyer_id: UserId,

@@ -12,6 +12,8 @@ use textisur_tests::market::Market;
 use textisur_tests::mercadopago::{MercadoPagoSimulator, Signing};
 use textisur_tests::{Account, TestApp, TestOptions};
 
+use crate::ws_client;
+
 const CHECKOUT: &str = "mutation($k: String!) { checkout(idempotencyKey: $k) {
     orders { id number status total { amount currencyCode } payment { status url reference } }
     payment { status provider reference url amount { amount currencyCode } }
@@ -441,8 +443,18 @@ async fn cancelling_a_paid_order_refunds_it_once_and_a_refused_refund_is_retried
     assert_eq!(market.stock(&poncho).await, "10.000");
     assert_eq!(app.retry_refunds().await, 0, "nothing is owed");
 
-    // A refund the provider refuses: visible as REFUND_PENDING, then retried to success.
+    // A refund the provider refuses: visible as REFUND_PENDING, then retried to success,
+    // which the buyer's app hears.
     let (order_id, payment) = paid_order(&market, &simulator, &buyer, &poncho, "reembolso-2").await;
+    let mut ws = ws_client::connect(&app.base).await;
+    ws_client::init(&mut ws, &buyer).await;
+    ws_client::send(
+        &mut ws,
+        json!({ "id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($o: ID) { orderUpdated(orderId: $o) { status payment { status } } }",
+            "variables": { "o": order_id } } }),
+    )
+    .await;
     simulator.refuse_refunds(1);
     let admin = app.quick_account("Administración", "ADMIN").await;
     let (_, body) = app
@@ -456,6 +468,12 @@ async fn cancelling_a_paid_order_refunds_it_once_and_a_refused_refund_is_retried
     assert_eq!(owed["payment"]["status"], "REFUND_PENDING", "{owed}");
     assert_eq!(simulator.refunds(&payment), 0);
     assert_eq!(app.retry_refunds().await, 1);
+    // Events show the order as it is when delivered: the last one shows the refund.
+    let mut heard = Vec::new();
+    while heard.last() != Some(&json!("REFUNDED")) {
+        let event = ws_client::receive_within(&mut ws, std::time::Duration::from_secs(10)).await;
+        heard.push(event["payload"]["data"]["orderUpdated"]["payment"]["status"].clone());
+    }
     let refunded = order(app, &buyer, &order_id).await;
     assert_eq!(refunded["payment"]["status"], "REFUNDED", "{refunded}");
     assert_eq!(simulator.refunds(&payment), 1);

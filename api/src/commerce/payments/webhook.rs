@@ -221,13 +221,26 @@ async fn apply(
             Ok(answer(StatusCode::OK, "paid"))
         }
         "rejected" | "cancelled" if !already_paid => {
-            sqlx::query!(
+            let changed = sqlx::query!(
                 "UPDATE payments SET status = 'REJECTED', updated_at = now()
                  WHERE order_id = $1 AND status = 'PENDING'",
                 order.id.0
             )
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if changed > 0 {
+                // The buyer's app hears that the attempt failed (and may pay again).
+                crate::runtime::events::notify(
+                    &mut tx,
+                    &crate::runtime::events::Event::OrderUpdated {
+                        order_id: order.id,
+                        buyer_id: order.buyer_id,
+                        store_id: order.store_id,
+                    },
+                )
+                .await?;
+            }
             tx.commit().await?;
             Ok(answer(StatusCode::OK, "rejected"))
         }
