@@ -729,6 +729,10 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     assert_eq!(delivered, 200);
     let event = next_event(&mut order_events).await;
     assert_eq!(event["orderUpdated"]["status"], "PAID", "{event}");
+    assert_eq!(
+        event["orderUpdated"]["payment"]["status"], "APPROVED",
+        "the event carries the payment: {event}"
+    );
     let data = r
         .run(Some(buyer), "OrderPage", json!({ "id": order }))
         .await;
