@@ -381,6 +381,20 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Adds `quantity` of `product` to `buyer`'s cart through `addToCart`, failing the test
+    /// on any user error.
+    pub async fn add_to_cart(&self, buyer: &Account, product: &str, quantity: &str) {
+        let (_, body) = self
+            .graphql_as(
+                &buyer.access_token,
+                "mutation($p: ID!, $q: Decimal!) { addToCart(productId: $p, quantity: $q) {
+                    userErrors { code message } } }",
+                json!({ "p": product, "q": quantity }),
+            )
+            .await;
+        assert_eq!(body["data"]["addToCart"]["userErrors"], json!([]), "{body}");
+    }
+
     /// POSTs a query as the holder of `token`; returns the status and the JSON body.
     pub async fn graphql_as(
         &self,

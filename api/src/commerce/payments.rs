@@ -21,7 +21,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Enum, SimpleObject};
-use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use self::mercadopago::{BackUrls, MercadoPago, PreferenceItem, PreferenceRequest};
@@ -87,7 +86,6 @@ pub struct PaymentRow {
     pub status: PaymentStatus,
     pub amount: Decimal,
     pub currency_code: String,
-    pub updated_at: DateTime<Utc>,
 }
 
 /// How an order is paid: the provider's link and reference, and where the payment stands.
@@ -145,7 +143,7 @@ pub async fn of_order(db: &Db, order: OrderId) -> ApiResult<Option<PaymentRow>> 
     Ok(sqlx::query_as!(
         PaymentRow,
         r#"SELECT order_id AS "order_id: OrderId", preference_id, init_point, payment_id,
-                  status AS "status: PaymentStatus", amount, currency_code, updated_at
+                  status AS "status: PaymentStatus", amount, currency_code
            FROM payments WHERE order_id = $1"#,
         order.0
     )
@@ -171,7 +169,7 @@ impl BatchLoad for PaymentLoader {
         let rows = sqlx::query_as!(
             PaymentRow,
             r#"SELECT order_id AS "order_id: OrderId", preference_id, init_point, payment_id,
-                      status AS "status: PaymentStatus", amount, currency_code, updated_at
+                      status AS "status: PaymentStatus", amount, currency_code
                FROM payments WHERE order_id = ANY($1)"#,
             &ids
         )

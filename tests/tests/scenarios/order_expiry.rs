@@ -12,8 +12,6 @@ use textisur_api::commerce::orders::expiry::OrdersConfig;
 use textisur_tests::market::Market;
 use textisur_tests::{Account, TestApp, TestOptions, uncached_http};
 
-const ADD: &str = "mutation($p: ID!, $q: Decimal!) { addToCart(productId: $p, quantity: $q) {
-    userErrors { code message } } }";
 const CHECKOUT: &str = "mutation($k: String!) { checkout(idempotencyKey: $k) {
     orders { id number status paymentDueAt createdAt }
     userErrors { field code message } } }";
@@ -34,17 +32,6 @@ fn one_second() -> OrdersConfig {
         sweep_every: Duration::from_secs(3600),
         ..OrdersConfig::default()
     }
-}
-
-async fn add(app: &TestApp, buyer: &Account, product: &str, quantity: &str) {
-    let (_, body) = app
-        .graphql_as(
-            &buyer.access_token,
-            ADD,
-            json!({ "p": product, "q": quantity }),
-        )
-        .await;
-    assert_eq!(body["data"]["addToCart"]["userErrors"], json!([]), "{body}");
 }
 
 async fn checkout(app: &TestApp, buyer: &Account, key: &str) -> Value {
@@ -91,7 +78,7 @@ async fn an_unpaid_order_is_cancelled_after_its_deadline_and_its_stock_returns()
         .product("Lino natural", "METRE", "0.5", "10", "12.50")
         .await;
     let buyer = app.quick_account("Compradora", "BUYER").await;
-    add(app, &buyer, &linen, "3").await;
+    app.add_to_cart(&buyer, &linen, "3").await;
     let placed = checkout(app, &buyer, "vencimiento-1").await;
     assert_eq!(placed["userErrors"], json!([]), "{placed}");
     let placed = placed["orders"][0].clone();
@@ -121,7 +108,7 @@ async fn an_unpaid_order_is_cancelled_after_its_deadline_and_its_stock_returns()
     assert_eq!(market.stock(&linen).await, "10.000");
 
     // A paid order is left alone, whatever its deadline said.
-    add(app, &buyer, &linen, "2").await;
+    app.add_to_cart(&buyer, &linen, "2").await;
     let placed = checkout(app, &buyer, "vencimiento-2").await["orders"][0].clone();
     let admin = app.quick_account("Administración", "ADMIN").await;
     let (_, body) = app
@@ -151,7 +138,7 @@ async fn an_order_within_its_deadline_keeps_its_stock() {
         .product("Poncho de alpaca", "PIECE", "1", "3", "80000")
         .await;
     let buyer = app.quick_account("Comprador", "BUYER").await;
-    add(app, &buyer, &poncho, "1").await;
+    app.add_to_cart(&buyer, &poncho, "1").await;
     let placed = checkout(app, &buyer, "a-tiempo-1").await["orders"][0].clone();
     let deadline = time(&placed["paymentDueAt"]) - time(&placed["createdAt"]);
     assert_eq!(deadline.num_minutes(), 30, "{placed}");
@@ -176,7 +163,7 @@ async fn two_processes_sweeping_at_once_cancel_each_order_once() {
     .await;
     let mut placed = Vec::new();
     for (i, buyer) in buyers.iter().enumerate() {
-        add(app, buyer, &linen, "1.5").await;
+        app.add_to_cart(buyer, &linen, "1.5").await;
         let payload = checkout(app, buyer, &format!("carrera-{i}")).await;
         assert_eq!(payload["userErrors"], json!([]), "{payload}");
         placed.push(payload["orders"][0].clone());
@@ -216,12 +203,12 @@ async fn a_buyer_holds_only_so_many_unpaid_orders() {
     let buyer = app.quick_account("Compradora", "BUYER").await;
     let mut placed = Vec::new();
     for key in ["limite-1", "limite-2"] {
-        add(app, &buyer, &linen, "1").await;
+        app.add_to_cart(&buyer, &linen, "1").await;
         let payload = checkout(app, &buyer, key).await;
         assert_eq!(payload["userErrors"], json!([]), "{payload}");
         placed.push(payload["orders"][0]["id"].as_str().expect("id").to_owned());
     }
-    add(app, &buyer, &linen, "1").await;
+    app.add_to_cart(&buyer, &linen, "1").await;
     let refused = checkout(app, &buyer, "limite-3").await;
     assert_eq!(refused["orders"], json!([]));
     assert_eq!(

@@ -45,14 +45,7 @@ async fn connect(market: &Market, simulator: &MercadoPagoSimulator, collector: &
 }
 
 async fn buy(app: &TestApp, buyer: &Account, product: &str, quantity: &str, key: &str) -> Value {
-    let (_, body) = app
-        .graphql_as(
-            &buyer.access_token,
-            "mutation($p: ID!, $q: Decimal!) { addToCart(productId: $p, quantity: $q) { userErrors { code } } }",
-            json!({ "p": product, "q": quantity }),
-        )
-        .await;
-    assert_eq!(body["data"]["addToCart"]["userErrors"], json!([]), "{body}");
+    app.add_to_cart(buyer, product, quantity).await;
     let (status, body) = app
         .graphql_as(&buyer.access_token, CHECKOUT, json!({ "k": key }))
         .await;
