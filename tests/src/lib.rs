@@ -216,6 +216,11 @@ impl TestApp {
     /// with its own pools, event listener and caches, without a search index (listings
     /// fall back to PostgreSQL). Dropping the returned handle does not drop the database.
     pub async fn sibling(&self, http: HttpConfig) -> Sibling {
+        self.sibling_with_mail(http, None).await
+    }
+
+    /// [`TestApp::sibling`] sending mail to `smtp_url` (queued only when `None`).
+    pub async fn sibling_with_mail(&self, http: HttpConfig, smtp_url: Option<String>) -> Sibling {
         let db = db::connect(&self.database.url, 8)
             .await
             .expect("connect sibling");
@@ -227,7 +232,10 @@ impl TestApp {
             search: SearchState::new(SearchBackend::Postgres, None),
             index: None,
             persisted: StoreConfig::default(),
-            mail: textisur_api::runtime::mail::MailConfig::default(),
+            mail: textisur_api::runtime::mail::MailConfig {
+                smtp_url: smtp_url.map(Secret),
+                ..textisur_api::runtime::mail::MailConfig::default()
+            },
             // Siblings share the first server's database, so they share its limits too.
             global_limits: true,
             replicas: textisur_api::runtime::db::ReplicaConfig::default(),
@@ -472,6 +480,15 @@ impl TestApp {
         .expect("set role");
     }
 
+    /// Stops the server as a process that goes away would, keeping its database (for a
+    /// [`Sibling`] to carry on); the helpers that need the server panic afterwards.
+    pub async fn stop_server(&mut self) -> anyhow::Result<()> {
+        match self.server.take() {
+            Some(server) => server.stop().await,
+            None => Ok(()),
+        }
+    }
+
     /// Stops the server, letting in-flight requests finish.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         match self.server.take() {
@@ -503,6 +520,11 @@ impl Sibling {
             .expire_orders()
             .await
             .expect("sweep unpaid orders")
+    }
+
+    /// Delivers every mail queued so far, as this process's sender does (the drain step).
+    pub async fn drain_mail(&self) {
+        self.server.mailer().drain().await.expect("deliver mail");
     }
 
     /// Stops the server.

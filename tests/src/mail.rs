@@ -4,7 +4,8 @@
 //! (quoted-printable bodies, encoded subjects).
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use mailin::{Action, Handler, Response, SessionBuilder};
@@ -15,8 +16,20 @@ pub struct Received {
     /// The envelope's recipients.
     pub to: Vec<String>,
     pub subject: String,
-    /// The decoded text body.
+    /// The decoded text body (a multipart mail's `text/plain` part).
     pub body: String,
+    /// A multipart mail's decoded `text/html` part.
+    pub html: Option<String>,
+}
+
+/// The decoded body of the first part of `mail` (itself or a subpart) of type `mime`.
+fn part(mail: &mailparse::ParsedMail<'_>, mime: &str) -> Option<String> {
+    if mail.subparts.is_empty() {
+        return (mail.ctype.mimetype == mime)
+            .then(|| mail.get_body().ok())
+            .flatten();
+    }
+    mail.subparts.iter().find_map(|sub| part(sub, mime))
 }
 
 impl Received {
@@ -31,10 +44,12 @@ impl Received {
     }
 }
 
-/// The server; mail stays in its inbox until taken.
+/// The server; mail stays in its inbox until taken. It can be stopped and started again on
+/// the same port, as a mail server that goes down and comes back.
 pub struct MailServer {
     pub addr: SocketAddr,
     inbox: Arc<Mutex<Vec<Received>>>,
+    listening: Mutex<Option<Listening>>,
 }
 
 struct Connection {
@@ -65,12 +80,14 @@ impl Handler for Connection {
             .find(|h| h.get_key().eq_ignore_ascii_case("subject"))
             .map(mailparse::MailHeader::get_value)
             .unwrap_or_default();
-        let body = parsed.get_body().unwrap_or_default();
+        let body = part(&parsed, "text/plain").unwrap_or_default();
+        let html = part(&parsed, "text/html");
         if let Ok(mut inbox) = self.inbox.lock() {
             inbox.push(Received {
                 to: std::mem::take(&mut self.to),
                 subject,
                 body,
+                html,
             });
         }
         mailin::response::OK
@@ -105,23 +122,76 @@ fn serve(stream: TcpStream, peer: IpAddr, inbox: Arc<Mutex<Vec<Received>>>) -> s
     }
 }
 
-impl MailServer {
-    /// Listens on a free port of 127.0.0.1.
-    pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind SMTP port");
-        let addr = listener.local_addr().expect("SMTP address");
-        let inbox = Arc::new(Mutex::new(Vec::new()));
-        let accepted = Arc::clone(&inbox);
-        std::thread::spawn(move || {
+/// A running accept loop and the connections it took.
+struct Listening {
+    stop: Arc<AtomicBool>,
+    connections: Arc<Mutex<Vec<TcpStream>>>,
+    accept: std::thread::JoinHandle<()>,
+}
+
+impl Listening {
+    fn start(listener: TcpListener, inbox: Arc<Mutex<Vec<Received>>>) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let (stopped, taken) = (Arc::clone(&stop), Arc::clone(&connections));
+        let accept = std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let inbox = Arc::clone(&accepted);
+                if stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                if let Ok(copy) = stream.try_clone() {
+                    taken.lock().expect("connections").push(copy);
+                }
+                let inbox = Arc::clone(&inbox);
                 let peer = stream.peer_addr().map_or([127, 0, 0, 1].into(), |p| p.ip());
                 std::thread::spawn(move || {
                     let _ = serve(stream, peer, inbox);
                 });
             }
         });
-        Self { addr, inbox }
+        Self {
+            stop,
+            connections,
+            accept,
+        }
+    }
+}
+
+impl MailServer {
+    /// Listens on a free port of 127.0.0.1.
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind SMTP port");
+        let addr = listener.local_addr().expect("SMTP address");
+        let inbox = Arc::new(Mutex::new(Vec::new()));
+        let listening = Listening::start(listener, Arc::clone(&inbox));
+        Self {
+            addr,
+            inbox,
+            listening: Mutex::new(Some(listening)),
+        }
+    }
+
+    /// Goes down: the port refuses connections, and open ones are cut.
+    pub fn stop(&self) {
+        let Some(listening) = self.listening.lock().expect("listening").take() else {
+            return;
+        };
+        listening.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop, which sees the flag and drops the listener.
+        let _ = TcpStream::connect(self.addr);
+        listening.accept.join().expect("accept loop");
+        for connection in listening.connections.lock().expect("connections").drain(..) {
+            let _ = connection.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Comes back on the same port, with the mail that arrived before.
+    pub fn restart(&self) {
+        let mut listening = self.listening.lock().expect("listening");
+        if listening.is_none() {
+            let listener = TcpListener::bind(self.addr).expect("bind the SMTP port again");
+            *listening = Some(Listening::start(listener, Arc::clone(&self.inbox)));
+        }
     }
 
     /// The URL for `TEXTISUR_SMTP_URL`.

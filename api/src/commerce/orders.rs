@@ -15,6 +15,7 @@ pub mod checkout;
 pub mod db;
 pub mod expiry;
 pub mod graphql;
+pub mod mail;
 
 use async_graphql::Enum;
 use chrono::{DateTime, Utc};

@@ -323,6 +323,12 @@ impl Payments {
         .execute(&mut *tx)
         .await?;
         crate::commerce::ledger::record_refund(&mut tx, order).await?;
+        crate::commerce::orders::mail::queue(
+            &mut tx,
+            order,
+            &[crate::commerce::orders::mail::OrderNews::Refunded],
+        )
+        .await?;
         // Subscribers of the order see its payment come back.
         events::notify(
             &mut tx,

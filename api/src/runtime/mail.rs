@@ -1,11 +1,14 @@
 //! Mail: an outbox in PostgreSQL and a sender that delivers it over SMTP with lettre.
 //!
 //! Key rule: a mail is written to `mail_outbox` in the same transaction as the change it
-//! tells of (a token, an email change), so a mail is never sent for a change that rolled
+//! tells of (a token, an email change, an order's news), so a mail is never sent for a change that rolled
 //! back and never lost for one that committed. The sender claims due rows with
 //! `FOR UPDATE SKIP LOCKED`, so any number of processes share one outbox; delivery is at
 //! least once. A sent mail keeps its subject for the record; its body, which may hold a
-//! live link, is wiped.
+//! live link, is wiped. Account mails are queued written (plain text, in the request's
+//! language); order mails name their order and are rendered when sent, in plain text and
+//! HTML (`commerce::orders::mail`). A failed attempt is retried with a growing backoff
+//! (30 s, 1 min, 2 min, … up to an hour), [`MAX_ATTEMPTS`] times.
 //!
 //! Without `TEXTISUR_SMTP_URL` (local development) mail stays queued and the server says so
 //! once at start; nothing is lost, and setting the URL later sends it.
@@ -16,15 +19,17 @@ use std::time::Duration;
 
 use anyhow::Context;
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sqlx::PgConnection;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
 
+use crate::commerce::orders::mail::{self as order_mail, OrderNews};
 use crate::graphql::error::ApiResult;
-use crate::graphql::ids::UserId;
+use crate::graphql::ids::{OrderId, UserId};
 use crate::runtime::config::Secret;
 use crate::runtime::db::Db;
+use crate::runtime::events::{Envelope, Event};
 
 /// Where mail goes and what its links point at.
 #[derive(Clone, Debug)]
@@ -56,17 +61,53 @@ pub enum MailKind {
     ConfirmEmailChange,
     EmailChanged,
     PasswordChanged,
+    /// Order mails (`commerce::orders::mail`), rendered when sent.
+    OrderPlaced,
+    NewOrder,
+    OrderPaid,
+    OrderPaidSeller,
+    OrderShipped,
+    OrderCancelled,
+    OrderRefunded,
 }
 
 impl MailKind {
-    fn as_str(self) -> &'static str {
+    const ALL: [Self; 12] = [
+        Self::VerifyEmail,
+        Self::ResetPassword,
+        Self::ConfirmEmailChange,
+        Self::EmailChanged,
+        Self::PasswordChanged,
+        Self::OrderPlaced,
+        Self::NewOrder,
+        Self::OrderPaid,
+        Self::OrderPaidSeller,
+        Self::OrderShipped,
+        Self::OrderCancelled,
+        Self::OrderRefunded,
+    ];
+
+    /// The name the outbox and the metrics give this kind.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::ResetPassword => "reset_password",
             Self::ConfirmEmailChange => "confirm_email_change",
             Self::EmailChanged => "email_changed",
             Self::PasswordChanged => "password_changed",
+            Self::OrderPlaced => "order_placed",
+            Self::NewOrder => "new_order",
+            Self::OrderPaid => "order_paid",
+            Self::OrderPaidSeller => "order_paid_seller",
+            Self::OrderShipped => "order_shipped",
+            Self::OrderCancelled => "order_cancelled",
+            Self::OrderRefunded => "order_refunded",
         }
+    }
+
+    /// The kind an outbox row names.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
 }
 
@@ -78,6 +119,12 @@ pub struct OutgoingMail {
     pub to: String,
     pub subject: String,
     pub body: String,
+}
+
+/// A mail's content: plain text (account mails), or plain text and HTML (order mails).
+enum Body {
+    Text(String),
+    Alternative { text: String, html: String },
 }
 
 /// How long [`Mailer::in_background`] lets the answer go before its work starts.
@@ -210,7 +257,7 @@ impl Mailer {
              WHERE id IN (SELECT id FROM mail_outbox
                           WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
                           ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-             RETURNING id, kind, recipient, subject, body, attempts",
+             RETURNING id, kind, recipient, subject, body, attempts, order_id",
             BATCH
         )
         .fetch_all(self.db.pool())
@@ -220,9 +267,16 @@ impl Mailer {
         for mail in claimed {
             let (id, kind, attempts) = (mail.id, mail.kind, mail.attempts);
             let (to, subject, body) = (mail.recipient, mail.subject, mail.body);
-            let outcome = match self.message(&to, &subject, body) {
+            let message = match mail.order_id {
+                None => self.message(&to, &subject, Body::Text(body)),
+                Some(order) => {
+                    self.order_message(&kind, OrderId(order), &to, &subject)
+                        .await
+                }
+            };
+            let outcome = match message {
                 Ok(message) => transport.send(message).await.map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(format!("{e:#}")),
             };
             match outcome {
                 Ok(_) => {
@@ -259,13 +313,33 @@ impl Mailer {
         Ok(sent)
     }
 
-    fn message(&self, to: &str, subject: &str, body: String) -> anyhow::Result<Message> {
-        Ok(Message::builder()
+    fn message(&self, to: &str, subject: &str, body: Body) -> anyhow::Result<Message> {
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to.parse::<Mailbox>().context("recipient")?)
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)?)
+            .subject(subject);
+        Ok(match body {
+            Body::Text(text) => builder.header(ContentType::TEXT_PLAIN).body(text)?,
+            Body::Alternative { text, html } => {
+                builder.multipart(MultiPart::alternative_plain_html(text, html))?
+            }
+        })
+    }
+
+    /// An order mail, rendered from the order as it is now.
+    async fn order_message(
+        &self,
+        kind: &str,
+        order: OrderId,
+        to: &str,
+        subject: &str,
+    ) -> anyhow::Result<Message> {
+        let news = MailKind::parse(kind)
+            .and_then(OrderNews::of_kind)
+            .with_context(|| format!("no order mail of kind {kind}"))?;
+        let (text, html) =
+            order_mail::render(&self.db, news, order, subject, &self.config.public_url).await?;
+        self.message(to, subject, Body::Alternative { text, html })
     }
 
     /// Waits for work handed to the background, then delivers every due mail: what a test
@@ -317,8 +391,9 @@ impl Mailer {
         Ok(mail.rows_affected() + tokens.rows_affected())
     }
 
-    /// The sender: delivers when woken and every few seconds, until the task is aborted.
-    pub async fn run(self: Arc<Self>) {
+    /// The sender: delivers when woken, when an order changed in any process (`events`),
+    /// and every few seconds, until the task is aborted.
+    pub async fn run(self: Arc<Self>, mut events: broadcast::Receiver<Arc<Envelope>>) {
         loop {
             match self.send_due().await {
                 Ok(n) if n > 0 => continue,
@@ -328,7 +403,20 @@ impl Mailer {
             tokio::select! {
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(POLL) => {}
+                () = order_changed(&mut events) => {}
             }
+        }
+    }
+}
+
+/// Returns when an order changed (or events were missed); never once the bus closed.
+async fn order_changed(events: &mut broadcast::Receiver<Arc<Envelope>>) {
+    loop {
+        match events.recv().await {
+            Ok(envelope) if matches!(envelope.event, Event::OrderUpdated { .. }) => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
         }
     }
 }

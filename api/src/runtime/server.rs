@@ -459,14 +459,6 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         .transpose()
         .context("TEXTISUR_JWT_KEYS")?;
     let mailer = crate::runtime::mail::Mailer::new(db.clone(), config.mail.clone())?;
-    let mail_sender = if mailer.delivers() {
-        Some(tokio::spawn(Arc::clone(&mailer).run()))
-    } else {
-        tracing::warn!(
-            "no TEXTISUR_SMTP_URL given: account mail stays queued in mail_outbox, unsent"
-        );
-        None
-    };
     let global = Arc::new(if config.global_limits {
         // The database's name keys the buckets: replicas of one deployment share them.
         let options = db.pool().connect_options();
@@ -505,6 +497,13 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     let (events, event_listener) = crate::runtime::events::EventBus::start(db.pool())
         .await
         .context("listen for events")?;
+    // The sender wakes for an order's news from any process, as subscriptions do.
+    let mail_sender = if mailer.delivers() {
+        Some(tokio::spawn(Arc::clone(&mailer).run(events.subscribe())))
+    } else {
+        tracing::warn!("no TEXTISUR_SMTP_URL given: mail stays queued in mail_outbox, unsent");
+        None
+    };
     // Loaded after the event listener is in place, so no change committed in between is
     // missed; a failure leaves the built-in files, and the next reload tries again.
     if let Err(error) = search.vocabulary.reload(db.pool()).await {

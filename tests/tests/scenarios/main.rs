@@ -22,6 +22,7 @@ mod http_spec;
 mod input_sweep;
 mod observability;
 mod order_expiry;
+mod order_mail;
 mod order_transitions;
 mod pagination_props;
 mod payments;

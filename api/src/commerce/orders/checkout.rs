@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use super::db::query_orders;
 use super::expiry::OrdersConfig;
+use super::mail::OrderNews;
 use super::{Order, OrderStatus};
 use crate::catalogue::products::db::query_products;
 use crate::catalogue::products::{Product, ProductUnit};
@@ -277,6 +278,7 @@ pub async fn checkout(
             },
         )
         .await?;
+        super::mail::queue(&mut tx, order.id, &[OrderNews::Placed, OrderNews::NewOrder]).await?;
         orders.push(order);
     }
     let order_ids: Vec<i64> = orders.iter().map(|o| o.id.0).collect();

@@ -224,8 +224,8 @@ pub async fn change_status(
 }
 
 /// Moves `order`, read under `FOR UPDATE` in `tx`, to `to` if `actor` may: records the move
-/// (with `reason`, when given), restores stock when cancelling, and tells subscribers at
-/// commit. Writes nothing when the move is refused; the caller commits.
+/// (with `reason`, when given), restores stock when cancelling, and tells subscribers and
+/// (by mail) the buyer and seller at commit. Writes nothing when the move is refused; the caller commits.
 pub(crate) async fn apply_move(
     tx: &mut sqlx::PgConnection,
     order: &Order,
@@ -311,5 +311,6 @@ pub(crate) async fn apply_move(
         },
     )
     .await?;
+    super::mail::queue(&mut *tx, order_id, super::mail::OrderNews::of_move(to)).await?;
     Ok(Ok(order))
 }

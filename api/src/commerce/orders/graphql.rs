@@ -442,6 +442,10 @@ impl OrderMutations {
                             );
                         }
                     }
+                    // The buyer's "order placed" mails waited for these links.
+                    let ids: Vec<_> = orders.iter().map(|o| o.id).collect();
+                    super::mail::release_placed(&rc.db, &ids).await?;
+                    rc.auth.mailer.wake();
                     let payment = match payments.as_slice() {
                         [Some(only)] if orders.len() == 1 => Some(only.clone().into()),
                         _ => None,

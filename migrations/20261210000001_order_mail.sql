@@ -1,0 +1,4 @@
+-- Order mails (api/src/commerce/orders/mail.rs): a mail about an order is queued in the
+-- transaction of the change it tells of, naming the order and the news (`kind`), and is
+-- rendered from the order when it is sent, as plain text and HTML. Its `body` stays empty.
+ALTER TABLE mail_outbox ADD COLUMN order_id BIGINT REFERENCES orders (id);
