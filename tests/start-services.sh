@@ -32,6 +32,15 @@ if [ -n "$version" ] && [ -f "$hba" ] && ! grep -q '^host replication all 127.0.
   psql -h 127.0.0.1 -U postgres -qAtc 'SELECT pg_reload_conf()' >/dev/null
 fi
 
+# A standby that falls behind while every parallel test writes (each CREATE DATABASE copies
+# its template into the WAL) must still find the WAL it has not received: with no WAL kept,
+# a checkpoint (another standby test's pg_basebackup forces one) can remove it, and that
+# standby never catches up. Kept up to 2 GB; a reload applies it.
+if [ "$(psql -h 127.0.0.1 -U postgres -qAtc 'SHOW wal_keep_size' 2>/dev/null)" = "0" ]; then
+  psql -h 127.0.0.1 -U postgres -qAt -c "ALTER SYSTEM SET wal_keep_size = '2GB'" \
+    -c 'SELECT pg_reload_conf()' >/dev/null
+fi
+
 if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   echo "starting Redis" >&2
   command -v redis-server >/dev/null || need redis-server

@@ -11,7 +11,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::time::{Duration, Instant};
+
 use anyhow::{Context, bail};
+use sqlx::{Connection, PgConnection};
 
 use crate::database::admin_url;
 
@@ -106,6 +109,62 @@ impl Standby {
     /// The URL of `database` on the standby.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Waits until the standby has replayed the primary's WAL as written now, the creation
+    /// of every database made so far included; fails after two minutes with what the
+    /// standby says. The standby is a separate server with no drain step: this polls it.
+    pub async fn catch_up(&self) -> anyhow::Result<()> {
+        let mut primary = PgConnection::connect(&admin_url())
+            .await
+            .context("primary")?;
+        let lsn: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+            .fetch_one(&mut primary)
+            .await?;
+        let mut standby = PgConnection::connect(&self.url("postgres"))
+            .await
+            .context("connect to the standby")?;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let replayed: bool = sqlx::query_scalar(
+                "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)",
+            )
+            .bind(&lsn)
+            .fetch_one(&mut standby)
+            .await?;
+            if replayed {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "the standby did not replay {lsn} in two minutes: {}",
+                    self.diagnosis().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// What the standby says of its replication: its WAL receiver's state, the position it
+    /// replayed, and the end of its log.
+    pub async fn diagnosis(&self) -> String {
+        let state = match PgConnection::connect(&self.url("postgres")).await {
+            Ok(mut conn) => sqlx::query_as::<_, (Option<String>, Option<String>)>(
+                "SELECT (SELECT status FROM pg_stat_wal_receiver),
+                        pg_last_wal_replay_lsn()::text",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .map_or_else(
+                |e| e.to_string(),
+                |(r, l)| format!("receiver {r:?}, replayed {l:?}"),
+            ),
+            Err(error) => format!("unreachable: {error}"),
+        };
+        let log = std::fs::read_to_string(self.dir.path().join("standby.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        format!("{state}\n{}", tail.join("\n"))
     }
 
     /// Pauses WAL replay: the standby keeps what it has and falls behind every later write.

@@ -33,19 +33,23 @@ async fn standby_reads(app: &TestApp) -> f64 {
         .await
 }
 
-/// Polls `/metrics` until `series` satisfies `condition` (a state the checker reaches on its
-/// own schedule), failing after 30 s.
-async fn until_metric(app: &TestApp, series: &str, condition: impl Fn(f64) -> bool) {
+/// Polls `/metrics` until `standby`'s `up` gauge satisfies `condition` (a state the checker
+/// reaches on its own schedule), failing after 30 s with what the standby says.
+async fn until_up(app: &TestApp, standby: &Standby, condition: impl Fn(f64) -> bool) {
+    let series = up(standby);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let value = app.metric(series).await;
+        let value = app.metric(&series).await;
         if condition(value) {
             return;
         }
         if Instant::now() >= deadline {
             let metrics = app.metrics().await;
             let replica: Vec<&str> = metrics.lines().filter(|l| l.contains("replica")).collect();
-            panic!("{series} stayed at {value}: {replica:#?}");
+            panic!(
+                "{series} stayed at {value}: {replica:#?}\nthe standby: {}",
+                standby.diagnosis().await
+            );
         }
         tokio::task::yield_now().await;
     }
@@ -126,11 +130,15 @@ async fn rename(market: &Market, product: &str, name: &str) -> String {
 async fn on_standby(max_lag: Duration, rows_off: bool) -> (Standby, Market, String) {
     let standby = Standby::start().expect("start a standby");
     let market = Market::open_with(options(&standby, max_lag, rows_off)).await;
+    standby
+        .catch_up()
+        .await
+        .expect("the standby has the test's database");
     let product = market
         .product("Lino natural", "METRE", "0.5", "40", "12000")
         .await;
     let token = rename(&market, &product, "Lino natural").await;
-    until_metric(&market.app, &up(&standby), |v| v == 1.0).await;
+    until_up(&market.app, &standby, |v| v == 1.0).await;
     // With the row cache on, a token read the primary answers (the standby not there yet)
     // is kept, and the standby would never be asked again: wait without the token then.
     let token = rows_off.then_some(token.as_str());
@@ -207,17 +215,21 @@ async fn a_lagging_standby_is_skipped_and_a_stopped_one_costs_no_error() {
     // A bound of a second: at 200 ms the standby of this machine's one PostgreSQL cluster,
     // which every parallel test writes to, stayed beyond it for 30 s in 2 of 4 full runs.
     let market = Market::open_with(options(&standby, Duration::from_secs(1), true)).await;
+    standby
+        .catch_up()
+        .await
+        .expect("the standby has the test's database");
     let app = &market.app;
     let product = market
         .product("Lino natural", "METRE", "0.5", "40", "12000")
         .await;
-    until_metric(app, &up(&standby), |v| v == 1.0).await;
+    until_up(app, &standby, |v| v == 1.0).await;
 
     // Replay paused and a write made: once the checker sees the lag pass its bound, the
     // standby is skipped and every anonymous read sees the write.
     standby.pause_replay().expect("pause replay");
     rename(&market, &product, "Lino lavado").await;
-    until_metric(app, &up(&standby), |v| v == 0.0).await;
+    until_up(app, &standby, |v| v == 0.0).await;
     let before = standby_reads(app).await;
     for _ in 0..10 {
         assert_eq!(name(app, &product, None).await, "Lino lavado");
@@ -228,14 +240,14 @@ async fn a_lagging_standby_is_skipped_and_a_stopped_one_costs_no_error() {
         "a lagging standby answered"
     );
     standby.resume_replay().expect("resume replay");
-    until_metric(app, &up(&standby), |v| v == 1.0).await;
+    until_up(app, &standby, |v| v == 1.0).await;
 
     // The standby stops: reads fall back to the primary at once, with no error.
     standby.stop().expect("stop the standby");
     for _ in 0..30 {
         assert_eq!(name(app, &product, None).await, "Lino lavado");
     }
-    until_metric(app, &up(&standby), |v| v == 0.0).await;
+    until_up(app, &standby, |v| v == 0.0).await;
 }
 
 #[tokio::test]
@@ -273,7 +285,7 @@ async fn rows_from_the_standby_are_kept_only_when_no_write_is_newer_than_its_win
         assert_eq!(name(app, &product, None).await, "Lino lavado");
     }
     standby.resume_replay().expect("resume replay");
-    until_metric(app, &up(&standby), |v| v == 1.0).await;
+    until_up(app, &standby, |v| v == 1.0).await;
     for _ in 0..20 {
         assert_eq!(name(app, &product, None).await, "Lino lavado");
     }
