@@ -3,7 +3,7 @@
 //! one thread per connection. What arrives is parsed with mailparse, as a mail client would
 //! (quoted-printable bodies, encoded subjects).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -101,8 +101,13 @@ fn serve(stream: TcpStream, peer: IpAddr, inbox: Arc<Mutex<Vec<Received>>>) -> s
         data: Vec::new(),
     };
     let mut session = SessionBuilder::new("textisur-tests").build(peer, handler);
-    let mut writer = stream.try_clone()?;
+    // Each reply leaves in one write, as a real server's does: mailin writes a reply in
+    // pieces, and Nagle's algorithm held each next piece for the client's delayed ACK
+    // (about 40 ms a reply, 250 ms a mail).
+    stream.set_nodelay(true)?;
+    let mut writer = BufWriter::new(stream.try_clone()?);
     session.greeting().write_to(&mut writer)?;
+    writer.flush()?;
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
     loop {
@@ -112,7 +117,10 @@ fn serve(stream: TcpStream, peer: IpAddr, inbox: Arc<Mutex<Vec<Received>>>) -> s
         }
         let response = session.process(&line);
         match response.action {
-            Action::Reply => response.write_to(&mut writer)?,
+            Action::Reply => {
+                response.write_to(&mut writer)?;
+                writer.flush()?;
+            }
             Action::Close => {
                 response.write_to(&mut writer)?;
                 return writer.flush();

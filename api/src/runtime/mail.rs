@@ -18,8 +18,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
+use futures::StreamExt as _;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message, MultiPart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sqlx::PgConnection;
 use tokio::sync::{Notify, broadcast};
@@ -121,6 +123,17 @@ pub struct OutgoingMail {
     pub body: String,
 }
 
+/// A mail claimed for sending.
+struct Claimed {
+    id: i64,
+    kind: String,
+    attempts: i32,
+    to: String,
+    subject: String,
+    body: String,
+    order: Option<OrderId>,
+}
+
 /// A mail's content: plain text (account mails), or plain text and HTML (order mails).
 enum Body {
     Text(String),
@@ -134,7 +147,9 @@ pub const KEEP_DAYS: i32 = 30;
 /// After this many failed attempts a mail is given up (and counted).
 pub const MAX_ATTEMPTS: i32 = 8;
 /// Mails one claim takes.
-const BATCH: i64 = 20;
+const BATCH: i64 = 128;
+/// Mails sent at once (each over its own pooled SMTP connection).
+const SEND_CONCURRENCY: usize = 16;
 /// How often the sender looks for mail queued by other processes.
 const POLL: Duration = Duration::from_secs(5);
 
@@ -169,6 +184,7 @@ impl Mailer {
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(&url.0)
                     .context("TEXTISUR_SMTP_URL")?
                     .timeout(Some(Duration::from_secs(20)))
+                    .pool_config(PoolConfig::new().max_size(SEND_CONCURRENCY as u32))
                     .build(),
             ),
             None => None,
@@ -263,54 +279,100 @@ impl Mailer {
         .fetch_all(self.db.pool())
         .await
         .context("claim mail")?;
-        let mut sent = 0;
+        // The mails of one recipient about one order (or one recipient's account mails) go
+        // in order, one after another; the others go at once, over up to SEND_CONCURRENCY
+        // pooled connections. Each send waits about 40 ms on the wire: lettre writes the
+        // end-of-data mark apart from the message, Nagle's algorithm holds it until the
+        // server ACKs the message, and the server delays that ACK (strace of
+        // `examples/mail_load`). One at a time, that was 22 mails a second.
+        let mut by_recipient: Vec<Vec<Claimed>> = Vec::new();
         for mail in claimed {
-            let (id, kind, attempts) = (mail.id, mail.kind, mail.attempts);
-            let (to, subject, body) = (mail.recipient, mail.subject, mail.body);
-            let message = match mail.order_id {
-                None => self.message(&to, &subject, Body::Text(body)),
-                Some(order) => {
-                    self.order_message(&kind, OrderId(order), &to, &subject)
-                        .await
-                }
+            let mail = Claimed {
+                id: mail.id,
+                kind: mail.kind,
+                attempts: mail.attempts,
+                to: mail.recipient,
+                subject: mail.subject,
+                body: mail.body,
+                order: mail.order_id.map(OrderId),
             };
-            let outcome = match message {
-                Ok(message) => transport.send(message).await.map_err(|e| e.to_string()),
-                Err(e) => Err(format!("{e:#}")),
-            };
-            match outcome {
-                Ok(_) => {
-                    sqlx::query!(
-                        "UPDATE mail_outbox SET sent_at = now(), body = '' WHERE id = $1",
-                        id
-                    )
-                    .execute(self.db.pool())
-                    .await
-                    .context("mark mail sent")?;
-                    metrics::counter!("textisur_mail_sent_total", "kind" => kind).increment(1);
-                    sent += 1;
-                }
-                Err(error) => {
-                    let give_up = attempts >= MAX_ATTEMPTS;
-                    tracing::warn!(mail_id = id, %kind, attempts, give_up, %error, "mail not delivered");
-                    sqlx::query!(
-                        "UPDATE mail_outbox SET last_error = left($2, 500),
-                                failed_at = CASE WHEN $3 THEN now() END
-                         WHERE id = $1",
-                        id,
-                        &error,
-                        give_up
-                    )
-                    .execute(self.db.pool())
-                    .await
-                    .context("record mail failure")?;
-                    let outcome = if give_up { "given_up" } else { "retry" };
-                    metrics::counter!("textisur_mail_failed_total", "kind" => kind, "outcome" => outcome)
-                        .increment(1);
-                }
+            match by_recipient
+                .iter_mut()
+                .find(|m| m[0].to == mail.to && m[0].order == mail.order)
+            {
+                Some(theirs) => theirs.push(mail),
+                None => by_recipient.push(vec![mail]),
             }
         }
-        Ok(sent)
+        let sent: Vec<anyhow::Result<usize>> = futures::stream::iter(by_recipient)
+            .map(|mails| async move {
+                let mut sent = 0;
+                for mail in mails {
+                    sent += usize::from(self.deliver(transport, mail).await?);
+                }
+                Ok(sent)
+            })
+            .buffer_unordered(SEND_CONCURRENCY)
+            .collect()
+            .await;
+        sent.into_iter().sum()
+    }
+
+    /// Sends one claimed mail and records how it went; whether it was delivered.
+    async fn deliver(
+        &self,
+        transport: &AsyncSmtpTransport<Tokio1Executor>,
+        mail: Claimed,
+    ) -> anyhow::Result<bool> {
+        let Claimed {
+            id,
+            kind,
+            attempts,
+            to,
+            subject,
+            body,
+            order,
+        } = mail;
+        let message = match order {
+            None => self.message(&to, &subject, Body::Text(body)),
+            Some(order) => self.order_message(&kind, order, &to, &subject).await,
+        };
+        let outcome = match message {
+            Ok(message) => transport.send(message).await.map_err(|e| e.to_string()),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        match outcome {
+            Ok(_) => {
+                sqlx::query!(
+                    "UPDATE mail_outbox SET sent_at = now(), body = '' WHERE id = $1",
+                    id
+                )
+                .execute(self.db.pool())
+                .await
+                .context("mark mail sent")?;
+                metrics::counter!("textisur_mail_sent_total", "kind" => kind).increment(1);
+                Ok(true)
+            }
+            Err(error) => {
+                let give_up = attempts >= MAX_ATTEMPTS;
+                tracing::warn!(mail_id = id, %kind, attempts, give_up, %error, "mail not delivered");
+                sqlx::query!(
+                    "UPDATE mail_outbox SET last_error = left($2, 500),
+                            failed_at = CASE WHEN $3 THEN now() END
+                     WHERE id = $1",
+                    id,
+                    &error,
+                    give_up
+                )
+                .execute(self.db.pool())
+                .await
+                .context("record mail failure")?;
+                let outcome = if give_up { "given_up" } else { "retry" };
+                metrics::counter!("textisur_mail_failed_total", "kind" => kind, "outcome" => outcome)
+                    .increment(1);
+                Ok(false)
+            }
+        }
     }
 
     fn message(&self, to: &str, subject: &str, body: Body) -> anyhow::Result<Message> {
