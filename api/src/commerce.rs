@@ -2,6 +2,7 @@
 
 pub mod carts;
 pub mod ledger;
+pub mod money;
 pub mod orders;
 pub mod payments;
 pub mod worker;

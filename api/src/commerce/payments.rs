@@ -120,14 +120,7 @@ impl From<PaymentRow> for Payment {
     }
 }
 
-/// Decimals of an amount in `currency`: none for Chilean pesos and guaraníes, two for the
-/// others (ISO 4217).
-pub fn currency_decimals(currency: &str) -> u32 {
-    match currency {
-        "CLP" | "PYG" => 0,
-        _ => 2,
-    }
-}
+pub use super::money::currency_decimals;
 
 /// The marketplace's fee on `total`: `percent` of it, rounded half up to the currency's
 /// decimals.

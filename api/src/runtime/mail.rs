@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures::StreamExt as _;
+use futures::future::BoxFuture;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::transport::smtp::PoolConfig;
@@ -26,9 +27,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use sqlx::PgConnection;
 use tokio::sync::{Notify, broadcast};
 
-use crate::commerce::orders::mail::{self as order_mail, OrderNews};
 use crate::graphql::error::ApiResult;
-use crate::graphql::ids::{OrderId, UserId};
+use crate::graphql::ids::UserId;
 use crate::runtime::config::Secret;
 use crate::runtime::db::Db;
 use crate::runtime::events::{Envelope, Event};
@@ -123,6 +123,15 @@ pub struct OutgoingMail {
     pub body: String,
 }
 
+/// Renders a mail queued by name rather than written (order mails,
+/// `commerce::orders::mail::renderer`): its kind, subject and order id become its plain text
+/// and HTML parts. Given to [`Mailer::new`], so this module needs nothing of the orders.
+pub type Renderer = Arc<
+    dyn Fn(String, String, i64) -> BoxFuture<'static, anyhow::Result<(String, String)>>
+        + Send
+        + Sync,
+>;
+
 /// A mail claimed for sending.
 struct Claimed {
     id: i64,
@@ -131,7 +140,7 @@ struct Claimed {
     to: String,
     subject: String,
     body: String,
-    order: Option<OrderId>,
+    order: Option<i64>,
 }
 
 /// A mail's content: plain text (account mails), or plain text and HTML (order mails).
@@ -159,6 +168,7 @@ pub struct Mailer {
     config: MailConfig,
     from: Mailbox,
     transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    renderer: Option<Renderer>,
     wake: Notify,
     /// Work a request handed to the background (see [`Mailer::in_background`]).
     background: AtomicUsize,
@@ -176,8 +186,13 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// A mailer for `config`; refuses a sender or SMTP URL that does not parse.
-    pub fn new(db: Db, config: MailConfig) -> anyhow::Result<Arc<Self>> {
+    /// A mailer for `config`, rendering mails queued by name with `renderer`; refuses a
+    /// sender or SMTP URL that does not parse.
+    pub fn new(
+        db: Db,
+        config: MailConfig,
+        renderer: Option<Renderer>,
+    ) -> anyhow::Result<Arc<Self>> {
         let from: Mailbox = config.from.parse().context("TEXTISUR_MAIL_FROM")?;
         let transport = match &config.smtp_url {
             Some(url) => Some(
@@ -194,6 +209,7 @@ impl Mailer {
             config,
             from,
             transport,
+            renderer,
             wake: Notify::new(),
             background: AtomicUsize::new(0),
             background_done: Notify::new(),
@@ -294,7 +310,7 @@ impl Mailer {
                 to: mail.recipient,
                 subject: mail.subject,
                 body: mail.body,
-                order: mail.order_id.map(OrderId),
+                order: mail.order_id,
             };
             match by_recipient
                 .iter_mut()
@@ -335,7 +351,7 @@ impl Mailer {
         } = mail;
         let message = match order {
             None => self.message(&to, &subject, Body::Text(body)),
-            Some(order) => self.order_message(&kind, order, &to, &subject).await,
+            Some(order) => self.rendered_message(&kind, order, &to, &subject).await,
         };
         let outcome = match message {
             Ok(message) => transport.send(message).await.map_err(|e| e.to_string()),
@@ -388,19 +404,19 @@ impl Mailer {
         })
     }
 
-    /// An order mail, rendered from the order as it is now.
-    async fn order_message(
+    /// A mail queued by name (an order mail), rendered now.
+    async fn rendered_message(
         &self,
         kind: &str,
-        order: OrderId,
+        order: i64,
         to: &str,
         subject: &str,
     ) -> anyhow::Result<Message> {
-        let news = MailKind::parse(kind)
-            .and_then(OrderNews::of_kind)
-            .with_context(|| format!("no order mail of kind {kind}"))?;
-        let (text, html) =
-            order_mail::render(&self.db, news, order, subject, &self.config.public_url).await?;
+        let render = self
+            .renderer
+            .as_ref()
+            .context("no renderer for mails queued by name")?;
+        let (text, html) = render(kind.to_owned(), subject.to_owned(), order).await?;
         self.message(to, subject, Body::Alternative { text, html })
     }
 

@@ -458,7 +458,14 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         .map(|k| TokenKeys::parse(&k.0))
         .transpose()
         .context("TEXTISUR_JWT_KEYS")?;
-    let mailer = crate::runtime::mail::Mailer::new(db.clone(), config.mail.clone())?;
+    let mailer = crate::runtime::mail::Mailer::new(
+        db.clone(),
+        config.mail.clone(),
+        Some(crate::commerce::orders::mail::renderer(
+            db.clone(),
+            config.mail.public_url.clone(),
+        )),
+    )?;
     let global = Arc::new(if config.global_limits {
         // The database's name keys the buckets: replicas of one deployment share them.
         let options = db.pool().connect_options();

@@ -22,11 +22,11 @@ use rust_decimal::Decimal;
 
 use super::{ChangeReason, OrderStatus};
 use crate::catalogue::products::ProductUnit;
-use crate::commerce::payments::{PaymentStatus, currency_decimals};
+use crate::commerce::money::display as money;
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::{OrderId, UserId};
 use crate::runtime::db::Db;
-use crate::runtime::mail::MailKind;
+use crate::runtime::mail::{MailKind, Renderer};
 
 /// How long the buyer's "order placed" mail waits for checkout's payment link.
 pub const LINK_GRACE: Duration = Duration::from_secs(30);
@@ -257,17 +257,20 @@ pub fn render_view(
     Ok((text, html))
 }
 
-/// Renders the queued `news` about `order` from the order as it is now: the plain text and
-/// HTML parts. `public_url` is the web front end the links point at.
-pub async fn render(
-    db: &Db,
-    news: OrderNews,
-    order: OrderId,
-    subject: &str,
-    public_url: &str,
-) -> anyhow::Result<(String, String)> {
-    let view = load_view(db, news, order, public_url).await?;
-    render_view(news, &view, subject)
+/// The outbox's renderer of order mails: a queued row's kind, subject and order become
+/// the plain text and HTML parts, from the order as it is now. `public_url` is the web
+/// front end the links point at.
+pub fn renderer(db: Db, public_url: String) -> Renderer {
+    std::sync::Arc::new(move |kind: String, subject: String, order: i64| {
+        let (db, public_url) = (db.clone(), public_url.clone());
+        Box::pin(async move {
+            let news = MailKind::parse(&kind)
+                .and_then(OrderNews::of_kind)
+                .with_context(|| format!("no order mail of kind {kind}"))?;
+            let view = load_view(&db, news, OrderId(order), &public_url).await?;
+            render_view(news, &view, &subject)
+        })
+    })
 }
 
 async fn load_view(
@@ -280,7 +283,8 @@ async fn load_view(
         r#"SELECT o.number, o.status AS "status: OrderStatus", o.total, o.currency_code,
                   o.payment_due_at, s.name AS store_name, b.name AS buyer_name,
                   w.name AS seller_name,
-                  p.init_point AS "init_point?", p.status AS "payment_status?: PaymentStatus",
+                  p.init_point AS "init_point?",
+                  coalesce(p.status IN ('REFUND_PENDING', 'REFUNDED'), false) AS "refund!",
                   (SELECT h.reason FROM order_status_history h
                    WHERE h.order_id = o.id AND h.status = 'CANCELLED'
                    ORDER BY h.id DESC LIMIT 1) AS "cancel_reason?: ChangeReason"
@@ -330,40 +334,8 @@ async fn load_view(
             .filter(|_| pending)
             .map(|at| at.format("%d/%m/%Y %H:%M UTC").to_string()),
         expired: row.cancel_reason == Some(ChangeReason::PaymentExpired),
-        refund: matches!(
-            row.payment_status,
-            Some(PaymentStatus::RefundPending | PaymentStatus::Refunded)
-        ),
+        refund: row.refund,
     })
-}
-
-/// `amount` in `currency` the way these countries write it: `ARS 12.500,50`, `CLP 9.990`
-/// (no decimals for CLP and PYG), rounded half away from zero.
-pub fn money(amount: Decimal, currency: &str) -> String {
-    let decimals = currency_decimals(currency);
-    let rounded = amount.round_dp_with_strategy(
-        decimals,
-        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-    );
-    let text = format!("{:.*}", decimals as usize, rounded.abs());
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(digit);
-    }
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
-        "-"
-    } else {
-        ""
-    };
-    if fraction.is_empty() {
-        format!("{currency} {sign}{grouped}")
-    } else {
-        format!("{currency} {sign}{grouped},{fraction}")
-    }
 }
 
 /// A line's quantity with its unit: `2`, `1,5 m`, `0,75 kg`.
@@ -397,16 +369,6 @@ mod tests {
             expired: false,
             refund: false,
         }
-    }
-
-    #[test]
-    fn money_is_written_with_the_currencys_decimals_and_groups() {
-        assert_eq!(money(Decimal::new(1_875_050, 2), "ARS"), "ARS 18.750,50");
-        assert_eq!(money(Decimal::new(9_990, 0), "CLP"), "CLP 9.990");
-        assert_eq!(money(Decimal::new(99_905, 1), "PYG"), "PYG 9.991"); // 9990.5 -> 9991
-        assert_eq!(money(Decimal::new(1_234_567, 0), "PEN"), "PEN 1.234.567,00");
-        assert_eq!(money(Decimal::new(5, 1), "UYU"), "UYU 0,50");
-        assert_eq!(money(Decimal::ZERO, "CLP"), "CLP 0");
     }
 
     #[test]
