@@ -47,19 +47,8 @@ async fn main() {
     })
     .await;
     let app = &market.app;
-    let code = simulator.authorize("8001");
-    let (_, body) = app
-        .graphql_as(
-            &market.seller.access_token,
-            "mutation($s: ID!, $c: String!) { connectMercadoPago(storeId: $s, code: $c,
-                redirectUri: \"https://textisur.localhost/vender\") { connected } }",
-            json!({ "s": market.store, "c": code }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["connectMercadoPago"]["connected"], true,
-        "{body}"
-    );
+    let connected = market.connect_mercadopago(&simulator, "8001").await;
+    assert_eq!(connected["connected"], true, "{connected}");
     let product = market
         .product("Tela de carga", "METRE", "0.5", "100000000", "1500")
         .await;

@@ -89,4 +89,25 @@ impl Market {
         .await
         .expect("stock")
     }
+
+    /// The seller connects the store's Mercado Pago account `collector` through the
+    /// simulator's authorization code: `connectMercadoPago`'s payload.
+    pub async fn connect_mercadopago(
+        &self,
+        simulator: &crate::mercadopago::MercadoPagoSimulator,
+        collector: &str,
+    ) -> serde_json::Value {
+        let code = simulator.authorize(collector);
+        let (_, body) = self
+            .app
+            .graphql_as(
+                &self.seller.access_token,
+                "mutation($s: ID!, $c: String!) { connectMercadoPago(storeId: $s, code: $c,
+                    redirectUri: \"https://textisur.localhost/vender/mercadopago\") {
+                    connected userErrors { field code } } }",
+                json!({ "s": self.store, "c": code }),
+            )
+            .await;
+        body["data"]["connectMercadoPago"].clone()
+    }
 }

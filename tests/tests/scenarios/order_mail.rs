@@ -81,19 +81,8 @@ async fn each_order_notification_reaches_its_party_with_the_orders_number() {
     })
     .await;
     let app = &market.app;
-    let code = simulator.authorize("5001");
-    let (_, body) = app
-        .graphql_as(
-            &market.seller.access_token,
-            "mutation($s: ID!, $c: String!) { connectMercadoPago(storeId: $s, code: $c,
-                redirectUri: \"https://textisur.localhost/vender/mercadopago\") { connected } }",
-            json!({ "s": market.store, "c": code }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["connectMercadoPago"]["connected"], true,
-        "{body}"
-    );
+    let connected = market.connect_mercadopago(&simulator, "5001").await;
+    assert_eq!(connected["connected"], true, "{connected}");
     let shirt = market
         .product("Camisa de lino", "PIECE", "1", "10", "24990")
         .await;

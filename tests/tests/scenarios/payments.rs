@@ -30,18 +30,7 @@ async fn paying_market(simulator: &MercadoPagoSimulator) -> Market {
 }
 
 async fn connect(market: &Market, simulator: &MercadoPagoSimulator, collector: &str) -> Value {
-    let code = simulator.authorize(collector);
-    let (_, body) = market
-        .app
-        .graphql_as(
-            &market.seller.access_token,
-            "mutation($s: ID!, $c: String!) { connectMercadoPago(storeId: $s, code: $c,
-                redirectUri: \"https://textisur.localhost/vender/mercadopago\") {
-                connected userErrors { field code } } }",
-            json!({ "s": market.store, "c": code }),
-        )
-        .await;
-    body["data"]["connectMercadoPago"].clone()
+    market.connect_mercadopago(simulator, collector).await
 }
 
 async fn buy(app: &TestApp, buyer: &Account, product: &str, quantity: &str, key: &str) -> Value {
