@@ -477,3 +477,62 @@ async fn cancelling_a_paid_order_refunds_it_once_and_a_refused_refund_is_retried
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_payment_arriving_after_the_order_expired_is_given_back_once() {
+    let simulator = MercadoPagoSimulator::start().await;
+    let market = paying_market(&simulator).await;
+    let app = &market.app;
+    connect(&market, &simulator, "5005").await;
+    let scarf = market.product("Bufanda", "PIECE", "1", "5", "8000").await;
+    let buyer = app.quick_account("Compradora tardía", "BUYER").await;
+    let checkout = buy(app, &buyer, &scarf, "1", "pago-tarde-1").await;
+    let placed = &checkout["orders"][0];
+    let number = placed["number"].as_str().expect("number");
+    sqlx::query!(
+        "UPDATE orders SET payment_due_at = now() - interval '1 second' WHERE number = $1",
+        number
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("the deadline passes");
+    assert_eq!(app.expire_orders().await, 1);
+    assert_eq!(market.stock(&scarf).await, "5.000");
+
+    // The buyer pays anyway, through the link still open in their browser; the provider
+    // refuses the first refund.
+    simulator.refuse_refunds(1);
+    let preference = simulator.preference_for(number).expect("a preference");
+    let paid = simulator.pay(&preference, "approved", None, None);
+    let webhooks = app.url("/webhooks/mercadopago");
+    let delivery = simulator.webhook(&paid, &webhooks, Signing::Valid);
+    assert_eq!(simulator.deliver(&delivery).await, 200);
+    let owed = order(app, &buyer, &placed["id"]).await;
+    assert_eq!(owed["status"], "CANCELLED", "{owed}");
+    assert_eq!(owed["payment"]["status"], "REFUND_PENDING", "{owed}");
+    // Replayed while the refund is owed: the payment does not turn back into a sale.
+    assert_eq!(simulator.deliver(&delivery).await, 200);
+    let still = order(app, &buyer, &placed["id"]).await;
+    assert_eq!(still["payment"]["status"], "REFUND_PENDING", "{still}");
+    assert_eq!(simulator.refunds(&paid), 0);
+
+    assert_eq!(app.retry_refunds().await, 1);
+    assert_eq!(simulator.refunds(&paid), 1);
+    let refunded = order(app, &buyer, &placed["id"]).await;
+    assert_eq!(refunded["status"], "CANCELLED", "{refunded}");
+    assert_eq!(refunded["payment"]["status"], "REFUNDED", "{refunded}");
+    assert_eq!(simulator.deliver(&delivery).await, 200);
+    assert_eq!(app.retry_refunds().await, 0, "nothing more is owed");
+    assert_eq!(simulator.refunds(&paid), 1);
+    // Never a sale: the store's ledger has nothing for it, and its stock stayed back.
+    let entries = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM ledger_entries l JOIN orders o ON o.id = l.order_id
+           WHERE o.number = $1"#,
+        number
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("ledger");
+    assert_eq!(entries, 0);
+    assert_eq!(market.stock(&scarf).await, "5.000");
+}

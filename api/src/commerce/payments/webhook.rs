@@ -18,7 +18,7 @@ use super::mercadopago::{ProviderError, ProviderPayment, id_text, verify_signatu
 use super::{PaymentStatus, Payments};
 use crate::commerce::orders::db::query_orders;
 use crate::commerce::orders::{Actor, OrderStatus};
-use crate::graphql::ids::StoreId;
+use crate::graphql::ids::{OrderId, StoreId};
 use crate::runtime::db::Db;
 
 /// The notification's URL parameters (`?data.id=123&type=payment`).
@@ -123,12 +123,29 @@ pub async fn receive(
         }
     };
     match apply(db, account.store_id, &payment, default_commission).await {
-        Ok(outcome) => outcome,
+        Ok(Applied::Answer(outcome)) => outcome,
+        Ok(Applied::RefundOwed(order)) => {
+            // Issued now; refused or failed, it stays REFUND_PENDING for the commerce
+            // worker's retries.
+            if let Err(error) = payments.refund(db, order).await {
+                tracing::warn!(?error, "a late payment's refund waits for a retry");
+            }
+            answer(StatusCode::OK, "refund_owed")
+        }
         Err(error) => {
             tracing::error!(?error, "could not apply a payment");
             answer(StatusCode::SERVICE_UNAVAILABLE, "database")
         }
     }
+}
+
+/// What applying a payment came to.
+enum Applied {
+    /// The answer to the provider.
+    Answer(Response),
+    /// The payment arrived for an order cancelled before it was paid (its deadline passed):
+    /// it is recorded `REFUND_PENDING`, to be given back.
+    RefundOwed(OrderId),
 }
 
 /// Moves the order and its payment as the provider's `payment` says, forward only.
@@ -137,9 +154,10 @@ async fn apply(
     store: StoreId,
     payment: &ProviderPayment,
     default_commission: rust_decimal::Decimal,
-) -> Result<Response, crate::graphql::error::ApiError> {
+) -> Result<Applied, crate::graphql::error::ApiError> {
+    let reply = |status, outcome| Applied::Answer(answer(status, outcome));
     let Some(reference) = payment.external_reference.as_deref() else {
-        return Ok(answer(StatusCode::OK, "no_reference"));
+        return Ok(reply(StatusCode::OK, "no_reference"));
     };
     let payment_id = id_text(&payment.id);
     let mut tx = db.begin().await?;
@@ -155,7 +173,7 @@ async fn apply(
     .await?;
     let Some(order) = order else {
         // Not committed yet, or not this store's: the provider retries later.
-        return Ok(answer(StatusCode::NOT_FOUND, "unknown_order"));
+        return Ok(reply(StatusCode::NOT_FOUND, "unknown_order"));
     };
     let row = sqlx::query!(
         r#"SELECT payment_id, status AS "status: PaymentStatus" FROM payments
@@ -166,7 +184,7 @@ async fn apply(
     .await?;
     let Some(row) = row else {
         tracing::error!(order = %order.number, "a payment for an order without a payment link");
-        return Ok(answer(StatusCode::OK, "no_preference"));
+        return Ok(reply(StatusCode::OK, "no_preference"));
     };
     if payment.transaction_amount != order.total || payment.currency_id != order.currency_code {
         tracing::warn!(
@@ -175,18 +193,37 @@ async fn apply(
             currency = %payment.currency_id,
             "a payment that does not match its order's total"
         );
-        return Ok(answer(StatusCode::OK, "amount_mismatch"));
+        return Ok(reply(StatusCode::OK, "amount_mismatch"));
     }
-    let already_paid = row.status == PaymentStatus::Approved;
+    // Paid, or paid and owed back: a replayed "approved" changes nothing.
+    let settled = matches!(
+        row.status,
+        PaymentStatus::Approved | PaymentStatus::RefundPending | PaymentStatus::Refunded
+    );
     match payment.status.as_str() {
-        "approved" if already_paid => {
+        "approved" if settled => {
             if row.payment_id.as_deref() != Some(payment_id.as_str()) {
                 // A second payment for a paid order: it is owed back (refunds are not
                 // issued automatically yet).
                 tracing::error!(order = %order.number, %payment_id, "an order paid twice");
-                return Ok(answer(StatusCode::OK, "paid_twice"));
+                return Ok(reply(StatusCode::OK, "paid_twice"));
             }
-            Ok(answer(StatusCode::OK, "already_applied"))
+            Ok(reply(StatusCode::OK, "already_applied"))
+        }
+        "approved" if order.status != OrderStatus::Pending => {
+            // Cancelled (its deadline passed) before the payment arrived: the money is
+            // owed back, and the caller gives it back.
+            tracing::warn!(order = %order.number, status = ?order.status, "a payment for an order no longer pending is refunded");
+            sqlx::query!(
+                "UPDATE payments SET payment_id = $2, status = 'REFUND_PENDING', updated_at = now()
+                 WHERE order_id = $1",
+                order.id.0,
+                payment_id
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Applied::RefundOwed(order.id))
         }
         "approved" => {
             sqlx::query!(
@@ -197,30 +234,24 @@ async fn apply(
             )
             .execute(&mut *tx)
             .await?;
-            if order.status == OrderStatus::Pending {
-                let moved = crate::commerce::orders::db::apply_move(
-                    &mut tx,
-                    &order,
-                    OrderStatus::Paid,
-                    Actor::System,
-                    None,
-                )
-                .await?;
-                if let Err(refused) = moved {
-                    tracing::error!(order = %order.number, ?refused, "a paid order could not move");
-                    return Ok(answer(StatusCode::SERVICE_UNAVAILABLE, "not_moved"));
-                }
-                crate::commerce::ledger::record_sale(&mut tx, order.id, default_commission).await?;
-            } else {
-                // Cancelled (its deadline passed) before the payment arrived: the money is
-                // owed back.
-                tracing::error!(order = %order.number, status = ?order.status, "a payment for an order no longer pending");
+            let moved = crate::commerce::orders::db::apply_move(
+                &mut tx,
+                &order,
+                OrderStatus::Paid,
+                Actor::System,
+                None,
+            )
+            .await?;
+            if let Err(refused) = moved {
+                tracing::error!(order = %order.number, ?refused, "a paid order could not move");
+                return Ok(reply(StatusCode::SERVICE_UNAVAILABLE, "not_moved"));
             }
+            crate::commerce::ledger::record_sale(&mut tx, order.id, default_commission).await?;
             tx.commit().await?;
             metrics::counter!("textisur_orders_paid_total").increment(1);
-            Ok(answer(StatusCode::OK, "paid"))
+            Ok(reply(StatusCode::OK, "paid"))
         }
-        "rejected" | "cancelled" if !already_paid => {
+        "rejected" | "cancelled" if !settled => {
             let changed = sqlx::query!(
                 "UPDATE payments SET status = 'REJECTED', updated_at = now()
                  WHERE order_id = $1 AND status = 'PENDING'",
@@ -242,8 +273,8 @@ async fn apply(
                 .await?;
             }
             tx.commit().await?;
-            Ok(answer(StatusCode::OK, "rejected"))
+            Ok(reply(StatusCode::OK, "rejected"))
         }
-        _ => Ok(answer(StatusCode::OK, "no_change")),
+        _ => Ok(reply(StatusCode::OK, "no_change")),
     }
 }
