@@ -282,13 +282,21 @@ impl Mailer {
         };
         let _one_batch = self.sending.lock().await;
         // Claiming pushes the next attempt back first: a process that dies mid-send leaves
-        // the row to be retried later, never lost.
+        // the row to be retried later, never lost. A mail about an order waits while an
+        // earlier one to the same recipient about it is unsent (backing off, or being sent
+        // by another process): "paid" never overtakes "placed".
         let claimed = sqlx::query!(
             "UPDATE mail_outbox SET attempts = attempts + 1,
                     next_attempt_at = now() + make_interval(secs => least(3600, 30 * 2 ^ attempts))
-             WHERE id IN (SELECT id FROM mail_outbox
-                          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
-                          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+             WHERE id IN (SELECT m.id FROM mail_outbox m
+                          WHERE m.sent_at IS NULL AND m.failed_at IS NULL
+                            AND m.next_attempt_at <= now()
+                            AND NOT EXISTS (
+                                SELECT 1 FROM mail_outbox e
+                                WHERE m.order_id IS NOT NULL AND e.order_id = m.order_id
+                                  AND e.recipient = m.recipient AND e.id < m.id
+                                  AND e.sent_at IS NULL AND e.failed_at IS NULL)
+                          ORDER BY m.id LIMIT $1 FOR UPDATE OF m SKIP LOCKED)
              RETURNING id, kind, recipient, subject, body, attempts, order_id",
             BATCH
         )
@@ -324,7 +332,11 @@ impl Mailer {
             .map(|mails| async move {
                 let mut sent = 0;
                 for mail in mails {
-                    sent += usize::from(self.deliver(transport, mail).await?);
+                    // The rest of the group waits for this one's retry, to stay in order.
+                    if !self.deliver(transport, mail).await? {
+                        break;
+                    }
+                    sent += 1;
                 }
                 Ok(sent)
             })

@@ -215,6 +215,8 @@ pub struct OrderView {
     pub order_url: String,
     /// The provider's checkout page, while the order waits for its payment.
     pub payment_url: Option<String>,
+    /// Still waiting for its payment: the "placed" mail asks for it only then.
+    pub pending: bool,
     /// While PENDING, when the payment must arrive by (`07/12/2026 18:30 UTC`).
     pub pay_before: Option<String>,
     /// Cancelled because the payment did not arrive in time.
@@ -328,6 +330,7 @@ async fn load_view(
             .collect(),
         total: money(row.total, currency),
         order_url: format!("{}{path}/{}", public_url.trim_end_matches('/'), row.number),
+        pending,
         payment_url: row.init_point.filter(|_| pending),
         pay_before: row
             .payment_due_at
@@ -364,6 +367,7 @@ mod tests {
             }],
             total: money(Decimal::new(1_875_000, 2), "ARS"),
             order_url: "https://textisur.example/cuenta/pedidos/TS-1001".into(),
+            pending: true,
             payment_url: Some("https://pago.example/checkout?pref=1".into()),
             pay_before: Some("07/12/2026 18:30 UTC".into()),
             expired: false,
@@ -405,6 +409,22 @@ mod tests {
                 pays,
                 "{news:?}: {text}"
             );
+        }
+    }
+
+    #[test]
+    fn a_placed_mail_sent_late_asks_for_no_payment_once_the_order_moved_on() {
+        let mut order = view();
+        order.pending = false;
+        order.payment_url = None;
+        order.pay_before = None;
+        let (text, html) = render_view(OrderNews::Placed, &order, "s").expect("renders");
+        for part in [&text, &html] {
+            assert!(
+                !part.contains("Paga") && !part.contains("pagarlo"),
+                "{part}"
+            );
+            assert!(part.contains("TS-1001"), "{part}");
         }
     }
 

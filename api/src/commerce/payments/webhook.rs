@@ -210,7 +210,7 @@ async fn apply(
             }
             Ok(reply(StatusCode::OK, "already_applied"))
         }
-        "approved" if order.status != OrderStatus::Pending => {
+        "approved" if order.status == OrderStatus::Cancelled => {
             // Cancelled (its deadline passed) before the payment arrived: the money is
             // owed back, and the caller gives it back.
             tracing::warn!(order = %order.number, status = ?order.status, "a payment for an order no longer pending is refunded");
@@ -234,19 +234,24 @@ async fn apply(
             )
             .execute(&mut *tx)
             .await?;
-            let moved = crate::commerce::orders::db::apply_move(
-                &mut tx,
-                &order,
-                OrderStatus::Paid,
-                Actor::System,
-                None,
-            )
-            .await?;
-            if let Err(refused) = moved {
-                tracing::error!(order = %order.number, ?refused, "a paid order could not move");
-                return Ok(reply(StatusCode::SERVICE_UNAVAILABLE, "not_moved"));
+            if order.status == OrderStatus::Pending {
+                let moved = crate::commerce::orders::db::apply_move(
+                    &mut tx,
+                    &order,
+                    OrderStatus::Paid,
+                    Actor::System,
+                    None,
+                )
+                .await?;
+                if let Err(refused) = moved {
+                    tracing::error!(order = %order.number, ?refused, "a paid order could not move");
+                    return Ok(reply(StatusCode::SERVICE_UNAVAILABLE, "not_moved"));
+                }
+                crate::commerce::ledger::record_sale(&mut tx, order.id, default_commission).await?;
+            } else {
+                // An admin confirmed the payment by hand first: the sale is recorded already.
+                tracing::warn!(order = %order.number, status = ?order.status, "a payment for an order already marked paid");
             }
-            crate::commerce::ledger::record_sale(&mut tx, order.id, default_commission).await?;
             tx.commit().await?;
             metrics::counter!("textisur_orders_paid_total").increment(1);
             Ok(reply(StatusCode::OK, "paid"))
