@@ -284,19 +284,22 @@ impl Mailer {
         // Claiming pushes the next attempt back first: a process that dies mid-send leaves
         // the row to be retried later, never lost. A mail about an order waits while an
         // earlier one to the same recipient about it is unsent (backing off, or being sent
-        // by another process): "paid" never overtakes "placed".
+        // by another process): "paid" never overtakes "placed". The check runs on the
+        // batch only: written over the whole outbox, a planner without statistics (a fresh
+        // database) chose a nested loop over it, and the sender fell from 311 to 75 mails a
+        // second.
         let claimed = sqlx::query!(
-            "UPDATE mail_outbox SET attempts = attempts + 1,
+            "WITH due AS (
+                 SELECT id, order_id, recipient FROM mail_outbox
+                 WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+                 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+             UPDATE mail_outbox SET attempts = attempts + 1,
                     next_attempt_at = now() + make_interval(secs => least(3600, 30 * 2 ^ attempts))
-             WHERE id IN (SELECT m.id FROM mail_outbox m
-                          WHERE m.sent_at IS NULL AND m.failed_at IS NULL
-                            AND m.next_attempt_at <= now()
-                            AND NOT EXISTS (
-                                SELECT 1 FROM mail_outbox e
-                                WHERE m.order_id IS NOT NULL AND e.order_id = m.order_id
-                                  AND e.recipient = m.recipient AND e.id < m.id
-                                  AND e.sent_at IS NULL AND e.failed_at IS NULL)
-                          ORDER BY m.id LIMIT $1 FOR UPDATE OF m SKIP LOCKED)
+             WHERE id IN (SELECT d.id FROM due d
+                          WHERE d.order_id IS NULL OR NOT EXISTS (
+                              SELECT 1 FROM mail_outbox e
+                              WHERE e.order_id = d.order_id AND e.recipient = d.recipient
+                                AND e.id < d.id AND e.sent_at IS NULL AND e.failed_at IS NULL))
              RETURNING id, kind, recipient, subject, body, attempts, order_id",
             BATCH
         )
