@@ -1,10 +1,13 @@
 //! Buying: carts, checkout, orders and their payments.
 
+pub mod addresses;
 pub mod carts;
 pub mod ledger;
+pub mod markets;
 pub mod money;
 pub mod orders;
 pub mod payments;
+pub mod shipping;
 pub mod worker;
 
 /// What the buying side of a server is configured with: how orders wait for their payment,

@@ -50,6 +50,8 @@ pub struct SearchState {
     pub live: Option<LiveIndex>,
     /// The vocabulary queries are analysed with (built-in files and admins' entries).
     pub vocabulary: live_vocabulary::LiveVocabulary,
+    /// The exchange rates prices are compared across markets with.
+    pub rates: crate::commerce::markets::LiveRates,
     recent: Arc<Mutex<HashMap<UserId, ConsistencyToken>>>,
 }
 
@@ -71,6 +73,7 @@ impl SearchState {
             backend,
             live,
             vocabulary: live_vocabulary::LiveVocabulary::default(),
+            rates: crate::commerce::markets::LiveRates::default(),
             recent: Arc::new(Mutex::new(HashMap::new())),
         }
     }
@@ -247,6 +250,8 @@ pub fn product_query(
         materials: listing.material_keys.clone(),
         colors: listing.color_keys.clone(),
         sizes: listing.size_keys.clone(),
+        market: listing.market.map(|m| m.code()),
+        conversion: listing.conversion,
         min_price_cents: listing.min_price.map(|p| cents(p, true)),
         max_price_cents: listing.max_price.map(|p| cents(p, false)),
         in_stock: listing.in_stock,

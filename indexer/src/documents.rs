@@ -42,7 +42,7 @@ macro_rules! query_stores {
         sqlx::query_as!(
             StoreRow,
             r#"SELECT id, name, description, city, region, latitude, longitude,
-                      COALESCE(rating, 0)::float8 AS "rating!"
+                      COALESCE(rating, 0)::float8 AS "rating!", country_code
                FROM stores "#
                 + $tail
             $(, $arg)*
@@ -77,6 +77,7 @@ struct StoreRow {
     latitude: Option<f64>,
     longitude: Option<f64>,
     rating: f64,
+    country_code: String,
 }
 
 /// The documents of the active products among `ids` (the others have none).
@@ -216,6 +217,7 @@ fn product_doc(row: ProductRow, category_ids: Vec<i64>, category_names: Vec<Stri
 fn store_doc(row: StoreRow) -> StoreDoc {
     StoreDoc {
         id: id(row.id),
+        country: row.country_code.trim().to_owned(),
         name: row.name,
         description: html_to_text(&row.description),
         city: row.city,

@@ -18,38 +18,43 @@ use tantivy::{DocAddress, DocId, DocSet, Searcher, SegmentReader, TERMINATED, Te
 
 use crate::collect::{Collected, NumberColumn, compare};
 use crate::fields::{Fields, PRODUCT};
+use crate::market::Conversion;
 use crate::query::{ProductQuery, SortKey};
 
-/// A segment's product documents in ascending (value, id) order, by segment and sort field.
-type OrderMap = HashMap<(SegmentId, &'static str), Arc<[DocId]>>;
+/// A segment's product documents in ascending (value, id) order, by segment, sort field and
+/// market (0: every market).
+type OrderMap = HashMap<(SegmentId, &'static str, u64), Arc<[DocId]>>;
 
-/// Per-segment product documents in ascending (value, id) order of each sort field.
+/// Per-segment product documents in ascending (value, id) order of each sort field, for the
+/// whole segment and for each market asked for: a listing of one market walks its own order
+/// and skips nothing, so it costs what a listing of every market costs.
 #[derive(Default)]
 pub(crate) struct KeyOrders {
     orders: Mutex<OrderMap>,
 }
 
 impl KeyOrders {
-    /// Whether the order of `segment` by `field` is built already.
-    pub(crate) fn has(&self, segment: SegmentId, field: &'static str) -> bool {
-        self.lock().contains_key(&(segment, field))
+    /// Whether the order of `segment` by `field` in `market` is built already.
+    pub(crate) fn has(&self, segment: SegmentId, field: &'static str, market: u64) -> bool {
+        self.lock().contains_key(&(segment, field, market))
     }
 
-    /// The order of `segment` by `field`, built on first use.
+    /// The order of `segment` by `field` in `market`, built on first use.
     fn of(
         &self,
         searcher: &Searcher,
         segment: &SegmentReader,
         kind: Field,
         field: &'static str,
+        market: u64,
     ) -> tantivy::Result<Arc<[DocId]>> {
-        let key = (segment.segment_id(), field);
+        let key = (segment.segment_id(), field, market);
         if let Some(order) = self.lock().get(&key) {
             return Ok(order.clone());
         }
         // Built outside the lock: a large merged segment takes a while, and other pages
         // need not wait for it.
-        let order: Arc<[DocId]> = build_order(segment, kind, field)?.into();
+        let order: Arc<[DocId]> = build_order(segment, kind, field, market)?.into();
         let live: HashSet<SegmentId> = searcher
             .segment_readers()
             .iter()
@@ -57,7 +62,7 @@ impl KeyOrders {
             .collect();
         let mut orders = self.lock();
         // Segments merged away are not searched any more.
-        orders.retain(|(id, _), _| live.contains(id));
+        orders.retain(|(id, _, _), _| live.contains(id));
         orders.insert(key, order.clone());
         Ok(order)
     }
@@ -71,9 +76,11 @@ fn build_order(
     segment: &SegmentReader,
     kind: Field,
     field: &'static str,
+    market: u64,
 ) -> tantivy::Result<Vec<DocId>> {
     let column = NumberColumn::open(segment, field)?;
     let ids = segment.fast_fields().u64("id")?;
+    let markets = NumberColumn::u64(segment, "market")?;
     let mut keyed: Vec<(f64, u64, DocId)> = Vec::new();
     let products = segment.inverted_index(kind)?.read_postings(
         &Term::from_field_text(kind, PRODUCT),
@@ -84,7 +91,9 @@ fn build_order(
         let mut doc = postings.doc();
         while doc != TERMINATED {
             // A document without a key or an id is never a hit (as in the page collector).
-            if let (Some(value), Some(id)) = (column.get(doc), ids.first(doc)) {
+            if let (Some(value), Some(id)) = (column.get(doc), ids.first(doc))
+                && (market == ALL_MARKETS || markets.first(doc) == Some(market))
+            {
                 keyed.push((value, id, doc));
             }
             doc = postings.advance();
@@ -94,13 +103,46 @@ fn build_order(
     Ok(keyed.into_iter().map(|(_, _, doc)| doc).collect())
 }
 
+/// The market slot of an order of every market.
+const ALL_MARKETS: u64 = 0;
+
+/// The orders a browse of `q` by `field` walks, each with the conversion of its keys: its
+/// market's order, or one order per market with a rate when prices are compared converted,
+/// or the order of every market.
+fn walks(q: &ProductQuery, field: &'static str) -> Vec<(u64, Option<Conversion>)> {
+    match (q.market, q.conversion) {
+        (Some(market), _) => vec![(market, None)],
+        (None, Some(conversion)) if field == "price" => conversion
+            .markets()
+            .map(|market| (market, Some(conversion)))
+            .collect(),
+        _ => vec![(ALL_MARKETS, None)],
+    }
+}
+
+/// Whether every order a browse of `q` by `field` walks is built on every segment.
+pub(crate) fn orders_built(
+    orders: &KeyOrders,
+    searcher: &Searcher,
+    q: &ProductQuery,
+    field: &'static str,
+) -> bool {
+    let walks = walks(q, field);
+    searcher.segment_readers().iter().all(|segment| {
+        walks
+            .iter()
+            .all(|(market, _)| orders.has(segment.segment_id(), field, *market))
+    })
+}
+
 /// Whether a product query without text can be answered by walking key orders, and by which field.
 pub(crate) fn browse_field(q: &ProductQuery) -> Option<&'static str> {
     if q.facets || q.count_total {
         return None;
     }
-    match crate::collect::PageCollector::for_sort(q.sort, false, None, 0).source {
+    match crate::collect::PageCollector::for_sort(q.sort, q.conversion, false, None, 0).source {
         crate::collect::KeySource::Field(name) => Some(name),
+        crate::collect::KeySource::ConvertedPrice(_) => Some("price"),
         _ => None,
     }
 }
@@ -183,6 +225,14 @@ enum Check {
     /// Any term ordinal of a keyword column is in the sorted set.
     Ords(Column<u64>, Vec<u64>),
     I64Range(Column<i64>, i64, i64),
+    /// The converted price is in the range (reference hundredths).
+    ConvertedRange {
+        price: Column<i64>,
+        market: Column<u64>,
+        conversion: Conversion,
+        low: i64,
+        high: i64,
+    },
     F64AtLeast(Column<f64>, f64),
 }
 
@@ -195,6 +245,17 @@ impl Check {
             Check::I64Range(column, low, high) => {
                 column.values_for_doc(doc).any(|v| *low <= v && v <= *high)
             }
+            Check::ConvertedRange {
+                price,
+                market,
+                conversion,
+                low,
+                high,
+            } => market
+                .first(doc)
+                .zip(price.first(doc))
+                .and_then(|(m, cents)| conversion.convert(m, cents))
+                .is_some_and(|c| *low as f64 <= c && c <= *high as f64),
             Check::F64AtLeast(column, min) => column
                 .values_for_doc(doc)
                 .any(|v| v.total_cmp(min) != Ordering::Less),
@@ -247,11 +308,21 @@ fn checks(segment: &SegmentReader, q: &ProductQuery) -> tantivy::Result<Option<V
         out.push(Check::Ords(column.ords().clone(), sorted(ords)));
     }
     if q.min_price_cents.is_some() || q.max_price_cents.is_some() {
-        out.push(Check::I64Range(
-            NumberColumn::i64(segment, "price")?,
+        let (low, high) = (
             q.min_price_cents.unwrap_or(i64::MIN),
             q.max_price_cents.unwrap_or(i64::MAX),
-        ));
+        );
+        let price = NumberColumn::i64(segment, "price")?;
+        out.push(match q.conversion {
+            Some(conversion) => Check::ConvertedRange {
+                price,
+                market: NumberColumn::u64(segment, "market")?,
+                conversion,
+                low,
+                high,
+            },
+            None => Check::I64Range(price, low, high),
+        });
     }
     if q.in_stock {
         out.push(Check::U64(NumberColumn::u64(segment, "in_stock")?, vec![1]));
@@ -275,6 +346,7 @@ pub(crate) fn browse(
     limit: usize,
 ) -> tantivy::Result<Vec<Collected>> {
     let descending = q.sort.descending();
+    let walks = walks(q, field);
     let mut all = Vec::new();
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
         if limit == 0 {
@@ -283,47 +355,71 @@ pub(crate) fn browse(
         let Some(checks) = checks(segment, q)? else {
             continue;
         };
-        let order = orders.of(searcher, segment, kind, field)?;
         let column = NumberColumn::open(segment, field)?;
         let ids = NumberColumn::u64(segment, "id")?;
-        let key = |doc: DocId| SortKey {
-            // Every document of an order has both (see `build_order`).
-            value: column.get(doc).unwrap_or_default(),
-            id: ids.first(doc).unwrap_or_default(),
-        };
-        let mut take = |doc: DocId| -> bool {
-            if segment.is_deleted(doc) || !checks.iter().all(|c| c.passes(doc)) {
-                return false;
-            }
-            all.push(Collected {
-                key: key(doc),
-                address: DocAddress::new(ord as u32, doc),
-            });
-            true
-        };
-        let mut found = 0;
-        if descending {
-            let end = match &q.after {
-                Some(after) => order.partition_point(|d| compare(&key(*d), after, false).is_lt()),
-                None => order.len(),
+        for (market, conversion) in &walks {
+            let order = orders.of(searcher, segment, kind, field, *market)?;
+            let prices = conversion
+                .map(|_| NumberColumn::i64(segment, "price"))
+                .transpose()?;
+            let key = |doc: DocId| SortKey {
+                // Every document of an order has both (see `build_order`), and is of the
+                // order's market.
+                value: match (conversion, &prices) {
+                    (Some(c), Some(p)) => p
+                        .first(doc)
+                        .and_then(|cents| c.convert(*market, cents))
+                        .unwrap_or_default(),
+                    _ => column.get(doc).unwrap_or_default(),
+                },
+                id: ids.first(doc).unwrap_or_default(),
             };
-            for doc in order[..end].iter().rev() {
-                if take(*doc) {
-                    found += 1;
-                    if found == limit {
+            // Converted keys may tie where raw ones do not: the walk starts at the cursor's
+            // value, skips what is not past the cursor, and goes on past `limit` while the
+            // value stays that of the last one taken, so the final sort sees every tie.
+            let past_after = |k: &SortKey| {
+                q.after
+                    .as_ref()
+                    .is_none_or(|a| compare(k, a, descending) == Ordering::Greater)
+            };
+            let mut found = 0;
+            let mut last: Option<f64> = None;
+            let mut visit = |doc: DocId| -> bool {
+                let k = key(doc);
+                if found >= limit && last.is_some_and(|v| v != k.value) {
+                    return true;
+                }
+                if segment.is_deleted(doc)
+                    || !past_after(&k)
+                    || !checks.iter().all(|c| c.passes(doc))
+                {
+                    return false;
+                }
+                all.push(Collected {
+                    key: k,
+                    address: DocAddress::new(ord as u32, doc),
+                });
+                found += 1;
+                last = Some(k.value);
+                false
+            };
+            if descending {
+                let end = match &q.after {
+                    Some(after) => order.partition_point(|d| key(*d).value <= after.value),
+                    None => order.len(),
+                };
+                for doc in order[..end].iter().rev() {
+                    if visit(*doc) {
                         break;
                     }
                 }
-            }
-        } else {
-            let start = match &q.after {
-                Some(after) => order.partition_point(|d| compare(&key(*d), after, false).is_le()),
-                None => 0,
-            };
-            for doc in &order[start..] {
-                if take(*doc) {
-                    found += 1;
-                    if found == limit {
+            } else {
+                let start = match &q.after {
+                    Some(after) => order.partition_point(|d| key(*d).value < after.value),
+                    None => 0,
+                };
+                for doc in &order[start..] {
+                    if visit(*doc) {
                         break;
                     }
                 }

@@ -567,6 +567,7 @@ impl IndexWriter {
         if !doc.country.is_empty() {
             d.add_text(f.country, doc.country.to_ascii_uppercase());
         }
+        d.add_u64(f.market, crate::market::market_code(&doc.country));
         for id in &doc.category_ids {
             d.add_u64(f.category_ids, *id);
         }
@@ -614,6 +615,7 @@ impl IndexWriter {
             d.add_f64(f.lat, lat);
             d.add_f64(f.lon, lon);
         }
+        d.add_u64(f.market, crate::market::market_code(&doc.country));
         d.add_f64(f.rating, doc.rating);
         d.add_f64(f.rank, crate::collect::rank(0, doc.rating));
         self.writer.add_document(d)?;

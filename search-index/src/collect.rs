@@ -14,6 +14,7 @@ use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::market::Conversion;
 use crate::query::{SortKey, SortOrder};
 
 /// What a hit is ordered by.
@@ -23,6 +24,8 @@ pub enum KeySource {
     Relevance,
     /// A numeric fast field.
     Field(&'static str),
+    /// The price converted to the reference currency ([`Conversion`]).
+    ConvertedPrice(Conversion),
     /// Distance in km from a point (stores), nearest first; beyond `radius` is dropped.
     Distance {
         lat: f64,
@@ -48,11 +51,21 @@ pub struct PageCollector {
 
 impl PageCollector {
     /// The collector of a product page in `sort`.
-    pub fn for_sort(sort: SortOrder, has_text: bool, after: Option<SortKey>, limit: usize) -> Self {
+    /// With a `conversion`, price sorts compare converted prices.
+    pub fn for_sort(
+        sort: SortOrder,
+        conversion: Option<Conversion>,
+        has_text: bool,
+        after: Option<SortKey>,
+        limit: usize,
+    ) -> Self {
         let source = match sort {
             SortOrder::Relevance if has_text => KeySource::Relevance,
             SortOrder::Relevance | SortOrder::Popular => KeySource::Field("sales_count"),
-            SortOrder::PriceAsc | SortOrder::PriceDesc => KeySource::Field("price"),
+            SortOrder::PriceAsc | SortOrder::PriceDesc => match conversion {
+                Some(c) => KeySource::ConvertedPrice(c),
+                None => KeySource::Field("price"),
+            },
             SortOrder::Newest => KeySource::Field("created_at"),
             SortOrder::TopRated => KeySource::Field("rating"),
         };
@@ -214,6 +227,11 @@ const WORDS_KEY: f64 = 10_000.0;
 enum SegmentKey {
     Relevance(Column<f64>),
     Field(NumberColumn),
+    Converted {
+        price: Column<i64>,
+        market: Column<u64>,
+        conversion: Conversion,
+    },
     Distance {
         lat: Column<f64>,
         lon: Column<f64>,
@@ -243,6 +261,11 @@ impl PageSegment {
         match &self.key {
             SegmentKey::Relevance(rank) => Some(relevance_key(score, rank.first(doc))),
             SegmentKey::Field(column) => column.get(doc),
+            SegmentKey::Converted {
+                price,
+                market,
+                conversion,
+            } => conversion.convert(market.first(doc)?, price.first(doc)?),
             SegmentKey::Distance {
                 lat,
                 lon,
@@ -293,6 +316,11 @@ impl Collector for PageCollector {
         let key = match self.source {
             KeySource::Relevance => SegmentKey::Relevance(NumberColumn::f64(segment, "rank")?),
             KeySource::Field(name) => SegmentKey::Field(NumberColumn::open(segment, name)?),
+            KeySource::ConvertedPrice(conversion) => SegmentKey::Converted {
+                price: NumberColumn::i64(segment, "price")?,
+                market: NumberColumn::u64(segment, "market")?,
+                conversion,
+            },
             KeySource::Distance {
                 lat,
                 lon,

@@ -37,6 +37,9 @@ pub struct ProductDoc {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoreDoc {
     pub id: u64,
+    /// The store's country code (ISO 3166-1 alpha-2, upper case).
+    #[serde(default)]
+    pub country: String,
     pub name: String,
     pub description: String,
     pub city: String,

@@ -18,6 +18,7 @@ use tantivy::query::Weight;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 use crate::collect::NumberColumn;
+use crate::market::Conversion;
 use crate::query::{FacetCount, PriceBucket, ProductFacets};
 
 /// Most values returned per facet.
@@ -79,6 +80,8 @@ pub struct FacetSet {
     pub colors: bool,
     pub sizes: bool,
     pub prices: bool,
+    /// Bucket converted prices ([`crate::ProductQuery::conversion`]).
+    pub conversion: Option<Conversion>,
 }
 
 /// Most matches a facet pass of its own counts before it extrapolates (see the module).
@@ -163,6 +166,8 @@ pub struct FacetSegment {
     stores: Option<Column<u64>>,
     words: [Option<(StrColumn, Vec<u64>)>; 3],
     prices: Option<(Column<i64>, Vec<u64>)>,
+    /// With converted prices: the market column and the factors.
+    markets: Option<(Column<u64>, Conversion)>,
     ladder: Vec<i64>,
     tally: FacetTally,
 }
@@ -205,6 +210,12 @@ impl Collector for FacetCollector {
                 .then(|| NumberColumn::i64(segment, "price"))
                 .transpose()?
                 .map(|c| (c, vec![0; ladder.len() + 1])),
+            markets: match self.set.conversion {
+                Some(conversion) if self.set.prices => {
+                    Some((NumberColumn::u64(segment, "market")?, conversion))
+                }
+                _ => None,
+            },
             ladder,
             category_counts: IdCounts::default(),
             store_counts: IdCounts::default(),
@@ -308,7 +319,16 @@ impl SegmentCollector for FacetSegment {
         if let Some((column, counts)) = &mut self.prices
             && let Some(cents) = column.first(doc)
         {
-            counts[ladder_bucket(&self.ladder, cents)] += 1;
+            let cents = match &self.markets {
+                None => Some(cents),
+                Some((markets, conversion)) => markets
+                    .first(doc)
+                    .and_then(|m| conversion.convert(m, cents))
+                    .map(|c| c as i64),
+            };
+            if let Some(cents) = cents {
+                counts[ladder_bucket(&self.ladder, cents)] += 1;
+            }
         }
     }
 

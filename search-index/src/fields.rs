@@ -42,6 +42,8 @@ pub struct Fields {
     /// Products: the store's country (ISO 3166-1 alpha-2), where a regional word means what
     /// it means (a "polera" is a t-shirt in CL, a sweatshirt in PE).
     pub country: Field,
+    /// Products and stores: the market code of the store's country ([`crate::market`]).
+    pub market: Field,
     pub category_ids: Field,
     pub materials: Field,
     pub colors: Field,
@@ -94,6 +96,7 @@ impl Fields {
         let place_fold = b.add_text_field("place_fold", text(FOLDED, false));
         let store_id = b.add_u64_field("store_id", INDEXED | FAST);
         let country = b.add_text_field("country", STRING);
+        let market = b.add_u64_field("market", INDEXED | FAST);
         let category_ids = b.add_u64_field("category_ids", INDEXED | FAST);
         let materials = b.add_text_field("materials", keyword());
         let colors = b.add_text_field("colors", keyword());
@@ -126,6 +129,7 @@ impl Fields {
             place_fold,
             store_id,
             country,
+            market,
             category_ids,
             materials,
             colors,

@@ -15,6 +15,7 @@ mod error;
 mod facets;
 mod fields;
 mod highlight;
+mod market;
 mod matching;
 mod measures;
 mod query;
@@ -28,6 +29,7 @@ pub use catalog::{Checkpoint, CommitMeta, Fingerprints, IndexRoot, IndexWriter, 
 pub use docs::{ProductDoc, StoreDoc};
 pub use error::{SearchError, SearchResult};
 pub use facets::{PASS_BUDGET, ladder_bucket, price_ladder, summarize_price_buckets};
+pub use market::{Conversion, MARKET_SLOTS, MARKETS, market_code};
 pub use query::{
     FacetCount, PriceBucket, ProductFacets, ProductHit, ProductPage, ProductQuery, SortKey,
     SortOrder, StoreHit, StorePage, StoreQuery,
@@ -38,4 +40,4 @@ pub use word_cache::{DEFAULT_WORD_CACHE_BYTES, set_word_cache_bytes};
 
 /// Bumped whenever the document schema or analysis changes; an index built under another
 /// version is rebuilt before it serves.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::market::Conversion;
+
 /// Orders of a product listing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SortOrder {
@@ -44,6 +46,12 @@ pub struct ProductQuery {
     pub materials: Vec<String>,
     pub colors: Vec<String>,
     pub sizes: Vec<String>,
+    /// Only the products of this market ([`crate::market_code`]).
+    pub market: Option<u64>,
+    /// Compare prices across markets through these factors: the price bounds are then in
+    /// hundredths of the reference currency, and price sorts and buckets use converted
+    /// prices ([`crate::Conversion`]). `None`: raw amounts (right within one market).
+    pub conversion: Option<Conversion>,
     pub min_price_cents: Option<i64>,
     pub max_price_cents: Option<i64>,
     pub in_stock: bool,
@@ -123,6 +131,8 @@ pub struct ProductFacets {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StoreQuery {
     pub text: Option<String>,
+    /// Only the stores of this market ([`crate::market_code`]).
+    pub market: Option<u64>,
     /// `(lat, lon)`: sorts by distance (nearest first) and reports it.
     pub near: Option<(f64, f64)>,
     pub radius_km: Option<f64>,

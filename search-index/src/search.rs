@@ -116,17 +116,44 @@ fn product_filters(f: &Fields, q: &ProductQuery) -> Vec<(FilterOf, Box<dyn Query
             out.push((of, text_set(field, values)));
         }
     }
-    if q.min_price_cents.is_some() || q.max_price_cents.is_some() {
-        let lower = q.min_price_cents.map_or(Bound::Unbounded, |c| {
-            Bound::Included(Term::from_field_i64(f.price, c))
-        });
-        let upper = q.max_price_cents.map_or(Bound::Unbounded, |c| {
-            Bound::Included(Term::from_field_i64(f.price, c))
-        });
+    if let Some(market) = q.market {
         out.push((
-            FilterOf::Price,
-            filter(Box::new(RangeQuery::new(lower, upper))),
+            FilterOf::Other,
+            filter(Box::new(TermQuery::new(
+                Term::from_field_u64(f.market, market),
+                IndexRecordOption::Basic,
+            ))),
         ));
+    }
+    if q.min_price_cents.is_some() || q.max_price_cents.is_some() {
+        let range = |low: Option<i64>, high: Option<i64>| -> Box<dyn Query> {
+            let bound = |c: Option<i64>| {
+                c.map_or(Bound::Unbounded, |c| {
+                    Bound::Included(Term::from_field_i64(f.price, c))
+                })
+            };
+            Box::new(RangeQuery::new(bound(low), bound(high)))
+        };
+        let query: Box<dyn Query> = match &q.conversion {
+            None => range(q.min_price_cents, q.max_price_cents),
+            // Converted bounds: each market's raw range, with its market.
+            Some(conversion) => Box::new(BooleanQuery::new(
+                conversion
+                    .markets()
+                    .filter_map(|market| {
+                        let (low, high) =
+                            conversion.raw_range(market, q.min_price_cents, q.max_price_cents)?;
+                        let in_market: Box<dyn Query> = Box::new(TermQuery::new(
+                            Term::from_field_u64(f.market, market),
+                            IndexRecordOption::Basic,
+                        ));
+                        let both = all_of(vec![in_market, range(Some(low), Some(high))]);
+                        Some((Occur::Should, Box::new(both) as Box<dyn Query>))
+                    })
+                    .collect(),
+            )),
+        };
+        out.push((FilterOf::Price, filter(query)));
     }
     if q.in_stock {
         out.push((
@@ -255,11 +282,7 @@ impl SearchIndex {
         let Some(field) = crate::browse::plain_browse(q) else {
             return false;
         };
-        let orders = &self.inner.orders;
-        searcher
-            .segment_readers()
-            .iter()
-            .all(|segment| orders.has(segment.segment_id(), field))
+        crate::browse::orders_built(&self.inner.orders, searcher, q, field)
     }
 
     /// [`Self::search_products`] if it is quick ([`Self::is_quick`]), run on the very
@@ -395,7 +418,7 @@ impl SearchIndex {
             fruits.push((page, count));
         }
         // Merged as one collector merges its segments: best first, each id once, the page.
-        let page = PageCollector::for_sort(q.sort, true, q.after, q.limit + 1);
+        let page = PageCollector::for_sort(q.sort, q.conversion, true, q.after, q.limit + 1);
         Ok(page.merge_fruits(fruits)?)
     }
 
@@ -439,12 +462,15 @@ impl SearchIndex {
     ) -> SearchResult<(Vec<Collected>, u64, Option<ProductFacets>)> {
         let build = |leave_out| self.matching(text, filters, leave_out);
         let main = build(None);
-        let page = PageCollector::for_sort(q.sort, has_text, q.after, q.limit + 1);
+        let page = PageCollector::for_sort(q.sort, q.conversion, has_text, q.after, q.limit + 1);
 
         // Facets whose own filter is not set are counted in the main pass; each facet with a
         // filter of its own needs a pass without it.
         let own = |of| filters.iter().any(|(o, _)| *o == of);
-        let mut main_set = FacetSet::default();
+        let mut main_set = FacetSet {
+            conversion: q.conversion,
+            ..FacetSet::default()
+        };
         if q.facets {
             for of in FACETED {
                 select_facet(&mut main_set, of, !own(of));
@@ -463,7 +489,10 @@ impl SearchIndex {
             let mut facets = ProductFacets::default();
             tally.fill(main_set, &mut facets);
             for of in FACETED.into_iter().filter(|of| own(*of)) {
-                let mut set = FacetSet::default();
+                let mut set = FacetSet {
+                    conversion: q.conversion,
+                    ..FacetSet::default()
+                };
                 select_facet(&mut set, of, true);
                 let budget = self
                     .inner
@@ -585,6 +614,12 @@ impl SearchIndex {
         )?;
         let mut clauses = vec![kind_query(f, STORE)];
         clauses.extend(text_query(&plan, &store_fields(f))?);
+        if let Some(market) = q.market {
+            clauses.push(filter(Box::new(TermQuery::new(
+                Term::from_field_u64(f.market, market),
+                IndexRecordOption::Basic,
+            ))));
+        }
         let (source, descending) = match q.near {
             Some((lat, lon)) => (
                 KeySource::Distance {

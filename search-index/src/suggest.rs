@@ -34,8 +34,14 @@ const MAX_STORES: usize = 2;
 
 impl SearchIndex {
     /// Autocomplete for `prefix`: completed queries, then stores, then products (categories
-    /// are the caller's: it holds the category tree).
-    pub fn suggest(&self, prefix: &str, limit: usize) -> SearchResult<Vec<Suggestion>> {
+    /// are the caller's: it holds the category tree). With a `market`, only its stores and
+    /// products.
+    pub fn suggest(
+        &self,
+        prefix: &str,
+        market: Option<u64>,
+        limit: usize,
+    ) -> SearchResult<Vec<Suggestion>> {
         let plan = TextPlan::new(prefix, &self.synonyms);
         let Some(last) = plan.words.last() else {
             return Ok(Vec::new());
@@ -56,12 +62,14 @@ impl SearchIndex {
         }
         let stores = self.search_stores(&StoreQuery {
             text: Some(prefix.to_owned()),
+            market,
             limit: MAX_STORES,
             ..StoreQuery::default()
         })?;
         let products = self.search_products(&ProductQuery {
             text: Some(prefix.to_owned()),
             sort: SortOrder::Relevance,
+            market,
             limit,
             ..ProductQuery::default()
         })?;

@@ -44,6 +44,7 @@ fn product(id: u64) -> ProductDoc {
 fn store(id: u64) -> StoreDoc {
     StoreDoc {
         id,
+        country: String::new(),
         name: format!("Tienda {id}"),
         description: String::new(),
         city: "Córdoba".to_owned(),

@@ -363,7 +363,7 @@ proptest::proptest! {
             ..ProductQuery::default()
         });
         proptest::prop_assert!(page.is_ok(), "{text:?}: {page:?}");
-        let suggestions = INDEX.suggest(&text, 8);
+        let suggestions = INDEX.suggest(&text, None, 8);
         proptest::prop_assert!(suggestions.is_ok(), "{text:?}");
         for s in suggestions.iter().flatten().filter(|s| !s.text.is_empty()) {
             // The words before the completed one are the first words typed, as typed.

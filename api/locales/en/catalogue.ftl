@@ -82,3 +82,8 @@ vocabulary-synonyms-no-word = a SYNONYMS entry lists its words in `words` only
 vocabulary-word-count = this kind of entry lists { $least } to { $most } distinct words
 vocabulary-limit-reached = the search vocabulary holds at most { $max } entries
 vocabulary-not-found = no search vocabulary entry has this id
+
+## Markets and exchange rates (admins)
+exchange-rate-reference = the US dollar is the reference currency: it has no exchange rate
+exchange-rate-out-of-range = the exchange rate must be more than 0 and less than 1,000,000,000, with at most 8 decimals
+exchange-rate-source-invalid = the rate's source is 1 to 200 characters long

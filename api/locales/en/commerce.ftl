@@ -58,3 +58,49 @@ payment-order-not-pending = the order is not waiting for a payment
 payment-unavailable = online payment is not available for this order right now: try again later, or ask the store
 payment-code-refused = Mercado Pago did not accept this authorization code: connect the account again
 payment-account-taken = this Mercado Pago account already collects for another store
+
+## Addresses
+address-too-long = at most { $max } characters
+address-phone-invalid = not a phone number of { $country } (for example with its area code, or with +{ $country ->
+    [AR] 54
+    [CL] 56
+    [UY] 598
+    [PY] 595
+   *[other] 51
+})
+address-region-unknown = “{ $region }” is not a province, region or department of { $country }
+address-postal-code-required = { $country } addresses need a postal code (CPA such as C1425DKF, or four digits)
+address-postal-code-invalid = not a postal code of { $country ->
+    [AR] AR: CPA such as C1425DKF, or four digits
+    [CL] CL: seven digits
+    [UY] UY: five digits
+    [PY] PY: six digits
+   *[other] PE: five digits
+}
+address-number-invalid = a house number starts with a digit (1234, 742 bis), or is S/N
+address-limit-reached = you can keep at most { $max } addresses
+address-not-found = no address of yours has this id
+
+## Shipping options
+shipping-price-out-of-range = a price is 0 or more (a price per kilogram, more than 0) and less than 10,000,000,000
+shipping-price-decimals = { $currency } prices have at most { $decimals } decimals
+shipping-per-kg-courier-only = only a courier charges per kilogram
+shipping-pickup-free = picking up at the store is free: leave the price out or 0
+shipping-pickup-no-regions = pickup delivers nowhere: leave regions empty
+shipping-local-needs-regions = local delivery needs the regions it reaches
+shipping-pickup-only = a pickup address and hours belong to pickup only
+shipping-days-out-of-range = days are 0 to { $max }, the least no more than the most
+shipping-limit-reached = a store keeps at most { $max } shipping options
+shipping-option-not-found = no shipping option you may change has this id
+shipping-change-forbidden = only the store's seller and admins change its shipping options
+
+## Checkout with delivery
+checkout-delivery-store-not-in-cart = this store has nothing in your cart
+checkout-delivery-store-twice = one delivery per store
+checkout-delivery-required = choose how { $store } delivers your order (it offers shipping options)
+checkout-delivery-option-not-found = { $store } has no active shipping option with this id
+checkout-delivery-address-required = “{ $option }” delivers to an address: give one of yours
+checkout-delivery-not-reached = “{ $option }” does not deliver to { $place }
+checkout-cart-mixes-markets = the cart holds products of more than one country: buy from one market at a time
+cart-other-market = { $product } is sold in { $market }, and your cart buys in { $cart }: one country at a time
+checkout-delivery-too-many = delivery lists at most { $max } stores

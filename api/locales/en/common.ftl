@@ -27,6 +27,7 @@ user-error-invalid-transition = the order cannot move to that status from its cu
 user-error-own-store = you cannot buy from your own store
 user-error-email-not-verified = verify your email address first
 user-error-open-orders = close your open orders first
+user-error-other-market = the cart buys in another market: one country at a time
 
 # errors[].message
 throttled = too many attempts: retry in { $seconds } s

@@ -100,3 +100,8 @@ vocabulary-synonyms-no-word = una entrada SYNONYMS lleva sus palabras solo en `w
 vocabulary-word-count = este tipo de entrada lleva entre { $least } y { $most } palabras distintas
 vocabulary-limit-reached = el vocabulario de búsqueda admite hasta { $max } entradas
 vocabulary-not-found = ninguna entrada del vocabulario de búsqueda tiene este id
+
+## Mercados y tipos de cambio (administradores)
+exchange-rate-reference = el dólar estadounidense es la moneda de referencia: no lleva tipo de cambio
+exchange-rate-out-of-range = el tipo de cambio debe ser mayor que 0 y menor que 1.000.000.000, con hasta 8 decimales
+exchange-rate-source-invalid = la fuente del tipo de cambio lleva entre 1 y 200 caracteres

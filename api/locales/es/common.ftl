@@ -28,6 +28,7 @@ user-error-invalid-transition = el pedido no puede pasar a ese estado desde el a
 user-error-own-store = no puedes comprar en tu propia tienda
 user-error-email-not-verified = primero verifica tu correo electrónico
 user-error-open-orders = primero cierra tus pedidos abiertos
+user-error-other-market = el carrito compra en otro mercado: un país por vez
 
 # errors[].message
 throttled = demasiados intentos: vuelve a intentarlo en { $seconds } s

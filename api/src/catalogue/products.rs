@@ -108,6 +108,20 @@ pub struct Money {
     pub currency_code: String,
 }
 
+impl Money {
+    /// `amount` in `currency`, rounded by its rules and written with its decimals: `14999`
+    /// in CLP and PYG, `1234.50` in the others (order totals and shipping prices).
+    pub fn in_currency(amount: Decimal, currency: &str) -> Self {
+        let decimals = crate::commerce::money::currency_decimals(currency);
+        let mut amount = crate::commerce::money::round_amount(amount, currency);
+        amount.rescale(decimals);
+        Self {
+            amount,
+            currency_code: currency.to_owned(),
+        }
+    }
+}
+
 /// Sort orders of product listings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum, Serialize, Deserialize)]
 pub enum ProductSort {
@@ -160,11 +174,29 @@ pub struct ProductListing {
     pub material_keys: Vec<String>,
     pub color_keys: Vec<String>,
     pub size_keys: Vec<String>,
+    /// Only this market's products; their prices are all in its currency.
+    pub market: Option<crate::commerce::markets::Market>,
+    /// Without a market: price bounds, price sorts and price buckets compare prices
+    /// converted to the reference currency with these factors (the rates when the listing
+    /// was asked for).
+    pub conversion: Option<textisur_search_index::Conversion>,
     pub min_price: Option<Decimal>,
     pub max_price: Option<Decimal>,
     pub in_stock: bool,
     pub min_rating: Option<Decimal>,
     pub sort: ProductSort,
+}
+
+impl ProductListing {
+    /// The currency the listing's prices are compared in, and whether they are converted:
+    /// its market's; US dollars without one, when rates convert them; none otherwise.
+    pub fn price_currency(&self) -> (Option<crate::commerce::markets::CurrencyCode>, bool) {
+        match (self.market, self.conversion) {
+            (Some(market), _) => (Some(market.currency()), false),
+            (None, Some(_)) => (Some(crate::commerce::markets::REFERENCE_CURRENCY), true),
+            (None, None) => (None, false),
+        }
+    }
 }
 
 /// The keyset position after which a page starts; its variant must match the sort.
@@ -184,6 +216,9 @@ pub struct ProductHit {
     #[sqlx(flatten)]
     pub product: Product,
     pub rank: Option<f32>,
+    /// The price the listing sorts by: the product's, or its conversion to US dollars.
+    #[sqlx(default)]
+    pub sort_price: Option<Decimal>,
 }
 
 impl ProductHit {
@@ -195,8 +230,12 @@ impl ProductHit {
             (ProductSort::Relevance | ProductSort::Popular, _) => {
                 ProductCursor::Popular(p.sales_count, p.id)
             }
-            (ProductSort::PriceAsc, _) => ProductCursor::PriceAsc(p.price, p.id),
-            (ProductSort::PriceDesc, _) => ProductCursor::PriceDesc(p.price, p.id),
+            (ProductSort::PriceAsc, _) => {
+                ProductCursor::PriceAsc(self.sort_price.unwrap_or(p.price), p.id)
+            }
+            (ProductSort::PriceDesc, _) => {
+                ProductCursor::PriceDesc(self.sort_price.unwrap_or(p.price), p.id)
+            }
             (ProductSort::Newest, _) => ProductCursor::Newest(p.created_at, p.id),
             (ProductSort::TopRated, _) => ProductCursor::TopRated(p.rating, p.id),
         }

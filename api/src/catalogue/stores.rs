@@ -82,6 +82,8 @@ pub struct GeoPointInput {
 #[derive(Clone, Debug, Default)]
 pub struct StoreListing {
     pub text: Option<String>,
+    /// Only the stores of this market.
+    pub market: Option<crate::commerce::markets::Market>,
     pub near: Option<(f64, f64)>,
     pub radius_km: Option<f64>,
 }

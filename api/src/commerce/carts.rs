@@ -37,16 +37,14 @@ pub struct CartLine {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Rounds a money amount to cents, halves away from zero (as tills do).
-pub fn round_money(amount: Decimal) -> Decimal {
-    amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-}
-
-/// `quantity` at `price`, rounded to cents; `None` when the amount does not fit a decimal
-/// (never for a stored line: its quantity is within a stock below 10^11 and prices are
-/// below 10^10).
-pub fn line_amount(quantity: Decimal, price: Decimal) -> Option<Decimal> {
-    quantity.checked_mul(price).map(round_money)
+/// `quantity` at `price` in `currency`, rounded by the currency's rules (whole units for
+/// CLP and PYG, cents otherwise, halves away from zero as tills do); `None` when the amount
+/// does not fit a decimal (never for a stored line: its quantity is within a stock below
+/// 10^11 and prices are below 10^10).
+pub fn line_amount(quantity: Decimal, price: Decimal, currency: &str) -> Option<Decimal> {
+    quantity
+        .checked_mul(price)
+        .map(|amount| crate::commerce::money::round_amount(amount, currency))
 }
 
 /// Checks that `quantity` of `product` may be put in a cart now; the error's field is
@@ -149,8 +147,34 @@ mod tests {
     }
 
     #[test]
-    fn money_rounds_half_away_from_zero() {
-        assert_eq!(round_money(Decimal::new(12345, 3)), Decimal::new(1235, 2));
-        assert_eq!(round_money(Decimal::new(31_250, 4)), Decimal::new(313, 2));
+    fn line_amounts_round_half_up_by_the_currency() {
+        let amount = |q: i64, qs: u32, p: i64, ps: u32, currency| {
+            line_amount(Decimal::new(q, qs), Decimal::new(p, ps), currency)
+        };
+        // 1.5 m at 9,999 pesos chilenos = 14,998.5 -> 14,999; 1.25 m at 9,990 = 12,487.5.
+        assert_eq!(
+            amount(15, 1, 9_999, 0, "CLP"),
+            Some(Decimal::new(14_999, 0))
+        );
+        assert_eq!(
+            amount(125, 2, 9_990, 0, "CLP"),
+            Some(Decimal::new(12_488, 0))
+        );
+        assert_eq!(
+            amount(1_250, 3, 4_999, 0, "PYG"),
+            Some(Decimal::new(6_249, 0))
+        );
+        assert_eq!(
+            amount(1_249, 3, 4_999, 0, "PYG"),
+            Some(Decimal::new(6_244, 0))
+        );
+        // 1.255 kg at 10.00 = 12.55; 0.125 m at 10.10 = 1.2625 -> 1.26; 0.375 m at 1.00 -> 0.38.
+        assert_eq!(
+            amount(1_255, 3, 1_000, 2, "ARS"),
+            Some(Decimal::new(1_255, 2))
+        );
+        assert_eq!(amount(125, 3, 1_010, 2, "UYU"), Some(Decimal::new(126, 2)));
+        assert_eq!(amount(375, 3, 100, 2, "PEN"), Some(Decimal::new(38, 2)));
+        assert_eq!(amount(1, 0, i64::MAX, 0, "ARS").map(|_| ()), Some(()));
     }
 }

@@ -70,6 +70,32 @@ pub struct Order {
     pub payment_due_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The lines' sum (`total` less shipping).
+    pub subtotal: Decimal,
+    /// What delivery costs; 0 without a shipping option (delivery arranged with the store).
+    pub shipping_price: Decimal,
+    /// `PICKUP`, `LOCAL_DELIVERY` or `COURIER`; `None` when no option was chosen.
+    pub shipping_kind: Option<String>,
+    pub shipping_name: Option<String>,
+    pub shipping_max_days: Option<i32>,
+    /// A copy of where the order goes, as it was at checkout.
+    pub delivery_address: Option<DeliveryJson>,
+    /// The value-added tax `total` includes; `None` for orders placed before it was kept.
+    pub tax_included: Option<Decimal>,
+}
+
+/// [`Delivery`] as the orders table keeps it (JSON; boxed, so an order stays small).
+pub type DeliveryJson = sqlx::types::Json<Box<Delivery>>;
+
+/// Where an order goes: a copy of the buyer's address, or of the store's pickup point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// The buyer's address as it was (none for pickup).
+    pub address: Option<crate::commerce::addresses::Address>,
+    /// Pickup: where and when.
+    pub pickup_address: Option<String>,
+    pub pickup_hours: Option<String>,
 }
 
 /// A line of an order: a copy of what was bought, at the price paid.

@@ -33,6 +33,10 @@ pub enum NodeKind {
     Session,
     /// An entry of the run-time search vocabulary (not a `Node`: admins list them).
     SearchVocabularyEntry,
+    /// A buyer's delivery address (not a `Node`: listed by `User.addresses`).
+    Address,
+    /// A store's shipping option (not a `Node`: listed by `Store.shippingOptions`).
+    ShippingOption,
 }
 
 impl NodeKind {
@@ -48,6 +52,8 @@ impl NodeKind {
             Self::Message => "Message",
             Self::Session => "Session",
             Self::SearchVocabularyEntry => "SearchVocabularyEntry",
+            Self::Address => "Address",
+            Self::ShippingOption => "ShippingOption",
         }
     }
 
@@ -63,6 +69,8 @@ impl NodeKind {
             "Message" => Self::Message,
             "Session" => Self::Session,
             "SearchVocabularyEntry" => Self::SearchVocabularyEntry,
+            "Address" => Self::Address,
+            "ShippingOption" => Self::ShippingOption,
             _ => return None,
         })
     }

@@ -106,6 +106,6 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
         NodeKind::Message => visible_message(rc, MessageId(n)).await?.map(Node::Message),
         // `decode` names users by public id and sessions by UUID, handled above.
         NodeKind::User | NodeKind::Session => None,
-        NodeKind::SearchVocabularyEntry => None,
+        NodeKind::SearchVocabularyEntry | NodeKind::Address | NodeKind::ShippingOption => None,
     })
 }

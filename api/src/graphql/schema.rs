@@ -13,9 +13,12 @@ use crate::catalogue::products::mutations::ProductMutations;
 use crate::catalogue::reviews::mutations::ReviewMutations;
 use crate::catalogue::stores::graphql::StoreQueries;
 use crate::catalogue::stores::mutations::StoreMutations;
+use crate::commerce::addresses::graphql::AddressMutations;
 use crate::commerce::carts::graphql::CartMutations;
+use crate::commerce::markets::graphql::{MarketMutations, MarketQueries};
 use crate::commerce::orders::graphql::{OrderMutations, OrderQueries};
 use crate::commerce::payments::graphql::PaymentMutations;
+use crate::commerce::shipping::graphql::ShippingMutations;
 use crate::conversations::graphql::ConversationQueries;
 use crate::conversations::mutations::ConversationMutations;
 use crate::graphql::node::NodeQueries;
@@ -37,6 +40,7 @@ pub struct Query(
     VocabularyQueries,
     ConversationQueries,
     OrderQueries,
+    MarketQueries,
 );
 
 /// The root mutation type.
@@ -53,6 +57,9 @@ pub struct Mutation(
     OrderMutations,
     PaymentMutations,
     VocabularyMutations,
+    MarketMutations,
+    AddressMutations,
+    ShippingMutations,
 );
 
 /// The executable schema type.

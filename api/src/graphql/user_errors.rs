@@ -65,6 +65,9 @@ pub enum UserErrorCode {
     EmailNotVerified,
     /// Orders still open (to buy or to sell) stand in the way, e.g. of deleting an account.
     OpenOrders,
+    /// A product of another market than the cart's: a cart buys in one market (one
+    /// currency) at a time.
+    OtherMarket,
 }
 
 impl UserErrorCode {

@@ -45,6 +45,9 @@ pub enum Event {
     /// An admin changed the search vocabulary (sent by a trigger on `search_vocabulary`):
     /// every process reloads it.
     VocabularyChanged,
+    /// An admin set an exchange rate (sent by a trigger on `exchange_rates`): every process
+    /// reloads the rates.
+    RatesChanged,
 }
 
 impl Event {
@@ -125,6 +128,8 @@ pub struct EventBus {
     conversations: Arc<Mutex<Conversations>>,
     /// Woken when the search vocabulary changed (one waiter: the housekeeping task).
     vocabulary: Arc<tokio::sync::Notify>,
+    /// Woken when an exchange rate was set (one waiter: the housekeeping task).
+    rates: Arc<tokio::sync::Notify>,
 }
 
 /// The channels of the conversations someone in this process follows.
@@ -153,6 +158,7 @@ impl EventBus {
             sessions,
             conversations: Arc::default(),
             vocabulary: Arc::default(),
+            rates: Arc::default(),
         }
     }
 
@@ -169,6 +175,11 @@ impl EventBus {
     /// Resolves when the search vocabulary changed since the last call returned.
     pub async fn vocabulary_changed(&self) {
         self.vocabulary.notified().await;
+    }
+
+    /// Resolves when an exchange rate was set since the last call returned.
+    pub async fn rates_changed(&self) {
+        self.rates.notified().await;
     }
 
     /// A receiver of the messages added to `conversation` from now on.
@@ -251,6 +262,7 @@ impl EventBus {
                 let _ = self.sessions.send(event);
             }
             Event::VocabularyChanged => self.vocabulary.notify_one(),
+            Event::RatesChanged => self.rates.notify_one(),
         }
     }
 }

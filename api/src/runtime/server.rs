@@ -516,6 +516,9 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     if let Err(error) = search.vocabulary.reload(db.pool()).await {
         tracing::warn!(%error, "could not load the search vocabulary");
     }
+    if let Err(error) = search.rates.reload(db.pool()).await {
+        tracing::warn!(%error, "could not load the exchange rates");
+    }
     let (closing, closing_rx) = tokio::sync::watch::channel(false);
     let state = http::AppState::new(
         db.clone(),
@@ -569,8 +572,10 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
                         state.cost_limiter.forget_idle();
                         // In case a vocabulary notice was lost while the listener reconnected.
                         reload_vocabulary(&state).await;
+                        reload_rates(&state).await;
                     }
                     () = state.events.vocabulary_changed() => reload_vocabulary(&state).await,
+                    () = state.events.rates_changed() => reload_rates(&state).await,
                     _ = every_hour.tick() => match mailer.sweep().await {
                         Ok(0) => {}
                         Ok(rows) => tracing::info!(rows, "swept old mail and account tokens"),
@@ -625,6 +630,13 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
 async fn reload_vocabulary(state: &http::AppState) {
     if let Err(error) = state.search.vocabulary.reload(state.db.pool()).await {
         tracing::warn!(%error, "could not reload the search vocabulary");
+    }
+}
+
+/// Reloads the exchange rates; on failure the last ones stay in use.
+async fn reload_rates(state: &http::AppState) {
+    if let Err(error) = state.search.rates.reload(state.db.pool()).await {
+        tracing::warn!(%error, "could not reload the exchange rates");
     }
 }
 

@@ -8,6 +8,7 @@ use textisur_search_index as index;
 use super::amount;
 use crate::catalogue::categories::Category;
 use crate::catalogue::stores::Store;
+use crate::commerce::markets::CurrencyCode;
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::{CategoryId, NodeKind, StoreId, encode};
 use crate::graphql::loaders::Loaders;
@@ -44,6 +45,12 @@ pub struct PriceRangeFacet {
     pub max: Option<Decimal>,
     /// How many products of the listing are priced in the range.
     pub count: i64,
+    /// The currency of `min` and `max`: the market's, or US dollars in a listing without a
+    /// market (prices converted at `exchangeRates`); null when no rate converts them.
+    pub currency: Option<CurrencyCode>,
+    /// Whether the bounds compare converted prices (a listing without a market), so a
+    /// product near a bound may fall on either side of it as rates move.
+    pub approximate: bool,
 }
 
 /// Counts over the whole match set; each facet ignores its own filter.
@@ -91,7 +98,12 @@ fn words(values: Vec<index::FacetCount>) -> Vec<FacetValue> {
 impl ProductFacets {
     /// Turns raw counts into GraphQL facets: ids become global ids, and labels come from
     /// the category and store loaders (one batch each).
-    pub async fn from_counts(counts: index::ProductFacets, loaders: &Loaders) -> ApiResult<Self> {
+    /// `prices`: the currency of the price ranges, and whether they are converted.
+    pub async fn from_counts(
+        counts: index::ProductFacets,
+        prices: (Option<CurrencyCode>, bool),
+        loaders: &Loaders,
+    ) -> ApiResult<Self> {
         let categories = join_all(counts.categories.iter().map(|c| async {
             let id = CategoryId(c.value.parse().unwrap_or_default());
             let category = loaders.by_id::<Category>().load_one(id).await?;
@@ -131,6 +143,8 @@ impl ProductFacets {
                     min: b.min_cents.map(amount),
                     max: b.max_cents.map(amount),
                     count: b.count as i64,
+                    currency: prices.0,
+                    approximate: prices.1,
                 })
                 .collect(),
             approximate: counts.approximate,

@@ -7,6 +7,7 @@ use textisur_search_index as index;
 use crate::catalogue::categories::{self, Category};
 use crate::catalogue::products::Product;
 use crate::catalogue::stores::Store;
+use crate::commerce::markets::Market;
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::ApiError;
 use crate::graphql::ids::{ProductId, StoreId};
@@ -81,6 +82,8 @@ impl SearchQueries {
             desc = "Most suggestions to return: default 8, at most 20. Completed queries come first, then at most 2 categories, then stores and products."
         )]
         first: i32,
+        #[graphql(desc = "Only stores and products of this market (country). Null: every market.")]
+        market: Option<Market>,
     ) -> Result<Vec<Suggestion>> {
         if !(0..=MAX_SUGGESTIONS).contains(&first) {
             return Err(ApiError::bad_input(crate::tr!(
@@ -107,7 +110,8 @@ impl SearchQueries {
             return Ok(Vec::new());
         };
         let typed = prefix.clone();
-        let found = super::blocking(move || index.suggest(&typed, first)).await?;
+        let found =
+            super::blocking(move || index.suggest(&typed, market.map(Market::code), first)).await?;
         // Warm the loaders with every id at once: one statement per kind.
         let ids = |kind| {
             found

@@ -327,6 +327,56 @@ const TABLE: &[Row] = &[
         query: "query($seller: ID!) { node(id: $seller) { ... on User { store { id } } } }",
     },
     Row {
+        name: "Mutation.setExchangeRate",
+        expected: [U, F, F, F, F, A],
+        query: "mutation { setExchangeRate(input: {currency: CLP, unitsPerUsd: \"950\", source: \"matriz\"}) { rate { currency } } }",
+    },
+    Row {
+        name: "User.addresses",
+        expected: [F, A, F, F, F, A],
+        query: "query($buyer: ID!) { node(id: $buyer) { ... on User { addresses { id } } } }",
+    },
+    Row {
+        // Everyone signed in keeps their own addresses (this one is invalid: a user error).
+        name: "Mutation.addAddress",
+        expected: [U, A, A, A, A, A],
+        query: "mutation { addAddress(input: {country: AR, recipient: \"Ana\", phone: \"1\", region: \"x\", city: \"x\", street: \"x\", number: \"1\"}) { userErrors { code } } }",
+    },
+    Row {
+        // Another user's address is NOT_FOUND (a user error) for everyone but its owner.
+        name: "Mutation.updateAddress",
+        expected: [U, A, A, A, A, A],
+        query: "mutation($address: ID!) { updateAddress(id: $address, input: {country: AR, recipient: \"Ana\", phone: \"1\", region: \"x\", city: \"x\", street: \"x\", number: \"1\"}) { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.setDefaultAddress",
+        expected: [U, A, A, A, A, A],
+        query: "mutation($address: ID!) { setDefaultAddress(id: $address) { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.deleteAddress",
+        expected: [U, A, A, A, A, A],
+        query: "mutation { deleteAddress(id: \"QWRkcmVzczo5OTk5OTk\") { userErrors { code } } }",
+    },
+    Row {
+        // The store's seller and admins (this input is invalid: a user error, allowed).
+        name: "Mutation.createShippingOption",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($store: ID!) { createShippingOption(storeId: $store, input: {kind: PICKUP, name: \"\", estimatedDays: 1}) { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.updateShippingOption",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($shippingOption: ID!) { updateShippingOption(id: $shippingOption, input: {kind: PICKUP, name: \"\", estimatedDays: 1}) { userErrors { code } } }",
+    },
+    Row {
+        // Once its seller deleted the option, it is NOT_FOUND (a user error) for the callers
+        // after: the other seller's refusal is `updateShippingOption`'s row (the same check).
+        name: "Mutation.deleteShippingOption",
+        expected: [U, F, F, A, A, A],
+        query: "mutation($spareShippingOption: ID!) { deleteShippingOption(id: $spareShippingOption) { userErrors { code } } }",
+    },
+    Row {
         name: "Store.owner",
         expected: [F, F, F, A, F, A],
         query: "query($store: ID!) { node(id: $store) { ... on Store { owner { id } } } }",
@@ -507,6 +557,32 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
                 .to_string(),
         );
     }
+    let mut options = Vec::new();
+    for _ in 0..2 {
+        let option: i64 = sqlx::query_scalar!(
+            "INSERT INTO shipping_options (store_id, kind, name, price, pickup_address, min_days, max_days)
+             SELECT id, 'PICKUP', 'Retiro', 0, 'Local', 0, 1 FROM stores WHERE slug = 'tienda-vendedora'
+             RETURNING id",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .expect("shipping option");
+        options.push(textisur_api::graphql::ids::encode(
+            textisur_api::graphql::ids::NodeKind::ShippingOption,
+            option,
+        ));
+    }
+    let address: i64 = sqlx::query_scalar!(
+        "INSERT INTO addresses (user_id, country_code, recipient, phone, region, city, street, number, is_default)
+         VALUES ($1, 'AR', 'Víctima', '+541145678901', 'Córdoba', 'Córdoba', 'Colón', '100', true)
+         RETURNING id",
+        victim.row_id()
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("address");
+    let address =
+        textisur_api::graphql::ids::encode(textisur_api::graphql::ids::NodeKind::Address, address);
     let callers: [Option<&Account>; 6] = [
         None,
         Some(&buyer),
@@ -531,6 +607,9 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
                 "conversation": conversation,
                 "order": orders[0],
                 "pendingOrder": orders[1],
+                "shippingOption": options[0],
+                "spareShippingOption": options[1],
+                "address": address,
             });
             let used: Value = variables
                 .as_object()

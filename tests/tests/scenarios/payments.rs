@@ -69,7 +69,7 @@ async fn a_signed_webhook_confirmed_by_the_providers_api_pays_the_order_and_noth
     let number = placed["number"].as_str().expect("number");
     assert_eq!(
         placed["total"],
-        json!({ "amount": "2469.00", "currencyCode": "CLP" })
+        json!({ "amount": "2469", "currencyCode": "CLP" })
     );
 
     // The link, made as the seller (the collector), with the marketplace's 10 %.

@@ -65,6 +65,10 @@ fn contract_names_are_present() {
         "scalar Decimal",
         "scalar DateTime",
         "enum ProductUnit",
+        "enum Market",
+        "type Address",
+        "type ShippingOption",
+        "input CheckoutDeliveryInput",
     ] {
         assert!(sdl.contains(needle), "schema lacks `{needle}`");
     }
@@ -74,9 +78,29 @@ fn contract_names_are_present() {
         (
             "Query",
             "products",
-            "products(query: String, filter: ProductFilter, sort: ProductSort! = RELEVANCE, first: Int = 20, after: String, consistencyToken: String): ProductSearchConnection!",
+            "products(query: String, filter: ProductFilter, sort: ProductSort! = RELEVANCE, first: Int = 20, after: String, consistencyToken: String, market: Market): ProductSearchConnection!",
         ),
         ("Query", "categories", "categories: [Category!]!"),
+        (
+            "Query",
+            "suggest",
+            "suggest(prefix: String!, first: Int! = 8, market: Market): [Suggestion!]!",
+        ),
+        (
+            "Mutation",
+            "checkout",
+            "checkout(idempotencyKey: String!, delivery: [CheckoutDeliveryInput!]): CheckoutPayload!",
+        ),
+        (
+            "Mutation",
+            "setDefaultAddress",
+            "setDefaultAddress(id: ID!): AddressPayload!",
+        ),
+        (
+            "Mutation",
+            "deleteAddress",
+            "deleteAddress(id: ID!): DeleteAddressPayload!",
+        ),
     ] {
         assert_eq!(
             signature(&sdl, type_name, field).as_deref(),

@@ -689,10 +689,7 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     let data = r.run(Some(buyer), "AddToCart", variables).await;
     no_user_errors(&data, "addToCart");
     let data = r.run(Some(buyer), "Cart", json!({})).await;
-    assert_eq!(
-        data["me"]["cart"]["subtotal"]["amount"], "23800.00",
-        "{data}"
-    );
+    assert_eq!(data["me"]["cart"]["subtotal"]["amount"], "23800", "{data}");
     let variables = json!({ "idempotencyKey": "selling-1" });
     let data = r.run(Some(buyer), "Checkout", variables).await;
     let orders = no_user_errors(&data, "checkout")["orders"].clone();

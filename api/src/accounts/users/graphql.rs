@@ -14,6 +14,7 @@ use async_graphql::Guard;
 use crate::accounts::users::UserByPublicIdLoader;
 use crate::catalogue::stores::Store;
 use crate::catalogue::stores::StoreByOwnerLoader;
+use crate::commerce::addresses::Address;
 use crate::commerce::carts::graphql::Cart;
 use crate::commerce::orders::db::OrderOwner;
 use crate::commerce::orders::graphql::OrderConnection;
@@ -121,6 +122,15 @@ impl User {
         SelfOrAdmin(self.id).check(ctx).await?;
         let rc = RequestContext::of(ctx);
         Ok(Some(conversations_of(rc, self.id, first, after).await?))
+    }
+
+    /// Where the user has orders delivered, the default first. Restricted: the user and
+    /// admins.
+    async fn addresses(&self, ctx: &Context<'_>) -> Result<Option<Vec<Address>>> {
+        SelfOrAdmin(self.id).check(ctx).await?;
+        Ok(Some(
+            crate::commerce::addresses::of_user(&RequestContext::of(ctx).db, self.id).await?,
+        ))
     }
 
     /// What the user is about to buy. Restricted: the user and admins.

@@ -110,6 +110,8 @@ pub async fn list(
     let mut qb = QueryBuilder::<Postgres>::new("SELECT * FROM (");
     push_match_set(&mut qb, listing, Filters::All, |qb, branch| {
         qb.push(columns!()).push(", ");
+        push_price(qb, listing);
+        qb.push(" AS sort_price, ");
         match branch {
             Branch::Words(words) if ranked => {
                 qb.push("ts_rank_cd(p.search_document, ");
@@ -129,8 +131,8 @@ pub async fn list(
     let (key, descending) = match listing.sort {
         ProductSort::Relevance if ranked => ("s.rank", true),
         ProductSort::Relevance | ProductSort::Popular => ("s.sales_count", true),
-        ProductSort::PriceAsc => ("s.price", false),
-        ProductSort::PriceDesc => ("s.price", true),
+        ProductSort::PriceAsc => ("s.sort_price", false),
+        ProductSort::PriceDesc => ("s.sort_price", true),
         ProductSort::Newest => ("s.created_at", true),
         ProductSort::TopRated => ("s.rating", true),
     };
@@ -231,9 +233,33 @@ fn push_match_set(
     push_filters(qb, listing, filters);
 }
 
+/// Pushes the price a listing compares, as a `numeric`: the product's own, or without a
+/// market its conversion to US dollars, rounded to whole cents exactly as the index rounds
+/// it (`textisur_search_index::Conversion`); NULL for a currency without a rate.
+pub(super) fn push_price(qb: &mut QueryBuilder<Postgres>, listing: &ProductListing) {
+    let Some(conversion) = listing.conversion else {
+        qb.push("p.price");
+        return;
+    };
+    qb.push("(round((p.price * 100)::float8 * CASE p.currency_code");
+    for market in crate::commerce::markets::Market::ALL {
+        let factor = conversion.factor(market.code());
+        qb.push(" WHEN ")
+            .push_bind(market.currency().as_str())
+            .push(" THEN ")
+            .push_bind(factor)
+            .push("::float8");
+    }
+    qb.push(" END)::numeric / 100)");
+}
+
 /// Pushes the `WHERE` clause of `filters`.
 fn push_filters(qb: &mut QueryBuilder<Postgres>, listing: &ProductListing, filters: Filters) {
     qb.push(" WHERE p.status = 'ACTIVE'");
+    if let Some(market) = listing.market {
+        qb.push(" AND p.currency_code = ")
+            .push_bind(market.currency().as_str());
+    }
     if listing.in_stock {
         qb.push(" AND p.stock >= p.min_quantity");
     }
@@ -306,10 +332,14 @@ fn push_facet_condition(
         FacetFilter::Price => {
             qb.push("(TRUE");
             if let Some(min) = listing.min_price {
-                qb.push(" AND p.price >= ").push_bind(min);
+                qb.push(" AND ");
+                push_price(qb, listing);
+                qb.push(" >= ").push_bind(min);
             }
             if let Some(max) = listing.max_price {
-                qb.push(" AND p.price <= ").push_bind(max);
+                qb.push(" AND ");
+                push_price(qb, listing);
+                qb.push(" <= ").push_bind(max);
             }
             qb.push(")");
         }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 
 use futures::future::join_all;
 
@@ -22,6 +23,7 @@ use crate::catalogue::reviews::ReviewPageLoader;
 use crate::catalogue::reviews::graphql::ReviewConnection;
 use crate::catalogue::reviews::{ReviewCursor, ReviewPageKey};
 use crate::catalogue::stores::Store;
+use crate::commerce::markets::{ConvertedMoney, Market};
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{CategoryId, ProductId, StoreId};
@@ -107,18 +109,22 @@ impl ProductQueries {
             desc = "A `consistencyToken` from a mutation: the answer includes that write (waits up to a second for the index, then asks PostgreSQL)."
         )]
         consistency_token: Option<String>,
+        #[graphql(
+            desc = "Only the products of this market's stores: prices, price bounds, price sorts and price ranges are then all in its currency. Null: every market, with price bounds in US dollars and price sorts and ranges by prices converted to US dollars at `exchangeRates` (approximate)."
+        )]
+        market: Option<Market>,
     ) -> Result<ProductSearchConnection> {
-        let listing = listing_from_args(query, filter, sort, None)?;
+        let rc = RequestContext::of(ctx);
+        let mut listing = listing_from_args(query, filter, sort, None)?;
+        listing.market = market;
+        if market.is_none() {
+            listing.conversion = rc.search.rates.conversion();
+        }
         let token = search::parse_token(consistency_token.as_deref())?;
-        Ok(ProductSearchConnection::fetch(
-            RequestContext::of(ctx),
-            listing,
-            first,
-            after,
-            Wants::of(ctx),
-            token,
+        Ok(
+            ProductSearchConnection::fetch(rc, listing, first, after, Wants::of(ctx), token)
+                .await?,
         )
-        .await?)
     }
 }
 
@@ -211,6 +217,8 @@ pub fn listing_from_args(
         material_keys: facet_keys(filter.materials),
         color_keys: facet_keys(filter.colors),
         size_keys: facet_keys(filter.sizes),
+        market: None,
+        conversion: None,
         min_price: filter.min_price,
         max_price: filter.max_price,
         in_stock: filter.in_stock.unwrap_or(false),
@@ -368,7 +376,9 @@ impl ProductSearchConnection {
             });
         }
         let facets = match page.facets {
-            Some(counts) => Some(ProductFacets::from_counts(counts, &rc.loaders).await?),
+            Some(counts) => Some(
+                ProductFacets::from_counts(counts, listing.price_currency(), &rc.loaders).await?,
+            ),
             None => None,
         };
         Ok(Self {
@@ -468,7 +478,10 @@ impl ProductSearchConnection {
             Source::Postgres => {
                 let rc = RequestContext::of(ctx);
                 let counts = db::facet_counts::facets(&rc.db, &self.listing).await?;
-                Ok(ProductFacets::from_counts(counts, &rc.loaders).await?)
+                Ok(
+                    ProductFacets::from_counts(counts, self.listing.price_currency(), &rc.loaders)
+                        .await?,
+                )
             }
         }
     }
@@ -577,6 +590,25 @@ impl Product {
             amount: self.price,
             currency_code: self.currency_code.clone(),
         }
+    }
+
+    /// The price of one unit converted to US dollars at the current `exchangeRates`, as
+    /// listings without a market compare it: approximate, for comparing across markets
+    /// (buyers pay `price`). Null when the product's currency has no rate.
+    async fn reference_price(&self, ctx: &Context<'_>) -> Option<ConvertedMoney> {
+        let rates = &RequestContext::of(ctx).search.rates;
+        let market = Market::of_currency(&self.currency_code)?;
+        let cents = self
+            .price
+            .checked_mul(Decimal::ONE_HUNDRED)?
+            .trunc()
+            .to_i64()?;
+        let converted = rates.conversion()?.convert(market.code(), cents)?;
+        Some(ConvertedMoney {
+            amount: Decimal::new(i64::from_f64(converted)?, 2),
+            currency: crate::commerce::markets::REFERENCE_CURRENCY,
+            approximate: true,
+        })
     }
 
     /// The unit the product is sold in: of `price`, `stock` and every quantity.

@@ -95,6 +95,10 @@ fn push_matches(qb: &mut QueryBuilder<Postgres>, listing: &StoreListing) {
         qb.push(" OR st.city ILIKE ").push_bind(pattern.clone());
         qb.push(" OR st.region ILIKE ").push_bind(pattern).push(")");
     }
+    if let Some(market) = listing.market {
+        qb.push(" AND st.country_code = ")
+            .push_bind(market.country());
+    }
     qb.push(") s WHERE true");
     if let Some(radius) = listing.radius_km {
         qb.push(" AND s.distance_km <= ").push_bind(radius);

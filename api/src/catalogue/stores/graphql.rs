@@ -8,12 +8,14 @@ use crate::accounts::users::User;
 use crate::catalogue::products::graphql::{ProductSearchConnection, Wants, listing_from_args};
 use crate::catalogue::products::{ProductFilter, ProductSort};
 use crate::catalogue::stores::StoreProductCountLoader;
+use crate::commerce::markets::{CountryCode, CurrencyCode, Market};
 use crate::commerce::orders::db::OrderOwner;
 use crate::commerce::orders::graphql::OrderConnection;
+use crate::commerce::shipping::ShippingOption;
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::guards::SelfOrAdmin;
-use crate::graphql::ids::StoreId;
+use crate::graphql::ids::{NodeKind, StoreId, decode_row};
 use crate::graphql::pagination::{Page, PageInfo, decode_cursor, encode_cursor, page_size};
 use async_graphql::Guard;
 
@@ -49,6 +51,7 @@ impl StoreQueries {
     }
 
     /// Stores by name or city, or by distance from `near` (nearest first).
+    #[allow(clippy::too_many_arguments)]
     async fn stores(
         &self,
         ctx: &Context<'_>,
@@ -73,8 +76,11 @@ impl StoreQueries {
             desc = "The `endCursor` of the previous page of the same listing; the page starts after it."
         )]
         after: Option<String>,
+        #[graphql(desc = "Only the stores of this market (country). Null: every market.")]
+        market: Option<Market>,
     ) -> Result<StoreSearchConnection> {
-        let listing = store_listing(query, near, radius_km)?;
+        let mut listing = store_listing(query, near, radius_km)?;
+        listing.market = market;
         let first = page_size(first)?;
         let cursor: Option<StoreCursor> = after.as_deref().map(decode_cursor).transpose()?;
         let rc = RequestContext::of(ctx);
@@ -131,6 +137,7 @@ fn store_listing(
         ))),
         _ => Ok(StoreListing {
             text,
+            market: None,
             near: near.map(|p| (p.lat, p.lon)),
             radius_km,
         }),
@@ -177,6 +184,7 @@ impl StoreSearchConnection {
         };
         let query = textisur_search_index::StoreQuery {
             text: listing.text.clone(),
+            market: listing.market.map(Market::code),
             near: listing.near,
             radius_km: listing.radius_km,
             after: after.map(|(value, id)| textisur_search_index::SortKey {
@@ -340,6 +348,28 @@ impl Store {
         &self.currency_code
     }
 
+    /// The store's country: the market it sells in.
+    async fn country(&self) -> Result<CountryCode> {
+        CountryCode::parse(&self.country_code).ok_or_else(|| {
+            ApiError::Internal(format!(
+                "store {} has country {}",
+                self.id.0, self.country_code
+            ))
+            .into()
+        })
+    }
+
+    /// The currency the store prices in: its market's.
+    async fn currency(&self) -> Result<CurrencyCode> {
+        CurrencyCode::parse(&self.currency_code).ok_or_else(|| {
+            ApiError::Internal(format!(
+                "store {} has currency {}",
+                self.id.0, self.currency_code
+            ))
+            .into()
+        })
+    }
+
     /// Where the store is; null when the seller gave no location.
     async fn location(&self) -> Option<GeoPoint> {
         Some(GeoPoint {
@@ -408,7 +438,9 @@ impl Store {
         )]
         after: Option<String>,
     ) -> Result<ProductSearchConnection> {
-        let listing = listing_from_args(query, filter, sort, Some(self.id))?;
+        let mut listing = listing_from_args(query, filter, sort, Some(self.id))?;
+        // One store prices in one currency: its market's.
+        listing.market = Market::of_country(&self.country_code);
         Ok(ProductSearchConnection::fetch(
             RequestContext::of(ctx),
             listing,
@@ -418,6 +450,39 @@ impl Store {
             None,
         )
         .await?)
+    }
+
+    /// How the store delivers: its active shipping options, priced in its currency. With
+    /// `addressId` (an address of the caller's), only those that reach it (pickup always
+    /// does); an address that is not the caller's reaches nothing.
+    async fn shipping_options(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One of the caller's addresses (`User.addresses`).")] address_id: Option<
+            ID,
+        >,
+    ) -> Result<Vec<ShippingOption>> {
+        let rc = RequestContext::of(ctx);
+        let options = crate::commerce::shipping::of_store(&rc.db, self.id).await?;
+        let Some(address_id) = address_id else {
+            return Ok(options);
+        };
+        let address = match (
+            rc.viewer.user_id(),
+            decode_row(&address_id, NodeKind::Address),
+        ) {
+            (Some(user), Some(row)) => {
+                crate::commerce::addresses::owned(rc.db.executor(), user, row).await?
+            }
+            _ => None,
+        };
+        Ok(match address {
+            Some(address) => options
+                .into_iter()
+                .filter(|o| o.reaches(Some(&address)))
+                .collect(),
+            None => Vec::new(),
+        })
     }
 
     /// The seller who runs the store. Restricted: the owner and admins.

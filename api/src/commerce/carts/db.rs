@@ -109,6 +109,32 @@ pub async fn change_line(
                 crate::tr!("cart-full", max = MAX_LINES),
             )));
         }
+        // A cart buys in one market: its orders are paid in one currency, and delivered
+        // within one country.
+        let other = sqlx::query_scalar!(
+            "SELECT p.currency_code FROM cart_lines l JOIN products p ON p.id = l.product_id
+             WHERE l.user_id = $1 AND p.currency_code <> $2 LIMIT 1",
+            user.0,
+            product.currency_code
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(other) = other {
+            let market = |currency: &str| {
+                crate::commerce::markets::Market::of_currency(currency)
+                    .map_or_else(|| currency.to_owned(), |m| m.country().to_owned())
+            };
+            return Ok(Err(UserError::at(
+                &["productId"],
+                UserErrorCode::OtherMarket,
+                crate::tr!(
+                    "cart-other-market",
+                    product = product.name.as_str(),
+                    market = market(&product.currency_code),
+                    cart = market(&other),
+                ),
+            )));
+        }
     }
     sqlx::query!(
         "INSERT INTO cart_lines (user_id, product_id, quantity, price_at_add, stock_at_add)

@@ -59,8 +59,12 @@ impl CartLineView {
 
     /// The quantity at the product's current price.
     async fn line_total(&self) -> Result<Money> {
-        let amount = line_amount(self.line.quantity, self.product.price)
-            .ok_or_else(|| ApiError::Internal("cart line total overflows".to_owned()))?;
+        let amount = line_amount(
+            self.line.quantity,
+            self.product.price,
+            &self.product.currency_code,
+        )
+        .ok_or_else(|| ApiError::Internal("cart line total overflows".to_owned()))?;
         Ok(Money {
             amount,
             currency_code: self.product.currency_code.clone(),
@@ -177,7 +181,7 @@ impl Cart {
         let mut sums: BTreeMap<&str, Decimal> = BTreeMap::new();
         for (line, product) in &self.lines {
             let sum = sums.entry(&product.currency_code).or_default();
-            *sum = line_amount(line.quantity, product.price)
+            *sum = line_amount(line.quantity, product.price, &product.currency_code)
                 .and_then(|amount| sum.checked_add(amount))
                 .ok_or_else(|| ApiError::Internal("cart subtotal overflows".to_owned()))?;
         }

@@ -17,10 +17,13 @@ use sha2::{Digest, Sha256};
 use super::db::query_orders;
 use super::expiry::OrdersConfig;
 use super::mail::OrderNews;
-use super::{Order, OrderStatus};
+use super::{Delivery, Order, OrderStatus};
 use crate::catalogue::products::db::query_products;
 use crate::catalogue::products::{Product, ProductUnit};
+use crate::commerce::addresses;
 use crate::commerce::carts::{check_quantity, line_amount};
+use crate::commerce::money;
+use crate::commerce::shipping::{self, ShippingKind, ShippingOption};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{OrderId, ProductId, StoreId, UserId};
 use crate::graphql::user_errors::{UserError, UserErrorCode};
@@ -36,13 +39,205 @@ struct TakenLine {
     quantity: Decimal,
 }
 
-/// The fingerprint of a cart: its products and quantities, in product order.
-fn cart_hash(lines: &[(ProductId, Decimal)]) -> Vec<u8> {
+/// How the buyer wants one store's order delivered: a shipping option of that store, and
+/// an address of theirs (none for pickup).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryChoice {
+    pub store: StoreId,
+    /// A shipping option's row id.
+    pub option: i64,
+    /// An address's row id.
+    pub address: Option<i64>,
+    /// Where the choice was given (`delivery`, its index), for user errors.
+    pub index: usize,
+}
+
+/// The fingerprint of a checkout request: its products and quantities, in product order,
+/// then the delivery chosen (nothing more when none was, so keys recorded before delivery
+/// existed still match their retries).
+fn cart_hash(lines: &[(ProductId, Decimal)], delivery: &[DeliveryChoice]) -> Vec<u8> {
     let mut hasher = Sha256::new();
     for (product, quantity) in lines {
         hasher.update(format!("{}:{};", product.0, quantity.normalize()));
     }
+    let mut choices: Vec<_> = delivery
+        .iter()
+        .map(|d| (d.store.0, d.option, d.address))
+        .collect();
+    choices.sort_unstable();
+    for (store, option, address) in choices {
+        hasher.update(format!("d{store}:{option}:{address:?};"));
+    }
     hasher.finalize().to_vec()
+}
+
+/// What one store's order gets for delivery.
+struct Shipping {
+    option: Option<ShippingOption>,
+    price: Decimal,
+    delivery: Option<Delivery>,
+}
+
+/// Works out each store's delivery from the buyer's choices, under checkout's transaction:
+/// a store with active shipping options needs a choice, one without needs none (delivery
+/// is then arranged with the store, at no price here); every choice must name a store of
+/// the cart, one of its active options, and, unless it is pickup, an address of the buyer's
+/// that the option reaches. User errors name the option or store at fault.
+async fn shipping_of(
+    tx: &mut sqlx::PgConnection,
+    buyer: UserId,
+    by_store: &BTreeMap<StoreId, Vec<&TakenLine>>,
+    delivery: &[DeliveryChoice],
+) -> ApiResult<Result<BTreeMap<StoreId, Shipping>, Vec<UserError>>> {
+    let mut errors = Vec::new();
+    let at = |index: usize, field: &str, code: UserErrorCode, message: String| {
+        UserError::at(&["delivery", &index.to_string(), field], code, message)
+    };
+    for choice in delivery {
+        if !by_store.contains_key(&choice.store) {
+            errors.push(at(
+                choice.index,
+                "storeId",
+                UserErrorCode::NotFound,
+                crate::tr!("checkout-delivery-store-not-in-cart"),
+            ));
+        } else if delivery.iter().filter(|d| d.store == choice.store).count() > 1 {
+            errors.push(at(
+                choice.index,
+                "storeId",
+                UserErrorCode::Invalid,
+                crate::tr!("checkout-delivery-store-twice"),
+            ));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (store, lines) in by_store {
+        let store_name = sqlx::query_scalar!("SELECT name FROM stores WHERE id = $1", store.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        let Some(choice) = delivery.iter().find(|d| d.store == *store) else {
+            let offered = sqlx::query_scalar!(
+                r#"SELECT count(*) AS "n!" FROM shipping_options WHERE store_id = $1 AND active"#,
+                store.0
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            if offered > 0 {
+                errors.push(UserError::at(
+                    &["delivery"],
+                    UserErrorCode::Required,
+                    crate::tr!("checkout-delivery-required", store = store_name.as_str()),
+                ));
+            }
+            out.insert(
+                *store,
+                Shipping {
+                    option: None,
+                    price: Decimal::ZERO,
+                    delivery: None,
+                },
+            );
+            continue;
+        };
+        let option = shipping::by_id(&mut *tx, choice.option)
+            .await?
+            .filter(|o| o.store_id == *store && o.active);
+        let Some(option) = option else {
+            errors.push(at(
+                choice.index,
+                "shippingOptionId",
+                UserErrorCode::NotFound,
+                crate::tr!(
+                    "checkout-delivery-option-not-found",
+                    store = store_name.as_str()
+                ),
+            ));
+            continue;
+        };
+        let pickup = option.shipping_kind() == Some(ShippingKind::Pickup);
+        let address = match choice.address {
+            Some(id) => {
+                let found = addresses::owned(&mut *tx, buyer, id).await?;
+                if found.is_none() {
+                    errors.push(at(
+                        choice.index,
+                        "addressId",
+                        UserErrorCode::NotFound,
+                        crate::tr!("address-not-found"),
+                    ));
+                    continue;
+                }
+                found
+            }
+            None if pickup => None,
+            None => {
+                errors.push(at(
+                    choice.index,
+                    "addressId",
+                    UserErrorCode::Required,
+                    crate::tr!(
+                        "checkout-delivery-address-required",
+                        option = option.name.as_str()
+                    ),
+                ));
+                continue;
+            }
+        };
+        if !option.reaches(address.as_ref()) {
+            let place = address
+                .as_ref()
+                .map(|a| format!("{}, {} ({})", a.city, a.region, a.country_code))
+                .unwrap_or_default();
+            errors.push(at(
+                choice.index,
+                "shippingOptionId",
+                UserErrorCode::Invalid,
+                crate::tr!(
+                    "checkout-delivery-not-reached",
+                    option = option.name.as_str(),
+                    place = place,
+                ),
+            ));
+            continue;
+        }
+        let ids: Vec<i64> = lines.iter().map(|l| l.product.id.0).collect();
+        let weights: BTreeMap<i64, i32> = sqlx::query!(
+            "SELECT id, weight_grams FROM products WHERE id = ANY($1)",
+            &ids
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.id, r.weight_grams?)))
+        .collect();
+        let grams = lines
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, l| {
+                let each = Decimal::from(weights.get(&l.product.id.0).copied().unwrap_or(0));
+                sum.checked_add(l.quantity.checked_mul(each)?)
+            })
+            .ok_or_else(|| ApiError::Internal("order weight overflows".to_owned()))?;
+        let price = shipping::quote(&option, grams)
+            .ok_or_else(|| ApiError::Internal("shipping price overflows".to_owned()))?;
+        let delivery = Delivery {
+            address: if pickup { None } else { address },
+            pickup_address: option.pickup_address.clone(),
+            pickup_hours: option.pickup_hours.clone(),
+        };
+        out.insert(
+            *store,
+            Shipping {
+                option: Some(option),
+                price,
+                delivery: Some(delivery),
+            },
+        );
+    }
+    Ok(if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    })
 }
 
 fn key_error(message: String) -> Vec<UserError> {
@@ -62,6 +257,7 @@ pub async fn checkout(
     buyer: UserId,
     key: &str,
     config: &OrdersConfig,
+    delivery: &[DeliveryChoice],
 ) -> ApiResult<Result<Vec<Order>, Vec<UserError>>> {
     if !KEY_LENGTH.contains(&key.chars().count()) {
         return Ok(Err(key_error(crate::tr!(
@@ -100,7 +296,7 @@ pub async fn checkout(
     .into_iter()
     .map(|row| (row.product_id, row.quantity))
     .collect();
-    let hash = cart_hash(&lines);
+    let hash = cart_hash(&lines, delivery);
     if let Some((stored_hash, order_ids)) = stored {
         tx.rollback().await?;
         // The cart a successful checkout emptied, or the same cart again: a retry.
@@ -197,6 +393,34 @@ pub async fn checkout(
             ),
         )]));
     }
+    // One market per cart (`addToCart` keeps it so; a cart from before the rule is checked
+    // here): its orders are paid in one currency.
+    let currencies: std::collections::BTreeSet<&str> = taken
+        .iter()
+        .map(|l| l.product.currency_code.as_str())
+        .collect();
+    if currencies.len() > 1 {
+        tx.rollback().await?;
+        return Ok(Err(vec![UserError::at(
+            &["cart"],
+            UserErrorCode::OtherMarket,
+            crate::tr!("checkout-cart-mixes-markets"),
+        )]));
+    }
+    let mut by_store: BTreeMap<StoreId, Vec<&TakenLine>> = BTreeMap::new();
+    for line in &taken {
+        by_store
+            .entry(line.product.store_id)
+            .or_default()
+            .push(line);
+    }
+    let mut shipping = match shipping_of(&mut tx, buyer, &by_store, delivery).await? {
+        Ok(shipping) => shipping,
+        Err(errors) => {
+            tx.rollback().await?;
+            return Ok(Err(errors));
+        }
+    };
     for line in &taken {
         sqlx::query!(
             "UPDATE products SET stock = stock - $2, sales_count = sales_count + 1,
@@ -209,35 +433,48 @@ pub async fn checkout(
         .await?;
     }
 
-    let mut by_store: BTreeMap<StoreId, Vec<&TakenLine>> = BTreeMap::new();
-    for line in &taken {
-        by_store
-            .entry(line.product.store_id)
-            .or_default()
-            .push(line);
-    }
     let mut orders = Vec::with_capacity(by_store.len());
     for (store, lines) in by_store {
         let overflow = || ApiError::Internal("order total overflows".to_owned());
+        let currency = &lines[0].product.currency_code;
         let totals: Vec<Decimal> = lines
             .iter()
-            .map(|l| line_amount(l.quantity, l.product.price).ok_or_else(overflow))
+            .map(|l| line_amount(l.quantity, l.product.price, currency).ok_or_else(overflow))
             .collect::<ApiResult<_>>()?;
-        let total = totals
+        let subtotal = totals
             .iter()
             .try_fold(Decimal::ZERO, |sum, t| sum.checked_add(*t))
             .ok_or_else(overflow)?;
+        let delivery = shipping.remove(&store).unwrap_or(Shipping {
+            option: None,
+            price: Decimal::ZERO,
+            delivery: None,
+        });
+        let total = subtotal.checked_add(delivery.price).ok_or_else(overflow)?;
+        let option = delivery.option.as_ref();
         let order = query_orders!(
             "INSERT INTO orders
-                 (buyer_id, store_id, total, currency_code, idempotency_key, payment_due_at)
-             VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6)) RETURNING",
+                 (buyer_id, store_id, total, currency_code, idempotency_key, payment_due_at,
+                  subtotal, shipping_price, shipping_option_id, shipping_kind, shipping_name,
+                  shipping_max_days, delivery_address, tax_included)
+             VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6),
+                     $7, $8, $9, $10, $11, $12, $13, $14) RETURNING",
             "",
             buyer.0,
             store.0,
             total,
-            &lines[0].product.currency_code,
+            currency,
             key,
-            config.payment_timeout.as_secs_f64()
+            config.payment_timeout.as_secs_f64(),
+            subtotal,
+            delivery.price,
+            option.map(|o| o.id),
+            option.map(|o| o.kind.clone()),
+            option.map(|o| o.name.clone()),
+            option.map(|o| o.max_days),
+            delivery.delivery.map(|d| sqlx::types::Json(Box::new(d)))
+                as Option<super::DeliveryJson>,
+            money::tax_included(total, currency)
         )
         .fetch_one(&mut *tx)
         .await?;

@@ -26,7 +26,11 @@ macro_rules! query_orders {
                     buyer_id AS "buyer_id: crate::graphql::ids::UserId",
                     store_id AS "store_id: crate::graphql::ids::StoreId",
                     status AS "status: crate::commerce::orders::OrderStatus",
-                    total, currency_code, payment_due_at, created_at, updated_at "#
+                    total, currency_code, payment_due_at, created_at, updated_at,
+                    COALESCE(subtotal, total) AS "subtotal!", shipping_price, shipping_kind,
+                    shipping_name, shipping_max_days,
+                    delivery_address AS "delivery_address: crate::commerce::orders::DeliveryJson",
+                    tax_included "#
                 + $tail $(+ $more)*
             $(, $arg)*
         )

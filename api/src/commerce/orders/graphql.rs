@@ -3,11 +3,11 @@
 //! An order is visible to its buyer, the seller of its store and admins; to anyone else it
 //! is `null` with a `FORBIDDEN` error, as API.md asks of fields a caller may not see.
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::checkout;
+use super::checkout::{self, DeliveryChoice};
 use super::db::{self, ChangeRefused, OrderCursor, OrderOwner};
 use super::{
     Actor, ChangeReason, Order, OrderLine, OrderStatus, Party, StatusChange, next_statuses,
@@ -15,12 +15,14 @@ use super::{
 use crate::accounts::users::{User, UserRole};
 use crate::catalogue::products::{Money, Product, ProductUnit};
 use crate::catalogue::stores::Store;
+use crate::commerce::addresses::Address;
 use crate::commerce::orders::db::OrderHistoryLoader;
 use crate::commerce::orders::db::OrderLinesLoader;
+use crate::commerce::shipping::ShippingKind;
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::guards::SignedIn;
-use crate::graphql::ids::OrderId;
+use crate::graphql::ids::{NodeKind, OrderId, StoreId, decode_row};
 use crate::graphql::pagination::{Connection, Page, Paged, Total, decode_cursor, page_size};
 use crate::graphql::user_errors::{UserError, UserErrorCode};
 use crate::graphql::viewer::Viewer;
@@ -113,12 +115,40 @@ impl Order {
         Ok(lines.unwrap_or_default())
     }
 
-    /// The sum of the line totals, in the store's currency.
+    /// What the buyer pays, in the store's currency: `subtotal` plus `shipping`'s price,
+    /// taxes included.
     async fn total(&self) -> Money {
-        Money {
-            amount: self.total,
-            currency_code: self.currency_code.clone(),
-        }
+        Money::in_currency(self.total, &self.currency_code)
+    }
+
+    /// The sum of the line totals.
+    async fn subtotal(&self) -> Money {
+        Money::in_currency(self.subtotal, &self.currency_code)
+    }
+
+    /// The value-added tax `total` includes (IVA 21 % in Argentina, 19 % in Chile, 22 % in
+    /// Uruguay, 10 % in Paraguay, IGV 18 % in Peru), rounded by the currency's rules; null
+    /// for orders placed before it was recorded.
+    async fn tax_included(&self) -> Option<Money> {
+        self.tax_included
+            .map(|amount| Money::in_currency(amount, &self.currency_code))
+    }
+
+    /// How the order is delivered, as chosen at checkout (a copy: later changes to the
+    /// option or the address do not show here); null when the store offered no option and
+    /// delivery is arranged with it.
+    async fn shipping(&self) -> Option<OrderShipping> {
+        let kind = ShippingKind::parse(self.shipping_kind.as_deref()?)?;
+        let delivery = self.delivery_address.as_ref().map(|d| (*d.0).clone());
+        Some(OrderShipping {
+            kind,
+            name: self.shipping_name.clone().unwrap_or_default(),
+            price: Money::in_currency(self.shipping_price, &self.currency_code),
+            estimated_days: self.shipping_max_days.unwrap_or_default(),
+            address: delivery.as_ref().and_then(|d| d.address.clone()),
+            pickup_address: delivery.as_ref().and_then(|d| d.pickup_address.clone()),
+            pickup_hours: delivery.and_then(|d| d.pickup_hours),
+        })
     }
 
     /// Every status the order went through, oldest first, with who moved it and when.
@@ -404,6 +434,40 @@ fn status_name(status: OrderStatus) -> &'static str {
     }
 }
 
+/// How an order is delivered: a copy of the option and the address at checkout.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct OrderShipping {
+    /// Pickup, local delivery or courier.
+    pub kind: ShippingKind,
+    /// The option's name at checkout.
+    pub name: String,
+    /// What delivery costs (included in `Order.total`).
+    pub price: Money,
+    /// Working days until delivery, at most, as estimated at checkout.
+    pub estimated_days: i32,
+    /// Where it goes: the buyer's address as it was at checkout; null for pickup.
+    pub address: Option<Address>,
+    /// Pickup: where to pick it up.
+    pub pickup_address: Option<String>,
+    /// Pickup: when.
+    pub pickup_hours: Option<String>,
+}
+
+/// Most entries of checkout's `delivery`.
+const MAX_DELIVERIES: usize = 20;
+
+/// How one store of the cart delivers.
+#[derive(InputObject, Debug)]
+pub struct CheckoutDeliveryInput {
+    /// The store (of a product in the cart).
+    pub store_id: ID,
+    /// One of the store's active shipping options (`Store.shippingOptions`).
+    pub shipping_option_id: ID,
+    /// One of the caller's addresses (`User.addresses`) the option reaches; not needed
+    /// for pickup.
+    pub address_id: Option<ID>,
+}
+
 #[Object]
 impl OrderMutations {
     /// Turns the caller's cart into one order per store, taking the stock. Retry-safe: the
@@ -423,11 +487,45 @@ impl OrderMutations {
             desc = "A key the client makes up per checkout attempt and reuses on retries (a UUID, say): 8 to 128 characters, no control characters."
         )]
         idempotency_key: String,
+        #[graphql(
+            desc = "How each store of the cart delivers: one entry per store that offers shipping options (`Store.shippingOptions`); a store without options needs none. At most 20."
+        )]
+        delivery: Option<Vec<CheckoutDeliveryInput>>,
     ) -> Result<CheckoutPayload> {
         let rc = RequestContext::of(ctx);
         let buyer = rc.viewer.user_id().ok_or(ApiError::Unauthenticated)?;
+        let delivery = delivery.unwrap_or_default();
+        if delivery.len() > MAX_DELIVERIES {
+            return Err(ApiError::bad_input(crate::tr!(
+                "checkout-delivery-too-many",
+                max = MAX_DELIVERIES
+            ))
+            .into());
+        }
+        let delivery: Vec<DeliveryChoice> = delivery
+            .iter()
+            .enumerate()
+            .map(|(index, d)| DeliveryChoice {
+                // An id of the wrong kind names nothing: the checks below say so.
+                store: StoreId::from_global(&d.store_id).unwrap_or(StoreId(0)),
+                option: decode_row(&d.shipping_option_id, NodeKind::ShippingOption).unwrap_or(0),
+                address: d
+                    .address_id
+                    .as_ref()
+                    .map(|a| decode_row(a, NodeKind::Address).unwrap_or(0)),
+                index,
+            })
+            .collect();
         Ok(
-            match checkout::checkout(&rc.db, buyer, &idempotency_key, &rc.commerce.orders).await? {
+            match checkout::checkout(
+                &rc.db,
+                buyer,
+                &idempotency_key,
+                &rc.commerce.orders,
+                &delivery,
+            )
+            .await?
+            {
                 Ok(orders) => {
                     // After the orders committed: the provider is never waited on inside
                     // checkout's transaction, and an order whose link could not be made

@@ -53,6 +53,33 @@ pub(super) const LIST_CAPS: &[(&str, &str, u64)] = &[
         "searchVocabulary",
         crate::search::live_vocabulary::MAX_ENTRIES as u64,
     ),
+    // Enforced by `addAddress` and `createShippingOption`.
+    (
+        "User",
+        "addresses",
+        crate::commerce::addresses::MAX_ADDRESSES as u64,
+    ),
+    (
+        "AddressPayload",
+        "addresses",
+        crate::commerce::addresses::MAX_ADDRESSES as u64,
+    ),
+    (
+        "DeleteAddressPayload",
+        "addresses",
+        crate::commerce::addresses::MAX_ADDRESSES as u64,
+    ),
+    (
+        "Store",
+        "shippingOptions",
+        crate::commerce::shipping::MAX_OPTIONS as u64,
+    ),
+    // One per market's currency.
+    (
+        "Query",
+        "exchangeRates",
+        crate::commerce::markets::graphql::MAX_RATES as u64,
+    ),
     ("*", "userErrors", MAX_USER_ERRORS as u64),
 ];
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use sqlx::{Postgres, QueryBuilder};
 use textisur_search_index::{FacetCount, ProductFacets, price_ladder, summarize_price_buckets};
 
-use super::{Branch, FacetFilter, Filters, push_facet_condition, push_match_set};
+use super::{Branch, FacetFilter, Filters, push_facet_condition, push_match_set, push_price};
 use crate::catalogue::products::ProductListing;
 use crate::graphql::error::ApiResult;
 use crate::runtime::db::Db;
@@ -36,10 +36,9 @@ pub async fn facets(db: &Db, listing: &ProductListing) -> ApiResult<ProductFacet
     let ladder = price_ladder();
     let mut qb = QueryBuilder::<Postgres>::new("WITH RECURSIVE m AS MATERIALIZED (");
     push_match_set(&mut qb, listing, Filters::NotFacets, |qb, _: Branch<'_>| {
-        qb.push(
-            "p.category_id, p.store_id, p.material_keys, p.color_keys, p.size_keys, \
-             (p.price * 100)::bigint AS cents",
-        );
+        qb.push("p.category_id, p.store_id, p.material_keys, p.color_keys, p.size_keys, (");
+        push_price(qb, listing);
+        qb.push(" * 100)::bigint AS cents");
         for (facet, flag) in FacetFilter::ALL.into_iter().zip(FLAGS) {
             qb.push(", ");
             push_facet_condition(qb, listing, facet);
