@@ -17,6 +17,7 @@ store-description-too-long = description may have at most 2000 characters
 store-latitude-out-of-range = lat must be between -90 and 90
 store-longitude-out-of-range = lon must be between -180 and 180
 store-country-invalid = countryCode must be AR, CL, UY, PY or PE
+store-country-required = a store needs its country (`country`): it fixes the market and currency for good
 store-limit-reached = you already run as many stores as allowed
 store-change-forbidden = only the store's seller and admins may change it
 store-allowance-out-of-range = stores must be between 0 and 100

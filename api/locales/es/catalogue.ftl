@@ -35,6 +35,7 @@ store-description-too-long = la descripción puede tener como máximo 2000 carac
 store-latitude-out-of-range = la latitud debe estar entre -90 y 90
 store-longitude-out-of-range = la longitud debe estar entre -180 y 180
 store-country-invalid = el país debe ser AR, CL, UY, PY o PE
+store-country-required = la tienda necesita su país (`country`): fija para siempre su mercado y su moneda
 store-limit-reached = ya tienes todas las tiendas que se te permiten
 store-change-forbidden = solo el vendedor de la tienda y los administradores pueden modificarla
 store-allowance-out-of-range = la cantidad de tiendas debe estar entre 0 y 100

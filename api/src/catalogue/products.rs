@@ -101,11 +101,20 @@ pub struct ProductRow {
 
 /// An amount in a currency.
 #[derive(Clone, Debug, SimpleObject)]
+#[graphql(complex)]
 pub struct Money {
     /// The amount, with at most 2 decimals.
     pub amount: Decimal,
     /// ISO 4217 code of the currency: ARS, CLP, UYU, PYG or PEN (the store's country's).
     pub currency_code: String,
+}
+
+#[async_graphql::ComplexObject]
+impl Money {
+    /// The currency as an enum (the same as `currencyCode`).
+    async fn currency(&self) -> Option<crate::commerce::markets::CurrencyCode> {
+        crate::commerce::markets::CurrencyCode::parse(&self.currency_code)
+    }
 }
 
 impl Money {

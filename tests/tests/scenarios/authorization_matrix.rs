@@ -133,7 +133,7 @@ const TABLE: &[Row] = &[
     Row {
         name: "Mutation.createStore",
         expected: [U, A, A, A, A, A],
-        query: "mutation { createStore(input: {name: \"Tienda nueva\", city: \"Salta\", region: \"Salta\"}) { userErrors { code } } }",
+        query: "mutation { createStore(input: {name: \"Tienda nueva\", city: \"Salta\", region: \"Salta\", country: AR}) { userErrors { code } } }",
     },
     Row {
         name: "Mutation.updateStore",

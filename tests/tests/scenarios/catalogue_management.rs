@@ -36,7 +36,7 @@ async fn shop() -> Shop {
     .expect("category");
     let seller = app.register("vendedora@correo.cl", "Vendedora").await;
     let (_, body) = app
-        .graphql_as(&seller.access_token, "mutation { createStore(input: {name: \"Telas Ñandú\", city: \"Rosario\", region: \"Santa Fe\", location: {lat: -32.94, lon: -60.65}}) { store { id slug } userErrors { code } } }", json!({}))
+        .graphql_as(&seller.access_token, "mutation { createStore(input: {name: \"Telas Ñandú\", city: \"Rosario\", region: \"Santa Fe\", country: AR, location: {lat: -32.94, lon: -60.65}}) { store { id slug } userErrors { code } } }", json!({}))
         .await;
     let store = body["data"]["createStore"]["store"]["id"]
         .as_str()
@@ -384,7 +384,7 @@ async fn stores_get_folded_numbered_slugs_and_make_sellers() {
         .graphql_as(
             &shop.seller.access_token,
             create,
-            json!({ "i": { "name": "Otra", "city": "Rosario", "region": "Santa Fe" } }),
+            json!({ "i": { "name": "Otra", "city": "Rosario", "region": "Santa Fe", "country": "AR" } }),
         )
         .await;
     assert_eq!(
@@ -398,7 +398,7 @@ async fn stores_get_folded_numbered_slugs_and_make_sellers() {
         .graphql_as(
             &other.access_token,
             create,
-            json!({ "i": { "name": "Telas Ñandú", "city": "Salta", "region": "Salta" } }),
+            json!({ "i": { "name": "Telas Ñandú", "city": "Salta", "region": "Salta", "country": "AR" } }),
         )
         .await;
     assert_eq!(
@@ -409,22 +409,22 @@ async fn stores_get_folded_numbered_slugs_and_make_sellers() {
     let third = shop.app.register("tercera@correo.cl", "Tercera").await;
     for (input, field, code) in [
         (
-            json!({ "name": "Buena", "city": "", "region": "Salta" }),
+            json!({ "name": "Buena", "city": "", "region": "Salta", "country": "AR" }),
             json!(["input", "city"]),
             "REQUIRED",
         ),
         (
-            json!({ "name": "Buena", "city": "Salta" }),
+            json!({ "name": "Buena", "city": "Salta", "country": "AR" }),
             json!(["input", "region"]),
             "REQUIRED",
         ),
         (
-            json!({ "name": "Buena", "city": "Salta", "region": "Salta", "location": { "lat": 91, "lon": 0 } }),
+            json!({ "name": "Buena", "city": "Salta", "region": "Salta", "country": "AR", "location": { "lat": 91, "lon": 0 } }),
             json!(["input", "location", "lat"]),
             "OUT_OF_RANGE",
         ),
         (
-            json!({ "name": "Buena", "city": "Salta", "region": "Salta", "location": { "lat": 0, "lon": -181 } }),
+            json!({ "name": "Buena", "city": "Salta", "region": "Salta", "country": "AR", "location": { "lat": 0, "lon": -181 } }),
             json!(["input", "location", "lon"]),
             "OUT_OF_RANGE",
         ),
@@ -432,6 +432,12 @@ async fn stores_get_folded_numbered_slugs_and_make_sellers() {
             json!({ "name": "Buena", "city": "Salta", "region": "Salta", "countryCode": "BR" }),
             json!(["input", "countryCode"]),
             "INVALID",
+        ),
+        // A store's country fixes its market for good: it has no default.
+        (
+            json!({ "name": "Buena", "city": "Salta", "region": "Salta" }),
+            json!(["input", "country"]),
+            "REQUIRED",
         ),
     ] {
         let (_, body) = shop

@@ -163,7 +163,7 @@ async fn catalogue() -> Catalogue {
     let (_, body) = app
         .graphql_as(
             &seller.access_token,
-            "mutation { createStore(input: {name: \"Hilos del Sur\", city: \"Bariloche\", region: \"Río Negro\", location: {lat: -41.13, lon: -71.31}}) { store { id } } }",
+            "mutation { createStore(input: {name: \"Hilos del Sur\", city: \"Bariloche\", region: \"Río Negro\", country: AR, location: {lat: -41.13, lon: -71.31}}) { store { id } } }",
             json!({}),
         )
         .await;

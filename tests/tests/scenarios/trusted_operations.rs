@@ -482,12 +482,16 @@ async fn every_trusted_operation_runs_against_the_schema() {
         let missed: Vec<&str> = documents
             .operations()
             .iter()
-            .filter(|op| !r.ran.contains(&op.id) && !SELLING.contains(&op.name.as_str()))
+            .filter(|op| {
+                !r.ran.contains(&op.id)
+                    && !SELLING.contains(&op.name.as_str())
+                    && !DELIVERING.contains(&op.name.as_str())
+            })
             .map(|op| op.name.as_str())
             .collect();
         assert!(
             missed.is_empty(),
-            "{}: every operation is exercised here or in the selling flow, not {missed:?}",
+            "{}: every operation is exercised here or in the selling or delivering flow, not {missed:?}",
             path.display()
         );
     }
@@ -517,6 +521,23 @@ const SELLING: &[&str] = &[
     "ConfirmEmailChange",
     "ExportMyData",
     "DeleteMyAccount",
+];
+
+/// The operations only the market and delivery flow exercises.
+const DELIVERING: &[&str] = &[
+    "MarketSearchPage",
+    "MarketSuggest",
+    "ExchangeRates",
+    "MyAddresses",
+    "AddAddress",
+    "UpdateAddress",
+    "SetDefaultAddress",
+    "DeleteAddress",
+    "StoreShippingOptions",
+    "CheckoutWithDelivery",
+    "CreateShippingOption",
+    "UpdateShippingOption",
+    "DeleteShippingOption",
 ];
 
 impl Runner {
@@ -869,5 +890,209 @@ async fn the_apps_sell_buy_and_talk_by_persisted_operations_alone_in_production(
     for name in SELLING {
         let id = r.operation(name).id;
         assert!(r.ran.contains(&id), "the selling flow ran {name}");
+    }
+}
+
+/// In production, by persisted operations alone: a Chilean seller sets up delivery (a
+/// courier and a pickup point); a buyer searches the Chilean market, keeps addresses, sees
+/// the options that reach one, and checks out with delivery.
+#[tokio::test]
+async fn the_apps_buy_in_a_market_with_delivery_by_persisted_operations_in_production() {
+    let mail = MailServer::start();
+    let app = TestApp::spawn_with(TestOptions {
+        smtp_url: Some(mail.url()),
+        http: Some(HttpConfig {
+            production: true,
+            safelist: true,
+            cost_restore_rate: 1_000_000,
+            ..HttpConfig::default()
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    let mut r = Runner {
+        app,
+        trusted: manifest(),
+        ran: HashSet::new(),
+        turn: 0,
+        by_id_only: true,
+        mail: Some(mail),
+    };
+    let (seller, _) = r.sign_up("vende@telasdelsur.cl", "Marta").await;
+    let (buyer, _) = r.sign_up("compra@correo.cl", "Julia").await;
+    // The catalogue comes in by the operators' import: one Chilean and one Peruvian store.
+    let pool = r.app.db.pool().clone();
+    let mut products = Vec::new();
+    let mut stores = Vec::new();
+    for (slug, country, currency, price) in [
+        ("telas-del-sur", "CL", "CLP", "9990"),
+        ("telas-del-rimac", "PE", "PEN", "39.90"),
+    ] {
+        let (store, product): (i64, i64) = sqlx::query_as(
+            "WITH c AS (INSERT INTO categories (slug, name) VALUES ($1 || '-telas', 'Telas')
+                        RETURNING id),
+                  s AS (INSERT INTO stores (owner_id, slug, name, city, region, country_code,
+                                            currency_code)
+                        SELECT id, $1, 'Telas', 'Valdivia', 'Los Ríos', $2, $3 FROM users
+                        WHERE email = 'vende@telasdelsur.cl' RETURNING id)
+             INSERT INTO products (store_id, category_id, slug, name, price, currency_code, stock,
+                                   weight_grams)
+             SELECT s.id, c.id, $1 || '-lino', 'Lino lavado', $4::numeric, $3, 10, 300 FROM s, c
+             RETURNING store_id, id",
+        )
+        .bind(slug)
+        .bind(country)
+        .bind(currency)
+        .bind(price)
+        .fetch_one(&pool)
+        .await
+        .expect("store and product");
+        stores.push(StoreId(store).to_global().to_string());
+        products.push(ProductId(product).to_global().to_string());
+    }
+    r.app.sync_search().await;
+
+    // The seller's delivery.
+    let mut options = Vec::new();
+    for input in [
+        json!({ "kind": "COURIER", "name": "Chilexpress", "price": "3990", "pricePerKg": "1000",
+                "minDays": 2, "estimatedDays": 4 }),
+        json!({ "kind": "PICKUP", "name": "Retiro en Valdivia", "pickupAddress": "Picarte 123",
+                "estimatedDays": 1 }),
+        json!({ "kind": "LOCAL_DELIVERY", "name": "Reparto", "price": "1500",
+                "regions": ["Los Ríos"], "estimatedDays": 1 }),
+    ] {
+        let variables = json!({ "storeId": stores[0], "input": input });
+        let data = r
+            .run(Some(&seller), "CreateShippingOption", variables)
+            .await;
+        let created = no_user_errors(&data, "createShippingOption");
+        options.push(
+            created["shippingOption"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    let variables = json!({ "id": options[0], "input": { "kind": "COURIER", "name": "Chilexpress a domicilio",
+        "price": "3990", "pricePerKg": "1000", "minDays": 2, "estimatedDays": 5 } });
+    let data = r
+        .run(Some(&seller), "UpdateShippingOption", variables)
+        .await;
+    assert_eq!(
+        no_user_errors(&data, "updateShippingOption")["shippingOption"]["estimatedDays"],
+        5
+    );
+    let data = r
+        .run(
+            Some(&seller),
+            "DeleteShippingOption",
+            json!({ "id": options[2] }),
+        )
+        .await;
+    no_user_errors(&data, "deleteShippingOption");
+
+    // The buyer browses the Chilean market.
+    let data = r
+        .run(
+            None,
+            "MarketSearchPage",
+            json!({ "market": "CL", "query": "lino" }),
+        )
+        .await;
+    let edges = data["products"]["edges"].as_array().expect("edges");
+    assert_eq!(edges.len(), 1, "one Chilean linen: {data}");
+    assert_eq!(edges[0]["node"]["store"]["country"], "CL");
+    assert_eq!(
+        data["products"]["facets"]["priceRanges"][0]["currency"],
+        "CLP"
+    );
+    let data = r
+        .run(
+            None,
+            "MarketSuggest",
+            json!({ "prefix": "lin", "market": "PE" }),
+        )
+        .await;
+    assert!(
+        data["suggest"].as_array().is_some_and(|s| !s.is_empty()),
+        "{data}"
+    );
+    let data = r.run(None, "ExchangeRates", json!({})).await;
+    assert_eq!(
+        data["exchangeRates"].as_array().map(Vec::len),
+        Some(5),
+        "{data}"
+    );
+
+    // Addresses.
+    let home = json!({ "country": "CL", "recipient": "Julia", "phone": "9 8765 4321",
+        "region": "Los Ríos", "city": "Valdivia", "street": "Picarte", "number": "456" });
+    let data = r
+        .run(Some(&buyer), "AddAddress", json!({ "input": home }))
+        .await;
+    let home_id = no_user_errors(&data, "addAddress")["address"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let work = json!({ "country": "CL", "recipient": "Julia", "phone": "+56 2 2345 6789",
+        "region": "Metropolitana", "city": "Santiago", "street": "Huérfanos", "number": "1234" });
+    let data = r
+        .run(Some(&buyer), "AddAddress", json!({ "input": work }))
+        .await;
+    let work_id = no_user_errors(&data, "addAddress")["address"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let variables = json!({ "id": home_id, "input": { "country": "CL", "recipient": "Julia Soto",
+        "phone": "9 8765 4321", "region": "Los Ríos", "city": "Valdivia", "street": "Picarte",
+        "number": "456", "apartment": "2B" } });
+    let data = r.run(Some(&buyer), "UpdateAddress", variables).await;
+    assert_eq!(
+        no_user_errors(&data, "updateAddress")["address"]["recipient"],
+        "Julia Soto"
+    );
+    let data = r
+        .run(Some(&buyer), "SetDefaultAddress", json!({ "id": work_id }))
+        .await;
+    no_user_errors(&data, "setDefaultAddress");
+    let data = r.run(Some(&buyer), "MyAddresses", json!({})).await;
+    assert_eq!(
+        data["me"]["addresses"][0]["id"],
+        work_id.as_str(),
+        "default first: {data}"
+    );
+    let variables = json!({ "storeId": stores[0], "addressId": home_id });
+    let data = r.run(Some(&buyer), "StoreShippingOptions", variables).await;
+    let offered = data["node"]["shippingOptions"].as_array().expect("options");
+    assert_eq!(
+        offered.len(),
+        2,
+        "courier and pickup reach Valdivia: {data}"
+    );
+
+    // Checkout by courier: 9,990 + 3,990 + 0.3 kg × 1,000 = 14,280 pesos.
+    let variables = json!({ "productId": products[0], "quantity": "1" });
+    let data = r.run(Some(&buyer), "AddToCart", variables).await;
+    no_user_errors(&data, "addToCart");
+    let variables = json!({ "idempotencyKey": "con-envio-1", "delivery": [
+        { "storeId": stores[0], "shippingOptionId": options[0], "addressId": home_id } ] });
+    let data = r.run(Some(&buyer), "CheckoutWithDelivery", variables).await;
+    let order = &no_user_errors(&data, "checkout")["orders"][0];
+    assert_eq!(
+        order["total"],
+        json!({ "amount": "14280", "currencyCode": "CLP" }),
+        "{data}"
+    );
+    assert_eq!(order["shipping"]["price"]["amount"], "4290");
+    assert_eq!(order["shipping"]["address"]["city"], "Valdivia");
+    let data = r
+        .run(Some(&buyer), "DeleteAddress", json!({ "id": home_id }))
+        .await;
+    no_user_errors(&data, "deleteAddress");
+
+    for name in DELIVERING {
+        let id = r.operation(name).id;
+        assert!(r.ran.contains(&id), "the delivering flow ran {name}");
     }
 }

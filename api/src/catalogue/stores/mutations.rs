@@ -5,20 +5,12 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 use super::db::query_stores;
 use super::{GeoPointInput, Store};
 use crate::catalogue::products::input::sanitize_description;
+use crate::commerce::markets::{CountryCode, Market};
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::guards::{AdminOnly, SignedIn};
 use crate::graphql::ids::{StoreId, UserPublicId};
 use crate::graphql::user_errors::{UserError, UserErrorCode};
-
-/// Countries the marketplace serves, with their currency.
-const COUNTRIES: &[(&str, &str)] = &[
-    ("AR", "ARS"),
-    ("CL", "CLP"),
-    ("UY", "UYU"),
-    ("PY", "PYG"),
-    ("PE", "PEN"),
-];
 
 /// `createStore`'s input.
 #[derive(InputObject)]
@@ -36,10 +28,13 @@ pub struct CreateStoreInput {
     /// Where the store is, so buyers can find it by distance; null leaves the store out of
     /// searches by distance.
     pub location: Option<GeoPointInput>,
-    /// ISO country code: AR, CL, UY, PY or PE (case ignored); it fixes the store's currency
-    /// (ARS, CLP, UYU, PYG or PEN).
-    #[graphql(default = "AR")]
-    pub country_code: String,
+    /// The store's country: it fixes the store's market and currency (ARS, CLP, UYU, PYG
+    /// or PEN), and neither changes later. Required (or the deprecated `countryCode`).
+    pub country: Option<CountryCode>,
+    /// The country as an ISO code (AR, CL, UY, PY or PE, case ignored). Required when
+    /// `country` is absent; it used to default to AR.
+    #[graphql(deprecation = "Use `country` (an enum). Since 2026-12-07.")]
+    pub country_code: Option<String>,
 }
 
 /// `updateStore`'s input: absent fields keep their value.
@@ -191,12 +186,24 @@ impl StoreMutations {
             location: input.location.map(|p| (p.lat, p.lon)),
         };
         let mut errors = validate(&fields);
-        let country = input.country_code.trim().to_uppercase();
-        let currency = COUNTRIES
-            .iter()
-            .find(|(c, _)| *c == country)
-            .map(|(_, cur)| *cur);
-        if currency.is_none() {
+        // A store's market is for good: no default country.
+        let market = match (input.country, input.country_code.as_deref()) {
+            (Some(country), _) => {
+                Market::of_country(crate::commerce::addresses::country_code(country))
+            }
+            (None, Some(code)) => Market::of_country(code),
+            (None, None) => {
+                errors.push(UserError::at(
+                    &["input", "country"],
+                    UserErrorCode::Required,
+                    crate::tr!("store-country-required"),
+                ));
+                None
+            }
+        };
+        let country = market.map(|m| m.country().to_owned()).unwrap_or_default();
+        let currency = market.map(|m| m.currency().as_str());
+        if market.is_none() && input.country_code.is_some() && input.country.is_none() {
             errors.push(UserError::at(
                 &["input", "countryCode"],
                 UserErrorCode::Invalid,
