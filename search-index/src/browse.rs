@@ -374,53 +374,47 @@ pub(crate) fn browse(
                 },
                 id: ids.first(doc).unwrap_or_default(),
             };
-            // Converted keys may tie where raw ones do not: the walk starts at the cursor's
-            // value, skips what is not past the cursor, and goes on past `limit` while the
-            // value stays that of the last one taken, so the final sort sees every tie.
-            let past_after = |k: &SortKey| {
-                q.after
-                    .as_ref()
-                    .is_none_or(|a| compare(k, a, descending) == Ordering::Greater)
-            };
-            let mut found = 0;
-            let mut last: Option<f64> = None;
-            let mut visit = |doc: DocId| -> bool {
-                let k = key(doc);
-                if found >= limit && last.is_some_and(|v| v != k.value) {
-                    return true;
-                }
-                if segment.is_deleted(doc)
-                    || !past_after(&k)
-                    || !checks.iter().all(|c| c.passes(doc))
-                {
+            let mut take = |doc: DocId| -> bool {
+                if segment.is_deleted(doc) || !checks.iter().all(|c| c.passes(doc)) {
                     return false;
                 }
                 all.push(Collected {
-                    key: k,
+                    key: key(doc),
                     address: DocAddress::new(ord as u32, doc),
                 });
-                found += 1;
-                last = Some(k.value);
-                false
+                true
             };
+            // An order is ascending by (key, id), converted keys included (a conversion
+            // keeps the order strictly), so the cursor's place is a binary search.
+            let mut found = 0;
             if descending {
                 let end = match &q.after {
-                    Some(after) => order.partition_point(|d| key(*d).value <= after.value),
+                    Some(after) => {
+                        order.partition_point(|d| compare(&key(*d), after, false).is_lt())
+                    }
                     None => order.len(),
                 };
                 for doc in order[..end].iter().rev() {
-                    if visit(*doc) {
-                        break;
+                    if take(*doc) {
+                        found += 1;
+                        if found == limit {
+                            break;
+                        }
                     }
                 }
             } else {
                 let start = match &q.after {
-                    Some(after) => order.partition_point(|d| key(*d).value < after.value),
+                    Some(after) => {
+                        order.partition_point(|d| compare(&key(*d), after, false).is_le())
+                    }
                     None => 0,
                 };
                 for doc in &order[start..] {
-                    if visit(*doc) {
-                        break;
+                    if take(*doc) {
+                        found += 1;
+                        if found == limit {
+                            break;
+                        }
                     }
                 }
             }

@@ -5,10 +5,12 @@
 //!
 //! Within one market every price is in the same currency, so its orders, filters and
 //! buckets are the raw amounts. Across markets the index compares converted amounts: a
-//! price's hundredths times its market's factor, rounded to whole hundredths of the
-//! reference currency. The factors come with each query, so a new rate re-ranks the next
-//! query without a reindex; within a market the order by raw price is the order by
-//! converted price, which is what lets a converted listing walk the per-market key orders.
+//! price's hundredths times its market's factor, in hundredths of the reference currency,
+//! not rounded. The factors come with each query, so a new rate re-ranks the next query
+//! without a reindex. Multiplying by a positive factor keeps the order of the raw prices
+//! strictly (two raw prices never convert to the same amount, which rounding to cents
+//! would do), so within a market the order by (raw price, id) is the order by (converted
+//! price, id): a converted listing walks the per-market key orders and merges them.
 
 /// The markets, by code minus one: the code of `AR` is 1. Code 0 is a document without a
 /// known market.
@@ -39,11 +41,10 @@ impl Conversion {
         (f.is_finite() && f > 0.0).then_some(f)
     }
 
-    /// `cents` of market `code` in whole hundredths of the reference currency, rounded half
-    /// to even as PostgreSQL's `round(double precision)` (C's `rint`) does, so SQL can
-    /// compute the same key.
+    /// `cents` of market `code` in hundredths of the reference currency: one IEEE
+    /// multiplication, which PostgreSQL's `float8` computes alike.
     pub fn convert(&self, code: u64, cents: i64) -> Option<f64> {
-        Some((cents as f64 * self.factor(code)?).round_ties_even())
+        Some(cents as f64 * self.factor(code)?)
     }
 
     /// The markets that have a rate.
@@ -55,16 +56,17 @@ impl Conversion {
     /// (reference hundredths, either side open when `None`); `None` when no raw price does.
     pub fn raw_range(&self, code: u64, min: Option<i64>, max: Option<i64>) -> Option<(i64, i64)> {
         let factor = self.factor(code)?;
-        let converted = |raw: i64| (raw as f64 * factor).round_ties_even();
-        // The smallest raw price whose conversion is at least `bound`: conversion never
-        // decreases as the raw price grows, so a binary search finds it exactly.
-        let first_at_least = |bound: i64| -> i64 {
+        let converted = |raw: i64| raw as f64 * factor;
+        // The smallest raw price whose conversion passes `past` (a test that, once true,
+        // stays true as the raw price grows, since conversion keeps the order): a binary
+        // search around the estimate `bound / factor`.
+        let first = |bound: i64, past: &dyn Fn(f64) -> bool| -> i64 {
             let guess = (bound as f64 / factor) as i64;
             let span = (2.0 / factor) as i64 + 2;
             let (mut low, mut high) = (guess.saturating_sub(span), guess.saturating_add(span));
             while low < high {
                 let mid = low + (high - low) / 2;
-                if converted(mid) >= bound as f64 {
+                if past(converted(mid)) {
                     high = mid;
                 } else {
                     low = mid + 1;
@@ -72,10 +74,10 @@ impl Conversion {
             }
             low
         };
-        let low = min.map_or(i64::MIN, first_at_least);
+        let low = min.map_or(i64::MIN, |min| first(min, &|c| c >= min as f64));
         let high = match max {
-            Some(max) if max < i64::MAX => first_at_least(max + 1).saturating_sub(1),
-            _ => i64::MAX,
+            Some(max) => first(max, &|c| c > max as f64).saturating_sub(1),
+            None => i64::MAX,
         };
         (low <= high).then_some((low, high))
     }
@@ -84,6 +86,27 @@ impl Conversion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conversion_keeps_the_order_of_raw_prices_strictly() {
+        let conversion = Conversion([
+            0.0,
+            1.0 / 1_050.0,
+            1.0 / 950.0,
+            1.0 / 40.0,
+            1.0 / 7_300.0,
+            1.0 / 3.75,
+        ]);
+        for code in 1..MARKET_SLOTS as u64 {
+            for raw in [1_i64, 99, 1_000, 1_234_567, 99_999_999_999] {
+                let (a, b) = (
+                    conversion.convert(code, raw),
+                    conversion.convert(code, raw + 1),
+                );
+                assert!(a < b, "market {code}: {raw}");
+            }
+        }
+    }
 
     #[test]
     fn codes_of_the_five_countries() {

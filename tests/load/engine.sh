@@ -8,8 +8,9 @@
 #     page of 20 in every sort, the NEWEST page of 1, a text search and the nested page
 #     (name, price, store, category, 3 reviews with their authors); req/s, p50, p99, errors;
 #   - the long-tail mix, persisted GETs of which nearly every one differs
-#     (tests/load/longtail-requests.py says what is in it): req/s, p50/p95/p99, errors, the
-#     share of distinct requests in its file and the server's peak resident memory;
+#     (tests/load/longtail-requests.py says what is in it), without a market and then with a
+#     market at random per listing: req/s, p50/p95/p99, errors, the share of distinct
+#     requests in its file and the server's peak resident memory;
 #   - the nested page on PostGraphile 4 (tests/load/peers/postgraphile, installed with
 #     `npm ci` when missing) over the same database, run right after ours with the same wrk
 #     settings, and the ratio of our req/s to its.
@@ -50,6 +51,8 @@ PORT=${PORT:-18130}
 PEER_PORT=${PEER_PORT:-18131}
 PEER_WORKERS=${PEER_WORKERS:-2}
 LONGTAIL_REQUESTS=${LONGTAIL_REQUESTS:-200000}
+# The long tail without a market, then with one at random per listing ("none random").
+LONGTAIL_MARKETS=${LONGTAIL_MARKETS:-none random}
 BIN=${TEXTISUR_BIN:-$BIN}
 PEER_DIR=tests/load/peers/postgraphile
 TABLE="$OUT/engine.md"
@@ -173,26 +176,29 @@ for N in $SIZES; do
     "{ products(first: 20, sort: NEWEST) { nodes { $NESTED } } }" '.data.products.nodes | length == 20'
   ours_nested=$RPS
 
-  # The long tail: the same server, persisted GETs that nearly never repeat. Each run
-  # continues the file where the warm-up stopped (mix.lua's START).
-  export MIX_FILE="$OUT/longtail-$N.tsv" START=0
-  python3 tests/load/longtail-requests.py --database-url "$DB_URL" --out "$MIX_FILE" \
-    --requests "$LONGTAIL_REQUESTS"
-  distinct=$(awk -F'\t' '{ print $3 }' "$MIX_FILE" | sort -u | wc -l)
-  distinct=$(awk -v d="$distinct" -v n="$(wc -l <"$MIX_FILE")" 'BEGIN { printf "%.0f", 100 * d / n }')
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${LONGTAIL_WARMUP}s" -s tests/load/mix.lua "$URL")
-  START=$(($(awk '/^RESULT/ { print $7 }' <<<"$out") / WRK_THREADS))
-  reset_peak "$SERVER"
-  errors0=$(metric_sum "$PORT" textisur_graphql_errors_total)
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s tests/load/mix.lua "$URL")
-  graphql_errors=$(($(metric_sum "$PORT" textisur_graphql_errors_total) - errors0))
-  peak=$(peak_mib "$SERVER")
-  read -r _ rps p50 p95 p99 errors requests <<<"$(grep '^RESULT' <<<"$out")"
-  errors=$((errors + graphql_errors))
-  printf "%-54s %9.0f %8.2f %8.2f %6d   p95 %.2f ms, %d %% distinct, server peak %d MiB\n" \
-    "long-tail mix (persisted GETs)" "$rps" "$p50" "$p99" "$errors" "$p95" "$distinct" "$peak"
-  LONGTAIL_ROWS+=("$(printf "| %s | %s | %.2f | %.2f | %.2f | %d | %d %% | %d |" "$(grouped "$N")" \
-    "$(grouped "$rps")" "$p50" "$p95" "$p99" "$errors" "$distinct" "$peak")")
+  # The long tail: the same server, persisted GETs that nearly never repeat, first without
+  # a market (prices compared in US dollars), then each listing in a market at random. Each
+  # run continues its file where its warm-up stopped (mix.lua's START).
+  for market in $LONGTAIL_MARKETS; do
+    export MIX_FILE="$OUT/longtail-$N-$market.tsv" START=0
+    python3 tests/load/longtail-requests.py --database-url "$DB_URL" --out "$MIX_FILE" \
+      --requests "$LONGTAIL_REQUESTS" --market "$market"
+    distinct=$(awk -F'\t' '{ print $3 }' "$MIX_FILE" | sort -u | wc -l)
+    distinct=$(awk -v d="$distinct" -v n="$(wc -l <"$MIX_FILE")" 'BEGIN { printf "%.0f", 100 * d / n }')
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${LONGTAIL_WARMUP}s" -s tests/load/mix.lua "$URL")
+    START=$(($(awk '/^RESULT/ { print $7 }' <<<"$out") / WRK_THREADS))
+    reset_peak "$SERVER"
+    errors0=$(metric_sum "$PORT" textisur_graphql_errors_total)
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s tests/load/mix.lua "$URL")
+    graphql_errors=$(($(metric_sum "$PORT" textisur_graphql_errors_total) - errors0))
+    peak=$(peak_mib "$SERVER")
+    read -r _ rps p50 p95 p99 errors requests <<<"$(grep '^RESULT' <<<"$out")"
+    errors=$((errors + graphql_errors))
+    printf "%-54s %9.0f %8.2f %8.2f %6d   p95 %.2f ms, %d %% distinct, server peak %d MiB\n" \
+      "long-tail mix (persisted GETs), market: $market" "$rps" "$p50" "$p99" "$errors" "$p95" "$distinct" "$peak"
+    LONGTAIL_ROWS+=("$(printf "| %s | %s | %s | %.2f | %.2f | %.2f | %d | %d %% | %d |" "$(grouped "$N")" \
+      "$market" "$(grouped "$rps")" "$p50" "$p95" "$p99" "$errors" "$distinct" "$peak")")
+  done
   stop_server
 
   start_peer "$OUT/engine-postgraphile-$N.log"
@@ -218,8 +224,8 @@ done
   echo
   echo "## The long tail (persisted GETs, nearly none repeated)"
   echo
-  echo "| products | req/s | p50 ms | p95 ms | p99 ms | errors | distinct requests | server peak MiB |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| products | market | req/s | p50 ms | p95 ms | p99 ms | errors | distinct requests | server peak MiB |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${LONGTAIL_ROWS[@]}"
   echo
   echo "## The nested page against PostGraphile 4 ($PEER_WORKERS workers)"

@@ -21,6 +21,12 @@ cache, the search index's caches) can stand in for the engine:
                     category listing operation; this is the closest), a random sort and page
                     size, 0 to 2 more filters
 
+With --market random, every search, category listing and suggestion names one of the five
+markets at random (MarketSearchPage and MarketSuggest), its price filters in that market's
+currency; without it (--market none), they name none and their price filters are US dollars,
+which listings without a market compare converted prices in. Both draw the same dollar
+ranges, so the two mixes filter alike.
+
 Autocomplete repeats most: there are only so many prefixes of 2 to 6 letters of real words.
 As in a real long tail, some listings find nothing: at 100,000 products, a fifth of the
 searches of a sample of 4,000 requests, nearly all through their price, rating or size filter.
@@ -28,7 +34,8 @@ searches of a sample of 4,000 requests, nearly all through their price, rating o
 Deterministic for a given seed and database. Prints the share of distinct requests per kind
 to stderr.
 
-    python3 tests/load/longtail-requests.py --database-url URL --out FILE [--requests 200000]
+    python3 tests/load/longtail-requests.py --database-url URL --out FILE [--requests 200000] \
+        [--market none|random]
 """
 
 import argparse
@@ -86,29 +93,37 @@ def global_id(kind, n):
     return base64.urlsafe_b64encode(f"{kind}:{n}".encode()).decode().rstrip("=")
 
 
-def price_range(rng):
-    """A minimum, a maximum or both (the API refuses a minimum above the maximum)."""
-    low, high = sorted(rng.sample(range(500, 100_001, 500), 2))
-    return rng.choice([{"minPrice": str(low)}, {"maxPrice": str(high)}, {"minPrice": str(low), "maxPrice": str(high)}])
+MARKETS = ["AR", "CL", "UY", "PY", "PE"]
+# Units of each market's currency per US dollar, as the demo seed prices (api/seed/src/vocab.rs).
+RATES = {"AR": 1000, "CL": 950, "UY": 40, "PY": 7500, "PE": 3.8}
+
+
+def price_range(rng, market=None):
+    """A minimum, a maximum or both (the API refuses a minimum above the maximum): 0.50 to
+    100 US dollars, in MARKET's currency when there is one."""
+    low, high = sorted(rng.sample(range(1, 201), 2))
+    rate = RATES[market] if market else 1
+    low, high = (f"{n / 2 * rate:.2f}" for n in (low, high))
+    return rng.choice([{"minPrice": low}, {"maxPrice": high}, {"minPrice": low, "maxPrice": high}])
 
 
 FILTERS = ["materials", "colors", "sizes", "price", "inStock", "minRating", "categoryIds"]
 
 
-def random_filters(rng, count, categories, kinds=FILTERS):
+def random_filters(rng, count, categories, kinds=FILTERS, market=None):
     """COUNT filters of different kinds, as a shopper clicks them in the facets."""
     filters = {}
     for kind in rng.sample(kinds, count):
-        filters.update(random_filter(rng, kind, categories))
+        filters.update(random_filter(rng, kind, categories, market))
     return filters
 
 
-def random_filter(rng, kind, categories):
+def random_filter(rng, kind, categories, market=None):
     return {
         "materials": lambda: {"materials": [rng.choice(searches.MATERIALS)]},
         "colors": lambda: {"colors": [rng.choice(searches.COLORS)]},
         "sizes": lambda: {"sizes": [rng.choice(searches.LETTER_SIZES)]},
-        "price": lambda: price_range(rng),
+        "price": lambda: price_range(rng, market),
         "inStock": lambda: {"inStock": True},
         "minRating": lambda: {"minRating": rng.choice([3, 3.5, 4, 4.5])},
         "categoryIds": lambda: {"categoryIds": [rng.choice(categories)]},
@@ -134,6 +149,7 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--requests", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--market", choices=["none", "random"], default="none")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
@@ -147,14 +163,22 @@ def main():
     kinds = [kind for kind, weight in WEIGHTS.items() for _ in range(weight)]
     lines, seen = [], {kind: set() for kind in WEIGHTS}
     counts = dict.fromkeys(WEIGHTS, 0)
+    # The listing and suggestion operations, and the variables that name the market.
+    def listing(variables, market):
+        if market is None:
+            return "SearchPage"
+        variables["market"] = market
+        return "MarketSearchPage"
+
     for _ in range(args.requests):
         kind = rng.choice(kinds)
+        market = rng.choice(MARKETS) if args.market == "random" else None
         if kind == "search":
             text, colour, material = search_text(rng)
             variables = {"query": text, "first": rng.choice(PAGE_SIZES)}
             if rng.random() < 0.3:
                 variables["sort"] = rng.choice(SORTS[1:])
-            filters = random_filters(rng, rng.choice([0, 0, 1, 2]), categories)
+            filters = random_filters(rng, rng.choice([0, 0, 1, 2]), categories, market=market)
             # A colour or material facet clicked after a search is one the text named.
             if "colors" in filters:
                 filters["colors"] = [colour]
@@ -162,7 +186,8 @@ def main():
                 filters["materials"] = [material]
             if filters:
                 variables["filter"] = filters
-            line = mix.get_line(kind, ids["SearchPage"], "SearchPage", variables)
+            op = listing(variables, market)
+            line = mix.get_line(kind, ids[op], op, variables)
         elif kind == "product":
             slug = products[counts[kind] % len(products)]
             line = mix.get_line(kind, ids["ProductPage"], "ProductPage", {"slug": slug})
@@ -179,12 +204,17 @@ def main():
             if rng.random() < 1 / 3:
                 prefix = searches.typo(prefix, rng)
             variables = {"prefix": prefix, "first": rng.randint(5, 10)}
-            line = mix.get_line(kind, ids["Suggest"], "Suggest", variables)
+            op = "Suggest"
+            if market:
+                variables["market"] = market
+                op = "MarketSuggest"
+            line = mix.get_line(kind, ids[op], op, variables)
         else:
-            filters = random_filters(rng, rng.choice([0, 1, 1, 2]), categories, FILTERS[:-1])
+            filters = random_filters(rng, rng.choice([0, 1, 1, 2]), categories, FILTERS[:-1], market)
             filters["categoryIds"] = [rng.choice(categories)]
             variables = {"filter": filters, "sort": rng.choice(SORTS), "first": rng.choice(PAGE_SIZES)}
-            line = mix.get_line(kind, ids["SearchPage"], "SearchPage", variables)
+            op = listing(variables, market)
+            line = mix.get_line(kind, ids[op], op, variables)
         lines.append(line)
         counts[kind] += 1
         seen[kind].add(line)

@@ -21,6 +21,10 @@ const COUNTRIES: [(&str, &str, i64); 5] = [
 
 const PRODUCTS: i64 = 1_000;
 
+/// How soon a rate set through any process reaches every process's listings: the index's
+/// freshness bound (a search vocabulary entry's too).
+const FRESHNESS: std::time::Duration = std::time::Duration::from_secs(2);
+
 const LISTING: &str = "query($m: Market, $f: ProductFilter, $s: ProductSort, $a: String) {
     products(market: $m, filter: $f, sort: $s, first: 100, after: $a) {
       nodes { id name price { amount currencyCode } }
@@ -154,7 +158,7 @@ async fn sql_market(
 }
 
 /// The ids SQL lists over every market by price converted to US cents at the newest rate
-/// of each currency (rounded half to even, as the API rounds), then id.
+/// of each currency (one float8 multiplication, as the API's), then id.
 async fn sql_converted(app: &TestApp, descending: bool) -> Vec<String> {
     let direction = if descending { "DESC" } else { "ASC" };
     let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -162,7 +166,7 @@ async fn sql_converted(app: &TestApp, descending: bool) -> Vec<String> {
                         FROM exchange_rates ORDER BY currency_code, id DESC)
          SELECT p.id FROM products p JOIN rates r ON r.currency_code = p.currency_code
          WHERE p.status = 'ACTIVE'
-         ORDER BY round((p.price * 100)::float8 * (1.0::float8 / r.units_per_usd::float8))
+         ORDER BY (p.price * 100)::float8 * (1.0::float8 / r.units_per_usd::float8)
                   {direction}, p.id {direction}"
     )))
     .fetch_all(app.db.pool())
@@ -301,9 +305,9 @@ async fn without_a_market_prices_compare_converted_and_a_new_rate_reranks() {
                         FROM exchange_rates ORDER BY currency_code, id DESC)
          SELECT p.id FROM products p JOIN rates r ON r.currency_code = p.currency_code
          WHERE p.status = 'ACTIVE'
-           AND round((p.price * 100)::float8 * (1.0::float8 / r.units_per_usd::float8))
+           AND (p.price * 100)::float8 * (1.0::float8 / r.units_per_usd::float8)
                BETWEEN 1500 AND 2500
-         ORDER BY round((p.price * 100)::float8 * (1.0::float8 / r.units_per_usd::float8)), p.id",
+         ORDER BY (p.price * 100)::float8 * (1.0::float8 / r.units_per_usd::float8), p.id",
     )
     .fetch_all(app.db.pool())
     .await
@@ -356,6 +360,43 @@ async fn without_a_market_prices_compare_converted_and_a_new_rate_reranks() {
             .contains(&json!({ "currency": "ARS", "unitsPerUsd": "525" })),
         "{rates}"
     );
+
+    // A rate set through another process (straight into the table here): the trigger's
+    // event reloads this one's rates within the index's freshness bound.
+    sqlx::query(
+        "INSERT INTO exchange_rates (currency_code, units_per_usd, source) VALUES ('PYG', 3650, 'otra')",
+    )
+    .execute(app.db.pool())
+    .await
+    .expect("insert rate");
+    let written = std::time::Instant::now();
+    let expected = sql_converted(&app, false).await;
+    assert_ne!(expected, reranked, "the guaraní's rate moves the order");
+    loop {
+        let body = app
+            .data(LISTING, json!({ "f": {}, "s": "PRICE_ASC" }))
+            .await;
+        let first: Vec<&str> = body["products"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["id"].as_str().expect("id"))
+            .collect();
+        if first
+            .iter()
+            .copied()
+            .eq(expected[..100].iter().map(String::as_str))
+        {
+            break;
+        }
+        assert!(
+            written.elapsed() < FRESHNESS,
+            "a rate set elsewhere did not apply within {FRESHNESS:?}"
+        );
+        tokio::task::yield_now().await;
+    }
+    let reranked = walk(&app, None, json!({}), "PRICE_ASC").await;
+    assert_eq!(reranked, expected, "order at the rate set elsewhere");
 
     // PostgreSQL converts with the same rates.
     let rc_conversion = {

@@ -234,14 +234,14 @@ fn push_match_set(
 }
 
 /// Pushes the price a listing compares, as a `numeric`: the product's own, or without a
-/// market its conversion to US dollars, rounded to whole cents exactly as the index rounds
-/// it (`textisur_search_index::Conversion`); NULL for a currency without a rate.
+/// market its conversion to US dollars, the same `float8` product the index computes
+/// (`textisur_search_index::Conversion`); NULL for a currency without a rate.
 pub(super) fn push_price(qb: &mut QueryBuilder<Postgres>, listing: &ProductListing) {
     let Some(conversion) = listing.conversion else {
         qb.push("p.price");
         return;
     };
-    qb.push("(round((p.price * 100)::float8 * CASE p.currency_code");
+    qb.push("(((p.price * 100)::float8 * CASE p.currency_code");
     for market in crate::commerce::markets::Market::ALL {
         let factor = conversion.factor(market.code());
         qb.push(" WHEN ")

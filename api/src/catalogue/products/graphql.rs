@@ -605,7 +605,7 @@ impl Product {
             .to_i64()?;
         let converted = rates.conversion()?.convert(market.code(), cents)?;
         Some(ConvertedMoney {
-            amount: Decimal::new(i64::from_f64(converted)?, 2),
+            amount: Decimal::new(i64::from_f64(converted.round())?, 2),
             currency: crate::commerce::markets::REFERENCE_CURRENCY,
             approximate: true,
         })

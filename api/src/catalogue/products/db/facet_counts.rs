@@ -36,7 +36,8 @@ pub async fn facets(db: &Db, listing: &ProductListing) -> ApiResult<ProductFacet
     let ladder = price_ladder();
     let mut qb = QueryBuilder::<Postgres>::new("WITH RECURSIVE m AS MATERIALIZED (");
     push_match_set(&mut qb, listing, Filters::NotFacets, |qb, _: Branch<'_>| {
-        qb.push("p.category_id, p.store_id, p.material_keys, p.color_keys, p.size_keys, (");
+        // Whole hundredths, cut down as the index cuts a converted price.
+        qb.push("p.category_id, p.store_id, p.material_keys, p.color_keys, p.size_keys, floor(");
         push_price(qb, listing);
         qb.push(" * 100)::bigint AS cents");
         for (facet, flag) in FacetFilter::ALL.into_iter().zip(FLAGS) {
