@@ -88,3 +88,4 @@ vocabulary-not-found = no search vocabulary entry has this id
 exchange-rate-reference = the US dollar is the reference currency: it has no exchange rate
 exchange-rate-out-of-range = the exchange rate must be more than 0 and less than 1,000,000,000, with at most 8 decimals
 exchange-rate-source-invalid = the rate's source is 1 to 200 characters long
+product-weight-out-of-range = weightGrams is 1 to { $max } grams

@@ -106,3 +106,4 @@ vocabulary-not-found = ninguna entrada del vocabulario de búsqueda tiene este i
 exchange-rate-reference = el dólar estadounidense es la moneda de referencia: no lleva tipo de cambio
 exchange-rate-out-of-range = el tipo de cambio debe ser mayor que 0 y menor que 1.000.000.000, con hasta 8 decimales
 exchange-rate-source-invalid = la fuente del tipo de cambio lleva entre 1 y 200 caracteres
+product-weight-out-of-range = weightGrams va de 1 a { $max } gramos

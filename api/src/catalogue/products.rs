@@ -97,6 +97,8 @@ pub struct ProductRow {
     pub sales_count: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Grams of one unit, for couriers that charge by weight; `None` when not given.
+    pub weight_grams: Option<i32>,
 }
 
 /// An amount in a currency.
@@ -293,6 +295,7 @@ impl Product {
             sales_count: 0,
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            weight_grams: None,
         })
     }
 }

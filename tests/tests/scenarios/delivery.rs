@@ -288,11 +288,11 @@ async fn shop() -> Shop {
         .fetch_one(app.db.pool())
         .await
         .expect("store");
-        // 1,234.50 a metre, 250 g a metre.
+        // 1,234.50 a metre (its weight comes from the seller, below).
         let product: i64 = sqlx::query_scalar(
             "INSERT INTO products (store_id, category_id, slug, name, price, currency_code, unit,
-                                   min_quantity, quantity_step, stock, weight_grams)
-             VALUES ($1, $2, $3, 'Lino crudo', 1234.50, 'ARS', 'METRE', 0.5, 0.5, 100, 250)
+                                   min_quantity, quantity_step, stock)
+             VALUES ($1, $2, $3, 'Lino crudo', 1234.50, 'ARS', 'METRE', 0.5, 0.5, 100)
              RETURNING id",
         )
         .bind(store)
@@ -311,6 +311,21 @@ async fn shop() -> Shop {
                 .to_global()
                 .to_string(),
         );
+    }
+    // Sellers give their products' weights: 250 g a metre.
+    let weigh = "mutation($id: ID!, $g: Int) { updateProduct(id: $id, input: {weightGrams: $g}) {
+        product { weightGrams } userErrors { field code } } }";
+    for (seller, product) in sellers.iter().zip(&products) {
+        let (_, body) = app
+            .graphql_as(&seller.access_token, weigh, json!({ "id": product, "g": 0 }))
+            .await;
+        let error = &body["data"]["updateProduct"]["userErrors"][0];
+        assert_eq!(error["code"], "OUT_OF_RANGE", "{body}");
+        assert_eq!(error["field"], json!(["input", "weightGrams"]));
+        let (_, body) = app
+            .graphql_as(&seller.access_token, weigh, json!({ "id": product, "g": 250 }))
+            .await;
+        assert_eq!(body["data"]["updateProduct"]["product"]["weightGrams"], 250, "{body}");
     }
     let mut options = Vec::new();
     for (seller, store, input) in [

@@ -611,6 +611,11 @@ impl Product {
         })
     }
 
+    /// Grams of one unit, for couriers that charge by weight; null when the seller gave none.
+    async fn weight_grams(&self) -> Option<i32> {
+        self.weight_grams
+    }
+
     /// The unit the product is sold in: of `price`, `stock` and every quantity.
     async fn unit(&self) -> ProductUnit {
         self.unit

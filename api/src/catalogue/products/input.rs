@@ -40,7 +40,11 @@ pub struct ProductFields {
     pub sizes: Vec<String>,
     pub status: ProductStatus,
     pub sku: Option<String>,
+    pub weight_grams: Option<i32>,
 }
+
+/// Heaviest unit, in grams.
+pub const WEIGHT_MAX_GRAMS: i32 = 1_000_000;
 
 /// A product that passed validation, normalised and sanitised.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +61,7 @@ pub struct ProductDraft {
     pub sizes: Vec<String>,
     pub status: ProductStatus,
     pub sku: Option<String>,
+    pub weight_grams: Option<i32>,
 }
 
 impl ProductDraft {
@@ -245,6 +250,17 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
         );
     }
 
+    if fields
+        .weight_grams
+        .is_some_and(|g| !(1..=WEIGHT_MAX_GRAMS).contains(&g))
+    {
+        err(
+            "weightGrams",
+            UserErrorCode::OutOfRange,
+            crate::tr!("product-weight-out-of-range", max = WEIGHT_MAX_GRAMS),
+        );
+    }
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -261,6 +277,7 @@ pub fn validate(fields: ProductFields, prefix: &[String]) -> Result<ProductDraft
         sizes,
         status: fields.status,
         sku,
+        weight_grams: fields.weight_grams,
     })
 }
 
@@ -282,6 +299,7 @@ mod tests {
             sizes: vec![],
             status: ProductStatus::Active,
             sku: Some("LIN-1".into()),
+            weight_grams: Some(250),
         }
     }
 

@@ -56,6 +56,9 @@ pub struct NewProductFields {
     /// Publication state; DRAFT keeps it off sale until it is set to ACTIVE.
     #[graphql(default_with = "ProductStatus::Active")]
     pub status: ProductStatus,
+    /// Grams of one unit (a piece, a metre, a kilogram of yarn: 1000), 1 to 1,000,000, for
+    /// couriers that charge by weight. Null: unknown (weighs nothing in a shipping price).
+    pub weight_grams: Option<i32>,
 }
 
 impl NewProductFields {
@@ -74,6 +77,7 @@ impl NewProductFields {
             sizes: self.sizes.unwrap_or_default(),
             status: self.status,
             sku,
+            weight_grams: self.weight_grams,
         };
         (self.category_id, fields)
     }
@@ -138,6 +142,9 @@ pub struct UpdateProductInput {
     /// The new SKU, under the rules of `CreateProductInput.sku`. `null` (or an empty
     /// string) removes it; leaving the field out keeps it.
     pub sku: MaybeUndefined<String>,
+    /// The new weight of one unit in grams, under the rules of
+    /// `CreateProductInput.weightGrams`. `null` clears it; leaving the field out keeps it.
+    pub weight_grams: MaybeUndefined<i32>,
 }
 
 /// Result of the single-product mutations.
@@ -336,6 +343,11 @@ impl ProductMutations {
                 MaybeUndefined::Undefined => current.sku,
                 MaybeUndefined::Null => None,
                 MaybeUndefined::Value(sku) => Some(sku),
+            },
+            weight_grams: match input.weight_grams {
+                MaybeUndefined::Undefined => current.weight_grams,
+                MaybeUndefined::Null => None,
+                MaybeUndefined::Value(grams) => Some(grams),
             },
         };
         let category = match &input.category_id {

@@ -12,9 +12,10 @@ use crate::runtime::db::Db;
 
 /// A compile-checked statement that writes a product from a draft and returns its row: the
 /// SQL (ending in `RETURNING`), the draft, then the arguments that come before the draft's.
-/// The draft's fifteen values follow them in this order, the one definition the insert and
+/// The draft's sixteen values follow them in this order, the one definition the insert and
 /// the update share: sku, name, description, price, unit, min_quantity, quantity_step,
-/// stock, status, materials, material_keys, colors, color_keys, sizes, size_keys.
+/// stock, status, materials, material_keys, colors, color_keys, sizes, size_keys,
+/// weight_grams.
 macro_rules! write_draft {
     ($sql:literal, $draft:expr $(, $arg:expr)* $(,)?) => {{
         let draft: &ProductDraft = $draft;
@@ -41,7 +42,8 @@ macro_rules! write_draft {
             &draft.colors,
             &color_keys,
             &draft.sizes,
-            &size_keys
+            &size_keys,
+            draft.weight_grams
         )
     }};
 }
@@ -67,8 +69,9 @@ pub async fn insert(
     let row = write_draft!(
         "INSERT INTO products AS p (store_id, category_id, slug, currency_code, sku, name,
              description, price, unit, min_quantity, quantity_step, stock, status, materials,
-             material_keys, colors, color_keys, sizes, size_keys)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+             material_keys, colors, color_keys, sizes, size_keys, weight_grams)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                 $20)
          RETURNING",
         draft,
         store.0,
@@ -92,7 +95,7 @@ pub async fn update(
         "UPDATE products p SET category_id = $2, sku = $3, name = $4, description = $5,
              price = $6, unit = $7, min_quantity = $8, quantity_step = $9, stock = $10,
              status = $11, materials = $12, material_keys = $13, colors = $14, color_keys = $15,
-             sizes = $16, size_keys = $17, updated_at = now()
+             sizes = $16, size_keys = $17, weight_grams = $18, updated_at = now()
          WHERE p.id = $1
          RETURNING",
         draft,
@@ -134,13 +137,14 @@ pub async fn upsert_many(
                 "materials": d.materials, "material_keys": ProductDraft::keys(&d.materials),
                 "colors": d.colors, "color_keys": ProductDraft::keys(&d.colors),
                 "sizes": d.sizes, "size_keys": ProductDraft::keys(&d.sizes),
+                "weight_grams": d.weight_grams,
             })
         })
         .collect();
     let rows = query_products!(
         "INSERT INTO products AS p (store_id, category_id, slug, sku, name, description, price,
              currency_code, unit, min_quantity, quantity_step, stock, status, materials,
-             material_keys, colors, color_keys, sizes, size_keys)
+             material_keys, colors, color_keys, sizes, size_keys, weight_grams)
          SELECT $1, r.category_id, r.slug, r.sku, r.name, r.description, r.price, $2,
              r.unit::product_unit, r.min_quantity, r.quantity_step, r.stock, r.status::product_status,
              ARRAY(SELECT jsonb_array_elements_text(r.materials)),
@@ -148,11 +152,11 @@ pub async fn upsert_many(
              ARRAY(SELECT jsonb_array_elements_text(r.colors)),
              ARRAY(SELECT jsonb_array_elements_text(r.color_keys)),
              ARRAY(SELECT jsonb_array_elements_text(r.sizes)),
-             ARRAY(SELECT jsonb_array_elements_text(r.size_keys))
+             ARRAY(SELECT jsonb_array_elements_text(r.size_keys)), r.weight_grams
          FROM jsonb_to_recordset($3) AS r(category_id bigint, slug text, sku text, name text,
              description text, price numeric, unit text, min_quantity numeric, quantity_step numeric,
              stock numeric, status text, materials jsonb, material_keys jsonb, colors jsonb,
-             color_keys jsonb, sizes jsonb, size_keys jsonb)
+             color_keys jsonb, sizes jsonb, size_keys jsonb, weight_grams int)
          ON CONFLICT (store_id, sku) WHERE sku IS NOT NULL DO UPDATE SET
              category_id = EXCLUDED.category_id, name = EXCLUDED.name,
              description = EXCLUDED.description, price = EXCLUDED.price, unit = EXCLUDED.unit,
@@ -160,7 +164,7 @@ pub async fn upsert_many(
              stock = EXCLUDED.stock, status = EXCLUDED.status, materials = EXCLUDED.materials,
              material_keys = EXCLUDED.material_keys, colors = EXCLUDED.colors,
              color_keys = EXCLUDED.color_keys, sizes = EXCLUDED.sizes, size_keys = EXCLUDED.size_keys,
-             updated_at = now()
+             weight_grams = EXCLUDED.weight_grams, updated_at = now()
          RETURNING",
         "",
         store.0,

@@ -200,20 +200,10 @@ async fn shipping_of(
             ));
             continue;
         }
-        let ids: Vec<i64> = lines.iter().map(|l| l.product.id.0).collect();
-        let weights: BTreeMap<i64, i32> = sqlx::query!(
-            "SELECT id, weight_grams FROM products WHERE id = ANY($1)",
-            &ids
-        )
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .filter_map(|r| Some((r.id, r.weight_grams?)))
-        .collect();
         let grams = lines
             .iter()
             .try_fold(Decimal::ZERO, |sum, l| {
-                let each = Decimal::from(weights.get(&l.product.id.0).copied().unwrap_or(0));
+                let each = Decimal::from(l.product.weight_grams.unwrap_or(0));
                 sum.checked_add(l.quantity.checked_mul(each)?)
             })
             .ok_or_else(|| ApiError::Internal("order weight overflows".to_owned()))?;
