@@ -317,15 +317,26 @@ async fn shop() -> Shop {
         product { weightGrams } userErrors { field code } } }";
     for (seller, product) in sellers.iter().zip(&products) {
         let (_, body) = app
-            .graphql_as(&seller.access_token, weigh, json!({ "id": product, "g": 0 }))
+            .graphql_as(
+                &seller.access_token,
+                weigh,
+                json!({ "id": product, "g": 0 }),
+            )
             .await;
         let error = &body["data"]["updateProduct"]["userErrors"][0];
         assert_eq!(error["code"], "OUT_OF_RANGE", "{body}");
         assert_eq!(error["field"], json!(["input", "weightGrams"]));
         let (_, body) = app
-            .graphql_as(&seller.access_token, weigh, json!({ "id": product, "g": 250 }))
+            .graphql_as(
+                &seller.access_token,
+                weigh,
+                json!({ "id": product, "g": 250 }),
+            )
             .await;
-        assert_eq!(body["data"]["updateProduct"]["product"]["weightGrams"], 250, "{body}");
+        assert_eq!(
+            body["data"]["updateProduct"]["product"]["weightGrams"], 250,
+            "{body}"
+        );
     }
     let mut options = Vec::new();
     for (seller, store, input) in [
