@@ -34,6 +34,26 @@ pub struct DeleteAddressPayload {
     pub user_errors: Vec<UserError>,
 }
 
+impl AddressPayload {
+    /// Nothing written, for these reasons.
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            user_errors,
+            ..Self::default()
+        }
+    }
+}
+
+impl DeleteAddressPayload {
+    /// Nothing deleted, for these reasons.
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        Self {
+            user_errors,
+            ..Self::default()
+        }
+    }
+}
+
 fn not_found() -> UserError {
     UserError::at(
         &["id"],
@@ -80,10 +100,7 @@ impl AddressMutations {
         let valid = match validate(&input) {
             Ok(valid) => valid,
             Err(user_errors) => {
-                return Ok(AddressPayload {
-                    user_errors,
-                    ..AddressPayload::default()
-                });
+                return Ok(AddressPayload::refused(user_errors));
             }
         };
         let mut tx = rc.db.begin().await?;
@@ -96,13 +113,10 @@ impl AddressMutations {
         .await?;
         if count >= MAX_ADDRESSES {
             tx.rollback().await?;
-            return Ok(AddressPayload {
-                user_errors: vec![UserError::general(
-                    UserErrorCode::LimitReached,
-                    crate::tr!("address-limit-reached", max = MAX_ADDRESSES),
-                )],
-                ..AddressPayload::default()
-            });
+            return Ok(AddressPayload::refused(vec![UserError::general(
+                UserErrorCode::LimitReached,
+                crate::tr!("address-limit-reached", max = MAX_ADDRESSES),
+            )]));
         }
         let default = make_default || count == 0;
         if default {
@@ -154,18 +168,12 @@ impl AddressMutations {
         let rc = RequestContext::of(ctx);
         let user = caller(rc)?;
         let Some(row) = decode_row(&id, NodeKind::Address) else {
-            return Ok(AddressPayload {
-                user_errors: vec![not_found()],
-                ..AddressPayload::default()
-            });
+            return Ok(AddressPayload::refused(vec![not_found()]));
         };
         let valid = match validate(&input) {
             Ok(valid) => valid,
             Err(user_errors) => {
-                return Ok(AddressPayload {
-                    user_errors,
-                    ..AddressPayload::default()
-                });
+                return Ok(AddressPayload::refused(user_errors));
             }
         };
         let address = query_addresses!(
@@ -190,10 +198,7 @@ impl AddressMutations {
         .fetch_optional(rc.db.executor())
         .await?;
         let Some(address) = address else {
-            return Ok(AddressPayload {
-                user_errors: vec![not_found()],
-                ..AddressPayload::default()
-            });
+            return Ok(AddressPayload::refused(vec![not_found()]));
         };
         Ok(AddressPayload {
             address: Some(address),
@@ -215,10 +220,7 @@ impl AddressMutations {
         let rc = RequestContext::of(ctx);
         let user = caller(rc)?;
         let Some(row) = decode_row(&id, NodeKind::Address) else {
-            return Ok(DeleteAddressPayload {
-                user_errors: vec![not_found()],
-                ..DeleteAddressPayload::default()
-            });
+            return Ok(DeleteAddressPayload::refused(vec![not_found()]));
         };
         let mut tx = rc.db.begin().await?;
         lock_user(&mut tx, user).await?;
@@ -231,10 +233,7 @@ impl AddressMutations {
         .await?;
         let Some(was_default) = deleted else {
             tx.rollback().await?;
-            return Ok(DeleteAddressPayload {
-                user_errors: vec![not_found()],
-                ..DeleteAddressPayload::default()
-            });
+            return Ok(DeleteAddressPayload::refused(vec![not_found()]));
         };
         if was_default {
             sqlx::query!(
@@ -265,19 +264,13 @@ impl AddressMutations {
         let rc = RequestContext::of(ctx);
         let user = caller(rc)?;
         let Some(row) = decode_row(&id, NodeKind::Address) else {
-            return Ok(AddressPayload {
-                user_errors: vec![not_found()],
-                ..AddressPayload::default()
-            });
+            return Ok(AddressPayload::refused(vec![not_found()]));
         };
         let mut tx = rc.db.begin().await?;
         lock_user(&mut tx, user).await?;
         if owned(&mut *tx, user, row).await?.is_none() {
             tx.rollback().await?;
-            return Ok(AddressPayload {
-                user_errors: vec![not_found()],
-                ..AddressPayload::default()
-            });
+            return Ok(AddressPayload::refused(vec![not_found()]));
         }
         // Two statements: the one-default index is checked row by row.
         sqlx::query!(
