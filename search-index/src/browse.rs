@@ -357,11 +357,14 @@ pub(crate) fn browse(
         };
         let column = NumberColumn::open(segment, field)?;
         let ids = NumberColumn::u64(segment, "id")?;
+        // Converted walks (price sorts without a market) read the price column as cents.
+        let prices = q
+            .conversion
+            .is_some()
+            .then(|| NumberColumn::i64(segment, "price"))
+            .transpose()?;
         for (market, conversion) in &walks {
             let order = orders.of(searcher, segment, kind, field, *market)?;
-            let prices = conversion
-                .map(|_| NumberColumn::i64(segment, "price"))
-                .transpose()?;
             let key = |doc: DocId| SortKey {
                 // Every document of an order has both (see `build_order`), and is of the
                 // order's market.

@@ -167,16 +167,6 @@ pub struct ValidAddress {
     pub notes: Option<String>,
 }
 
-pub(crate) fn country_code(country: CountryCode) -> &'static str {
-    match country {
-        CountryCode::Ar => "AR",
-        CountryCode::Cl => "CL",
-        CountryCode::Uy => "UY",
-        CountryCode::Py => "PY",
-        CountryCode::Pe => "PE",
-    }
-}
-
 /// Checks `input` against its country's rules; every problem at once, each at its field.
 pub fn validate(input: &AddressInput) -> Result<ValidAddress, Vec<UserError>> {
     let mut errors = Vec::new();
@@ -225,7 +215,7 @@ pub fn validate(input: &AddressInput) -> Result<ValidAddress, Vec<UserError>> {
         errors.push(at(
             "phone",
             UserErrorCode::Invalid,
-            crate::tr!("address-phone-invalid", country = country_code(country)),
+            crate::tr!("address-phone-invalid", country = country.as_str()),
         ));
     }
     let region = rules::region(country, &input.region);
@@ -244,7 +234,7 @@ pub fn validate(input: &AddressInput) -> Result<ValidAddress, Vec<UserError>> {
                 crate::tr!(
                     "address-region-unknown",
                     region = input.region.trim(),
-                    country = country_code(country),
+                    country = country.as_str(),
                 ),
             ));
         }
@@ -255,10 +245,7 @@ pub fn validate(input: &AddressInput) -> Result<ValidAddress, Vec<UserError>> {
             errors.push(at(
                 "postalCode",
                 UserErrorCode::Required,
-                crate::tr!(
-                    "address-postal-code-required",
-                    country = country_code(country)
-                ),
+                crate::tr!("address-postal-code-required", country = country.as_str()),
             ));
             None
         }
@@ -266,10 +253,7 @@ pub fn validate(input: &AddressInput) -> Result<ValidAddress, Vec<UserError>> {
             errors.push(at(
                 "postalCode",
                 UserErrorCode::Invalid,
-                crate::tr!(
-                    "address-postal-code-invalid",
-                    country = country_code(country)
-                ),
+                crate::tr!("address-postal-code-invalid", country = country.as_str()),
             ));
             None
         }

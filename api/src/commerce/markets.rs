@@ -122,6 +122,22 @@ impl Market {
 }
 
 impl CountryCode {
+    /// The ISO 3166-1 alpha-2 code.
+    pub fn as_str(self) -> &'static str {
+        self.market().country()
+    }
+
+    /// The market of this country.
+    pub fn market(self) -> Market {
+        match self {
+            CountryCode::Ar => Market::Ar,
+            CountryCode::Cl => Market::Cl,
+            CountryCode::Uy => Market::Uy,
+            CountryCode::Py => Market::Py,
+            CountryCode::Pe => Market::Pe,
+        }
+    }
+
     /// The country of a stored code, if it is one of the five.
     pub fn parse(code: &str) -> Option<CountryCode> {
         Market::of_country(code).map(|m| match m {
@@ -186,10 +202,17 @@ pub struct ExchangeRate {
     pub set_at: DateTime<Utc>,
 }
 
-/// The rates each process converts with: the newest of each currency.
+/// The rates each process converts with: the newest of each currency, and the factors
+/// worked out from them once per reload (every listing without a market reads them).
 #[derive(Clone, Default)]
 pub struct LiveRates {
-    current: Arc<RwLock<Vec<ExchangeRate>>>,
+    current: Arc<RwLock<Rates>>,
+}
+
+#[derive(Default)]
+struct Rates {
+    rates: Vec<ExchangeRate>,
+    conversion: Option<Conversion>,
 }
 
 impl std::fmt::Debug for LiveRates {
@@ -204,15 +227,23 @@ impl LiveRates {
         self.current
             .read()
             .unwrap_or_else(PoisonError::into_inner)
+            .rates
             .clone()
     }
 
     /// The factors from each market's hundredths to hundredths of US dollars; `None` when
     /// no market has a rate.
     pub fn conversion(&self) -> Option<Conversion> {
-        let rates = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .conversion
+    }
+
+    /// The factors of `rates` (see [`LiveRates::conversion`]).
+    fn factors(rates: &[ExchangeRate]) -> Option<Conversion> {
         let mut factors = [0.0; MARKET_SLOTS];
-        for rate in rates.iter() {
+        for rate in rates {
             let Some(market) = Market::of_currency(rate.currency.as_str()) else {
                 continue;
             };
@@ -250,7 +281,8 @@ impl LiveRates {
             })
             .collect();
         let n = rates.len();
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = rates;
+        let conversion = Self::factors(&rates);
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Rates { rates, conversion };
         Ok(n)
     }
 }

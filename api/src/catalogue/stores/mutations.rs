@@ -188,9 +188,7 @@ impl StoreMutations {
         let mut errors = validate(&fields);
         // A store's market is for good: no default country.
         let market = match (input.country, input.country_code.as_deref()) {
-            (Some(country), _) => {
-                Market::of_country(crate::commerce::addresses::country_code(country))
-            }
+            (Some(country), _) => Some(country.market()),
             (None, Some(code)) => Market::of_country(code),
             (None, None) => {
                 errors.push(UserError::at(

@@ -3,9 +3,7 @@
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-use super::{
-    Address, AddressInput, MAX_ADDRESSES, country_code, of_user, owned, query_addresses, validate,
-};
+use super::{Address, AddressInput, MAX_ADDRESSES, of_user, owned, query_addresses, validate};
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::guards::SignedIn;
@@ -133,7 +131,7 @@ impl AddressMutations {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING",
             "",
             user.0,
-            country_code(valid.country),
+            valid.country.as_str(),
             valid.recipient,
             valid.phone,
             valid.region,
@@ -184,7 +182,7 @@ impl AddressMutations {
             "",
             row,
             user.0,
-            country_code(valid.country),
+            valid.country.as_str(),
             valid.recipient,
             valid.phone,
             valid.region,

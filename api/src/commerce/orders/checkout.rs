@@ -71,7 +71,8 @@ fn cart_hash(lines: &[(ProductId, Decimal)], delivery: &[DeliveryChoice]) -> Vec
     hasher.finalize().to_vec()
 }
 
-/// What one store's order gets for delivery.
+/// What one store's order gets for delivery (by default none: arranged with the store).
+#[derive(Default)]
 struct Shipping {
     option: Option<ShippingOption>,
     price: Decimal,
@@ -112,9 +113,14 @@ async fn shipping_of(
     }
     let mut out = BTreeMap::new();
     for (store, lines) in by_store {
-        let store_name = sqlx::query_scalar!("SELECT name FROM stores WHERE id = $1", store.0)
-            .fetch_one(&mut *tx)
-            .await?;
+        // Only messages name the store: read when one is written.
+        let store_name = async |tx: &mut sqlx::PgConnection| -> ApiResult<String> {
+            Ok(
+                sqlx::query_scalar!("SELECT name FROM stores WHERE id = $1", store.0)
+                    .fetch_one(tx)
+                    .await?,
+            )
+        };
         let Some(choice) = delivery.iter().find(|d| d.store == *store) else {
             let offered = sqlx::query_scalar!(
                 r#"SELECT count(*) AS "n!" FROM shipping_options WHERE store_id = $1 AND active"#,
@@ -126,17 +132,13 @@ async fn shipping_of(
                 errors.push(UserError::at(
                     &["delivery"],
                     UserErrorCode::Required,
-                    crate::tr!("checkout-delivery-required", store = store_name.as_str()),
+                    crate::tr!(
+                        "checkout-delivery-required",
+                        store = store_name(&mut *tx).await?
+                    ),
                 ));
             }
-            out.insert(
-                *store,
-                Shipping {
-                    option: None,
-                    price: Decimal::ZERO,
-                    delivery: None,
-                },
-            );
+            out.insert(*store, Shipping::default());
             continue;
         };
         let option = shipping::by_id(&mut *tx, choice.option)
@@ -149,7 +151,7 @@ async fn shipping_of(
                 UserErrorCode::NotFound,
                 crate::tr!(
                     "checkout-delivery-option-not-found",
-                    store = store_name.as_str()
+                    store = store_name(&mut *tx).await?
                 ),
             ));
             continue;
@@ -435,11 +437,7 @@ pub async fn checkout(
             .iter()
             .try_fold(Decimal::ZERO, |sum, t| sum.checked_add(*t))
             .ok_or_else(overflow)?;
-        let delivery = shipping.remove(&store).unwrap_or(Shipping {
-            option: None,
-            price: Decimal::ZERO,
-            delivery: None,
-        });
+        let delivery = shipping.remove(&store).unwrap_or_default();
         let total = subtotal.checked_add(delivery.price).ok_or_else(overflow)?;
         let option = delivery.option.as_ref();
         let order = query_orders!(

@@ -59,11 +59,6 @@ struct ValidOption {
     name: String,
 }
 
-/// The country's code as messages write it.
-fn code(country: CountryCode) -> &'static str {
-    crate::commerce::addresses::country_code(country)
-}
-
 fn validate(
     input: &ShippingOptionInput,
     country: CountryCode,
@@ -149,7 +144,7 @@ fn validate(
                 crate::tr!(
                     "address-region-unknown",
                     region = typed.trim(),
-                    country = code(country)
+                    country = country.as_str()
                 ),
             )),
         }
