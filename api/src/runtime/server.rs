@@ -558,7 +558,12 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         let mailer = Arc::clone(&mailer);
         async move {
             // Keyed limiters forget callers whose buckets are full again: bounded memory.
-            let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+            // The first minute's tick comes a minute after start, not at once: the vocabulary
+            // and the rates were just loaded, and a reload then only held connections while
+            // the server started.
+            let minute = std::time::Duration::from_secs(60);
+            let mut every_minute =
+                tokio::time::interval_at(tokio::time::Instant::now() + minute, minute);
             // Old mail and spent account tokens go (every process sweeps; deleting twice is
             // harmless).
             let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
