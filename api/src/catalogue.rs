@@ -6,3 +6,4 @@ pub mod categories;
 pub mod products;
 pub mod reviews;
 pub mod stores;
+pub mod variants;

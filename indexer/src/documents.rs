@@ -22,7 +22,15 @@ macro_rules! query_active_products {
                 + r#"SELECT p.id, p.store_id, p.category_id, p.name, p.description,
                        p.materials, p.colors, p.sizes,
                        (p.price * 100)::int8 AS "price_cents!",
-                       p.stock >= p.min_quantity AS "in_stock!",
+                       EXISTS (SELECT 1 FROM product_variants v
+                               WHERE v.product_id = p.id AND v.is_active
+                                 AND v.stock >= p.min_quantity) AS "in_stock!",
+                       (SELECT coalesce(jsonb_agg(to_jsonb(v.options) ORDER BY v.position, v.id),
+                                        '[]')
+                        FROM product_variants v
+                        WHERE v.product_id = p.id AND v.is_active AND v.options <> '{}'
+                          AND v.stock >= p.min_quantity)
+                           AS "variants!: sqlx::types::Json<Vec<Vec<String>>>",
                        p.rating::float8 AS "rating!",
                        p.review_count::int8 AS "review_count!",
                        p.sales_count::int8 AS "sales_count!",
@@ -61,6 +69,7 @@ struct ProductRow {
     sizes: Vec<String>,
     price_cents: i64,
     in_stock: bool,
+    variants: sqlx::types::Json<Vec<Vec<String>>>,
     rating: f64,
     review_count: i64,
     sales_count: i64,
@@ -207,6 +216,7 @@ fn product_doc(row: ProductRow, category_ids: Vec<i64>, category_names: Vec<Stri
         sizes: row.sizes,
         price_cents: row.price_cents,
         in_stock: row.in_stock,
+        variants: row.variants.0,
         rating: row.rating,
         review_count: id(row.review_count),
         sales_count: id(row.sales_count),

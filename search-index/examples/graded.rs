@@ -48,6 +48,7 @@ fn main() {
             review_count: 0,
             sales_count: 0,
             created_at_micros: i as i64,
+            variants: Vec::new(),
         })
         .expect("upsert");
     }

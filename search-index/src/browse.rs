@@ -455,6 +455,7 @@ mod tests {
             review_count: 0,
             sales_count: id % 6,
             created_at_micros: (id % 9) as i64,
+            variants: Vec::new(),
         }
     }
 

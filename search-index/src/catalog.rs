@@ -583,6 +583,9 @@ impl IndexWriter {
                 d.add_text(field, k);
             }
         }
+        for term in crate::variants::stocked_terms(doc) {
+            d.add_text(f.stocked, term);
+        }
         d.add_i64(f.price, doc.price_cents);
         d.add_u64(f.in_stock, u64::from(doc.in_stock));
         d.add_f64(f.rating, doc.rating);
@@ -693,11 +696,17 @@ impl From<tantivy::query::QueryParserError> for SearchError {
     }
 }
 
+/// A product document for tests: a "Camisa" in stock with nothing else to it.
+#[cfg(test)]
+pub(crate) fn sample_doc() -> ProductDoc {
+    tests::product(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn product(id: u64) -> ProductDoc {
+    pub(super) fn product(id: u64) -> ProductDoc {
         ProductDoc {
             id,
             store_id: 1,
@@ -715,6 +724,7 @@ mod tests {
             review_count: 0,
             sales_count: 0,
             created_at_micros: 0,
+            variants: Vec::new(),
         }
     }
 

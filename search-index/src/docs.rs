@@ -24,7 +24,13 @@ pub struct ProductDoc {
     pub sizes: Vec<String>,
     /// Price in hundredths of the store's currency unit.
     pub price_cents: i64,
+    /// Whether any variant on sale has the product's minimum in stock.
     pub in_stock: bool,
+    /// The option values of each variant on sale with the minimum in stock (a product
+    /// without options has none: its colours and sizes stand for it). Left out of the
+    /// JSON when empty, so such a product's fingerprint did not change with variants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Vec<String>>,
     /// 0 while there is no review.
     pub rating: f64,
     pub review_count: u64,

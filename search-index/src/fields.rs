@@ -48,6 +48,11 @@ pub struct Fields {
     pub materials: Field,
     pub colors: Field,
     pub sizes: Field,
+    /// Products: what is in stock, as terms `v:<stem>` (a value of a variant in stock) and
+    /// `p:<stem>|<stem>` (two values of one variant in stock), so a query that names a
+    /// size and a colour ranks the products that have that very variant first
+    /// ([`crate::variants`]).
+    pub stocked: Field,
     pub price: Field,
     pub in_stock: Field,
     pub rating: Field,
@@ -101,6 +106,7 @@ impl Fields {
         let materials = b.add_text_field("materials", keyword());
         let colors = b.add_text_field("colors", keyword());
         let sizes = b.add_text_field("sizes", keyword());
+        let stocked = b.add_text_field("stocked", STRING);
         let price = b.add_i64_field("price", INDEXED | FAST);
         let in_stock = b.add_u64_field("in_stock", INDEXED | FAST);
         let rating = b.add_f64_field("rating", INDEXED | FAST);
@@ -134,6 +140,7 @@ impl Fields {
             materials,
             colors,
             sizes,
+            stocked,
             price,
             in_stock,
             rating,

@@ -22,6 +22,7 @@ mod query;
 mod search;
 mod suggest;
 mod synonyms;
+mod variants;
 mod word_cache;
 
 pub use analysis::fold;
@@ -36,8 +37,9 @@ pub use query::{
 };
 pub use suggest::{Suggestion, SuggestionKind};
 pub use synonyms::{Entry as VocabularyEntry, Synonyms};
+pub use variants::{stems as query_stems, value_key as variant_value_key};
 pub use word_cache::{DEFAULT_WORD_CACHE_BYTES, set_word_cache_bytes};
 
 /// Bumped whenever the document schema or analysis changes; an index built under another
 /// version is rebuilt before it serves.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;

@@ -318,6 +318,8 @@ impl SearchIndex {
         plan.mark_known(searcher, &folded, &stemmed)?;
         plan.correct(searcher, &folded, &stemmed, &self.synonyms)?;
         let text_clauses = text_query(&plan, &product_fields(f))?;
+        let boost = crate::variants::boost(&plan, f.stocked);
+        let boost = boost.as_deref();
         if text_clauses.is_empty()
             && let Some(field) = browse_field(q)
             && walk_is_cheaper(searcher, f, q, q.limit + 1)?
@@ -335,8 +337,14 @@ impl SearchIndex {
             });
         }
         let filters = product_filters(f, q);
-        let (mut collected, mut total, mut facets) =
-            self.product_matches(searcher, q, &text_clauses, &filters, !plan.is_empty())?;
+        let (mut collected, mut total, mut facets) = self.product_matches(
+            searcher,
+            q,
+            &text_clauses,
+            &filters,
+            boost,
+            !plan.is_empty(),
+        )?;
         // Too few products have every word: those with most of them join, below (their
         // scores count fewer words). Decided by the index alone, so every page of a listing
         // makes the same decision.
@@ -347,8 +355,14 @@ impl SearchIndex {
             let mut minimum = plan.words.len() - 1;
             // The first step without facets: one intersection per left-out word.
             if !q.facets {
-                (collected, total) =
-                    self.all_but_one(searcher, q, &text_clauses, &filters, collected, total)?;
+                (collected, total) = self.all_but_one(
+                    searcher,
+                    q,
+                    &text_clauses,
+                    &filters,
+                    boost,
+                    (collected, total),
+                )?;
                 minimum -= 1;
             }
             if total < RELAX_BELOW && minimum >= 1 {
@@ -364,7 +378,7 @@ impl SearchIndex {
                 }
                 let relaxed = [words];
                 (collected, total, facets) =
-                    self.product_matches(searcher, q, &relaxed, &filters, true)?;
+                    self.product_matches(searcher, q, &relaxed, &filters, boost, true)?;
             }
         }
 
@@ -401,10 +415,10 @@ impl SearchIndex {
         q: &ProductQuery,
         words: &[Box<dyn Query>],
         filters: &[(FilterOf, Box<dyn Query>)],
-        full: Vec<Collected>,
-        full_total: u64,
+        boost: Option<&dyn Query>,
+        full: (Vec<Collected>, u64),
     ) -> SearchResult<(Vec<Collected>, u64)> {
-        let mut fruits = vec![(full, full_total)];
+        let mut fruits = vec![full];
         for left_out in 0..words.len() {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = words
                 .iter()
@@ -414,7 +428,8 @@ impl SearchIndex {
                 .collect();
             clauses.push((Occur::MustNot, words[left_out].box_clone()));
             let part: [Box<dyn Query>; 1] = [Box::new(BooleanQuery::new(clauses))];
-            let (page, count, _) = self.product_matches(searcher, q, &part, filters, true)?;
+            let (page, count, _) =
+                self.product_matches(searcher, q, &part, filters, boost, true)?;
             fruits.push((page, count));
         }
         // Merged as one collector merges its segments: best first, each id once, the page.
@@ -429,7 +444,7 @@ impl SearchIndex {
         text: &dyn Query,
         filters: &[(FilterOf, Box<dyn Query>)],
     ) -> SearchResult<u64> {
-        let query = self.matching(&[text.box_clone()], filters, None);
+        let query = self.matching(&[text.box_clone()], filters, None, None);
         Ok(self.run(searcher, &query, &tantivy::collector::Count)? as u64)
     }
 
@@ -439,6 +454,7 @@ impl SearchIndex {
         text: &[Box<dyn Query>],
         filters: &[(FilterOf, Box<dyn Query>)],
         leave_out: Option<FilterOf>,
+        boost: Option<&dyn Query>,
     ) -> BooleanQuery {
         let mut clauses: Vec<Box<dyn Query>> = text.iter().map(|c| c.box_clone()).collect();
         clauses.extend(
@@ -447,7 +463,15 @@ impl SearchIndex {
                 .filter(|(of, _)| Some(*of) != leave_out)
                 .map(|(_, c)| c.box_clone()),
         );
-        products_of(&self.inner.fields, clauses)
+        let matching = products_of(&self.inner.fields, clauses);
+        match boost {
+            // Optional: it adds to the score of the products it matches, and selects none.
+            Some(boost) => BooleanQuery::new(vec![
+                (Occur::Must, Box::new(matching)),
+                (Occur::Should, boost.box_clone()),
+            ]),
+            None => matching,
+        }
     }
 
     /// The page, the total and the facets of the products that match all of `text` and
@@ -458,10 +482,12 @@ impl SearchIndex {
         q: &ProductQuery,
         text: &[Box<dyn Query>],
         filters: &[(FilterOf, Box<dyn Query>)],
+        boost: Option<&dyn Query>,
         has_text: bool,
     ) -> SearchResult<(Vec<Collected>, u64, Option<ProductFacets>)> {
-        let build = |leave_out| self.matching(text, filters, leave_out);
-        let main = build(None);
+        // The facet passes score nothing: only the page's pass takes the boost.
+        let build = |leave_out, boost| self.matching(text, filters, leave_out, boost);
+        let main = build(None, boost);
         let page = PageCollector::for_sort(q.sort, q.conversion, has_text, q.after, q.limit + 1);
 
         // Facets whose own filter is not set are counted in the main pass; each facet with a
@@ -499,7 +525,7 @@ impl SearchIndex {
                     .facet_pass_budget
                     .load(std::sync::atomic::Ordering::Relaxed);
                 let collector = FacetCollector::bounded(set, budget, searcher.num_docs());
-                let tally = self.run(searcher, &build(Some(of)), &collector)?;
+                let tally = self.run(searcher, &build(Some(of), None), &collector)?;
                 tally.fill(set, &mut facets);
             }
             Some(facets)

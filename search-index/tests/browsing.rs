@@ -43,6 +43,7 @@ fn product(id: u64, version: u64) -> ProductDoc {
         review_count: spread(id, 40),
         sales_count: spread(id * 3 + version, 4),
         created_at_micros: 1_830_000_000_000_000 + spread(id, 5) as i64,
+        variants: Vec::new(),
     }
 }
 

@@ -38,6 +38,7 @@ fn product(id: u64) -> ProductDoc {
         sales_count: spread(id, 2_000),
         // Microseconds from 2027 on: 16 digits, past 2^54 / 10.
         created_at_micros: 1_830_000_000_000_000 + spread(id, 63_072_000_000_000) as i64,
+        variants: Vec::new(),
     }
 }
 

@@ -28,6 +28,7 @@ fn product(id: u64) -> ProductDoc {
         review_count: 0,
         sales_count: 0,
         created_at_micros: 1_830_000_000_000_000 + id as i64,
+        variants: Vec::new(),
     }
 }
 

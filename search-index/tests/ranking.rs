@@ -23,6 +23,7 @@ fn product(id: u64, name: &str, category: &str, materials: &[&str], colors: &[&s
         review_count: 3,
         sales_count: id,
         created_at_micros: id as i64,
+        variants: Vec::new(),
     }
 }
 

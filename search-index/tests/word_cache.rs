@@ -41,6 +41,7 @@ fn product(id: u64) -> ProductDoc {
         review_count: id % 7,
         sales_count: id % 11,
         created_at_micros: id as i64,
+        variants: Vec::new(),
     }
 }
 

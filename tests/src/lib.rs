@@ -129,7 +129,12 @@ impl TestApp {
         let db = db::connect(&database.url, 8).await?;
         db::migrate(&db).await?;
         if let Some(products) = options.seed_products {
-            demo::seed(&db, &SeedPlan::for_products(products, 7), false).await?;
+            // Products keep one variant each: tests buy seeded products by product id.
+            let plan = SeedPlan {
+                variants: false,
+                ..SeedPlan::for_products(products, 7)
+            };
+            demo::seed(&db, &plan, false).await?;
         }
         let index_dir = tempfile::tempdir().context("create index directory")?;
         let config = ServerConfig {

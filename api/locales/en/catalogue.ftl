@@ -89,3 +89,21 @@ exchange-rate-reference = the US dollar is the reference currency: it has no exc
 exchange-rate-out-of-range = the exchange rate must be more than 0 and less than 1,000,000,000, with at most 8 decimals
 exchange-rate-source-invalid = the rate's source is 1 to 200 characters long
 product-weight-out-of-range = weightGrams is 1 to { $max } grams
+
+# Variants
+variant-not-found = this product has no such variant
+variant-option-missing = choose a { $option }
+variant-option-unknown = this product has no option "{ $option }"
+variant-combination-missing = this product is not sold in { $combination }
+variant-options-count = a product has 1 to { $max } options
+variant-label-length = each name or value has 1 to { $max } characters
+variant-option-repeated = this option appears twice
+variant-values-count = an option has 1 to { $max } values
+variant-value-repeated = the value "{ $value }" appears twice
+variant-count = a product has 1 to { $max } variants
+variant-options-mismatch = each variant takes one value of each of the product's options, and only those
+variant-combination-repeated = another variant is already { $combination }
+variant-sku-taken = a variant of another product of this store has this SKU
+variant-options-and-variants = options and variants go together
+variant-stock-per-variant = this product has variants: its stock is set per variant
+product-stock-required = stock is required when the product has no variants

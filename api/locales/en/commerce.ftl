@@ -104,3 +104,6 @@ checkout-delivery-not-reached = “{ $option }” does not deliver to { $place }
 checkout-cart-mixes-markets = the cart holds products of more than one country: buy from one market at a time
 cart-other-market = { $product } is sold in { $market }, and your cart buys in { $cart }: one country at a time
 checkout-delivery-too-many = delivery lists at most { $max } stores
+cart-line-missing = this line is not in the cart
+cart-line-id-required = name the line (lineId): the cart holds this product in several variants
+cart-variant-required = choose a variant ({ $options })

@@ -107,3 +107,21 @@ exchange-rate-reference = el dólar estadounidense es la moneda de referencia: n
 exchange-rate-out-of-range = el tipo de cambio debe ser mayor que 0 y menor que 1.000.000.000, con hasta 8 decimales
 exchange-rate-source-invalid = la fuente del tipo de cambio lleva entre 1 y 200 caracteres
 product-weight-out-of-range = weightGrams va de 1 a { $max } gramos
+
+# Variants
+variant-not-found = no existe esa variante de este producto
+variant-option-missing = falta elegir { $option }
+variant-option-unknown = este producto no tiene la opción «{ $option }»
+variant-combination-missing = este producto no se vende en { $combination }
+variant-options-count = un producto tiene entre 1 y { $max } opciones
+variant-label-length = cada nombre o valor tiene entre 1 y { $max } caracteres
+variant-option-repeated = esta opción aparece dos veces
+variant-values-count = una opción tiene entre 1 y { $max } valores
+variant-value-repeated = el valor «{ $value }» aparece dos veces
+variant-count = un producto tiene entre 1 y { $max } variantes
+variant-options-mismatch = cada variante lleva un valor de cada opción del producto, y solo esos
+variant-combination-repeated = otra variante ya es { $combination }
+variant-sku-taken = otro producto de esta tienda ya tiene este SKU en una variante
+variant-options-and-variants = las opciones y las variantes van juntas
+variant-stock-per-variant = este producto tiene variantes: su stock se carga en cada variante
+product-stock-required = el stock es obligatorio cuando el producto no tiene variantes

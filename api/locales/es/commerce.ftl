@@ -104,3 +104,6 @@ checkout-delivery-not-reached = «{ $option }» no llega a { $place }
 checkout-cart-mixes-markets = el carrito tiene productos de más de un país: compra en un mercado por vez
 cart-other-market = { $product } se vende en { $market } y tu carrito compra en { $cart }: un país por vez
 checkout-delivery-too-many = delivery admite hasta { $max } tiendas
+cart-line-missing = esta línea no está en el carrito
+cart-line-id-required = indicá la línea (lineId): el carrito tiene este producto en varias variantes
+cart-variant-required = elegí una variante ({ $options })

@@ -38,6 +38,10 @@ pub struct SeedPlan {
     /// Whether every account gets [`DEMO_PASSWORD`]; otherwise a random password that is
     /// never shown, so nobody can sign in as a seeded account (production's `--demo-data`).
     pub published_password: bool,
+    /// Whether a third of the clothing sold by the piece in several sizes gets one variant
+    /// per size and colour ([`write_variants`]); otherwise every product keeps its one
+    /// default variant (tests that pick seeded products to buy by product id).
+    pub variants: bool,
 }
 
 impl SeedPlan {
@@ -65,6 +69,7 @@ impl SeedPlan {
             conversations: (products / 50).max(10),
             seed,
             published_password: true,
+            variants: true,
         }
     }
 }
@@ -131,6 +136,10 @@ pub async fn seed(
     bar.set_message("orders");
     g.write_orders(&mut tx).await?;
     g.write_conversations(&mut tx).await?;
+    if plan.variants {
+        bar.set_message("variants");
+        write_variants(&mut tx).await?;
+    }
     bar.set_message("indexes");
     finish(&mut tx).await?;
     tx.commit().await?;
@@ -159,6 +168,48 @@ async fn copy_in(
 }
 
 /// Aggregates and sequences, once every row is in.
+/// Gives a third of the clothing sold by the piece in two or more sizes the options Talle
+/// and Color, with one variant per size and colour (SKU `<product SKU>-<size>-<colour>`)
+/// sharing its stock, as shops list t-shirts. Their default variants go off sale and, when
+/// no seeded order names them, away.
+async fn write_variants(tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<()> {
+    macro_rules! run_each {
+        ($($statement:literal),+ $(,)?) => {
+            $(sqlx::query!($statement)
+                .execute(&mut **tx)
+                .await
+                .context($statement)?;)+
+        };
+    }
+    run_each!(
+        r#"INSERT INTO product_options (product_id, position, name, "values")
+           SELECT id, 0, 'Talle', sizes FROM products
+           WHERE unit = 'PIECE' AND cardinality(sizes) >= 2 AND cardinality(colors) >= 1
+             AND id % 3 = 0"#,
+        r#"INSERT INTO product_options (product_id, position, name, "values")
+           SELECT p.id, 1, 'Color', p.colors FROM products p
+           JOIN product_options o ON o.product_id = p.id AND o.position = 0"#,
+        "INSERT INTO product_variants (product_id, store_id, sku, options, stock, position)
+         SELECT p.id, p.store_id,
+                p.sku || '-' || upper(s.value) || '-' || upper(c.value),
+                ARRAY[s.value, c.value],
+                floor(d.stock / (cardinality(p.sizes) * cardinality(p.colors))),
+                ((s.n - 1) * cardinality(p.colors) + c.n - 1)::int
+         FROM products p
+         JOIN product_variants d ON d.product_id = p.id AND d.options = '{}'
+         CROSS JOIN LATERAL unnest(p.sizes) WITH ORDINALITY AS s(value, n)
+         CROSS JOIN LATERAL unnest(p.colors) WITH ORDINALITY AS c(value, n)
+         WHERE EXISTS (SELECT 1 FROM product_options o WHERE o.product_id = p.id AND o.position = 1)",
+        "UPDATE product_variants v SET is_active = false
+         WHERE v.options = '{}'
+           AND EXISTS (SELECT 1 FROM product_options o WHERE o.product_id = v.product_id)",
+        "DELETE FROM product_variants v
+         WHERE NOT v.is_active AND v.options = '{}'
+           AND NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.variant_id = v.id)",
+    );
+    Ok(())
+}
+
 async fn finish(tx: &mut Transaction<'_, Postgres>) -> anyhow::Result<()> {
     // Each statement on its own, each checked against the schema at compile time.
     macro_rules! run_each {

@@ -71,6 +71,13 @@ impl crate::runtime::row_cache::Cached for Product {
     }
 }
 
+impl Product {
+    /// Drafts are only for their store's seller and admins; anything else is public.
+    pub fn visible_to(&self, viewer: &crate::graphql::viewer::Viewer) -> bool {
+        self.status != ProductStatus::Draft || viewer.is_admin()
+    }
+}
+
 /// The columns of a product.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ProductRow {

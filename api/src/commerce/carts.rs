@@ -1,8 +1,8 @@
-//! Carts: one per buyer, a line per product, quantities in the product's own unit.
+//! Carts: one per buyer, a line per variant, quantities in the product's own unit.
 //!
-//! Key rule: a line is only ever written with a quantity the product can sell at that
-//! moment ([`check_quantity`]: active, at least the minimum, a multiple of the step, at most
-//! the stock). Prices and stock drift afterwards; the cart reports the drift as warnings and
+//! Key rule: a line is only ever written with a quantity the variant can sell at that
+//! moment ([`check_quantity`]: product and variant on sale, at least the product's minimum,
+//! a multiple of its step, at most the variant's stock). Prices and stock drift afterwards; the cart reports the drift as warnings and
 //! checkout takes the current price and re-checks the stock.
 //!
 //! Quantities come from clients as decimals of up to 28 digits, so every operation on them
@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::catalogue::products::{Product, ProductStatus, ProductUnit};
+use crate::catalogue::variants::{Variant, VariantId};
 use crate::graphql::ids::ProductId;
 use crate::graphql::user_errors::{UserError, UserErrorCode};
 
@@ -24,14 +25,18 @@ pub const QUANTITY_DECIMALS: u32 = 3;
 /// Most distinct products one cart holds.
 pub const MAX_LINES: i64 = 100;
 
+pub use crate::graphql::ids::CartLineId;
+
 /// A cart line as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CartLine {
+    pub id: CartLineId,
     pub product_id: ProductId,
+    pub variant_id: VariantId,
     pub quantity: Decimal,
-    /// The product's price when the line was last set; the cart warns when it changes.
+    /// The variant's price when the line was last set; the cart warns when it changes.
     pub price_at_add: Decimal,
-    /// The product's stock when the line was last set.
+    /// The variant's stock when the line was last set.
     pub stock_at_add: Decimal,
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -47,10 +52,11 @@ pub fn line_amount(quantity: Decimal, price: Decimal, currency: &str) -> Option<
         .map(|amount| crate::commerce::money::round_amount(amount, currency))
 }
 
-/// Checks that `quantity` of `product` may be put in a cart now; the error's field is
-/// `field`.
+/// Checks that `quantity` of `variant` of `product` may be put in a cart now; the error's
+/// field is `field`.
 pub fn check_quantity(
     product: &Product,
+    variant: &Variant,
     quantity: Decimal,
     field: &[&str],
 ) -> Result<(), UserError> {
@@ -61,7 +67,7 @@ pub fn check_quantity(
         ProductUnit::Kilogram => "kilogram",
     };
     let error = |code, message: String| Err(UserError::at(field, code, message));
-    if product.status != ProductStatus::Active {
+    if product.status != ProductStatus::Active || !variant.is_active {
         return error(
             UserErrorCode::Unavailable,
             crate::tr!("cart-product-unavailable"),
@@ -102,12 +108,12 @@ pub fn check_quantity(
             ),
         );
     }
-    if quantity > product.stock {
+    if quantity > variant.stock {
         return error(
             UserErrorCode::InsufficientStock,
             crate::tr!(
                 "cart-insufficient-stock",
-                stock = product.stock.normalize().to_string(),
+                stock = variant.stock.normalize().to_string(),
                 unit = unit
             ),
         );
@@ -123,9 +129,21 @@ mod tests {
         Product::sample("lino", stock)
     }
 
+    fn variant_of(product: &Product) -> Variant {
+        Variant {
+            id: VariantId(1),
+            product_id: product.id,
+            sku: None,
+            options: Vec::new(),
+            stock: product.stock,
+            price: None,
+            is_active: true,
+        }
+    }
+
     fn code(product: &Product, quantity: &str) -> Option<UserErrorCode> {
         let quantity: Decimal = quantity.parse().expect("decimal");
-        check_quantity(product, quantity, &["quantity"])
+        check_quantity(product, &variant_of(product), quantity, &["quantity"])
             .err()
             .map(|e| e.code)
     }
@@ -144,6 +162,12 @@ mod tests {
         let mut archived = p.clone();
         archived.status = ProductStatus::Archived;
         assert_eq!(code(&archived, "1"), Some(UserErrorCode::Unavailable));
+        let mut off_sale = variant_of(&p);
+        off_sale.is_active = false;
+        assert_eq!(
+            check_quantity(&p, &off_sale, Decimal::ONE, &["quantity"]).map_err(|e| e.code),
+            Err(UserErrorCode::Unavailable)
+        );
     }
 
     #[test]

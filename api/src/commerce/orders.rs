@@ -103,11 +103,23 @@ pub struct Delivery {
 pub struct OrderLine {
     pub order_id: OrderId,
     pub product_id: ProductId,
+    pub variant_id: crate::catalogue::variants::VariantId,
+    /// The variant's SKU (or its product's) when it was bought.
+    pub sku: Option<String>,
+    /// The variant's option values when it was bought.
+    pub options: sqlx::types::Json<Vec<SelectedOptionJson>>,
     pub product_name: String,
     pub unit: ProductUnit,
     pub quantity: Decimal,
     pub unit_price: Decimal,
     pub line_total: Decimal,
+}
+
+/// An option value of an order line's variant, as stored.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SelectedOptionJson {
+    pub name: String,
+    pub value: String,
 }
 
 /// One entry of an order's history.

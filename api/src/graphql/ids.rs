@@ -37,6 +37,10 @@ pub enum NodeKind {
     Address,
     /// A store's shipping option (not a `Node`: listed by `Store.shippingOptions`).
     ShippingOption,
+    /// A product's variant.
+    ProductVariant,
+    /// A line of a buyer's cart (not a `Node`: listed by `Cart.lines`).
+    CartLine,
 }
 
 impl NodeKind {
@@ -54,6 +58,8 @@ impl NodeKind {
             Self::SearchVocabularyEntry => "SearchVocabularyEntry",
             Self::Address => "Address",
             Self::ShippingOption => "ShippingOption",
+            Self::ProductVariant => "ProductVariant",
+            Self::CartLine => "CartLine",
         }
     }
 
@@ -71,6 +77,8 @@ impl NodeKind {
             "SearchVocabularyEntry" => Self::SearchVocabularyEntry,
             "Address" => Self::Address,
             "ShippingOption" => Self::ShippingOption,
+            "ProductVariant" => Self::ProductVariant,
+            "CartLine" => Self::CartLine,
             _ => return None,
         })
     }
@@ -226,6 +234,10 @@ typed_id!(/// Row id of a conversation.
     ConversationId, NodeKind::Conversation);
 typed_id!(/// Row id of a message.
     MessageId, NodeKind::Message);
+typed_id!(/// Row id of a product variant.
+    VariantId, NodeKind::ProductVariant);
+typed_id!(/// Row id of a cart line.
+    CartLineId, NodeKind::CartLine);
 
 #[cfg(test)]
 mod tests {

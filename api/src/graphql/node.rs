@@ -44,6 +44,7 @@ pub enum Node {
     Message(Message),
     Order(Order),
     Session(crate::accounts::graphql::Session),
+    ProductVariant(crate::catalogue::variants::graphql::ProductVariant),
 }
 
 /// `node` and `nodes` root fields.
@@ -106,6 +107,15 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
         NodeKind::Message => visible_message(rc, MessageId(n)).await?.map(Node::Message),
         // `decode` names users by public id and sessions by UUID, handled above.
         NodeKind::User | NodeKind::Session => None,
-        NodeKind::SearchVocabularyEntry | NodeKind::Address | NodeKind::ShippingOption => None,
+        NodeKind::ProductVariant => crate::catalogue::variants::graphql::visible_variant(
+            rc,
+            crate::catalogue::variants::VariantId(n),
+        )
+        .await?
+        .map(Node::ProductVariant),
+        NodeKind::SearchVocabularyEntry
+        | NodeKind::Address
+        | NodeKind::ShippingOption
+        | NodeKind::CartLine => None,
     })
 }

@@ -48,6 +48,7 @@ mod subscriptions;
 mod tokens;
 mod trusted_operations;
 mod user_privacy;
+mod variants;
 mod verified_reviews;
 mod websocket_protection;
 mod ws_client;

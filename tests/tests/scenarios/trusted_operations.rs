@@ -486,12 +486,13 @@ async fn every_trusted_operation_runs_against_the_schema() {
                 !r.ran.contains(&op.id)
                     && !SELLING.contains(&op.name.as_str())
                     && !DELIVERING.contains(&op.name.as_str())
+                    && !VARIANTS.contains(&op.name.as_str())
             })
             .map(|op| op.name.as_str())
             .collect();
         assert!(
             missed.is_empty(),
-            "{}: every operation is exercised here or in the selling or delivering flow, not {missed:?}",
+            "{}: every operation is exercised here or in the selling, delivering or variants flow, not {missed:?}",
             path.display()
         );
     }
@@ -538,6 +539,19 @@ const DELIVERING: &[&str] = &[
     "CreateShippingOption",
     "UpdateShippingOption",
     "DeleteShippingOption",
+];
+
+/// The operations only the variants flow exercises.
+const VARIANTS: &[&str] = &[
+    "CreateProductWithVariants",
+    "UpdateProductVariants",
+    "ProductVariants",
+    "SearchWithVariant",
+    "AddVariantToCart",
+    "UpdateCartLineById",
+    "RemoveCartLine",
+    "CheckoutVariants",
+    "OrderVariantLines",
 ];
 
 impl Runner {
@@ -1094,5 +1108,173 @@ async fn the_apps_buy_in_a_market_with_delivery_by_persisted_operations_in_produ
     for name in DELIVERING {
         let id = r.operation(name).id;
         assert!(r.ran.contains(&id), "the delivering flow ran {name}");
+    }
+}
+
+/// The apps sell and buy a t-shirt by size and colour with trusted operations only, by id,
+/// in production mode: the seller creates it with variants and restocks one, the buyer
+/// finds it by "remera roja M", adds two variants, changes and removes lines by id, checks
+/// out and reads the order's variants.
+#[tokio::test]
+async fn the_apps_sell_and_buy_variants_by_persisted_operations_in_production() {
+    let mail = MailServer::start();
+    let app = TestApp::spawn_with(TestOptions {
+        smtp_url: Some(mail.url()),
+        http: Some(HttpConfig {
+            production: true,
+            safelist: true,
+            cost_restore_rate: 1_000_000,
+            ..HttpConfig::default()
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    let mut r = Runner {
+        app,
+        trusted: manifest(),
+        ran: HashSet::new(),
+        turn: 0,
+        by_id_only: true,
+        mail: Some(mail),
+    };
+    let (seller, _) = r.sign_up("vende@remeras.com.ar", "Marta").await;
+    let (buyer, _) = r.sign_up("compra@correo.com.ar", "Julia").await;
+    let (store, category): (i64, i64) = sqlx::query_as(
+        "WITH c AS (INSERT INTO categories (slug, name) VALUES ('remeras', 'Remeras') RETURNING id)
+         INSERT INTO stores (owner_id, slug, name, city, region, country_code, currency_code)
+         SELECT u.id, 'remeras-del-centro', 'Remeras del Centro', 'Rosario', 'Santa Fe', 'AR', 'ARS'
+         FROM users u, c WHERE u.email = 'vende@remeras.com.ar' RETURNING id, (SELECT id FROM c)",
+    )
+    .fetch_one(r.app.db.pool())
+    .await
+    .expect("store");
+    let store = StoreId(store).to_global().to_string();
+    let category = textisur_api::graphql::ids::CategoryId(category)
+        .to_global()
+        .to_string();
+
+    let variant = |sku: &str, size: &str, color: &str, stock: &str| {
+        json!({ "sku": sku, "stock": stock,
+                "options": [{ "name": "Talle", "value": size }, { "name": "Color", "value": color }] })
+    };
+    let input = json!({ "storeId": store, "categoryId": category, "name": "Remera de algodón",
+        "price": "12000", "options": [{ "name": "Talle", "values": ["S", "M"] },
+                                      { "name": "Color", "values": ["rojo", "negro"] }],
+        "variants": [variant("R-S-ROJO", "S", "rojo", "2"), variant("R-M-ROJO", "M", "rojo", "1"),
+                     variant("R-M-NEGRO", "M", "negro", "5")] });
+    let data = r
+        .run(
+            Some(&seller),
+            "CreateProductWithVariants",
+            json!({ "input": input }),
+        )
+        .await;
+    let product = no_user_errors(&data, "createProduct")["product"].clone();
+    assert_eq!(product["stock"], "8.000", "{data}");
+    let id = product["id"].as_str().expect("id").to_owned();
+    let variables = json!({ "id": id, "input": {
+        "options": [{ "name": "Talle", "values": ["S", "M"] }, { "name": "Color", "values": ["rojo", "negro"] }],
+        "variants": [variant("R-S-ROJO", "S", "rojo", "2"), variant("R-M-ROJO", "M", "rojo", "3"),
+                     variant("R-M-NEGRO", "M", "negro", "5")] } });
+    let data = r
+        .run(Some(&seller), "UpdateProductVariants", variables)
+        .await;
+    assert_eq!(
+        no_user_errors(&data, "updateProduct")["product"]["stock"],
+        "10.000"
+    );
+    r.app.sync_search().await;
+
+    let data = r
+        .run(
+            None,
+            "SearchWithVariant",
+            json!({ "query": "remera roja M", "first": 5 }),
+        )
+        .await;
+    let edge = &data["products"]["edges"][0];
+    assert_eq!(edge["node"]["id"], id.as_str(), "{data}");
+    assert_eq!(edge["matchedVariant"]["title"], "M / rojo", "{data}");
+    let data = r.run(None, "ProductVariants", json!({ "id": id })).await;
+    let variants = data["product"]["variants"].as_array().expect("variants");
+    assert_eq!(variants.len(), 3, "{data}");
+    let black = variants
+        .iter()
+        .find(|v| v["title"] == "M / negro")
+        .and_then(|v| v["id"].as_str())
+        .expect("M / negro")
+        .to_owned();
+
+    let data = r
+        .run(
+            Some(&buyer),
+            "AddVariantToCart",
+            json!({ "productId": id, "options": [{ "name": "talle", "value": "m" }, { "name": "color", "value": "rojo" }], "quantity": "1" }),
+        )
+        .await;
+    no_user_errors(&data, "addToCart");
+    let data = r
+        .run(
+            Some(&buyer),
+            "AddVariantToCart",
+            json!({ "productId": id, "variantId": black, "quantity": "2" }),
+        )
+        .await;
+    let cart = no_user_errors(&data, "addToCart")["cart"].clone();
+    let lines = cart["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 2, "{data}");
+    let (red_line, black_line) = (lines[0]["id"].clone(), lines[1]["id"].clone());
+    let data = r
+        .run(
+            Some(&buyer),
+            "UpdateCartLineById",
+            json!({ "lineId": black_line, "quantity": "3" }),
+        )
+        .await;
+    assert_eq!(
+        no_user_errors(&data, "updateCartLine")["cart"]["lines"][1]["quantity"],
+        "3"
+    );
+    let data = r
+        .run(
+            Some(&buyer),
+            "RemoveCartLine",
+            json!({ "lineId": red_line }),
+        )
+        .await;
+    assert_eq!(
+        no_user_errors(&data, "removeFromCart")["cart"]["lines"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let data = r
+        .run(
+            Some(&buyer),
+            "CheckoutVariants",
+            json!({ "idempotencyKey": "variantes-app-1" }),
+        )
+        .await;
+    let done = no_user_errors(&data, "checkout");
+    assert_eq!(
+        done["cart"],
+        json!({ "id": cart["id"], "lines": [] }),
+        "{data}"
+    );
+    let order = done["orders"][0]["id"].clone();
+    let data = r
+        .run(Some(&buyer), "OrderVariantLines", json!({ "id": order }))
+        .await;
+    let line = &data["node"]["lines"][0];
+    assert_eq!(line["sku"], "R-M-NEGRO", "{data}");
+    assert_eq!(line["variant"]["id"], black.as_str());
+    assert_eq!(
+        line["options"],
+        json!([{ "name": "Talle", "value": "M" }, { "name": "Color", "value": "negro" }])
+    );
+
+    for name in VARIANTS {
+        let id = r.operation(name).id;
+        assert!(r.ran.contains(&id), "the variants flow ran {name}");
     }
 }

@@ -23,12 +23,12 @@ use crate::catalogue::reviews::ReviewPageLoader;
 use crate::catalogue::reviews::graphql::ReviewConnection;
 use crate::catalogue::reviews::{ReviewCursor, ReviewPageKey};
 use crate::catalogue::stores::Store;
+use crate::catalogue::variants::graphql::{ProductVariant, ProductVariantFields};
 use crate::commerce::markets::{ConvertedMoney, Market};
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{CategoryId, ProductId, StoreId};
 use crate::graphql::pagination::{Known, Page, PageInfo, decode_cursor, encode_cursor, page_size};
-use crate::graphql::viewer::Viewer;
 use crate::search::facets::{Highlight, ProductFacets};
 use crate::search::{self, IndexCursor, PageRequest};
 
@@ -438,7 +438,10 @@ impl ProductSearchConnection {
     async fn edges(&self) -> Vec<ProductSearchEdge<'_>> {
         self.rows
             .iter()
-            .map(|row| ProductSearchEdge { row })
+            .map(|row| ProductSearchEdge {
+                row,
+                text: self.listing.text.as_deref(),
+            })
             .collect()
     }
 
@@ -500,6 +503,8 @@ impl ProductSearchConnection {
 /// One product of a listing page.
 pub struct ProductSearchEdge<'a> {
     row: &'a Listed,
+    /// The listing's text, for the variant it names.
+    text: Option<&'a str>,
 }
 
 /// One product of a listing page, with its cursor and where the query matched.
@@ -520,12 +525,20 @@ impl ProductSearchEdge<'_> {
     async fn highlights(&self) -> &[Highlight] {
         &self.row.highlights
     }
-}
 
-impl Product {
-    /// Drafts are only for their store's seller and admins; anything else is public.
-    pub fn visible_to(&self, viewer: &Viewer) -> bool {
-        self.status != ProductStatus::Draft || viewer.is_admin()
+    /// The variant the query names, to preselect on the product's page: of the variants on
+    /// sale with stock, the one with most of its option values among the query's words
+    /// ("remera roja talle M": M / rojo). Null without text, or when the query names none.
+    async fn matched_variant(&self, ctx: &Context<'_>) -> Result<Option<ProductVariant>> {
+        let Some(text) = self.text else {
+            return Ok(None);
+        };
+        Ok(crate::catalogue::variants::graphql::named_variant(
+            RequestContext::of(ctx),
+            &self.row.product,
+            text,
+        )
+        .await?)
     }
 }
 
@@ -631,7 +644,35 @@ impl Product {
         self.quantity_step
     }
 
-    /// How much is available, in the product's unit.
+    /// The options buyers pick from (`Talle`, `Color`), in display order; empty when the
+    /// product has none.
+    async fn options(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::catalogue::variants::ProductOption>> {
+        ProductVariantFields::options(ctx, self).await
+    }
+
+    /// Its variants: those on sale in display order, then those taken off sale
+    /// (`isActive` false), at most 200; a product without options has exactly one.
+    async fn variants(&self, ctx: &Context<'_>) -> Result<Vec<ProductVariant>> {
+        ProductVariantFields::variants(ctx, self).await
+    }
+
+    /// The variant with these option values (names and values in any case), or null when
+    /// the product has no such combination.
+    async fn variant_by_selected_options(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One value of each of the product's options.")] selected_options: Vec<
+            crate::catalogue::variants::SelectedOptionInput,
+        >,
+    ) -> Result<Option<ProductVariant>> {
+        ProductVariantFields::by_selected_options(ctx, self, selected_options).await
+    }
+
+    /// How much is available, in the product's unit: with options, the sum of the variants
+    /// on sale.
     async fn stock(&self) -> Decimal {
         self.stock
     }

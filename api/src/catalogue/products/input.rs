@@ -92,11 +92,12 @@ pub fn sanitize_description(raw: &str) -> String {
 }
 
 /// Whether `value` is a whole multiple of `step` (`false` when it cannot be computed).
-fn multiple_of(value: Decimal, step: Decimal) -> bool {
+pub(crate) fn multiple_of(value: Decimal, step: Decimal) -> bool {
     value.checked_rem(step).is_some_and(|rest| rest.is_zero())
 }
 
-fn decimals(value: Decimal) -> u32 {
+/// How many decimals `value` has, trailing zeros aside.
+pub(crate) fn decimals(value: Decimal) -> u32 {
     value.normalize().scale()
 }
 

@@ -9,9 +9,10 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use rust_decimal::Decimal;
 
-use super::input::{ProductFields, validate};
+use super::input::{ProductDraft, ProductFields, validate};
 use super::{Product, ProductStatus, ProductUnit, write};
 use crate::catalogue::stores::Store;
+use crate::catalogue::variants::{self, ProductOptionInput, ProductVariantInput, VariantsDraft};
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::guards::SignedIn;
@@ -44,8 +45,9 @@ pub struct NewProductFields {
     /// What quantities grow by, in `unit`: more than 0. Null: 1 piece, 0.5 metre or 0.25
     /// kilogram.
     pub quantity_step: Option<Decimal>,
-    /// How much is available, in `unit`: 0 or more, a multiple of `quantityStep`.
-    pub stock: Decimal,
+    /// How much is available, in `unit`: 0 or more, a multiple of `quantityStep`. Required
+    /// without `variants`; with them it is their sum, and this is ignored.
+    pub stock: Option<Decimal>,
     /// Materials (`Lino`), at most 20 of at most 40 characters each; inner spaces are
     /// collapsed and duplicates that differ only in case dropped. Null: none.
     pub materials: Option<Vec<String>>,
@@ -59,11 +61,30 @@ pub struct NewProductFields {
     /// Grams of one unit (a piece, a metre, a kilogram of yarn: 1000), 1 to 1,000,000, for
     /// couriers that charge by weight. Null: unknown (weighs nothing in a shipping price).
     pub weight_grams: Option<i32>,
+    /// 1 to 3 options buyers pick from (Talle, Color), given with `variants`. Null: none;
+    /// the product sells as one variant.
+    pub options: Option<Vec<ProductOptionInput>>,
+    /// 1 to 100 variants, one per combination of `options` on sale, each with its SKU and
+    /// stock; given with `options`.
+    pub variants: Option<Vec<ProductVariantInput>>,
+}
+
+/// A product's options and variants as given (both, or neither).
+pub struct ShapeInput {
+    options: Option<Vec<ProductOptionInput>>,
+    variants: Option<Vec<ProductVariantInput>>,
+    /// Whether the input gave a stock of the product itself.
+    stock_given: bool,
 }
 
 impl NewProductFields {
-    /// The category id and the fields to validate.
-    fn into_fields(self, sku: Option<String>) -> (ID, ProductFields) {
+    /// The category id, the fields to validate, and the options and variants.
+    fn into_fields(self, sku: Option<String>) -> (ID, ProductFields, ShapeInput) {
+        let shape = ShapeInput {
+            options: self.options,
+            variants: self.variants,
+            stock_given: self.stock.is_some(),
+        };
         let fields = ProductFields {
             name: self.name,
             description: self.description.unwrap_or_default(),
@@ -71,7 +92,7 @@ impl NewProductFields {
             unit: self.unit,
             min_quantity: self.min_quantity,
             quantity_step: self.quantity_step,
-            stock: self.stock,
+            stock: self.stock.unwrap_or_default(),
             materials: self.materials.unwrap_or_default(),
             colors: self.colors.unwrap_or_default(),
             sizes: self.sizes.unwrap_or_default(),
@@ -79,7 +100,70 @@ impl NewProductFields {
             sku,
             weight_grams: self.weight_grams,
         };
-        (self.category_id, fields)
+        (self.category_id, fields, shape)
+    }
+}
+
+/// Validates the options and variants given with a product against its validated draft,
+/// and makes the draft agree with them: its stock is their sum, and its sizes and colours
+/// hold the values of its size and colour options. `Ok(None)` when neither was given (then
+/// a new product needs its own stock: `stock_required`).
+fn shape_draft(
+    draft: &mut ProductDraft,
+    shape: ShapeInput,
+    stock_required: bool,
+    prefix: &[String],
+) -> Result<Option<VariantsDraft>, Vec<UserError>> {
+    let required = |path: &str| {
+        Err(vec![UserError::under(
+            prefix,
+            &[path],
+            UserErrorCode::Required,
+            crate::tr!("variant-options-and-variants"),
+        )])
+    };
+    let (options, variants) = match (shape.options, shape.variants) {
+        (None, None) if stock_required && !shape.stock_given => {
+            return Err(vec![UserError::under(
+                prefix,
+                &["stock"],
+                UserErrorCode::Required,
+                crate::tr!("product-stock-required"),
+            )]);
+        }
+        (None, None) => return Ok(None),
+        (Some(_), None) => return required("variants"),
+        (None, Some(_)) => return required("options"),
+        (Some(options), Some(variants)) => (options, variants),
+    };
+    let shaped = variants::validate(options, variants, draft.unit, draft.quantity_step, prefix)?;
+    draft.stock = shaped.stock();
+    let (sizes, colors) = shaped.facet_values();
+    for (list, values) in [(&mut draft.sizes, sizes), (&mut draft.colors, colors)] {
+        for value in values {
+            if !list
+                .iter()
+                .any(|v| v.to_lowercase() == value.to_lowercase())
+            {
+                list.push(value);
+            }
+        }
+    }
+    Ok(Some(shaped))
+}
+
+/// Writes a product's options and variants in the transaction that wrote the product.
+async fn write_shape(
+    tx: &mut sqlx::PgConnection,
+    product: &Product,
+    shape: Option<&VariantsDraft>,
+    prefix: &[String],
+) -> ApiResult<Result<(), UserError>> {
+    match shape {
+        Some(shape) => {
+            Ok(variants::db::replace(tx, product.id, product.store_id, shape, prefix).await?)
+        }
+        None => Ok(Ok(())),
     }
 }
 
@@ -145,6 +229,13 @@ pub struct UpdateProductInput {
     /// The new weight of one unit in grams, under the rules of
     /// `CreateProductInput.weightGrams`. `null` clears it; leaving the field out keeps it.
     pub weight_grams: MaybeUndefined<i32>,
+    /// New options, replacing them, given with `variants` (rules of
+    /// `CreateProductInput.options`).
+    pub options: Option<Vec<ProductOptionInput>>,
+    /// New variants, given with `options`: variants are matched by SKU, and those left out
+    /// go off sale (they stay for past orders). A product with options takes its stock
+    /// per variant, never in `stock`.
+    pub variants: Option<Vec<ProductVariantInput>>,
 }
 
 /// Result of the single-product mutations.
@@ -230,6 +321,29 @@ async fn category(
     )
 }
 
+/// Writes a written product's options and variants and commits; the payload holds the
+/// product as committed (its stock is its variants' sum, which the database works out
+/// after the statement that returned `written`).
+async fn finish_write(
+    rc: &RequestContext,
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    written: Product,
+    shape: Option<&VariantsDraft>,
+    prefix: &[String],
+) -> ApiResult<ProductPayload> {
+    if let Err(e) = write_shape(&mut tx, &written, shape, prefix).await? {
+        return Ok(ProductPayload::errors(vec![e]));
+    }
+    tx.commit().await?;
+    let mut fresh =
+        <Product as crate::graphql::loaders::LoadById>::load(&rc.db, &[written.id]).await?;
+    Ok(ProductPayload {
+        product: Some(fresh.pop().unwrap_or(written)),
+        user_errors: Vec::new(),
+        consistency_token: rc.after_write().await,
+    })
+}
+
 fn sku_taken(prefix: &[String]) -> UserError {
     UserError::under(
         prefix,
@@ -270,8 +384,8 @@ impl ProductMutations {
                 crate::tr!("store-not-found"),
             )]));
         };
-        let (category_id, fields) = input.product.into_fields(input.sku);
-        let (draft, category) = match (
+        let (category_id, fields, shape) = input.product.into_fields(input.sku);
+        let (mut draft, category) = match (
             validate(fields, &prefix),
             category(rc, &category_id, &prefix).await?,
         ) {
@@ -282,12 +396,13 @@ impl ProductMutations {
                 return Ok(ProductPayload::errors(errors));
             }
         };
-        match write::insert(&rc.db, store.id, &store.currency_code, category, &draft).await {
-            Ok(product) => Ok(ProductPayload {
-                product: Some(product),
-                user_errors: Vec::new(),
-                consistency_token: rc.after_write().await,
-            }),
+        let shape = match shape_draft(&mut draft, shape, true, &prefix) {
+            Ok(shape) => shape,
+            Err(errors) => return Ok(ProductPayload::errors(errors)),
+        };
+        let mut tx = rc.db.begin().await.map_err(ApiError::from)?;
+        match write::insert(&mut tx, store.id, &store.currency_code, category, &draft).await {
+            Ok(product) => Ok(finish_write(rc, tx, product, shape.as_ref(), &prefix).await?),
             Err(e) if write::is_duplicate_sku(&e) => {
                 Ok(ProductPayload::errors(vec![sku_taken(&prefix)]))
             }
@@ -315,8 +430,24 @@ impl ProductMutations {
                 crate::tr!("product-not-found"),
             )]));
         };
+        let has_options = !crate::catalogue::variants::graphql::variant_set(rc, &current)
+            .await?
+            .options
+            .is_empty();
         let current = current.into_row();
         let product_id = current.id;
+        if has_options && input.stock.is_some() && input.variants.is_none() {
+            return Ok(ProductPayload::errors(vec![UserError::at(
+                &["input", "stock"],
+                UserErrorCode::Invalid,
+                crate::tr!("variant-stock-per-variant"),
+            )]));
+        }
+        let shape = ShapeInput {
+            options: input.options,
+            variants: input.variants,
+            stock_given: true,
+        };
         // A unit change without new quantities takes that unit's defaults.
         let unit_changed = input.unit.is_some_and(|u| u != current.unit);
         let fields = ProductFields {
@@ -354,7 +485,7 @@ impl ProductMutations {
             Some(id) => category(rc, id, &prefix).await?,
             None => Ok(current.category_id),
         };
-        let (draft, category) = match (validate(fields, &prefix), category) {
+        let (mut draft, category) = match (validate(fields, &prefix), category) {
             (Ok(draft), Ok(category)) => (draft, category),
             (draft, category) => {
                 let mut errors = draft.err().unwrap_or_default();
@@ -362,12 +493,14 @@ impl ProductMutations {
                 return Ok(ProductPayload::errors(errors));
             }
         };
-        match write::update(&rc.db, product_id, category, &draft).await {
-            Ok(product) => Ok(ProductPayload {
-                product,
-                user_errors: Vec::new(),
-                consistency_token: rc.after_write().await,
-            }),
+        let shape = match shape_draft(&mut draft, shape, false, &prefix) {
+            Ok(shape) => shape,
+            Err(errors) => return Ok(ProductPayload::errors(errors)),
+        };
+        let mut tx = rc.db.begin().await.map_err(ApiError::from)?;
+        match write::update(&mut tx, product_id, category, &draft).await {
+            Ok(Some(product)) => Ok(finish_write(rc, tx, product, shape.as_ref(), &prefix).await?),
+            Ok(None) => Ok(ProductPayload::default()),
             Err(e) if write::is_duplicate_sku(&e) => {
                 Ok(ProductPayload::errors(vec![sku_taken(&prefix)]))
             }
@@ -448,6 +581,7 @@ impl ProductMutations {
         let mut errors = Vec::new();
         let mut items = Vec::with_capacity(products.len());
         let mut seen_skus = std::collections::HashSet::new();
+        let mut seen_variant_skus = std::collections::HashSet::new();
         for (index, input) in products.into_iter().enumerate() {
             let prefix = vec!["products".to_owned(), index.to_string()];
             let category = CategoryId::from_global(&input.product.category_id)
@@ -477,9 +611,24 @@ impl ProductMutations {
                     crate::tr!("product-sku-repeated"),
                 ));
             }
-            let (_, fields) = input.product.into_fields(Some(sku));
+            for (i, variant) in input.product.variants.iter().flatten().enumerate() {
+                if !seen_variant_skus.insert(variant.sku.trim().to_owned()) {
+                    errors.push(UserError::under(
+                        &prefix,
+                        &["variants", &i.to_string(), "sku"],
+                        UserErrorCode::Taken,
+                        crate::tr!("product-sku-repeated"),
+                    ));
+                }
+            }
+            let (_, fields, shape) = input.product.into_fields(Some(sku));
             match (validate(fields, &prefix), category) {
-                (Ok(draft), Some(category)) => items.push((category, draft)),
+                (Ok(mut draft), Some(category)) => {
+                    match shape_draft(&mut draft, shape, true, &prefix) {
+                        Ok(shape) => items.push((category, draft, shape)),
+                        Err(mut e) => errors.append(&mut e),
+                    }
+                }
                 (Err(mut e), _) => errors.append(&mut e),
                 (Ok(_), None) => {}
             }
@@ -492,16 +641,37 @@ impl ProductMutations {
                 consistency_token: None,
             });
         }
-        let written = write::upsert_many(&rc.db, store.id, &store.currency_code, &items).await?;
+        let (shapes, items): (Vec<_>, Vec<_>) = items
+            .into_iter()
+            .map(|(category, draft, shape)| (shape, (category, draft)))
+            .unzip();
+        let mut tx = rc.db.begin().await.map_err(ApiError::from)?;
+        let written = write::upsert_many(&mut tx, store.id, &store.currency_code, &items).await?;
         // Return them in input order.
         let mut by_sku: std::collections::HashMap<String, Product> = written
             .into_iter()
             .filter_map(|p| p.sku.clone().map(|s| (s, p)))
             .collect();
-        let ordered = items
+        let ordered: Vec<Product> = items
             .iter()
             .filter_map(|(_, d)| d.sku.as_ref().and_then(|s| by_sku.remove(s)))
             .collect();
+        for (index, (product, shape)) in ordered.iter().zip(&shapes).enumerate() {
+            let prefix = vec!["products".to_owned(), index.to_string()];
+            if let Err(e) = write_shape(&mut tx, product, shape.as_ref(), &prefix).await? {
+                return Ok(payload_error(e));
+            }
+        }
+        tx.commit().await.map_err(ApiError::from)?;
+        let ordered = if shapes.iter().any(Option::is_some) {
+            let ids: Vec<ProductId> = ordered.iter().map(|p| p.id).collect();
+            let mut fresh =
+                <Product as crate::graphql::loaders::LoadById>::load(&rc.db, &ids).await?;
+            fresh.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+            fresh
+        } else {
+            ordered
+        };
         Ok(UpsertProductsPayload {
             products: ordered,
             user_errors: Vec::new(),

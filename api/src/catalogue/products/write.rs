@@ -60,7 +60,7 @@ fn new_slug(name: &str) -> String {
 
 /// Inserts a product; `Err` carries the database error (e.g. a duplicate SKU).
 pub async fn insert(
-    db: &Db,
+    tx: &mut sqlx::PgConnection,
     store: StoreId,
     currency: &str,
     category: CategoryId,
@@ -79,14 +79,14 @@ pub async fn insert(
         new_slug(&draft.name),
         currency
     )
-    .fetch_one(db.executor())
+    .fetch_one(tx)
     .await?;
     Ok(Product::from(row))
 }
 
 /// Replaces a product's editable fields.
 pub async fn update(
-    db: &Db,
+    tx: &mut sqlx::PgConnection,
     id: ProductId,
     category: CategoryId,
     draft: &ProductDraft,
@@ -102,7 +102,7 @@ pub async fn update(
         id.0,
         category.0
     )
-    .fetch_optional(db.executor())
+    .fetch_optional(tx)
     .await?;
     Ok(row.map(Product::from))
 }
@@ -121,7 +121,7 @@ pub async fn archive(db: &Db, id: ProductId) -> ApiResult<Option<Product>> {
 
 /// Inserts or updates (by SKU) many products of one store in one statement: all or nothing.
 pub async fn upsert_many(
-    db: &Db,
+    tx: &mut sqlx::PgConnection,
     store: StoreId,
     currency: &str,
     items: &[(CategoryId, ProductDraft)],
@@ -171,7 +171,7 @@ pub async fn upsert_many(
         currency,
         serde_json::Value::Array(rows)
     )
-    .fetch_all(db.executor())
+    .fetch_all(tx)
     .await?;
     Ok(rows.into_iter().map(Product::from).collect())
 }

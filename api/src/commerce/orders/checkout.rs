@@ -1,8 +1,9 @@
 //! Checkout: the buyer's cart becomes one order per store, in one transaction.
 //!
 //! Why it cannot oversell: each product row is locked (in product id order, so two carts
-//! never deadlock) and its stock re-checked under the lock before it is decremented; the
-//! `stock >= 0` constraint backs that up. Why a retry never makes a second order: the buyer's
+//! never deadlock), then each variant's, and the variant's stock re-checked under the lock
+//! before it is decremented; the `stock >= 0` constraint backs that up. Every writer of a
+//! variant's stock locks its product first, so the product lock alone serialises them. Why a retry never makes a second order: the buyer's
 //! checkouts are serialised on their user row, and the idempotency key is recorded with the
 //! orders in the same transaction, so a retry either finds the committed key (and gets the
 //! same orders) or runs as if it were the first attempt (when the first one rolled back).
@@ -20,6 +21,7 @@ use super::mail::OrderNews;
 use super::{Delivery, Order, OrderStatus};
 use crate::catalogue::products::db::query_products;
 use crate::catalogue::products::{Product, ProductUnit};
+use crate::catalogue::variants::{Variant, VariantId};
 use crate::commerce::addresses;
 use crate::commerce::carts::{check_quantity, line_amount};
 use crate::commerce::money;
@@ -36,7 +38,16 @@ pub const KEY_LENGTH: std::ops::RangeInclusive<usize> = 8..=128;
 /// What a cart line becomes in an order.
 struct TakenLine {
     product: Product,
+    variant: Variant,
+    /// `(option name, value)` of the variant, copied onto the order line.
+    selected: Vec<(String, String)>,
     quantity: Decimal,
+}
+
+impl TakenLine {
+    fn unit_price(&self) -> Decimal {
+        self.variant.price_or(self.product.price)
+    }
 }
 
 /// How the buyer wants one store's order delivered: a shipping option of that store, and
@@ -52,13 +63,17 @@ pub struct DeliveryChoice {
     pub index: usize,
 }
 
-/// The fingerprint of a checkout request: its products and quantities, in product order,
-/// then the delivery chosen (nothing more when none was, so keys recorded before delivery
-/// existed still match their retries).
-fn cart_hash(lines: &[(ProductId, Decimal)], delivery: &[DeliveryChoice]) -> Vec<u8> {
+/// The fingerprint of a checkout request: its variants and quantities, in product and
+/// variant order, then the delivery chosen.
+fn cart_hash(lines: &[(ProductId, VariantId, Decimal)], delivery: &[DeliveryChoice]) -> Vec<u8> {
     let mut hasher = Sha256::new();
-    for (product, quantity) in lines {
-        hasher.update(format!("{}:{};", product.0, quantity.normalize()));
+    for (product, variant, quantity) in lines {
+        hasher.update(format!(
+            "{}/{}:{};",
+            product.0,
+            variant.0,
+            quantity.normalize()
+        ));
     }
     let mut choices: Vec<_> = delivery
         .iter()
@@ -278,15 +293,16 @@ pub async fn checkout(
     .fetch_optional(&mut *tx)
     .await?
     .map(|row| (row.request_hash, row.order_ids));
-    let lines: Vec<(ProductId, Decimal)> = sqlx::query!(
-        r#"SELECT product_id AS "product_id: ProductId", quantity FROM cart_lines
-         WHERE user_id = $1 ORDER BY product_id FOR UPDATE"#,
+    let lines: Vec<(ProductId, VariantId, Decimal)> = sqlx::query!(
+        r#"SELECT product_id AS "product_id: ProductId", variant_id AS "variant_id: VariantId",
+                  quantity
+           FROM cart_lines WHERE user_id = $1 ORDER BY product_id, variant_id FOR UPDATE"#,
         buyer.0
     )
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
-    .map(|row| (row.product_id, row.quantity))
+    .map(|row| (row.product_id, row.variant_id, row.quantity))
     .collect();
     let hash = cart_hash(&lines, delivery);
     if let Some((stored_hash, order_ids)) = stored {
@@ -319,16 +335,36 @@ pub async fn checkout(
     .await?;
     let mut taken = Vec::with_capacity(lines.len());
     let mut errors = Vec::new();
-    for (product_id, quantity) in lines {
-        let product = Product::from(
-            query_products!(
-                "SELECT",
-                "FROM products p WHERE p.id = $1 FOR UPDATE",
+    let mut locked: Option<(Product, crate::catalogue::variants::VariantSet)> = None;
+    for (product_id, variant_id, quantity) in lines {
+        // Lines come in product order: each product is locked once, then its variants.
+        if locked.as_ref().is_none_or(|(p, _)| p.id != product_id) {
+            let product = Product::from(
+                query_products!(
+                    "SELECT",
+                    "FROM products p WHERE p.id = $1 FOR UPDATE",
+                    product_id.0
+                )
+                .fetch_one(&mut *tx)
+                .await?,
+            );
+            sqlx::query!(
+                "SELECT id FROM product_variants WHERE product_id = $1 ORDER BY id FOR UPDATE",
                 product_id.0
             )
-            .fetch_one(&mut *tx)
-            .await?,
-        );
+            .fetch_all(&mut *tx)
+            .await?;
+            let set = crate::commerce::carts::db::variant_set(&mut tx, product_id).await?;
+            locked = Some((product, set));
+        }
+        let Some((product, set)) = &locked else {
+            continue;
+        };
+        let product = product.clone();
+        let Some(variant) = set.variants.iter().find(|v| v.id == variant_id).cloned() else {
+            continue;
+        };
+        let selected = set.selected(&variant);
         let global = product.id.to_global();
         if own_stores.contains(&product.store_id) {
             errors.push(UserError::at(
@@ -342,8 +378,13 @@ pub async fn checkout(
             ));
             continue;
         }
-        match check_quantity(&product, quantity, &["cart", global.as_str()]) {
-            Ok(()) => taken.push(TakenLine { product, quantity }),
+        match check_quantity(&product, &variant, quantity, &["cart", global.as_str()]) {
+            Ok(()) => taken.push(TakenLine {
+                product,
+                variant,
+                selected,
+                quantity,
+            }),
             Err(mut e) => {
                 e.message = crate::tr!(
                     "checkout-line-problem",
@@ -413,17 +454,27 @@ pub async fn checkout(
             return Ok(Err(errors));
         }
     };
-    for line in &taken {
-        sqlx::query!(
-            "UPDATE products SET stock = stock - $2, sales_count = sales_count + 1,
-                    updated_at = now()
-             WHERE id = $1",
-            line.product.id.0,
-            line.quantity
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
+    // One statement each: the variants' stock (the database sums it onto the products),
+    // then one more sale per product sold.
+    let variant_ids: Vec<i64> = taken.iter().map(|l| l.variant.id.0).collect();
+    let quantities: Vec<Decimal> = taken.iter().map(|l| l.quantity).collect();
+    sqlx::query!(
+        "UPDATE product_variants v SET stock = v.stock - t.quantity, updated_at = now()
+         FROM unnest($1::bigint[], $2::numeric[]) AS t(id, quantity) WHERE v.id = t.id",
+        &variant_ids,
+        &quantities
+    )
+    .execute(&mut *tx)
+    .await?;
+    let mut sold: Vec<i64> = taken.iter().map(|l| l.product.id.0).collect();
+    sold.dedup();
+    sqlx::query!(
+        "UPDATE products SET sales_count = sales_count + 1, updated_at = now()
+         WHERE id = ANY($1)",
+        &sold
+    )
+    .execute(&mut *tx)
+    .await?;
 
     let mut orders = Vec::with_capacity(by_store.len());
     for (store, lines) in by_store {
@@ -431,7 +482,7 @@ pub async fn checkout(
         let currency = &lines[0].product.currency_code;
         let totals: Vec<Decimal> = lines
             .iter()
-            .map(|l| line_amount(l.quantity, l.product.price, currency).ok_or_else(overflow))
+            .map(|l| line_amount(l.quantity, l.unit_price(), currency).ok_or_else(overflow))
             .collect::<ApiResult<_>>()?;
         let subtotal = totals
             .iter()
@@ -467,17 +518,38 @@ pub async fn checkout(
         .fetch_one(&mut *tx)
         .await?;
         let product_ids: Vec<i64> = lines.iter().map(|l| l.product.id.0).collect();
+        let variant_ids: Vec<i64> = lines.iter().map(|l| l.variant.id.0).collect();
+        let skus: Vec<Option<String>> = lines
+            .iter()
+            .map(|l| l.variant.sku.clone().or_else(|| l.product.sku.clone()))
+            .collect();
+        let options: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| {
+                serde_json::Value::Array(
+                    l.selected
+                        .iter()
+                        .map(|(name, value)| serde_json::json!({"name": name, "value": value}))
+                        .collect(),
+                )
+            })
+            .collect();
         let names: Vec<String> = lines.iter().map(|l| l.product.name.clone()).collect();
         let units: Vec<ProductUnit> = lines.iter().map(|l| l.product.unit).collect();
         let quantities: Vec<Decimal> = lines.iter().map(|l| l.quantity).collect();
-        let prices: Vec<Decimal> = lines.iter().map(|l| l.product.price).collect();
+        let prices: Vec<Decimal> = lines.iter().map(|l| l.unit_price()).collect();
         sqlx::query!(
             "INSERT INTO order_lines
-                 (order_id, product_id, product_name, unit, quantity, unit_price, line_total)
-             SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::product_unit[],
-                                      $5::numeric[], $6::numeric[], $7::numeric[])",
+                 (order_id, product_id, variant_id, sku, options, product_name, unit, quantity,
+                  unit_price, line_total)
+             SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::jsonb[],
+                                      $6::text[], $7::product_unit[], $8::numeric[],
+                                      $9::numeric[], $10::numeric[])",
             order.id.0,
             &product_ids,
+            &variant_ids,
+            &skus as &[Option<String>],
+            &options,
             &names,
             &units as &[ProductUnit],
             &quantities,
@@ -517,9 +589,9 @@ pub async fn checkout(
     )
     .execute(&mut *tx)
     .await?;
-    let bought: Vec<i64> = taken.iter().map(|l| l.product.id.0).collect();
+    let bought: Vec<i64> = taken.iter().map(|l| l.variant.id.0).collect();
     sqlx::query!(
-        "DELETE FROM cart_lines WHERE user_id = $1 AND product_id = ANY($2)",
+        "DELETE FROM cart_lines WHERE user_id = $1 AND variant_id = ANY($2)",
         buyer.0,
         &bought
     )

@@ -4,10 +4,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::SelectedOptionJson;
 use super::{
     Actor, ChangeReason, MoveRefusal, Order, OrderLine, OrderStatus, StatusChange, allowed_move,
 };
 use crate::catalogue::products::ProductUnit;
+use crate::catalogue::variants::VariantId;
 use crate::graphql::error::ApiResult;
 use crate::graphql::ids::{OrderId, ProductId, StoreId, UserId};
 use crate::graphql::loaders::{BatchLoad, LoadById};
@@ -83,8 +85,10 @@ impl BatchLoad for OrderLinesLoader {
         let rows = sqlx::query_as!(
             OrderLine,
             r#"SELECT order_id AS "order_id: OrderId", product_id AS "product_id: ProductId",
+                    variant_id AS "variant_id: VariantId", sku,
+                    options AS "options: sqlx::types::Json<Vec<SelectedOptionJson>>",
                     product_name, unit AS "unit: ProductUnit", quantity, unit_price, line_total
-             FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, product_id"#,
+             FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, product_id, variant_id"#,
             &keys
         )
         .fetch_all(self.0.executor())
@@ -297,10 +301,19 @@ pub(crate) async fn apply_move(
         )
         .fetch_all(&mut *tx)
         .await?;
+        // The variants' stock back (the database sums it onto the products), and one sale
+        // less per product, as checkout counted them.
         sqlx::query!(
-            "UPDATE products p SET stock = p.stock + l.quantity,
-                    sales_count = greatest(p.sales_count - 1, 0), updated_at = now()
-             FROM order_lines l WHERE l.order_id = $1 AND p.id = l.product_id",
+            "UPDATE product_variants v SET stock = v.stock + l.quantity, updated_at = now()
+             FROM order_lines l WHERE l.order_id = $1 AND v.id = l.variant_id",
+            order_id.0
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "UPDATE products p SET sales_count = greatest(p.sales_count - 1, 0),
+                    updated_at = now()
+             WHERE p.id IN (SELECT product_id FROM order_lines WHERE order_id = $1)",
             order_id.0
         )
         .execute(&mut *tx)

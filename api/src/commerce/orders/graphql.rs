@@ -212,6 +212,35 @@ impl OrderLine {
         &self.product_name
     }
 
+    /// The variant bought, as it is now (null if the caller may no longer see it).
+    async fn variant(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::catalogue::variants::graphql::ProductVariant>> {
+        Ok(crate::catalogue::variants::graphql::visible_variant(
+            RequestContext::of(ctx),
+            self.variant_id,
+        )
+        .await?)
+    }
+
+    /// The variant's SKU (or its product's) when it was bought.
+    async fn sku(&self) -> Option<&str> {
+        self.sku.as_deref()
+    }
+
+    /// The variant's option values when it was bought (`Talle: M`); empty for a product
+    /// without options.
+    async fn options(&self) -> Vec<crate::catalogue::variants::graphql::SelectedOption> {
+        self.options
+            .iter()
+            .map(|o| crate::catalogue::variants::graphql::SelectedOption {
+                name: o.name.clone(),
+                value: o.value.clone(),
+            })
+            .collect()
+    }
+
     /// The unit the product was sold in when it was bought.
     async fn unit(&self) -> ProductUnit {
         self.unit
@@ -358,6 +387,9 @@ pub struct CheckoutPayload {
     /// the link the buyer pays the order at. A checkout of several stores makes one order
     /// (and one payment) per store, each in its order's `payment`; this is then null.
     pub payment: Option<crate::commerce::payments::Payment>,
+    /// The caller's cart after checkout: emptied of what was ordered (same `id`, so client
+    /// caches update the cart they show). Null when there are user errors.
+    pub cart: Option<crate::commerce::carts::graphql::Cart>,
     /// Why nothing was ordered: several may come at once, one per cart line that cannot be
     /// bought as it is; empty on success.
     pub user_errors: Vec<UserError>,
@@ -551,12 +583,14 @@ impl OrderMutations {
                     CheckoutPayload {
                         orders,
                         payment,
+                        cart: Some(crate::commerce::carts::graphql::Cart::load(rc, buyer).await?),
                         user_errors: Vec::new(),
                     }
                 }
                 Err(user_errors) => CheckoutPayload {
                     orders: Vec::new(),
                     payment: None,
+                    cart: None,
                     user_errors,
                 },
             },
