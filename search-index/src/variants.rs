@@ -13,8 +13,8 @@
 //! sizes are labels, not stock.
 
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermSetQuery};
-use tantivy::schema::Field;
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::docs::ProductDoc;
 use crate::matching::TextPlan;
@@ -63,7 +63,9 @@ pub(crate) fn stocked_terms(doc: &ProductDoc) -> Vec<String> {
 }
 
 /// The optional clauses that lift products with the variants `plan` names in stock;
-/// `None` for a query without words.
+/// `None` for a query without words. Each term is a plain term lookup: a `TermSetQuery`
+/// streams the field's whole term dictionary through its automaton in every segment,
+/// which cost more than the search itself.
 pub(crate) fn boost(plan: &TextPlan, field: Field) -> Option<Box<dyn Query>> {
     let mut stems: Vec<&str> = plan
         .words
@@ -75,29 +77,34 @@ pub(crate) fn boost(plan: &TextPlan, field: Field) -> Option<Box<dyn Query>> {
     if stems.is_empty() {
         return None;
     }
-    let term = |text: String| Term::from_field_text(field, &text);
-    let values: Vec<Term> = stems.iter().map(|s| term(format!("v:{s}"))).collect();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-        Occur::Should,
+    let any_of = |terms: Vec<String>, bonus: f32| -> Box<dyn Query> {
+        let lookups = terms
+            .into_iter()
+            .map(|text| -> (Occur, Box<dyn Query>) {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, &text),
+                        IndexRecordOption::Basic,
+                    )),
+                )
+            })
+            .collect();
         Box::new(ConstScoreQuery::new(
-            Box::new(TermSetQuery::new(values)),
-            VALUE_BONUS,
-        )),
-    )];
+            Box::new(BooleanQuery::new(lookups)),
+            bonus,
+        ))
+    };
+    let values: Vec<String> = stems.iter().map(|s| format!("v:{s}")).collect();
+    let mut clauses = vec![(Occur::Should, any_of(values, VALUE_BONUS))];
     let mut pairs = Vec::new();
     for (i, a) in stems.iter().enumerate() {
         for b in &stems[i + 1..] {
-            pairs.push(term(pair(a, b)));
+            pairs.push(pair(a, b));
         }
     }
     if !pairs.is_empty() {
-        clauses.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(
-                Box::new(TermSetQuery::new(pairs)),
-                PAIR_BONUS,
-            )),
-        ));
+        clauses.push((Occur::Should, any_of(pairs, PAIR_BONUS)));
     }
     Some(Box::new(BooleanQuery::new(clauses)))
 }

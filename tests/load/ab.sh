@@ -11,8 +11,12 @@
 #   BODIES="search longsearch" A=... B=... tests/load/ab.sh             # and the long tail's
 #   RESET_SQL="DROP TABLE ...; DELETE FROM _sqlx_migrations WHERE version = ..." \
 #     A=old B=new tests/load/ab.sh   # undo B's new migration before each start, for A
+#   SEED_EACH=1 A=old B=new tests/load/ab.sh   # each binary seeds and serves its own
+#     database (textisur_bench_N_a, _b): B's seed or schema differs (variants), and each
+#     side is measured on the data its own build makes
 #
-# Bodies: `{ __typename }` (the HTTP and GraphQL pipeline alone), `product(id)`, and the
+# Bodies: `{ __typename }` (the HTTP and GraphQL pipeline alone), `product(id)`, `newest`
+# (a listing without text: 20 newest names), and the
 # nested page of issue 22 (20 newest products with store, category, 3 reviews and their
 # authors); `search`, `search3` and `searchtypo` are text searches of the engine benchmark's
 # shapes (two words; type, colour and material; the same with a typo), first 20, names only;
@@ -36,7 +40,18 @@ PORT=${PORT:-18140}
 BODIES=${BODIES:-typename product nested}
 need_tools
 BIN=$A
-ensure_seeded "$PRODUCTS"
+if [ "${SEED_EACH:-0}" = 1 ]; then
+  BIN=$B
+  ensure_seeded "$PRODUCTS" _b
+  DB_URL_B=$DB_URL
+  BIN=$A
+  ensure_seeded "$PRODUCTS" _a
+  DB_URL_A=$DB_URL
+else
+  ensure_seeded "$PRODUCTS"
+  DB_URL_A=$DB_URL
+  DB_URL_B=$DB_URL
+fi
 trap stop_server EXIT
 
 bodies=$(mktemp -d)
@@ -48,6 +63,7 @@ jq -nc --arg id "$global" \
   >"$bodies/product.json"
 jq -nc '{query: "{ products(first: 20, sort: NEWEST) { nodes { name price { amount } store { name city } category { name } reviews(first: 3) { nodes { rating author { name } } } } } }"}' \
   >"$bodies/nested.json"
+jq -nc '{query: "{ products(first: 20, sort: NEWEST) { nodes { name } } }"}' >"$bodies/newest.json"
 for pair in 'search:camisa lino' 'search3:remera roja algodon' 'searchtypo:pantalon negor lana' \
   'searchnone:pantalon lana'; do
   jq -nc --arg q "${pair#*:}" \
@@ -67,6 +83,8 @@ results=$(mktemp)
 for round in $(seq "$ROUNDS"); do
   for side in A B; do
     BIN=${!side}
+    url_of_side=DB_URL_$side
+    DB_URL=${!url_of_side}
     INDEX_DIR="$SHARED_INDEX_DIR-$side"
     if [ -n "${RESET_SQL:-}" ]; then
       psql "$DB_URL" -qc "$RESET_SQL" >/dev/null

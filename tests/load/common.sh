@@ -40,14 +40,14 @@ build_release() {
 }
 
 ensure_seeded() {
-  local n=$1 seeded
-  DB_URL="$PG/textisur_bench_$n"
-  INDEX_DIR="$OUT/search-index-$n"
+  local n=$1 suffix=${2:-} seeded
+  DB_URL="$PG/textisur_bench_$n$suffix"
+  INDEX_DIR="$OUT/search-index-$n$suffix"
   seeded=$(psql "$DB_URL" -tAc "SELECT count(*) FROM products WHERE EXISTS (SELECT 1 FROM users WHERE password_hash IS NOT NULL)" 2>/dev/null || echo 0)
   # RESEED=1 seeds anew: every run adds its orders, and a database that several runs grew
   # (with bloat from runs without autovacuum) drifted a soak down by a fifth.
   if [ "$seeded" -lt "$n" ] || [ "${RESEED:-0}" = 1 ]; then
-    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_$n WITH (FORCE)"
+    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS textisur_bench_$n$suffix WITH (FORCE)"
     rm -rf "$INDEX_DIR"
     echo "seeding $n products" >&2
     "$BIN" seed --database-url "$DB_URL" --products "$n" --seed 42 >&2

@@ -147,17 +147,14 @@ impl VariantSet {
         })
     }
 
-    /// The variant a cart takes when none is named: the product's only one.
+    /// The variant a cart takes when none is named: the product's only one on sale (or its
+    /// only one at all, which the cart then finds off sale).
     pub fn only(&self) -> Option<&Variant> {
-        match self.variants.as_slice() {
-            [only] => Some(only),
-            _ => {
-                let mut active = self.variants.iter().filter(|v| v.is_active);
-                match (active.next(), active.next()) {
-                    (Some(one), None) if self.options.is_empty() => Some(one),
-                    _ => None,
-                }
-            }
+        let mut active = self.variants.iter().filter(|v| v.is_active);
+        match (active.next(), active.next(), self.variants.as_slice()) {
+            (Some(one), None, _) => Some(one),
+            (None, _, [only]) => Some(only),
+            _ => None,
         }
     }
 
