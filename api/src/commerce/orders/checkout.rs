@@ -1,9 +1,10 @@
 //! Checkout: the buyer's cart becomes one order per store, in one transaction.
 //!
 //! Why it cannot oversell: each product row is locked (in product id order, so two carts
-//! never deadlock), then each variant's, and the variant's stock re-checked under the lock
-//! before it is decremented; the `stock >= 0` constraint backs that up. Every writer of a
-//! variant's stock locks its product first, so the product lock alone serialises them. Why a retry never makes a second order: the buyer's
+//! never deadlock), and the variant's stock re-checked under that lock before it is
+//! decremented; the `stock >= 0` constraint backs that up. Every writer of a variant's
+//! stock locks its product first, so the product lock alone serialises them: the variant
+//! rows need no lock of their own. Why a retry never makes a second order: the buyer's
 //! checkouts are serialised on their user row, and the idempotency key is recorded with the
 //! orders in the same transaction, so a retry either finds the committed key (and gets the
 //! same orders) or runs as if it were the first attempt (when the first one rolled back).
@@ -337,7 +338,7 @@ pub async fn checkout(
     let mut errors = Vec::new();
     let mut locked: Option<(Product, crate::catalogue::variants::VariantSet)> = None;
     for (product_id, variant_id, quantity) in lines {
-        // Lines come in product order: each product is locked once, then its variants.
+        // Lines come in product order: each product is locked once, and its variants read.
         if locked.as_ref().is_none_or(|(p, _)| p.id != product_id) {
             let product = Product::from(
                 query_products!(
@@ -348,12 +349,6 @@ pub async fn checkout(
                 .fetch_one(&mut *tx)
                 .await?,
             );
-            sqlx::query!(
-                "SELECT id FROM product_variants WHERE product_id = $1 ORDER BY id FOR UPDATE",
-                product_id.0
-            )
-            .fetch_all(&mut *tx)
-            .await?;
             let set = crate::commerce::carts::db::variant_set(&mut tx, product_id).await?;
             locked = Some((product, set));
         }
