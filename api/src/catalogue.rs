@@ -3,6 +3,7 @@
 //! (`products/graphql.rs`) and mutations.
 
 pub mod categories;
+pub mod media;
 pub mod products;
 pub mod reviews;
 pub mod stores;

@@ -9,7 +9,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-if [ ! -d node_modules/@apollo/client ] || [ ! -d node_modules/graphql ]; then
+if [ ! -d node_modules/@apollo/client ] || [ ! -d node_modules/graphql ] || [ ! -d node_modules/apollo-upload-client ]; then
   echo "installing @apollo/client (npm ci)" >&2
   npm ci --no-audit --no-fund --silent
 fi

@@ -6,6 +6,7 @@
 
 pub mod catalogue_db;
 pub mod database;
+pub mod images;
 pub mod mail;
 pub mod market;
 pub mod mercadopago;
@@ -67,6 +68,8 @@ pub struct TestOptions {
     /// The payment provider (a [`mercadopago::MercadoPagoSimulator`]'s setup); none when
     /// `None`.
     pub payments: Option<textisur_api::commerce::payments::PaymentsSetup>,
+    /// No background media worker: uploaded images wait for [`TestApp::process_images`].
+    pub manual_media_worker: bool,
 }
 
 /// How a [`TestApp`] uses a standby.
@@ -102,6 +105,8 @@ pub struct TestApp {
     orders: OrdersConfig,
     /// The server's search index directory, removed with the app.
     _index_dir: tempfile::TempDir,
+    /// The server's media store (a local folder), removed with the app.
+    media_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -137,6 +142,7 @@ impl TestApp {
             demo::seed(&db, &plan, false).await?;
         }
         let index_dir = tempfile::tempdir().context("create index directory")?;
+        let media_dir = tempfile::tempdir().context("create media directory")?;
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse()?,
             // Tests fire requests far faster than any client; the cost limit has its own test.
@@ -193,6 +199,11 @@ impl TestApp {
             },
             orders: options.orders.unwrap_or_default(),
             payments: options.payments,
+            media: Some(textisur_api::catalogue::media::MediaConfig {
+                store: media_dir.path().to_string_lossy().into_owned(),
+                worker: !options.manual_media_worker,
+                ..textisur_api::catalogue::media::MediaConfig::default()
+            }),
         };
         let orders = config.orders;
         let server = server::start(db.clone(), config).await?;
@@ -214,6 +225,7 @@ impl TestApp {
             server: Some(server),
             orders,
             _index_dir: index_dir,
+            media_dir,
         })
     }
 
@@ -246,6 +258,7 @@ impl TestApp {
             replicas: textisur_api::runtime::db::ReplicaConfig::default(),
             orders: self.orders,
             payments: None,
+            media: None,
         };
         let server = server::start(db, config).await.expect("start sibling");
         Sibling {
@@ -278,6 +291,27 @@ impl TestApp {
     pub async fn retry_refunds(&self) -> usize {
         let server = self.server.as_ref().expect("the server runs");
         server.retry_refunds().await.expect("retry refunds")
+    }
+
+    /// The folder the server keeps images in.
+    pub fn media_dir(&self) -> &std::path::Path {
+        self.media_dir.path()
+    }
+
+    /// Makes the sizes of every uploaded image now, and waits for those the background
+    /// worker is making (the media worker's drain step).
+    pub async fn process_images(&self) {
+        let server = self.server.as_ref().expect("the server runs");
+        server.process_images().await.expect("process images");
+    }
+
+    /// Collects orphaned image files (objects without a row older than `grace`).
+    pub async fn collect_orphaned_images(&self, grace: std::time::Duration) -> usize {
+        let server = self.server.as_ref().expect("the server runs");
+        server
+            .collect_orphaned_images(grace)
+            .await
+            .expect("collect orphaned images")
     }
 
     /// Waits until the server has heard every row change committed so far (the row cache's

@@ -107,3 +107,14 @@ variant-sku-taken = a variant of another product of this store has this SKU
 variant-options-and-variants = options and variants go together
 variant-stock-per-variant = this product has variants: its stock is set per variant
 product-stock-required = stock is required when the product has no variants
+
+# Product images
+image-not-an-image = the file is not a JPEG, PNG or WebP image (its content is checked, not its name)
+image-too-many-bytes = the image is over { $max_mib } MiB
+image-too-many-pixels = the image is { $width } × { $height } pixels; the most is { $max_megapixels } megapixels
+image-corrupt = the image is damaged or incomplete and cannot be read
+image-count = a product has at most { $max } images
+image-not-found = there is no such image
+image-order-incomplete = the order must name every image of the product exactly once
+image-alt-too-long = alt text has at most { $max } characters
+image-file-missing = no file arrived: send the image as multipart/form-data

@@ -28,6 +28,8 @@ user-error-own-store = you cannot buy from your own store
 user-error-email-not-verified = verify your email address first
 user-error-open-orders = close your open orders first
 user-error-other-market = the cart buys in another market: one country at a time
+user-error-unsupported-format = this kind of file is not accepted
+user-error-too-large = the file is over the size limit
 
 # errors[].message
 throttled = too many attempts: retry in { $seconds } s

@@ -6,6 +6,11 @@
 http-not-acceptable = Accept must allow application/graphql-response+json or application/json
 http-content-type = POST /graphql takes Content-Type application/json
 http-body-too-large = request body exceeds the limit of { $limit } bytes
+http-upload-too-large = an uploaded file is over { $max_mib } MiB, or the request carries more than { $max_files } files
+http-upload-preflight = a multipart upload needs an Apollo-Require-Preflight or GraphQL-Preflight header (protection against cross-site requests)
+http-multipart-malformed = malformed multipart request: { $error }
+http-multipart-batch = a multipart upload carries one operation, not a batch
+http-uploads-off = this server takes no uploads
 http-json-malformed = malformed JSON body: { $error }
 http-batching-disabled = batching is disabled
 http-batch-size = a batch must hold between 1 and { $max } operations, not { $count }

@@ -125,3 +125,14 @@ variant-sku-taken = otro producto de esta tienda ya tiene este SKU en una varian
 variant-options-and-variants = las opciones y las variantes van juntas
 variant-stock-per-variant = este producto tiene variantes: su stock se carga en cada variante
 product-stock-required = el stock es obligatorio cuando el producto no tiene variantes
+
+# Product images
+image-not-an-image = el archivo no es una imagen JPEG, PNG ni WebP (se mira su contenido, no su nombre)
+image-too-many-bytes = la imagen pesa más de { $max_mib } MiB
+image-too-many-pixels = la imagen mide { $width } × { $height } píxeles; el máximo es { $max_megapixels } megapíxeles
+image-corrupt = la imagen está dañada o incompleta y no se puede leer
+image-count = un producto tiene como máximo { $max } imágenes
+image-not-found = no existe esa imagen
+image-order-incomplete = el orden debe nombrar cada imagen del producto una sola vez
+image-alt-too-long = el texto alternativo tiene como máximo { $max } caracteres
+image-file-missing = no llegó ningún archivo: la imagen se envía como multipart/form-data

@@ -29,6 +29,8 @@ user-error-own-store = no puedes comprar en tu propia tienda
 user-error-email-not-verified = primero verifica tu correo electrónico
 user-error-open-orders = primero cierra tus pedidos abiertos
 user-error-other-market = el carrito compra en otro mercado: un país por vez
+user-error-unsupported-format = este tipo de archivo no se acepta
+user-error-too-large = el archivo supera el tamaño máximo
 
 # errors[].message
 throttled = demasiados intentos: vuelve a intentarlo en { $seconds } s

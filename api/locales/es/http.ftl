@@ -6,6 +6,11 @@
 http-not-acceptable = Accept debe admitir application/graphql-response+json o application/json
 http-content-type = POST /graphql requiere Content-Type application/json
 http-body-too-large = el cuerpo de la solicitud supera el límite de { $limit } bytes
+http-upload-too-large = un archivo supera { $max_mib } MiB, o la solicitud trae más de { $max_files } archivos
+http-upload-preflight = una subida multipart necesita la cabecera Apollo-Require-Preflight o GraphQL-Preflight (protección contra solicitudes de otros sitios)
+http-multipart-malformed = solicitud multipart mal formada: { $error }
+http-multipart-batch = una subida multipart lleva una sola operación, no un lote
+http-uploads-off = este servidor no acepta subidas de archivos
 http-json-malformed = el cuerpo no es JSON válido: { $error }
 http-batching-disabled = el envío de operaciones en lote está desactivado
 http-batch-size = un lote debe tener entre 1 y { $max } operaciones, no { $count }

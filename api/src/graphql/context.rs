@@ -33,6 +33,8 @@ pub struct RequestContext {
     /// How orders wait for their payment (checkout's deadline and unpaid-order limit), and
     /// the payment provider.
     pub commerce: crate::commerce::Commerce,
+    /// Where product images are stored and served from (`None`: uploads are off).
+    pub media: Option<Arc<crate::catalogue::media::MediaStore>>,
     /// Users who proved their password or refresh token in this request (register, login,
     /// refresh): their payload may show their private fields.
     signed_in_now: std::sync::Mutex<Vec<UserId>>,
@@ -79,6 +81,7 @@ impl RequestContext {
             events,
             consistency,
             commerce: crate::commerce::Commerce::default(),
+            media: None,
             signed_in_now: std::sync::Mutex::new(Vec::new()),
             written: Arc::default(),
         }
@@ -87,6 +90,12 @@ impl RequestContext {
     /// This context with the server's buying side.
     pub fn with_commerce(mut self, commerce: crate::commerce::Commerce) -> Self {
         self.commerce = commerce;
+        self
+    }
+
+    /// This context with the server's media store.
+    pub fn with_media(mut self, media: Option<Arc<crate::catalogue::media::MediaStore>>) -> Self {
+        self.media = media;
         self
     }
 

@@ -182,6 +182,9 @@ pub enum RequestError {
     Malformed(String),
     /// The body is longer than `--max-body-bytes`.
     BodyTooLarge { limit: usize },
+    /// A multipart upload's file is over `--media-max-bytes`, or it carries more than
+    /// `--media-max-files` files.
+    UploadTooLarge { max_bytes: usize, max_files: usize },
     /// `Content-Type` is not `application/json`.
     UnsupportedMediaType,
     /// `Accept` admits no format this server writes.
@@ -240,6 +243,7 @@ impl RequestError {
             Self::BodyTooLarge { .. } | Self::BatchSize { .. } | Self::TooComplex { .. } => {
                 ErrorCode::QueryTooComplex
             }
+            Self::UploadTooLarge { .. } => ErrorCode::BadUserInput,
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::PersistedOnly => ErrorCode::PersistedQueryNotAllowed,
             Self::PersistedNotFound => ErrorCode::PersistedQueryNotFound,
@@ -257,6 +261,14 @@ impl RequestError {
             | Self::InvalidDocument(message)
             | Self::Unauthenticated(message) => message.clone(),
             Self::BodyTooLarge { limit } => crate::tr!("http-body-too-large", limit = *limit),
+            Self::UploadTooLarge {
+                max_bytes,
+                max_files,
+            } => crate::tr!(
+                "http-upload-too-large",
+                max_mib = *max_bytes >> 20,
+                max_files = *max_files
+            ),
             Self::UnsupportedMediaType => crate::tr!("http-content-type"),
             Self::NotAcceptable => crate::tr!("http-not-acceptable"),
             Self::BatchingDisabled => crate::tr!("http-batching-disabled"),

@@ -41,6 +41,8 @@ pub enum NodeKind {
     ProductVariant,
     /// A line of a buyer's cart (not a `Node`: listed by `Cart.lines`).
     CartLine,
+    /// An uploaded product image (not a `Node`: listed by `Product.images`).
+    ProductImage,
 }
 
 impl NodeKind {
@@ -60,6 +62,7 @@ impl NodeKind {
             Self::ShippingOption => "ShippingOption",
             Self::ProductVariant => "ProductVariant",
             Self::CartLine => "CartLine",
+            Self::ProductImage => "ProductImage",
         }
     }
 
@@ -79,6 +82,7 @@ impl NodeKind {
             "ShippingOption" => Self::ShippingOption,
             "ProductVariant" => Self::ProductVariant,
             "CartLine" => Self::CartLine,
+            "ProductImage" => Self::ProductImage,
             _ => return None,
         })
     }
@@ -238,6 +242,8 @@ typed_id!(/// Row id of a product variant.
     VariantId, NodeKind::ProductVariant);
 typed_id!(/// Row id of a cart line.
     CartLineId, NodeKind::CartLine);
+typed_id!(/// Row id of an uploaded product image.
+    ImageId, NodeKind::ProductImage);
 
 #[cfg(test)]
 mod tests {

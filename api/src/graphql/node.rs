@@ -116,6 +116,7 @@ async fn load_node(rc: &RequestContext, id: &ID) -> ApiResult<Option<Node>> {
         NodeKind::SearchVocabularyEntry
         | NodeKind::Address
         | NodeKind::ShippingOption
-        | NodeKind::CartLine => None,
+        | NodeKind::CartLine
+        | NodeKind::ProductImage => None,
     })
 }

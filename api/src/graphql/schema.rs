@@ -8,6 +8,7 @@ use crate::accounts::self_service::{SelfServiceMutations, SelfServiceQueries};
 use crate::accounts::users::graphql::UserQueries;
 use crate::catalogue::categories::graphql::CategoryQueries;
 use crate::catalogue::categories::mutations::CategoryMutations;
+use crate::catalogue::media::graphql::MediaMutations;
 use crate::catalogue::products::graphql::ProductQueries;
 use crate::catalogue::products::mutations::ProductMutations;
 use crate::catalogue::reviews::mutations::ReviewMutations;
@@ -48,9 +49,7 @@ pub struct Query(
 pub struct Mutation(
     AccountMutations,
     SelfServiceMutations,
-    StoreMutations,
-    ProductMutations,
-    CategoryMutations,
+    CatalogueMutations,
     ConversationMutations,
     ReviewMutations,
     CartMutations,
@@ -60,6 +59,16 @@ pub struct Mutation(
     MarketMutations,
     AddressMutations,
     ShippingMutations,
+);
+
+/// The sellers' catalogue mutations, merged apart: a flat merge of every part nests the
+/// executor's futures past the compiler's recursion limit.
+#[derive(MergedObject, Default)]
+pub struct CatalogueMutations(
+    StoreMutations,
+    ProductMutations,
+    CategoryMutations,
+    MediaMutations,
 );
 
 /// The executable schema type.

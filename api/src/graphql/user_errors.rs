@@ -68,6 +68,11 @@ pub enum UserErrorCode {
     /// A product of another market than the cart's: a cart buys in one market (one
     /// currency) at a time.
     OtherMarket,
+    /// A file of a kind not accepted (an image upload that is not JPEG, PNG or WebP, told by
+    /// its content).
+    UnsupportedFormat,
+    /// A file over a size limit (bytes or pixels).
+    TooLarge,
 }
 
 impl UserErrorCode {

@@ -534,6 +534,29 @@ pub struct ServeArgs {
     )]
     pub public_url: String,
 
+    /// Where product images are kept: a folder (`data/media`, `file:///srv/media`) or an
+    /// S3-compatible bucket (`s3://textisur-media`, with `AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION` and, for plain-HTTP MinIO, `AWS_ALLOW_HTTP=true`).
+    #[arg(long, env = "TEXTISUR_MEDIA_STORE", default_value = "data/media")]
+    pub media_store: String,
+
+    /// Public address images are served from (`<url>/<hash>-<size>.webp`): a CDN in front of
+    /// this server's `/media`; unset, `http://<listen address>/media`.
+    #[arg(long, env = "TEXTISUR_MEDIA_PUBLIC_URL")]
+    pub media_public_url: Option<String>,
+
+    /// Largest image upload, in bytes.
+    #[arg(long, env = "TEXTISUR_MEDIA_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub media_max_bytes: usize,
+
+    /// Most pixels (width × height) an uploaded image may have.
+    #[arg(long, env = "TEXTISUR_MEDIA_MAX_PIXELS", default_value_t = 40_000_000)]
+    pub media_max_pixels: u64,
+
+    /// Most files one multipart request may carry.
+    #[arg(long, env = "TEXTISUR_MEDIA_MAX_FILES", default_value_t = 4)]
+    pub media_max_files: usize,
+
     /// Seconds a GET query response may be cached by browsers and CDNs.
     #[arg(long, env = "TEXTISUR_CACHE_MAX_AGE", default_value_t = 30)]
     pub cache_max_age: u32,

@@ -9,6 +9,7 @@ mod accounting;
 mod body;
 mod error_shape;
 pub mod graphql;
+mod media;
 pub mod negotiate;
 pub mod observe;
 pub mod params;
@@ -17,6 +18,7 @@ mod pipeline;
 pub mod playground;
 pub mod response_cache;
 pub mod state;
+mod upload;
 pub mod ws;
 
 pub use state::{AppState, AppStateInner, HttpConfig, Realtime};
@@ -48,6 +50,7 @@ pub fn router(state: AppState) -> Router {
     }
     let mut router = router
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/media/{file}", get(media::file))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .route(

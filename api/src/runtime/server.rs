@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub orders: crate::commerce::orders::expiry::OrdersConfig,
     /// The payment provider; `None`: an admin confirms payments by hand.
     pub payments: Option<crate::commerce::payments::PaymentsSetup>,
+    /// Where product images are kept; `None`: uploads are off.
+    pub media: Option<crate::catalogue::media::MediaConfig>,
 }
 
 /// Longest wait for one shared rate-limit step in Redis before this process's limits decide
@@ -174,6 +176,16 @@ impl ServerConfig {
                 commission_percent: commission_percent(args)?,
             },
             payments: payments_setup(args)?,
+            media: Some(crate::catalogue::media::MediaConfig {
+                store: args.media_store.clone(),
+                public_url: args.media_public_url.clone(),
+                limits: crate::catalogue::media::MediaLimits {
+                    max_bytes: args.media_max_bytes,
+                    max_pixels: args.media_max_pixels,
+                    max_files: args.media_max_files,
+                },
+                ..crate::catalogue::media::MediaConfig::default()
+            }),
         })
     }
 }
@@ -358,6 +370,10 @@ pub struct RunningServer {
     mailer: Arc<crate::runtime::mail::Mailer>,
     /// Delivers the mail outbox (`None` without an SMTP server).
     mail_sender: Option<JoinHandle<()>>,
+    /// Where product images are kept (`None`: uploads are off).
+    media: Option<Arc<crate::catalogue::media::MediaStore>>,
+    /// Makes uploaded images' sizes.
+    media_worker: Option<JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -391,6 +407,34 @@ impl RunningServer {
         }
     }
 
+    /// The media store, if uploads are on.
+    pub fn media(&self) -> Option<&Arc<crate::catalogue::media::MediaStore>> {
+        self.media.as_ref()
+    }
+
+    /// Makes the sizes of every uploaded image waiting for them now, and waits for those a
+    /// worker is making (the media worker's drain step).
+    pub async fn process_images(&self) -> anyhow::Result<()> {
+        match &self.media {
+            Some(media) => crate::catalogue::media::worker::drain(&self.db, media).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Collects image files nothing uses, and objects without a row older than `grace`, as
+    /// the worker does every hour; how many files went.
+    pub async fn collect_orphaned_images(
+        &self,
+        grace: std::time::Duration,
+    ) -> anyhow::Result<usize> {
+        match &self.media {
+            Some(media) => {
+                crate::catalogue::media::worker::collect_orphans(&self.db, media, grace).await
+            }
+            None => Ok(0),
+        }
+    }
+
     /// Stops accepting, lets in-flight requests finish, waits for the server to end, then
     /// stops the search indexer after a last commit.
     pub async fn stop(self) -> anyhow::Result<()> {
@@ -402,6 +446,9 @@ impl RunningServer {
         self.listener.abort();
         if let Some(sender) = &self.mail_sender {
             sender.abort();
+        }
+        if let Some(worker) = &self.media_worker {
+            worker.abort();
         }
         if let Some(rows) = &self.row_listener {
             rows.abort();
@@ -519,6 +566,25 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
     if let Err(error) = search.rates.reload(db.pool()).await {
         tracing::warn!(%error, "could not load the exchange rates");
     }
+    let media = match &config.media {
+        Some(setup) => {
+            let public_url = setup
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}/media"));
+            Some(Arc::new(
+                crate::catalogue::media::MediaStore::open(&setup.store, &public_url, setup.limits)
+                    .context("TEXTISUR_MEDIA_STORE")?,
+            ))
+        }
+        None => None,
+    };
+    let media_worker = match (&media, &config.media) {
+        (Some(media), Some(setup)) if setup.worker => Some(tokio::spawn(
+            crate::catalogue::media::worker::run(db.clone(), Arc::clone(media), setup.tick),
+        )),
+        _ => None,
+    };
     let (closing, closing_rx) = tokio::sync::watch::channel(false);
     let state = http::AppState::new(
         db.clone(),
@@ -547,6 +613,7 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
                 })
                 .transpose()?,
         },
+        media.clone(),
     );
     let state_commerce = state.commerce.clone();
     let order_sweeper = tokio::spawn(crate::commerce::worker::run(
@@ -628,6 +695,8 @@ pub async fn start(db: Db, config: ServerConfig) -> anyhow::Result<RunningServer
         index,
         mailer,
         mail_sender,
+        media,
+        media_worker,
     })
 }
 

@@ -166,6 +166,28 @@ const TABLE: &[Row] = &[
         query: "mutation($store: ID!, $category: ID!) { upsertProducts(storeId: $store, products: [{sku: \"M-1\", categoryId: $category, name: \"Manta gris\", price: \"20\", stock: \"1\"}]) { userErrors { code } } }",
     },
     Row {
+        // No file arrives with JSON: the seller gets a user error, allowed.
+        name: "Mutation.uploadProductImage",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($product: ID!) { uploadProductImage(productId: $product, file: \"#__graphql_file__:0\") { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.updateProductImage",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($image: ID!) { updateProductImage(id: $image, alt: \"Frente\") { userErrors { code } } }",
+    },
+    Row {
+        name: "Mutation.reorderProductImages",
+        expected: [U, F, F, A, F, A],
+        query: "mutation($product: ID!, $image: ID!, $spareImage: ID!) { reorderProductImages(productId: $product, imageIds: [$spareImage, $image]) { userErrors { code } } }",
+    },
+    Row {
+        // Once the seller deleted it, it is NOT_FOUND (a user error) to everyone.
+        name: "Mutation.deleteProductImage",
+        expected: [U, F, F, A, A, A],
+        query: "mutation($spareImage: ID!) { deleteProductImage(id: $spareImage) { userErrors { code } } }",
+    },
+    Row {
         name: "Mutation.createCategory",
         expected: [U, F, F, F, F, A],
         query: "mutation { createCategory(input: {name: \"Tapicería\"}) { category { id } } }",
@@ -523,6 +545,21 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
     let product = textisur_api::graphql::ids::ProductId(product)
         .to_global()
         .to_string();
+    let images: Vec<i64> = sqlx::query_scalar(
+        "WITH f AS (INSERT INTO media_files (hash, format, width, height, bytes, state)
+                    VALUES (repeat('a', 64), 'png', 10, 10, 100, 'READY') RETURNING hash)
+         INSERT INTO product_images (product_id, file_hash, position)
+         SELECT p.id, f.hash, n FROM products p, f, generate_series(0, 1) AS n
+         WHERE p.slug = 'lino-1' RETURNING id",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("images");
+    let image = |id: i64| {
+        textisur_api::graphql::ids::ImageId(id)
+            .to_global()
+            .to_string()
+    };
     let conversation: i64 = sqlx::query_scalar!(
         "INSERT INTO conversations (buyer_id, store_id)
          SELECT $1, id FROM stores WHERE slug = 'tienda-vendedora' RETURNING id",
@@ -610,6 +647,8 @@ async fn every_restricted_field_and_mutation_behaves_as_the_table_says() {
                 "shippingOption": options[0],
                 "spareShippingOption": options[1],
                 "address": address,
+                "image": image(images[0]),
+                "spareImage": image(images[1]),
             });
             let used: Value = variables
                 .as_object()

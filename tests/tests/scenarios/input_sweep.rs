@@ -271,6 +271,9 @@ fn plausible(schema: &Schema, fx: &Fixtures, name: &str, ty: &TypeRef, returns: 
                 (_, "Float") => json!(1.0),
                 (_, "Boolean") => json!(false),
                 (_, "Decimal") => json!("1"),
+                // The first file of a multipart request; a JSON body carries none, which the
+                // upload refuses as a user error.
+                (_, "Upload") => json!("#__graphql_file__:0"),
                 _ => Value::Null,
             }
         }

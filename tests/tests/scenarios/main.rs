@@ -22,6 +22,7 @@ mod hostile_queries;
 mod http_spec;
 mod input_sweep;
 mod markets;
+mod media;
 mod observability;
 mod order_expiry;
 mod order_mail;

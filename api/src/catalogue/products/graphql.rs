@@ -4,6 +4,7 @@
 //! keeps arithmetic here checked.
 #![deny(clippy::arithmetic_side_effects)]
 
+use crate::catalogue::media::graphql::Image;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result};
@@ -542,15 +543,6 @@ impl ProductSearchEdge<'_> {
     }
 }
 
-/// A product image.
-#[derive(async_graphql::SimpleObject)]
-pub struct Image {
-    /// Address of the image file.
-    pub url: String,
-    /// Text for those who cannot see the image: the product's name.
-    pub alt_text: String,
-}
-
 /// Something a store sells: fabric by the metre, clothing and home textiles by the piece,
 /// yarn by the kilogram. Prices are per unit in the store's currency; quantities are in the
 /// product's unit.
@@ -723,16 +715,11 @@ impl Product {
         &self.sizes
     }
 
-    /// Pictures of the product, at most 8, in display order.
-    async fn images(&self) -> Vec<Image> {
-        self.images
-            .iter()
-            .take(MAX_IMAGES)
-            .map(|url| Image {
-                url: url.clone(),
-                alt_text: self.name.clone(),
-            })
-            .collect()
+    /// Pictures of the product, at most 8: those the seller uploaded, in the seller's order,
+    /// then those hosted elsewhere. Uploads still processing show only to the store's seller
+    /// and admins.
+    async fn images(&self, ctx: &Context<'_>) -> Result<Vec<Image>> {
+        Ok(crate::catalogue::media::graphql::product_images(RequestContext::of(ctx), self).await?)
     }
 
     /// Average review rating, null while there is no review.

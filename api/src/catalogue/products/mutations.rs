@@ -284,7 +284,7 @@ async fn writable_store(rc: &RequestContext, store: StoreId) -> ApiResult<Option
 
 /// The product with this id, after checking that the caller may change it; `None` when
 /// there is no such product.
-async fn writable_product(rc: &RequestContext, id: &ID) -> ApiResult<Option<Product>> {
+pub(crate) async fn writable_product(rc: &RequestContext, id: &ID) -> ApiResult<Option<Product>> {
     let Ok(product_id) = ProductId::from_global(id) else {
         return Ok(None);
     };

@@ -108,6 +108,20 @@ impl ProductVariant {
         self.variant.is_active
     }
 
+    /// The product's uploaded images that show this variant (a colour's photos), in the
+    /// seller's order; empty when none was linked to it.
+    async fn images(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::catalogue::media::graphql::Image>> {
+        Ok(crate::catalogue::media::graphql::variant_images(
+            RequestContext::of(ctx),
+            &self.product,
+            self.variant.id,
+        )
+        .await?)
+    }
+
     /// The product the variant belongs to.
     async fn product(&self) -> &Product {
         &self.product

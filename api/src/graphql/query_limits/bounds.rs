@@ -36,6 +36,7 @@ pub(super) const LIST_CAPS: &[(&str, &str, u64)] = &[
     // Moves only go forward: each status at most once.
     ("Order", "history", OrderStatus::ALL.len() as u64),
     ("Product", "images", MAX_IMAGES as u64),
+    ("ProductVariant", "images", MAX_IMAGES as u64),
     // `Product.variants` lists at most this many; options are checked by the product
     // mutations, and a variant or an order line has one value per option.
     (

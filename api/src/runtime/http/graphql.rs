@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use async_graphql::ErrorExtensions;
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{
     AGE, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, USER_AGENT, VARY,
@@ -53,11 +53,16 @@ pub async fn post(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: axum::extract::Request,
 ) -> Response {
     let Some(format) = negotiate(&headers) else {
         return refuse(ResponseFormat::Json, RequestError::NotAcceptable);
     };
+    if super::upload::is_multipart(&headers) {
+        return post_multipart(&state, format, peer, &headers, request.into_body()).await;
+    }
+    // The body limit (`--max-body-bytes`) applies here, through the extractor.
+    let body = <Bytes as axum::extract::FromRequest<AppState>>::from_request(request, &state).await;
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -89,6 +94,27 @@ pub async fn post(
             }
             Err(e) => refuse(format, RequestError::Malformed(e.0)),
         },
+    }
+}
+
+/// A multipart upload ([`super::upload`]): one operation with its files.
+async fn post_multipart(
+    state: &AppState,
+    format: ResponseFormat,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    let caller = match Caller::identify(state, peer, headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refuse(format, refusal),
+    };
+    match super::upload::read(state, headers, body).await {
+        Ok(params) => {
+            let finished = pipeline::http(state, format, &caller, params).await;
+            answer(format, finished, "no-store")
+        }
+        Err(error) => refuse(format, error),
     }
 }
 

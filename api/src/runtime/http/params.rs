@@ -24,6 +24,37 @@ pub struct GraphqlParams {
     /// The SHA-256 of `query` when it is a persisted document's (resolved from a hash or
     /// registered with one): the key of its prepared document.
     pub persisted_hash: Option<String>,
+    /// Files of a multipart request, which `variables` name by index (see
+    /// [`super::upload`]).
+    pub uploads: Uploads,
+}
+
+/// The files of a multipart request, in the order `variables` name them.
+#[derive(Clone, Default)]
+pub struct Uploads(pub std::sync::Arc<std::sync::Mutex<Vec<async_graphql::UploadValue>>>);
+
+impl Uploads {
+    /// Takes the files out (the executor's request owns them).
+    pub fn take(&self) -> Vec<async_graphql::UploadValue> {
+        self.0
+            .lock()
+            .map(|mut files| std::mem::take(&mut *files))
+            .unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Uploads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.0.lock().map(|files| files.len()).unwrap_or_default();
+        write!(f, "Uploads({count})")
+    }
+}
+
+impl PartialEq for Uploads {
+    /// Parameters compare by their text: files never take part.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Why a request's parameters were refused (always a 400), in the request's language.
@@ -84,6 +115,7 @@ impl GraphqlParams {
             document_id,
             persisted: false,
             persisted_hash: None,
+            uploads: Uploads::default(),
         }
         .checked()
     }
@@ -129,6 +161,7 @@ impl GraphqlParams {
             document_id,
             persisted: false,
             persisted_hash: None,
+            uploads: Uploads::default(),
         }
         .checked()
     }

@@ -238,6 +238,7 @@ pub(super) fn context(state: &AppState, caller: &Caller, cached_rows: bool) -> R
         consistency,
     )
     .with_commerce(state.commerce.clone())
+    .with_media(state.media.clone())
 }
 
 /// The executor's request for a document that passed the stages before. Text arguments
@@ -255,9 +256,13 @@ pub(super) fn prepare_request<'s>(
     if let Some(document) = document {
         crate::graphql::text_arguments::check_document(document, &variables)?;
     }
+    let uploads = params.uploads.take();
     let mut request = async_graphql::Request::new(params.query)
         .variables(variables)
         .data(context);
+    // The variables name the files by index (`#__graphql_file__:0`, as async-graphql's
+    // multipart reader wrote them).
+    request.uploads = uploads;
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -499,7 +504,9 @@ pub(super) fn status_of(error: &RequestError, format: ResponseFormat) -> StatusC
         | RequestError::TooManySubscriptions { .. }
         | RequestError::SubscriptionsOnly
         | RequestError::NoOperation(_) => StatusCode::BAD_REQUEST,
-        RequestError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        RequestError::BodyTooLarge { .. } | RequestError::UploadTooLarge { .. } => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
         RequestError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         RequestError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
         RequestError::NotAQuery { .. } => StatusCode::METHOD_NOT_ALLOWED,

@@ -132,6 +132,8 @@ pub struct AppStateInner {
     pub ws_slots: Arc<super::ws::client_slots::ClientSlots>,
     /// How orders wait for their payment, and the payment provider.
     pub commerce: crate::commerce::Commerce,
+    /// Where product images are kept and served from (`None`: uploads are off).
+    pub media: Option<Arc<crate::catalogue::media::MediaStore>>,
 }
 
 impl AppState {
@@ -148,6 +150,7 @@ impl AppState {
         search: crate::search::SearchState,
         realtime: Realtime,
         commerce: crate::commerce::Commerce,
+        media: Option<Arc<crate::catalogue::media::MediaStore>>,
     ) -> Self {
         let Realtime { events, closing } = realtime;
         // The cost buckets share the sign-in limits' Redis stage.
@@ -182,6 +185,7 @@ impl AppState {
             closing,
             ws_slots: Arc::default(),
             commerce,
+            media,
         }))
     }
 }
