@@ -32,6 +32,9 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use object_store::ObjectStore;
 use object_store::path::Path as StorePath;
 
+/// Most images a product has and shows (the query cost counts on it).
+pub const MAX_IMAGES: usize = 8;
+
 /// The sizes every uploaded image is served in.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ImageSize {

@@ -6,9 +6,8 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject, Upload};
 use object_store::{ObjectStoreExt as _, PutPayload};
 
 use super::db::{self, ImageId, ImageRow, MediaState, ProductImagesLoader};
-use super::{ImageSize, MediaStore, Refused, inspect, original_path};
+use super::{ImageSize, MAX_IMAGES, MediaStore, Refused, inspect, original_path};
 use crate::catalogue::products::Product;
-use crate::catalogue::products::graphql::MAX_IMAGES;
 use crate::catalogue::products::mutations::writable_product;
 use crate::catalogue::stores::Store;
 use crate::catalogue::variants::{VariantId, VariantSetLoader};

@@ -24,9 +24,13 @@ pub const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
 
 /// Runs until the task is aborted.
 pub async fn run(db: Db, media: Arc<MediaStore>, tick: Duration) {
-    let mut ticks = tokio::time::interval(tick);
+    // The first ticks come a period after start, not at once: a process that starts has
+    // nothing of its own to process, and replicas restarted together would all collect.
+    let start = tokio::time::Instant::now();
+    let mut ticks = tokio::time::interval_at(start + tick, tick);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    let hour = Duration::from_secs(3600);
+    let mut hourly = tokio::time::interval_at(start + hour, hour);
     hourly.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {

@@ -4,7 +4,7 @@
 //! schema is named here or paged.
 
 use crate::catalogue::categories::MAX_CATEGORIES;
-use crate::catalogue::products::graphql::MAX_IMAGES;
+use crate::catalogue::media::MAX_IMAGES;
 use crate::catalogue::products::mutations::UPSERT_MAX;
 use crate::commerce::orders::OrderStatus;
 use crate::graphql::user_errors::MAX_USER_ERRORS;
