@@ -162,10 +162,7 @@ async fn main() -> anyhow::Result<()> {
             let mut uploads = Vec::new();
             let mut pollers = Vec::new();
             let mut errors = 0usize;
-            loop {
-                let Some((product, bytes)) = jobs.lock().ok().and_then(|mut j| j.pop()) else {
-                    break;
-                };
+            while let Some((product, bytes)) = jobs.lock().ok().and_then(|mut j| j.pop()) {
                 let sent = Instant::now();
                 let operations = json!({ "query": UPLOAD,
                     "variables": { "p": ProductId(product).to_global().to_string(), "f": null } });

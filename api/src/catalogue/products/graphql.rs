@@ -38,7 +38,6 @@ const MAX_QUERY_CHARS: usize = 200;
 /// Most values one filter list may hold.
 const MAX_FILTER_VALUES: usize = 50;
 
-
 /// The product with this id if the caller may see it (drafts and archived products only by
 /// their seller and admins): `product(id:)` and `node` find products through it.
 pub async fn visible_product(rc: &RequestContext, id: ProductId) -> ApiResult<Option<Product>> {
