@@ -12,8 +12,9 @@
 //!   kept under `originals/<sha256>` only until the worker has made its sizes.
 //! - **Derived sizes** ([`derive`]): the worker ([`worker`]) decodes the original, turns it
 //!   upright by its EXIF orientation, fits it in 200, 600 and 1,600 pixels (never enlarging)
-//!   and encodes each as WebP. Re-encoding from pixels keeps no metadata block: EXIF (camera,
-//!   GPS position), XMP and ICC profiles are gone. The original is then deleted.
+//!   and encodes each as lossy WebP (libwebp, quality 80). Re-encoding from pixels keeps no
+//!   metadata block: EXIF (camera, GPS position), XMP and ICC profiles are gone. The
+//!   original is then deleted.
 //! - **Addresses** are `<media url>/<sha256 of the upload>-<size>.webp`: the name changes
 //!   whenever the content does, so they are served with a year's `immutable` cache.
 //! - **Orphans.** A file whose rows are gone (an image deleted, or an upload whose
@@ -274,7 +275,9 @@ pub struct Derived {
 }
 
 /// The three WebP sizes of an upload that passed [`inspect`]: upright, fitted, and without
-/// any metadata (the encoder writes pixels only). Blocking: call it on a blocking thread.
+/// any metadata (the encoder writes pixels only). Each size is scaled from the next larger
+/// one, which costs a fraction of scaling every one from the original. Blocking: call it on
+/// a blocking thread.
 pub fn derive(
     bytes: &[u8],
     format: SourceFormat,
@@ -284,47 +287,41 @@ pub fn derive(
     let orientation = decoder.orientation()?;
     let mut image = DynamicImage::from_decoder(decoder)?;
     image.apply_orientation(orientation);
+    let (width, height) = (image.width(), image.height());
     let mut out = Vec::with_capacity(ImageSize::ALL.len());
-    for size in ImageSize::ALL {
-        let (width, height) = size.fit(image.width(), image.height());
-        let fitted = if (width, height) == (image.width(), image.height()) {
-            image.clone()
-        } else {
-            image.resize_exact(width, height, image::imageops::FilterType::CatmullRom)
-        };
+    for size in ImageSize::ALL.into_iter().rev() {
+        let (w, h) = size.fit(width, height);
+        if (w, h) != (image.width(), image.height()) {
+            image = image.resize_exact(w, h, image::imageops::FilterType::CatmullRom);
+        }
         out.push(Derived {
             size,
-            width,
-            height,
-            webp: encode_webp(&fitted)?,
+            width: w,
+            height: h,
+            webp: encode_webp(&image)?,
         });
     }
+    out.reverse();
     Ok(out)
 }
 
-/// WebP (lossless: the only WebP encoder the `image` crate has), with an alpha channel only
-/// when the picture has one.
+/// Quality of the lossy WebP files (libwebp's scale; 80 is what image CDNs serve by default).
+const WEBP_QUALITY: f32 = 80.0;
+
+/// Lossy WebP, with an alpha channel only when the picture has one.
 fn encode_webp(image: &DynamicImage) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut out);
-    if image.color().has_alpha() {
+    let encoded = if image.color().has_alpha() {
         let rgba = image.to_rgba8();
-        encoder.encode(
-            &rgba,
-            rgba.width(),
-            rgba.height(),
-            image::ExtendedColorType::Rgba8,
-        )?;
+        webp::Encoder::from_rgba(&rgba, rgba.width(), rgba.height())
+            .encode_simple(false, WEBP_QUALITY)
+            .map(|memory| memory.to_vec())
     } else {
         let rgb = image.to_rgb8();
-        encoder.encode(
-            &rgb,
-            rgb.width(),
-            rgb.height(),
-            image::ExtendedColorType::Rgb8,
-        )?;
-    }
-    Ok(out)
+        webp::Encoder::from_rgb(&rgb, rgb.width(), rgb.height())
+            .encode_simple(false, WEBP_QUALITY)
+            .map(|memory| memory.to_vec())
+    };
+    encoded.map_err(|error| anyhow::anyhow!("WebP encoding failed: {error:?}"))
 }
 
 /// SHA-256 of `bytes`, lowercase hex.
