@@ -8,8 +8,8 @@
 //! ```
 //!
 //! An admin (made in PostgreSQL with a real session; no argon2) uploads `--uploads` distinct
-//! JPEGs of `--width` × `--height` (photo-like noise, about a megabyte each at 1600 × 1200,
-//! made before the clock starts), one per product, from `--concurrency` workers, each as a
+//! JPEGs of `--width` × `--height` (gradients with sensor-like grain, made before the clock
+//! starts), one per product, from `--concurrency` workers, each as a
 //! GraphQL multipart request. For every upload it then polls the thumbnail's address every
 //! 10 ms until it answers 200: the thumbnail latency runs from the upload's first byte to
 //! that answer, so it includes the worker's queue.
@@ -73,15 +73,15 @@ fn options() -> anyhow::Result<Options> {
     Ok(options)
 }
 
-/// A photo-like JPEG: a gradient with noise (JPEG compresses noise as poorly as it does a
-/// photo's texture), different for every `n`.
+/// A photo-like JPEG: gradients with a grain of noise (a sixteenth of the range, as a
+/// phone's sensor leaves in a dim shop), different for every `n`.
 fn photo(width: u32, height: u32, n: u64) -> Vec<u8> {
     let mut state = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
     let picture = RgbImage::from_fn(width, height, |x, y| {
         state = state
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        let noise = (state >> 58) as u8;
+        let noise = (state >> 60) as u8;
         Rgb([
             ((x * 255 / width) as u8).wrapping_add(noise),
             ((y * 255 / height) as u8).wrapping_add(noise / 2),

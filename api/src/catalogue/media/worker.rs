@@ -1,6 +1,7 @@
 //! The media worker, in every server process: makes the sizes of uploaded files
 //! ([`process_pending`]) when an upload here wakes it, or on its tick for uploads through
-//! other processes, and collects files nothing uses ([`collect_orphans`]) every hour.
+//! other processes, one file per core at a time, and collects files nothing uses
+//! ([`collect_orphans`]) every hour.
 //! Files are taken with `FOR UPDATE SKIP LOCKED`, so processes never make the same sizes
 //! twice at once; a failed try is retried on the next tick, three times in all.
 
@@ -42,7 +43,11 @@ pub async fn run(db: Db, media: Arc<MediaStore>, tick: Duration) {
                 }
             }
         }
-        if let Err(error) = process_pending(&db, &media).await {
+        // One file per core at a time: encoding is CPU-bound, on blocking threads.
+        let lanes = std::thread::available_parallelism().map_or(1, usize::from);
+        let handled =
+            futures::future::join_all((0..lanes).map(|_| process_pending(&db, &media))).await;
+        for error in handled.into_iter().filter_map(Result::err) {
             tracing::warn!(error = %format!("{error:#}"), "could not process uploaded images");
         }
     }
