@@ -12,7 +12,8 @@
 //! starts), one per product, from `--concurrency` workers, each as a
 //! GraphQL multipart request. For every upload it then polls the thumbnail's address every
 //! 10 ms until it answers 200: the thumbnail latency runs from the upload's first byte to
-//! that answer, so it includes the worker's queue.
+//! that answer, so it includes the worker's queue: `--pause-ms` spaces each worker's
+//! uploads, for the latency at a rate the worker keeps up with.
 //!
 //! Prints `UPLOADS n concurrency per_s p50_ms p95_ms p99_ms errors mib` and
 //! `THUMBNAILS ready per_s p50_ms p95_ms p99_ms`.
@@ -39,6 +40,8 @@ struct Options {
     concurrency: usize,
     width: u32,
     height: u32,
+    /// Pause of each worker between its uploads (0: back to back).
+    pause_ms: u64,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -50,6 +53,7 @@ fn options() -> anyhow::Result<Options> {
         concurrency: 8,
         width: 1600,
         height: 1200,
+        pause_ms: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -64,6 +68,7 @@ fn options() -> anyhow::Result<Options> {
             "--concurrency" => options.concurrency = value.parse::<usize>()?.max(1),
             "--width" => options.width = value.parse()?,
             "--height" => options.height = value.parse()?,
+            "--pause-ms" => options.pause_ms = value.parse()?,
             other => bail!("unknown flag {other}"),
         }
     }
@@ -151,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
         products.into_iter().zip(files).collect::<Vec<_>>(),
     ));
     let started = Instant::now();
+    let pause = Duration::from_millis(options.pause_ms);
     let workers = (0..options.concurrency).map(|_| {
         let (client, jobs, token, url) = (
             client.clone(),
@@ -163,6 +169,9 @@ async fn main() -> anyhow::Result<()> {
             let mut pollers = Vec::new();
             let mut errors = 0usize;
             while let Some((product, bytes)) = jobs.lock().ok().and_then(|mut j| j.pop()) {
+                if !pause.is_zero() && !uploads.is_empty() {
+                    tokio::time::sleep(pause).await;
+                }
                 let sent = Instant::now();
                 let operations = json!({ "query": UPLOAD,
                     "variables": { "p": ProductId(product).to_global().to_string(), "f": null } });

@@ -4,6 +4,7 @@
 #
 #   tests/load/uploads.sh
 #   N=10000 UPLOADS=200 CONCURRENCY=8 WIDTH=1600 HEIGHT=1200 tests/load/uploads.sh
+#   UPLOADS=60 CONCURRENCY=1 PAUSE_MS=500 tests/load/uploads.sh   (2 a second: no queue)
 #
 # Seeds textisur_bench_<N> when needed (shared with the other load scripts), starts
 # `textisur serve` with a fresh local media folder, and prints the driver's two lines: the
@@ -19,6 +20,7 @@ UPLOADS=${UPLOADS:-200}
 CONCURRENCY=${CONCURRENCY:-8}
 WIDTH=${WIDTH:-1600}
 HEIGHT=${HEIGHT:-1200}
+PAUSE_MS=${PAUSE_MS:-0}
 PORT=${PORT:-18104}
 
 need_tools
@@ -38,5 +40,5 @@ start_server "$PORT" "$LOG" --media-store "$MEDIA_DIR" \
   --cost-bucket 100000000 --cost-restore-rate 100000000
 "$EXAMPLES/upload_load" --url "http://127.0.0.1:$PORT" --database-url "$DB_URL" \
   --jwt-keys "$KEYS" --uploads "$UPLOADS" --concurrency "$CONCURRENCY" \
-  --width "$WIDTH" --height "$HEIGHT"
+  --width "$WIDTH" --height "$HEIGHT" --pause-ms "$PAUSE_MS"
 echo "stored: $(find "$MEDIA_DIR" -type f | wc -l) files, $(du -sh "$MEDIA_DIR" | cut -f1)" >&2
