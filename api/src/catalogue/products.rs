@@ -1,5 +1,6 @@
 //! Products: the catalogue's domain types, their listing request and sort orders.
 
+pub mod access;
 pub mod db;
 pub mod graphql;
 pub mod input;

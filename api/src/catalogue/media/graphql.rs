@@ -8,7 +8,7 @@ use object_store::{ObjectStoreExt as _, PutPayload};
 use super::db::{self, ImageId, ImageRow, MediaState, ProductImagesLoader};
 use super::{ImageSize, MAX_IMAGES, MediaStore, Refused, inspect, original_path};
 use crate::catalogue::products::Product;
-use crate::catalogue::products::mutations::writable_product;
+use crate::catalogue::products::access::writable_product;
 use crate::catalogue::stores::Store;
 use crate::catalogue::variants::{VariantId, VariantSetLoader};
 use crate::graphql::context::RequestContext;

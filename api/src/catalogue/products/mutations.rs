@@ -9,9 +9,9 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use rust_decimal::Decimal;
 
+use super::access::{writable_product, writable_store};
 use super::input::{ProductDraft, ProductFields, validate};
 use super::{Product, ProductStatus, ProductUnit, write};
-use crate::catalogue::stores::Store;
 use crate::catalogue::variants::{self, ProductOptionInput, ProductVariantInput, VariantsDraft};
 use crate::graphql::context::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
@@ -268,31 +268,6 @@ pub struct UpsertProductsPayload {
     pub user_errors: Vec<UserError>,
     /// Pass it as `consistencyToken` to a listing to be sure it includes this write.
     pub consistency_token: Option<String>,
-}
-
-/// The store, after checking that the caller runs it (or is an admin).
-async fn writable_store(rc: &RequestContext, store: StoreId) -> ApiResult<Option<Store>> {
-    let Some(store) = rc.loaders.by_id::<Store>().load_one(store).await? else {
-        return Ok(None);
-    };
-    if rc.viewer.is_self_or_admin(store.owner_id) {
-        Ok(Some(store))
-    } else {
-        Err(ApiError::Forbidden(crate::tr!("product-change-forbidden")))
-    }
-}
-
-/// The product with this id, after checking that the caller may change it; `None` when
-/// there is no such product.
-pub(crate) async fn writable_product(rc: &RequestContext, id: &ID) -> ApiResult<Option<Product>> {
-    let Ok(product_id) = ProductId::from_global(id) else {
-        return Ok(None);
-    };
-    let Some(product) = rc.loaders.by_id::<Product>().load_one(product_id).await? else {
-        return Ok(None);
-    };
-    writable_store(rc, product.store_id).await?;
-    Ok(Some(product))
 }
 
 /// Parses a category id and checks it exists; a user error otherwise.
