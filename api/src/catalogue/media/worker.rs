@@ -163,7 +163,9 @@ pub async fn collect_orphans(
     }
     let cutoff =
         chrono::Utc::now() - chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::zero());
-    let mut strays: Vec<String> = Vec::new();
+    // Sets, not lists: a store holds an object per size of every image, and a linear
+    // `contains` per object made this pass quadratic in the catalogue.
+    let mut strays: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for prefix in ["originals", "media"] {
         let listed: Vec<_> = media
             .store()
@@ -180,14 +182,16 @@ pub async fn collect_orphans(
                 "originals" => Some(name.to_owned()),
                 _ => super::parse_file_name(name).map(|(hash, _)| hash),
             };
-            if let Some(hash) = hash.filter(|h| !strays.contains(h)) {
-                strays.push(hash);
+            if let Some(hash) = hash {
+                strays.insert(hash);
             }
         }
     }
     if !strays.is_empty() {
-        let known = db::known_files(db, &strays).await?;
-        for hash in strays.iter().filter(|h| !known.contains(h)) {
+        let listed: Vec<String> = strays.iter().cloned().collect();
+        let known: std::collections::HashSet<String> =
+            db::known_files(db, &listed).await?.into_iter().collect();
+        for hash in strays.iter().filter(|h| !known.contains(*h)) {
             delete_files_of(media, hash).await?;
             collected += 1;
         }
