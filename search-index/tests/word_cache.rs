@@ -41,7 +41,16 @@ fn product(id: u64) -> ProductDoc {
         review_count: id % 7,
         sales_count: id % 11,
         created_at_micros: id as i64,
-        variants: Vec::new(),
+        // Half the products sell their size and colour as a variant in stock, which the
+        // variant bonus looks up through the same cache.
+        variants: if id.is_multiple_of(2) {
+            vec![vec![
+                ["S", "M", "L"][id as usize % 3].to_owned(),
+                color.to_owned(),
+            ]]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -70,6 +79,7 @@ fn queries() -> Vec<ProductQuery> {
         text("mantel lin"),
         text("remera algodon roja"),
         text("poncho lana verde"),
+        text("remera roja talle m"),
     ];
     let mut filtered = text("camisa lino");
     filtered.colors = vec!["azul".to_owned()];
