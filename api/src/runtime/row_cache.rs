@@ -1,6 +1,7 @@
 //! Hot rows kept between requests: products, stores, categories, users and each product's
-//! newest reviews, the rows nearly every page reads and few requests write. A hit costs a hash lookup and a clone instead of
-//! a statement, a pooled connection and the dataloader's batching.
+//! newest reviews and uploaded images, the rows nearly every page reads and few requests
+//! write. A hit costs a hash lookup and a clone instead of a statement, a pooled connection
+//! and the dataloader's batching.
 //!
 //! - **Bounded in bytes**: one quick_cache cache weighed by each row's approximate heap
 //!   size (`--row-cache-mib`, 0 turns it off), evicting the least useful rows (S3-FIFO, so
@@ -64,15 +65,18 @@ pub enum Kind {
     User,
     /// A product's newest reviews (keyed by the product's id).
     Reviews,
+    /// A product's uploaded images (keyed by the product's id).
+    Images,
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 6] = [
         Kind::Product,
         Kind::Store,
         Kind::Category,
         Kind::User,
         Kind::Reviews,
+        Kind::Images,
     ];
 
     fn name(self) -> &'static str {
@@ -82,6 +86,7 @@ impl Kind {
             Kind::Category => "category",
             Kind::User => "user",
             Kind::Reviews => "reviews",
+            Kind::Images => "images",
         }
     }
 
@@ -156,7 +161,7 @@ impl Ticket {
 #[derive(Default)]
 struct Forgotten {
     rows: HashMap<RowKey, Instant>,
-    kinds: [Option<Instant>; 5],
+    kinds: [Option<Instant>; Kind::ALL.len()],
     everything: Option<Instant>,
 }
 
@@ -209,9 +214,9 @@ struct Inner {
     /// The last of its own markers the listener heard (see [`RowCache::settle`]).
     heard: watch::Sender<u64>,
     next_marker: AtomicU64,
-    hits: [Counter; 5],
-    misses: [Counter; 5],
-    invalidations: [Counter; 5],
+    hits: [Counter; Kind::ALL.len()],
+    misses: [Counter; Kind::ALL.len()],
+    invalidations: [Counter; Kind::ALL.len()],
 }
 
 impl Inner {

@@ -415,10 +415,13 @@ impl RunningServer {
     /// Makes the sizes of every uploaded image waiting for them now, and waits for those a
     /// worker is making (the media worker's drain step).
     pub async fn process_images(&self) -> anyhow::Result<()> {
-        match &self.media {
-            Some(media) => crate::catalogue::media::worker::drain(&self.db, media).await,
-            None => Ok(()),
+        if let Some(media) = &self.media {
+            crate::catalogue::media::worker::drain(&self.db, media).await?;
+            // As after a mutation: the next request reads the files' new states, not the
+            // image lists this process kept before it heard of them.
+            self.db.rows().settle(self.db.pool()).await;
         }
+        Ok(())
     }
 
     /// Collects image files nothing uses, and objects without a row older than `grace`, as

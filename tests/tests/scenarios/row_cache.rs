@@ -7,7 +7,7 @@ use textisur_tests::market::Market;
 use textisur_tests::{TestApp, TestOptions};
 
 const NESTED_PAGE: &str = "{ products(first: 20) { nodes { name price { amount }
-    store { name city } category { name }
+    store { name city } category { name } images { url altText }
     reviews(first: 3) { nodes { rating author { name } } } } } }";
 
 #[tokio::test]
@@ -200,6 +200,119 @@ async fn a_new_review_shows_in_the_kept_page_of_its_product() {
         Some("Hermosa tela"),
         "{after:?}"
     );
+}
+
+#[tokio::test]
+async fn every_change_to_a_products_images_shows_in_its_kept_list() {
+    let app = TestApp::seeded(20).await;
+    let (product, variant): (i64, i64) = sqlx::query_as(
+        "SELECT p.id, v.id FROM products p JOIN product_variants v ON v.product_id = p.id
+         WHERE p.status = 'ACTIVE' ORDER BY p.id, v.id LIMIT 1",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .expect("a product with a variant");
+    let ids = json!({
+        "id": textisur_api::graphql::ids::ProductId(product).to_global().to_string(),
+        "variant": textisur_api::graphql::ids::VariantId(variant).to_global().to_string(),
+    });
+    let hash = "ab".repeat(32);
+    let query = "query($id: ID!, $variant: ID!) { product(id: $id) { images { url altText } }
+        node(id: $variant) { ... on ProductVariant { images { url } } } }";
+    // What an anonymous shopper sees: the uploaded image's alt text, and how many images the
+    // variant shows.
+    let shown = || async {
+        let data = app.data(query, ids.clone()).await;
+        let uploaded = data["product"]["images"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["url"].as_str().is_some_and(|u| u.contains(&hash)))
+            .map(|i| i["altText"].as_str().unwrap_or_default().to_owned());
+        let linked = data["node"]["images"].as_array().map_or(0, Vec::len);
+        (uploaded, linked)
+    };
+    // Each change committed as a writer elsewhere would, then heard by this process.
+    type Change = sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments>;
+    let sql = |change: Change| {
+        let app = &app;
+        async move {
+            change.execute(app.db.pool()).await.expect("change");
+            app.settle_rows().await;
+        }
+    };
+    // Kept with no uploaded image.
+    assert_eq!(shown().await, (None, 0));
+    assert_eq!(shown().await, (None, 0));
+
+    sql(sqlx::query(
+        "INSERT INTO media_files (hash, format, width, height, bytes, state)
+         VALUES ($1, 'jpeg', 800, 600, 1000, 'READY')",
+    )
+    .bind(hash.clone()))
+    .await;
+    sql(sqlx::query(
+        "INSERT INTO product_images (product_id, file_hash, position, alt_text)
+         VALUES ($1, $2, 0, 'Frente')",
+    )
+    .bind(product)
+    .bind(hash.clone()))
+    .await;
+    assert_eq!(
+        shown().await,
+        (Some("Frente".to_owned()), 0),
+        "an image added"
+    );
+
+    sql(
+        sqlx::query("UPDATE product_images SET alt_text = 'Dorso' WHERE file_hash = $1")
+            .bind(hash.clone()),
+    )
+    .await;
+    assert_eq!(
+        shown().await,
+        (Some("Dorso".to_owned()), 0),
+        "its alt text edited"
+    );
+
+    sql(sqlx::query(
+        "INSERT INTO variant_images (variant_id, image_id)
+         SELECT $1, id FROM product_images WHERE file_hash = $2",
+    )
+    .bind(variant)
+    .bind(hash.clone()))
+    .await;
+    assert_eq!(
+        shown().await,
+        (Some("Dorso".to_owned()), 1),
+        "a variant linked"
+    );
+
+    sql(sqlx::query("UPDATE media_files SET state = 'FAILED' WHERE hash = $1").bind(hash.clone()))
+        .await;
+    assert_eq!(
+        shown().await,
+        (None, 0),
+        "its file failed: shoppers see none"
+    );
+
+    sql(sqlx::query("UPDATE media_files SET state = 'READY' WHERE hash = $1").bind(hash.clone()))
+        .await;
+    assert_eq!(
+        shown().await,
+        (Some("Dorso".to_owned()), 1),
+        "made ready again"
+    );
+
+    sql(sqlx::query("DELETE FROM variant_images WHERE variant_id = $1").bind(variant)).await;
+    assert_eq!(
+        shown().await,
+        (Some("Dorso".to_owned()), 0),
+        "the variant unlinked"
+    );
+
+    sql(sqlx::query("DELETE FROM product_images WHERE file_hash = $1").bind(hash.clone())).await;
+    assert_eq!(shown().await, (None, 0), "the image deleted");
 }
 
 #[tokio::test]

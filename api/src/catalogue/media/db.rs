@@ -75,6 +75,32 @@ pub async fn image(db: &Db, id: ImageId) -> sqlx::Result<Option<ImageRow>> {
 /// A product's images, for `Product.images` and `ProductVariant.images`.
 pub struct ProductImagesLoader(Db);
 
+/// A product's uploaded images in every state, kept between requests (the row cache's kind
+/// `images`): a listing that shows images reads them without a statement. The triggers of
+/// `migrations/20261215000001_images_row_cache.sql` name the product on any change.
+#[derive(Clone, Debug)]
+pub struct KeptImages(pub Arc<Vec<ImageRow>>);
+
+impl crate::runtime::row_cache::Cached for KeptImages {
+    const KIND: crate::runtime::row_cache::Kind = crate::runtime::row_cache::Kind::Images;
+    type Id = ProductId;
+    fn number(id: ProductId) -> i64 {
+        id.0
+    }
+    fn heap_bytes(&self) -> usize {
+        self.0
+            .iter()
+            .map(|row| {
+                std::mem::size_of::<ImageRow>()
+                    + crate::runtime::row_cache::heap_of(
+                        std::iter::once(&row.file_hash).chain(&row.alt_text),
+                    )
+                    + row.variant_ids.capacity() * std::mem::size_of::<i64>()
+            })
+            .sum()
+    }
+}
+
 impl BatchLoad for ProductImagesLoader {
     type Key = ProductId;
     type Value = Arc<Vec<ImageRow>>;
@@ -85,15 +111,30 @@ impl BatchLoad for ProductImagesLoader {
     }
 
     async fn load(&self, keys: &[ProductId]) -> ApiResult<HashMap<ProductId, Self::Value>> {
+        // Taken before the read, so an image changed meanwhile is not kept (the cache's "no
+        // stale fill"); the rows come from the primary.
+        let ticket = self.0.rows().ticket();
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let mut by_product: HashMap<ProductId, Vec<ImageRow>> = HashMap::new();
         for row in images_of(&self.0, &ids).await? {
             by_product.entry(row.product_id).or_default().push(row);
         }
-        Ok(by_product
-            .into_iter()
-            .map(|(k, v)| (k, Arc::new(v)))
-            .collect())
+        // Products without images are kept too, as empty lists: most listings show those.
+        let loaded: HashMap<ProductId, Self::Value> = keys
+            .iter()
+            .map(|&k| (k, Arc::new(by_product.remove(&k).unwrap_or_default())))
+            .collect();
+        if let Some(ticket) = ticket {
+            self.0.rows().fill(
+                ticket,
+                loaded.iter().map(|(&k, v)| (k, KeptImages(v.clone()))),
+            );
+        }
+        Ok(loaded)
+    }
+
+    fn cached(&self, key: &ProductId) -> Option<Self::Value> {
+        Some(self.0.rows().get::<KeptImages>(*key)?.0)
     }
 }
 
