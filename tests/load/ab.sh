@@ -14,6 +14,9 @@
 #   SEED_EACH=1 A=old B=new tests/load/ab.sh   # each binary seeds and serves its own
 #     database (textisur_bench_N_a, _b): B's seed or schema differs (variants), and each
 #     side is measured on the data its own build makes
+#   B_DATABASE=textisur_bench_100000_c A=old B=new tests/load/ab.sh   # B serves that database
+#     (made as a copy of A's: `CREATE DATABASE ... TEMPLATE textisur_bench_100000`), which
+#     B's migrations bring forward at its first start: one catalogue, two builds' code
 #
 # Bodies: `{ __typename }` (the HTTP and GraphQL pipeline alone), `product(id)`, `newest`
 # (a listing without text: 20 newest names), and the
@@ -51,6 +54,9 @@ else
   ensure_seeded "$PRODUCTS"
   DB_URL_A=$DB_URL
   DB_URL_B=$DB_URL
+fi
+if [ -n "${B_DATABASE:-}" ]; then
+  DB_URL_B=$PG/$B_DATABASE
 fi
 trap stop_server EXIT
 
