@@ -16,7 +16,8 @@
 #     side is measured on the data its own build makes
 #   B_DATABASE=textisur_bench_100000_c A=old B=new tests/load/ab.sh   # B serves that database
 #     (made as a copy of A's: `CREATE DATABASE ... TEMPLATE textisur_bench_100000`), which
-#     B's migrations bring forward at its first start: one catalogue, two builds' code
+#     B's migrations bring forward at its first start: one catalogue, two builds' code;
+#     A_DATABASE likewise for A
 #
 # Bodies: `{ __typename }` (the HTTP and GraphQL pipeline alone), `product(id)`, `newest`
 # (a listing without text: 20 newest names), and the
@@ -54,6 +55,9 @@ else
   ensure_seeded "$PRODUCTS"
   DB_URL_A=$DB_URL
   DB_URL_B=$DB_URL
+fi
+if [ -n "${A_DATABASE:-}" ]; then
+  DB_URL_A=$PG/$A_DATABASE
 fi
 if [ -n "${B_DATABASE:-}" ]; then
   DB_URL_B=$PG/$B_DATABASE
