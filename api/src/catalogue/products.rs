@@ -107,6 +107,8 @@ pub struct ProductRow {
     pub updated_at: DateTime<Utc>,
     /// Grams of one unit, for couriers that charge by weight; `None` when not given.
     pub weight_grams: Option<i32>,
+    /// Whether an image was ever uploaded for it: without, `Product.images` looks nothing up.
+    pub images_uploaded: bool,
 }
 
 /// An amount in a currency.
@@ -304,6 +306,7 @@ impl Product {
             created_at: Utc::now(),
             updated_at: Utc::now(),
             weight_grams: None,
+            images_uploaded: false,
         })
     }
 }

@@ -130,7 +130,7 @@ impl Image {
 /// whoever may edit the product.
 pub async fn product_images(rc: &RequestContext, product: &Product) -> ApiResult<Vec<Image>> {
     let rows = uploaded(rc, product).await?;
-    let editor = may_edit(rc, product).await?;
+    let editor = !rows.is_empty() && may_edit(rc, product).await?;
     let mut images: Vec<Image> = rows
         .iter()
         .filter(|row| editor || row.state == MediaState::Ready)
@@ -159,7 +159,12 @@ pub async fn variant_images(
         .collect())
 }
 
+/// The product's uploaded images in every state; none without a lookup when it never had one
+/// (`products.images_uploaded`), as nearly every product of a listing.
 async fn uploaded(rc: &RequestContext, product: &Product) -> ApiResult<Arc<Vec<ImageRow>>> {
+    if !product.images_uploaded {
+        return Ok(Arc::default());
+    }
     Ok(rc
         .loaders
         .get::<ProductImagesLoader>()

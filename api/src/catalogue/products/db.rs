@@ -30,7 +30,7 @@ macro_rules! columns {
         "p.id, p.store_id, p.category_id, p.slug, p.sku, p.name, p.description, p.price, \
          p.currency_code, p.unit, p.min_quantity, p.quantity_step, p.stock, p.status, p.materials, \
          p.colors, p.sizes, p.images, p.rating, p.review_count, p.sales_count, p.created_at, \
-         p.updated_at, p.weight_grams"
+         p.updated_at, p.weight_grams, p.images_uploaded"
     };
 }
 /// A compile-checked statement that returns [`ProductRow`](super::ProductRow)s, with `p`
@@ -49,7 +49,8 @@ macro_rules! query_products {
                     p.min_quantity, p.quantity_step, p.stock,
                     p.status AS "status: crate::catalogue::products::ProductStatus",
                     p.materials, p.colors, p.sizes, p.images, p.rating, p.review_count,
-                    p.sales_count, p.created_at, p.updated_at, p.weight_grams "#
+                    p.sales_count, p.created_at, p.updated_at, p.weight_grams,
+                    p.images_uploaded "#
                 + $tail
             $(, $arg)*
         )
